@@ -1,0 +1,135 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import type { Command } from "commander";
+import { KeyPair, type KeyType } from "../claims/nkeys.js";
+import { signModule } from "../claims/sign.js";
+import type { ActorClaims } from "../claims/types.js";
+import { verifyModule, type Verdict } from "../claims/verify.js";
+import { WactorError } from "../errors.js";
+import { parseDurationSeconds } from "./duration.js";
+import { resolveKey } from "./keys.js";
+import { formatTime, printJson, warn } from "./output.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+interface SignFlags {
+  output: string;
+  issuer?: string;
+  subject?: string;
+  cap: string[];
+  tag: string[];
+  name?: string;
+  ver?: string;
+  rev?: string;
+  callAlias?: string;
+  expiresIn?: string;
+  notBefore?: string;
+}
+
+export async function readModuleFile(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Uses the given key, else a key file next to the output (reused so identities stay stable), else a new one. */
+async function keyOrGenerated(value: string | undefined, type: KeyType, output: string, role: string): Promise<KeyPair> {
+  if (value) return resolveKey(value, type, type === "account");
+  const stem = basename(output, extname(output));
+  const file = join(dirname(output), `${stem}_${type}.nk`);
+  if (existsSync(file)) {
+    warn(`no --${role} given: using ${file}`);
+    return resolveKey(file, type, true);
+  }
+  const pair = KeyPair.create(type);
+  await writeFile(file, `${pair.seed}\n`, { mode: 0o600 });
+  warn(`no --${role} given: generated a ${type} key ${pair.publicKey} and wrote its seed to ${file}`);
+  return pair;
+}
+
+export function registerClaimsCommands(program: Command): void {
+  const claims = program.command("claims").description("sign actor modules and inspect their claims");
+
+  claims
+    .command("sign")
+    .description("embed signed claims (a wascap JWT) in an actor module")
+    .argument("<in.wasm>", "module to sign")
+    .requiredOption("-o, --output <out.wasm>", "where to write the signed module")
+    .option("--issuer <seed|file>", "account seed (SA…) or a file holding it")
+    .option("--subject <seed|key|file>", "module seed (SM…), module public key, or a file holding one")
+    .option("-c, --cap <capability>", "capability the actor may use (repeat)", collect, [])
+    .option("-t, --tag <tag>", "tag (repeat)", collect, [])
+    .option("-n, --name <name>", "human-readable actor name")
+    .option("--ver <version>", "version string, e.g. 0.1.0")
+    .option("--rev <revision>", "revision number")
+    .option("--call-alias <alias>", "alias other actors may call this one by")
+    .option("--expires-in <duration>", "validity period, e.g. 30d")
+    .option("--not-before <duration>", "delay before the claims become valid, e.g. 1h")
+    .action(async (input: string, flags: SignFlags) => {
+      const rev = flags.rev === undefined ? undefined : Number(flags.rev);
+      if (rev !== undefined && !Number.isSafeInteger(rev)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--rev '${flags.rev}' is not an integer`);
+      const bytes = await readModuleFile(input);
+      const issuer = await keyOrGenerated(flags.issuer, "account", flags.output, "issuer");
+      const subject = await keyOrGenerated(flags.subject, "module", flags.output, "subject");
+      const signed = await signModule(bytes, {
+        issuer,
+        subject,
+        caps: flags.cap,
+        tags: flags.tag,
+        ...(flags.name !== undefined && { name: flags.name }),
+        ...(flags.ver !== undefined && { ver: flags.ver }),
+        ...(rev !== undefined && { rev }),
+        ...(flags.callAlias !== undefined && { callAlias: flags.callAlias }),
+        ...(flags.expiresIn !== undefined && { expiresInSeconds: parseDurationSeconds(flags.expiresIn) }),
+        ...(flags.notBefore !== undefined && { notBeforeSeconds: parseDurationSeconds(flags.notBefore) }),
+      });
+      await writeFile(flags.output, signed.bytes);
+      process.stdout.write(`Signed ${flags.output}\n  Subject: ${signed.claims.subject}\n  Issuer:  ${signed.claims.issuer}\n  Caps:    ${signed.claims.caps.join(", ") || "(none)"}\n`);
+    });
+
+  claims
+    .command("inspect")
+    .description("show a module's claims and whether they verify")
+    .argument("<file.wasm>", "module to inspect")
+    .option("--json", "print a stable JSON object: { valid, error, claims, hash }")
+    .option("--trusted-issuer <account>", "trust only these issuers (repeat)", collect, [])
+    .action(async (file: string, flags: { json?: boolean; trustedIssuer: string[] }) => {
+      const verdict = await verifyModule(await readModuleFile(file), { trustedIssuers: flags.trustedIssuer });
+      if (flags.json) printJson(verdictToJson(verdict));
+      else process.stdout.write(renderVerdict(file, verdict));
+      if (!verdict.valid) process.exitCode = 1;
+    });
+}
+
+export function verdictToJson(verdict: Verdict): { valid: boolean; error: { code: string; message: string } | null; claims: ActorClaims | null; hash: string | null } {
+  return {
+    valid: verdict.valid,
+    error: verdict.valid ? null : { code: verdict.error.code, message: verdict.error.message },
+    claims: verdict.claims ?? null,
+    hash: verdict.hash ?? null,
+  };
+}
+
+function renderVerdict(file: string, verdict: Verdict): string {
+  const c = verdict.claims;
+  const lines = [`${c?.name ?? basename(file)} - Module`];
+  if (c) {
+    lines.push(
+      `  Account (issuer)  ${c.issuer}`,
+      `  Module (subject)  ${c.subject}`,
+      `  Capabilities      ${c.caps.join(", ") || "(none)"}`,
+      `  Tags              ${c.tags.join(", ") || "(none)"}`,
+      `  Version           ${c.ver ?? "-"}  Revision ${c.rev ?? "-"}`,
+      `  Hash (claimed)    ${c.hash}`,
+      `  Issued            ${formatTime(c.iat)}`,
+      `  Expires           ${c.exp === undefined ? "never" : formatTime(c.exp)}`,
+      `  Not before        ${c.nbf === undefined ? "immediately" : formatTime(c.nbf)}`,
+    );
+  }
+  if (verdict.hash) lines.push(`  Hash (module)     ${verdict.hash}`);
+  lines.push(verdict.valid ? "  Verdict           valid" : `  Verdict           INVALID ${verdict.error.code}: ${verdict.error.message}`);
+  return `${lines.join("\n")}\n`;
+}

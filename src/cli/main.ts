@@ -1,0 +1,30 @@
+import { Command, CommanderError } from "commander";
+import { registerClaimsCommands } from "./claims.js";
+import { registerKeysCommands } from "./keys.js";
+import { WACTOR_VERSION } from "../version.js";
+import { reportError } from "./output.js";
+
+export function buildProgram(): Command {
+  const program = new Command("wactor")
+    .description("wactor: a waSCC-compatible actor runtime for server-side WebAssembly")
+    .version(WACTOR_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerKeysCommands(program);
+  registerClaimsCommands(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end with a CommanderError too; commander already printed them.
+      process.exitCode = err.exitCode;
+      return;
+    }
+    reportError(err, argv.includes("--json"));
+  }
+}
