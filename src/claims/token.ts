@@ -98,7 +98,10 @@ export async function encodeToken(claims: ActorClaims, issuer: KeyPair): Promise
 /** Decodes the token's header and payload without checking the signature. */
 export function decodeToken(token: string): { alg: string; claims: ActorClaims } {
   const parts = token.split(".");
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))) throw malformed("not a compact JWT");
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw malformed("not a compact JWT");
+  // Canonical base64url only: spare bits in the last character would make one token
+  // readable in several spellings.
+  if (parts.some((p) => Buffer.from(p, "base64url").toString("base64url") !== p)) throw malformed("non-canonical base64url");
   let alg: unknown;
   try {
     alg = decodeProtectedHeader(token).alg;

@@ -37,7 +37,7 @@ export async function verifyModule(bytes: Uint8Array, options: VerifyOptions = {
     if (tokens.length > 1) throw new WactorError("WACTOR_ERR_MALFORMED_TOKEN", `${tokens.length} 'jwt' sections; a signed module has exactly one`);
     let token: string;
     try {
-      token = new TextDecoder("utf-8", { fatal: true }).decode(tokens[0]!).trim();
+      token = new TextDecoder("utf-8", { fatal: true }).decode(tokens[0]!);
     } catch {
       throw new WactorError("WACTOR_ERR_MALFORMED_TOKEN", "the 'jwt' section is not UTF-8 text");
     }
