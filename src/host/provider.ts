@@ -1,0 +1,64 @@
+/**
+ * The narrow interface between the host and a capability provider. Providers never see
+ * actors directly: calls arrive already authorized, and deliveries go back through the
+ * host, which checks that the target actor is bound to the provider.
+ */
+import type { Logger } from "pino";
+
+/** An actor as a provider sees it: identity and the claims it may need for config. */
+export interface ActorIdentity {
+  /** Module public key (`M…`). */
+  key: string;
+  name?: string;
+  issuer: string;
+  caps: readonly string[];
+}
+
+/** One authorized actor -> provider call. */
+export interface ProviderCall {
+  actor: ActorIdentity;
+  /** Binding name; the empty name has already been normalized to `default`. */
+  binding: string;
+  operation: string;
+  payload: Uint8Array;
+}
+
+export interface ProviderContext {
+  logger: Logger;
+  /**
+   * Invokes an operation on an actor bound to this provider under `binding`. Rejects when
+   * the actor is not bound (a provider delivers only to its own bindings), stopped, busy,
+   * or fails; the rejection is a WactorError.
+   */
+  deliver(actorKey: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Binding health, visible to users: a binding is never accepted silently broken. */
+export type BindingStatus = { state: "ok" } | { state: "failed"; reason: string };
+
+export interface CapabilityProvider {
+  /** Capability id, e.g. `wascc:keyvalue`. */
+  readonly capabilityId: string;
+  /** Provider-level instance name (a host may run one provider per capability id). */
+  readonly name: string;
+  start(context: ProviderContext): Promise<void>;
+  /** Stops serving and releases every port, connection and timer. */
+  stop(): Promise<void>;
+  /**
+   * Creates a binding and validates it at once (port free, server reachable, subjects valid).
+   * Rejects with a WactorError saying why when it cannot work; then nothing is left bound.
+   */
+  bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void>;
+  unbind(actorKey: string, binding: string): Promise<void>;
+  /** Handles an authorized call; resolves with the MessagePack reply, rejects with a WactorError. */
+  handleCall(call: ProviderCall): Promise<Uint8Array>;
+  /** Current status of a binding, or undefined when there is none. */
+  bindingStatus(actorKey: string, binding: string): BindingStatus | undefined;
+}
+
+export const DEFAULT_BINDING = "default";
+
+/** waSCC's AssemblyScript SDK sends "" for the default binding, Rust sends "default". */
+export function normalizeBinding(binding: string | undefined): string {
+  return binding === undefined || binding === "" ? DEFAULT_BINDING : binding;
+}
