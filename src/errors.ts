@@ -22,6 +22,22 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_INVALID_KEY: { status: 400, message: "Not a valid nkey: expected a 56-character public key or a 58-character seed in base32 with a valid checksum." },
   WACTOR_ERR_KEY_TYPE: { status: 400, message: "The key has the wrong type for this use (for example a module key where an account key is needed)." },
 
+  // Actor runtime
+  WACTOR_ERR_UNSUPPORTED_MODULE: { status: 400, message: "The module uses a WebAssembly feature wactor does not run, or is not a waPC actor (it must export memory and __guest_call)." },
+  WACTOR_ERR_MODULE_COMPILE: { status: 400, message: "The module passed verification but WebAssembly could not compile or instantiate it. Rebuild it for core wasm (no WASI)." },
+  WACTOR_ERR_MEMORY_LIMIT: { status: 507, message: "The actor instance needs more memory than its ceiling (max_memory_mb). Raise the ceiling or reduce the actor's memory use." },
+  WACTOR_ERR_DEADLINE: { status: 504, message: "The actor did not finish within its deadline (deadline_ms); the instance was stopped and replaced. Raise the deadline or fix the actor." },
+  WACTOR_ERR_TRAP: { status: 500, message: "The actor trapped (panic, unreachable, abort, out-of-bounds); the instance was replaced. See the detail for the guest's message." },
+  WACTOR_ERR_GUEST_ERROR: { status: 500, message: "The actor returned an error for this operation. See the detail for the actor's message." },
+  WACTOR_ERR_BUSY: { status: 503, message: "Every instance of the actor is busy and its queue is full. Retry later or raise 'instances'." },
+  WACTOR_ERR_ACTOR_NOT_FOUND: { status: 404, message: "No actor with that module key runs on this host. Start it first ('wactor up' manifest or host.startActor)." },
+  WACTOR_ERR_ACTOR_STOPPED: { status: 503, message: "The actor was stopped while the invocation waited. Retry once it runs again." },
+  WACTOR_ERR_ACTOR_EXISTS: { status: 409, message: "An actor with that module key already runs on this host. Use replaceActor (live update) to change it." },
+  WACTOR_ERR_SUBJECT_MISMATCH: { status: 409, message: "A live update must keep the actor's identity: the new module's subject differs. Sign it with the same module key." },
+  WACTOR_ERR_PERMISSION_DENIED: { status: 403, message: "Permission denied: the actor did not claim this capability or has no binding for it. Re-sign with the capability ('--cap') and bind it." },
+  WACTOR_ERR_NO_PROVIDER: { status: 502, message: "No provider for that capability runs on this host. Add it to the manifest's capabilities." },
+  WACTOR_ERR_NOT_BOUND: { status: 403, message: "The actor is not bound to this provider under that binding name; providers deliver only to their bound actors." },
+
   // CLI and files
   WACTOR_ERR_FILE_READ: { status: 400, message: "The file could not be read. Check the path and its permissions." },
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },

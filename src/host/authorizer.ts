@@ -1,0 +1,58 @@
+/**
+ * The waSCC authorization rule, applied on every actor -> capability call (spec section 5):
+ * the capability must be in the actor's `caps` claim AND bound under that binding name.
+ * Denials are counted, and logged once per (actor, capability) so a hostile actor cannot
+ * flood the log.
+ */
+import type { Logger } from "pino";
+import { WactorError } from "../errors.js";
+import type { BindingTable } from "./bindings.js";
+
+export interface Denial {
+  actorKey: string;
+  actorName: string | undefined;
+  capabilityId: string;
+  binding: string;
+  operation: string;
+  reason: "not-claimed" | "not-bound";
+}
+
+export class Authorizer {
+  readonly #bindings: BindingTable;
+  readonly #logger: Logger;
+  readonly #counts = new Map<string, number>();
+  readonly #onDenied: (denial: Denial) => void;
+
+  constructor(bindings: BindingTable, logger: Logger, onDenied: (denial: Denial) => void) {
+    this.#bindings = bindings;
+    this.#logger = logger;
+    this.#onDenied = onDenied;
+  }
+
+  /** Throws WACTOR_ERR_PERMISSION_DENIED naming actor, capability, binding and operation. */
+  authorize(actor: { key: string; name?: string | undefined; caps: readonly string[] }, capabilityId: string, binding: string, operation: string): void {
+    let reason: Denial["reason"] | undefined;
+    if (!actor.caps.includes(capabilityId)) reason = "not-claimed";
+    else if (!this.#bindings.has(actor.key, capabilityId, binding)) reason = "not-bound";
+    if (!reason) return;
+    const denial: Denial = { actorKey: actor.key, actorName: actor.name, capabilityId, binding, operation, reason };
+    const countKey = `${actor.key}\u0000${capabilityId}`;
+    const count = (this.#counts.get(countKey) ?? 0) + 1;
+    this.#counts.set(countKey, count);
+    if (count === 1) this.#logger.warn({ ...denial }, "permission denied (further denials for this actor and capability are counted, not logged)");
+    this.#onDenied(denial);
+    const why = reason === "not-claimed" ? `the actor did not claim ${capabilityId}` : `no binding '${binding}' of ${capabilityId}`;
+    throw new WactorError(
+      "WACTOR_ERR_PERMISSION_DENIED",
+      `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`,
+    );
+  }
+
+  /** Denials so far, per (actor, capability). */
+  deniedCounts(): Array<{ actorKey: string; capabilityId: string; count: number }> {
+    return [...this.#counts].map(([key, count]) => {
+      const [actorKey, capabilityId] = key.split("\u0000") as [string, string];
+      return { actorKey, capabilityId, count };
+    });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Routes a guest's host call: actor -> actor (namespace is a module key) or actor ->
+ * capability (authorized on every call, then handed to the provider). Nothing reaches a
+ * provider without passing the Authorizer.
+ */
+import { isPublicKey } from "../claims/nkeys.js";
+import { WactorError } from "../errors.js";
+import type { HostCallRequest } from "../runtime/worker-protocol.js";
+import type { Authorizer } from "./authorizer.js";
+import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+
+export interface DispatchTargets {
+  authorizer: Authorizer;
+  provider(capabilityId: string): CapabilityProvider | undefined;
+  identity(actorKey: string): ActorIdentity | undefined;
+  /** Invokes an actor running on this host (later: through the lattice). */
+  invokeActor(targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+}
+
+export function createHostCallHandler(callerKey: string, targets: DispatchTargets): (request: HostCallRequest) => Promise<Uint8Array> {
+  return async (request) => {
+    const caller = targets.identity(callerKey);
+    if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
+    const binding = normalizeBinding(request.binding);
+    if (isPublicKey(request.namespace, "module")) {
+      return targets.invokeActor(request.namespace, request.operation, request.payload);
+    }
+    targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
+    const provider = targets.provider(request.namespace);
+    if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", request.namespace);
+    return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
+  };
+}

@@ -1,0 +1,15 @@
+/** Typed host events: everything observable about the host's state, for logs, ctl and UI. */
+import { EventEmitter } from "node:events";
+import type { Denial } from "./authorizer.js";
+import type { LifecycleState } from "./lifecycle.js";
+
+export interface HostEventMap {
+  actor_state: [{ actorKey: string; name: string | undefined; state: LifecycleState; reason: string | undefined }];
+  instance_replaced: [{ actorKey: string; reason: "deadline" | "trap" | "crash" }];
+  invocation_denied: [Denial];
+  provider_started: [{ capabilityId: string; name: string }];
+  provider_stopped: [{ capabilityId: string; name: string }];
+  binding_changed: [{ actorKey: string; capabilityId: string; binding: string; change: "put" | "deleted" }];
+}
+
+export class HostEvents extends EventEmitter<HostEventMap> {}

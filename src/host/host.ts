@@ -1,0 +1,276 @@
+/**
+ * The host: a thin composition root over the runtime (instance pools), the Authorizer,
+ * the binding table, providers and the lifecycle machines. Policy lives in those parts.
+ */
+import { readFile } from "node:fs/promises";
+import { pino, type Logger } from "pino";
+import { assertValidModule } from "../claims/verify.js";
+import type { ActorClaims } from "../claims/types.js";
+import { WactorError, isWactorError } from "../errors.js";
+import { capMemory } from "../runtime/memory-limit.js";
+import { InstancePool } from "../runtime/pool.js";
+import { Authorizer } from "./authorizer.js";
+import { BindingTable, type Binding } from "./bindings.js";
+import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
+import { HostEvents } from "./events.js";
+import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
+import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+
+export interface ActorOptions {
+  /** Concurrent instances; each serves one invocation at a time. */
+  instances?: number;
+  /** Per-invocation deadline. */
+  deadlineMs?: number;
+  /** Linear memory ceiling per instance. */
+  maxMemoryBytes?: number;
+  /** Invocations allowed to wait for a free instance before WACTOR_ERR_BUSY. */
+  maxQueue?: number;
+}
+
+export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 4, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024 };
+
+export interface HostOptions {
+  logger?: Logger;
+  /** Account keys whose actors may run; empty = any valid signature. */
+  trustedIssuers?: string[];
+  actorDefaults?: ActorOptions;
+  /** Bounded wait for in-flight invocations when stopping or replacing an actor. */
+  drainMs?: number;
+}
+
+export interface ActorInfo {
+  key: string;
+  name: string | undefined;
+  claims: ActorClaims;
+  state: LifecycleState;
+  reason: string | undefined;
+  instances: number;
+  inFlight: number;
+  memoryBytes: number;
+}
+
+interface ActorRecord {
+  claims: ActorClaims;
+  identity: ActorIdentity;
+  pool: InstancePool;
+  options: Required<ActorOptions>;
+  lifecycle: LifecycleActor;
+}
+
+export class Host {
+  readonly events = new HostEvents();
+  readonly logger: Logger;
+  readonly bindings = new BindingTable();
+  readonly authorizer: Authorizer;
+  readonly #options: HostOptions;
+  readonly #actors = new Map<string, ActorRecord>();
+  readonly #providers = new Map<string, CapabilityProvider>();
+  readonly #targets: DispatchTargets;
+
+  constructor(options: HostOptions = {}) {
+    this.#options = options;
+    this.logger = options.logger ?? pino({ level: "info" });
+    this.authorizer = new Authorizer(this.bindings, this.logger, (denial) => this.events.emit("invocation_denied", denial));
+    this.#targets = {
+      authorizer: this.authorizer,
+      provider: (id) => this.#providers.get(id),
+      identity: (key) => this.#actors.get(key)?.identity,
+      invokeActor: (key, op, payload) => this.invoke(key, op, payload),
+    };
+  }
+
+  /** Loads, verifies and starts an actor; resolves once it serves, rejects with a WactorError. */
+  async startActor(source: Uint8Array | string, options: ActorOptions = {}): Promise<ActorInfo> {
+    let name: string | undefined;
+    let key = typeof source === "string" ? source : "(bytes)";
+    const lifecycle = startLifecycle((state, reason) => this.events.emit("actor_state", { actorKey: key, name, state, reason }));
+    try {
+      const bytes = typeof source === "string" ? await readModule(source) : source;
+      lifecycle.send({ type: "LOADED" });
+      const { claims } = await assertValidModule(bytes, this.#verifyOptions());
+      key = claims.subject;
+      name = claims.name;
+      if (this.#actors.has(key)) throw new WactorError("WACTOR_ERR_ACTOR_EXISTS", key);
+      lifecycle.send({ type: "VERIFIED" });
+      const merged = { ...ACTOR_DEFAULTS, ...this.#options.actorDefaults, ...options };
+      const pool = await this.#startPool(key, bytes, merged);
+      const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
+      this.#actors.set(key, { claims, identity, pool, options: merged, lifecycle });
+      lifecycle.send({ type: "STARTED" });
+      this.logger.info({ actor: key, name, instances: merged.instances }, "actor started");
+      return this.actorInfo(key)!;
+    } catch (err) {
+      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
+      this.logger.error({ actor: key, code: error.code }, error.message);
+      throw error;
+    }
+  }
+
+  /** Live update: same subject, new claims verified, in-flight calls finish on the old pool. */
+  async replaceActor(key: string, source: Uint8Array | string, options: ActorOptions = {}): Promise<ActorInfo> {
+    const record = this.#requireActor(key);
+    record.lifecycle.send({ type: "UPDATE" });
+    try {
+      const bytes = typeof source === "string" ? await readModule(source) : source;
+      const { claims } = await assertValidModule(bytes, this.#verifyOptions());
+      if (claims.subject !== key) throw new WactorError("WACTOR_ERR_SUBJECT_MISMATCH", `running ${key}, new module is ${claims.subject}`);
+      const merged = { ...record.options, ...options };
+      const pool = await this.#startPool(key, bytes, merged);
+      const old = record.pool;
+      // Swap first so new invocations go to the new version, then drain the old one.
+      Object.assign(record, { claims, pool, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
+      record.lifecycle.send({ type: "UPDATED" });
+      await old.drain(this.#options.drainMs ?? 10_000);
+      this.logger.info({ actor: key, name: claims.name }, "actor updated");
+      return this.actorInfo(key)!;
+    } catch (err) {
+      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      record.lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
+      throw error;
+    }
+  }
+
+  async stopActor(key: string): Promise<void> {
+    const record = this.#requireActor(key);
+    record.lifecycle.send({ type: "STOP" });
+    this.#actors.delete(key);
+    for (const binding of this.bindings.forActor(key)) await this.unbind(key, binding.capabilityId, binding.binding);
+    await record.pool.drain(this.#options.drainMs ?? 10_000);
+    record.lifecycle.send({ type: "STOPPED" });
+    record.lifecycle.stop();
+  }
+
+  /** Invokes an operation on an actor running on this host. */
+  invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    const record = this.#actors.get(actorKey);
+    if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
+    return record.pool.invoke(operation, payload);
+  }
+
+  async addProvider(provider: CapabilityProvider): Promise<void> {
+    if (this.#providers.has(provider.capabilityId)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `a provider for ${provider.capabilityId} is already running`);
+    const capabilityId = provider.capabilityId;
+    await provider.start({
+      logger: this.logger.child({ capability: capabilityId }),
+      deliver: (actorKey, binding, operation, payload) => {
+        // A provider delivers only to actors bound to it (spec section 5).
+        if (!this.bindings.has(actorKey, capabilityId, binding)) {
+          return Promise.reject(new WactorError("WACTOR_ERR_NOT_BOUND", `${capabilityId} '${normalizeBinding(binding)}' -> ${actorKey}`));
+        }
+        return this.invoke(actorKey, operation, payload);
+      },
+    });
+    this.#providers.set(capabilityId, provider);
+    this.events.emit("provider_started", { capabilityId, name: provider.name });
+  }
+
+  provider(capabilityId: string): CapabilityProvider | undefined {
+    return this.#providers.get(capabilityId);
+  }
+
+  /** Binds an actor to a provider; the provider validates the values before this resolves. */
+  async bind(actorKey: string, capabilityId: string, binding: string | undefined, values: Record<string, string> = {}): Promise<void> {
+    const record = this.#requireActor(actorKey);
+    const name = normalizeBinding(binding);
+    if (!record.claims.caps.includes(capabilityId)) {
+      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${record.claims.name ?? ""} ${actorKey} did not claim ${capabilityId}; it cannot be bound to it`);
+    }
+    const provider = this.#providers.get(capabilityId);
+    if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
+    if (this.bindings.has(actorKey, capabilityId, name)) await this.unbind(actorKey, capabilityId, name);
+    await provider.bind(record.identity, name, values);
+    this.bindings.set({ actorKey, capabilityId, binding: name, values });
+    this.events.emit("binding_changed", { actorKey, capabilityId, binding: name, change: "put" });
+  }
+
+  async unbind(actorKey: string, capabilityId: string, binding: string | undefined): Promise<void> {
+    const name = normalizeBinding(binding);
+    if (!this.bindings.delete(actorKey, capabilityId, name)) return;
+    await this.#providers.get(capabilityId)?.unbind(actorKey, name);
+    this.events.emit("binding_changed", { actorKey, capabilityId, binding: name, change: "deleted" });
+  }
+
+  listBindings(): Binding[] {
+    return this.bindings.all();
+  }
+
+  actorInfo(key: string): ActorInfo | undefined {
+    const record = this.#actors.get(key);
+    if (!record) return undefined;
+    const snapshot = record.lifecycle.getSnapshot();
+    return {
+      key,
+      name: record.claims.name,
+      claims: record.claims,
+      state: snapshot.value as LifecycleState,
+      reason: snapshot.context.reason,
+      instances: record.pool.size,
+      inFlight: record.pool.inFlight,
+      memoryBytes: record.pool.memoryBytes,
+    };
+  }
+
+  listActors(): ActorInfo[] {
+    return [...this.#actors.keys()].map((key) => this.actorInfo(key)!);
+  }
+
+  /** Finds a running actor by module key or by its claims name. */
+  resolveActor(ref: string): string | undefined {
+    if (this.#actors.has(ref)) return ref;
+    return [...this.#actors.values()].find((r) => r.claims.name === ref)?.claims.subject;
+  }
+
+  /** Stops every actor (draining in-flight work, bounded) and every provider. */
+  async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.#actors.keys()].map((key) => this.stopActor(key)));
+    for (const [capabilityId, provider] of this.#providers) {
+      await provider.stop().catch((err: unknown) => this.logger.error({ capabilityId, err }, "provider failed to stop"));
+      this.events.emit("provider_stopped", { capabilityId, name: provider.name });
+    }
+    this.#providers.clear();
+  }
+
+  #verifyOptions(): { trustedIssuers: string[] } {
+    return { trustedIssuers: this.#options.trustedIssuers ?? [] };
+  }
+
+  async #startPool(key: string, bytes: Uint8Array, options: Required<ActorOptions>): Promise<InstancePool> {
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(capMemory(bytes, options.maxMemoryBytes) as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      if (isWactorError(err)) throw err;
+      throw new WactorError("WACTOR_ERR_MODULE_COMPILE", (err as Error).message);
+    }
+    const pool = new InstancePool({
+      module,
+      instances: options.instances,
+      maxQueue: options.maxQueue,
+      deadlineMs: options.deadlineMs,
+      maxMemoryBytes: options.maxMemoryBytes,
+      hostCall: createHostCallHandler(key, this.#targets),
+      onLog: (line) => this.logger.info({ actor: key }, line),
+      onReplaced: (reason) => {
+        this.logger.warn({ actor: key, reason }, "actor instance replaced");
+        this.events.emit("instance_replaced", { actorKey: key, reason });
+      },
+    });
+    await pool.start();
+    return pool;
+  }
+
+  #requireActor(key: string): ActorRecord {
+    const record = this.#actors.get(key);
+    if (!record) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", key);
+    return record;
+  }
+}
+
+async function readModule(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Worker thread hosting one waPC guest instance. The guest's synchronous `__host_call` is
+ * bridged to the async host: post the request, block on Atomics.wait, then read the reply
+ * with receiveMessageOnPort. A looping guest is stopped by terminating this thread.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
+import type { FromWorker, HostCallReply, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const signal = new Int32Array(init.signal);
+const post = (message: FromWorker): void => port.postMessage(message);
+
+function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): HostCallResult {
+  Atomics.store(signal, 0, 0);
+  const request: HostCallRequest = { binding, namespace, operation, payload };
+  init.hostPort.postMessage(request);
+  Atomics.wait(signal, 0, 0);
+  const reply = receiveMessageOnPort(init.hostPort)?.message as HostCallReply | undefined;
+  return reply ?? { ok: false, error: "host call bridge lost its reply" };
+}
+
+function instantiate(): WapcGuest {
+  return WapcGuest.create(init.module, { hostCall, consoleLog: (line) => post({ type: "log", line }) });
+}
+
+let guest: WapcGuest;
+try {
+  guest = instantiate();
+  post({ type: "ready", memoryBytes: guest.memoryBytes });
+} catch (err) {
+  post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
+  process.exit(0);
+}
+
+port.on("message", (message: ToWorker) => {
+  try {
+    const result = guest.invoke(message.operation, message.payload);
+    if (result.ok) post({ type: "result", id: message.id, ok: true, payload: result.payload, memoryBytes: guest.memoryBytes });
+    else post({ type: "result", id: message.id, ok: false, error: result.error, trap: false, memoryLimit: false, memoryBytes: guest.memoryBytes });
+  } catch (err) {
+    const memoryBytes = guest.memoryBytes;
+    // A failed memory.grow shows up as a trap; near the ceiling, call it what it is.
+    const memoryLimit = memoryBytes + 4 * 65536 >= init.maxMemoryBytes || /memory/i.test(String(err));
+    const error = err instanceof GuestTrap ? err.message : String(err);
+    post({ type: "result", id: message.id, ok: false, error, trap: true, memoryLimit, memoryBytes });
+    // A trapped instance may hold corrupt state: replace it with a fresh one.
+    try {
+      guest = instantiate();
+    } catch (restartErr) {
+      post({ type: "start-failed", error: String(restartErr) });
+      process.exit(0);
+    }
+  }
+});

@@ -1,0 +1,133 @@
+/**
+ * One waPC guest instance (spec section 1), driven synchronously on the current thread.
+ * Used inside instance workers, and directly by benchmarks as the in-thread baseline.
+ */
+
+export type HostCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
+
+/** Answers a guest's `__host_call`; must be synchronous (the guest is blocked in it). */
+export type SyncHostCall = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult;
+
+export type GuestCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
+
+/** Thrown when the guest traps or calls env.abort: the instance must not be reused. */
+export class GuestTrap extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "GuestTrap";
+  }
+}
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+export interface GuestOptions {
+  hostCall: SyncHostCall;
+  consoleLog?: (line: string) => void;
+}
+
+export class WapcGuest {
+  readonly #instance: WebAssembly.Instance;
+  readonly #guestCall: (opLen: number, msgLen: number) => number;
+  // State of the current call, read by the imports below.
+  #operation: Uint8Array = EMPTY;
+  #payload: Uint8Array = EMPTY;
+  #response: Uint8Array | undefined;
+  #error: string | undefined;
+  #hostResponse: Uint8Array = EMPTY;
+  #hostError: Uint8Array = EMPTY;
+  #abortMessage: string | undefined;
+
+  private constructor(module: WebAssembly.Module, options: GuestOptions) {
+    const memory = (): Uint8Array => new Uint8Array((this.#instance.exports.memory as WebAssembly.Memory).buffer);
+    // Memory may grow during a call: every access re-reads the buffer.
+    const read = (ptr: number, len: number): Uint8Array => memory().slice(ptr, ptr + len);
+    const readString = (ptr: number, len: number): string => utf8.decode(memory().subarray(ptr, ptr + len));
+    const imports: WebAssembly.Imports = {
+      wapc: {
+        __guest_request: (opPtr: number, msgPtr: number) => {
+          const mem = memory();
+          mem.set(this.#operation, opPtr);
+          mem.set(this.#payload, msgPtr);
+        },
+        __guest_response: (ptr: number, len: number) => {
+          this.#response = read(ptr, len);
+        },
+        __guest_error: (ptr: number, len: number) => {
+          this.#error = readString(ptr, len);
+        },
+        __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number) => {
+          const result = options.hostCall(readString(bdPtr, bdLen), readString(nsPtr, nsLen), readString(opPtr, opLen), read(ptr, len));
+          if (result.ok) {
+            this.#hostResponse = result.payload;
+            this.#hostError = EMPTY;
+            return 1;
+          }
+          this.#hostResponse = EMPTY;
+          this.#hostError = new TextEncoder().encode(result.error);
+          return 0;
+        },
+        __host_response_len: () => this.#hostResponse.length,
+        __host_response: (ptr: number) => memory().set(this.#hostResponse, ptr),
+        __host_error_len: () => this.#hostError.length,
+        __host_error: (ptr: number) => memory().set(this.#hostError, ptr),
+        __console_log: (ptr: number, len: number) => options.consoleLog?.(readString(ptr, len)),
+      },
+      env: {
+        // AssemblyScript's abort(msg, file, line, col): strings are UTF-16 with the length
+        // (in bytes) stored 4 bytes before the pointer.
+        abort: (msgPtr: number, filePtr: number, line: number, column: number) => {
+          const text = (p: number): string => {
+            if (!p) return "";
+            const mem = memory();
+            const len = new DataView(mem.buffer).getUint32(p - 4, true);
+            return new TextDecoder("utf-16le").decode(mem.subarray(p, p + Math.min(len, 4096)));
+          };
+          this.#abortMessage = `abort: ${text(msgPtr)} at ${text(filePtr)}:${line}:${column}`;
+          throw new GuestTrap(this.#abortMessage);
+        },
+      },
+    };
+    this.#instance = new WebAssembly.Instance(module, imports);
+    const guestCall = this.#instance.exports.__guest_call;
+    if (typeof guestCall !== "function") throw new GuestTrap("the module does not export __guest_call");
+    if (!(this.#instance.exports.memory instanceof WebAssembly.Memory)) throw new GuestTrap("the module does not export its memory");
+    this.#guestCall = guestCall as (opLen: number, msgLen: number) => number;
+  }
+
+  /** Instantiates and runs the guest's initializers (`_start`, then `wapc_init`). */
+  static create(module: WebAssembly.Module, options: GuestOptions): WapcGuest {
+    const guest = new WapcGuest(module, options);
+    for (const name of ["_start", "wapc_init"]) {
+      const init = guest.#instance.exports[name];
+      if (typeof init === "function") guest.#trapping(() => (init as () => void)());
+    }
+    return guest;
+  }
+
+  /** Runs one operation; a trap throws GuestTrap, a guest error resolves `{ ok: false }`. */
+  invoke(operation: string, payload: Uint8Array): GuestCallResult {
+    this.#operation = new TextEncoder().encode(operation);
+    this.#payload = payload;
+    this.#response = undefined;
+    this.#error = undefined;
+    const status = this.#trapping(() => this.#guestCall(this.#operation.length, this.#payload.length));
+    this.#payload = EMPTY;
+    if (status === 1) return { ok: true, payload: this.#response ?? EMPTY };
+    return { ok: false, error: this.#error ?? `guest call '${operation}' failed without an error message` };
+  }
+
+  get memoryBytes(): number {
+    return (this.#instance.exports.memory as WebAssembly.Memory).buffer.byteLength;
+  }
+
+  #trapping<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof GuestTrap) throw err;
+      // RuntimeError (unreachable, out of bounds, stack overflow) or a RangeError from V8.
+      throw new GuestTrap(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { MessagePort } from "node:worker_threads";
+
+/** Messages between the host thread and an instance worker. Transport only; no policy. */
+
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  /** Port on which the worker sends host calls and synchronously receives their results. */
+  hostPort: MessagePort;
+  /** Int32 flag the worker waits on (Atomics.wait) until a host call result is posted. */
+  signal: SharedArrayBuffer;
+  maxMemoryBytes: number;
+}
+
+export type ToWorker = { type: "invoke"; id: number; operation: string; payload: Uint8Array };
+
+export type FromWorker =
+  | { type: "ready"; memoryBytes: number }
+  | { type: "start-failed"; error: string }
+  | { type: "result"; id: number; ok: true; payload: Uint8Array; memoryBytes: number }
+  | { type: "result"; id: number; ok: false; error: string; trap: boolean; memoryLimit: boolean; memoryBytes: number }
+  | { type: "log"; line: string };
+
+export interface HostCallRequest {
+  binding: string;
+  namespace: string;
+  operation: string;
+  payload: Uint8Array;
+}
+
+export type HostCallReply = { ok: true; payload: Uint8Array } | { ok: false; error: string };
