@@ -3,6 +3,8 @@
  * invocation at a time. Enforces the deadline (terminate + respawn) and serves the
  * guest's host calls through an async handler.
  */
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { WactorError } from "../errors.js";
 import type { FromWorker, HostCallReply, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
@@ -19,34 +21,45 @@ export interface InstanceOptions {
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
 }
 
-// Under tsx/vitest this file is TypeScript, and so is the worker: load it with tsx.
+// Under tsx/vitest this file is TypeScript, and so is the worker: a tiny bootstrap registers
+// tsx's loader inside the worker first (loader flags are not inherited by worker threads).
 const IS_TS = import.meta.url.endsWith(".ts");
 const WORKER_URL = new URL(IS_TS ? "./instance-worker.ts" : "./instance-worker.js", import.meta.url);
-const WORKER_EXEC_ARGV = IS_TS ? ["--import", "tsx"] : [];
+const WORKER_SOURCE: string | URL = IS_TS
+  ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href)}).then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_URL.href)}, ${JSON.stringify(import.meta.url)}));`
+  : WORKER_URL;
 
 interface Pending {
   id: number;
+  operation: string;
+  payload: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: WactorError) => void;
-  timer: NodeJS.Timeout;
 }
 
+/**
+ * Invocations are pipelined: several may be posted to the worker, which runs them one at a
+ * time in order (actor model). Only the head of the FIFO is running, so only it has a
+ * deadline timer; when it is killed, the ones behind it never ran and are re-sent.
+ */
 export class ActorInstance {
   readonly #options: InstanceOptions;
   #worker: Worker | undefined;
-  #pending: Pending | undefined;
+  readonly #outstanding: Pending[] = [];
+  #headTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
+  /** True once the current worker said "ready"; until then invocations only queue here. */
+  #workerReady = false;
   #stopped = false;
   #memoryBytes = 0;
-  /** Resolves when a (re)spawned worker is ready. */
-  #ready: Promise<void> = Promise.resolve();
 
   constructor(options: InstanceOptions) {
     this.#options = options;
   }
 
-  get busy(): boolean {
-    return this.#pending !== undefined;
+  /** Invocations posted and not yet answered (the first one is running). */
+  get load(): number {
+    return this.#outstanding.length;
   }
 
   get memoryBytes(): number {
@@ -54,44 +67,56 @@ export class ActorInstance {
   }
 
   start(): Promise<void> {
-    this.#ready = this.#spawn();
-    return this.#ready;
+    return this.#spawn();
   }
 
-  async invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    if (this.#pending) throw new Error("ActorInstance.invoke while busy: the pool must serialize");
-    await this.#ready;
-    if (this.#stopped || !this.#worker) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
-    const worker = this.#worker;
+  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    if (this.#stopped) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const id = this.#nextId++;
-      const timer = setTimeout(() => this.#onDeadline(id), this.#options.deadlineMs);
-      this.#pending = { id, resolve, reject, timer };
-      const message: ToWorker = { type: "invoke", id, operation, payload };
-      worker.postMessage(message);
+      const pending: Pending = { id: this.#nextId++, operation, payload, resolve, reject };
+      this.#outstanding.push(pending);
+      // While a (replacement) worker starts, invocations wait here and are posted on "ready".
+      if (this.#worker && this.#workerReady) {
+        this.#post(this.#worker, pending);
+        if (this.#outstanding.length === 1) this.#armHead();
+      }
     });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#settle(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
+    clearTimeout(this.#headTimer);
+    for (const pending of this.#outstanding.splice(0)) pending.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker) await worker.terminate();
+  }
+
+  #post(worker: Worker, pending: Pending): void {
+    const message: ToWorker = { type: "invoke", id: pending.id, operation: pending.operation, payload: pending.payload };
+    worker.postMessage(message);
+  }
+
+  #armHead(): void {
+    clearTimeout(this.#headTimer);
+    const head = this.#outstanding[0];
+    if (!head) return;
+    this.#headTimer = setTimeout(() => this.#onDeadline(head.id), this.#options.deadlineMs);
   }
 
   #spawn(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
     const init: WorkerInit = { module: this.#options.module, hostPort: port2, signal, maxMemoryBytes: this.#options.maxMemoryBytes };
-    const worker = new Worker(WORKER_URL, {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: IS_TS,
       workerData: init,
       transferList: [port2],
-      execArgv: WORKER_EXEC_ARGV,
       // Bounds the worker's JS heap; the guest's linear memory is capped in the module itself.
       resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
     });
     this.#worker = worker;
+    this.#workerReady = false;
     port1.on("message", (request: HostCallRequest) => void this.#serveHostCall(port1, signal, request));
     port1.unref();
     return new Promise<void>((resolve, reject) => {
@@ -101,6 +126,11 @@ export class ActorInstance {
           case "ready":
             started = true;
             this.#memoryBytes = message.memoryBytes;
+            if (this.#worker === worker) {
+              this.#workerReady = true;
+              for (const pending of this.#outstanding) this.#post(worker, pending);
+              this.#armHead();
+            }
             resolve();
             break;
           case "start-failed":
@@ -123,8 +153,8 @@ export class ActorInstance {
         if (this.#worker !== worker) return; // replaced or stopped on purpose
         this.#worker = undefined;
         if (!started) return;
-        // The thread died under us (e.g. JS heap limit): fail the call, respawn.
-        this.#settle(new WactorError("WACTOR_ERR_TRAP", "the instance's worker exited"));
+        // The thread died under us (e.g. JS heap limit): fail the running call, respawn.
+        this.#outstanding.shift()?.reject(new WactorError("WACTOR_ERR_TRAP", "the instance's worker exited"));
         this.#replace("crash");
       });
     });
@@ -144,45 +174,41 @@ export class ActorInstance {
   }
 
   #onResult(message: Extract<FromWorker, { type: "result" }>): void {
-    const pending = this.#pending;
-    if (!pending || pending.id !== message.id) return;
-    this.#pending = undefined;
-    clearTimeout(pending.timer);
+    const head = this.#outstanding[0];
+    if (!head || head.id !== message.id) return;
+    this.#outstanding.shift();
+    this.#armHead();
     if (message.ok) {
-      pending.resolve(message.payload);
+      head.resolve(message.payload);
       return;
     }
     if (message.trap) {
+      // The worker has already re-instantiated its guest and goes on with the queue.
       this.#options.onReplaced?.("trap");
-      pending.reject(new WactorError(message.memoryLimit ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", message.error));
+      head.reject(new WactorError(message.memoryLimit ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", message.error));
     } else {
-      pending.reject(new WactorError("WACTOR_ERR_GUEST_ERROR", message.error));
+      head.reject(new WactorError("WACTOR_ERR_GUEST_ERROR", message.error));
     }
   }
 
   #onDeadline(id: number): void {
-    if (this.#pending?.id !== id) return;
-    this.#settle(new WactorError("WACTOR_ERR_DEADLINE", `${this.#options.deadlineMs} ms`));
+    if (this.#outstanding[0]?.id !== id) return;
+    this.#outstanding.shift()!.reject(new WactorError("WACTOR_ERR_DEADLINE", `${this.#options.deadlineMs} ms`));
     this.#replace("deadline");
   }
 
-  #settle(error: WactorError): void {
-    const pending = this.#pending;
-    if (!pending) return;
-    this.#pending = undefined;
-    clearTimeout(pending.timer);
-    pending.reject(error);
-  }
-
-  /** Drops the current worker and starts a fresh one in its place. */
+  /** Drops the current worker and starts a fresh one; queued invocations are re-sent to it. */
   #replace(reason: "deadline" | "crash"): void {
+    clearTimeout(this.#headTimer);
     const old = this.#worker;
     this.#worker = undefined;
     if (old) void old.terminate();
     if (this.#stopped) return;
     this.#options.onReplaced?.(reason);
-    this.#ready = this.#spawn().catch(() => {
+    this.#spawn().catch((err: unknown) => {
       this.#stopped = true;
+      const error = err instanceof WactorError ? err : new WactorError("WACTOR_ERR_ACTOR_STOPPED", String(err));
+      for (const pending of this.#outstanding.splice(0)) pending.reject(error);
     });
   }
 }

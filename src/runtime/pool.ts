@@ -7,8 +7,10 @@ import { ActorInstance, type InstanceOptions } from "./instance.js";
 
 export interface PoolOptions extends InstanceOptions {
   instances: number;
-  /** Invocations allowed to wait for a free instance. */
+  /** Invocations allowed to wait, beyond those pipelined into instances. */
   maxQueue: number;
+  /** Invocations posted ahead to one instance (it still runs them one at a time). */
+  pipelineDepth?: number;
 }
 
 interface Waiting {
@@ -20,15 +22,16 @@ interface Waiting {
 
 export class InstancePool {
   readonly #instances: ActorInstance[];
-  readonly #idle: ActorInstance[] = [];
   readonly #queue: Waiting[] = [];
   readonly #maxQueue: number;
+  readonly #pipelineDepth: number;
   #inFlight = 0;
   #closed = false;
   #drained: (() => void) | undefined;
 
   constructor(options: PoolOptions) {
     this.#maxQueue = options.maxQueue;
+    this.#pipelineDepth = Math.max(1, options.pipelineDepth ?? 8);
     this.#instances = Array.from({ length: Math.max(1, options.instances) }, () => new ActorInstance(options));
   }
 
@@ -39,7 +42,6 @@ export class InstancePool {
       await this.stop();
       throw err;
     }
-    this.#idle.push(...this.#instances);
   }
 
   get size(): number {
@@ -60,12 +62,19 @@ export class InstancePool {
 
   invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
-    const instance = this.#idle.pop();
+    const instance = this.#leastLoaded();
     if (instance) return this.#run(instance, operation, payload);
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#instances.length} instances busy, ${this.#queue.length} queued`));
     }
     return new Promise((resolve, reject) => this.#queue.push({ operation, payload, resolve, reject }));
+  }
+
+  /** The instance with the fewest outstanding invocations, if it has room. */
+  #leastLoaded(): ActorInstance | undefined {
+    let best: ActorInstance | undefined;
+    for (const instance of this.#instances) if (!best || instance.load < best.load) best = instance;
+    return best && best.load < this.#pipelineDepth ? best : undefined;
   }
 
   async #run(instance: ActorInstance, operation: string, payload: Uint8Array): Promise<Uint8Array> {
@@ -74,20 +83,19 @@ export class InstancePool {
       return await instance.invoke(operation, payload);
     } finally {
       this.#inFlight--;
-      this.#release(instance);
+      this.#pump();
     }
   }
 
-  #release(instance: ActorInstance): void {
-    const next = this.#queue.shift();
-    if (next) {
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      const instance = this.#leastLoaded();
+      if (!instance) return;
+      const next = this.#queue.shift()!;
       this.#run(instance, next.operation, next.payload).then(next.resolve, next.reject);
-      return;
     }
-    this.#idle.push(instance);
     if (this.#inFlight === 0) this.#drained?.();
   }
-
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   async drain(timeoutMs: number): Promise<void> {
     this.#closed = true;
