@@ -41,8 +41,9 @@ port.on("message", (message: ToWorker) => {
     else post({ type: "result", id: message.id, ok: false, error: result.error, trap: false, memoryLimit: false, memoryBytes: guest.memoryBytes });
   } catch (err) {
     const memoryBytes = guest.memoryBytes;
-    // A failed memory.grow shows up as a trap; near the ceiling, call it what it is.
-    const memoryLimit = memoryBytes + 4 * 65536 >= init.maxMemoryBytes || /memory/i.test(String(err));
+    // A failed memory.grow shows up as a plain trap (the allocator gives up); a trap with
+    // memory this close to the ceiling is that, so report it as such.
+    const memoryLimit = memoryBytes >= init.maxMemoryBytes * 0.9;
     const error = err instanceof GuestTrap ? err.message : String(err);
     post({ type: "result", id: message.id, ok: false, error, trap: true, memoryLimit, memoryBytes });
     // A trapped instance may hold corrupt state: replace it with a fresh one.
