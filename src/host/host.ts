@@ -9,6 +9,7 @@ import type { ActorClaims } from "../claims/types.js";
 import { WactorError, isWactorError } from "../errors.js";
 import { capMemory } from "../runtime/memory-limit.js";
 import { InstancePool } from "../runtime/pool.js";
+import { sharedSpares } from "../runtime/worker-spares.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
 import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
@@ -70,6 +71,7 @@ export class Host {
   constructor(options: HostOptions = {}) {
     this.#options = options;
     this.logger = options.logger ?? pino({ level: "info" });
+    sharedSpares.warm();
     this.authorizer = new Authorizer(this.bindings, this.logger, (denial) => this.events.emit("invocation_denied", denial));
     this.#targets = {
       authorizer: this.authorizer,

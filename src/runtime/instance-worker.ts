@@ -3,13 +3,15 @@
  * bridged to the async host: post the request, block on Atomics.wait, then read the reply
  * with receiveMessageOnPort. A looping guest is stopped by terminating this thread.
  */
-import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
-import type { FromWorker, HostCallReply, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
+import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
 
-const init = workerData as WorkerInit;
+// Workers boot as idle spares; the first message gives them their guest.
+let init: WorkerInit;
+let signal: Int32Array;
+let guest: WapcGuest;
 const port = parentPort!;
-const signal = new Int32Array(init.signal);
 const post = (message: FromWorker): void => port.postMessage(message);
 
 function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): HostCallResult {
@@ -25,16 +27,26 @@ function instantiate(): WapcGuest {
   return WapcGuest.create(init.module, { hostCall, consoleLog: (line) => post({ type: "log", line }) });
 }
 
-let guest: WapcGuest;
-try {
-  guest = instantiate();
-  post({ type: "ready", memoryBytes: guest.memoryBytes });
-} catch (err) {
-  post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
-  process.exit(0);
+function load(workerInit: WorkerInit): void {
+  init = workerInit;
+  signal = new Int32Array(init.signal);
+  try {
+    guest = instantiate();
+    post({ type: "ready", memoryBytes: guest.memoryBytes });
+  } catch (err) {
+    post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
+    process.exit(0);
+  }
 }
 
 port.on("message", (message: ToWorker) => {
+  if (message.type === "load") load(message.init);
+  else for (const invocation of message.batch) run(invocation);
+});
+
+// Each result is posted as soon as it exists: if a later invocation loops and this thread
+// is killed, the finished ones are already acknowledged and will not run twice.
+function run(message: Invocation): void {
   try {
     const result = guest.invoke(message.operation, message.payload);
     if (result.ok) post({ type: "result", id: message.id, ok: true, payload: result.payload, memoryBytes: guest.memoryBytes });
@@ -54,4 +66,4 @@ port.on("message", (message: ToWorker) => {
       process.exit(0);
     }
   }
-});
+}

@@ -3,11 +3,10 @@
  * invocation at a time. Enforces the deadline (terminate + respawn) and serves the
  * guest's host calls through an async handler.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { WactorError } from "../errors.js";
-import type { FromWorker, HostCallReply, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
+import { sharedSpares } from "./worker-spares.js";
+import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
 
 export type AsyncHostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
@@ -20,14 +19,6 @@ export interface InstanceOptions {
   /** Called after the instance was replaced (trap or deadline), for metrics and events. */
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
 }
-
-// Under tsx/vitest this file is TypeScript, and so is the worker: a tiny bootstrap registers
-// tsx's loader inside the worker first (loader flags are not inherited by worker threads).
-const IS_TS = import.meta.url.endsWith(".ts");
-const WORKER_URL = new URL(IS_TS ? "./instance-worker.ts" : "./instance-worker.js", import.meta.url);
-const WORKER_SOURCE: string | URL = IS_TS
-  ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href)}).then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_URL.href)}, ${JSON.stringify(import.meta.url)}));`
-  : WORKER_URL;
 
 interface Pending {
   id: number;
@@ -46,6 +37,7 @@ export class ActorInstance {
   readonly #options: InstanceOptions;
   #worker: Worker | undefined;
   readonly #outstanding: Pending[] = [];
+  readonly #outbox: Invocation[] = [];
   #headTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   /** True once the current worker said "ready"; until then invocations only queue here. */
@@ -92,8 +84,17 @@ export class ActorInstance {
     if (worker) await worker.terminate();
   }
 
+  /** Queues an invocation for the worker; everything queued in one tick goes as one message. */
   #post(worker: Worker, pending: Pending): void {
-    const message: ToWorker = { type: "invoke", id: pending.id, operation: pending.operation, payload: pending.payload };
+    this.#outbox.push({ id: pending.id, operation: pending.operation, payload: pending.payload });
+    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush(worker));
+  }
+
+  #flush(worker: Worker): void {
+    const batch = this.#outbox.splice(0);
+    // A replaced worker's batch is dropped: its invocations are re-sent to the new one.
+    if (batch.length === 0 || worker !== this.#worker) return;
+    const message: ToWorker = { type: "invoke", batch };
     worker.postMessage(message);
   }
 
@@ -108,13 +109,9 @@ export class ActorInstance {
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
     const init: WorkerInit = { module: this.#options.module, hostPort: port2, signal, maxMemoryBytes: this.#options.maxMemoryBytes };
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: IS_TS,
-      workerData: init,
-      transferList: [port2],
-      // Bounds the worker's JS heap; the guest's linear memory is capped in the module itself.
-      resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
-    });
+    const worker = sharedSpares.take();
+    const load: ToWorker = { type: "load", init };
+    worker.postMessage(load, [port2]);
     this.#worker = worker;
     this.#workerReady = false;
     port1.on("message", (request: HostCallRequest) => void this.#serveHostCall(port1, signal, request));
@@ -200,6 +197,7 @@ export class ActorInstance {
   /** Drops the current worker and starts a fresh one; queued invocations are re-sent to it. */
   #replace(reason: "deadline" | "crash"): void {
     clearTimeout(this.#headTimer);
+    this.#outbox.length = 0;
     const old = this.#worker;
     this.#worker = undefined;
     if (old) void old.terminate();

@@ -11,7 +11,14 @@ export interface WorkerInit {
   maxMemoryBytes: number;
 }
 
-export type ToWorker = { type: "invoke"; id: number; operation: string; payload: Uint8Array };
+export interface Invocation {
+  id: number;
+  operation: string;
+  payload: Uint8Array;
+}
+
+/** Invocations posted in one tick travel as one message; the worker runs them in order. */
+export type ToWorker = { type: "load"; init: WorkerInit } | { type: "invoke"; batch: Invocation[] };
 
 export type FromWorker =
   | { type: "ready"; memoryBytes: number }
