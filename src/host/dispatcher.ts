@@ -22,7 +22,7 @@ export function createHostCallHandler(callerKey: string, targets: DispatchTarget
     const caller = targets.identity(callerKey);
     if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
     const binding = normalizeBinding(request.binding);
-    if (isPublicKey(request.namespace, "module")) {
+    if (isActorNamespace(request.namespace)) {
       return targets.invokeActor(request.namespace, request.operation, request.payload);
     }
     targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
@@ -30,4 +30,9 @@ export function createHostCallHandler(callerKey: string, targets: DispatchTarget
     if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", request.namespace);
     return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
   };
+}
+
+/** Cheap shape test first: this runs on every host call, and decoding a key is not free. */
+function isActorNamespace(namespace: string): boolean {
+  return namespace.length === 56 && namespace.charCodeAt(0) === 77 /* M */ && isPublicKey(namespace, "module");
 }

@@ -1,0 +1,14 @@
+/** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
+import { runtimeBench, type Row } from "./runtime.js";
+
+function table(title: string, rows: Row[]): string {
+  const lines = [`\n### ${title}\n`, "| measure | baseline | wactor | ratio |", "| --- | ---: | ---: | ---: |"];
+  for (const r of rows) lines.push(`| ${r.what} | ${r.baseline} | ${r.wactor} | ${r.ratio} |`);
+  return lines.join("\n");
+}
+
+const only = process.argv[2];
+if (!only || only === "runtime") {
+  process.stdout.write(`${table("Runtime, in-process (baseline: direct in-thread call of the same Wasm export)", await runtimeBench())}\n`);
+}
+process.exit(0);
