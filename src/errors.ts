@@ -38,6 +38,11 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_NO_PROVIDER: { status: 502, message: "No provider for that capability runs on this host. Add it to the manifest's capabilities." },
   WACTOR_ERR_NOT_BOUND: { status: 403, message: "The actor is not bound to this provider under that binding name; providers deliver only to their bound actors." },
 
+  // Manifests and the host process
+  WACTOR_ERR_MANIFEST: { status: 400, message: "The manifest is invalid. Fix the field named in the detail (file:line)." },
+  WACTOR_ERR_MANIFEST_REFERENCE: { status: 400, message: "The manifest refers to something that does not exist (an actor, a capability or a file). Check the name in the detail." },
+  WACTOR_ERR_PROVIDER_MODULE: { status: 400, message: "A custom provider module could not be loaded: it must export a default factory returning a CapabilityProvider." },
+
   // CLI and files
   WACTOR_ERR_FILE_READ: { status: 400, message: "The file could not be read. Check the path and its permissions." },
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },

@@ -1,0 +1,158 @@
+/**
+ * The host manifest (`wactor up`): the waSCC form of spec section 6, extended with labels,
+ * trusted issuers and per-actor limits. Validated with zod; every error is located.
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { WactorError } from "../errors.js";
+import { parseLocatedYaml } from "./yaml-locations.js";
+
+const nonEmpty = z.string().min(1, "must not be empty");
+const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const actorEntry = z.union([
+  nonEmpty,
+  z.strictObject({
+    path: nonEmpty,
+    instances: z.number().int().min(1).max(256).optional(),
+    deadline_ms: z.number().int().min(1).max(3_600_000).optional(),
+    max_memory_mb: z.number().int().min(1).max(4096).optional(),
+    max_queue: z.number().int().min(0).max(1_000_000).optional(),
+  }),
+]);
+
+const capabilityEntry = z
+  .strictObject({
+    id: nonEmpty.optional(),
+    path: nonEmpty.optional(),
+    binding: nonEmpty.optional(),
+    /** waSCC's spelling of `binding`. */
+    binding_name: nonEmpty.optional(),
+  })
+  .refine((c) => c.id !== undefined || c.path !== undefined, "a capability needs an 'id' or a 'path'");
+
+const bindingEntry = z.strictObject({
+  actor: nonEmpty,
+  capability: nonEmpty,
+  binding: nonEmpty.optional(),
+  values: stringMap.nullish(),
+});
+
+export const hostManifestSchema = z.strictObject({
+  labels: stringMap.nullish(),
+  trusted_issuers: z.array(z.string().regex(/^A[A-Z2-7]{55}$/, "expected an account public key (A… , 56 characters)")).nullish(),
+  actors: z.array(actorEntry).nullish(),
+  capabilities: z.array(capabilityEntry).nullish(),
+  bindings: z.array(bindingEntry).nullish(),
+});
+
+export interface ManifestActor {
+  path: string;
+  instances?: number;
+  deadlineMs?: number;
+  maxMemoryBytes?: number;
+  maxQueue?: number;
+}
+
+export interface ManifestCapability {
+  /** Capability id, when known (a waSCC native library is mapped to the built-in provider). */
+  id?: string;
+  /** A provider module of the user's own (.js/.mjs), absolute. */
+  modulePath?: string;
+  /** A waSCC native library named in the manifest; wactor serves its capability itself. */
+  nativeLibrary?: string;
+  binding: string;
+}
+
+export interface ManifestBinding {
+  actor: string;
+  capability: string;
+  binding: string;
+  values: Record<string, string>;
+}
+
+export interface HostManifest {
+  file: string;
+  labels: Record<string, string>;
+  trustedIssuers: string[];
+  actors: ManifestActor[];
+  capabilities: ManifestCapability[];
+  bindings: ManifestBinding[];
+}
+
+/** waSCC provider library names -> capability ids (spec section 6; issue text). */
+const NATIVE_LIBRARY_CAPABILITIES: Array<[RegExp, string]> = [
+  [/httpsrv|http_server|httpserver/i, "wascc:http_server"],
+  [/redis|keyvalue/i, "wascc:keyvalue"],
+  [/nats|messaging/i, "wascc:messaging"],
+  [/logging/i, "wascc:logging"],
+  [/extras/i, "wascc:extras"],
+];
+
+export function capabilityOfNativeLibrary(path: string): string | undefined {
+  return NATIVE_LIBRARY_CAPABILITIES.find(([pattern]) => pattern.test(path))?.[1];
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
+}
+
+/** Parses and validates manifest text; throws WACTOR_ERR_MANIFEST naming file, line and field. */
+export function parseHostManifest(text: string, file: string): HostManifest {
+  const yaml = parseLocatedYaml(text);
+  if (yaml.errors.length > 0) {
+    const first = yaml.errors[0]!;
+    throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${first.line}: YAML syntax: ${first.message}`);
+  }
+  const parsed = hostManifestSchema.safeParse(yaml.value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((k): k is string | number => typeof k !== "symbol");
+    let at = path;
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      at = [...path, issue.keys[0]!];
+      message = `unknown key '${issue.keys.join("', '")}' (allowed keys are listed in README.md, 'Manifests')`;
+    } else if (/received undefined/.test(message)) {
+      message = "required field is missing";
+    }
+    throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(at)}: ${formatPath(at) || "(top level)"}: ${message}`);
+  }
+  const m = parsed.data;
+  const base = dirname(resolve(file));
+  const capabilities: ManifestCapability[] = (m.capabilities ?? []).map((c) => {
+    const binding = c.binding ?? c.binding_name ?? "default";
+    if (c.path && /\.(m?js|cjs)$/.test(c.path)) return { ...(c.id !== undefined && { id: c.id }), modulePath: resolve(base, c.path), binding };
+    const id = c.id ?? (c.path ? capabilityOfNativeLibrary(c.path) : undefined);
+    return { ...(id !== undefined && { id }), ...(c.path !== undefined && { nativeLibrary: c.path }), binding };
+  });
+  return {
+    file,
+    labels: m.labels ?? {},
+    trustedIssuers: m.trusted_issuers ?? [],
+    actors: (m.actors ?? []).map((a) =>
+      typeof a === "string"
+        ? { path: resolve(base, a) }
+        : {
+            path: resolve(base, a.path),
+            ...(a.instances !== undefined && { instances: a.instances }),
+            ...(a.deadline_ms !== undefined && { deadlineMs: a.deadline_ms }),
+            ...(a.max_memory_mb !== undefined && { maxMemoryBytes: a.max_memory_mb * 1024 * 1024 }),
+            ...(a.max_queue !== undefined && { maxQueue: a.max_queue }),
+          },
+    ),
+    capabilities,
+    bindings: (m.bindings ?? []).map((b) => ({ actor: b.actor, capability: b.capability, binding: b.binding ?? "default", values: b.values ?? {} })),
+  };
+}
+
+export async function loadHostManifest(file: string): Promise<HostManifest> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseHostManifest(text, file);
+}
