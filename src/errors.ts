@@ -38,6 +38,9 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_NO_PROVIDER: { status: 502, message: "No provider for that capability runs on this host. Add it to the manifest's capabilities." },
   WACTOR_ERR_NOT_BOUND: { status: 403, message: "The actor is not bound to this provider under that binding name; providers deliver only to their bound actors." },
 
+  // Payloads
+  WACTOR_ERR_BAD_PAYLOAD: { status: 400, message: "The payload is not valid MessagePack for this operation (see the field named in the detail). Encode it as the waSCC schema says." },
+
   // Manifests and the host process
   WACTOR_ERR_MANIFEST: { status: 400, message: "The manifest is invalid. Fix the field named in the detail (file:line)." },
   WACTOR_ERR_MANIFEST_REFERENCE: { status: 400, message: "The manifest refers to something that does not exist (an actor, a capability or a file). Check the name in the detail." },

@@ -1,0 +1,6 @@
+export { encode, decodeFirst } from "./msgpack.js";
+export * from "./operations.js";
+export * from "./http.js";
+export * from "./keyvalue.js";
+export * from "./messaging.js";
+export * from "./core.js";
