@@ -49,6 +49,15 @@ export const ERROR_CATALOG = {
   // CLI and files
   WACTOR_ERR_FILE_READ: { status: 400, message: "The file could not be read. Check the path and its permissions." },
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },
+
+  // Capability providers
+  WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },
+  WACTOR_ERR_BINDING_FAILED: { status: 502, message: "The binding could not be established: the service it needs did not answer. Start the service or fix its URL." },
+  WACTOR_ERR_PORT_IN_USE: { status: 409, message: "The binding's port is already in use by another binding or process. Choose another PORT or stop the other listener." },
+  WACTOR_ERR_PROVIDER_UNAVAILABLE: { status: 503, message: "The provider's backing service is unreachable right now; the call failed fast. It reconnects by itself: retry later." },
+  WACTOR_ERR_UNKNOWN_OPERATION: { status: 400, message: "The provider has no such operation. See the waSCC contract for the operations of this capability." },
+  WACTOR_ERR_REQUEST_TIMEOUT: { status: 504, message: "No reply arrived within the request's timeout. Check that a responder listens on the subject, or raise the timeout." },
+  WACTOR_ERR_WRONG_TYPE: { status: 409, message: "The key holds a value of another kind than the operation needs (a list, a set, or a non-integer for Add). Use another key or delete it first." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
