@@ -1,0 +1,6 @@
+// wactor's AssemblyScript guest SDK: waPC guest, MessagePack, typed capability helpers.
+export { __guest_call, register, hostCall, log, Result } from "./wapc";
+export { Reader, Writer } from "./msgpack";
+export { Request, Response } from "./http";
+export * from "./capabilities";
+export { jsonString } from "./json";
