@@ -98,6 +98,19 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * "Invalid input" on a union (an actor is a path or an object) says nothing: report the
+ * issue of the branch that got furthest, with its full path.
+ */
+function mostSpecificIssue(issue: Issue): Issue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const candidates = issue.errors.map((branch) => branch[0]).filter((i): i is Issue => i !== undefined);
+  const best = candidates.reduce((a, b) => (b.path.length > a.path.length ? b : a), candidates[0]!);
+  return mostSpecificIssue({ ...best, path: [...issue.path, ...best.path] } as Issue);
+}
+
 /** Parses and validates manifest text; throws WACTOR_ERR_MANIFEST naming file, line and field. */
 export function parseHostManifest(text: string, file: string): HostManifest {
   const yaml = parseLocatedYaml(text);
@@ -107,7 +120,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
   }
   const parsed = hostManifestSchema.safeParse(yaml.value ?? {});
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = mostSpecificIssue(parsed.error.issues[0]!);
     const path = issue.path.filter((k): k is string | number => typeof k !== "symbol");
     let at = path;
     let message = issue.message;
