@@ -9,6 +9,8 @@ export interface HostEventMap {
   invocation_denied: [Denial];
   provider_started: [{ capabilityId: string; name: string }];
   provider_stopped: [{ capabilityId: string; name: string }];
+  /** Emitted only while someone listens (metrics): it costs a timer read per invocation. */
+  invocation_done: [{ actorKey: string; operation: string; seconds: number; errorCode: string | undefined }];
   binding_changed: [{ actorKey: string; capabilityId: string; binding: string; change: "put" | "deleted" }];
 }
 

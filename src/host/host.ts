@@ -147,7 +147,21 @@ export class Host {
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     const record = this.#actors.get(actorKey);
     if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
-    return record.pool.invoke(operation, payload);
+    if (this.events.listenerCount("invocation_done") === 0) return record.pool.invoke(operation, payload);
+    const started = performance.now();
+    const done = (errorCode: string | undefined): void => {
+      this.events.emit("invocation_done", { actorKey, operation, seconds: (performance.now() - started) / 1000, errorCode });
+    };
+    return record.pool.invoke(operation, payload).then(
+      (reply) => {
+        done(undefined);
+        return reply;
+      },
+      (err: unknown) => {
+        done(isWactorError(err) ? err.code : "WACTOR_ERR_UNKNOWN");
+        throw err;
+      },
+    );
   }
 
   async addProvider(provider: CapabilityProvider): Promise<void> {
