@@ -1,0 +1,121 @@
+/**
+ * `wascc:keyvalue`: every operation of the waSCC contract over a store per binding.
+ *
+ * Binding values:
+ * - `URL` (optional): `redis://[user:pass@]host:port[/db]`; without it the binding gets an
+ *   embedded MemoryStore of its own (lost on unbind or stop).
+ * - `KEY_PREFIX` (optional, Redis only): prepended to every key. Default
+ *   `wactor:<actor key>:<binding>:`, so that every (actor, binding) pair is its own store even
+ *   when several share one Redis. Set it to "" to use raw keys as waSCC did.
+ */
+import {
+  CAP_KEYVALUE,
+  decodeKeyValueRequest,
+  encodeKeyValueResponse,
+  isKeyValueOperation,
+  type KeyValueOperation,
+  type KeyValueRequests,
+  type KeyValueResponses,
+} from "../../src/codec/mod.js";
+import { WactorError } from "../../src/errors.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import { bindingFor, bindingKey, unknownOperation } from "../shared.js";
+import { MemoryStore } from "./memory-store.js";
+import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
+import type { KeyValueStore } from "./store.js";
+
+export interface KeyValueProviderOptions {
+  name?: string;
+  /** Timeouts and reconnection of Redis bindings (see RedisStoreOptions). */
+  redis?: Omit<RedisStoreOptions, "keyPrefix">;
+}
+
+/** The default key prefix of a Redis binding: one namespace per (actor, binding). */
+export const defaultKeyPrefix = (actorKey: string, binding: string): string => `wactor:${actorKey}:${binding}:`;
+
+type Handlers = { [Op in KeyValueOperation]: (store: KeyValueStore, req: KeyValueRequests[Op]) => Promise<KeyValueResponses[Op]> };
+
+const HANDLERS: Handlers = {
+  Add: async (s, r) => ({ value: await s.add(r.key, r.value) }),
+  Get: async (s, r) => {
+    const value = await s.get(r.key);
+    return { value: value ?? "", exists: value !== undefined };
+  },
+  Set: async (s, r) => {
+    if (r.expires < 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `keyvalue Set: expires must be >= 0 seconds, got ${r.expires}`);
+    await s.set(r.key, r.value, r.expires);
+    return { value: r.value };
+  },
+  Del: async (s, r) => {
+    await s.del(r.key);
+    return { key: r.key };
+  },
+  Clear: async (s, r) => {
+    await s.del(r.key);
+    return { key: r.key };
+  },
+  Range: async (s, r) => ({ values: await s.range(r.key, r.start, r.stop) }),
+  Push: async (s, r) => ({ newCount: await s.push(r.key, r.value) }),
+  ListItemDelete: async (s, r) => ({ newCount: await s.listItemDelete(r.key, r.value) }),
+  SetAdd: async (s, r) => ({ newCount: await s.setAdd(r.key, r.value) }),
+  SetRemove: async (s, r) => ({ newCount: await s.setRemove(r.key, r.value) }),
+  SetUnion: async (s, r) => ({ values: await s.setUnion(r.keys) }),
+  SetIntersection: async (s, r) => ({ values: await s.setIntersection(r.keys) }),
+  SetQuery: async (s, r) => ({ values: await s.setQuery(r.key) }),
+  KeyExists: async (s, r) => ({ value: "", exists: await s.exists(r.key) }),
+};
+
+async function dispatch<Op extends KeyValueOperation>(op: Op, store: KeyValueStore, payload: Uint8Array): Promise<Uint8Array> {
+  const handler = HANDLERS[op] as (store: KeyValueStore, req: KeyValueRequests[Op]) => Promise<KeyValueResponses[Op]>;
+  return encodeKeyValueResponse(op, await handler(store, decodeKeyValueRequest(op, payload)));
+}
+
+export class KeyValueProvider implements CapabilityProvider {
+  readonly capabilityId = CAP_KEYVALUE;
+  readonly name: string;
+  readonly #options: KeyValueProviderOptions;
+  readonly #stores = new Map<string, KeyValueStore>();
+
+  constructor(options: KeyValueProviderOptions = {}) {
+    this.name = options.name ?? "keyvalue";
+    this.#options = options;
+  }
+
+  async start(_context: ProviderContext): Promise<void> {
+    // Key-value never delivers to actors; nothing to keep from the context.
+  }
+
+  async stop(): Promise<void> {
+    const stores = [...this.#stores.values()];
+    this.#stores.clear();
+    await Promise.all(stores.map((store) => store.close()));
+  }
+
+  async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
+    const url = values.URL?.trim();
+    const store = url
+      ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? defaultKeyPrefix(actor.key, binding) })
+      : new MemoryStore();
+    const key = bindingKey(actor.key, binding);
+    const previous = this.#stores.get(key);
+    this.#stores.set(key, store);
+    await previous?.close();
+  }
+
+  async unbind(actorKey: string, binding: string): Promise<void> {
+    const key = bindingKey(actorKey, binding);
+    const store = this.#stores.get(key);
+    this.#stores.delete(key);
+    await store?.close();
+  }
+
+  bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
+    return this.#stores.get(bindingKey(actorKey, binding))?.status();
+  }
+
+  async handleCall(call: ProviderCall): Promise<Uint8Array> {
+    if (!isKeyValueOperation(call.operation)) throw unknownOperation(this.capabilityId, call.operation);
+    const store = bindingFor(this.#stores, this.capabilityId, call);
+    return dispatch(call.operation, store, call.payload);
+  }
+}

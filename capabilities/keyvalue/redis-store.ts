@@ -1,0 +1,170 @@
+/**
+ * A key-value binding backed by Redis (ioredis). Calls fail fast while Redis is away (no
+ * offline queue, no per-request retries, a command timeout) with WACTOR_ERR_PROVIDER_UNAVAILABLE;
+ * the client keeps reconnecting in the background and the binding status follows it.
+ */
+import { Redis } from "ioredis";
+import { WactorError } from "../../src/errors.js";
+import type { BindingStatus } from "../../src/host/provider.js";
+import { reasonOf, redactUrl, withTimeout } from "../shared.js";
+import { sortStrings, type KeyValueStore } from "./store.js";
+
+export interface RedisStoreOptions {
+  /** Prepended to every key, so that bindings sharing one Redis never see each other's keys. */
+  keyPrefix?: string;
+  /** How long connect + PING may take at bind time. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** How long one command may take before it fails. Default 1000 ms. */
+  commandTimeoutMs?: number;
+  /** Upper bound of the delay between reconnection attempts. Default 1000 ms. */
+  maxReconnectDelayMs?: number;
+}
+
+/** Redis URLs a binding may name (`URL` value). */
+export function validateRedisUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new WactorError("WACTOR_ERR_BINDING_INVALID", `URL '${redactUrl(url)}' is not a URL (expected redis://host:port)`);
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new WactorError("WACTOR_ERR_BINDING_INVALID", `URL '${redactUrl(url)}' must use redis:// or rediss://`);
+  }
+}
+
+export class RedisStore implements KeyValueStore {
+  readonly #client: Redis;
+  readonly #url: string;
+  #connected = true;
+  #lastError = "";
+
+  private constructor(client: Redis, url: string) {
+    this.#client = client;
+    this.#url = redactUrl(url);
+  }
+
+  /** Connects and PINGs within the timeout, or rejects with WACTOR_ERR_BINDING_FAILED and leaves nothing open. */
+  static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
+    validateRedisUrl(url);
+    const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    const maxDelay = options.maxReconnectDelayMs ?? 1000;
+    const client = new Redis(url, {
+      lazyConnect: true,
+      keyPrefix: options.keyPrefix ?? "",
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 1000,
+      connectTimeout: connectTimeoutMs,
+      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+    });
+    const store = new RedisStore(client, url);
+    const shown = redactUrl(url);
+    client.on("error", (err: unknown) => {
+      store.#lastError = reasonOf(err);
+    });
+    client.on("ready", () => {
+      store.#connected = true;
+      store.#lastError = "";
+    });
+    client.on("close", () => {
+      store.#connected = false;
+    });
+    try {
+      const ready = client.connect().then(() => client.ping());
+      ready.catch(() => {}); // settled by the race below; avoid an unhandled rejection after a timeout
+      await withTimeout(ready, connectTimeoutMs, () => new Error(`no answer to PING within ${connectTimeoutMs} ms`));
+    } catch (err) {
+      client.disconnect();
+      // The client's own error (ECONNREFUSED, auth) says more than "Connection is closed".
+      const why = store.#lastError || reasonOf(err);
+      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `redis at ${shown}: ${why}`, { cause: err });
+    }
+    return store;
+  }
+
+  add(key: string, delta: number): Promise<number> {
+    return this.#run(() => this.#client.incrby(key, delta));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#run(() => this.#client.get(key))) ?? undefined;
+  }
+
+  async set(key: string, value: string, expiresSeconds: number): Promise<void> {
+    await this.#run(() => (expiresSeconds > 0 ? this.#client.set(key, value, "EX", expiresSeconds) : this.#client.set(key, value)));
+  }
+
+  async del(key: string): Promise<void> {
+    await this.#run(() => this.#client.del(key));
+  }
+
+  range(key: string, start: number, stop: number): Promise<string[]> {
+    return this.#run(() => this.#client.lrange(key, start, stop));
+  }
+
+  push(key: string, value: string): Promise<number> {
+    return this.#run(() => this.#client.lpush(key, value));
+  }
+
+  listItemDelete(key: string, value: string): Promise<number> {
+    return this.#run(() => this.#client.lrem(key, 0, value));
+  }
+
+  setAdd(key: string, value: string): Promise<number> {
+    return this.#run(() => this.#client.sadd(key, value));
+  }
+
+  setRemove(key: string, value: string): Promise<number> {
+    return this.#run(() => this.#client.srem(key, value));
+  }
+
+  async setUnion(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return []; // Redis refuses SUNION without keys
+    return sortStrings(await this.#run(() => this.#client.sunion(...keys)));
+  }
+
+  async setIntersection(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    return sortStrings(await this.#run(() => this.#client.sinter(...keys)));
+  }
+
+  async setQuery(key: string): Promise<string[]> {
+    return sortStrings(await this.#run(() => this.#client.smembers(key)));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.#run(() => this.#client.exists(key))) > 0;
+  }
+
+  status(): BindingStatus {
+    if (this.#connected) return { state: "ok" };
+    return { state: "failed", reason: `connection to redis at ${this.#url} lost${this.#lastError ? ` (${this.#lastError})` : ""}; reconnecting` };
+  }
+
+  async close(): Promise<void> {
+    // disconnect() also stops the reconnection loop; quit() would wait for a Redis that may be gone.
+    this.#client.disconnect();
+  }
+
+  /** Runs a command and turns every failure into the WactorError an actor should see. */
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      throw this.#translate(err);
+    }
+  }
+
+  #translate(err: unknown): WactorError {
+    const message = reasonOf(err);
+    if (err instanceof Error && err.name === "ReplyError") {
+      if (message.startsWith("WRONGTYPE") || /not an integer|overflow/i.test(message)) {
+        return new WactorError("WACTOR_ERR_WRONG_TYPE", message, { cause: err });
+      }
+    }
+    // "Stream isn't writeable…" is ioredis' way of saying it is disconnected: say that instead.
+    const why = this.#connected ? message : `not connected${this.#lastError ? ` (${this.#lastError})` : ""}`;
+    return new WactorError("WACTOR_ERR_PROVIDER_UNAVAILABLE", `redis at ${this.#url}: ${why}`, { cause: err });
+  }
+}
