@@ -4,6 +4,7 @@
  * with receiveMessageOnPort. A looping guest is stopped by terminating this thread.
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
+import { ResultRingWriter, type Outcome } from "./result-ring.js";
 import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
 import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -11,6 +12,7 @@ import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, 
 let init: WorkerInit;
 let signal: Int32Array;
 let guest: WapcGuest;
+let results: ResultRingWriter;
 const port = parentPort!;
 const SPIN_MS = 0.05;
 const post = (message: FromWorker): void => port.postMessage(message);
@@ -34,6 +36,7 @@ function instantiate(): WapcGuest {
 function load(workerInit: WorkerInit): void {
   init = workerInit;
   signal = new Int32Array(init.signal);
+  results = new ResultRingWriter(init.results);
   try {
     guest = instantiate();
     post({ type: "ready", memoryBytes: guest.memoryBytes });
@@ -48,20 +51,24 @@ port.on("message", (message: ToWorker) => {
   else for (const invocation of message.batch) run(invocation);
 });
 
-// Each result is posted as soon as it exists: if a later invocation loops and this thread
-// is killed, the finished ones are already acknowledged and will not run twice.
+// Each result is published as soon as it exists: if a later invocation loops and this
+// thread is killed, the finished ones are already acknowledged and will not run twice.
+function publish(outcome: Outcome): void {
+  if (!results.write(outcome)) post({ type: "result", outcome });
+}
+
 function run(message: Invocation): void {
+  const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
   try {
     const result = guest.invoke(message.operation, message.payload);
-    if (result.ok) post({ type: "result", id: message.id, ok: true, payload: result.payload, memoryBytes: guest.memoryBytes });
-    else post({ type: "result", id: message.id, ok: false, error: result.error, trap: false, memoryLimit: false, memoryBytes: guest.memoryBytes });
+    if (result.ok) publish({ id: message.id, kind: "ok", payload: result.payload, memoryBytes: guest.memoryBytes });
+    else publish({ id: message.id, kind: "guest-error", payload: utf8(result.error), memoryBytes: guest.memoryBytes });
   } catch (err) {
     const memoryBytes = guest.memoryBytes;
     // A failed memory.grow shows up as a plain trap (the allocator gives up); a trap with
     // memory this close to the ceiling is that, so report it as such.
-    const memoryLimit = memoryBytes >= init.maxMemoryBytes * 0.9;
-    const error = err instanceof GuestTrap ? err.message : String(err);
-    post({ type: "result", id: message.id, ok: false, error, trap: true, memoryLimit, memoryBytes });
+    const kind = memoryBytes >= init.maxMemoryBytes * 0.9 ? "memory-limit" : "trap";
+    publish({ id: message.id, kind, payload: utf8(err instanceof GuestTrap ? err.message : String(err)), memoryBytes });
     // A trapped instance may hold corrupt state: replace it with a fresh one.
     try {
       guest = instantiate();

@@ -5,8 +5,12 @@
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { WactorError } from "../errors.js";
+import { createResultRing, ResultRingReader, type Outcome } from "./result-ring.js";
 import { sharedSpares } from "./worker-spares.js";
 import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
+
+/** Results larger than what is free in the ring travel as messages instead. */
+const RESULT_RING_BYTES = 1024 * 1024;
 
 export type AsyncHostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
@@ -38,6 +42,7 @@ export class ActorInstance {
   #worker: Worker | undefined;
   readonly #outstanding: Pending[] = [];
   readonly #outbox: Invocation[] = [];
+  #results: ResultRingReader | undefined;
   #headTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
   /** True once the current worker said "ready"; until then invocations only queue here. */
@@ -77,6 +82,7 @@ export class ActorInstance {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#results?.close();
     clearTimeout(this.#headTimer);
     for (const pending of this.#outstanding.splice(0)) pending.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     const worker = this.#worker;
@@ -108,7 +114,12 @@ export class ActorInstance {
   #spawn(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
     const signal = new SharedArrayBuffer(4);
-    const init: WorkerInit = { module: this.#options.module, hostPort: port2, signal, maxMemoryBytes: this.#options.maxMemoryBytes };
+    const results = createResultRing(RESULT_RING_BYTES);
+    const init: WorkerInit = { module: this.#options.module, hostPort: port2, signal, maxMemoryBytes: this.#options.maxMemoryBytes, results };
+    this.#results?.close();
+    const reader = new ResultRingReader(results);
+    this.#results = reader;
+    void this.#drainResults(reader);
     const worker = sharedSpares.take();
     const load: ToWorker = { type: "load", init };
     worker.postMessage(load, [port2]);
@@ -137,8 +148,7 @@ export class ActorInstance {
             this.#options.onLog?.(message.line);
             break;
           case "result":
-            this.#memoryBytes = message.memoryBytes;
-            this.#onResult(message);
+            this.#onOutcome(message.outcome);
             break;
         }
       });
@@ -147,6 +157,8 @@ export class ActorInstance {
       });
       worker.on("exit", () => {
         port1.close();
+        // Results the worker wrote before it exited are still in the ring: collect them.
+        reader.drain((outcome) => this.#onOutcome(outcome));
         if (this.#worker !== worker) return; // replaced or stopped on purpose
         this.#worker = undefined;
         if (!started) return;
@@ -170,22 +182,34 @@ export class ActorInstance {
     Atomics.notify(flag, 0);
   }
 
-  #onResult(message: Extract<FromWorker, { type: "result" }>): void {
-    const head = this.#outstanding[0];
-    if (!head || head.id !== message.id) return;
-    this.#outstanding.shift();
-    this.#armHead();
-    if (message.ok) {
-      head.resolve(message.payload);
+  async #drainResults(reader: ResultRingReader): Promise<void> {
+    while (!reader.closed) {
+      const wake = reader.wait();
+      if (wake) await wake;
+      if (reader.closed) return;
+      reader.drain((outcome) => this.#onOutcome(outcome));
+    }
+  }
+
+  #onOutcome(outcome: Outcome): void {
+    this.#memoryBytes = outcome.memoryBytes;
+    // Results arrive in order except when a large one travelled as a message: find it by id.
+    const index = this.#outstanding.findIndex((p) => p.id === outcome.id);
+    if (index < 0) return;
+    const [pending] = this.#outstanding.splice(index, 1);
+    if (index === 0) this.#armHead();
+    if (outcome.kind === "ok") {
+      pending!.resolve(outcome.payload);
       return;
     }
-    if (message.trap) {
-      // The worker has already re-instantiated its guest and goes on with the queue.
-      this.#options.onReplaced?.("trap");
-      head.reject(new WactorError(message.memoryLimit ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", message.error));
-    } else {
-      head.reject(new WactorError("WACTOR_ERR_GUEST_ERROR", message.error));
+    const text = new TextDecoder().decode(outcome.payload);
+    if (outcome.kind === "guest-error") {
+      pending!.reject(new WactorError("WACTOR_ERR_GUEST_ERROR", text));
+      return;
     }
+    // The worker has already re-instantiated its guest and goes on with the queue.
+    this.#options.onReplaced?.("trap");
+    pending!.reject(new WactorError(outcome.kind === "memory-limit" ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", text));
   }
 
   #onDeadline(id: number): void {

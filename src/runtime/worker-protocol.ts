@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import type { Outcome } from "./result-ring.js";
 
 /** Messages between the host thread and an instance worker. Transport only; no policy. */
 
@@ -9,6 +10,8 @@ export interface WorkerInit {
   /** Int32 flag the worker waits on (Atomics.wait) until a host call result is posted. */
   signal: SharedArrayBuffer;
   maxMemoryBytes: number;
+  /** Result ring (see result-ring.ts); results that do not fit travel as messages. */
+  results: SharedArrayBuffer;
 }
 
 export interface Invocation {
@@ -23,8 +26,7 @@ export type ToWorker = { type: "load"; init: WorkerInit } | { type: "invoke"; ba
 export type FromWorker =
   | { type: "ready"; memoryBytes: number }
   | { type: "start-failed"; error: string }
-  | { type: "result"; id: number; ok: true; payload: Uint8Array; memoryBytes: number }
-  | { type: "result"; id: number; ok: false; error: string; trap: boolean; memoryLimit: boolean; memoryBytes: number }
+  | { type: "result"; outcome: Outcome }
   | { type: "log"; line: string };
 
 export interface HostCallRequest {
