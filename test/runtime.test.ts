@@ -186,3 +186,19 @@ describe("live update", () => {
     }
   });
 });
+
+describe("large payloads", () => {
+  it("returns a reply larger than the result ring (sent as a message instead)", async () => {
+    const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1 } });
+    try {
+      const { key } = await signedRawGuest({}).then(async (g) => ({ key: (await host.startActor(g.bytes)).key }));
+      const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i & 0xff);
+      const [a, b, c] = await Promise.all([host.invoke(key, "Echo", enc("small-1")), host.invoke(key, "Echo", big), host.invoke(key, "Echo", enc("small-2"))]);
+      expect(dec(a)).toBe("small-1");
+      expect(b).toEqual(big);
+      expect(dec(c)).toBe("small-2");
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
