@@ -1,0 +1,182 @@
+/**
+ * `wascc:http_server`: one fastify listener per binding; every request, whatever its method,
+ * path or content type, becomes a `HandleRequest` delivery to the bound actor.
+ *
+ * Binding values:
+ * - `PORT` (required): TCP port, 0 picks a free one (see `address()`).
+ * - `HOST` (default 127.0.0.1): interface to listen on.
+ * - `MAX_BODY` (default 1048576): largest request body in bytes; larger ones get 413.
+ *
+ * Failures reach the HTTP client as JSON `{ error: { code, message } }`: a WactorError keeps
+ * its 5xx status (504 deadline, 503 busy with `Retry-After: 1`, 507 memory); anything else is
+ * 500, because a 4xx from the host side (not bound, bad reply) is not the client's fault.
+ */
+import { METHODS } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest } from "../../src/codec/mod.js";
+import { WactorError, isWactorError } from "../../src/errors.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
+
+export interface HttpServerProviderOptions {
+  name?: string;
+}
+
+export const DEFAULT_MAX_BODY = 1024 * 1024;
+// Framing headers are Node's job: an actor's stale content-length would corrupt the response.
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+
+interface Listener {
+  app: FastifyInstance;
+  host: string;
+  port: number;
+}
+
+interface HttpConfig {
+  host: string;
+  port: number;
+  maxBody: number;
+}
+
+function parseConfig(values: Readonly<Record<string, string>>): HttpConfig {
+  const host = values.HOST?.trim() || "127.0.0.1";
+  const port = integerValue(values, "PORT", undefined, 65535);
+  const maxBody = integerValue(values, "MAX_BODY", DEFAULT_MAX_BODY, Number.MAX_SAFE_INTEGER);
+  if (maxBody === 0) throw new WactorError("WACTOR_ERR_BINDING_INVALID", "MAX_BODY must be at least 1 byte");
+  return { host, port, maxBody };
+}
+
+function headersOf(request: FastifyRequest): Record<string, string> {
+  const header: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) header[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return header;
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string): void {
+  if (status === 503) reply.header("retry-after", "1");
+  void reply.code(status).type("application/json").send({ error: { code, message } });
+}
+
+/** The status an HTTP client sees for a failed delivery (see the file comment). */
+export function statusForError(err: unknown): number {
+  const status = err instanceof WactorError ? err.status : (err as { status?: unknown } | null)?.status;
+  return typeof status === "number" && status >= 500 && status <= 599 ? status : 500;
+}
+
+export class HttpServerProvider implements CapabilityProvider {
+  readonly capabilityId = CAP_HTTP_SERVER;
+  readonly name: string;
+  #context: ProviderContext | undefined;
+  readonly #listeners = new Map<string, Listener>();
+
+  constructor(options: HttpServerProviderOptions = {}) {
+    this.name = options.name ?? "http-server";
+  }
+
+  async start(context: ProviderContext): Promise<void> {
+    this.#context = context;
+  }
+
+  async stop(): Promise<void> {
+    const listeners = [...this.#listeners.values()];
+    this.#listeners.clear();
+    await Promise.all(listeners.map((l) => l.app.close()));
+  }
+
+  async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
+    const context = requireContext(this.#context, this.capabilityId);
+    const config = parseConfig(values);
+    const key = bindingKey(actor.key, binding);
+    // Rebinding replaces the binding's listener, which may hold the very port asked for.
+    await this.unbind(actor.key, binding);
+    for (const other of this.#listeners.values()) {
+      if (config.port !== 0 && other.port === config.port) throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} is already bound by this provider`);
+    }
+    const app = this.#createApp(context, actor.key, binding, config.maxBody);
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      await app.close().catch(() => {});
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE") throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} on ${config.host}`, { cause: err });
+      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `cannot listen on ${config.host}:${config.port}: ${reasonOf(err)}`, { cause: err });
+    }
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    this.#listeners.set(key, { app, host: config.host, port });
+    context.logger.info({ actor: actor.key, binding, host: config.host, port }, "http server listening");
+  }
+
+  async unbind(actorKey: string, binding: string): Promise<void> {
+    const key = bindingKey(actorKey, binding);
+    const listener = this.#listeners.get(key);
+    this.#listeners.delete(key);
+    await listener?.app.close();
+  }
+
+  bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
+    const listener = this.#listeners.get(bindingKey(actorKey, binding));
+    if (!listener) return undefined;
+    return listener.app.server.listening ? { state: "ok" } : { state: "failed", reason: `not listening on ${listener.host}:${listener.port}` };
+  }
+
+  /** Where a binding listens (useful with PORT=0). */
+  address(actorKey: string, binding: string): { host: string; port: number } | undefined {
+    const listener = this.#listeners.get(bindingKey(actorKey, binding));
+    return listener && { host: listener.host, port: listener.port };
+  }
+
+  async handleCall(call: ProviderCall): Promise<Uint8Array> {
+    throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${this.capabilityId} takes no calls from actors (got '${call.operation}'); it only delivers HandleRequest`);
+  }
+
+  #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number): FastifyInstance {
+    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: true, exposeHeadRoutes: false });
+    // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBody }, (_request, body, done) => done(null, body));
+    app.setErrorHandler((err: FastifyError, _request, reply) => {
+      // Only fastify's own request errors get here (413 body too large, 400 bad framing).
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+      sendError(reply, status, err.code ?? "WACTOR_ERR_BAD_REQUEST", err.message);
+    });
+    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      const url = request.raw.url ?? "/";
+      const q = url.indexOf("?");
+      const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+      const payload = encodeHttpRequest({
+        method: request.method,
+        path: q < 0 ? url : url.slice(0, q),
+        queryString: q < 0 ? "" : url.slice(q + 1),
+        header: headersOf(request),
+        body,
+      });
+      let response;
+      try {
+        response = decodeHttpResponse(await context.deliver(actorKey, binding, OP_HANDLE_REQUEST, payload));
+        if (!Number.isInteger(response.statusCode) || response.statusCode < 100 || response.statusCode > 599) {
+          throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`);
+        }
+      } catch (err) {
+        const status = statusForError(err);
+        if (status >= 500 && status !== 503 && status !== 504) context.logger.warn({ actor: actorKey, binding, err }, "HandleRequest failed");
+        sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_GUEST_ERROR", err instanceof Error ? err.message : String(err));
+        return;
+      }
+      for (const [name, value] of Object.entries(response.header)) {
+        if (!FRAMING.has(name.toLowerCase())) reply.header(name, value);
+      }
+      await reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+    };
+    // Every method Node parses reaches the actor with its body (GET with a body, WebDAV's
+    // PROPFIND); CONNECT never arrives as a request in Node and HEAD has no body.
+    for (const method of METHODS) {
+      if (method !== "CONNECT" && method !== "HEAD") app.addHttpMethod(method, { hasBody: true, overrideExisting: true });
+    }
+    app.all("/*", handler);
+    app.all("/", handler);
+    return app;
+  }
+}
