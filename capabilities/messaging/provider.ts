@@ -1,0 +1,193 @@
+/**
+ * `wascc:messaging` over NATS (the `nats` v2 client): one connection per binding.
+ *
+ * Binding values:
+ * - `URL` (default nats://127.0.0.1:4222): server URL, or several separated by commas.
+ * - `SUBSCRIPTION` (optional): comma-separated subjects delivered to the actor as
+ *   `DeliverMessage`; wildcards allowed; `subject|queue` joins queue group `queue`.
+ *
+ * Actors answer a message with a reply subject by publishing to `replyTo` themselves, as in
+ * waSCC; the provider never auto-responds. While the server is away the client reconnects
+ * forever, publishes are buffered by the client, and bindingStatus says `failed`.
+ */
+import { ErrorCode as NatsErrorCode, Events, connect, type Msg, type NatsConnection, type NatsError } from "nats";
+import {
+  CAP_MESSAGING,
+  EMPTY_REPLY,
+  OP_DELIVER_MESSAGE,
+  OP_PUBLISH,
+  OP_REQUEST,
+  decodeBrokerMessage,
+  decodeRequestMessage,
+  encodeBrokerMessage,
+} from "../../src/codec/mod.js";
+import { WactorError } from "../../src/errors.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import { bindingFor, bindingKey, reasonOf, redactUrl, requireContext, unknownOperation, withTimeout } from "../shared.js";
+import { assertSubject, parseSubscriptions } from "./subjects.js";
+
+export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
+
+export interface MessagingProviderOptions {
+  name?: string;
+  /** How long the first connection may take at bind time. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Delay between reconnection attempts. Default 250 ms. */
+  reconnectWaitMs?: number;
+}
+
+interface Connection {
+  nc: NatsConnection;
+  url: string;
+  /** Set while the client is between a disconnect and a reconnect. */
+  down: string | undefined;
+}
+
+function parseServers(values: Readonly<Record<string, string>>): string[] {
+  const raw = values.URL?.trim() || DEFAULT_NATS_URL;
+  return raw.split(",").map((server) => {
+    const url = server.trim();
+    if (!/^(nats|tls|ws|wss):\/\/[^\s/]+/.test(url) && !/^[\w.-]+:\d+$/.test(url)) {
+      throw new WactorError("WACTOR_ERR_BINDING_INVALID", `URL '${redactUrl(url)}' must look like nats://host:port`);
+    }
+    return url;
+  });
+}
+
+const natsCode = (err: unknown): string | undefined => (err as Partial<NatsError> | null)?.code;
+
+export class MessagingProvider implements CapabilityProvider {
+  readonly capabilityId = CAP_MESSAGING;
+  readonly name: string;
+  readonly #options: MessagingProviderOptions;
+  #context: ProviderContext | undefined;
+  readonly #connections = new Map<string, Connection>();
+
+  constructor(options: MessagingProviderOptions = {}) {
+    this.name = options.name ?? "messaging";
+    this.#options = options;
+  }
+
+  async start(context: ProviderContext): Promise<void> {
+    this.#context = context;
+  }
+
+  async stop(): Promise<void> {
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.all(connections.map((c) => c.nc.close()));
+  }
+
+  async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
+    const context = requireContext(this.#context, this.capabilityId);
+    const servers = parseServers(values);
+    const subscriptions = parseSubscriptions(values.SUBSCRIPTION);
+    const shown = servers.map(redactUrl).join(",");
+    const timeoutMs = this.#options.connectTimeoutMs ?? 2000;
+    const pending = connect({
+      servers,
+      name: `wactor ${actor.key}/${binding}`,
+      timeout: timeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: this.#options.reconnectWaitMs ?? 250,
+    });
+    let nc: NatsConnection;
+    try {
+      // The outer timeout also covers a server that accepts TCP but never speaks NATS.
+      nc = await withTimeout(pending, timeoutMs + 500, () => new Error(`no NATS handshake within ${timeoutMs} ms`));
+    } catch (err) {
+      pending.then((late) => late.close()).catch(() => {});
+      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `nats at ${shown}: ${reasonOf(err)}`, { cause: err });
+    }
+    const connection: Connection = { nc, url: shown, down: undefined };
+    try {
+      for (const { subject, queue } of subscriptions) {
+        nc.subscribe(subject, { queue, callback: (err, msg) => this.#deliver(context, actor.key, binding, err, msg) });
+      }
+      // Round trip to the server: the subscriptions are live when bind() resolves.
+      await nc.flush();
+    } catch (err) {
+      await nc.close();
+      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `nats at ${shown}: subscribing failed: ${reasonOf(err)}`, { cause: err });
+    }
+    void this.#watch(connection, context, actor.key, binding);
+    const key = bindingKey(actor.key, binding);
+    const previous = this.#connections.get(key);
+    this.#connections.set(key, connection);
+    await previous?.nc.close();
+  }
+
+  async unbind(actorKey: string, binding: string): Promise<void> {
+    const key = bindingKey(actorKey, binding);
+    const connection = this.#connections.get(key);
+    this.#connections.delete(key);
+    await connection?.nc.close();
+  }
+
+  bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
+    const connection = this.#connections.get(bindingKey(actorKey, binding));
+    if (!connection) return undefined;
+    if (connection.nc.isClosed()) return { state: "failed", reason: `connection to nats at ${connection.url} closed` };
+    return connection.down === undefined ? { state: "ok" } : { state: "failed", reason: connection.down };
+  }
+
+  async handleCall(call: ProviderCall): Promise<Uint8Array> {
+    if (call.operation !== OP_PUBLISH && call.operation !== OP_REQUEST) throw unknownOperation(this.capabilityId, call.operation);
+    const connection = bindingFor(this.#connections, this.capabilityId, call);
+    if (call.operation === OP_PUBLISH) {
+      const message = decodeBrokerMessage(call.payload, "messaging Publish");
+      assertSubject(message.subject, false, "WACTOR_ERR_BAD_PAYLOAD", "Publish subject");
+      if (message.replyTo !== "") assertSubject(message.replyTo, false, "WACTOR_ERR_BAD_PAYLOAD", "Publish replyTo");
+      try {
+        connection.nc.publish(message.subject, message.body, message.replyTo ? { reply: message.replyTo } : undefined);
+      } catch (err) {
+        throw this.#unavailable(connection, err);
+      }
+      return EMPTY_REPLY;
+    }
+    const request = decodeRequestMessage(call.payload);
+    assertSubject(request.subject, false, "WACTOR_ERR_BAD_PAYLOAD", "Request subject");
+    if (request.timeout <= 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `messaging Request: timeout must be > 0 ms, got ${request.timeout}`);
+    try {
+      const reply = await connection.nc.request(request.subject, request.body, { timeout: request.timeout });
+      return encodeBrokerMessage({ subject: reply.subject, replyTo: "", body: reply.data });
+    } catch (err) {
+      const code = natsCode(err);
+      if (code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_REQUEST_TIMEOUT", `no reply on '${request.subject}' within ${request.timeout} ms`, { cause: err });
+      if (code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_REQUEST_TIMEOUT", `no responders on '${request.subject}'`, { cause: err });
+      throw this.#unavailable(connection, err);
+    }
+  }
+
+  #unavailable(connection: Connection, err: unknown): WactorError {
+    return new WactorError("WACTOR_ERR_PROVIDER_UNAVAILABLE", `nats at ${connection.url}: ${reasonOf(err)}`, { cause: err });
+  }
+
+  #deliver(context: ProviderContext, actorKey: string, binding: string, err: NatsError | null, msg: Msg): void {
+    if (err) {
+      context.logger.warn({ actor: actorKey, binding, err }, "nats subscription error");
+      return;
+    }
+    const payload = encodeBrokerMessage({ subject: msg.subject, replyTo: msg.reply ?? "", body: msg.data });
+    context.deliver(actorKey, binding, OP_DELIVER_MESSAGE, payload).catch((failure: unknown) => {
+      context.logger.warn({ actor: actorKey, binding, subject: msg.subject, err: failure }, "DeliverMessage failed");
+    });
+  }
+
+  /** Follows the client's status events until the connection closes. */
+  async #watch(connection: Connection, context: ProviderContext, actorKey: string, binding: string): Promise<void> {
+    try {
+      for await (const status of connection.nc.status()) {
+        if (status.type === Events.Disconnect) {
+          connection.down = `disconnected from nats at ${connection.url}; reconnecting`;
+          context.logger.warn({ actor: actorKey, binding, server: connection.url }, "nats disconnected");
+        } else if (status.type === Events.Reconnect) {
+          connection.down = undefined;
+          context.logger.info({ actor: actorKey, binding, server: connection.url }, "nats reconnected");
+        }
+      }
+    } catch (err) {
+      context.logger.warn({ actor: actorKey, binding, err }, "nats status stream failed");
+    }
+  }
+}
