@@ -1,0 +1,1 @@
+export { ExtrasProvider, type ExtrasProviderOptions } from "./provider.js";

@@ -1,0 +1,1 @@
+export { LoggingProvider, type LoggingProviderOptions } from "./provider.js";
