@@ -43,7 +43,7 @@ export async function runtimeBench(): Promise<Row[]> {
   const big = await sign(padModule(raw, 2 * 1024 * 1024));
 
   // Baseline: the same guest, in this thread, host calls answered synchronously.
-  const module = await WebAssembly.compile(small);
+  const module = await WebAssembly.compile(small as Uint8Array<ArrayBuffer>);
   const direct = WapcGuest.create(module, { hostCall: (_b, _n, _o, p) => ({ ok: true, payload: p }) });
 
   const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 2 } });
@@ -80,7 +80,7 @@ export async function runtimeBench(): Promise<Row[]> {
   for (const [label, bytes] of [["small", await sign(raw)], ["2 MB", big]] as const) {
     const t0 = performance.now();
     await verifyModule(bytes);
-    WapcGuest.create(await WebAssembly.compile(bytes), { hostCall: () => ({ ok: false, error: "" }) });
+    WapcGuest.create(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>), { hostCall: () => ({ ok: false, error: "" }) });
     const baseMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 200));
     const t1 = performance.now();

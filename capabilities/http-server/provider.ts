@@ -79,6 +79,11 @@ export class HttpServerProvider implements CapabilityProvider {
     this.#context = context;
   }
 
+  /** Closing a fastify listener stops accepting and waits for the requests in flight. */
+  quiesce(): Promise<void> {
+    return this.stop();
+  }
+
   async stop(): Promise<void> {
     const listeners = [...this.#listeners.values()];
     this.#listeners.clear();

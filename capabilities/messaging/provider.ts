@@ -72,6 +72,13 @@ export class MessagingProvider implements CapabilityProvider {
     this.#context = context;
   }
 
+  /** Draining unsubscribes, lets delivered messages finish, then closes each connection. */
+  async quiesce(): Promise<void> {
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.all(connections.map((c) => c.nc.drain().catch(() => c.nc.close())));
+  }
+
   async stop(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();

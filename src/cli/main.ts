@@ -1,8 +1,11 @@
 import { Command, CommanderError } from "commander";
+import { registerCallCommand } from "./call.js";
 import { registerClaimsCommands } from "./claims.js";
+import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
+import { registerUpCommand } from "./up.js";
 
 export function buildProgram(): Command {
   const program = new Command("wactor")
@@ -10,6 +13,9 @@ export function buildProgram(): Command {
     .version(WACTOR_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  registerUpCommand(program);
+  registerCallCommand(program);
+  registerDevCommand(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
   return program;

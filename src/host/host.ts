@@ -136,8 +136,9 @@ export class Host {
   async stopActor(key: string): Promise<void> {
     const record = this.#requireActor(key);
     record.lifecycle.send({ type: "STOP" });
-    this.#actors.delete(key);
+    // Unbind while the actor still serves: providers finish the deliveries they accepted.
     for (const binding of this.bindings.forActor(key)) await this.unbind(key, binding.capabilityId, binding.binding);
+    this.#actors.delete(key);
     await record.pool.drain(this.#options.drainMs ?? 10_000);
     record.lifecycle.send({ type: "STOPPED" });
     record.lifecycle.stop();
@@ -237,8 +238,12 @@ export class Host {
     return [...this.#actors.values()].find((r) => r.claims.name === ref)?.claims.subject;
   }
 
-  /** Stops every actor (draining in-flight work, bounded) and every provider. */
+  /**
+   * Stops in three steps so nothing accepted is cut: providers stop taking new work and
+   * finish what they accepted, then actors drain (bounded), then providers release everything.
+   */
   async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.#providers.values()].map((p) => p.quiesce?.()));
     await Promise.allSettled([...this.#actors.keys()].map((key) => this.stopActor(key)));
     for (const [capabilityId, provider] of this.#providers) {
       await provider.stop().catch((err: unknown) => this.logger.error({ capabilityId, err }, "provider failed to stop"));

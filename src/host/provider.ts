@@ -45,6 +45,11 @@ export interface CapabilityProvider {
   /** Stops serving and releases every port, connection and timer. */
   stop(): Promise<void>;
   /**
+   * Optional, for providers that bring work in (HTTP, messaging): stop accepting new work and
+   * resolve once deliveries in flight are answered. Shutdown calls it before draining actors.
+   */
+  quiesce?(): Promise<void>;
+  /**
    * Creates a binding and validates it at once (port free, server reachable, subjects valid).
    * Rejects with a WactorError saying why when it cannot work; then nothing is left bound.
    */

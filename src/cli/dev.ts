@@ -1,0 +1,103 @@
+/**
+ * `wactor dev <actor-dir>`: the one-step loop. Watches an AssemblyScript actor's sources,
+ * rebuilds, signs with dev keys and live-updates it in a local host with built-in providers.
+ * A build error is printed in place and the previous version keeps serving.
+ */
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { createBuiltinProvider } from "../../capabilities/mod.js";
+import { KeyPair, type KeyType } from "../claims/nkeys.js";
+import { signModule } from "../claims/sign.js";
+import { WactorError, isWactorError } from "../errors.js";
+import { Host } from "../host/host.js";
+import { cliLogger } from "./logger.js";
+
+const DEV_CAPS = ["wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:extras"];
+
+function devKey(dir: string, type: KeyType): KeyPair {
+  const file = join(dir, `${type}.nk`);
+  if (existsSync(file)) return KeyPair.fromSeed(readFileSync(file, "utf8").trim());
+  const pair = KeyPair.create(type);
+  writeFileSync(file, `${pair.seed}\n`, { mode: 0o600 });
+  return pair;
+}
+
+async function compile(entry: string): Promise<{ bytes?: Uint8Array; errors: string }> {
+  const asc = (await import("assemblyscript/asc")).default;
+  const outputs = new Map<string, Uint8Array>();
+  const { error, stderr } = await asc.main([entry, "-o", "actor.wasm", "--runtime", "incremental", "-O3"], {
+    writeFile: (name: string, contents: Uint8Array | string) => {
+      if (typeof contents !== "string") outputs.set(name, contents);
+    },
+  });
+  const bytes = outputs.get("actor.wasm");
+  return error || !bytes ? { errors: stderr.toString() || String(error) } : { bytes, errors: "" };
+}
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command("dev")
+    .description("watch, rebuild, sign and live-update an AssemblyScript actor in a local host")
+    .argument("<actor-dir>", "directory holding the actor's index.ts")
+    .option("--port <port>", "HTTP port bound to the actor", "8080")
+    .option("-c, --cap <capability>", "capability to claim and bind (repeat; default: http_server, keyvalue, logging, extras)", (v: string, p: string[]) => [...p, v], [] as string[])
+    .option("--log-level <level>", "log level", "info")
+    .action(async (dirArg: string, flags: { port: string; cap: string[]; logLevel: string }) => {
+      const dir = resolve(dirArg);
+      const entry = join(dir, "index.ts");
+      if (!existsSync(entry)) throw new WactorError("WACTOR_ERR_FILE_READ", `${entry} not found: an AssemblyScript actor needs an index.ts`);
+      const caps = flags.cap.length > 0 ? flags.cap : DEV_CAPS;
+      const keysDir = join(dir, ".wactor");
+      mkdirSync(keysDir, { recursive: true });
+      const issuer = devKey(keysDir, "account");
+      const subject = devKey(keysDir, "module");
+      const logger = cliLogger(flags.logLevel);
+      const host = new Host({ logger, actorDefaults: { instances: 2 } });
+      for (const cap of caps) {
+        const provider = createBuiltinProvider(cap);
+        if (!provider) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for ${cap}`);
+        await host.addProvider(provider);
+      }
+      let running = false;
+      const rebuild = async (): Promise<void> => {
+        const started = performance.now();
+        const { bytes, errors } = await compile(entry);
+        if (!bytes) {
+          process.stderr.write(`\nbuild failed (the previous version keeps serving):\n${errors}\n`);
+          return;
+        }
+        const signed = await signModule(bytes, { issuer, subject, caps, name: dir.split("/").pop() ?? "actor" });
+        try {
+          if (!running) {
+            await host.startActor(signed.bytes);
+            for (const cap of caps) await host.bind(subject.publicKey, cap, "default", cap === "wascc:http_server" ? { PORT: flags.port } : {});
+            running = true;
+            process.stdout.write(`wactor dev: ${subject.publicKey} serving on http://127.0.0.1:${flags.port}/ (${Math.round(performance.now() - started)} ms)\n`);
+          } else {
+            await host.replaceActor(subject.publicKey, signed.bytes);
+            process.stdout.write(`wactor dev: updated in ${Math.round(performance.now() - started)} ms\n`);
+          }
+        } catch (err) {
+          process.stderr.write(`wactor dev: ${isWactorError(err) ? `${err.code}: ` : ""}${(err as Error).message}\n`);
+        }
+      };
+      await rebuild();
+      let timer: NodeJS.Timeout | undefined;
+      let chain = Promise.resolve();
+      const onChange = (_event: string, name: string | null): void => {
+        if (!name || !name.endsWith(".ts")) return;
+        clearTimeout(timer);
+        timer = setTimeout(() => (chain = chain.then(rebuild)), 100);
+      };
+      // The example actors import ../sdk: an SDK edit rebuilds the actor too.
+      const sdk = join(dir, "..", "sdk");
+      const watchers = [watch(dir, { recursive: true }, onChange), ...(existsSync(sdk) ? [watch(sdk, { recursive: true }, onChange)] : [])];
+      await new Promise<void>((done) => {
+        process.once("SIGINT", done);
+        process.once("SIGTERM", done);
+      });
+      watchers.forEach((w) => w.close());
+      await host.shutdown();
+    });
+}

@@ -1,0 +1,88 @@
+import type { Command } from "commander";
+import type { Server } from "node:http";
+import { applyHostManifest, hostForManifest, type RunningManifest } from "../deploy/apply-host-manifest.js";
+import { loadHostManifest } from "../deploy/host-manifest.js";
+import { WactorError } from "../errors.js";
+import { cliLogger, LOG_LEVELS } from "./logger.js";
+import { startOpsServer } from "./ops-server.js";
+import { watchActorFiles } from "./watch.js";
+
+interface UpFlags {
+  logLevel: string;
+  metricsPort?: string;
+  watch?: boolean;
+}
+
+function parsePort(value: string, flag: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} '${value}' is not a port number`);
+  return port;
+}
+
+export function registerUpCommand(program: Command): void {
+  program
+    .command("up")
+    .description("run a host from a manifest until SIGINT/SIGTERM, then drain in-flight invocations and exit")
+    .argument("<manifest>", "host manifest (YAML)")
+    .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
+    .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on 127.0.0.1:<port>")
+    .option("--watch", "live-update actors whose files change (same subject required)")
+    .action(async (file: string, flags: UpFlags) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
+        throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
+      }
+      const logger = cliLogger(flags.logLevel);
+      const manifest = await loadHostManifest(file);
+      const host = hostForManifest(manifest, logger);
+      let ready = false;
+      let ops: Server | undefined;
+      if (flags.metricsPort !== undefined) ops = await startOpsServer(host, parsePort(flags.metricsPort, "--metrics-port"), () => ready);
+      let running: RunningManifest;
+      try {
+        running = await applyHostManifest(manifest, { logger, host });
+      } catch (err) {
+        ops?.close();
+        throw err;
+      }
+      ready = true;
+      const stopWatching = flags.watch
+        ? watchActorFiles(host, running.actors.map((a, i) => ({ path: manifest.actors[i]!.path, key: a.key })), logger)
+        : () => {};
+      process.stdout.write(readySummary(file, running));
+      await waitForSignal();
+      ready = false;
+      stopWatching();
+      process.stdout.write("wactor: draining in-flight invocations and stopping\n");
+      await host.shutdown();
+      ops?.close();
+      process.stdout.write("wactor: stopped\n");
+    });
+}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+export function readySummary(file: string, running: RunningManifest): string {
+  const { host } = running;
+  const lines = [`wactor host ready (${file})`];
+  for (const actor of host.listActors()) {
+    lines.push(`  actor    ${actor.name ?? "(unnamed)"}  ${actor.key}  instances=${actor.instances}  caps=${actor.claims.caps.join(",") || "-"}`);
+  }
+  for (const b of host.listBindings()) {
+    const name = host.actorInfo(b.actorKey)?.name ?? b.actorKey;
+    const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
+    const values = Object.entries(b.values).map(([k, v]) => `${k}=${/SECRET|PASSWORD|TOKEN/i.test(k) ? "****" : v}`).join(" ");
+    lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${status?.state ?? "ok"}]`);
+    if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns a host manifest into a running host: providers, actors, then bindings (each one
+ * validated by its provider). All or nothing: on any failure everything started so far is
+ * stopped again, so a bad manifest never leaves a port open.
+ */
+import { pathToFileURL } from "node:url";
+import type { Logger } from "pino";
+import { createBuiltinProvider } from "../../capabilities/mod.js";
+import { WactorError, isWactorError } from "../errors.js";
+import { Host, type ActorInfo } from "../host/host.js";
+import type { CapabilityProvider } from "../host/provider.js";
+import type { HostManifest } from "./host-manifest.js";
+
+export interface RunningManifest {
+  host: Host;
+  actors: ActorInfo[];
+}
+
+async function loadProviderModule(path: string): Promise<CapabilityProvider> {
+  try {
+    const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    const factory = mod.default;
+    const provider = typeof factory === "function" ? await (factory as () => unknown)() : undefined;
+    const p = provider as Partial<CapabilityProvider> | undefined;
+    if (!p || typeof p.capabilityId !== "string" || typeof p.handleCall !== "function" || typeof p.bind !== "function") {
+      throw new WactorError("WACTOR_ERR_PROVIDER_MODULE", `${path}: the default export did not return a CapabilityProvider`);
+    }
+    return p as CapabilityProvider;
+  } catch (err) {
+    if (isWactorError(err)) throw err;
+    throw new WactorError("WACTOR_ERR_PROVIDER_MODULE", `${path}: ${(err as Error).message}`);
+  }
+}
+
+function builtin(capabilityId: string): CapabilityProvider {
+  const provider = createBuiltinProvider(capabilityId);
+  if (!provider) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for '${capabilityId}'; name a provider module with 'path'`);
+  return provider;
+}
+
+/** Capability providers the manifest asks for, plus built-ins its bindings need. */
+async function providersFor(manifest: HostManifest, logger: Logger): Promise<CapabilityProvider[]> {
+  const byId = new Map<string, CapabilityProvider>();
+  for (const entry of manifest.capabilities) {
+    if (entry.modulePath) {
+      const provider = await loadProviderModule(entry.modulePath);
+      byId.set(provider.capabilityId, provider);
+    } else if (entry.id && !byId.has(entry.id)) {
+      if (entry.nativeLibrary) logger.info({ library: entry.nativeLibrary, capability: entry.id }, `waSCC native library ${entry.nativeLibrary} is served by wactor's built-in ${entry.id} provider`);
+      byId.set(entry.id, builtin(entry.id));
+    } else if (!entry.id && entry.nativeLibrary) {
+      // Unknown library name: the capability is taken from the bindings below.
+      logger.info({ library: entry.nativeLibrary }, `waSCC native library ${entry.nativeLibrary}: capability taken from the bindings that use it`);
+    }
+  }
+  for (const binding of manifest.bindings) {
+    if (!byId.has(binding.capability)) {
+      logger.info({ capability: binding.capability }, `capability ${binding.capability} is used by a binding: serving it with the built-in provider`);
+      byId.set(binding.capability, builtin(binding.capability));
+    }
+  }
+  return [...byId.values()];
+}
+
+/** A host configured from the manifest (trusted issuers), not started yet. */
+export function hostForManifest(manifest: HostManifest, logger: Logger): Host {
+  return new Host({ logger, trustedIssuers: manifest.trustedIssuers });
+}
+
+export async function applyHostManifest(manifest: HostManifest, options: { logger: Logger; host?: Host }): Promise<RunningManifest> {
+  const host = options.host ?? hostForManifest(manifest, options.logger);
+  try {
+    for (const provider of await providersFor(manifest, options.logger)) await host.addProvider(provider);
+    const actors: ActorInfo[] = [];
+    for (const actor of manifest.actors) {
+      const { path, ...limits } = actor;
+      actors.push(await host.startActor(path, limits));
+    }
+    for (const binding of manifest.bindings) {
+      const key = host.resolveActor(binding.actor);
+      if (!key) {
+        throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `binding names actor '${binding.actor}', which is neither the key nor the name of an actor in this manifest`);
+      }
+      await host.bind(key, binding.capability, binding.binding, binding.values);
+    }
+    return { host, actors };
+  } catch (err) {
+    await host.shutdown();
+    throw err;
+  }
+}
