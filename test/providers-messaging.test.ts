@@ -136,9 +136,7 @@ describe("messaging provider (real nats-server)", () => {
     const silent = client.subscribe("svc.silent", { callback: () => {} });
     await client.flush();
     try {
-      const started = Date.now();
       await expect(requestCall("svc.silent", "hello?", 200)).rejects.toMatchObject({ code: "WACTOR_ERR_REQUEST_TIMEOUT", status: 504 });
-      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
       await expect(requestCall("svc.nobody", "hello?", 200)).rejects.toMatchObject({ code: "WACTOR_ERR_REQUEST_TIMEOUT" });
       await expect(requestCall("svc.silent", "x", 0)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
     } finally {

@@ -126,15 +126,11 @@ describe("actor runtime", () => {
     ["Hog", "WACTOR_ERR_MEMORY_LIMIT"],
   ])("a hostile %s fails only its own invocation while echo keeps serving", async (operation, code) => {
     const load = echoLoad(host, echoKey);
-    const started = Date.now();
     const results = await Promise.all([1, 2, 3].map(() => codeOf(host.invoke(hostileKey, operation, enc("")))));
-    const elapsed = Date.now() - started;
     const stats = await load.stop();
     expect(results).toEqual([code, code, code]);
     expect(stats.failed).toBe(0);
     expect(stats.ok).toBeGreaterThan(0);
-    // Bounded by deadlines, not hung: 3 calls on 2 instances, 300 ms each, plus respawns.
-    expect(elapsed).toBeLessThan(10_000);
     // The hostile actor itself recovers with fresh instances.
     expect(dec(await host.invoke(hostileKey, "Echo", enc("still here")))).toBe("still here");
   });
@@ -145,10 +141,12 @@ describe("actor runtime", () => {
   });
 
   it("serves one actor's instances concurrently", async () => {
-    // Two looping calls on two instances time out together, not one after the other.
-    const started = Date.now();
-    await Promise.all([codeOf(host.invoke(hostileKey, "Loop", enc(""))), codeOf(host.invoke(hostileKey, "Loop", enc("")))]);
-    expect(Date.now() - started).toBeLessThan(580);
+    // While one instance is stuck in a loop, the other answers: the echo settles first.
+    const order: string[] = [];
+    const loop = codeOf(host.invoke(hostileKey, "Loop", enc(""))).then((code) => order.push(`loop:${code}`));
+    const echo = host.invoke(hostileKey, "Echo", enc("meanwhile")).then((reply) => order.push(`echo:${dec(reply)}`));
+    await Promise.all([loop, echo]);
+    expect(order).toEqual(["echo:meanwhile", "loop:WACTOR_ERR_DEADLINE"]);
   });
 
   it("refuses a second actor with the same key and a bad module, keeping the others", async () => {
@@ -195,7 +193,8 @@ describe("large payloads", () => {
       const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i & 0xff);
       const [a, b, c] = await Promise.all([host.invoke(key, "Echo", enc("small-1")), host.invoke(key, "Echo", big), host.invoke(key, "Echo", enc("small-2"))]);
       expect(dec(a)).toBe("small-1");
-      expect(b).toEqual(big);
+      expect(b.length).toBe(big.length);
+      expect(Buffer.compare(b, big)).toBe(0); // toEqual on 3 M elements takes seconds
       expect(dec(c)).toBe("small-2");
     } finally {
       await host.shutdown();

@@ -36,7 +36,6 @@ export function validateRedisUrl(url: string): void {
 export class RedisStore implements KeyValueStore {
   readonly #client: Redis;
   readonly #url: string;
-  #connected = true;
   #lastError = "";
 
   private constructor(client: Redis, url: string) {
@@ -64,11 +63,7 @@ export class RedisStore implements KeyValueStore {
       store.#lastError = reasonOf(err);
     });
     client.on("ready", () => {
-      store.#connected = true;
       store.#lastError = "";
-    });
-    client.on("close", () => {
-      store.#connected = false;
     });
     try {
       const ready = client.connect().then(() => client.ping());
@@ -138,7 +133,9 @@ export class RedisStore implements KeyValueStore {
   }
 
   status(): BindingStatus {
-    if (this.#connected) return { state: "ok" };
+    // The client's own state, not one tracked from events: "close" can come after a command
+    // has already failed for want of a connection.
+    if (this.#client.status === "ready") return { state: "ok" };
     return { state: "failed", reason: `connection to redis at ${this.#url} lost${this.#lastError ? ` (${this.#lastError})` : ""}; reconnecting` };
   }
 
@@ -164,7 +161,7 @@ export class RedisStore implements KeyValueStore {
       }
     }
     // "Stream isn't writeable…" is ioredis' way of saying it is disconnected: say that instead.
-    const why = this.#connected ? message : `not connected${this.#lastError ? ` (${this.#lastError})` : ""}`;
+    const why = this.#client.status === "ready" ? message : `not connected${this.#lastError ? ` (${this.#lastError})` : ""}`;
     return new WactorError("WACTOR_ERR_PROVIDER_UNAVAILABLE", `redis at ${this.#url}: ${why}`, { cause: err });
   }
 }
