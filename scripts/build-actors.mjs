@@ -20,6 +20,7 @@ const ACTOR_CAPS = {
   pinger: ["wascc:http_server"],
   ponger: [],
   subscriber: ["wascc:messaging", "wascc:logging", "wascc:keyvalue"],
+  multibinding: ["wascc:http_server", "wascc:keyvalue"],
   looper: ["wascc:http_server"],
   hog: ["wascc:http_server"],
   panicker: ["wascc:http_server"],

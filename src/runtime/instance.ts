@@ -174,7 +174,8 @@ export class ActorInstance {
     try {
       reply = { ok: true, payload: await this.#options.hostCall(request) };
     } catch (err) {
-      reply = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      // The guest sees only this string: lead with the stable code so actors can branch on it.
+      reply = { ok: false, error: err instanceof WactorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err) };
     }
     port.postMessage(reply);
     const flag = new Int32Array(signal);
