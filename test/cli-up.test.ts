@@ -125,3 +125,43 @@ describe("wactor call", () => {
     expect(missing.stderr).toContain("WACTOR_ERR_ACTOR_NOT_FOUND");
   });
 });
+
+describe("wactor up --watch", () => {
+  it("live-updates a changed actor file under load with zero failed requests, and refuses another subject", async () => {
+    const { KeyPair } = await import("../src/claims/nkeys.js");
+    const { signModule } = await import("../src/claims/sign.js");
+    const keys = join(actor("echo").signedPath, "..", "keys");
+    const issuer = KeyPair.fromSeed(readFileSync(join(keys, "account.nk"), "utf8"));
+    const subject = KeyPair.fromSeed(readFileSync(join(keys, "echo_module.nk"), "utf8"));
+    const unsigned = new Uint8Array(readFileSync(actor("echo").path));
+    const wasm = join(dir, "watched_echo.wasm");
+    writeFileSync(wasm, (await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server"], name: "echo", ver: "1" })).bytes);
+    const port = await freePort();
+    const file = manifest("watch.yaml", `actors: [${wasm}]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n`);
+    const up = startUp([file, "--watch", "--log-level", "info"]);
+    try {
+      await waitForOutput(up, "wactor host ready");
+      let running = true;
+      const statuses: number[] = [];
+      const load = Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (let i = 0; running && i < 100_000; i++) statuses.push(await fetch(`http://127.0.0.1:${port}/w${i}`).then((r) => r.status, () => -1));
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(wasm, (await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server"], name: "echo", ver: "2" })).bytes);
+      for (let i = 0; i < 200 && !up.stderr().includes("live update applied"); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(up.stderr()).toContain("live update applied");
+      writeFileSync(wasm, (await signModule(unsigned, { issuer, subject: KeyPair.create("module"), caps: ["wascc:http_server"], name: "impostor" })).bytes);
+      for (let i = 0; i < 200 && !up.stderr().includes("WACTOR_ERR_SUBJECT_MISMATCH"); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(up.stderr()).toContain("WACTOR_ERR_SUBJECT_MISMATCH");
+      await new Promise((r) => setTimeout(r, 200));
+      running = false;
+      await load;
+      expect(statuses.length).toBeGreaterThan(50);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    } finally {
+      await stopUp(up);
+    }
+  });
+});
