@@ -1,74 +1,84 @@
 /**
- * Worker thread hosting one waPC guest instance. The guest's synchronous `__host_call` is
- * bridged to the async host: post the request, block on Atomics.wait, then read the reply
- * with receiveMessageOnPort. A looping guest is stopped by terminating this thread.
+ * Worker thread hosting one waPC guest instance. After its guest is loaded it never returns
+ * to its event loop: it blocks on the inbound ring, runs invocations one at a time, and
+ * answers the guest's synchronous `__host_call` by writing the call to the outbound ring and
+ * blocking until the host thread's reply arrives. A looping guest is stopped by terminating
+ * this thread.
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
-import { ResultRingWriter, type Outcome } from "./result-ring.js";
+import {
+  decodeNamed, encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
+  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP,
+} from "./channel.js";
+import { RingReader, RingWriter, type RingRecord } from "./ring.js";
 import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
-import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
+import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
-// Workers boot as idle spares; the first message gives them their guest.
+const PAGE = 65536;
+// A fast provider answers a host call sooner than a futex round trip would take.
+const HOST_REPLY_SPIN_MS = 0.05;
+// Under load the next invocation is usually moments away; a short spin saves a sleep.
+const INVOKE_SPIN_MS = 0.02;
+
+const parent = parentPort!;
+const post = (message: FromWorker): void => parent.postMessage(message);
+const utf8 = new TextEncoder();
+
 let init: WorkerInit;
-let signal: Int32Array;
+let inbound: RingReader;
+let outbound: RingWriter;
 let guest: WapcGuest;
-let results: ResultRingWriter;
-const port = parentPort!;
-const SPIN_MS = 0.05;
-const post = (message: FromWorker): void => port.postMessage(message);
+/** Invocations read while waiting for a host-call reply; they run next, in order. */
+const queued: RingRecord[] = [];
+
+function send(kind: number, id: number, extra: number, payload: Uint8Array): void {
+  if (payload.length <= MAX_INLINE_BYTES && outbound.write(kind, id, extra, payload)) return;
+  // Too large (or no room): the record goes over the port; results are matched by id.
+  init.port.postMessage({ kind, id, extra, payload } satisfies RingRecord);
+}
+
+/** The next inbound record, blocking until there is one. */
+function nextInbound(spinMs: number): RingRecord {
+  for (;;) {
+    const record = inbound.read();
+    if (record) return record.kind === IN_FROM_PORT ? (receiveMessageOnPort(init.port)?.message as RingRecord) : record;
+    if (inbound.closed) process.exit(0);
+    inbound.waitSync(spinMs);
+  }
+}
 
 function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): HostCallResult {
-  Atomics.store(signal, 0, 0);
-  const request: HostCallRequest = { binding, namespace, operation, payload };
-  init.hostPort.postMessage(request);
-  // Spin briefly before sleeping: a fast provider answers before a futex round trip would.
-  const spinUntil = performance.now() + SPIN_MS;
-  while (Atomics.load(signal, 0) === 0 && performance.now() < spinUntil);
-  Atomics.wait(signal, 0, 0);
-  const reply = receiveMessageOnPort(init.hostPort)?.message as HostCallReply | undefined;
-  return reply ?? { ok: false, error: "host call bridge lost its reply" };
+  send(OUT_HOST_CALL, 0, 0, encodeNamed([binding, namespace, operation], payload));
+  for (;;) {
+    const record = nextInbound(HOST_REPLY_SPIN_MS);
+    if (record.kind === IN_INVOKE) {
+      queued.push(record);
+      continue;
+    }
+    return record.kind === IN_HOST_REPLY_OK ? { ok: true, payload: record.payload } : { ok: false, error: new TextDecoder().decode(record.payload) };
+  }
 }
 
 function instantiate(): WapcGuest {
   return WapcGuest.create(init.module, { hostCall, consoleLog: (line) => post({ type: "log", line }) });
 }
 
-function load(workerInit: WorkerInit): void {
-  init = workerInit;
-  signal = new Int32Array(init.signal);
-  results = new ResultRingWriter(init.results);
-  try {
-    guest = instantiate();
-    post({ type: "ready", memoryBytes: guest.memoryBytes });
-  } catch (err) {
-    post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
-    process.exit(0);
-  }
+function pages(): number {
+  return Math.ceil(guest.memoryBytes / PAGE);
 }
 
-port.on("message", (message: ToWorker) => {
-  if (message.type === "load") load(message.init);
-  else for (const invocation of message.batch) run(invocation);
-});
-
-// Each result is published as soon as it exists: if a later invocation loops and this
-// thread is killed, the finished ones are already acknowledged and will not run twice.
-function publish(outcome: Outcome): void {
-  if (!results.write(outcome)) post({ type: "result", outcome });
-}
-
-function run(message: Invocation): void {
-  const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+function run(record: RingRecord): void {
+  const { names, body } = decodeNamed(record.payload, 1);
   try {
-    const result = guest.invoke(message.operation, message.payload);
-    if (result.ok) publish({ id: message.id, kind: "ok", payload: result.payload, memoryBytes: guest.memoryBytes });
-    else publish({ id: message.id, kind: "guest-error", payload: utf8(result.error), memoryBytes: guest.memoryBytes });
+    const result = guest.invoke(names[0]!, body);
+    if (result.ok) send(OUT_OK, record.id, pages(), result.payload);
+    else send(OUT_GUEST_ERROR, record.id, pages(), utf8.encode(result.error));
   } catch (err) {
     const memoryBytes = guest.memoryBytes;
     // A failed memory.grow shows up as a plain trap (the allocator gives up); a trap with
     // memory this close to the ceiling is that, so report it as such.
-    const kind = memoryBytes >= init.maxMemoryBytes * 0.9 ? "memory-limit" : "trap";
-    publish({ id: message.id, kind, payload: utf8(err instanceof GuestTrap ? err.message : String(err)), memoryBytes });
+    const kind = memoryBytes >= init.maxMemoryBytes * 0.9 ? OUT_MEMORY_LIMIT : OUT_TRAP;
+    send(kind, record.id, pages(), utf8.encode(err instanceof GuestTrap ? err.message : String(err)));
     // A trapped instance may hold corrupt state: replace it with a fresh one.
     try {
       guest = instantiate();
@@ -78,3 +88,23 @@ function run(message: Invocation): void {
     }
   }
 }
+
+function serve(workerInit: WorkerInit): void {
+  init = workerInit;
+  inbound = new RingReader(init.inbound);
+  outbound = new RingWriter(init.outbound);
+  try {
+    guest = instantiate();
+  } catch (err) {
+    post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
+    process.exit(0);
+  }
+  post({ type: "ready", memoryBytes: guest.memoryBytes });
+  for (;;) {
+    const record = queued.shift() ?? nextInbound(INVOKE_SPIN_MS);
+    if (record.kind === IN_INVOKE) run(record);
+  }
+}
+
+// Workers boot as idle spares; the first message gives them their guest, then they serve.
+parent.once("message", (message: ToWorker) => serve(message.init));

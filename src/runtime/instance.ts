@@ -1,16 +1,20 @@
 /**
  * Host-side handle of one actor instance: a worker thread running one guest, one
- * invocation at a time. Enforces the deadline (terminate + respawn) and serves the
- * guest's host calls through an async handler.
+ * invocation at a time. Invocations and host-call replies go through the inbound ring,
+ * results and host calls come back through the outbound ring (see channel.ts). Enforces the
+ * deadline (terminate + respawn) and serves the guest's host calls through an async handler.
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { WactorError } from "../errors.js";
-import { createResultRing, ResultRingReader, type Outcome } from "./result-ring.js";
+import {
+  decodeNamed, encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
+  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
+} from "./channel.js";
+import { createRing, RingReader, RingWriter, type RingRecord } from "./ring.js";
 import { sharedSpares } from "./worker-spares.js";
-import type { FromWorker, HostCallReply, HostCallRequest, Invocation, ToWorker, WorkerInit } from "./worker-protocol.js";
+import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
 
-/** Results larger than what is free in the ring travel as messages instead. */
-const RESULT_RING_BYTES = 1024 * 1024;
+const PAGE = 65536;
 
 export type AsyncHostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
@@ -26,27 +30,32 @@ export interface InstanceOptions {
 
 interface Pending {
   id: number;
-  operation: string;
-  payload: Uint8Array;
+  /** Operation and payload, encoded once for the inbound ring. */
+  message: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: WactorError) => void;
 }
 
+/** One worker and its two rings; replaced as a whole after a deadline or crash. */
+interface Channel {
+  worker: Worker;
+  inbound: RingWriter;
+  outbound: RingReader;
+  port: MessagePort;
+  ready: boolean;
+}
+
 /**
- * Invocations are pipelined: several may be posted to the worker, which runs them one at a
- * time in order (actor model). Only the head of the FIFO is running, so only it has a
+ * Invocations are pipelined: several may be in the worker's inbound ring, which it runs one
+ * at a time in order (actor model). Only the head of the FIFO is running, so only it has a
  * deadline timer; when it is killed, the ones behind it never ran and are re-sent.
  */
 export class ActorInstance {
   readonly #options: InstanceOptions;
-  #worker: Worker | undefined;
+  #channel: Channel | undefined;
   readonly #outstanding: Pending[] = [];
-  readonly #outbox: Invocation[] = [];
-  #results: ResultRingReader | undefined;
   #headTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
-  /** True once the current worker said "ready"; until then invocations only queue here. */
-  #workerReady = false;
   #stopped = false;
   #memoryBytes = 0;
 
@@ -54,7 +63,7 @@ export class ActorInstance {
     this.#options = options;
   }
 
-  /** Invocations posted and not yet answered (the first one is running). */
+  /** Invocations sent and not yet answered (the first one is running). */
   get load(): number {
     return this.#outstanding.length;
   }
@@ -70,11 +79,11 @@ export class ActorInstance {
   invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
     if (this.#stopped) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const pending: Pending = { id: this.#nextId++, operation, payload, resolve, reject };
+      const pending: Pending = { id: this.#nextId++, message: encodeNamed([operation], payload), resolve, reject };
       this.#outstanding.push(pending);
-      // While a (replacement) worker starts, invocations wait here and are posted on "ready".
-      if (this.#worker && this.#workerReady) {
-        this.#post(this.#worker, pending);
+      // While a (replacement) worker starts, invocations wait here and are sent on "ready".
+      if (this.#channel?.ready) {
+        this.#send(this.#channel, IN_INVOKE, pending.id, pending.message);
         if (this.#outstanding.length === 1) this.#armHead();
       }
     });
@@ -82,26 +91,26 @@ export class ActorInstance {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#results?.close();
     clearTimeout(this.#headTimer);
     for (const pending of this.#outstanding.splice(0)) pending.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (worker) await worker.terminate();
+    const channel = this.#channel;
+    this.#channel = undefined;
+    if (channel) await this.#close(channel);
   }
 
-  /** Queues an invocation for the worker; everything queued in one tick goes as one message. */
-  #post(worker: Worker, pending: Pending): void {
-    this.#outbox.push({ id: pending.id, operation: pending.operation, payload: pending.payload });
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush(worker));
+  async #close(channel: Channel): Promise<void> {
+    channel.outbound.close();
+    channel.inbound.close();
+    channel.port.close();
+    await channel.worker.terminate();
   }
 
-  #flush(worker: Worker): void {
-    const batch = this.#outbox.splice(0);
-    // A replaced worker's batch is dropped: its invocations are re-sent to the new one.
-    if (batch.length === 0 || worker !== this.#worker) return;
-    const message: ToWorker = { type: "invoke", batch };
-    worker.postMessage(message);
+  /** Writes a record to the worker; large ones go over the port, announced in the ring. */
+  #send(channel: Channel, kind: number, id: number, payload: Uint8Array): void {
+    if (payload.length <= MAX_INLINE_BYTES && channel.inbound.write(kind, id, 0, payload)) return;
+    channel.port.postMessage({ kind, id, extra: 0, payload } satisfies RingRecord);
+    // The pool bounds what is in flight per instance, so the ring always has room for this.
+    if (!channel.inbound.write(IN_FROM_PORT, 0, 0, new Uint8Array(0))) throw new WactorError("WACTOR_ERR_BUSY", "instance channel full");
   }
 
   #armHead(): void {
@@ -113,30 +122,29 @@ export class ActorInstance {
 
   #spawn(): Promise<void> {
     const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(4);
-    const results = createResultRing(RESULT_RING_BYTES);
-    const init: WorkerInit = { module: this.#options.module, hostPort: port2, signal, maxMemoryBytes: this.#options.maxMemoryBytes, results };
-    this.#results?.close();
-    const reader = new ResultRingReader(results);
-    this.#results = reader;
-    void this.#drainResults(reader);
+    const init: WorkerInit = {
+      module: this.#options.module,
+      maxMemoryBytes: this.#options.maxMemoryBytes,
+      inbound: createRing(RING_BYTES),
+      outbound: createRing(RING_BYTES),
+      port: port2,
+    };
     const worker = sharedSpares.take();
+    const channel: Channel = { worker, inbound: new RingWriter(init.inbound), outbound: new RingReader(init.outbound), port: port1, ready: false };
+    this.#channel = channel;
+    port1.on("message", (record: RingRecord) => this.#onRecord(channel, record));
+    port1.unref();
     const load: ToWorker = { type: "load", init };
     worker.postMessage(load, [port2]);
-    this.#worker = worker;
-    this.#workerReady = false;
-    port1.on("message", (request: HostCallRequest) => void this.#serveHostCall(port1, signal, request));
-    port1.unref();
     return new Promise<void>((resolve, reject) => {
-      let started = false;
       worker.on("message", (message: FromWorker) => {
         switch (message.type) {
           case "ready":
-            started = true;
             this.#memoryBytes = message.memoryBytes;
-            if (this.#worker === worker) {
-              this.#workerReady = true;
-              for (const pending of this.#outstanding) this.#post(worker, pending);
+            if (this.#channel === channel) {
+              channel.ready = true;
+              void this.#drainOutbound(channel);
+              for (const pending of this.#outstanding) this.#send(channel, IN_INVOKE, pending.id, pending.message);
               this.#armHead();
             }
             resolve();
@@ -147,21 +155,18 @@ export class ActorInstance {
           case "log":
             this.#options.onLog?.(message.line);
             break;
-          case "result":
-            this.#onOutcome(message.outcome);
-            break;
         }
       });
       worker.on("error", (err) => {
-        if (!started) reject(new WactorError("WACTOR_ERR_MODULE_COMPILE", err.message));
+        if (!channel.ready) reject(new WactorError("WACTOR_ERR_MODULE_COMPILE", err.message));
       });
       worker.on("exit", () => {
         port1.close();
         // Results the worker wrote before it exited are still in the ring: collect them.
-        reader.drain((outcome) => this.#onOutcome(outcome));
-        if (this.#worker !== worker) return; // replaced or stopped on purpose
-        this.#worker = undefined;
-        if (!started) return;
+        channel.outbound.drain((record) => this.#onRecord(channel, record));
+        if (this.#channel !== channel) return; // replaced or stopped on purpose
+        this.#channel = undefined;
+        if (!channel.ready) return;
         // The thread died under us (e.g. JS heap limit): fail the running call, respawn.
         this.#outstanding.shift()?.reject(new WactorError("WACTOR_ERR_TRAP", "the instance's worker exited"));
         this.#replace("crash");
@@ -169,48 +174,52 @@ export class ActorInstance {
     });
   }
 
-  async #serveHostCall(port: MessagePort, signal: SharedArrayBuffer, request: HostCallRequest): Promise<void> {
-    let reply: HostCallReply;
-    try {
-      reply = { ok: true, payload: await this.#options.hostCall(request) };
-    } catch (err) {
-      // The guest sees only this string: lead with the stable code so actors can branch on it.
-      reply = { ok: false, error: err instanceof WactorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err) };
-    }
-    port.postMessage(reply);
-    const flag = new Int32Array(signal);
-    Atomics.store(flag, 0, 1);
-    Atomics.notify(flag, 0);
-  }
-
-  async #drainResults(reader: ResultRingReader): Promise<void> {
-    while (!reader.closed) {
-      const wake = reader.wait();
+  async #drainOutbound(channel: Channel): Promise<void> {
+    while (!channel.outbound.closed) {
+      const wake = channel.outbound.waitAsync();
       if (wake) await wake;
-      if (reader.closed) return;
-      reader.drain((outcome) => this.#onOutcome(outcome));
+      if (channel.outbound.closed) return;
+      channel.outbound.drain((record) => this.#onRecord(channel, record));
     }
   }
 
-  #onOutcome(outcome: Outcome): void {
-    this.#memoryBytes = outcome.memoryBytes;
-    // Results arrive in order except when a large one travelled as a message: find it by id.
-    const index = this.#outstanding.findIndex((p) => p.id === outcome.id);
+  #onRecord(channel: Channel, record: RingRecord): void {
+    if (record.kind === OUT_HOST_CALL) {
+      void this.#serveHostCall(channel, record.payload);
+      return;
+    }
+    this.#memoryBytes = record.extra * PAGE;
+    // Results arrive in order except when a large one travelled over the port: find it by id.
+    const index = this.#outstanding.findIndex((p) => p.id === record.id);
     if (index < 0) return;
     const [pending] = this.#outstanding.splice(index, 1);
     if (index === 0) this.#armHead();
-    if (outcome.kind === "ok") {
-      pending!.resolve(outcome.payload);
+    if (record.kind === OUT_OK) {
+      pending!.resolve(record.payload);
       return;
     }
-    const text = new TextDecoder().decode(outcome.payload);
-    if (outcome.kind === "guest-error") {
+    const text = new TextDecoder().decode(record.payload);
+    if (record.kind === OUT_GUEST_ERROR) {
       pending!.reject(new WactorError("WACTOR_ERR_GUEST_ERROR", text));
       return;
     }
     // The worker has already re-instantiated its guest and goes on with the queue.
     this.#options.onReplaced?.("trap");
-    pending!.reject(new WactorError(outcome.kind === "memory-limit" ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", text));
+    pending!.reject(new WactorError(record.kind === OUT_MEMORY_LIMIT ? "WACTOR_ERR_MEMORY_LIMIT" : "WACTOR_ERR_TRAP", text));
+  }
+
+  async #serveHostCall(channel: Channel, payload: Uint8Array): Promise<void> {
+    const { names, body } = decodeNamed(payload, 3);
+    let kind = IN_HOST_REPLY_OK;
+    let reply: Uint8Array;
+    try {
+      reply = await this.#options.hostCall({ binding: names[0]!, namespace: names[1]!, operation: names[2]!, payload: body });
+    } catch (err) {
+      kind = IN_HOST_REPLY_ERROR;
+      // The guest sees only this string: lead with the stable code so actors can branch on it.
+      reply = new TextEncoder().encode(err instanceof WactorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err));
+    }
+    if (this.#channel === channel) this.#send(channel, kind, 0, reply);
   }
 
   #onDeadline(id: number): void {
@@ -222,10 +231,13 @@ export class ActorInstance {
   /** Drops the current worker and starts a fresh one; queued invocations are re-sent to it. */
   #replace(reason: "deadline" | "crash"): void {
     clearTimeout(this.#headTimer);
-    this.#outbox.length = 0;
-    const old = this.#worker;
-    this.#worker = undefined;
-    if (old) void old.terminate();
+    const old = this.#channel;
+    this.#channel = undefined;
+    if (old) {
+      // Collect what the old worker finished before it is gone, then let it go.
+      old.outbound.drain((record) => this.#onRecord(old, record));
+      void this.#close(old);
+    }
     if (this.#stopped) return;
     this.#options.onReplaced?.(reason);
     this.#spawn().catch((err: unknown) => {

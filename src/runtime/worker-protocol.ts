@@ -1,33 +1,27 @@
 import type { MessagePort } from "node:worker_threads";
-import type { Outcome } from "./result-ring.js";
+import type { RingRecord } from "./ring.js";
 
-/** Messages between the host thread and an instance worker. Transport only; no policy. */
-
+/** How the host thread and an instance worker talk. Transport only; no policy. */
 export interface WorkerInit {
   module: WebAssembly.Module;
-  /** Port on which the worker sends host calls and synchronously receives their results. */
-  hostPort: MessagePort;
-  /** Int32 flag the worker waits on (Atomics.wait) until a host call result is posted. */
-  signal: SharedArrayBuffer;
   maxMemoryBytes: number;
-  /** Result ring (see result-ring.ts); results that do not fit travel as messages. */
-  results: SharedArrayBuffer;
+  /** Host -> worker ring: invocations and host-call replies. */
+  inbound: SharedArrayBuffer;
+  /** Worker -> host ring: results and host calls. */
+  outbound: SharedArrayBuffer;
+  /** Carries records too large for a ring, in both directions. */
+  port: MessagePort;
 }
 
-export interface Invocation {
-  id: number;
-  operation: string;
-  payload: Uint8Array;
-}
-
-/** Invocations posted in one tick travel as one message; the worker runs them in order. */
-export type ToWorker = { type: "load"; init: WorkerInit } | { type: "invoke"; batch: Invocation[] };
+export type ToWorker = { type: "load"; init: WorkerInit };
 
 export type FromWorker =
   | { type: "ready"; memoryBytes: number }
   | { type: "start-failed"; error: string }
-  | { type: "result"; outcome: Outcome }
   | { type: "log"; line: string };
+
+/** A ring record that travelled over the port because of its size. */
+export type PortRecord = RingRecord;
 
 export interface HostCallRequest {
   binding: string;
@@ -35,5 +29,3 @@ export interface HostCallRequest {
   operation: string;
   payload: Uint8Array;
 }
-
-export type HostCallReply = { ok: true; payload: Uint8Array } | { ok: false; error: string };

@@ -1,0 +1,52 @@
+/**
+ * What travels in the two rings between the host thread and an instance worker: record
+ * kinds and their payload layouts. Anything too large for a ring goes as a port message,
+ * announced by a FROM_PORT record so that order is kept.
+ */
+
+/** Host -> worker. */
+export const IN_INVOKE = 1; // payload: operation + body (encodeNamed); id = invocation id
+export const IN_HOST_REPLY_OK = 2; // payload: the host call's result
+export const IN_HOST_REPLY_ERROR = 3; // payload: UTF-8 error text
+export const IN_FROM_PORT = 4; // the next inbound record is a port message (too large)
+
+/** Worker -> host. */
+export const OUT_OK = 11; // id = invocation id, extra = memory pages, payload = reply
+export const OUT_GUEST_ERROR = 12; // payload = UTF-8 error text
+export const OUT_TRAP = 13;
+export const OUT_MEMORY_LIMIT = 14;
+export const OUT_HOST_CALL = 15; // payload: binding, namespace, operation + body (encodeNamed)
+
+/** Records above this size travel as port messages. */
+export const MAX_INLINE_BYTES = 64 * 1024;
+export const RING_BYTES = 1024 * 1024;
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+/** Short strings (u16 length-prefixed) followed by a body: one copy, no MessagePack. */
+export function encodeNamed(names: readonly string[], body: Uint8Array): Uint8Array {
+  const encoded = names.map((n) => utf8.encode(n));
+  const size = encoded.reduce((sum, e) => sum + 2 + e.length, 0) + body.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const e of encoded) {
+    out[at] = e.length & 0xff;
+    out[at + 1] = e.length >> 8;
+    out.set(e, at + 2);
+    at += 2 + e.length;
+  }
+  out.set(body, at);
+  return out;
+}
+
+export function decodeNamed(bytes: Uint8Array, count: number): { names: string[]; body: Uint8Array } {
+  const names: string[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const length = bytes[at]! | (bytes[at + 1]! << 8);
+    names.push(text.decode(bytes.subarray(at + 2, at + 2 + length)));
+    at += 2 + length;
+  }
+  return { names, body: bytes.subarray(at) };
+}
