@@ -19,7 +19,7 @@ export interface SectionSpan {
   contentStart?: number;
 }
 
-function readVarU32(bytes: Uint8Array, offset: number): { value: number; next: number } {
+export function readVarU32(bytes: Uint8Array, offset: number): { value: number; next: number } {
   let result = 0;
   for (let i = 0; i < 5; i++) {
     const pos = offset + i;
@@ -34,7 +34,7 @@ function readVarU32(bytes: Uint8Array, offset: number): { value: number; next: n
   throw new WactorError("WACTOR_ERR_TRUNCATED_MODULE", `invalid LEB128 at byte ${offset}`);
 }
 
-function writeVarU32(value: number): number[] {
+export function writeVarU32(value: number): number[] {
   const out: number[] = [];
   let v = value >>> 0;
   do {

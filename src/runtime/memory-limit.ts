@@ -3,34 +3,11 @@
  * maximum set, `memory.grow` past it fails inside the guest (AssemblyScript and Rust then
  * trap), which fails that invocation only. Applied after the claims hash was checked.
  */
-import { listSections } from "../claims/wasm-sections.js";
+import { listSections, readVarU32, writeVarU32 } from "../claims/wasm-sections.js";
 import { WactorError } from "../errors.js";
 
 export const WASM_PAGE_BYTES = 65536;
 const MEMORY_SECTION_ID = 5;
-
-function readVarU32(bytes: Uint8Array, offset: number): { value: number; next: number } {
-  let result = 0;
-  let shift = 0;
-  for (let pos = offset; pos < bytes.length && shift < 35; pos++, shift += 7) {
-    const byte = bytes[pos]!;
-    result += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return { value: result, next: pos + 1 };
-  }
-  throw new WactorError("WACTOR_ERR_TRUNCATED_MODULE", "bad LEB128 in the memory section");
-}
-
-function writeVarU32(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
 
 /** Returns the module with every defined memory's maximum capped at `maxBytes`. */
 export function capMemory(bytes: Uint8Array, maxBytes: number): Uint8Array {

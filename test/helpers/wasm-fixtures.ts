@@ -2,21 +2,13 @@
  * Hand-assembled WebAssembly modules for tests that need valid modules without a compiler.
  * `answerModule()` exports `answer() -> i32` returning 42 and has a code section to tamper with.
  */
+import { writeVarU32 } from "../../src/claims/wasm-sections.js";
+
 function section(id: number, payload: number[]): number[] {
   return [id, ...leb(payload.length), ...payload];
 }
 
-function leb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
+const leb = writeVarU32;
 
 function str(text: string): number[] {
   const bytes = [...new TextEncoder().encode(text)];
