@@ -24,9 +24,20 @@ export const RING_BYTES = 1024 * 1024;
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
+// Operation names, capability ids and binding names repeat: encode each once.
+const nameCache = new Map<string, Uint8Array>();
+function encodeName(name: string): Uint8Array {
+  let bytes = nameCache.get(name);
+  if (!bytes) {
+    bytes = utf8.encode(name);
+    if (nameCache.size < 1024) nameCache.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** Short strings (u16 length-prefixed) followed by a body: one copy, no MessagePack. */
 export function encodeNamed(names: readonly string[], body: Uint8Array): Uint8Array {
-  const encoded = names.map((n) => utf8.encode(n));
+  const encoded = names.map(encodeName);
   const size = encoded.reduce((sum, e) => sum + 2 + e.length, 0) + body.length;
   const out = new Uint8Array(size);
   let at = 0;
@@ -38,6 +49,12 @@ export function encodeNamed(names: readonly string[], body: Uint8Array): Uint8Ar
   }
   out.set(body, at);
   return out;
+}
+
+/** The first name's raw UTF-8 bytes and the body: the worker hands both to the guest as they are. */
+export function splitFirstName(bytes: Uint8Array): { name: Uint8Array; body: Uint8Array } {
+  const length = bytes[0]! | (bytes[1]! << 8);
+  return { name: bytes.subarray(2, 2 + length), body: bytes.subarray(2 + length) };
 }
 
 export function decodeNamed(bytes: Uint8Array, count: number): { names: string[]; body: Uint8Array } {

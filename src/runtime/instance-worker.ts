@@ -7,8 +7,8 @@
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import {
-  decodeNamed, encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
-  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP,
+  encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
+  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP, splitFirstName,
 } from "./channel.js";
 import { RingReader, RingWriter, type RingRecord } from "./ring.js";
 import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
@@ -68,9 +68,9 @@ function pages(): number {
 }
 
 function run(record: RingRecord): void {
-  const { names, body } = decodeNamed(record.payload, 1);
+  const { name, body } = splitFirstName(record.payload);
   try {
-    const result = guest.invoke(names[0]!, body);
+    const result = guest.invoke(name, body);
     if (result.ok) send(OUT_OK, record.id, pages(), result.payload);
     else send(OUT_GUEST_ERROR, record.id, pages(), utf8.encode(result.error));
   } catch (err) {

@@ -176,8 +176,7 @@ export class ActorInstance {
 
   async #drainOutbound(channel: Channel): Promise<void> {
     while (!channel.outbound.closed) {
-      const wake = channel.outbound.waitAsync();
-      if (wake) await wake;
+      await channel.outbound.waitAsync();
       if (channel.outbound.closed) return;
       channel.outbound.drain((record) => this.#onRecord(channel, record));
     }
@@ -190,7 +189,7 @@ export class ActorInstance {
     }
     this.#memoryBytes = record.extra * PAGE;
     // Results arrive in order except when a large one travelled over the port: find it by id.
-    const index = this.#outstanding.findIndex((p) => p.id === record.id);
+    const index = this.#outstanding[0]?.id === record.id ? 0 : this.#outstanding.findIndex((p) => p.id === record.id);
     if (index < 0) return;
     const [pending] = this.#outstanding.splice(index, 1);
     if (index === 0) this.#armHead();

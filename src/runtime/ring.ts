@@ -4,7 +4,7 @@
  * the host thread and one wake-up each; a ring carries many records per wake-up, and a
  * record written survives the worker being terminated, so a finished result is never lost.
  *
- * Layout: Int32 header [write, read, closed, _], then records aligned to 4 bytes:
+ * Layout: Int32 header [write, read, closed, sleeping], then records aligned to 4 bytes:
  * u32 kind (0 = "wrap to start"), u32 id, u32 length, u32 extra, payload bytes.
  * Positions run modulo 2 * capacity, so full and empty differ without a counter.
  */
@@ -20,6 +20,8 @@ export interface RingRecord {
 const WRITE = 0;
 const READ = 1;
 const CLOSED = 2;
+/** Set by a reader about to block in Atomics.wait: only then does a writer pay for notify. */
+const SLEEPING = 3;
 const HEADER_BYTES = 16;
 const RECORD_HEADER = 16;
 const WRAP = 0;
@@ -57,6 +59,7 @@ class RingView {
 
   /** Wakes whoever waits on this ring, for good: both sides see `closed`. */
   close(): void {
+    Atomics.store(this.header, SLEEPING, 1);
     Atomics.store(this.header, CLOSED, 1);
     Atomics.notify(this.header, WRITE);
   }
@@ -82,7 +85,7 @@ export class RingWriter extends RingView {
     this.view.setUint32(at + 12, extra, true);
     this.bytes.set(payload, at + RECORD_HEADER);
     Atomics.store(this.header, WRITE, this.advance(write, size));
-    Atomics.notify(this.header, WRITE);
+    if (Atomics.load(this.header, SLEEPING) === 1) Atomics.notify(this.header, WRITE);
     return true;
   }
 }
@@ -124,15 +127,20 @@ export class RingReader extends RingView {
   }
 
   /** Host thread: resolves when records may be waiting (or on close); undefined if they are. */
-  waitAsync(): Promise<unknown> | undefined {
+  async waitAsync(): Promise<void> {
+    // Announce the sleep first, then re-check: a write in between is seen by one or the other.
+    Atomics.store(this.header, SLEEPING, 1);
     const result = Atomics.waitAsync(this.header, WRITE, this.#read);
-    return result.async ? result.value : undefined;
+    if (result.async) await result.value;
+    Atomics.store(this.header, SLEEPING, 0);
   }
 
   /** Worker thread: blocks until a record may be waiting (or on close), spinning briefly first. */
   waitSync(spinMs: number): void {
     const until = spinMs > 0 ? performance.now() + spinMs : 0;
     while (Atomics.load(this.header, WRITE) === this.#read && performance.now() < until);
+    Atomics.store(this.header, SLEEPING, 1);
     Atomics.wait(this.header, WRITE, this.#read);
+    Atomics.store(this.header, SLEEPING, 0);
   }
 }

@@ -19,6 +19,7 @@ export class GuestTrap extends Error {
 }
 
 const utf8 = new TextDecoder();
+const toUtf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 export interface GuestOptions {
@@ -64,7 +65,7 @@ export class WapcGuest {
             return 1;
           }
           this.#hostResponse = EMPTY;
-          this.#hostError = new TextEncoder().encode(result.error);
+          this.#hostError = toUtf8.encode(result.error);
           return 0;
         },
         __host_response_len: () => this.#hostResponse.length,
@@ -105,16 +106,19 @@ export class WapcGuest {
     return guest;
   }
 
-  /** Runs one operation; a trap throws GuestTrap, a guest error resolves `{ ok: false }`. */
-  invoke(operation: string, payload: Uint8Array): GuestCallResult {
-    this.#operation = new TextEncoder().encode(operation);
+  /**
+   * Runs one operation (its name as text or as UTF-8 bytes, which saves a re-encode on the
+   * hot path); a trap throws GuestTrap, a guest error resolves `{ ok: false }`.
+   */
+  invoke(operation: string | Uint8Array, payload: Uint8Array): GuestCallResult {
+    this.#operation = typeof operation === "string" ? toUtf8.encode(operation) : operation;
     this.#payload = payload;
     this.#response = undefined;
     this.#error = undefined;
     const status = this.#trapping(() => this.#guestCall(this.#operation.length, this.#payload.length));
     this.#payload = EMPTY;
     if (status === 1) return { ok: true, payload: this.#response ?? EMPTY };
-    return { ok: false, error: this.#error ?? `guest call '${operation}' failed without an error message` };
+    return { ok: false, error: this.#error ?? `guest call '${utf8.decode(this.#operation)}' failed without an error message` };
   }
 
   get memoryBytes(): number {
