@@ -15,6 +15,8 @@ import { sharedSpares } from "./worker-spares.js";
 import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
 
 const PAGE = 65536;
+/** Event-loop turns the host thread polls an instance's results before it sleeps on them. */
+const POLL_TURNS = 4;
 
 export type AsyncHostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
@@ -175,10 +177,19 @@ export class ActorInstance {
   }
 
   async #drainOutbound(channel: Channel): Promise<void> {
+    let idleChecks = 0;
     while (!channel.outbound.closed) {
-      await channel.outbound.waitAsync();
+      // While work is in flight and records keep coming, look again on the next loop turn
+      // (cheap under load); after a few empty looks, sleep until the worker wakes us.
+      if (this.#outstanding.length > 0 && idleChecks < POLL_TURNS) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await channel.outbound.waitAsync();
       if (channel.outbound.closed) return;
-      channel.outbound.drain((record) => this.#onRecord(channel, record));
+      let got = 0;
+      channel.outbound.drain((record) => {
+        got++;
+        this.#onRecord(channel, record);
+      });
+      idleChecks = got > 0 ? 0 : idleChecks + 1;
     }
   }
 
