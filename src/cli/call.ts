@@ -9,6 +9,7 @@ import { cliLogger } from "./logger.js";
 import { printJson } from "./output.js";
 
 interface CallFlags {
+  deadlineMs: string;
   data?: string;
   raw?: string;
   manifest?: string;
@@ -42,6 +43,7 @@ export function registerCallCommand(program: Command): void {
     .option("-d, --data <json|@file>", "payload as JSON (HandleRequest: {method, path, queryString, header, body})")
     .option("--raw <text>", "payload as raw UTF-8 bytes instead of MessagePack")
     .option("-m, --manifest <file>", "start this host manifest first (providers, bindings, other actors)")
+    .option("--deadline-ms <ms>", "per-invocation deadline for an actor started from a file", "10000")
     .option("--log-level <level>", "log level", "warn")
     .action(async (actorRef: string, operation: string, flags: CallFlags) => {
       const payload = encodeCallPayload(operation, parseData(flags.data), flags.raw);
@@ -53,7 +55,9 @@ export function registerCallCommand(program: Command): void {
           if (!existsSync(actorRef)) {
             throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module file nor an actor of the manifest`);
           }
-          key = (await host.startActor(actorRef, { instances: 1 })).key;
+          const deadlineMs = Number(flags.deadlineMs);
+          if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--deadline-ms '${flags.deadlineMs}' is not a positive integer`);
+          key = (await host.startActor(actorRef, { instances: 1, deadlineMs })).key;
         }
         const reply = await host.invoke(key, operation, payload);
         printJson(decodeCallReply(reply));
