@@ -55,9 +55,7 @@ export function registerDevCommand(program: Command): void {
       const logger = cliLogger(flags.logLevel);
       const host = new Host({ logger, actorDefaults: { instances: 2 } });
       for (const cap of caps) {
-        const provider = createBuiltinProvider(cap);
-        if (!provider) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for ${cap}`);
-        await host.addProvider(provider);
+        await host.addProvider(createBuiltinProvider(cap)); // an unknown id is WACTOR_ERR_NO_PROVIDER
       }
       let running = false;
       const rebuild = async (): Promise<void> => {

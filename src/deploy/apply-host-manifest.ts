@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
-import { createBuiltinProvider } from "../../capabilities/mod.js";
+import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
 import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
 import type { CapabilityProvider } from "../host/provider.js";
@@ -33,9 +33,10 @@ async function loadProviderModule(path: string): Promise<CapabilityProvider> {
 }
 
 function builtin(capabilityId: string): CapabilityProvider {
-  const provider = createBuiltinProvider(capabilityId);
-  if (!provider) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for '${capabilityId}'; name a provider module with 'path'`);
-  return provider;
+  if (!isBuiltinCapability(capabilityId)) {
+    throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for '${capabilityId}' (built in: ${BUILTIN_CAPABILITIES.join(", ")}); name a provider module with 'path'`);
+  }
+  return createBuiltinProvider(capabilityId);
 }
 
 /** Capability providers the manifest asks for, plus built-ins its bindings need. */
