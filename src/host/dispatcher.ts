@@ -13,8 +13,8 @@ export interface DispatchTargets {
   authorizer: Authorizer;
   provider(capabilityId: string): CapabilityProvider | undefined;
   identity(actorKey: string): ActorIdentity | undefined;
-  /** Invokes an actor running on this host (later: through the lattice). */
-  invokeActor(targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** Invokes an actor: on this host when it runs here, else through the lattice if joined. */
+  invokeActor(targetKey: string, operation: string, payload: Uint8Array, callerKey: string): Promise<Uint8Array>;
 }
 
 export function createHostCallHandler(callerKey: string, targets: DispatchTargets): (request: HostCallRequest) => Promise<Uint8Array> {
@@ -23,7 +23,7 @@ export function createHostCallHandler(callerKey: string, targets: DispatchTarget
     if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
     const binding = normalizeBinding(request.binding);
     if (isActorNamespace(request.namespace)) {
-      return targets.invokeActor(request.namespace, request.operation, request.payload);
+      return targets.invokeActor(request.namespace, request.operation, request.payload, callerKey);
     }
     targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
     const provider = targets.provider(request.namespace);

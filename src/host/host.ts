@@ -39,6 +39,11 @@ export interface HostOptions {
   drainMs?: number;
 }
 
+/** Where invocations of actors that do not run on this host go (the lattice, when joined). */
+export interface RemoteActors {
+  invokeActor(originKey: string, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+}
+
 export interface ActorInfo {
   key: string;
   name: string | undefined;
@@ -67,6 +72,7 @@ export class Host {
   readonly #actors = new Map<string, ActorRecord>();
   readonly #providers = new Map<string, CapabilityProvider>();
   readonly #targets: DispatchTargets;
+  #remote: RemoteActors | undefined;
 
   constructor(options: HostOptions = {}) {
     this.#options = options;
@@ -77,7 +83,8 @@ export class Host {
       authorizer: this.authorizer,
       provider: (id) => this.#providers.get(id),
       identity: (key) => this.#actors.get(key)?.identity,
-      invokeActor: (key, op, payload) => this.invoke(key, op, payload),
+      invokeActor: (key, op, payload, callerKey) =>
+        this.#actors.has(key) || !this.#remote ? this.invoke(key, op, payload) : this.#remote.invokeActor(callerKey, key, op, payload),
     };
   }
 
@@ -163,6 +170,11 @@ export class Host {
         throw err;
       },
     );
+  }
+
+  /** Joins a lattice: actor calls to targets not running here are sent there. */
+  setRemoteActors(remote: RemoteActors | undefined): void {
+    this.#remote = remote;
   }
 
   async addProvider(provider: CapabilityProvider): Promise<void> {
