@@ -77,6 +77,7 @@ describe("host manifest", () => {
     ["bad trusted issuer", "trusted_issuers: [MASCXFM4R6X63UD5MSCDZYCJNPBVSIU6RKMXUPXRKAOSBQ6UY3VT3NPZ]\n", /trusted_issuers\[0\]: expected an account public key/],
     ["labels not a map", "labels: [a, b]\n", /labels: .*expected record/],
     ["top level not a map", "- a\n- b\n", /\(top level\): .*expected object/],
+    ["duplicate binding", "bindings:\n  - { actor: a, capability: c }\n  - { actor: a, capability: c, binding: default }\n", /host\.yaml:3: bindings\[1\]: duplicate binding of a to c 'default'/],
   ])("refuses %s with a located message", (_name, text, pattern) => {
     expect(errorOf(text)).toMatch(pattern);
   });

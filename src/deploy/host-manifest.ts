@@ -133,6 +133,15 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(at)}: ${formatPath(at) || "(top level)"}: ${message}`);
   }
   const m = parsed.data;
+  // Two entries for one (actor, capability, binding) would silently replace each other.
+  const seen = new Set<string>();
+  (m.bindings ?? []).forEach((b, i) => {
+    const key = `${b.actor}\u0000${b.capability}\u0000${b.binding ?? "default"}`;
+    if (seen.has(key)) {
+      throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(["bindings", i])}: bindings[${i}]: duplicate binding of ${b.actor} to ${b.capability} '${b.binding ?? "default"}'; give it another 'binding' name`);
+    }
+    seen.add(key);
+  });
   const base = dirname(resolve(file));
   const capabilities: ManifestCapability[] = (m.capabilities ?? []).map((c) => {
     const binding = c.binding ?? c.binding_name ?? "default";
