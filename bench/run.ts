@@ -1,4 +1,5 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
+import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { runtimeBench, type Row } from "./runtime.js";
 
@@ -11,6 +12,9 @@ function table(title: string, rows: Row[]): string {
 const only = process.argv[2];
 if (!only || only === "runtime") {
   process.stdout.write(`${table("Runtime, in-process (baseline: direct in-thread call of the same Wasm export)", await runtimeBench())}\n`);
+}
+if (!only || only === "hostile") {
+  process.stdout.write(`${table("Isolation under attack, in-process (baseline: the same healthy actor alone)", await hostileBench())}\n`);
 }
 if (!only || only === "http") {
   process.stdout.write(`${table(`HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baselines: bare fastify, fastify + ioredis)`, await httpBench())}\n`);

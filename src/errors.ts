@@ -29,6 +29,7 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_DEADLINE: { status: 504, message: "The actor did not finish within its deadline (deadline_ms); the instance was stopped and replaced. Raise the deadline or fix the actor." },
   WACTOR_ERR_TRAP: { status: 500, message: "The actor trapped (panic, unreachable, abort, out-of-bounds); the instance was replaced. See the detail for the guest's message." },
   WACTOR_ERR_GUEST_ERROR: { status: 500, message: "The actor returned an error for this operation. See the detail for the actor's message." },
+  WACTOR_ERR_ACTOR_BACKOFF: { status: 503, message: "The actor failed hard (traps, deadlines, memory) many times in a row and is backed off for a while. Fix the actor; calls are accepted again after the pause." },
   WACTOR_ERR_BUSY: { status: 503, message: "Every instance of the actor is busy and its queue is full. Retry later or raise 'instances'." },
   WACTOR_ERR_ACTOR_NOT_FOUND: { status: 404, message: "No actor with that module key runs on this host. Start it first ('wactor up' manifest or host.startActor)." },
   WACTOR_ERR_ACTOR_STOPPED: { status: 503, message: "The actor was stopped while the invocation waited. Retry once it runs again." },

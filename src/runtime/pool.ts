@@ -3,6 +3,7 @@
  * extra invocations wait in a bounded FIFO queue, beyond which callers get WACTOR_ERR_BUSY.
  */
 import { WactorError } from "../errors.js";
+import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
 
 export interface PoolOptions extends InstanceOptions {
@@ -11,6 +12,7 @@ export interface PoolOptions extends InstanceOptions {
   maxQueue: number;
   /** Invocations posted ahead to one instance (it still runs them one at a time). */
   pipelineDepth?: number;
+  breaker?: BreakerOptions;
 }
 
 interface Waiting {
@@ -25,6 +27,7 @@ export class InstancePool {
   readonly #queue: Waiting[] = [];
   readonly #maxQueue: number;
   readonly #pipelineDepth: number;
+  readonly #breaker: CircuitBreaker;
   #inFlight = 0;
   #closed = false;
   #drained: (() => void) | undefined;
@@ -32,6 +35,7 @@ export class InstancePool {
   constructor(options: PoolOptions) {
     this.#maxQueue = options.maxQueue;
     this.#pipelineDepth = Math.max(1, options.pipelineDepth ?? 8);
+    this.#breaker = new CircuitBreaker(options.breaker);
     this.#instances = Array.from({ length: Math.max(1, options.instances) }, () => new ActorInstance(options));
   }
 
@@ -62,6 +66,11 @@ export class InstancePool {
 
   invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
+    try {
+      this.#breaker.check();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const instance = this.#leastLoaded();
     if (instance) return this.#run(instance, operation, payload);
     if (this.#queue.length >= this.#maxQueue) {
@@ -80,7 +89,12 @@ export class InstancePool {
   async #run(instance: ActorInstance, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     this.#inFlight++;
     try {
-      return await instance.invoke(operation, payload);
+      const reply = await instance.invoke(operation, payload);
+      this.#breaker.record(undefined);
+      return reply;
+    } catch (err) {
+      this.#breaker.record(err);
+      throw err;
     } finally {
       this.#inFlight--;
       this.#pump();
@@ -96,6 +110,7 @@ export class InstancePool {
     }
     if (this.#inFlight === 0) this.#drained?.();
   }
+
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   async drain(timeoutMs: number): Promise<void> {
     this.#closed = true;
