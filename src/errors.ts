@@ -51,6 +51,18 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_FILE_READ: { status: 400, message: "The file could not be read. Check the path and its permissions." },
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },
 
+  // Lattice (NATS): routing, anti-forgery, control interface
+  WACTOR_ERR_LATTICE_NO_ACTOR: { status: 503, message: "No host in the lattice runs the target actor. Start it ('wactor ctl start actor') or check the lattice name." },
+  WACTOR_ERR_LATTICE_NO_PROVIDER: { status: 503, message: "No host in the lattice serves this capability and binding name for the actor: the provider is down or the link failed on its host. See 'wactor ctl link get' and 'wactor ctl get inventory'." },
+  WACTOR_ERR_LATTICE_TIMEOUT: { status: 504, message: "The lattice invocation got no answer within its deadline. The target host may be overloaded or gone; retry." },
+  WACTOR_ERR_LATTICE_UNAVAILABLE: { status: 503, message: "The lattice's NATS server is unreachable right now; the client reconnects by itself. Check the --lattice URL and that nats-server runs." },
+  WACTOR_ERR_JETSTREAM_UNAVAILABLE: { status: 503, message: "The lattice needs JetStream (links, claims and actor bytes live there). Start nats-server with '-js'." },
+  WACTOR_ERR_INVOCATION_REJECTED: { status: 401, message: "A lattice invocation was rejected: unsigned, tampered, expired, replayed or signed by an untrusted cluster key. Give every host the cluster seed or list its key with --trusted-cluster." },
+  WACTOR_ERR_HOST_NOT_FOUND: { status: 404, message: "No host with that id answers in the lattice. List hosts with 'wactor ctl get hosts'." },
+  WACTOR_ERR_NO_MATCHING_HOST: { status: 404, message: "No host in the lattice matches the constraint. Check host labels with 'wactor ctl get hosts'." },
+  WACTOR_ERR_ARTIFACT_NOT_FOUND: { status: 404, message: "The actor is not in the lattice's object store and not a readable file. Start it from a .wasm path once so it is uploaded." },
+  WACTOR_ERR_LINK_NOT_FOUND: { status: 404, message: "No such link (actor, capability, binding name) in the lattice. List links with 'wactor ctl link get'." },
+
   // Capability providers
   WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },
   WACTOR_ERR_BINDING_FAILED: { status: 502, message: "The binding could not be established: the service it needs did not answer. Start the service or fix its URL." },

@@ -15,6 +15,8 @@ export interface DispatchTargets {
   identity(actorKey: string): ActorIdentity | undefined;
   /** Invokes an actor: on this host when it runs here, else through the lattice if joined. */
   invokeActor(targetKey: string, operation: string, payload: Uint8Array, callerKey: string): Promise<Uint8Array>;
+  /** An authorized call for a capability whose provider does not run here (the lattice). */
+  remoteProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
 }
 
 export function createHostCallHandler(callerKey: string, targets: DispatchTargets): (request: HostCallRequest) => Promise<Uint8Array> {
@@ -27,7 +29,7 @@ export function createHostCallHandler(callerKey: string, targets: DispatchTarget
     }
     targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
     const provider = targets.provider(request.namespace);
-    if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", request.namespace);
+    if (!provider) return targets.remoteProvider(caller, request.namespace, binding, request.operation, request.payload);
     return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
   };
 }

@@ -39,9 +39,17 @@ export interface HostOptions {
   drainMs?: number;
 }
 
-/** Where invocations of actors that do not run on this host go (the lattice, when joined). */
-export interface RemoteActors {
-  invokeActor(originKey: string, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+/** Who makes a call that crosses hosts: an actor, or a provider delivering under a binding. */
+export type CallOrigin = { kind: "actor"; key: string } | { kind: "provider"; capabilityId: string; binding: string };
+
+/**
+ * Where calls go that this host cannot serve itself (the lattice, when joined): actors that
+ * run elsewhere, and capabilities whose provider runs elsewhere. Calls reach it already
+ * authorized by this host.
+ */
+export interface RemoteRouter {
+  invokeActor(origin: CallOrigin, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  callProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface ActorInfo {
@@ -57,6 +65,8 @@ export interface ActorInfo {
 
 interface ActorRecord {
   claims: ActorClaims;
+  /** The verified module as loaded (kept for scaling and for the lattice's object store). */
+  bytes: Uint8Array;
   identity: ActorIdentity;
   pool: InstancePool;
   options: Required<ActorOptions>;
@@ -72,7 +82,7 @@ export class Host {
   readonly #actors = new Map<string, ActorRecord>();
   readonly #providers = new Map<string, CapabilityProvider>();
   readonly #targets: DispatchTargets;
-  #remote: RemoteActors | undefined;
+  #remote: RemoteRouter | undefined;
 
   constructor(options: HostOptions = {}) {
     this.#options = options;
@@ -84,7 +94,11 @@ export class Host {
       provider: (id) => this.#providers.get(id),
       identity: (key) => this.#actors.get(key)?.identity,
       invokeActor: (key, op, payload, callerKey) =>
-        this.#actors.has(key) || !this.#remote ? this.invoke(key, op, payload) : this.#remote.invokeActor(callerKey, key, op, payload),
+        this.#actors.has(key) || !this.#remote ? this.invoke(key, op, payload) : this.#remote.invokeActor({ kind: "actor", key: callerKey }, key, op, payload),
+      remoteProvider: (caller, capabilityId, binding, op, payload) => {
+        if (!this.#remote) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
+        return this.#remote.callProvider(caller, capabilityId, binding, op, payload);
+      },
     };
   }
 
@@ -104,7 +118,7 @@ export class Host {
       const merged = { ...ACTOR_DEFAULTS, ...this.#options.actorDefaults, ...options };
       const pool = await this.#startPool(key, bytes, merged);
       const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
-      this.#actors.set(key, { claims, identity, pool, options: merged, lifecycle });
+      this.#actors.set(key, { claims, bytes, identity, pool, options: merged, lifecycle });
       lifecycle.send({ type: "STARTED" });
       this.logger.info({ actor: key, name, instances: merged.instances }, "actor started");
       return this.actorInfo(key)!;
@@ -128,7 +142,7 @@ export class Host {
       const pool = await this.#startPool(key, bytes, merged);
       const old = record.pool;
       // Swap first so new invocations go to the new version, then drain the old one.
-      Object.assign(record, { claims, pool, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
+      Object.assign(record, { claims, bytes, pool, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
       record.lifecycle.send({ type: "UPDATED" });
       await old.drain(this.#options.drainMs ?? 10_000);
       this.logger.info({ actor: key, name: claims.name }, "actor updated");
@@ -144,7 +158,8 @@ export class Host {
     const record = this.#requireActor(key);
     record.lifecycle.send({ type: "STOP" });
     // Unbind while the actor still serves: providers finish the deliveries they accepted.
-    for (const binding of this.bindings.forActor(key)) await this.unbind(key, binding.capabilityId, binding.binding);
+    // In a lattice, links belong to the lattice and outlive the actor on one host.
+    if (!this.#remote) for (const binding of this.bindings.forActor(key)) await this.unbind(key, binding.capabilityId, binding.binding);
     this.#actors.delete(key);
     await record.pool.drain(this.#options.drainMs ?? 10_000);
     record.lifecycle.send({ type: "STOPPED" });
@@ -172,9 +187,32 @@ export class Host {
     );
   }
 
-  /** Joins a lattice: actor calls to targets not running here are sent there. */
-  setRemoteActors(remote: RemoteActors | undefined): void {
+  /** Joins a lattice: calls to actors and providers not running here are sent there. */
+  setRemoteRouter(remote: RemoteRouter | undefined): void {
     this.#remote = remote;
+  }
+
+  /** Changes the number of instances of a running actor (a new pool; in-flight calls finish on the old). */
+  async scaleActor(key: string, instances: number): Promise<ActorInfo> {
+    const record = this.#requireActor(key);
+    return this.replaceActor(key, record.bytes, { instances });
+  }
+
+  /** The verified module bytes of a running actor. */
+  actorModule(key: string): Uint8Array | undefined {
+    return this.#actors.get(key)?.bytes;
+  }
+
+  /**
+   * A call that arrived from another host for this host's provider. The caller's identity
+   * comes from the sending host's signed invocation; the rule is checked again here.
+   */
+  callLocalProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    const name = normalizeBinding(binding);
+    this.authorizer.authorize(caller, capabilityId, name, operation);
+    const provider = this.#providers.get(capabilityId);
+    if (!provider) return Promise.reject(new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId));
+    return provider.handleCall({ actor: caller, binding: name, operation, payload });
   }
 
   async addProvider(provider: CapabilityProvider): Promise<void> {
@@ -187,6 +225,9 @@ export class Host {
         if (!this.bindings.has(actorKey, capabilityId, binding)) {
           return Promise.reject(new WactorError("WACTOR_ERR_NOT_BOUND", `${capabilityId} '${normalizeBinding(binding)}' -> ${actorKey}`));
         }
+        if (!this.#actors.has(actorKey) && this.#remote) {
+          return this.#remote.invokeActor({ kind: "provider", capabilityId, binding: normalizeBinding(binding) }, actorKey, operation, payload);
+        }
         return this.invoke(actorKey, operation, payload);
       },
     });
@@ -194,21 +235,35 @@ export class Host {
     this.events.emit("provider_started", { capabilityId, name: provider.name });
   }
 
+  providerIds(): string[] {
+    return [...this.#providers.keys()];
+  }
+
   provider(capabilityId: string): CapabilityProvider | undefined {
     return this.#providers.get(capabilityId);
   }
 
-  /** Binds an actor to a provider; the provider validates the values before this resolves. */
-  async bind(actorKey: string, capabilityId: string, binding: string | undefined, values: Record<string, string> = {}): Promise<void> {
-    const record = this.#requireActor(actorKey);
+  /**
+   * Binds an actor to a capability; a local provider validates the values before this
+   * resolves. In a lattice the actor or the provider may run on another host: `identity`
+   * then names the actor (from the lattice's claims), and a binding without a local
+   * provider only records the link for authorization here.
+   */
+  async bind(actorKey: string, capabilityId: string, binding: string | undefined, values: Record<string, string> = {}, identity?: ActorIdentity): Promise<void> {
+    const record = this.#actors.get(actorKey);
+    const actor = record?.identity ?? identity;
+    if (!actor && !this.#remote) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey);
     const name = normalizeBinding(binding);
-    if (!record.claims.caps.includes(capabilityId)) {
+    if (actor && actor.caps.length > 0 && !actor.caps.includes(capabilityId)) {
+      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.name ?? ""} ${actorKey} did not claim ${capabilityId}; it cannot be bound to it`);
+    }
+    if (record && !record.claims.caps.includes(capabilityId)) {
       throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${record.claims.name ?? ""} ${actorKey} did not claim ${capabilityId}; it cannot be bound to it`);
     }
     const provider = this.#providers.get(capabilityId);
-    if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
+    if (!provider && !this.#remote) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
     if (this.bindings.has(actorKey, capabilityId, name)) await this.unbind(actorKey, capabilityId, name);
-    await provider.bind(record.identity, name, values);
+    await provider?.bind(actor ?? { key: actorKey, issuer: "", caps: [] }, name, values);
     this.bindings.set({ actorKey, capabilityId, binding: name, values });
     this.events.emit("binding_changed", { actorKey, capabilityId, binding: name, change: "put" });
   }

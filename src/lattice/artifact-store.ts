@@ -1,0 +1,32 @@
+/**
+ * Actor modules shared across hosts: a JetStream Object Store keyed by the module hash
+ * from the claims. A host that downloads one verifies its claims again before running it.
+ */
+import { createHash } from "node:crypto";
+import type { JetStreamClient, ObjectStore } from "nats";
+import { WactorError } from "../errors.js";
+
+export class ArtifactStore {
+  private constructor(private readonly os: ObjectStore) {}
+
+  static async open(js: JetStreamClient, bucket: string): Promise<ArtifactStore> {
+    return new ArtifactStore(await js.views.os(bucket));
+  }
+
+  /**
+   * Stores the module under its claims hash; the newest signing of the same code wins
+   * (re-signing changes the bytes, not the hash). Returns the ref.
+   */
+  async put(hash: string, bytes: Uint8Array): Promise<string> {
+    const existing = await this.os.info(hash).catch(() => null);
+    const digest = `SHA-256=${createHash("sha256").update(bytes).digest("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
+    if (!existing || existing.deleted || existing.digest !== digest) await this.os.putBlob({ name: hash }, bytes);
+    return hash;
+  }
+
+  async get(hash: string): Promise<Uint8Array> {
+    const bytes = await this.os.getBlob(hash).catch(() => null);
+    if (!bytes) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", hash);
+    return bytes;
+  }
+}

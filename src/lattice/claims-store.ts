@@ -1,0 +1,41 @@
+/** Claims of every actor that ever ran in the lattice (JetStream KV), for `ctl get claims` and link identities. */
+import type { JetStreamClient, KV } from "nats";
+import type { ActorClaims } from "../claims/types.js";
+import type { ActorIdentity } from "../host/provider.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class ClaimsStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(js: JetStreamClient, bucket: string): Promise<ClaimsStore> {
+    return new ClaimsStore(await js.views.kv(bucket, { history: 1 }));
+  }
+
+  async put(claims: ActorClaims): Promise<void> {
+    await this.kv.put(claims.subject, encoder.encode(JSON.stringify(claims)));
+  }
+
+  async get(actorKey: string): Promise<ActorClaims | undefined> {
+    const entry = await this.kv.get(actorKey).catch(() => null);
+    return entry && entry.operation === "PUT" ? (JSON.parse(decoder.decode(entry.value)) as ActorClaims) : undefined;
+  }
+
+  async identity(actorKey: string): Promise<ActorIdentity | undefined> {
+    const claims = await this.get(actorKey);
+    return claims && { key: claims.subject, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
+  }
+
+  async list(): Promise<ActorClaims[]> {
+    // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    const all: ActorClaims[] = [];
+    for (const key of keys) {
+      const claims = await this.get(key);
+      if (claims) all.push(claims);
+    }
+    return all;
+  }
+}

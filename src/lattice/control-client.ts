@@ -1,0 +1,246 @@
+/**
+ * The typed client of the control interface: what `wactor ctl`, the deployer and the
+ * dashboard use. Every call has a deadline; a host that does not answer is named.
+ */
+import { readFile } from "node:fs/promises";
+import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type Subscription } from "nats";
+import { assertValidModule } from "../claims/verify.js";
+import { WactorError } from "../errors.js";
+import { normalizeBinding } from "../host/provider.js";
+import { ArtifactStore } from "./artifact-store.js";
+import { ClaimsStore } from "./claims-store.js";
+import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
+import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation } from "./control-types.js";
+import { connectLattice, type LatticeConnection } from "./connection.js";
+import { HostRegistry } from "./host-registry.js";
+import { DEFAULT_LATTICE } from "./lattice-host.js";
+import { LinkStore, type Link } from "./link-store.js";
+import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
+
+export interface ClientOptions {
+  url: string;
+  lattice?: string;
+  /** Deadline of a single control request. */
+  timeoutMs?: number;
+}
+
+export interface Placement {
+  hostId?: string;
+  /** Host labels that must match (key -> value). */
+  constraints?: Record<string, string>;
+}
+
+export interface ActorPlacementResult {
+  hostId: string;
+  key: string;
+  name?: string;
+  instances?: number;
+}
+
+export class ControlClient {
+  readonly subjects: LatticeSubjects;
+  readonly #conn: LatticeConnection;
+  readonly #links: LinkStore;
+  readonly #claims: ClaimsStore;
+  readonly #artifacts: ArtifactStore;
+  readonly #timeoutMs: number;
+
+  private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, timeoutMs: number) {
+    this.#conn = conn;
+    this.subjects = subjects;
+    this.#links = stores.links;
+    this.#claims = stores.claims;
+    this.#artifacts = stores.artifacts;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  static async connect(options: ClientOptions): Promise<ControlClient> {
+    const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
+    const conn = await connectLattice(options.url, "wactor ctl");
+    try {
+      const [links, claims, artifacts] = await Promise.all([
+        LinkStore.open(conn.js, subjects.linksBucket),
+        ClaimsStore.open(conn.js, subjects.claimsBucket),
+        ArtifactStore.open(conn.js, subjects.actorsBucket),
+      ]);
+      return new ControlClient(conn, subjects, { links, claims, artifacts }, options.timeoutMs ?? 5000);
+    } catch (err) {
+      await conn.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#conn.close();
+  }
+
+  /** Every host that answers a ping within the window. */
+  async getHosts(windowMs = 1500): Promise<HostSummary[]> {
+    const replies = await this.#scatter(this.subjects.control("ping"), new Uint8Array(), windowMs);
+    return replies.map((bytes) => unwrapReply<HostSummary>(bytes)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  getInventory(hostId: string): Promise<Inventory> {
+    return this.#hostRequest<Inventory>(hostId, "inventory", {});
+  }
+
+  getClaims(): Promise<ActorClaims[]> {
+    return this.#claims.list();
+  }
+
+  /**
+   * Starts an actor from a .wasm file (uploaded to the object store first, after its claims
+   * verify here) or from a ref the lattice knows (hash, module key, claims name).
+   */
+  async startActor(source: { path: string } | { ref: string }, placement: Placement & { instances?: number } = {}): Promise<ActorPlacementResult> {
+    let ref: string;
+    let key: string | undefined;
+    if ("path" in source) {
+      const bytes = await readModule(source.path);
+      const { claims } = await assertValidModule(bytes);
+      ref = await this.#artifacts.put(claims.hash, bytes);
+      key = claims.subject;
+    } else {
+      ref = source.ref;
+      key = (await this.#findClaims(source.ref))?.subject;
+    }
+    const hostId = placement.hostId ?? (await this.#chooseHost(placement.constraints ?? {}, key));
+    return this.#hostRequest<ActorPlacementResult>(hostId, "start_actor", { ref, ...(placement.instances !== undefined && { instances: placement.instances }) });
+  }
+
+  /** Stops an actor on one host, or on every host running it. */
+  async stopActor(actorRef: string, placement: { hostId?: string } = {}): Promise<ActorPlacementResult[]> {
+    const key = (await this.#findClaims(actorRef))?.subject ?? actorRef;
+    const hostIds = placement.hostId ? [placement.hostId] : await this.#hostsRunning(key);
+    if (hostIds.length === 0) throw new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host runs ${actorRef}`);
+    return Promise.all(hostIds.map((id) => this.#hostRequest<ActorPlacementResult>(id, "stop_actor", { key })));
+  }
+
+  /** Sets the instance count of an actor on one host, or on every host running it. */
+  async scaleActor(actorRef: string, instances: number, placement: { hostId?: string } = {}): Promise<ActorPlacementResult[]> {
+    const key = (await this.#findClaims(actorRef))?.subject ?? actorRef;
+    const hostIds = placement.hostId ? [placement.hostId] : await this.#hostsRunning(key);
+    if (hostIds.length === 0) throw new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host runs ${actorRef}`);
+    return Promise.all(hostIds.map((id) => this.#hostRequest<ActorPlacementResult>(id, "scale_actor", { key, instances })));
+  }
+
+  /**
+   * Puts a link. Every host whose provider serves the capability makes the binding first and
+   * answers with its verdict; the link is stored only when none refused it, so a broken link
+   * is reported now, never accepted to fail later.
+   */
+  async putLink(input: { actor: string; capabilityId: string; binding?: string; values?: Record<string, string> }): Promise<LinkPutResult> {
+    const claims = await this.#findClaims(input.actor);
+    const actorKey = claims?.subject ?? input.actor;
+    if (!/^M[A-Z2-7]{55}$/.test(actorKey)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${input.actor}' is neither a module key nor the name of an actor known to the lattice`);
+    if (claims && !claims.caps.includes(input.capabilityId)) {
+      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${claims.name ?? ""} ${actorKey} did not claim ${input.capabilityId}; it cannot be linked to it`);
+    }
+    const link: Link = { actorKey, capabilityId: input.capabilityId, binding: normalizeBinding(input.binding), values: input.values ?? {} };
+    const validations = (await this.#scatter(this.subjects.control("link.validate"), encodeJson(link), 3000)).map((b) => decodeJson<LinkValidation>(b));
+    if (validations.some((v) => !v.ok)) {
+      // Hosts that accepted it go back to what the store says.
+      await this.#scatter(this.subjects.control("link.resync"), encodeJson(link), 1000);
+      return { link, stored: false, validations };
+    }
+    await this.#links.put(link);
+    if (validations.length === 0) {
+      return { link, stored: true, validations, pending: `no host runs a provider for ${link.capabilityId} yet; the link applies when one starts` };
+    }
+    return { link, stored: true, validations };
+  }
+
+  async deleteLink(actor: string, capabilityId: string, binding?: string): Promise<Link> {
+    const actorKey = (await this.#findClaims(actor))?.subject ?? actor;
+    const name = normalizeBinding(binding);
+    const existing = await this.#links.get(actorKey, capabilityId, name);
+    if (!existing || !(await this.#links.delete(actorKey, capabilityId, name))) {
+      throw new WactorError("WACTOR_ERR_LINK_NOT_FOUND", `${actor} -> ${capabilityId} '${name}'`);
+    }
+    return existing;
+  }
+
+  getLinks(): Promise<Link[]> {
+    return this.#links.list();
+  }
+
+  /**
+   * The live event stream of the lattice, plus `host_gone` for hosts that missed three
+   * heartbeats. Returns a stop function.
+   */
+  watch(onEvent: (event: LatticeEvent) => void, options: { sweepMs?: number } = {}): () => void {
+    const registry = new HostRegistry();
+    const sub: Subscription = this.#conn.nc.subscribe(this.subjects.allEvents, {
+      callback: (err, msg) => {
+        if (err) return;
+        let event: LatticeEvent;
+        try {
+          event = decodeJson<LatticeEvent>(msg.data);
+        } catch {
+          return;
+        }
+        registry.observe(event);
+        onEvent(event);
+      },
+    });
+    const sweeper = setInterval(() => registry.sweep().forEach(onEvent), options.sweepMs ?? 1000);
+    return () => {
+      clearInterval(sweeper);
+      sub.unsubscribe();
+    };
+  }
+
+  async #findClaims(ref: string): Promise<ActorClaims | undefined> {
+    const all = await this.#claims.list();
+    return all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
+  }
+
+  async #hostsRunning(actorKey: string): Promise<string[]> {
+    return (await this.getHosts()).filter((h) => h.actorKeys.includes(actorKey)).map((h) => h.id);
+  }
+
+  /** Among hosts matching the labels and not running the actor yet, the least loaded. */
+  async #chooseHost(constraints: Record<string, string>, actorKey: string | undefined): Promise<string> {
+    const hosts = (await this.getHosts()).filter((h) => Object.entries(constraints).every(([k, v]) => h.labels[k] === v));
+    const free = hosts.filter((h) => !actorKey || !h.actorKeys.includes(actorKey));
+    const wanted = Object.entries(constraints).map(([k, v]) => `${k}=${v}`).join(", ") || "(none)";
+    if (free.length === 0) {
+      throw new WactorError("WACTOR_ERR_NO_MATCHING_HOST", hosts.length > 0 ? `every host matching ${wanted} already runs the actor` : `no host matches ${wanted}`);
+    }
+    return free.sort((a, b) => a.actorKeys.length - b.actorKeys.length)[0]!.id;
+  }
+
+  async #hostRequest<T>(hostId: string, verb: string, body: object): Promise<T> {
+    try {
+      const reply = await this.#conn.nc.request(this.subjects.hostControl(hostId, verb), encodeJson(body), { timeout: this.#timeoutMs });
+      return unwrapReply<T>(reply.data);
+    } catch (err) {
+      if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_HOST_NOT_FOUND", hostId);
+      if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `host ${hostId} did not answer '${verb}' within ${this.#timeoutMs} ms`);
+      throw err;
+    }
+  }
+
+  /** Request to many: collects answers until none came for a short while, within `windowMs`. */
+  async #scatter(subject: string, data: Uint8Array, windowMs: number): Promise<Uint8Array[]> {
+    const replies: Uint8Array[] = [];
+    try {
+      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(400, windowMs) });
+      for await (const msg of iterator) {
+        if (msg.data.length > 0) replies.push(msg.data);
+      }
+    } catch (err) {
+      if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) return replies;
+      throw err;
+    }
+    return replies;
+  }
+}
+
+async function readModule(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * This host's side of the control interface: answers pings, inventories, start/stop/scale
+ * commands addressed to it, and link validations for capabilities its providers serve.
+ */
+import type { Msg, NatsConnection, Subscription } from "nats";
+import type { Logger } from "pino";
+import { WactorError } from "../errors.js";
+import type { Host } from "../host/host.js";
+import type { ArtifactStore } from "./artifact-store.js";
+import type { ClaimsStore } from "./claims-store.js";
+import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
+import type { HostSummary, Inventory, ScaleActorRequest, StartActorRequest, StopActorRequest } from "./control-types.js";
+import type { Link } from "./link-store.js";
+import type { LinkSync } from "./link-sync.js";
+import type { LatticeSubjects } from "./subjects.js";
+
+export interface ControlServerOptions {
+  nc: NatsConnection;
+  subjects: LatticeSubjects;
+  hostId: string;
+  host: Host;
+  links: LinkSync;
+  artifacts: ArtifactStore;
+  claims: ClaimsStore;
+  logger: Logger;
+  summary(): HostSummary;
+  /** Resolves once a started actor's claims are in the lattice and it takes invocations. */
+  announced(actorKey: string): Promise<void>;
+}
+
+type Handler = (request: unknown) => Promise<unknown>;
+
+export class ControlServer {
+  readonly #o: ControlServerOptions;
+  readonly #subscriptions: Subscription[] = [];
+
+  constructor(options: ControlServerOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    const { subjects, hostId } = this.#o;
+    this.#answer(subjects.control("ping"), async () => this.#o.summary());
+    this.#answer(subjects.hostControl(hostId, "inventory"), async () => this.#inventory());
+    this.#answer(subjects.hostControl(hostId, "start_actor"), (r) => this.#startActor(r as StartActorRequest));
+    this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
+    this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
+    // Only hosts whose provider serves the capability answer a validation; others stay silent.
+    this.#on(subjects.control("link.validate"), async (msg) => {
+      const link = decodeJson<Link>(msg.data);
+      if (!this.#o.host.provider(link.capabilityId)) return;
+      msg.respond(encodeJson(await this.#o.links.apply(link)));
+    });
+    this.#on(subjects.control("link.resync"), async (msg) => {
+      const link = decodeJson<Link>(msg.data);
+      await this.#o.links.resync(link.actorKey, link.capabilityId, link.binding);
+      if (msg.reply) msg.respond(encodeJson({ hostId }));
+    });
+  }
+
+  stop(): void {
+    for (const sub of this.#subscriptions) sub.unsubscribe();
+  }
+
+  #answer(subject: string, handler: Handler): void {
+    this.#on(subject, async (msg) => {
+      try {
+        msg.respond(replyOk(await handler(decodeJson(msg.data))));
+      } catch (err) {
+        msg.respond(replyError(err));
+      }
+    });
+  }
+
+  #on(subject: string, handler: (msg: Msg) => Promise<void>): void {
+    this.#subscriptions.push(
+      this.#o.nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (!err) handler(msg).catch((e: unknown) => this.#o.logger.error({ err: e, subject }, "control handler failed"));
+        },
+      }),
+    );
+  }
+
+  #inventory(): Inventory {
+    const { host } = this.#o;
+    const actors = host.listActors().map((a) => ({ key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], inFlight: a.inFlight }));
+    const providers = new Map<string, Inventory["providers"][number]>();
+    for (const capabilityId of this.#o.summary().providers) {
+      const provider = host.provider(capabilityId);
+      if (provider) providers.set(capabilityId, { capabilityId, name: provider.name, bindings: [] });
+    }
+    for (const b of host.listBindings()) {
+      const entry = providers.get(b.capabilityId);
+      const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
+      if (entry && status) entry.bindings.push({ actorKey: b.actorKey, binding: b.binding, status });
+    }
+    return { host: this.#o.summary(), actors, providers: [...providers.values()] };
+  }
+
+  async #startActor(request: StartActorRequest): Promise<unknown> {
+    if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
+    const hash = await this.#resolveHash(request.ref);
+    const bytes = await this.#o.artifacts.get(hash);
+    // The host verifies the claims again: the object store is not trusted.
+    const options = request.instances !== undefined ? { instances: request.instances } : {};
+    const info = await this.#o.host.startActor(bytes, options);
+    await this.#o.announced(info.key);
+    return { hostId: this.#o.hostId, key: info.key, name: info.name, instances: info.instances, state: info.state };
+  }
+
+  async #stopActor(request: StopActorRequest): Promise<unknown> {
+    const key = this.#o.host.resolveActor(request.key);
+    if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
+    await this.#o.host.stopActor(key);
+    return { hostId: this.#o.hostId, key };
+  }
+
+  async #scaleActor(request: ScaleActorRequest): Promise<unknown> {
+    const key = this.#o.host.resolveActor(request.key);
+    if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
+    if (!Number.isInteger(request.instances) || request.instances < 1 || request.instances > 256) {
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `instances must be an integer from 1 to 256, not ${String(request.instances)}`);
+    }
+    const info = await this.#o.host.scaleActor(key, request.instances);
+    await this.#o.announced(key);
+    return { hostId: this.#o.hostId, key, instances: info.instances };
+  }
+
+  /** A ref is a module hash, or a module key / claims name whose claims the lattice knows. */
+  async #resolveHash(ref: string): Promise<string> {
+    if (/^[0-9A-Fa-f]{64}$/.test(ref)) return ref.toUpperCase();
+    const all = await this.#o.claims.list();
+    const claims = all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
+    if (!claims) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; start it from a .wasm path`);
+    return claims.hash;
+  }
+}

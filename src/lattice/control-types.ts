@@ -1,0 +1,103 @@
+/** The control interface's messages (JSON over NATS request/reply), shared by server and client. */
+import type { ActorClaims } from "../claims/types.js";
+import type { LifecycleState } from "../host/lifecycle.js";
+import type { BindingStatus } from "../host/provider.js";
+import type { Link } from "./link-store.js";
+
+export interface HostSummary {
+  /** Server key (`N…`) of the host: its id in the lattice. */
+  id: string;
+  lattice: string;
+  labels: Record<string, string>;
+  version: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  /** Cluster key that signs this host's invocations. */
+  clusterKey: string;
+  /** Module keys of the actors running there. */
+  actorKeys: string[];
+  providers: string[];
+  heartbeatMs: number;
+}
+
+export interface InventoryActor {
+  key: string;
+  name: string | undefined;
+  instances: number;
+  state: LifecycleState;
+  reason: string | undefined;
+  caps: string[];
+  inFlight: number;
+}
+
+export interface InventoryProvider {
+  capabilityId: string;
+  name: string;
+  bindings: Array<{ actorKey: string; binding: string; status: BindingStatus }>;
+}
+
+export interface Inventory {
+  host: HostSummary;
+  actors: InventoryActor[];
+  providers: InventoryProvider[];
+}
+
+export interface StartActorRequest {
+  /** Module hash in the object store, a module key, or a claims name known to the lattice. */
+  ref: string;
+  instances?: number;
+}
+
+export interface StopActorRequest {
+  key: string;
+}
+
+export interface ScaleActorRequest {
+  key: string;
+  instances: number;
+}
+
+/** One provider host's answer to a link put: the binding was made there, or why not. */
+export interface LinkValidation {
+  hostId: string;
+  ok: boolean;
+  code?: string;
+  detail?: string;
+}
+
+export interface LinkPutResult {
+  link: Link;
+  /** Stored in the lattice (every provider host that answered accepted it). */
+  stored: boolean;
+  validations: LinkValidation[];
+  /** Set when no host runs a provider for the capability yet. */
+  pending?: string;
+}
+
+export type ControlReply<T> = { ok: true; result: T } | { ok: false; code: string; detail: string };
+
+export type LatticeEventType =
+  | "host_started"
+  | "host_stopped"
+  | "host_heartbeat"
+  | "host_gone"
+  | "actor_started"
+  | "actor_stopped"
+  | "actor_failed"
+  | "actor_updated"
+  | "provider_started"
+  | "provider_stopped"
+  | "link_put"
+  | "link_deleted"
+  | "link_failed"
+  | "invocation_denied"
+  | "invocation_rejected";
+
+export interface LatticeEvent {
+  type: LatticeEventType;
+  hostId: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export type { ActorClaims, Link };

@@ -1,0 +1,270 @@
+/**
+ * Lattice invocations and their anti-forgery claims (spec section 5). The sending host signs
+ * a JWT with its cluster key over `invocation_hash` = SHA-256 upper-hex of
+ * origin_url + target_url + msg; the receiver checks signature, trust, expiry, hash, both
+ * URLs and that the token's subject is the invocation id, and refuses ids it has seen.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { decode, encode } from "@msgpack/msgpack";
+import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import type { KeyObject } from "node:crypto";
+import { isPublicKey, publicKeyObject, type KeyPair } from "../claims/nkeys.js";
+import { WactorError } from "../errors.js";
+import type { ActorIdentity } from "../host/provider.js";
+
+/** Either end of an invocation. */
+export type Entity = { kind: "actor"; key: string } | { kind: "capability"; capabilityId: string; binding: string };
+
+export interface Invocation {
+  origin: Entity;
+  target: Entity;
+  operation: string;
+  msg: Uint8Array;
+  id: string;
+  /** Server key (`N…`) of the sending host. */
+  hostId: string;
+  encodedClaims: string;
+}
+
+/** What the receiver trusts after checking the claims. */
+export interface VerifiedInvocation extends Omit<Invocation, "encodedClaims"> {
+  /** Cluster key that signed it. */
+  issuer: string;
+  /** The calling actor as its own host vouches for it (capability targets only). */
+  caller: ActorIdentity | undefined;
+}
+
+export type RejectionReason = "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed";
+
+export class InvocationRejected extends WactorError {
+  readonly reason: RejectionReason;
+  constructor(reason: RejectionReason, detail: string) {
+    super("WACTOR_ERR_INVOCATION_REJECTED", `${reason}: ${detail}`);
+    this.reason = reason;
+  }
+}
+
+export function entityUrl(entity: Entity): string {
+  return entity.kind === "actor" ? `wasmbus://${entity.key}` : `wasmbus://${entity.capabilityId.replaceAll(":", "/")}/${entity.binding}`;
+}
+
+export function invocationHash(originUrl: string, targetUrl: string, msg: Uint8Array): string {
+  return createHash("sha256").update(originUrl).update(targetUrl).update(msg).digest("hex").toUpperCase();
+}
+
+const urlsOf = (origin: Entity, target: Entity, operation: string): { originUrl: string; targetUrl: string } => ({
+  originUrl: entityUrl(origin),
+  targetUrl: `${entityUrl(target)}/${operation}`,
+});
+
+export interface SignerOptions {
+  clusterKey: KeyPair;
+  hostId: string;
+  /** Lifetime of a token: long enough for transit and clock skew, short enough to limit replay. */
+  ttlSeconds?: number;
+}
+
+/** Builds signed invocations for one host. */
+export class InvocationSigner {
+  readonly #options: Required<SignerOptions>;
+
+  constructor(options: SignerOptions) {
+    this.#options = { ttlSeconds: 5, ...options };
+  }
+
+  async sign(origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Promise<Invocation> {
+    const id = randomUUID();
+    const { originUrl, targetUrl } = urlsOf(origin, target, operation);
+    const now = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = {
+      wascap: { origin_url: originUrl, target_url: targetUrl, hash: invocationHash(originUrl, targetUrl, msg) },
+    };
+    if (caller) payload.caller = { key: caller.key, name: caller.name, issuer: caller.issuer, caps: caller.caps };
+    const encodedClaims = await new SignJWT(payload)
+      .setProtectedHeader({ typ: "jwt", alg: "Ed25519" })
+      .setIssuer(this.#options.clusterKey.publicKey)
+      .setSubject(id)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.#options.ttlSeconds)
+      .sign(this.#options.clusterKey.privateKey);
+    return { origin, target, operation, msg, id, hostId: this.#options.hostId, encodedClaims };
+  }
+}
+
+/** Remembers invocation ids until their tokens expire; a second sighting is a replay. */
+export class ReplayGuard {
+  readonly #seen = new Map<string, number>();
+  readonly #windowMs: number;
+
+  constructor(windowMs: number) {
+    this.#windowMs = windowMs;
+  }
+
+  /** True the first time an id is seen within the window. */
+  admit(id: string, now = Date.now()): boolean {
+    this.#prune(now);
+    if (this.#seen.has(id)) return false;
+    this.#seen.set(id, now + this.#windowMs);
+    return true;
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /** Entries are inserted in time order with one window, so expired ones sit at the front. */
+  #prune(now: number): void {
+    for (const [id, expires] of this.#seen) {
+      if (expires > now) break;
+      this.#seen.delete(id);
+    }
+  }
+}
+
+export interface VerifierOptions {
+  /** Cluster public keys (`C…`) whose invocations are accepted (the host's own included). */
+  trustedClusterKeys: Iterable<string>;
+  /** Allowed clock difference between hosts. */
+  clockToleranceSeconds?: number;
+}
+
+interface ClaimsPayload {
+  iss?: unknown;
+  sub?: unknown;
+  exp?: unknown;
+  wascap?: { origin_url?: unknown; target_url?: unknown; hash?: unknown };
+  caller?: { key?: unknown; name?: unknown; issuer?: unknown; caps?: unknown };
+}
+
+export class InvocationVerifier {
+  readonly #trusted: Set<string>;
+  readonly #keys = new Map<string, KeyObject>();
+  readonly #tolerance: number;
+  readonly #replays: ReplayGuard;
+
+  constructor(options: VerifierOptions) {
+    this.#trusted = new Set(options.trustedClusterKeys);
+    this.#tolerance = options.clockToleranceSeconds ?? 2;
+    // Tokens live a few seconds; remembering ids for a minute covers any accepted lifetime.
+    this.#replays = new ReplayGuard(60_000 + this.#tolerance * 1000);
+  }
+
+  /** Resolves with the trusted view of the invocation, or rejects with InvocationRejected. */
+  async verify(invocation: Invocation): Promise<VerifiedInvocation> {
+    const token = invocation.encodedClaims;
+    if (!token) throw new InvocationRejected("unsigned", `invocation ${invocation.id} carries no claims`);
+    let issuer: string;
+    try {
+      if (decodeProtectedHeader(token).alg !== "Ed25519") throw new Error("alg is not Ed25519");
+      const raw = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as ClaimsPayload;
+      if (typeof raw.iss !== "string" || !isPublicKey(raw.iss, "cluster")) throw new Error("iss is not a cluster key");
+      issuer = raw.iss;
+    } catch (err) {
+      throw new InvocationRejected("malformed", (err as Error).message);
+    }
+    if (!this.#trusted.has(issuer)) throw new InvocationRejected("untrusted-issuer", `signed by ${issuer}, which this host does not trust`);
+    let claims: ClaimsPayload;
+    try {
+      const result = await jwtVerify(token, this.#key(issuer), { algorithms: ["Ed25519"], issuer, clockTolerance: this.#tolerance, requiredClaims: ["exp", "sub"] });
+      claims = result.payload as ClaimsPayload;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw new InvocationRejected("expired", `invocation ${invocation.id} expired`);
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new InvocationRejected("bad-signature", `not signed by ${issuer}`);
+      throw new InvocationRejected("malformed", (err as Error).message);
+    }
+    const { originUrl, targetUrl } = urlsOf(invocation.origin, invocation.target, invocation.operation);
+    const wascap = claims.wascap ?? {};
+    if (claims.sub !== invocation.id) throw new InvocationRejected("tampered", "the token's subject is not the invocation id");
+    if (wascap.origin_url !== originUrl || wascap.target_url !== targetUrl) throw new InvocationRejected("tampered", `origin or target differs from the signed ${String(wascap.origin_url)} -> ${String(wascap.target_url)}`);
+    if (wascap.hash !== invocationHash(originUrl, targetUrl, invocation.msg)) throw new InvocationRejected("tampered", "the payload does not match the signed hash");
+    if (!this.#replays.admit(invocation.id)) throw new InvocationRejected("replayed", `invocation ${invocation.id} was already received`);
+    const { encodedClaims: _claims, ...rest } = invocation;
+    return { ...rest, issuer, caller: callerOf(claims.caller) };
+  }
+
+  #key(issuer: string): KeyObject {
+    let key = this.#keys.get(issuer);
+    if (!key) this.#keys.set(issuer, (key = publicKeyObject(issuer)));
+    return key;
+  }
+}
+
+function callerOf(raw: ClaimsPayload["caller"]): ActorIdentity | undefined {
+  if (!raw || typeof raw.key !== "string" || typeof raw.issuer !== "string" || !Array.isArray(raw.caps)) return undefined;
+  const caps = raw.caps.filter((c): c is string => typeof c === "string");
+  return { key: raw.key, issuer: raw.issuer, caps, ...(typeof raw.name === "string" && { name: raw.name }) };
+}
+
+// --- wire form (MessagePack, waSCC field names) ---
+
+interface EntityWire {
+  actor?: string;
+  capid?: string;
+  binding?: string;
+}
+
+interface InvocationWire {
+  origin: EntityWire;
+  target: EntityWire;
+  operation: string;
+  msg: Uint8Array;
+  id: string;
+  host_id: string;
+  encoded_claims: string;
+}
+
+const entityToWire = (e: Entity): EntityWire => (e.kind === "actor" ? { actor: e.key } : { capid: e.capabilityId, binding: e.binding });
+
+function entityFromWire(raw: unknown): Entity {
+  const w = (raw ?? {}) as EntityWire;
+  if (typeof w.actor === "string") return { kind: "actor", key: w.actor };
+  if (typeof w.capid === "string" && typeof w.binding === "string") return { kind: "capability", capabilityId: w.capid, binding: w.binding };
+  throw new InvocationRejected("malformed", "an entity is neither an actor nor a capability");
+}
+
+export function encodeInvocation(inv: Invocation): Uint8Array {
+  const wire: InvocationWire = {
+    origin: entityToWire(inv.origin),
+    target: entityToWire(inv.target),
+    operation: inv.operation,
+    msg: inv.msg,
+    id: inv.id,
+    host_id: inv.hostId,
+    encoded_claims: inv.encodedClaims,
+  };
+  return encode(wire);
+}
+
+export function decodeInvocation(bytes: Uint8Array): Invocation {
+  let w: Partial<InvocationWire>;
+  try {
+    w = decode(bytes) as Partial<InvocationWire>;
+  } catch (err) {
+    throw new InvocationRejected("malformed", `not MessagePack: ${(err as Error).message}`);
+  }
+  if (typeof w !== "object" || w === null || typeof w.operation !== "string" || !(w.msg instanceof Uint8Array) || typeof w.id !== "string") {
+    throw new InvocationRejected("malformed", "missing operation, msg or id");
+  }
+  return {
+    origin: entityFromWire(w.origin),
+    target: entityFromWire(w.target),
+    operation: w.operation,
+    msg: w.msg,
+    id: w.id,
+    hostId: typeof w.host_id === "string" ? w.host_id : "",
+    encodedClaims: typeof w.encoded_claims === "string" ? w.encoded_claims : "",
+  };
+}
+
+/** A reply on the lattice: the operation's bytes, or a catalog error that crossed hosts. */
+export type InvocationReply = { ok: true; msg: Uint8Array } | { ok: false; code: string; detail: string };
+
+export function encodeReply(reply: InvocationReply): Uint8Array {
+  return encode(reply.ok ? { msg: reply.msg } : { error: { code: reply.code, detail: reply.detail } });
+}
+
+export function decodeReply(bytes: Uint8Array): InvocationReply {
+  const w = decode(bytes) as { msg?: Uint8Array; error?: { code?: string; detail?: string } };
+  if (w.error) return { ok: false, code: String(w.error.code ?? "WACTOR_ERR_UNKNOWN"), detail: String(w.error.detail ?? "") };
+  return { ok: true, msg: w.msg ?? new Uint8Array() };
+}

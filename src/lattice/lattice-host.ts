@@ -1,0 +1,278 @@
+/**
+ * Joins a Host to a lattice: the composition root of the lattice side. It wires the RPC bus
+ * (signed invocations), the link sync (JetStream KV), the control server, claims and
+ * actor-bytes publication, and events with heartbeats. Policy stays in the Host.
+ */
+import { pino, type Logger } from "pino";
+import { KeyPair, isPublicKey } from "../claims/nkeys.js";
+import { WactorError } from "../errors.js";
+import type { Host } from "../host/host.js";
+import { WACTOR_VERSION } from "../version.js";
+import { ArtifactStore } from "./artifact-store.js";
+import { ClaimsStore } from "./claims-store.js";
+import { encodeJson } from "./control-codec.js";
+import { ControlServer } from "./control-server.js";
+import type { HostSummary, LatticeEvent, LatticeEventType } from "./control-types.js";
+import { connectLattice, type LatticeConnection } from "./connection.js";
+import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./invocation.js";
+import { LinkStore } from "./link-store.js";
+import { LinkSync } from "./link-sync.js";
+import { LatticeRpc } from "./rpc.js";
+import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
+
+export interface JoinOptions {
+  /** NATS URL(s), comma-separated. */
+  url: string;
+  /** Lattice name: subjects and buckets are namespaced by it. */
+  lattice?: string;
+  /** Cluster seed (`SC…`) that signs this host's invocations; generated when absent. */
+  clusterSeed?: string;
+  /** Other cluster keys (`C…`) whose invocations this host accepts. */
+  trustedClusters?: string[];
+  labels?: Record<string, string>;
+  heartbeatMs?: number;
+  invocationTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_LATTICE = "default";
+
+export class LatticeHost {
+  readonly hostId: string;
+  readonly clusterKey: string;
+  readonly subjects: LatticeSubjects;
+  readonly #host: Host;
+  readonly #conn: LatticeConnection;
+  readonly #rpc: LatticeRpc;
+  readonly #links: LinkSync;
+  readonly #control: ControlServer;
+  readonly #claims: ClaimsStore;
+  readonly #artifacts: ArtifactStore;
+  readonly #labels: Record<string, string>;
+  readonly #heartbeatMs: number;
+  readonly #startedAt = new Date();
+  readonly #served = new Set<string>();
+  /** Per actor, the publication of its claims and bytes in progress (the control server awaits it). */
+  readonly #announcing = new Map<string, Promise<void>>();
+  readonly #logger: Logger;
+  readonly #detach: Array<() => void> = [];
+  #heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(parts: {
+    host: Host;
+    conn: LatticeConnection;
+    hostKey: KeyPair;
+    clusterKey: KeyPair;
+    subjects: LatticeSubjects;
+    trusted: string[];
+    links: LinkStore;
+    claims: ClaimsStore;
+    artifacts: ArtifactStore;
+    options: JoinOptions;
+    logger: Logger;
+  }) {
+    const { host, conn, subjects, options, logger } = parts;
+    this.hostId = parts.hostKey.publicKey;
+    this.clusterKey = parts.clusterKey.publicKey;
+    this.subjects = subjects;
+    this.#host = host;
+    this.#conn = conn;
+    this.#claims = parts.claims;
+    this.#artifacts = parts.artifacts;
+    this.#labels = { ...options.labels };
+    this.#heartbeatMs = options.heartbeatMs ?? 5000;
+    this.#logger = logger;
+    this.#rpc = new LatticeRpc({
+      nc: conn.nc,
+      subjects,
+      host,
+      logger,
+      signer: new InvocationSigner({ clusterKey: parts.clusterKey, hostId: this.hostId }),
+      verifier: new InvocationVerifier({ trustedClusterKeys: parts.trusted }),
+      ...(options.invocationTimeoutMs !== undefined && { timeoutMs: options.invocationTimeoutMs }),
+      onRejected: (reason, detail, fromHost) => this.publish("invocation_rejected", { reason, detail, fromHost }),
+    });
+    this.#links = new LinkSync({
+      host,
+      hostId: this.hostId,
+      rpc: this.#rpc,
+      links: parts.links,
+      claims: parts.claims,
+      logger,
+      onApplied: (link, validation) =>
+        this.publish(validation.ok ? "link_put" : "link_failed", { actorKey: link.actorKey, capabilityId: link.capabilityId, binding: link.binding, ...validation }),
+      onRemoved: (actorKey, capabilityId, binding) => this.publish("link_deleted", { actorKey, capabilityId, binding }),
+    });
+    this.#control = new ControlServer({ nc: conn.nc, subjects, hostId: this.hostId, host, links: this.#links, artifacts: parts.artifacts, claims: parts.claims, logger, summary: () => this.summary(), announced: (key) => this.announced(key) });
+  }
+
+  static async join(host: Host, options: JoinOptions): Promise<LatticeHost> {
+    const logger = (options.logger ?? pino({ level: "info" })).child({ lattice: options.lattice ?? DEFAULT_LATTICE });
+    const clusterKey = clusterKeyFrom(options.clusterSeed, logger);
+    const trusted = [clusterKey.publicKey, ...(options.trustedClusters ?? [])];
+    for (const key of trusted) {
+      if (!isPublicKey(key, "cluster")) throw new WactorError("WACTOR_ERR_KEY_TYPE", `--trusted-cluster '${key}' is not a cluster public key (C…)`);
+    }
+    const hostKey = KeyPair.create("server");
+    const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
+    const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`);
+    try {
+      const [links, claims, artifacts] = await Promise.all([
+        LinkStore.open(conn.js, subjects.linksBucket),
+        ClaimsStore.open(conn.js, subjects.claimsBucket),
+        ArtifactStore.open(conn.js, subjects.actorsBucket),
+      ]);
+      const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, links, claims, artifacts, options, logger });
+      await lattice.#start();
+      return lattice;
+    } catch (err) {
+      host.setRemoteRouter(undefined);
+      await conn.close();
+      throw err;
+    }
+  }
+
+  summary(): HostSummary {
+    return {
+      id: this.hostId,
+      lattice: this.subjects.lattice,
+      labels: this.#labels,
+      version: WACTOR_VERSION,
+      startedAt: this.#startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
+      clusterKey: this.clusterKey,
+      actorKeys: this.#host.listActors().map((a) => a.key),
+      providers: this.#host.providerIds(),
+      heartbeatMs: this.#heartbeatMs,
+    };
+  }
+
+  /**
+   * Invokes an actor wherever it runs in the lattice (here when it runs here), on behalf of
+   * this host: what `wactor call --lattice` uses.
+   */
+  invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    if (this.#host.actorInfo(actorKey)) return this.#host.invoke(actorKey, operation, payload);
+    return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
+  }
+
+  /** Rejected invocations so far, by reason. */
+  rejectedCounts(): Record<RejectionReason, number> {
+    return Object.fromEntries(this.#rpc.rejected) as Record<RejectionReason, number>;
+  }
+
+  publish(type: LatticeEventType, data: Record<string, unknown>): void {
+    if (this.#conn.nc.isClosed()) return;
+    const event: LatticeEvent = { type, hostId: this.hostId, time: new Date().toISOString(), data };
+    this.#conn.nc.publish(this.subjects.event(type), encodeJson(event));
+  }
+
+  /**
+   * Stops taking work from the lattice (other hosts running the same actors take it) while
+   * this host can still call out; then the host drains, then `close`.
+   */
+  async stopServing(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    this.#control.stop();
+    this.#links.stop();
+    this.#rpc.close();
+    for (const detach of this.#detach.splice(0)) detach();
+    this.publish("host_stopped", { labels: this.#labels });
+    await this.#conn.nc.flush().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.#host.setRemoteRouter(undefined);
+    await this.#conn.close();
+  }
+
+  /** Both steps, for a host that is already drained. */
+  async leave(): Promise<void> {
+    await this.stopServing();
+    await this.close();
+  }
+
+  async #start(): Promise<void> {
+    this.#host.setRemoteRouter(this.#rpc);
+    this.#wireHostEvents();
+    for (const actor of this.#host.listActors()) await this.#announce(actor.key);
+    await this.#links.start();
+    this.#control.start();
+    await this.#conn.nc.flush();
+    this.publish("host_started", { labels: this.#labels, version: WACTOR_VERSION });
+    this.#heartbeat = setInterval(() => this.publish("host_heartbeat", { ...this.summary() }), this.#heartbeatMs);
+    this.#heartbeat.unref();
+    this.#logger.info({ hostId: this.hostId, clusterKey: this.clusterKey }, "joined the lattice");
+  }
+
+  #wireHostEvents(): void {
+    const events = this.#host.events;
+    const onState = (e: { actorKey: string; name: string | undefined; state: string; reason: string | undefined }): void => {
+      if (!isPublicKey(e.actorKey, "module")) return;
+      if (e.state === "running") this.#announce(e.actorKey);
+      else if (e.state === "stopped") this.#actorGone(e.actorKey, "actor_stopped", e);
+      else if (e.state === "failed" && this.#served.has(e.actorKey)) this.#actorGone(e.actorKey, "actor_failed", e);
+      else if (e.state === "failed") this.publish("actor_failed", { actorKey: e.actorKey, name: e.name, reason: e.reason });
+    };
+    const onProviderStarted = (e: { capabilityId: string; name: string }): void => this.publish("provider_started", e);
+    const onProviderStopped = (e: { capabilityId: string; name: string }): void => this.publish("provider_stopped", e);
+    const onDenied = (d: object): void => this.publish("invocation_denied", { ...d });
+    events.on("actor_state", onState);
+    events.on("provider_started", onProviderStarted);
+    events.on("provider_stopped", onProviderStopped);
+    events.on("invocation_denied", onDenied);
+    this.#detach.push(() => {
+      events.off("actor_state", onState);
+      events.off("provider_started", onProviderStarted);
+      events.off("provider_stopped", onProviderStopped);
+      events.off("invocation_denied", onDenied);
+    });
+  }
+
+  #announce(key: string): Promise<void> {
+    const previous = this.#announcing.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.#actorRunning(key));
+    this.#announcing.set(key, next);
+    return next;
+  }
+
+  /** Resolves once a started actor is published to the lattice and takes invocations. */
+  async announced(key: string): Promise<void> {
+    await this.#announcing.get(key);
+  }
+
+  /** A local actor runs: publish its claims and bytes, then take its invocations. */
+  async #actorRunning(key: string): Promise<void> {
+    const info = this.#host.actorInfo(key);
+    const bytes = this.#host.actorModule(key);
+    if (!info || !bytes) return;
+    const updated = this.#served.has(key);
+    try {
+      await this.#claims.put(info.claims);
+      await this.#artifacts.put(info.claims.hash, bytes);
+    } catch (err) {
+      this.#logger.warn({ actor: key, err: (err as Error).message }, "could not publish the actor's claims or module to the lattice");
+    }
+    this.#served.add(key);
+    this.#rpc.serveActor(key);
+    await this.#rpc.flush().catch(() => {});
+    this.publish(updated ? "actor_updated" : "actor_started", { actorKey: key, name: info.name, instances: info.instances, caps: info.claims.caps });
+  }
+
+  #actorGone(key: string, type: "actor_stopped" | "actor_failed", e: { name: string | undefined; reason: string | undefined }): void {
+    this.#served.delete(key);
+    this.#rpc.unserveActor(key);
+    this.publish(type, { actorKey: key, name: e.name, reason: e.reason });
+  }
+}
+
+function clusterKeyFrom(seed: string | undefined, logger: Logger): KeyPair {
+  if (!seed) {
+    const generated = KeyPair.create("cluster");
+    logger.warn({ clusterKey: generated.publicKey }, "no cluster seed given: generated one; other hosts accept this host's invocations only with --trusted-cluster for it (or share a seed with --cluster-seed)");
+    return generated;
+  }
+  const key = KeyPair.fromSeed(seed);
+  if (key.type !== "cluster") throw new WactorError("WACTOR_ERR_KEY_TYPE", "--cluster-seed must be a cluster seed (SC…)");
+  return key;
+}

@@ -1,0 +1,89 @@
+/**
+ * Links (actor, capability, binding name -> values) of a lattice, kept in a JetStream KV
+ * bucket so every host sees them and they survive restarts.
+ */
+import type { JetStreamClient, KV, KvEntry } from "nats";
+import type { Binding } from "../host/bindings.js";
+import { normalizeBinding } from "../host/provider.js";
+
+export type Link = Binding;
+
+const codec = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** KV keys allow [-/_=.A-Za-z0-9]: base64url of the triple, unambiguous and reversible. */
+export function linkKey(actorKey: string, capabilityId: string, binding: string): string {
+  return Buffer.from(`${actorKey}\n${capabilityId}\n${normalizeBinding(binding)}`).toString("base64url");
+}
+
+function parseLink(entry: KvEntry): Link | undefined {
+  try {
+    const link = JSON.parse(decoder.decode(entry.value)) as Link;
+    return typeof link.actorKey === "string" && typeof link.capabilityId === "string" && typeof link.binding === "string" ? link : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type LinkChange = { change: "put"; link: Link } | { change: "deleted"; actorKey: string; capabilityId: string; binding: string };
+
+export class LinkStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(js: JetStreamClient, bucket: string): Promise<LinkStore> {
+    return new LinkStore(await js.views.kv(bucket, { history: 5 }));
+  }
+
+  async put(link: Link): Promise<void> {
+    const normalized = { ...link, binding: normalizeBinding(link.binding) };
+    await this.kv.put(linkKey(normalized.actorKey, normalized.capabilityId, normalized.binding), codec.encode(JSON.stringify(normalized)));
+  }
+
+  async get(actorKey: string, capabilityId: string, binding: string): Promise<Link | undefined> {
+    const entry = await this.kv.get(linkKey(actorKey, capabilityId, binding));
+    return entry && entry.operation === "PUT" ? parseLink(entry) : undefined;
+  }
+
+  async delete(actorKey: string, capabilityId: string, binding: string): Promise<boolean> {
+    const existing = await this.get(actorKey, capabilityId, binding);
+    if (!existing) return false;
+    await this.kv.delete(linkKey(actorKey, capabilityId, binding));
+    return true;
+  }
+
+  async list(): Promise<Link[]> {
+    // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
+    const links: Link[] = [];
+    for (const key of keys) {
+      const entry = await this.kv.get(key);
+      const link = entry && entry.operation === "PUT" ? parseLink(entry) : undefined;
+      if (link) links.push(link);
+    }
+    return links;
+  }
+
+  /**
+   * Calls `onChange` for every current link, then for each change; resolves once the current
+   * ones were delivered, so a host joining knows every link before it serves.
+   */
+  async watch(onChange: (change: LinkChange) => void): Promise<{ stop(): void }> {
+    let markInitialized!: () => void;
+    const initialized = new Promise<void>((resolve) => (markInitialized = resolve));
+    const iterator = await this.kv.watch({ initializedFn: () => markInitialized() });
+    void (async () => {
+      for await (const entry of iterator) {
+        if (entry.operation === "PUT") {
+          const link = parseLink(entry);
+          if (link) onChange({ change: "put", link });
+        } else {
+          const [actorKey = "", capabilityId = "", binding = ""] = Buffer.from(entry.key, "base64url").toString("utf8").split("\n");
+          onChange({ change: "deleted", actorKey, capabilityId, binding });
+        }
+      }
+    })();
+    await initialized;
+    return { stop: () => iterator.stop() };
+  }
+}

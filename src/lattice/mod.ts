@@ -1,0 +1,10 @@
+/** The lattice's public face: join a host, or control a lattice from outside. */
+export { LatticeHost, DEFAULT_LATTICE } from "./lattice-host.js";
+export type { JoinOptions } from "./lattice-host.js";
+export { ControlClient } from "./control-client.js";
+export type { ClientOptions, Placement, ActorPlacementResult } from "./control-client.js";
+export type { HostSummary, Inventory, InventoryActor, InventoryProvider, LatticeEvent, LatticeEventType, LinkPutResult, LinkValidation } from "./control-types.js";
+export type { Link } from "./link-store.js";
+export { InvocationSigner, InvocationVerifier, ReplayGuard, InvocationRejected, encodeInvocation, decodeInvocation, invocationHash, entityUrl } from "./invocation.js";
+export type { Invocation, Entity, RejectionReason } from "./invocation.js";
+export { latticeSubjects } from "./subjects.js";

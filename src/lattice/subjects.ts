@@ -1,0 +1,56 @@
+/**
+ * Every NATS subject and JetStream bucket of one lattice, in one place. All are namespaced
+ * by the lattice name, so two lattices on one NATS server never see each other.
+ */
+import { createHash } from "node:crypto";
+
+const SAFE_TOKEN = /^[A-Za-z0-9_:-]{1,64}$/;
+
+/**
+ * A subject token for arbitrary text: kept as is when NATS-safe (no '.', '*', '>', spaces),
+ * otherwise a short hash, so a binding name like "a.b" can never reach into another subject.
+ */
+export function subjectToken(text: string): string {
+  return SAFE_TOKEN.test(text) ? text : `h-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
+}
+
+/** JetStream bucket names allow [A-Za-z0-9_-] only. */
+function bucketToken(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, "_");
+}
+
+export interface LatticeSubjects {
+  readonly lattice: string;
+  /** Invocations of an actor; every host running it listens in one queue group. */
+  actor(actorKey: string): string;
+  /** Calls for a capability under one link (actor, binding); hosts whose provider holds the link listen. */
+  provider(capabilityId: string, binding: string, actorKey: string): string;
+  /** Control requests every host answers (ping, link validation). */
+  control(verb: string): string;
+  /** Control requests one host answers. */
+  hostControl(hostId: string, verb: string): string;
+  /** Events a host publishes (heartbeats, actor and provider changes, denials). */
+  event(type: string): string;
+  /** All events, for watchers. */
+  readonly allEvents: string;
+  readonly linksBucket: string;
+  readonly claimsBucket: string;
+  readonly actorsBucket: string;
+}
+
+export function latticeSubjects(lattice: string): LatticeSubjects {
+  const root = `wactor.${subjectToken(lattice)}`;
+  const bucket = `wactor_${bucketToken(lattice)}`;
+  return {
+    lattice,
+    actor: (actorKey) => `${root}.actor.${subjectToken(actorKey)}`,
+    provider: (capabilityId, binding, actorKey) => `${root}.prov.${subjectToken(capabilityId)}.${subjectToken(binding)}.${subjectToken(actorKey)}`,
+    control: (verb) => `${root}.ctl.${verb}`,
+    hostControl: (hostId, verb) => `${root}.ctl.host.${subjectToken(hostId)}.${verb}`,
+    event: (type) => `${root}.evt.${type}`,
+    allEvents: `${root}.evt.>`,
+    linksBucket: `${bucket}_links`,
+    claimsBucket: `${bucket}_claims`,
+    actorsBucket: `${bucket}_actors`,
+  };
+}
