@@ -5,9 +5,11 @@ import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
+import { joinFromFlags, putManifestLinks, type LatticeFlags } from "./up-lattice.js";
 import { watchActorFiles } from "./watch.js";
+import type { LatticeHost } from "../lattice/lattice-host.js";
 
-interface UpFlags {
+interface UpFlags extends LatticeFlags {
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
@@ -27,6 +29,11 @@ export function registerUpCommand(program: Command): void {
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on 127.0.0.1:<port>")
     .option("--watch", "live-update actors whose files change (same subject required)")
+    .option("--lattice <url>", "join the NATS lattice at this URL (nats-server with JetStream)")
+    .option("--lattice-name <name>", "lattice name; subjects and buckets are namespaced by it", "default")
+    .option("--cluster-seed <seed>", "cluster seed (SC…) signing this host's invocations (or env WACTOR_CLUSTER_SEED); generated when absent")
+    .option("--trusted-cluster <key...>", "other cluster keys (C…) whose invocations this host accepts")
+    .option("--heartbeat-ms <ms>", "heartbeat interval in the lattice", "5000")
     .action(async (file: string, flags: UpFlags) => {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
         throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
@@ -38,9 +45,16 @@ export function registerUpCommand(program: Command): void {
       let ops: Server | undefined;
       if (flags.metricsPort !== undefined) ops = await startOpsServer(host, parsePort(flags.metricsPort, "--metrics-port"), () => ready);
       let running: RunningManifest;
+      let lattice: LatticeHost | undefined;
       try {
-        running = await applyHostManifest(manifest, { logger, host });
+        running = await applyHostManifest(manifest, { logger, host, skipBindings: flags.lattice !== undefined });
+        if (flags.lattice !== undefined) {
+          lattice = await joinFromFlags(host, manifest, flags, logger);
+          await putManifestLinks(host, manifest, flags);
+        }
       } catch (err) {
+        await lattice?.leave();
+        await host.shutdown();
         ops?.close();
         throw err;
       }
@@ -49,11 +63,15 @@ export function registerUpCommand(program: Command): void {
         ? watchActorFiles(host, running.actors.map((a, i) => ({ path: manifest.actors[i]!.path, key: a.key })), logger)
         : () => {};
       process.stdout.write(readySummary(file, running));
+      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${flags.lattice}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
       await waitForSignal();
       ready = false;
       stopWatching();
       process.stdout.write("wactor: draining in-flight invocations and stopping\n");
+      // Leave the lattice's queues first so other hosts take new work; finish ours; then disconnect.
+      await lattice?.stopServing();
       await host.shutdown();
+      await lattice?.close();
       ops?.close();
       process.stdout.write("wactor: stopped\n");
     });

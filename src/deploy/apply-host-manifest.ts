@@ -68,7 +68,14 @@ export function hostForManifest(manifest: HostManifest, logger: Logger): Host {
   return new Host({ logger, trustedIssuers: manifest.trustedIssuers });
 }
 
-export async function applyHostManifest(manifest: HostManifest, options: { logger: Logger; host?: Host }): Promise<RunningManifest> {
+export interface ApplyOptions {
+  logger: Logger;
+  host?: Host;
+  /** Leave the bindings out (a lattice host puts them as lattice links instead). */
+  skipBindings?: boolean;
+}
+
+export async function applyHostManifest(manifest: HostManifest, options: ApplyOptions): Promise<RunningManifest> {
   const host = options.host ?? hostForManifest(manifest, options.logger);
   try {
     for (const provider of await providersFor(manifest, options.logger)) await host.addProvider(provider);
@@ -77,7 +84,7 @@ export async function applyHostManifest(manifest: HostManifest, options: { logge
       const { path, ...limits } = actor;
       actors.push(await host.startActor(path, limits));
     }
-    for (const binding of manifest.bindings) {
+    for (const binding of options.skipBindings ? [] : manifest.bindings) {
       const key = host.resolveActor(binding.actor);
       if (!key) {
         throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `binding names actor '${binding.actor}', which is neither the key nor the name of an actor in this manifest`);

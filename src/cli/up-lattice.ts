@@ -1,0 +1,57 @@
+/**
+ * `wactor up --lattice`: the host joins a lattice after its providers and actors started,
+ * and the manifest's bindings become lattice links, each validated by the hosts whose
+ * provider serves it. Startup fails, leaving nothing behind, when one is refused.
+ */
+import type { Logger } from "pino";
+import type { HostManifest } from "../deploy/host-manifest.js";
+import { WactorError } from "../errors.js";
+import type { Host } from "../host/host.js";
+import { ControlClient } from "../lattice/control-client.js";
+import { LatticeHost } from "../lattice/lattice-host.js";
+
+export interface LatticeFlags {
+  lattice?: string;
+  latticeName: string;
+  clusterSeed?: string;
+  trustedCluster?: string[];
+  heartbeatMs?: string;
+}
+
+export async function joinFromFlags(host: Host, manifest: HostManifest, flags: LatticeFlags, logger: Logger): Promise<LatticeHost> {
+  const heartbeatMs = flags.heartbeatMs === undefined ? undefined : Number(flags.heartbeatMs);
+  if (heartbeatMs !== undefined && (!Number.isInteger(heartbeatMs) || heartbeatMs < 50)) {
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--heartbeat-ms '${flags.heartbeatMs}' must be an integer of at least 50`);
+  }
+  const clusterSeed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
+  return LatticeHost.join(host, {
+    url: flags.lattice!,
+    lattice: flags.latticeName,
+    labels: manifest.labels,
+    logger,
+    ...(clusterSeed !== undefined && { clusterSeed }),
+    ...(flags.trustedCluster !== undefined && { trustedClusters: flags.trustedCluster }),
+    ...(heartbeatMs !== undefined && { heartbeatMs }),
+  });
+}
+
+/** Puts the manifest's bindings as lattice links; on the first refusal takes back those it put, and rejects. */
+export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags): Promise<void> {
+  if (manifest.bindings.length === 0) return;
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName });
+  const stored: Array<{ actorKey: string; capabilityId: string; binding: string }> = [];
+  try {
+    for (const binding of manifest.bindings) {
+      const actorKey = host.resolveActor(binding.actor) ?? binding.actor;
+      const result = await client.putLink({ actor: actorKey, capabilityId: binding.capability, binding: binding.binding, values: binding.values });
+      const refusal = result.validations.find((v) => !v.ok);
+      if (result.stored) stored.push({ actorKey, capabilityId: binding.capability, binding: result.link.binding });
+      if (refusal) {
+        for (const link of stored) await client.deleteLink(link.actorKey, link.capabilityId, link.binding).catch(() => {});
+        throw new WactorError("WACTOR_ERR_BINDING_FAILED", `binding ${binding.actor} -> ${binding.capability} '${result.link.binding}' refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}`);
+      }
+    }
+  } finally {
+    await client.close();
+  }
+}
