@@ -1,6 +1,7 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
+import { latticeBench } from "./lattice.js";
 import { runtimeBench, type Row } from "./runtime.js";
 
 function table(title: string, rows: Row[]): string {
@@ -18,5 +19,8 @@ if (!only || only === "hostile") {
 }
 if (!only || only === "http") {
   process.stdout.write(`${table(`HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baselines: bare fastify, fastify + ioredis)`, await httpBench())}\n`);
+}
+if (!only || only === "lattice") {
+  process.stdout.write(`${table("Lattice over nats-server on loopback (baseline: raw NATS request/reply of the same bytes)", await latticeBench())}\n`);
 }
 process.exit(0);

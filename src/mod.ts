@@ -10,3 +10,5 @@ export { DEFAULT_BINDING, normalizeBinding } from "./host/provider.js";
 export type { LifecycleState } from "./host/lifecycle.js";
 export { WapcGuest, GuestTrap } from "./runtime/wapc-guest.js";
 export type { SyncHostCall, HostCallResult } from "./runtime/wapc-guest.js";
+export type { CallOrigin, RemoteRouter } from "./host/host.js";
+export * from "./lattice/mod.js";

@@ -1,8 +1,8 @@
 /** Anti-forgery claims on lattice invocations (spec section 5): what a receiving host accepts and rejects. */
 import { createHash } from "node:crypto";
-import { SignJWT } from "jose";
+import { SignJWT, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
-import { KeyPair } from "../src/claims/nkeys.js";
+import { KeyPair, publicKeyObject } from "../src/claims/nkeys.js";
 import {
   InvocationSigner,
   InvocationVerifier,
@@ -42,8 +42,24 @@ describe("invocation claims", () => {
   });
 
   const rejects = async (inv: Invocation, reason: string, v = verifier()) => {
-    await expect(v.verify(inv)).rejects.toMatchObject({ code: "WACTOR_ERR_INVOCATION_REJECTED", reason });
+    let error: unknown;
+    try {
+      v.verify(inv);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ code: "WACTOR_ERR_INVOCATION_REJECTED", reason });
   };
+
+  it("writes standard JWTs: jose verifies ours, and ours verifies one jose signed", async () => {
+    const inv = await signer().sign(origin, target, "HandleRequest", msg);
+    const { payload, protectedHeader } = await jwtVerify(inv.encodedClaims, publicKeyObject(cluster.publicKey), { algorithms: ["Ed25519"] });
+    expect(protectedHeader.alg).toBe("Ed25519");
+    expect(payload).toMatchObject({ iss: cluster.publicKey, sub: inv.id });
+    const claims = JSON.parse(Buffer.from(inv.encodedClaims.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+    const byJose = await new SignJWT(claims).setProtectedHeader({ typ: "jwt", alg: "Ed25519" }).sign(cluster.privateKey);
+    expect(verifier().verify({ ...inv, encodedClaims: byJose }).id).toBe(inv.id);
+  });
 
   it("rejects an unsigned invocation", async () => {
     const inv = await signer().sign(origin, target, "HandleRequest", msg);

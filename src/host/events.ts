@@ -11,6 +11,8 @@ export interface HostEventMap {
   provider_stopped: [{ capabilityId: string; name: string }];
   /** Emitted only while someone listens (metrics): it costs a timer read per invocation. */
   invocation_done: [{ actorKey: string; operation: string; seconds: number; errorCode: string | undefined }];
+  /** A lattice invocation refused by its anti-forgery checks (emitted by the lattice, when joined). */
+  invocation_rejected: [{ reason: string; fromHost: string }];
   binding_changed: [{ actorKey: string; capabilityId: string; binding: string; change: "put" | "deleted" }];
 }
 

@@ -6,8 +6,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { decode, encode } from "@msgpack/msgpack";
-import { SignJWT, decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import type { KeyObject } from "node:crypto";
+import { peekPayload, signCompact, verifyCompact } from "./compact-jws.js";
 import { isPublicKey, publicKeyObject, type KeyPair } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
 import type { ActorIdentity } from "../host/provider.js";
@@ -72,21 +72,19 @@ export class InvocationSigner {
     this.#options = { ttlSeconds: 5, ...options };
   }
 
-  async sign(origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Promise<Invocation> {
+  sign(origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Invocation {
     const id = randomUUID();
     const { originUrl, targetUrl } = urlsOf(origin, target, operation);
     const now = Math.floor(Date.now() / 1000);
     const payload: Record<string, unknown> = {
+      iss: this.#options.clusterKey.publicKey,
+      sub: id,
+      iat: now,
+      exp: now + this.#options.ttlSeconds,
       wascap: { origin_url: originUrl, target_url: targetUrl, hash: invocationHash(originUrl, targetUrl, msg) },
     };
     if (caller) payload.caller = { key: caller.key, name: caller.name, issuer: caller.issuer, caps: caller.caps };
-    const encodedClaims = await new SignJWT(payload)
-      .setProtectedHeader({ typ: "jwt", alg: "Ed25519" })
-      .setIssuer(this.#options.clusterKey.publicKey)
-      .setSubject(id)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.#options.ttlSeconds)
-      .sign(this.#options.clusterKey.privateKey);
+    const encodedClaims = signCompact(payload, this.#options.clusterKey.privateKey);
     return { origin, target, operation, msg, id, hostId: this.#options.hostId, encodedClaims };
   }
 }
@@ -150,28 +148,19 @@ export class InvocationVerifier {
   }
 
   /** Resolves with the trusted view of the invocation, or rejects with InvocationRejected. */
-  async verify(invocation: Invocation): Promise<VerifiedInvocation> {
+  verify(invocation: Invocation): VerifiedInvocation {
     const token = invocation.encodedClaims;
     if (!token) throw new InvocationRejected("unsigned", `invocation ${invocation.id} carries no claims`);
-    let issuer: string;
-    try {
-      if (decodeProtectedHeader(token).alg !== "Ed25519") throw new Error("alg is not Ed25519");
-      const raw = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as ClaimsPayload;
-      if (typeof raw.iss !== "string" || !isPublicKey(raw.iss, "cluster")) throw new Error("iss is not a cluster key");
-      issuer = raw.iss;
-    } catch (err) {
-      throw new InvocationRejected("malformed", (err as Error).message);
-    }
+    const peeked = peekPayload(token) as ClaimsPayload | undefined;
+    if (!peeked) throw new InvocationRejected("malformed", "the claims are not a compact Ed25519 JWT");
+    const issuer = peeked.iss;
+    if (typeof issuer !== "string" || !isPublicKey(issuer, "cluster")) throw new InvocationRejected("malformed", "iss is not a cluster key");
     if (!this.#trusted.has(issuer)) throw new InvocationRejected("untrusted-issuer", `signed by ${issuer}, which this host does not trust`);
-    let claims: ClaimsPayload;
-    try {
-      const result = await jwtVerify(token, this.#key(issuer), { algorithms: ["Ed25519"], issuer, clockTolerance: this.#tolerance, requiredClaims: ["exp", "sub"] });
-      claims = result.payload as ClaimsPayload;
-    } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) throw new InvocationRejected("expired", `invocation ${invocation.id} expired`);
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new InvocationRejected("bad-signature", `not signed by ${issuer}`);
-      throw new InvocationRejected("malformed", (err as Error).message);
-    }
+    const checked = verifyCompact(token, this.#key(issuer));
+    if (!checked.ok) throw new InvocationRejected(checked.why, `${checked.detail} (issuer ${issuer})`);
+    const claims = checked.payload as ClaimsPayload;
+    if (typeof claims.exp !== "number") throw new InvocationRejected("malformed", "the claims have no expiry");
+    if (Date.now() / 1000 > claims.exp + this.#tolerance) throw new InvocationRejected("expired", `invocation ${invocation.id} expired`);
     const { originUrl, targetUrl } = urlsOf(invocation.origin, invocation.target, invocation.operation);
     const wascap = claims.wascap ?? {};
     if (claims.sub !== invocation.id) throw new InvocationRejected("tampered", "the token's subject is not the invocation id");

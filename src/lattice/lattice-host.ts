@@ -90,7 +90,10 @@ export class LatticeHost {
       signer: new InvocationSigner({ clusterKey: parts.clusterKey, hostId: this.hostId }),
       verifier: new InvocationVerifier({ trustedClusterKeys: parts.trusted }),
       ...(options.invocationTimeoutMs !== undefined && { timeoutMs: options.invocationTimeoutMs }),
-      onRejected: (reason, detail, fromHost) => this.publish("invocation_rejected", { reason, detail, fromHost }),
+      onRejected: (reason, detail, fromHost) => {
+        host.events.emit("invocation_rejected", { reason, fromHost });
+        this.publish("invocation_rejected", { reason, detail, fromHost });
+      },
     });
     this.#links = new LinkSync({
       host,
