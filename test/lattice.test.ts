@@ -9,7 +9,12 @@ import { connect } from "nats";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createBuiltinProvider } from "../capabilities/mod.js";
+import { readFileSync } from "node:fs";
 import { KeyPair } from "../src/claims/nkeys.js";
+import { decodeToken } from "../src/claims/token.js";
+import { jwtSectionContents } from "../src/claims/wasm-sections.js";
+import { ArtifactStore } from "../src/lattice/artifact-store.js";
+import { latticeSubjects } from "../src/lattice/subjects.js";
 import { Host } from "../src/host/host.js";
 import { ControlClient, InvocationSigner, LatticeHost, encodeInvocation, type Invocation, type LatticeEvent } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
@@ -278,6 +283,27 @@ describe("lattice: names and restarts", () => {
       }
     } finally {
       await leave(first);
+      await client.close();
+    }
+  });
+
+  it("verifies actor bytes again after download: a tampered object is refused by the host", async () => {
+    const client = await ControlClient.connect({ url: nats.url });
+    const m = await member(nats.url, {}, []);
+    try {
+      const nc = await connect({ servers: nats.url });
+      const echo = actor("echo");
+      const signed = new Uint8Array(readFileSync(echo.signedPath));
+      const hash = decodeToken(new TextDecoder().decode(jwtSectionContents(signed)[0]!)).claims.hash;
+      const tampered = signed.slice();
+      tampered[20] = tampered[20]! ^ 0xff; // inside the code, outside the jwt section
+      const store = await ArtifactStore.open(nc.jetstream(), latticeSubjects("default").actorsBucket);
+      await store.put(hash, tampered);
+      await expect(client.startActor({ ref: hash }, { hostId: m.lattice.hostId })).rejects.toMatchObject({ code: "WACTOR_ERR_HASH_MISMATCH" });
+      expect(m.host.listActors()).toEqual([]);
+      await nc.close();
+    } finally {
+      await leave(m);
       await client.close();
     }
   });

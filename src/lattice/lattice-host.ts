@@ -203,6 +203,7 @@ export class LatticeHost {
     this.#control.start();
     await this.#conn.nc.flush();
     this.publish("host_started", { labels: this.#labels, version: WACTOR_VERSION });
+    for (const capabilityId of this.#host.providerIds()) this.publish("provider_started", { capabilityId, name: this.#host.provider(capabilityId)?.name });
     this.#heartbeat = setInterval(() => this.publish("host_heartbeat", { ...this.summary() }), this.#heartbeatMs);
     this.#heartbeat.unref();
     this.#logger.info({ hostId: this.hostId, clusterKey: this.clusterKey }, "joined the lattice");
