@@ -1,7 +1,14 @@
 /**
- * Lattice invocations (signed, verified, replay-checked, through nats-server) against raw
- * NATS request/reply of the same payload on the same server, in one run.
+ * A cross-host actor call against raw NATS request/reply of the same bytes at the same
+ * concurrency, in one run. The serving side is a separate process in both cases (a
+ * `wactor up --lattice` host running echo; a plain nats.js responder), the calling side is
+ * this process (a lattice host with no actors; a plain nats.js requester).
  */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { connect } from "nats";
 import { encode } from "@msgpack/msgpack";
 import { pino } from "pino";
@@ -11,43 +18,58 @@ import { startNats } from "../test/helpers/servers.js";
 import { fmt, pipelinedRate, sequentialRate } from "./stats.js";
 import type { Row } from "./runtime.js";
 
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+function child(args: string[], ready: string): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    proc.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(ready)) resolve(proc);
+    });
+    proc.once("exit", (code) => reject(new Error(`child exited (${code}) before '${ready}'`)));
+  });
+}
+
 export async function latticeBench(): Promise<Row[]> {
   const nats = await startNats({ jetstream: true });
-  const silent = pino({ level: "silent" });
   const clusterSeed = KeyPair.create("cluster").seed;
-  const caller = new Host({ logger: silent });
-  const server = new Host({ logger: silent });
+  const dir = mkdtempSync(join(tmpdir(), "wactor-bench-"));
+  const manifest = join(dir, "echo.yaml");
+  writeFileSync(manifest, `actors:\n  - { path: ${actor("echo").signedPath}, instances: 2 }\n`);
+  const responderScript = `import { connect } from "nats"; const nc = await connect({ servers: "${nats.url}" }); nc.subscribe("bench.raw", { callback: (_e, m) => m.respond(m.data) }); await nc.flush(); console.log("responder ready");`;
+  const children: ChildProcess[] = [];
+  const caller = new Host({ logger: pino({ level: "silent" }) });
   const nc = await connect({ servers: nats.url });
-  let a: LatticeHost | undefined;
-  let b: LatticeHost | undefined;
+  let lattice: LatticeHost | undefined;
   try {
-    const echo = (await server.startActor(actor("echo").signedPath, { instances: 2 })).key;
-    b = await LatticeHost.join(server, { url: nats.url, clusterSeed, logger: silent });
-    a = await LatticeHost.join(caller, { url: nats.url, clusterSeed, logger: silent });
+    children.push(await child(["--input-type=module", "-e", responderScript], "responder ready"));
+    children.push(await child([...(process.env.WACTOR_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof2"] : []), "bin/wactor.js", "up", manifest, "--lattice", nats.url, "--cluster-seed", clusterSeed, "--log-level", "error"], "lattice  default"));
+    lattice = await LatticeHost.join(caller, { url: nats.url, clusterSeed, logger: pino({ level: "silent" }) });
+    const echo = actor("echo").publicKey;
     const request = encode({ method: "GET", path: "/bench", queryString: "", header: {}, body: new Uint8Array(64) });
-    nc.subscribe("bench.raw", { callback: (_err, msg) => msg.respond(msg.data) });
-    await nc.flush();
     const raw = () => nc.request("bench.raw", request, { timeout: 5000 });
-    const lattice = () => a!.invoke(echo, "HandleRequest", request);
-    for (const fn of [raw, lattice]) await sequentialRate(fn, 500, 2000); // warm-up
+    const cross = () => lattice!.invoke(echo, "HandleRequest", request);
+    for (const fn of [raw, cross]) await pipelinedRate(fn, 2000, 16, 2000); // warm-up
     const rawSeq = await sequentialRate(raw, 5000, 4000);
-    const latSeq = await sequentialRate(lattice, 5000, 4000);
-    const rawPipe = await pipelinedRate(raw, 40_000, 64, 4000);
-    const latPipe = await pipelinedRate(lattice, 40_000, 64, 4000);
-    const local = await pipelinedRate(() => server.invoke(echo, "HandleRequest", request), 40_000, 64, 4000);
+    const crossSeq = await sequentialRate(cross, 5000, 4000);
+    const rawPipe = await pipelinedRate(raw, 60_000, 64, 4000);
+    const crossPipe = await pipelinedRate(cross, 60_000, 64, 4000);
     return [
-      { what: "one at a time (calls/s): raw NATS request/reply vs lattice invocation", baseline: fmt(rawSeq.perSecond), wactor: fmt(latSeq.perSecond), ratio: fmt(latSeq.perSecond / rawSeq.perSecond, 2) },
-      { what: "round trip (µs): raw vs lattice", baseline: fmt(1e6 / rawSeq.perSecond), wactor: fmt(1e6 / latSeq.perSecond), ratio: "-" },
-      { what: "64 in flight (calls/s): raw NATS vs lattice", baseline: fmt(rawPipe.perSecond), wactor: fmt(latPipe.perSecond), ratio: fmt(latPipe.perSecond / rawPipe.perSecond, 2) },
-      { what: "64 in flight (calls/s): same actor called in-process vs across the lattice", baseline: fmt(local.perSecond), wactor: fmt(latPipe.perSecond), ratio: fmt(latPipe.perSecond / local.perSecond, 2) },
+      { what: "one at a time (calls/s): raw NATS request/reply vs cross-host actor call", baseline: fmt(rawSeq.perSecond), wactor: fmt(crossSeq.perSecond), ratio: fmt(crossSeq.perSecond / rawSeq.perSecond, 2) },
+      { what: "round trip one at a time (µs)", baseline: fmt(1e6 / rawSeq.perSecond), wactor: fmt(1e6 / crossSeq.perSecond), ratio: "-" },
+      { what: "64 in flight (calls/s): raw NATS vs cross-host actor call", baseline: fmt(rawPipe.perSecond), wactor: fmt(crossPipe.perSecond), ratio: fmt(crossPipe.perSecond / rawPipe.perSecond, 2) },
     ];
   } finally {
-    await a?.leave();
-    await b?.stopServing();
-    await server.shutdown();
+    await lattice?.leave();
     await caller.shutdown();
-    await b?.close();
     await nc.close();
+    for (const c of children) {
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      await exited;
+    }
     await nats.stop();
   }
 }

@@ -156,7 +156,7 @@ export class InvocationVerifier {
     const issuer = peeked.iss;
     if (typeof issuer !== "string" || !isPublicKey(issuer, "cluster")) throw new InvocationRejected("malformed", "iss is not a cluster key");
     if (!this.#trusted.has(issuer)) throw new InvocationRejected("untrusted-issuer", `signed by ${issuer}, which this host does not trust`);
-    const checked = verifyCompact(token, this.#key(issuer));
+    const checked = verifyCompact(token, peeked as Record<string, unknown>, this.#key(issuer));
     if (!checked.ok) throw new InvocationRejected(checked.why, `${checked.detail} (issuer ${issuer})`);
     const claims = checked.payload as ClaimsPayload;
     if (typeof claims.exp !== "number") throw new InvocationRejected("malformed", "the claims have no expiry");
