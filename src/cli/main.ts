@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerCallCommand } from "./call.js";
 import { registerClaimsCommands } from "./claims.js";
+import { registerCtlCommands } from "./ctl.js";
 import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
 import { WACTOR_VERSION } from "../version.js";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerCallCommand(program);
   registerDevCommand(program);
+  registerCtlCommands(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
   return program;

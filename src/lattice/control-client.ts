@@ -190,6 +190,11 @@ export class ControlClient {
     };
   }
 
+  /** Resolves once the server has every subscription made so far (a watch is live after it). */
+  async flush(): Promise<void> {
+    await this.#conn.nc.flush();
+  }
+
   async #findClaims(ref: string): Promise<ActorClaims | undefined> {
     const all = await this.#claims.list();
     return all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);

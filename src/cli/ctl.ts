@@ -1,0 +1,166 @@
+/** `wactor ctl`: the lattice's control interface from the command line (a thin face over ControlClient). */
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { WactorError } from "../errors.js";
+import { ControlClient, type LatticeEvent } from "../lattice/mod.js";
+import { formatClaims, formatEvent, formatHosts, formatInventory, formatLinkPut, formatLinks, maskLink } from "./ctl-format.js";
+import { printJson } from "./output.js";
+
+interface LatticeOpts {
+  lattice: string;
+  latticeName: string;
+  timeoutMs: string;
+  json?: boolean;
+}
+
+function withLatticeOptions(command: Command): Command {
+  return command
+    .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
+    .option("--lattice-name <name>", "lattice name", "default")
+    .option("--timeout-ms <ms>", "deadline of one control request", "5000")
+    .option("--json", "print JSON");
+}
+
+function integer(value: string, what: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${what} '${value}' must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function pairs(list: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} '${item}' must be KEY=VALUE`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Runs `work` with a connected client and always closes it. */
+async function withClient<T>(opts: LatticeOpts, work: (client: ControlClient) => Promise<T>): Promise<T> {
+  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, timeoutMs: integer(opts.timeoutMs, "--timeout-ms", 100, 600_000) });
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+const out = (opts: { json?: boolean }, value: unknown, text: string): void => {
+  if (opts.json) printJson(value);
+  else process.stdout.write(text);
+};
+
+export function registerCtlCommands(program: Command): void {
+  const ctl = program.command("ctl").description("control a lattice: hosts, inventories, claims, actors, links, events");
+  const get = ctl.command("get").description("read the lattice's state");
+  withLatticeOptions(get.command("hosts").description("hosts that answer (id, labels, uptime, version)")).action((opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const hosts = await c.getHosts();
+      out(opts, hosts, formatHosts(hosts));
+    }),
+  );
+  withLatticeOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const inv = await c.getInventory(hostId);
+      out(opts, inv, formatInventory(inv));
+    }),
+  );
+  withLatticeOptions(get.command("claims").description("claims of every actor that ran in the lattice")).action((opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const claims = await c.getClaims();
+      out(opts, claims, formatClaims(claims));
+    }),
+  );
+
+  const start = ctl.command("start").description("start something on a host");
+  withLatticeOptions(start.command("actor").argument("<path|ref>", "a signed .wasm file, or a hash / module key / name the lattice knows"))
+    .option("--host <id>", "host to start it on")
+    .option("--constraint <key=value...>", "host labels that must match")
+    .option("--instances <n>", "instances on that host")
+    .description("start an actor (a file is uploaded to the lattice's object store first)")
+    .action((source: string, opts: LatticeOpts & { host?: string; constraint?: string[]; instances?: string }) =>
+      withClient(opts, async (c) => {
+        const placement = {
+          ...(opts.host !== undefined && { hostId: opts.host }),
+          constraints: pairs(opts.constraint, "--constraint"),
+          ...(opts.instances !== undefined && { instances: integer(opts.instances, "--instances", 1, 256) }),
+        };
+        const result = await c.startActor(existsSync(source) ? { path: source } : { ref: source }, placement);
+        out(opts, result, `started ${result.name ?? ""} ${result.key} on ${result.hostId} (${result.instances ?? "?"} instances)\n`);
+      }),
+    );
+  const stop = ctl.command("stop").description("stop something");
+  withLatticeOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
+    (ref: string, opts: LatticeOpts & { host?: string }) =>
+      withClient(opts, async (c) => {
+        const results = await c.stopActor(ref, opts.host !== undefined ? { hostId: opts.host } : {});
+        out(opts, results, results.map((r) => `stopped ${r.key} on ${r.hostId}\n`).join(""));
+      }),
+  );
+  const scale = ctl.command("scale").description("change instance counts");
+  withLatticeOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
+    (ref: string, count: string, opts: LatticeOpts & { host?: string }) =>
+      withClient(opts, async (c) => {
+        const results = await c.scaleActor(ref, integer(count, "instances", 1, 256), opts.host !== undefined ? { hostId: opts.host } : {});
+        out(opts, results, results.map((r) => `${r.key} on ${r.hostId}: ${r.instances} instances\n`).join(""));
+      }),
+  );
+
+  const link = ctl.command("link").description("links between actors and capabilities (stored in JetStream KV)");
+  withLatticeOptions(link.command("put").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
+    .option("--binding <name>", "binding name", "default")
+    .option("--value <KEY=VALUE...>", "binding values")
+    .description("put a link; every provider host validates it first and it is stored only if none refused")
+    .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string; value?: string[] }) =>
+      withClient(opts, async (c) => {
+        const result = await c.putLink({ actor, capabilityId, binding: opts.binding, values: pairs(opts.value, "--value") });
+        out(opts, { ...result, link: maskLink(result.link) }, formatLinkPut({ ...result, link: maskLink(result.link) }));
+        if (!result.stored) process.exitCode = 1;
+      }),
+    );
+  withLatticeOptions(link.command("del").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
+    .option("--binding <name>", "binding name", "default")
+    .description("delete a link; hosts unbind it")
+    .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string }) =>
+      withClient(opts, async (c) => {
+        const removed = await c.deleteLink(actor, capabilityId, opts.binding);
+        out(opts, maskLink(removed), `deleted ${removed.actorKey} -> ${removed.capabilityId} '${removed.binding}'\n`);
+      }),
+    );
+  withLatticeOptions(link.command("get").description("every link, values with secret-looking names masked")).action((opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const links = await c.getLinks();
+      out(opts, links.map(maskLink), formatLinks(links));
+    }),
+  );
+
+  withLatticeOptions(ctl.command("watch").description("the live event stream (host_gone for hosts that miss three heartbeats)"))
+    .option("--count <n>", "exit after n events")
+    .option("--heartbeats", "show host_heartbeat events too")
+    .action((opts: LatticeOpts & { count?: string; heartbeats?: boolean }) =>
+      withClient(opts, async (c) => {
+        const limit = opts.count === undefined ? Infinity : integer(opts.count, "--count", 1, 1_000_000);
+        await new Promise<void>((resolve, reject) => {
+          let seen = 0;
+          const finish = (): void => {
+            stopWatch();
+            process.off("SIGINT", finish);
+            process.off("SIGTERM", finish);
+            resolve();
+          };
+          const stopWatch = c.watch((e: LatticeEvent) => {
+            if (e.type === "host_heartbeat" && !opts.heartbeats) return;
+            if (seen >= limit) return;
+            seen++;
+            process.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : formatEvent(e));
+            if (seen >= limit) finish();
+          });
+          process.on("SIGINT", finish);
+          process.on("SIGTERM", finish);
+          c.flush().then(() => process.stderr.write(`watching lattice '${opts.latticeName}' (Ctrl-C to stop)\n`), reject);
+        });
+      }),
+    );
+}
