@@ -2,7 +2,6 @@
  * The host: a thin composition root over the runtime (instance pools), the Authorizer,
  * the binding table, providers and the lifecycle machines. Policy lives in those parts.
  */
-import { readFile } from "node:fs/promises";
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
@@ -16,6 +15,7 @@ import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
 import { HostEvents } from "./events.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+import { readModule } from "./read-module.js";
 
 export interface ActorOptions {
   /** Concurrent instances; each serves one invocation at a time. */
@@ -352,13 +352,5 @@ export class Host {
     const record = this.#actors.get(key);
     if (!record) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", key);
     return record;
-  }
-}
-
-async function readModule(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }

@@ -2,7 +2,6 @@
  * The typed client of the control interface: what `wactor ctl`, the deployer and the
  * dashboard use. Every call has a deadline; a host that does not answer is named.
  */
-import { readFile } from "node:fs/promises";
 import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type Subscription } from "nats";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
@@ -16,6 +15,7 @@ import { HostRegistry } from "./host-registry.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
 import { LinkStore, type Link } from "./link-store.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
+import { readModule } from "../host/read-module.js";
 
 export interface ClientOptions {
   url: string;
@@ -239,13 +239,5 @@ export class ControlClient {
       throw err;
     }
     return replies;
-  }
-}
-
-async function readModule(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
