@@ -2,7 +2,7 @@
  * The wascap JWT: header `{"typ":"jwt","alg":"Ed25519"}`, signed by the issuer (spec section 3).
  * Signing and signature checks go through `jose`; decoding validates the payload's shape.
  */
-import { SignJWT, compactVerify, decodeProtectedHeader, errors as joseErrors } from "jose";
+import { SignJWT, compactVerify, errors as joseErrors } from "jose";
 import { WactorError } from "../errors.js";
 import { decodePublicKey, publicKeyObject, type KeyPair } from "./nkeys.js";
 import type { ActorClaims } from "./types.js";
@@ -95,27 +95,33 @@ export async function encodeToken(claims: ActorClaims, issuer: KeyPair): Promise
   return new SignJWT(claimsToWire(claims)).setProtectedHeader({ typ: "jwt", alg: TOKEN_ALG }).sign(issuer.privateKey);
 }
 
-/** Decodes the token's header and payload without checking the signature. */
-export function decodeToken(token: string): { alg: string; claims: ActorClaims } {
-  const parts = token.split(".");
-  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw malformed("not a compact JWT");
-  // Canonical base64url only: spare bits in the last character would make one token
-  // readable in several spellings.
-  if (parts.some((p) => Buffer.from(p, "base64url").toString("base64url") !== p)) throw malformed("non-canonical base64url");
+function assertEd25519(headerPart: string): void {
   let alg: unknown;
   try {
-    alg = decodeProtectedHeader(token).alg;
+    alg = (JSON.parse(Buffer.from(headerPart, "base64url").toString("utf8")) as { alg?: unknown }).alg;
   } catch {
     throw malformed("the header is not base64url JSON");
   }
   if (alg !== TOKEN_ALG) throw new WactorError("WACTOR_ERR_UNSUPPORTED_ALG", `alg is ${JSON.stringify(alg ?? null)}`);
+}
+
+/** Decodes the token's header and payload without checking the signature. */
+export function decodeToken(token: string): { alg: string; claims: ActorClaims } {
+  const parts = token.split(".");
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]+$/.test(parts[0]!)) throw malformed("not a compact JWT");
+  // The algorithm first: an alg 'none' token (empty signature) is reported as what it is.
+  assertEd25519(parts[0]!);
+  if (parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw malformed("not a compact JWT");
+  // Canonical base64url only: spare bits in the last character would make one token
+  // readable in several spellings.
+  if (parts.some((p) => Buffer.from(p, "base64url").toString("base64url") !== p)) throw malformed("non-canonical base64url");
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
   } catch {
     throw malformed("the payload is not base64url JSON");
   }
-  return { alg: alg as string, claims: claimsFromWire(payload) };
+  return { alg: TOKEN_ALG, claims: claimsFromWire(payload) };
 }
 
 /** Checks the signature against the issuer named in the token (through jose). */

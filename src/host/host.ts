@@ -331,6 +331,9 @@ export class Host {
       if (isWactorError(err)) throw err;
       throw new WactorError("WACTOR_ERR_MODULE_COMPILE", (err as Error).message);
     }
+    const exports = WebAssembly.Module.exports(module);
+    const missing = [["__guest_call", "function"], ["memory", "memory"]].filter(([name, kind]) => !exports.some((e) => e.name === name && e.kind === kind));
+    if (missing.length > 0) throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `not a waPC actor: it does not export ${missing.map(([n]) => n).join(" and ")}`);
     const pool = new InstancePool({
       module,
       instances: options.instances,
