@@ -13,8 +13,17 @@ export function parseLocatedYaml(text: string): LocatedYaml {
   const lineCounter = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const errors = doc.errors.map((e) => ({ line: lineCounter.linePos(e.pos[0]).line, message: e.message.split("\n")[0] ?? e.message }));
+  let value: unknown;
+  if (errors.length === 0) {
+    try {
+      // Aliases are resolved here: an unknown anchor or an alias bomb (yaml caps the count) throws.
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      errors.push({ line: 1, message: (err as Error).message.split("\n")[0] ?? String(err) });
+    }
+  }
   return {
-    value: errors.length > 0 ? undefined : doc.toJS(),
+    value,
     errors,
     lineOf(path) {
       for (let depth = path.length; depth >= 0; depth--) {

@@ -78,6 +78,8 @@ export interface ManifestCase {
 
 export const manifestCases: ManifestCase[] = [
   { name: "not YAML", code: "WACTOR_ERR_MANIFEST", yaml: "actors: [unclosed\n  - {" },
+  { name: "alias to an unknown anchor (found by fuzzing)", code: "WACTOR_ERR_MANIFEST", yaml: "actors: [*nowhere]\n" },
+  { name: "alias bomb", code: "WACTOR_ERR_MANIFEST", yaml: "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nactors: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n" },
   { name: "actors is a map", code: "WACTOR_ERR_MANIFEST", yaml: "actors: { a: b }\n" },
   { name: "instances is a string", code: "WACTOR_ERR_MANIFEST", yaml: "actors:\n  - { path: $ECHO, instances: many }\n" },
   { name: "negative instances", code: "WACTOR_ERR_MANIFEST", yaml: "actors:\n  - { path: $ECHO, instances: -1 }\n" },
