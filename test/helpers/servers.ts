@@ -12,8 +12,10 @@ import { join } from "node:path";
 export interface ServerHandle {
   url: string;
   port: number;
-  /** Kills the process and waits until it has exited. */
+  /** Kills the process and waits until it has exited, then removes its data. */
   stop(): Promise<void>;
+  /** Kills the process (SIGKILL) and keeps its data, for a later `restart`. */
+  kill(): Promise<void>;
   /** Starts the process again on the same port and waits until it is ready. */
   restart(): Promise<void>;
 }
@@ -96,6 +98,7 @@ async function managed(spawnOnce: () => ChildProcess, port: number, url: string,
       await kill(child);
       await cleanup?.();
     },
+    kill: () => kill(child),
     restart: async () => {
       await kill(child);
       await start();
@@ -103,16 +106,20 @@ async function managed(spawnOnce: () => ChildProcess, port: number, url: string,
   };
 }
 
-export async function startRedis(): Promise<ServerHandle> {
+/** `durable`: every write is fsynced to an append-only file, so a killed server loses nothing it acknowledged. */
+export async function startRedis(options: { durable?: boolean } = {}): Promise<ServerHandle> {
   requireBinary("redis-server", "--version");
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const dataDir = options.durable ? await mkdtemp(join(tmpdir(), "wactor-redis-")) : undefined;
+  const persistence = dataDir ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", dataDir] : ["--appendonly", "no"];
+  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence];
   return managed(
     () => spawn("redis-server", args, { stdio: "ignore" }),
     port,
     `redis://127.0.0.1:${port}`,
     (p) => tcpProbe(p, "PING\r\n", "+PONG"),
     "redis-server",
+    dataDir ? () => rm(dataDir, { recursive: true, force: true }) : undefined,
   );
 }
 
