@@ -1,125 +1,191 @@
-/** `wactor ctl` (the real binary) against a lattice of two `wactor up --lattice` processes. */
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+/**
+ * `wactor ctl` (the real binary) against two in-process hosts joined to a real nats-server
+ * with JetStream. The CLI runs asynchronously: this process must keep answering its requests.
+ */
+import { once } from "node:events";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBuiltinProvider } from "../capabilities/mod.js";
 import { KeyPair } from "../src/claims/nkeys.js";
+import { Host } from "../src/host/host.js";
+import { LatticeHost, type HostSummary, type Inventory, type LatticeEvent, type Link } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
-import { wactor } from "./helpers/cli.js";
+import { wactorAsync, type CliResult } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
-import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-process.js";
 
-const BIN = fileURLToPath(new URL("../bin/wactor.js", import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), "wactor-ctl-"));
-const seed = KeyPair.create("cluster").seed;
+const silent = pino({ level: "silent" });
+const cluster = KeyPair.create("cluster");
 const echo = actor("echo");
+const kvcounter = actor("kvcounter");
+
+interface Member {
+  host: Host;
+  lattice: LatticeHost;
+}
+
+async function member(natsUrl: string, labels: Record<string, string>, capabilities: string[]): Promise<Member> {
+  const host = new Host({ logger: silent, actorDefaults: { instances: 2 } });
+  for (const cap of capabilities) await host.addProvider(createBuiltinProvider(cap));
+  const joined = await LatticeHost.join(host, { url: natsUrl, clusterSeed: cluster.seed, labels, heartbeatMs: 200, logger: silent });
+  return { host, lattice: joined };
+}
+
+async function leave(m: Member | undefined): Promise<void> {
+  if (!m) return;
+  await m.lattice.stopServing();
+  await m.host.shutdown();
+  await m.lattice.close();
+}
 
 describe("wactor ctl", () => {
   let nats: ServerHandle;
-  let edge: UpProcess;
-  let compute: UpProcess;
-  const ctl = (...args: string[]) => wactor(["ctl", ...args, "--lattice", nats.url]);
-  const json = <T>(...args: string[]): T => {
-    const result = ctl(...args, "--json");
+  let edge: Member; // HTTP server provider
+  let compute: Member; // actors only
+  let edgeId: string;
+  let computeId: string;
+
+  const ctl = (args: string[], onStderr?: (text: string) => void): Promise<CliResult> => wactorAsync(["ctl", ...args, "--lattice", nats.url], { ...(onStderr && { onStderr }) });
+  const json = async <T>(...args: string[]): Promise<T> => {
+    const result = await ctl([...args, "--json"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     return JSON.parse(result.stdout) as T;
   };
-  const idOf = (p: UpProcess) => /host=(N[A-Z2-7]{55})/.exec(p.stdout())![1]!;
+  const expectError = (result: CliResult, code: string): void => {
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`error[${code}]`);
+  };
 
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
-    const file = (name: string, text: string) => {
-      writeFileSync(join(dir, name), text);
-      return join(dir, name);
-    };
-    const up = async (manifest: string) => {
-      const p = startUp([manifest, "--lattice", nats.url, "--cluster-seed", seed, "--heartbeat-ms", "300", "--log-level", "warn"]);
-      await waitForOutput(p, "lattice  default");
-      return p;
-    };
-    edge = await up(file("edge.yaml", "labels: { role: edge }\ncapabilities: [ { id: wascc:http_server } ]\n"));
-    compute = await up(file("compute.yaml", "labels: { role: compute }\n"));
+    edge = await member(nats.url, { role: "edge" }, ["wascc:http_server"]);
+    compute = await member(nats.url, { role: "compute" }, []);
+    [edgeId, computeId] = [edge.lattice.hostId, compute.lattice.hostId];
   });
 
   afterAll(async () => {
-    for (const p of [edge, compute]) if (p) await stopUp(p);
+    for (const m of [edge, compute]) await leave(m);
     await nats?.stop();
   });
 
-  it("get hosts lists both hosts with their labels (table and JSON)", () => {
-    const hosts = json<Array<{ id: string; labels: Record<string, string> }>>("get", "hosts");
-    expect(hosts.map((h) => [h.id, h.labels.role]).sort()).toEqual([[idOf(compute), "compute"], [idOf(edge), "edge"]].sort());
-    const table = ctl("get", "hosts");
-    expect(table.stdout).toContain("role=edge");
-    expect(table.stdout).toContain(idOf(compute));
+  it("get hosts lists both hosts with their labels (JSON and table)", async () => {
+    const [hosts, table] = await Promise.all([json<HostSummary[]>("get", "hosts"), ctl(["get", "hosts"])]);
+    expect(Object.fromEntries(hosts.map((h) => [h.id, h.labels]))).toEqual({ [edgeId]: { role: "edge" }, [computeId]: { role: "compute" } });
+    expect(hosts.find((h) => h.id === edgeId)?.providers).toEqual(["wascc:http_server"]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^HOST +LABELS +UPTIME +VERSION +ACTORS +PROVIDERS/);
+    expect(table.stdout).toContain(edgeId);
+    expect(table.stdout).toContain("role=compute");
   });
 
-  it("starts an actor from a file on the host matching a constraint; inventory and claims show it", () => {
-    const started = json<{ hostId: string; key: string }>("start", "actor", echo.signedPath, "--constraint", "role=compute", "--instances", "2");
-    expect(started).toMatchObject({ hostId: idOf(compute), key: echo.publicKey });
-    const inventory = json<{ actors: Array<{ key: string; instances: number; state: string }> }>("get", "inventory", idOf(compute));
-    expect(inventory.actors).toEqual([expect.objectContaining({ key: echo.publicKey, instances: 2, state: "running" })]);
-    const claims = json<Array<{ subject: string; caps: string[] }>>("get", "claims");
-    expect(claims.find((c) => c.subject === echo.publicKey)?.caps).toEqual(["wascc:http_server"]);
+  it("start actor from a path on the host matching --constraint; inventory and claims show it", async () => {
+    const started = await json<{ hostId: string; key: string; instances: number }>("start", "actor", echo.signedPath, "--constraint", "role=compute", "--instances", "2");
+    expect(started).toMatchObject({ hostId: computeId, key: echo.publicKey, instances: 2 });
+    expect(compute.host.actorInfo(echo.publicKey)?.state).toBe("running");
+    const [inventory, inventoryTable, claims, claimsTable] = await Promise.all([
+      json<Inventory>("get", "inventory", computeId),
+      ctl(["get", "inventory", computeId]),
+      json<Array<{ subject: string; issuer: string; caps: string[] }>>("get", "claims"),
+      ctl(["get", "claims"]),
+    ]);
+    expect(inventory.actors).toEqual([expect.objectContaining({ key: echo.publicKey, name: "echo", instances: 2, state: "running" })]);
+    expect(inventoryTable.stdout).toMatch(new RegExp(`echo +${echo.publicKey} +2 +running`));
+    const claimed = claims.find((c) => c.subject === echo.publicKey);
+    expect(claimed?.caps).toEqual(["wascc:http_server"]);
+    expect(claimed?.issuer).toMatch(/^A[A-Z2-7]{55}$/);
+    expect(claimsTable.stdout).toMatch(new RegExp(`echo +${echo.publicKey} +${claimed?.issuer}`));
   });
 
-  it("link put answers with the provider host's verdict; traffic flows; link get masks secrets", async () => {
+  it("link put is validated by the provider's host, traffic flows, link get masks secrets", async () => {
     const port = await freePort();
-    const put = json<{ stored: boolean; validations: Array<{ hostId: string; ok: boolean }> }>("link", "put", "echo", "wascc:http_server", "--value", `PORT=${port}`, "--value", "API_TOKEN=hunter2");
-    expect(put).toMatchObject({ stored: true, validations: [{ hostId: idOf(edge), ok: true }] });
+    const put = await ctl(["link", "put", "echo", "wascc:http_server", "--value", `PORT=${port}`, "--value", "API_TOKEN=hunter2"]);
+    expect(put.status).toBe(0);
+    expect(put.stdout).toContain(`'default': stored`);
+    expect(put.stdout).toContain(`host ${edgeId}: ok`);
+    expect(put.stdout).not.toContain("hunter2");
     const res = await eventually(async () => {
       const r = await fetch(`http://127.0.0.1:${port}/via-ctl`);
       expect(r.status).toBe(200);
       return r;
     });
     expect(await res.json()).toMatchObject({ path: "/via-ctl" });
-    const links = json<Array<{ values: Record<string, string> }>>("link", "get");
-    expect(links).toEqual([expect.objectContaining({ values: { PORT: String(port), API_TOKEN: "****" } })]);
-    expect(ctl("link", "get").stdout).not.toContain("hunter2");
+    const [links, table, inventory] = await Promise.all([json<Link[]>("link", "get"), ctl(["link", "get"]), json<Inventory>("get", "inventory", edgeId)]);
+    expect(links).toEqual([{ actorKey: echo.publicKey, capabilityId: "wascc:http_server", binding: "default", values: { PORT: String(port), API_TOKEN: "****" } }]);
+    expect(table.stdout).toContain(`PORT=${port} API_TOKEN=****`);
+    expect(table.stdout).not.toContain("hunter2");
+    expect(inventory.providers).toEqual([expect.objectContaining({ capabilityId: "wascc:http_server", bindings: [{ actorKey: echo.publicKey, binding: "default", status: expect.objectContaining({ state: "ok" }) }] })]);
   });
 
-  it("link put refused by the provider's host exits 1 with the reason", async () => {
+  it("link put refused by the provider's host exits 1 with the code; a link nobody serves yet is pending", async () => {
     const held = await freePort();
     const blocker = createServer().listen(held, "127.0.0.1");
-    await new Promise((r) => blocker.once("listening", r)); // spawnSync below blocks this loop
-    try {
-      const result = ctl("link", "put", "echo", "wascc:http_server", "--binding", "second", "--value", `PORT=${held}`);
-      expect(result.status).toBe(1);
-      expect(result.stdout).toContain("REFUSED");
-      expect(result.stdout).toContain("WACTOR_ERR_PORT_IN_USE");
-    } finally {
-      blocker.close();
-    }
+    await once(blocker, "listening");
+    const args = ["link", "put", "echo", "wascc:http_server", "--binding", "second", "--value", `PORT=${held}`];
+    // A key-value link: no host runs that provider, so the client waits out its whole validation window.
+    const [refused, asJson, pending] = await Promise.all([
+      ctl(args),
+      ctl([...args, "--json"]),
+      ctl(["link", "put", kvcounter.publicKey, "wascc:keyvalue", "--value", "URL=redis://127.0.0.1:1"]),
+    ]).finally(() => blocker.close());
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toContain("REFUSED, not stored");
+    expect(refused.stdout).toContain(`host ${edgeId}: WACTOR_ERR_PORT_IN_USE`);
+    expect(asJson.status).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ stored: false, validations: [{ hostId: edgeId, ok: false, code: "WACTOR_ERR_PORT_IN_USE" }] });
+    expect(pending.status).toBe(0);
+    expect(pending.stdout).toContain("pending: no host runs a provider for wascc:keyvalue yet");
+    expect((await json<Link[]>("link", "get")).map((l) => `${l.capabilityId}/${l.binding}`).sort()).toEqual(["wascc:http_server/default", "wascc:keyvalue/default"]);
   });
 
-  it("scales, reports an unknown host, rejects bad numbers", () => {
-    expect(json("scale", "actor", "echo", "3")).toEqual([{ hostId: idOf(compute), key: echo.publicKey, instances: 3 }]);
-    const unknown = ctl("get", "inventory", KeyPair.create("server").publicKey);
-    expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain("WACTOR_ERR_HOST_NOT_FOUND");
-    const bad = ctl("scale", "actor", "echo", "0");
-    expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("WACTOR_ERR_BAD_ARGUMENT");
+  it("scale actor; an unknown host and bad arguments are reported with their codes", async () => {
+    const nobody = KeyPair.create("server").publicKey;
+    const [scaled, unknownInventory, unknownStart, zero, noEquals, both] = await Promise.all([
+      json<unknown>("scale", "actor", "echo", "3"),
+      ctl(["get", "inventory", nobody]),
+      ctl(["start", "actor", "echo", "--host", nobody]),
+      ctl(["scale", "actor", "echo", "0"]),
+      ctl(["link", "put", "echo", "wascc:http_server", "--value", "PORT"]),
+      ctl(["start", "actor", echo.signedPath, "--host", computeId, "--constraint", "role=edge"]),
+    ]);
+    expect(scaled).toEqual([{ hostId: computeId, key: echo.publicKey, instances: 3 }]);
+    expect(compute.host.actorInfo(echo.publicKey)?.instances).toBe(3);
+    expectError(unknownInventory, "WACTOR_ERR_HOST_NOT_FOUND");
+    expect(unknownInventory.stderr).toContain(nobody);
+    expectError(unknownStart, "WACTOR_ERR_HOST_NOT_FOUND");
+    for (const bad of [zero, noEquals, both]) expectError(bad, "WACTOR_ERR_BAD_ARGUMENT");
   });
 
-  it("watch prints events as JSON lines; link del and stop actor show up in it", async () => {
-    const watcher = spawn(process.execPath, [BIN, "ctl", "watch", "--json", "--count", "2", "--lattice", nats.url], { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let errors = "";
-    watcher.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    watcher.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => watcher.once("exit", resolve));
-    await eventually(() => expect(errors).toContain("watching lattice 'default'"));
-    expect(json("link", "del", "echo", "wascc:http_server")).toMatchObject({ actorKey: echo.publicKey, binding: "default" });
-    expect(json("stop", "actor", "echo")).toEqual([{ hostId: idOf(compute), key: echo.publicKey }]);
-    expect(await exited).toBe(0);
-    const events = output.trim().split("\n").map((line) => JSON.parse(line) as { type: string; hostId: string });
-    expect(events.map((e) => e.type).sort()).toEqual(["actor_stopped", "link_deleted"]);
-    expect(ctl("link", "del", "echo", "wascc:http_server").stderr).toContain("WACTOR_ERR_LINK_NOT_FOUND");
+  it("watch prints JSON events (heartbeats only when asked); link del and stop actor", async () => {
+    let live: () => void = () => {};
+    const watching = new Promise<void>((resolve) => (live = resolve));
+    const watcher = ctl(["watch", "--json", "--count", "1"], (text) => text.includes("watching lattice 'default'") && live());
+    const heartbeats = ctl(["watch", "--json", "--count", "1", "--heartbeats"]);
+    await Promise.race([watching, watcher]); // a watcher that dies early fails below instead of hanging
+    const deleted = await json<Link>("link", "del", "echo", "wascc:http_server");
+    expect(deleted).toMatchObject({ actorKey: echo.publicKey, binding: "default", values: { API_TOKEN: "****" } });
+    const watched = await watcher;
+    expect(watched.status).toBe(0);
+    const lines = watched.stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: "link_deleted", hostId: edgeId, data: { actorKey: echo.publicKey, binding: "default" } });
+
+    const heartbeat = await heartbeats;
+    expect(heartbeat.status).toBe(0);
+    const event = JSON.parse(heartbeat.stdout) as LatticeEvent;
+    expect(event.type).toBe("host_heartbeat");
+    expect([edgeId, computeId]).toContain(event.hostId);
+
+    const [stopped, deletedAgain, lastDel] = await Promise.all([
+      json<unknown>("stop", "actor", "echo"),
+      ctl(["link", "del", "echo", "wascc:http_server"]),
+      ctl(["link", "del", kvcounter.publicKey, "wascc:keyvalue", "--binding", "default"]),
+    ]);
+    expect(stopped).toEqual([{ hostId: computeId, key: echo.publicKey }]);
+    expect(compute.host.actorInfo(echo.publicKey)).toBeUndefined();
+    expectError(deletedAgain, "WACTOR_ERR_LINK_NOT_FOUND");
+    expect(lastDel.stdout).toBe(`deleted ${kvcounter.publicKey} -> wascc:keyvalue 'default'\n`);
+    expect(await json<Link[]>("link", "get")).toEqual([]);
   });
 });

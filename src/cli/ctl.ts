@@ -1,5 +1,5 @@
 /** `wactor ctl`: the lattice's control interface from the command line (a thin face over ControlClient). */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
 import { ControlClient, type LatticeEvent } from "../lattice/mod.js";
@@ -22,7 +22,7 @@ function withLatticeOptions(command: Command): Command {
 }
 
 function integer(value: string, what: string, min: number, max: number): number {
-  const n = Number(value);
+  const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${what} '${value}' must be an integer from ${min} to ${max}`);
   return n;
 }
@@ -32,9 +32,19 @@ function pairs(list: string[] | undefined, flag: string): Record<string, string>
   for (const item of list ?? []) {
     const eq = item.indexOf("=");
     if (eq <= 0) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} '${item}' must be KEY=VALUE`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
+    const key = item.slice(0, eq);
+    if (Object.hasOwn(out, key)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} ${key} given twice`);
+    out[key] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** A file is uploaded and started; anything else is a ref (hash, module key, claims name) the lattice knows. */
+function actorSource(source: string): { path: string } | { ref: string } {
+  const stat = statSync(source, { throwIfNoEntry: false });
+  if (stat?.isFile()) return { path: source };
+  if (stat || /\.wasm$/i.test(source)) throw new WactorError("WACTOR_ERR_FILE_READ", `${source}: not a readable .wasm file`);
+  return { ref: source };
 }
 
 /** Runs `work` with a connected client and always closes it. */
@@ -80,17 +90,20 @@ export function registerCtlCommands(program: Command): void {
     .option("--constraint <key=value...>", "host labels that must match")
     .option("--instances <n>", "instances on that host")
     .description("start an actor (a file is uploaded to the lattice's object store first)")
-    .action((source: string, opts: LatticeOpts & { host?: string; constraint?: string[]; instances?: string }) =>
-      withClient(opts, async (c) => {
-        const placement = {
-          ...(opts.host !== undefined && { hostId: opts.host }),
-          constraints: pairs(opts.constraint, "--constraint"),
-          ...(opts.instances !== undefined && { instances: integer(opts.instances, "--instances", 1, 256) }),
-        };
-        const result = await c.startActor(existsSync(source) ? { path: source } : { ref: source }, placement);
-        out(opts, result, `started ${result.name ?? ""} ${result.key} on ${result.hostId} (${result.instances ?? "?"} instances)\n`);
-      }),
-    );
+    .action((source: string, opts: LatticeOpts & { host?: string; constraint?: string[]; instances?: string }) => {
+      // Arguments are checked before connecting: a typo is reported as such, not as an unreachable lattice.
+      const constraints = pairs(opts.constraint, "--constraint");
+      if (opts.host !== undefined && Object.keys(constraints).length > 0) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--host and --constraint exclude each other");
+      const placement = {
+        ...(opts.host !== undefined ? { hostId: opts.host } : { constraints }),
+        ...(opts.instances !== undefined && { instances: integer(opts.instances, "--instances", 1, 256) }),
+      };
+      const from = actorSource(source);
+      return withClient(opts, async (c) => {
+        const result = await c.startActor(from, placement);
+        out(opts, result, `started ${result.name ? `${result.name} ` : ""}${result.key} on ${result.hostId} (${result.instances ?? "?"} instances)\n`);
+      });
+    });
   const stop = ctl.command("stop").description("stop something");
   withLatticeOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
     (ref: string, opts: LatticeOpts & { host?: string }) =>
@@ -101,11 +114,13 @@ export function registerCtlCommands(program: Command): void {
   );
   const scale = ctl.command("scale").description("change instance counts");
   withLatticeOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
-    (ref: string, count: string, opts: LatticeOpts & { host?: string }) =>
-      withClient(opts, async (c) => {
-        const results = await c.scaleActor(ref, integer(count, "instances", 1, 256), opts.host !== undefined ? { hostId: opts.host } : {});
+    (ref: string, count: string, opts: LatticeOpts & { host?: string }) => {
+      const instances = integer(count, "instances", 1, 256);
+      return withClient(opts, async (c) => {
+        const results = await c.scaleActor(ref, instances, opts.host !== undefined ? { hostId: opts.host } : {});
         out(opts, results, results.map((r) => `${r.key} on ${r.hostId}: ${r.instances} instances\n`).join(""));
-      }),
+      });
+    },
   );
 
   const link = ctl.command("link").description("links between actors and capabilities (stored in JetStream KV)");
@@ -113,13 +128,15 @@ export function registerCtlCommands(program: Command): void {
     .option("--binding <name>", "binding name", "default")
     .option("--value <KEY=VALUE...>", "binding values")
     .description("put a link; every provider host validates it first and it is stored only if none refused")
-    .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string; value?: string[] }) =>
-      withClient(opts, async (c) => {
-        const result = await c.putLink({ actor, capabilityId, binding: opts.binding, values: pairs(opts.value, "--value") });
-        out(opts, { ...result, link: maskLink(result.link) }, formatLinkPut({ ...result, link: maskLink(result.link) }));
+    .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string; value?: string[] }) => {
+      const values = pairs(opts.value, "--value");
+      return withClient(opts, async (c) => {
+        const result = await c.putLink({ actor, capabilityId, binding: opts.binding, values });
+        const shown = { ...result, link: maskLink(result.link) };
+        out(opts, shown, formatLinkPut(shown));
         if (!result.stored) process.exitCode = 1;
-      }),
-    );
+      });
+    });
   withLatticeOptions(link.command("del").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
     .option("--binding <name>", "binding name", "default")
     .description("delete a link; hosts unbind it")
@@ -139,9 +156,9 @@ export function registerCtlCommands(program: Command): void {
   withLatticeOptions(ctl.command("watch").description("the live event stream (host_gone for hosts that miss three heartbeats)"))
     .option("--count <n>", "exit after n events")
     .option("--heartbeats", "show host_heartbeat events too")
-    .action((opts: LatticeOpts & { count?: string; heartbeats?: boolean }) =>
-      withClient(opts, async (c) => {
-        const limit = opts.count === undefined ? Infinity : integer(opts.count, "--count", 1, 1_000_000);
+    .action((opts: LatticeOpts & { count?: string; heartbeats?: boolean }) => {
+      const limit = opts.count === undefined ? Infinity : integer(opts.count, "--count", 1, 1_000_000);
+      return withClient(opts, async (c) => {
         await new Promise<void>((resolve, reject) => {
           let seen = 0;
           const finish = (): void => {
@@ -161,6 +178,6 @@ export function registerCtlCommands(program: Command): void {
           process.on("SIGTERM", finish);
           c.flush().then(() => process.stderr.write(`watching lattice '${opts.latticeName}' (Ctrl-C to stop)\n`), reject);
         });
-      }),
-    );
+      });
+    });
 }
