@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { WactorError } from "../errors.js";
-import { parseLocatedYaml } from "./yaml-locations.js";
+import { parseValidated } from "./located-validation.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -94,45 +94,9 @@ export function capabilityOfNativeLibrary(path: string): string | undefined {
   return NATIVE_LIBRARY_CAPABILITIES.find(([pattern]) => pattern.test(path))?.[1];
 }
 
-function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
-}
-
-type Issue = z.core.$ZodIssue;
-
-/**
- * "Invalid input" on a union (an actor is a path or an object) says nothing: report the
- * issue of the branch that got furthest, with its full path.
- */
-function mostSpecificIssue(issue: Issue): Issue {
-  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
-  const candidates = issue.errors.map((branch) => branch[0]).filter((i): i is Issue => i !== undefined);
-  const best = candidates.reduce((a, b) => (b.path.length > a.path.length ? b : a), candidates[0]!);
-  return mostSpecificIssue({ ...best, path: [...issue.path, ...best.path] } as Issue);
-}
-
 /** Parses and validates manifest text; throws WACTOR_ERR_MANIFEST naming file, line and field. */
 export function parseHostManifest(text: string, file: string): HostManifest {
-  const yaml = parseLocatedYaml(text);
-  if (yaml.errors.length > 0) {
-    const first = yaml.errors[0]!;
-    throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${first.line}: YAML syntax: ${first.message}`);
-  }
-  const parsed = hostManifestSchema.safeParse(yaml.value ?? {});
-  if (!parsed.success) {
-    const issue = mostSpecificIssue(parsed.error.issues[0]!);
-    const path = issue.path.filter((k): k is string | number => typeof k !== "symbol");
-    let at = path;
-    let message = issue.message;
-    if (issue.code === "unrecognized_keys") {
-      at = [...path, issue.keys[0]!];
-      message = `unknown key '${issue.keys.join("', '")}' (allowed keys are listed in README.md, 'Manifests')`;
-    } else if (/received undefined/.test(message)) {
-      message = "required field is missing";
-    }
-    throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(at)}: ${formatPath(at) || "(top level)"}: ${message}`);
-  }
-  const m = parsed.data;
+  const { yaml, data: m } = parseValidated(hostManifestSchema, text, file);
   // Two entries for one (actor, capability, binding) would silently replace each other.
   const seen = new Set<string>();
   (m.bindings ?? []).forEach((b, i) => {

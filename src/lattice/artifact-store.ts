@@ -6,6 +6,11 @@ import { createHash } from "node:crypto";
 import type { JetStreamClient, ObjectStore } from "nats";
 import { WactorError } from "../errors.js";
 
+/** SHA-256 (upper hex) of a signed module file: names one exact signing, unlike the claims hash. */
+export function moduleDigest(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex").toUpperCase();
+}
+
 export class ArtifactStore {
   private constructor(private readonly os: ObjectStore) {}
 
@@ -14,8 +19,8 @@ export class ArtifactStore {
   }
 
   /**
-   * Stores the module under its claims hash; the newest signing of the same code wins
-   * (re-signing changes the bytes, not the hash). Returns the ref.
+   * Stores a module under a name: its claims hash (the newest signing of the same code wins,
+   * since re-signing changes the bytes, not the hash) or its digest (one exact signing).
    */
   async put(hash: string, bytes: Uint8Array): Promise<string> {
     const existing = await this.os.info(hash).catch(() => null);

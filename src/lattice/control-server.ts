@@ -4,12 +4,14 @@
  */
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
+import { createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
+import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
-import type { HostSummary, Inventory, ScaleActorRequest, StartActorRequest, StopActorRequest } from "./control-types.js";
+import type { HostSummary, Inventory, ScaleActorRequest, StartActorRequest, StartProviderRequest, StopActorRequest, UpdateActorRequest } from "./control-types.js";
 import type { Link } from "./link-store.js";
 import type { LinkSync } from "./link-sync.js";
 import type { LatticeSubjects } from "./subjects.js";
@@ -45,6 +47,8 @@ export class ControlServer {
     this.#answer(subjects.hostControl(hostId, "start_actor"), (r) => this.#startActor(r as StartActorRequest));
     this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
     this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
+    this.#answer(subjects.hostControl(hostId, "update_actor"), (r) => this.#updateActor(r as UpdateActorRequest));
+    this.#answer(subjects.hostControl(hostId, "start_provider"), (r) => this.#startProvider(r as StartProviderRequest));
     // Only hosts whose provider serves the capability answer a validation; others stay silent.
     this.#on(subjects.control("link.validate"), async (msg) => {
       const link = decodeJson<Link>(msg.data);
@@ -125,6 +129,27 @@ export class ControlServer {
     const info = await this.#o.host.scaleActor(key, request.instances);
     await this.#o.announced(key);
     return { hostId: this.#o.hostId, key, instances: info.instances };
+  }
+
+  /** Live update to another signing of the same actor (same subject), fetched from the object store and verified. */
+  async #updateActor(request: UpdateActorRequest): Promise<unknown> {
+    if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "update_actor needs a 'ref'");
+    const bytes = await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    const { claims } = await assertValidModule(bytes);
+    const info = await this.#o.host.replaceActor(claims.subject, bytes);
+    await this.#o.announced(info.key);
+    return { hostId: this.#o.hostId, key: info.key, instances: info.instances };
+  }
+
+  /** Starts a built-in provider here, then applies the stored links of its capability. */
+  async #startProvider(request: StartProviderRequest): Promise<unknown> {
+    const { capabilityId } = request;
+    if (!isBuiltinCapability(capabilityId)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no built-in provider for '${capabilityId}'`);
+    if (!this.#o.host.provider(capabilityId)) {
+      await this.#o.host.addProvider(createBuiltinProvider(capabilityId));
+      await this.#o.links.applyStored(capabilityId);
+    }
+    return { hostId: this.#o.hostId, capabilityId };
   }
 
   /** A ref is a module hash, or a module key / claims name whose claims the lattice knows. */

@@ -16,6 +16,8 @@ export interface HostSummary {
   clusterKey: string;
   /** Module keys of the actors running there. */
   actorKeys: string[];
+  /** Per running actor: instances, lifecycle state and the SHA-256 (upper hex) of the signed module it runs. */
+  actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
   providers: string[];
   heartbeatMs: number;
 }
@@ -50,6 +52,15 @@ export interface StartActorRequest {
 
 export interface StopActorRequest {
   key: string;
+}
+
+export interface UpdateActorRequest {
+  /** Object-store name of the new signed module (same subject as the running actor). */
+  ref: string;
+}
+
+export interface StartProviderRequest {
+  capabilityId: string;
 }
 
 export interface ScaleActorRequest {

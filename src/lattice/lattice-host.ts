@@ -8,7 +8,7 @@ import { KeyPair, isPublicKey } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { WACTOR_VERSION } from "../version.js";
-import { ArtifactStore } from "./artifact-store.js";
+import { ArtifactStore, moduleDigest } from "./artifact-store.js";
 import { ClaimsStore } from "./claims-store.js";
 import { encodeJson } from "./control-codec.js";
 import { ControlServer } from "./control-server.js";
@@ -52,6 +52,7 @@ export class LatticeHost {
   readonly #heartbeatMs: number;
   readonly #startedAt = new Date();
   readonly #served = new Set<string>();
+  readonly #digests = new Map<string, { bytes: Uint8Array; digest: string }>();
   /** Per actor, the publication of its claims and bytes in progress (the control server awaits it). */
   readonly #announcing = new Map<string, Promise<void>>();
   readonly #logger: Logger;
@@ -145,6 +146,7 @@ export class LatticeHost {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
       clusterKey: this.clusterKey,
       actorKeys: this.#host.listActors().map((a) => a.key),
+      actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key) })),
       providers: this.#host.providerIds(),
       heartbeatMs: this.#heartbeatMs,
     };
@@ -157,6 +159,17 @@ export class LatticeHost {
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     if (this.#host.actorInfo(actorKey)) return this.#host.invoke(actorKey, operation, payload);
     return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
+  }
+
+  /** SHA-256 of the signed module an actor runs, cached per module (computed once per version). */
+  #digest(key: string): string {
+    const bytes = this.#host.actorModule(key);
+    if (!bytes) return "";
+    const cached = this.#digests.get(key);
+    if (cached && cached.bytes === bytes) return cached.digest;
+    const digest = moduleDigest(bytes);
+    this.#digests.set(key, { bytes, digest });
+    return digest;
   }
 
   /** Rejected invocations so far, by reason. */
@@ -254,6 +267,7 @@ export class LatticeHost {
     try {
       await this.#claims.put(info.claims);
       await this.#artifacts.put(info.claims.hash, bytes);
+      await this.#artifacts.put(this.#digest(key), bytes);
     } catch (err) {
       this.#logger.warn({ actor: key, err: (err as Error).message }, "could not publish the actor's claims or module to the lattice");
     }

@@ -62,6 +62,18 @@ export class LinkSync {
     });
   }
 
+  /** Applies every stored link of one capability (a provider for it just started here). */
+  async applyStored(capabilityId: string): Promise<void> {
+    for (const link of await this.#o.links.list()) {
+      if (link.capabilityId !== capabilityId) continue;
+      // A link recorded before the provider existed is made now, through the provider.
+      await this.#serial(async () => {
+        await this.#o.host.unbind(link.actorKey, link.capabilityId, link.binding);
+        return this.#apply(link);
+      });
+    }
+  }
+
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.#queue.then(work, work);
     this.#queue = next.catch(() => {});
