@@ -63,6 +63,10 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_ARTIFACT_NOT_FOUND: { status: 404, message: "The actor is not in the lattice's object store and not a readable file. Start it from a .wasm path once so it is uploaded." },
   WACTOR_ERR_LINK_NOT_FOUND: { status: 404, message: "No such link (actor, capability, binding name) in the lattice. List links with 'wactor ctl link get'." },
 
+  // Applications (deployments across a lattice)
+  WACTOR_ERR_APP_NOT_FOUND: { status: 404, message: "No application of that name is deployed in the lattice. List them with 'wactor app list'." },
+  WACTOR_ERR_DEPLOY_TIMEOUT: { status: 504, message: "The application did not reach its desired state in time; the detail says what is missing. The reconciler keeps working on it: see 'wactor app status'." },
+
   // Capability providers
   WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },
   WACTOR_ERR_BINDING_FAILED: { status: 502, message: "The binding could not be established: the service it needs did not answer. Start the service or fix its URL." },

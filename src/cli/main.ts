@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerAppCommands } from "./app.js";
 import { registerCallCommand } from "./call.js";
 import { registerClaimsCommands } from "./claims.js";
 import { registerCtlCommands } from "./ctl.js";
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerCallCommand(program);
   registerDevCommand(program);
   registerCtlCommands(program);
+  registerAppCommands(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
   return program;

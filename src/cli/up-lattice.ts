@@ -9,6 +9,7 @@ import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { ControlClient } from "../lattice/control-client.js";
 import { LatticeHost } from "../lattice/lattice-host.js";
+import { runReconciler, type RunningReconciler } from "../deploy/run-reconciler.js";
 
 export interface LatticeFlags {
   lattice?: string;
@@ -16,6 +17,7 @@ export interface LatticeFlags {
   clusterSeed?: string;
   trustedCluster?: string[];
   heartbeatMs?: string;
+  reconcileMs?: string;
 }
 
 export async function joinFromFlags(host: Host, manifest: HostManifest, flags: LatticeFlags, logger: Logger): Promise<LatticeHost> {
@@ -54,4 +56,11 @@ export async function putManifestLinks(host: Host, manifest: HostManifest, flags
   } finally {
     await client.close();
   }
+}
+
+/** Every lattice host runs a reconciler; the KV lease lets exactly one of them act. */
+export function startReconcilerFromFlags(lattice: LatticeHost, flags: LatticeFlags, logger: Logger): Promise<RunningReconciler> {
+  const intervalMs = Number(flags.reconcileMs ?? 1000);
+  if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--reconcile-ms '${flags.reconcileMs}' must be an integer of at least 50`);
+  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs });
 }

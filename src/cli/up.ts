@@ -5,7 +5,8 @@ import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
-import { joinFromFlags, putManifestLinks, type LatticeFlags } from "./up-lattice.js";
+import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
+import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { watchActorFiles } from "./watch.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
@@ -34,6 +35,7 @@ export function registerUpCommand(program: Command): void {
     .option("--cluster-seed <seed>", "cluster seed (SC…) signing this host's invocations (or env WACTOR_CLUSTER_SEED); generated when absent")
     .option("--trusted-cluster <key...>", "other cluster keys (C…) whose invocations this host accepts")
     .option("--heartbeat-ms <ms>", "heartbeat interval in the lattice", "5000")
+    .option("--reconcile-ms <ms>", "period of this host's application reconciler (one host of the lattice leads)", "1000")
     .action(async (file: string, flags: UpFlags) => {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
         throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
@@ -46,13 +48,16 @@ export function registerUpCommand(program: Command): void {
       if (flags.metricsPort !== undefined) ops = await startOpsServer(host, parsePort(flags.metricsPort, "--metrics-port"), () => ready);
       let running: RunningManifest;
       let lattice: LatticeHost | undefined;
+      let reconciler: RunningReconciler | undefined;
       try {
         running = await applyHostManifest(manifest, { logger, host, skipBindings: flags.lattice !== undefined });
         if (flags.lattice !== undefined) {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
+          reconciler = await startReconcilerFromFlags(lattice, flags, logger);
         }
       } catch (err) {
+        await reconciler?.stop();
         await lattice?.leave();
         await host.shutdown();
         ops?.close();
@@ -69,6 +74,7 @@ export function registerUpCommand(program: Command): void {
       stopWatching();
       process.stdout.write("wactor: draining in-flight invocations and stopping\n");
       // Leave the lattice's queues first so other hosts take new work; finish ours; then disconnect.
+      await reconciler?.stop();
       await lattice?.stopServing();
       await host.shutdown();
       await lattice?.close();

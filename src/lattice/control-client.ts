@@ -2,11 +2,11 @@
  * The typed client of the control interface: what `wactor ctl`, the deployer and the
  * dashboard use. Every call has a deadline; a host that does not answer is named.
  */
-import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type Subscription } from "nats";
+import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type JetStreamClient, type Subscription } from "nats";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../host/provider.js";
-import { ArtifactStore } from "./artifact-store.js";
+import { ArtifactStore, moduleDigest } from "./artifact-store.js";
 import { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
 import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation } from "./control-types.js";
@@ -74,9 +74,9 @@ export class ControlClient {
     await this.#conn.close();
   }
 
-  /** Every host that answers a ping within the window. */
-  async getHosts(windowMs = 1500): Promise<HostSummary[]> {
-    const replies = await this.#scatter(this.subjects.control("ping"), new Uint8Array(), windowMs);
+  /** Every host that answers a ping within the window (it closes `jitterMs` after the last answer). */
+  async getHosts(windowMs = 1500, jitterMs = 400): Promise<HostSummary[]> {
+    const replies = await this.#scatter(this.subjects.control("ping"), new Uint8Array(), windowMs, jitterMs);
     return replies.map((bytes) => unwrapReply<HostSummary>(bytes)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }
 
@@ -106,6 +106,45 @@ export class ControlClient {
     }
     const hostId = placement.hostId ?? (await this.#chooseHost(placement.constraints ?? {}, key));
     return this.#hostRequest<ActorPlacementResult>(hostId, "start_actor", { ref, ...(placement.instances !== undefined && { instances: placement.instances }) });
+  }
+
+  /** Uploads a signed module after verifying its claims here; returns its digest (object-store name) and claims. */
+  async uploadModule(path: string): Promise<{ digest: string; claims: ActorClaims }> {
+    const bytes = await readModule(path);
+    const { claims } = await assertValidModule(bytes);
+    const digest = moduleDigest(bytes);
+    await this.#artifacts.put(digest, bytes);
+    return { digest, claims };
+  }
+
+  /**
+   * A module the lattice knows, by digest, module key or claims name: its digest (the
+   * object-store name of that exact signing) and its claims, verified again here.
+   */
+  async resolveModule(ref: string): Promise<{ digest: string; claims: ActorClaims }> {
+    const digestRef = /^[0-9A-Fa-f]{64}$/.test(ref);
+    const name = digestRef ? ref.toUpperCase() : (await this.#findClaims(ref))?.hash;
+    if (!name) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; deploy it from a source path`);
+    const bytes = await this.#artifacts.get(name);
+    const { claims } = await assertValidModule(bytes);
+    const digest = moduleDigest(bytes);
+    await this.#artifacts.put(digest, bytes);
+    return { digest, claims };
+  }
+
+  /** Live-updates an actor on one host to another signing of it (same subject), by object-store ref. */
+  updateActor(hostId: string, ref: string): Promise<ActorPlacementResult> {
+    return this.#hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref });
+  }
+
+  /** Starts a built-in provider on one host. */
+  startProvider(hostId: string, capabilityId: string): Promise<{ hostId: string; capabilityId: string }> {
+    return this.#hostRequest(hostId, "start_provider", { capabilityId });
+  }
+
+  /** The JetStream client of this connection (the deployer opens its buckets with it). */
+  get jetstream(): JetStreamClient {
+    return this.#conn.js;
   }
 
   /** Stops an actor on one host, or on every host running it. */
@@ -227,10 +266,10 @@ export class ControlClient {
   }
 
   /** Request to many: collects answers until none came for a short while, within `windowMs`. */
-  async #scatter(subject: string, data: Uint8Array, windowMs: number): Promise<Uint8Array[]> {
+  async #scatter(subject: string, data: Uint8Array, windowMs: number, jitterMs = 400): Promise<Uint8Array[]> {
     const replies: Uint8Array[] = [];
     try {
-      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(400, windowMs) });
+      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(jitterMs, windowMs) });
       for await (const msg of iterator) {
         if (msg.data.length > 0) replies.push(msg.data);
       }

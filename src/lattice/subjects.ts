@@ -36,6 +36,10 @@ export interface LatticeSubjects {
   readonly linksBucket: string;
   readonly claimsBucket: string;
   readonly actorsBucket: string;
+  /** Desired state of applications (versioned), their status, and the reconciler's lease. */
+  readonly appsBucket: string;
+  readonly appStatusBucket: string;
+  readonly leaseBucket: string;
 }
 
 export function latticeSubjects(lattice: string): LatticeSubjects {
@@ -52,5 +56,8 @@ export function latticeSubjects(lattice: string): LatticeSubjects {
     linksBucket: `${bucket}_links`,
     claimsBucket: `${bucket}_claims`,
     actorsBucket: `${bucket}_actors`,
+    appsBucket: `${bucket}_apps`,
+    appStatusBucket: `${bucket}_app_status`,
+    leaseBucket: `${bucket}_leases`,
   };
 }

@@ -1,0 +1,142 @@
+/**
+ * What `wactor app` does: turns an application manifest into desired state (after verifying
+ * every actor's claims and uploading the modules), waits until the reconciler reports it
+ * deployed, and reads status and history. `deploy` never says "deployed" for an
+ * application that is not running.
+ */
+import type { ActorClaims } from "../claims/types.js";
+import { WactorError } from "../errors.js";
+import { normalizeBinding } from "../host/provider.js";
+import { ControlClient, type ClientOptions } from "../lattice/control-client.js";
+import type { AppManifest } from "./app-manifest.js";
+import { AppStore } from "./app-store.js";
+import type { AppStatus, DesiredApp } from "./app-types.js";
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  onStatus?: (status: AppStatus) => void;
+}
+
+export class AppClient {
+  private constructor(
+    readonly control: ControlClient,
+    readonly store: AppStore,
+  ) {}
+
+  static async connect(options: ClientOptions): Promise<AppClient> {
+    const control = await ControlClient.connect(options);
+    try {
+      return new AppClient(control, await AppStore.open(control.jetstream, control.subjects));
+    } catch (err) {
+      await control.close();
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.control.close();
+  }
+
+  /** Verifies and uploads every actor, stores the new version, and waits until it is deployed. */
+  async deploy(manifest: AppManifest, wait: WaitOptions = {}): Promise<AppStatus> {
+    // Everything is checked before anything is stored: a module whose claims do not verify stops the deploy here.
+    const modules: Array<{ digest: string; claims: ActorClaims }> = [];
+    for (const actor of manifest.actors) modules.push(actor.source ? await this.control.uploadModule(actor.source) : await this.control.resolveModule(actor.ref!));
+    const keyOf = (ref: string): string => {
+      const found = modules.find((m) => m.claims.subject === ref || m.claims.name === ref);
+      if (!found) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `${manifest.file}: link names actor '${ref}', which is not an actor of this application`);
+      return found.claims.subject;
+    };
+    const links = manifest.links.map((l) => {
+      const actorKey = keyOf(l.actor);
+      const claims = modules.find((m) => m.claims.subject === actorKey)!.claims;
+      if (!claims.caps.includes(l.capability)) {
+        throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `${manifest.file}: actor ${claims.name ?? actorKey} did not claim ${l.capability}; it cannot be linked to it`);
+      }
+      return { actorKey, capabilityId: l.capability, binding: normalizeBinding(l.binding), values: l.values };
+    });
+    const previous = await this.store.getDesired(manifest.name);
+    const actors = manifest.actors.map((a, i) => ({
+      key: modules[i]!.claims.subject,
+      name: modules[i]!.claims.name,
+      digest: modules[i]!.digest,
+      replicas: a.replicas,
+      instances: a.instances,
+      spread: a.spread,
+    }));
+    const desired: DesiredApp = {
+      name: manifest.name,
+      version: manifest.version,
+      deployedAt: new Date().toISOString(),
+      undeployed: false,
+      actors,
+      providers: manifest.providers,
+      links,
+      owned: [...new Set([...(previous?.owned ?? []), ...actors.map((a) => a.key)])],
+    };
+    await this.store.putDesired(desired);
+    return this.waitFor(desired, (s) => s.phase === "deployed", wait);
+  }
+
+  async undeploy(name: string, wait: WaitOptions = {}): Promise<AppStatus> {
+    const current = await this.requireApp(name);
+    const desired: DesiredApp = { ...current, undeployed: true, deployedAt: new Date().toISOString() };
+    await this.store.putDesired(desired);
+    return this.waitFor(desired, (s) => s.phase === "undeployed", wait);
+  }
+
+  async list(): Promise<Array<{ app: DesiredApp; status: AppStatus | undefined }>> {
+    const apps = await this.store.listDesired();
+    return Promise.all(apps.map(async (app) => ({ app, status: await this.store.getStatus(app.name) })));
+  }
+
+  async status(name: string): Promise<{ app: DesiredApp; status: AppStatus | undefined }> {
+    const app = await this.requireApp(name);
+    return { app, status: await this.store.getStatus(name) };
+  }
+
+  async history(name: string): Promise<DesiredApp[]> {
+    const versions = await this.store.history(name);
+    if (versions.length === 0) throw new WactorError("WACTOR_ERR_APP_NOT_FOUND", name);
+    return versions;
+  }
+
+  watchStatus(name: string, onStatus: (status: AppStatus) => void): Promise<() => void> {
+    return this.store.watchStatus(name, onStatus);
+  }
+
+  private async requireApp(name: string): Promise<DesiredApp> {
+    const app = await this.store.getDesired(name);
+    if (!app) throw new WactorError("WACTOR_ERR_APP_NOT_FOUND", name);
+    return app;
+  }
+
+  /** Resolves with the first status of this deployment that is `done`; times out naming what is missing. */
+  private async waitFor(desired: DesiredApp, done: (s: AppStatus) => boolean, wait: WaitOptions): Promise<AppStatus> {
+    const timeoutMs = wait.timeoutMs ?? 60_000;
+    let last: AppStatus | undefined;
+    let stop: (() => void) | undefined;
+    try {
+      return await new Promise<AppStatus>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const missing = last
+            ? [...last.problems, ...last.pending.map((p) => `pending: ${p}`)].join("; ") || `phase ${last.phase}`
+            : "no reconciler reported on it: is any host running 'wactor up --lattice'?";
+          reject(new WactorError("WACTOR_ERR_DEPLOY_TIMEOUT", `${desired.name} ${desired.version} after ${timeoutMs} ms: ${missing}`));
+        }, timeoutMs);
+        // Statuses of this deployment only.
+        this.watchStatus(desired.name, (s) => {
+          if (s.deployedAt !== desired.deployedAt) return;
+          last = s;
+          wait.onStatus?.(s);
+          if (done(s)) {
+            clearTimeout(timer);
+            resolve(s);
+          }
+        }).then((fn) => (stop = fn), reject);
+      });
+    } finally {
+      stop?.();
+    }
+  }
+}

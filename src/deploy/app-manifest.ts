@@ -1,0 +1,97 @@
+/**
+ * The application manifest (`wactor app deploy`): what should run across a lattice.
+ *
+ *   name: shop
+ *   version: 1.2.0
+ *   actors:
+ *     - source: ./build/kvcounter_s.wasm       # or ref: <digest | module key | claims name>
+ *       replicas: 2                            # hosts running it
+ *       instances: 2                           # per replica
+ *       spread: [ { labels: { zone: a }, weight: 1 }, { labels: { zone: b }, weight: 1 } ]
+ *   providers:
+ *     - { capability: wascc:http_server, on: { role: edge } }
+ *   links:
+ *     - { actor: kvcounter, capability: wascc:http_server, values: { PORT: "8080" } }
+ */
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { WactorError } from "../errors.js";
+import { parseValidated } from "./located-validation.js";
+
+const nonEmpty = z.string().min(1, "must not be empty");
+const labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const actorEntry = z
+  .strictObject({
+    source: nonEmpty.optional(),
+    ref: nonEmpty.optional(),
+    replicas: z.number().int().min(0).max(1000).default(1),
+    instances: z.number().int().min(1).max(256).default(1),
+    spread: z.array(z.strictObject({ labels, weight: z.number().int().min(1).max(1000).default(1) })).min(1).optional(),
+  })
+  .refine((a) => (a.source === undefined) !== (a.ref === undefined), "an actor needs exactly one of 'source' (a .wasm path) or 'ref'");
+
+export const appManifestSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' and '_' only (1-64)"),
+  version: nonEmpty,
+  description: z.string().optional(),
+  actors: z.array(actorEntry).min(1, "an application needs at least one actor"),
+  providers: z.array(z.strictObject({ capability: nonEmpty, on: labels.default({}) })).default([]),
+  links: z
+    .array(z.strictObject({ actor: nonEmpty, capability: nonEmpty, binding: nonEmpty.default("default"), values: labels.default({}) }))
+    .default([]),
+});
+
+export interface AppActorSpec {
+  /** Absolute path of a signed .wasm (resolved against the manifest), or a lattice ref. */
+  source?: string;
+  ref?: string;
+  replicas: number;
+  instances: number;
+  spread: Array<{ labels: Record<string, string>; weight: number }>;
+}
+
+export interface AppManifest {
+  file: string;
+  name: string;
+  version: string;
+  actors: AppActorSpec[];
+  providers: Array<{ capability: string; on: Record<string, string> }>;
+  links: Array<{ actor: string; capability: string; binding: string; values: Record<string, string> }>;
+}
+
+export function parseAppManifest(text: string, file: string): AppManifest {
+  const { yaml, data } = parseValidated(appManifestSchema, text, file);
+  const seen = new Set<string>();
+  data.links.forEach((l, i) => {
+    const key = `${l.actor}\u0000${l.capability}\u0000${l.binding}`;
+    if (seen.has(key)) throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(["links", i])}: links[${i}]: duplicate link of ${l.actor} to ${l.capability} '${l.binding}'`);
+    seen.add(key);
+  });
+  const base = dirname(resolve(file));
+  return {
+    file,
+    name: data.name,
+    version: data.version,
+    actors: data.actors.map((a) => ({
+      ...(a.source !== undefined && { source: resolve(base, a.source) }),
+      ...(a.ref !== undefined && { ref: a.ref }),
+      replicas: a.replicas,
+      instances: a.instances,
+      spread: a.spread ?? [{ labels: {}, weight: 1 }],
+    })),
+    providers: data.providers,
+    links: data.links,
+  };
+}
+
+export async function loadAppManifest(file: string): Promise<AppManifest> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseAppManifest(text, file);
+}

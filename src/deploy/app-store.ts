@@ -1,0 +1,83 @@
+/**
+ * Applications in JetStream KV: the desired state (one revision per deployed version, kept
+ * as history), the status the reconciler last computed, both surviving every host restart.
+ */
+import type { JetStreamClient, KV, KvEntry } from "nats";
+import type { LatticeSubjects } from "../lattice/subjects.js";
+import type { AppStatus, DesiredApp } from "./app-types.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const HISTORY = 64;
+
+function parse<T>(entry: KvEntry | null): T | undefined {
+  if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
+  try {
+    return JSON.parse(decoder.decode(entry.value)) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+async function allKeys(kv: KV): Promise<string[]> {
+  // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
+  const keys: string[] = [];
+  for await (const key of await kv.keys()) keys.push(key);
+  return keys;
+}
+
+export class AppStore {
+  private constructor(
+    private readonly desired: KV,
+    private readonly status: KV,
+  ) {}
+
+  static async open(js: JetStreamClient, subjects: LatticeSubjects): Promise<AppStore> {
+    const [desired, status] = await Promise.all([js.views.kv(subjects.appsBucket, { history: HISTORY }), js.views.kv(subjects.appStatusBucket, { history: 1 })]);
+    return new AppStore(desired, status);
+  }
+
+  async putDesired(app: DesiredApp): Promise<void> {
+    await this.desired.put(app.name, encoder.encode(JSON.stringify(app)));
+  }
+
+  async getDesired(name: string): Promise<DesiredApp | undefined> {
+    return parse<DesiredApp>(await this.desired.get(name));
+  }
+
+  async listDesired(): Promise<DesiredApp[]> {
+    const apps = await Promise.all((await allKeys(this.desired)).map((k) => this.getDesired(k)));
+    return apps.filter((a): a is DesiredApp => a !== undefined);
+  }
+
+  /** Every stored version, oldest first. */
+  async history(name: string): Promise<DesiredApp[]> {
+    const versions: DesiredApp[] = [];
+    const iterator = await this.desired.history({ key: name });
+    for await (const entry of iterator) {
+      const app = parse<DesiredApp>(entry);
+      if (app) versions.push(app);
+    }
+    return versions;
+  }
+
+  async putStatus(status: AppStatus): Promise<void> {
+    await this.status.put(status.name, encoder.encode(JSON.stringify(status)));
+  }
+
+  async getStatus(name: string): Promise<AppStatus | undefined> {
+    return parse<AppStatus>(await this.status.get(name));
+  }
+
+  /** Calls back on every status change of one application; returns a stop function. */
+  async watchStatus(name: string, onStatus: (status: AppStatus) => void): Promise<() => void> {
+    const iterator = await this.status.watch({ key: name });
+    void (async () => {
+      for await (const entry of iterator) {
+        const status = parse<AppStatus>(entry);
+        if (status) onStatus(status);
+      }
+    })();
+    return () => iterator.stop();
+  }
+}

@@ -1,0 +1,66 @@
+/** Desired and observed state of applications, shared by the store, the planner, the reconciler and the CLI. */
+import type { LifecycleState } from "../host/lifecycle.js";
+
+export interface DesiredActor {
+  key: string;
+  name: string | undefined;
+  /** SHA-256 of the exact signed module (its name in the lattice's object store). */
+  digest: string;
+  replicas: number;
+  instances: number;
+  spread: Array<{ labels: Record<string, string>; weight: number }>;
+}
+
+export interface DesiredLink {
+  actorKey: string;
+  capabilityId: string;
+  binding: string;
+  values: Record<string, string>;
+}
+
+/** One version of an application as deployed (a JetStream KV revision). */
+export interface DesiredApp {
+  name: string;
+  version: string;
+  deployedAt: string;
+  /** Set by undeploy: everything the application owns is stopped. */
+  undeployed: boolean;
+  actors: DesiredActor[];
+  providers: Array<{ capability: string; on: Record<string, string> }>;
+  links: DesiredLink[];
+  /** Every actor key any version of the application ran: what it may stop. */
+  owned: string[];
+}
+
+export type AppPhase = "reconciling" | "deployed" | "failed" | "undeploying" | "undeployed";
+
+export interface ActorStatus {
+  key: string;
+  name: string | undefined;
+  desiredReplicas: number;
+  running: Array<{ hostId: string; instances: number; state: LifecycleState; current: boolean }>;
+  /** Why desired and actual differ, in words. */
+  problems: string[];
+}
+
+export interface AppStatus {
+  name: string;
+  version: string;
+  /** The deployment this status is about (the desired state's `deployedAt`). */
+  deployedAt: string;
+  phase: AppPhase;
+  actors: ActorStatus[];
+  problems: string[];
+  /** What the reconciler is doing about it. */
+  pending: string[];
+  updatedAt: string;
+  reconciler: string;
+}
+
+/** What the reconciler sees of one host (from its ping summary). */
+export interface ObservedHost {
+  id: string;
+  labels: Record<string, string>;
+  providers: string[];
+  actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
+}

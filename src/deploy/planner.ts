@@ -1,0 +1,194 @@
+/**
+ * The reconciler's brain, pure: desired applications + observed hosts + stored links ->
+ * the control commands that bring actual toward desired, and a status per application that
+ * says, in words, why they still differ. No I/O here, so every rule is unit-tested.
+ */
+import type { Link } from "../lattice/link-store.js";
+import type { AppPhase, AppStatus, DesiredActor, DesiredApp, DesiredLink, ObservedHost } from "./app-types.js";
+
+export type Command =
+  | { kind: "start_actor"; hostId: string; actorKey: string; ref: string; instances: number }
+  | { kind: "update_actor"; hostId: string; actorKey: string; ref: string }
+  | { kind: "scale_actor"; hostId: string; actorKey: string; instances: number }
+  | { kind: "stop_actor"; hostId: string; actorKey: string }
+  | { kind: "start_provider"; hostId: string; capabilityId: string }
+  | { kind: "put_link"; link: DesiredLink }
+  | { kind: "delete_link"; actorKey: string; capabilityId: string; binding: string };
+
+/** Identifies a command across ticks, for backoff: the same action on the same target. */
+export function commandKey(c: Command): string {
+  switch (c.kind) {
+    case "put_link":
+      return `put_link:${c.link.actorKey}:${c.link.capabilityId}:${c.link.binding}`;
+    case "delete_link":
+      return `delete_link:${c.actorKey}:${c.capabilityId}:${c.binding}`;
+    case "start_provider":
+      return `start_provider:${c.hostId}:${c.capabilityId}`;
+    default:
+      return `${c.kind}:${c.hostId}:${c.actorKey}`;
+  }
+}
+
+export function describeCommand(c: Command, name: (key: string) => string): string {
+  switch (c.kind) {
+    case "start_actor":
+      return `start ${name(c.actorKey)} on ${short(c.hostId)}`;
+    case "update_actor":
+      return `update ${name(c.actorKey)} on ${short(c.hostId)} (rolling)`;
+    case "scale_actor":
+      return `scale ${name(c.actorKey)} on ${short(c.hostId)} to ${c.instances}`;
+    case "stop_actor":
+      return `stop ${name(c.actorKey)} on ${short(c.hostId)}`;
+    case "start_provider":
+      return `start provider ${c.capabilityId} on ${short(c.hostId)}`;
+    case "put_link":
+      return `link ${name(c.link.actorKey)} -> ${c.link.capabilityId} '${c.link.binding}'`;
+    case "delete_link":
+      return `unlink ${name(c.actorKey)} -> ${c.capabilityId} '${c.binding}'`;
+  }
+}
+
+export interface PlanInput {
+  apps: DesiredApp[];
+  hosts: ObservedHost[];
+  links: Link[];
+  /** Why a command is held back (backed off after failures), or undefined when it may run. */
+  heldBack(key: string): string | undefined;
+  reconciler: string;
+  now: Date;
+}
+
+export interface Plan {
+  commands: Command[];
+  statuses: AppStatus[];
+}
+
+const short = (hostId: string): string => `${hostId.slice(0, 10)}…`;
+const matches = (labels: Record<string, string>, wanted: Record<string, string>): boolean => Object.entries(wanted).every(([k, v]) => labels[k] === v);
+const labelText = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",") || "(any host)";
+
+/** Replicas per spread group, proportional to weights (largest remainder). */
+export function apportion(replicas: number, weights: number[]): number[] {
+  const total = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (replicas * w) / total);
+  const counts = exact.map(Math.floor);
+  let left = replicas - counts.reduce((a, b) => a + b, 0);
+  const byRemainder = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of byRemainder) {
+    if (left-- <= 0) break;
+    counts[i]!++;
+  }
+  return counts;
+}
+
+export function plan(input: PlanInput): Plan {
+  const commands: Command[] = [];
+  const statuses = input.apps.map((app) => planApp(app, input, commands));
+  return { commands, statuses };
+}
+
+function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppStatus {
+  const own: Command[] = [];
+  const problems: string[] = [];
+  const issue = (c: Command): void => {
+    const held = input.heldBack(commandKey(c));
+    if (held) problems.push(held);
+    else own.push(c);
+  };
+  const desiredActors = app.undeployed ? [] : app.actors;
+  const names = new Map(app.actors.map((a) => [a.key, a.name ?? a.key.slice(0, 10)]));
+  const name = (key: string): string => names.get(key) ?? `${key.slice(0, 10)}…`;
+  const actors = desiredActors.map((actor) => planActor(actor, input, issue, name));
+  // Actors this application ran before and no longer wants: stopped everywhere.
+  const wanted = new Set(desiredActors.map((a) => a.key));
+  for (const key of app.owned) {
+    if (wanted.has(key)) continue;
+    for (const host of input.hosts) if (host.actors.some((a) => a.key === key)) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
+  }
+  if (!app.undeployed) {
+    for (const p of app.providers) {
+      const hosts = input.hosts.filter((h) => matches(h.labels, p.on));
+      if (hosts.length === 0) problems.push(`provider ${p.capability}: no host matches ${labelText(p.on)}`);
+      for (const h of hosts) if (!h.providers.includes(p.capability)) issue({ kind: "start_provider", hostId: h.id, capabilityId: p.capability });
+    }
+  }
+  planLinks(app, input, issue);
+  commands.push(...own);
+  for (const a of actors) problems.push(...a.problems);
+  const runningOwned = input.hosts.some((h) => h.actors.some((a) => app.owned.includes(a.key)));
+  let phase: AppPhase;
+  if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
+  else if (own.length > 0) phase = "reconciling";
+  else if (problems.length > 0) phase = "failed";
+  else phase = actors.every((a) => a.running.every((r) => r.state === "running" && r.current)) ? "deployed" : "reconciling";
+  return {
+    name: app.name,
+    version: app.version,
+    deployedAt: app.deployedAt,
+    phase,
+    actors,
+    problems,
+    pending: own.map((c) => describeCommand(c, name)),
+    updatedAt: input.now.toISOString(),
+    reconciler: input.reconciler,
+  };
+}
+
+function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) => void, name: (key: string) => string): AppStatus["actors"][number] {
+  const problems: string[] = [];
+  const running = input.hosts.flatMap((h) => {
+    const a = h.actors.find((x) => x.key === actor.key);
+    return a ? [{ host: h, actor: a }] : [];
+  });
+  // Rolling update: one host at a time, and only while every other replica serves.
+  const stale = running.filter((r) => r.actor.digest !== actor.digest);
+  const allServing = running.every((r) => r.actor.state === "running");
+  if (stale.length > 0 && allServing) issue({ kind: "update_actor", hostId: stale[0]!.host.id, actorKey: actor.key, ref: actor.digest });
+  for (const r of running) {
+    if (r.actor.digest === actor.digest && r.actor.instances !== actor.instances) issue({ kind: "scale_actor", hostId: r.host.id, actorKey: actor.key, instances: actor.instances });
+  }
+  // Placement over the spread groups.
+  const targets = apportion(actor.replicas, actor.spread.map((g) => g.weight));
+  const assigned = new Set<string>();
+  actor.spread.forEach((group, i) => {
+    const want = targets[i]!;
+    const here = running.filter((r) => !assigned.has(r.host.id) && matches(r.host.labels, group.labels)).slice(0, want);
+    for (const r of here) assigned.add(r.host.id);
+    let need = want - here.length;
+    if (need <= 0) return;
+    const candidates = input.hosts
+      .filter((h) => matches(h.labels, group.labels) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id))
+      .filter((h) => !input.heldBack(`start_actor:${h.id}:${actor.key}`))
+      .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id));
+    for (const h of candidates.slice(0, need)) {
+      assigned.add(h.id);
+      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
+      need--;
+    }
+    if (need > 0) {
+      const held = input.hosts.map((h) => input.heldBack(`start_actor:${h.id}:${actor.key}`)).filter((x): x is string => x !== undefined);
+      problems.push(`${name(actor.key)}: ${need} more replica(s) wanted on hosts matching ${labelText(group.labels)}, and no free host matches${held.length > 0 ? ` (${held.join("; ")})` : ""}`);
+    }
+  });
+  for (const r of running) if (!assigned.has(r.host.id)) issue({ kind: "stop_actor", hostId: r.host.id, actorKey: actor.key });
+  for (const r of running) if (r.actor.state === "failed") problems.push(`${name(actor.key)} on ${short(r.host.id)} failed`);
+  return {
+    key: actor.key,
+    name: actor.name,
+    desiredReplicas: actor.replicas,
+    running: running.map((r) => ({ hostId: r.host.id, instances: r.actor.instances, state: r.actor.state, current: r.actor.digest === actor.digest })),
+    problems,
+  };
+}
+
+function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => void): void {
+  const desired = app.undeployed ? [] : app.links;
+  const same = (l: { actorKey: string; capabilityId: string; binding: string }, d: DesiredLink): boolean => l.actorKey === d.actorKey && l.capabilityId === d.capabilityId && l.binding === d.binding;
+  for (const d of desired) {
+    const stored = input.links.find((l) => same(l, d));
+    if (!stored || JSON.stringify(Object.entries(stored.values).sort()) !== JSON.stringify(Object.entries(d.values).sort())) issue({ kind: "put_link", link: d });
+  }
+  for (const l of input.links) {
+    if (app.owned.includes(l.actorKey) && !desired.some((d) => same(l, d))) issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
+  }
+}

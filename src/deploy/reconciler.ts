@@ -1,0 +1,172 @@
+/**
+ * The reconciler: every host of a lattice runs one, exactly one leads (KV lease). The leader
+ * observes the hosts (ping), plans (planner.ts) and acts through the control client, then
+ * writes each application's status. An xstate machine holds the loop:
+ * following -> claiming -> leading.reconciling <-> leading.waiting -> (lease lost) following.
+ */
+import type { Logger } from "pino";
+import { assign, createActor, fromPromise, setup, type Actor } from "xstate";
+import { isWactorError } from "../errors.js";
+import type { ControlClient } from "../lattice/control-client.js";
+import type { AppStore } from "./app-store.js";
+import type { AppStatus, ObservedHost } from "./app-types.js";
+import { CommandBackoff } from "./backoff.js";
+import type { Lease } from "./lease.js";
+import { commandKey, describeCommand, plan, type Command, type Plan } from "./planner.js";
+
+export interface ReconcilerOptions {
+  client: ControlClient;
+  store: AppStore;
+  lease: Lease;
+  /** This host's id: the lease holder's name. */
+  holder: string;
+  intervalMs: number;
+  logger: Logger;
+}
+
+function reconcilerMachine(o: ReconcilerOptions, reconcileOnce: () => Promise<Plan>) {
+  return setup({
+    types: { context: {} as { lastError: string | undefined } },
+    actors: {
+      claim: fromPromise(() => o.lease.tryAcquire(o.holder)),
+      reconcile: fromPromise(() => reconcileOnce()),
+    },
+    delays: { interval: () => o.intervalMs },
+  }).createMachine({
+    id: "reconciler",
+    initial: "claiming",
+    context: { lastError: undefined },
+    states: {
+      following: { after: { interval: "claiming" } },
+      claiming: {
+        invoke: {
+          src: "claim",
+          onDone: [{ guard: ({ event }) => event.output, target: "leading" }, { target: "following" }],
+          onError: "following",
+        },
+      },
+      leading: {
+        initial: "reconciling",
+        states: {
+          reconciling: {
+            invoke: {
+              src: "reconcile",
+              onDone: { target: "waiting", actions: assign({ lastError: undefined }) },
+              onError: { target: "waiting", actions: assign({ lastError: ({ event }) => String(event.error) }) },
+            },
+          },
+          waiting: { after: { interval: "renewing" } },
+          renewing: {
+            invoke: {
+              src: "claim",
+              onDone: [{ guard: ({ event }) => event.output, target: "reconciling" }, { target: "#reconciler.following" }],
+              onError: "#reconciler.following",
+            },
+          },
+        },
+      },
+    },
+  });
+}
+
+export class Reconciler {
+  readonly #o: ReconcilerOptions;
+  readonly #backoff = new CommandBackoff();
+  readonly #lastStatus = new Map<string, string>();
+  #machine: Actor<ReturnType<typeof reconcilerMachine>> | undefined;
+
+  constructor(options: ReconcilerOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#machine = createActor(reconcilerMachine(this.#o, () => this.reconcileOnce()));
+    let leading = false;
+    this.#machine.subscribe((snapshot) => {
+      const now = snapshot.matches("leading");
+      if (now !== leading) this.#o.logger.info({ holder: this.#o.holder }, now ? "reconciler: leading" : "reconciler: following");
+      leading = now;
+    });
+    this.#machine.start();
+  }
+
+  get isLeader(): boolean {
+    return this.#machine?.getSnapshot().matches("leading") ?? false;
+  }
+
+  async stop(): Promise<void> {
+    const wasLeader = this.isLeader;
+    this.#machine?.stop();
+    if (wasLeader) await this.#o.lease.release(this.#o.holder);
+  }
+
+  /** One observe -> plan -> act -> report round. */
+  async reconcileOnce(): Promise<Plan> {
+    const { client, store } = this.#o;
+    const [apps, summaries, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
+    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, actors: h.actors }));
+    const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
+    const describe = (key: string): string => {
+      const [kind, ...rest] = key.split(":");
+      return `${kind} ${rest.map((r) => names.get(r) ?? (r.length > 20 ? `${r.slice(0, 10)}…` : r)).join(" ")}`;
+    };
+    const result = plan({ apps, hosts, links, heldBack: (key) => this.#backoff.heldBack(key, describe(key)), reconciler: this.#o.holder, now: new Date() });
+    await Promise.all(result.commands.map((c) => this.#execute(c, (k) => names.get(k) ?? k)));
+    for (const status of result.statuses) await this.#report(status);
+    return result;
+  }
+
+  async #execute(command: Command, name: (key: string) => string): Promise<void> {
+    const key = commandKey(command);
+    try {
+      await this.#run(command);
+      this.#backoff.succeeded(key);
+      this.#o.logger.info({ command: command.kind }, `reconciler: ${describeCommand(command, name)}`);
+    } catch (err) {
+      const reason = isWactorError(err) ? `${err.code}: ${err.detail ?? err.message}` : String(err);
+      this.#backoff.failed(key, reason);
+      this.#o.logger.warn({ command: command.kind, reason }, `reconciler: ${describeCommand(command, name)} failed`);
+    }
+  }
+
+  async #run(c: Command): Promise<void> {
+    const { client } = this.#o;
+    switch (c.kind) {
+      case "start_actor":
+        await client.startActor({ ref: c.ref }, { hostId: c.hostId, instances: c.instances });
+        return;
+      case "update_actor":
+        await client.updateActor(c.hostId, c.ref);
+        return;
+      case "scale_actor":
+        await client.scaleActor(c.actorKey, c.instances, { hostId: c.hostId });
+        return;
+      case "stop_actor":
+        await client.stopActor(c.actorKey, { hostId: c.hostId });
+        return;
+      case "start_provider":
+        await client.startProvider(c.hostId, c.capabilityId);
+        return;
+      case "put_link": {
+        const result = await client.putLink({ actor: c.link.actorKey, capabilityId: c.link.capabilityId, binding: c.link.binding, values: c.link.values });
+        const refusal = result.validations.find((v) => !v.ok);
+        if (refusal) throw new Error(`refused by host ${refusal.hostId.slice(0, 10)}…: ${refusal.code}: ${refusal.detail}`);
+        return;
+      }
+      case "delete_link":
+        await client.deleteLink(c.actorKey, c.capabilityId, c.binding).catch((err: unknown) => {
+          if (!isWactorError(err, "WACTOR_ERR_LINK_NOT_FOUND")) throw err;
+        });
+        return;
+    }
+  }
+
+  /** Writes a status when it changed (the timestamp aside), so watchers see changes only. */
+  async #report(status: AppStatus): Promise<void> {
+    const { updatedAt: _at, ...rest } = status;
+    const text = JSON.stringify(rest);
+    if (this.#lastStatus.get(status.name) === text) return;
+    this.#lastStatus.set(status.name, text);
+    await this.#o.store.putStatus(status);
+  }
+}

@@ -1,0 +1,41 @@
+/** Starts the reconciler of one host: its own control connection, the app store and the lease. */
+import type { Logger } from "pino";
+import { ControlClient } from "../lattice/control-client.js";
+import { AppStore } from "./app-store.js";
+import { Lease } from "./lease.js";
+import { Reconciler } from "./reconciler.js";
+
+export interface RunReconcilerOptions {
+  url: string;
+  lattice: string;
+  holder: string;
+  logger: Logger;
+  /** Reconcile period; the lease lives five periods (a dead leader is replaced within about that). */
+  intervalMs?: number;
+}
+
+export interface RunningReconciler {
+  reconciler: Reconciler;
+  stop(): Promise<void>;
+}
+
+export async function runReconciler(options: RunReconcilerOptions): Promise<RunningReconciler> {
+  const intervalMs = options.intervalMs ?? 1000;
+  const client = await ControlClient.connect({ url: options.url, lattice: options.lattice });
+  try {
+    const store = await AppStore.open(client.jetstream, client.subjects);
+    const lease = await Lease.open(client.jetstream, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000));
+    const reconciler = new Reconciler({ client, store, lease, holder: options.holder, intervalMs, logger: options.logger.child({ part: "reconciler" }) });
+    reconciler.start();
+    return {
+      reconciler,
+      stop: async () => {
+        await reconciler.stop();
+        await client.close();
+      },
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}

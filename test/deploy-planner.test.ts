@@ -1,0 +1,116 @@
+/** The reconciler's planner (pure): desired + observed -> commands and a status that says why they differ. */
+import { describe, expect, it } from "vitest";
+import type { DesiredApp, ObservedHost } from "../src/deploy/app-types.js";
+import { apportion, plan, type PlanInput } from "../src/deploy/planner.js";
+import type { Link } from "../src/lattice/link-store.js";
+
+const KEY = "MAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const OLD = "MBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+const app = (over: Partial<DesiredApp> = {}): DesiredApp => ({
+  name: "shop",
+  version: "1",
+  deployedAt: "2026-11-25T00:00:00.000Z",
+  undeployed: false,
+  actors: [{ key: KEY, name: "echo", digest: "D1", replicas: 2, instances: 2, spread: [{ labels: {}, weight: 1 }] }],
+  providers: [{ capability: "wascc:http_server", on: { role: "edge" } }],
+  links: [{ actorKey: KEY, capabilityId: "wascc:http_server", binding: "default", values: { PORT: "8080" } }],
+  owned: [KEY],
+  ...over,
+});
+
+const host = (id: string, labels: Record<string, string> = {}, actors: ObservedHost["actors"] = [], providers: string[] = []): ObservedHost => ({ id, labels, providers, actors });
+const running = (digest = "D1", instances = 2, key = KEY) => ({ key, instances, state: "running" as const, digest });
+const link: Link = { actorKey: KEY, capabilityId: "wascc:http_server", binding: "default", values: { PORT: "8080" } };
+
+function run(input: Partial<PlanInput>) {
+  return plan({ apps: [app()], hosts: [], links: [], heldBack: () => undefined, reconciler: "NLEADER", now: new Date("2026-11-25T00:00:01Z"), ...input });
+}
+
+describe("planner", () => {
+  it("apportions replicas by weight (largest remainder)", () => {
+    expect(apportion(2, [1, 1])).toEqual([1, 1]);
+    expect(apportion(3, [1, 2])).toEqual([1, 2]);
+    expect(apportion(5, [1, 1, 1])).toEqual([2, 2, 1]);
+    expect(apportion(0, [3])).toEqual([0]);
+  });
+
+  it("a fresh deploy: replicas on the least loaded hosts, the provider where labels say, the link", () => {
+    const hosts = [host("NA", { role: "edge" }), host("NB", {}, [running("X", 1, OLD)]), host("NC")];
+    const { commands, statuses } = run({ hosts });
+    expect(commands).toEqual([
+      { kind: "start_actor", hostId: "NA", actorKey: KEY, ref: "D1", instances: 2 },
+      { kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2 },
+      { kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server" },
+      { kind: "put_link", link },
+    ]);
+    expect(statuses[0]).toMatchObject({ phase: "reconciling", deployedAt: "2026-11-25T00:00:00.000Z" });
+    expect(statuses[0]!.pending).toContain("start echo on NC…");
+  });
+
+  it("is deployed when everything matches, and says nothing is pending", () => {
+    const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NB", {}, [running()])];
+    const { commands, statuses } = run({ hosts, links: [link] });
+    expect(commands).toEqual([]);
+    expect(statuses[0]).toMatchObject({ phase: "deployed", problems: [], pending: [] });
+  });
+
+  it("replaces a replica whose host is gone", () => {
+    const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NC")];
+    expect(run({ hosts, links: [link] }).commands).toEqual([{ kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2 }]);
+  });
+
+  it("rolls a new version out one host at a time, only while every replica serves", () => {
+    const hosts = [host("NA", { role: "edge" }, [running("D0")], ["wascc:http_server"]), host("NB", {}, [running("D0")])];
+    expect(run({ hosts, links: [link] }).commands).toEqual([{ kind: "update_actor", hostId: "NA", actorKey: KEY, ref: "D1" }]);
+    const mid = [host("NA", { role: "edge" }, [{ ...running("D0"), state: "updating" }], ["wascc:http_server"]), host("NB", {}, [running("D0")])];
+    expect(run({ hosts: mid, links: [link] }).commands).toEqual([]);
+  });
+
+  it("scales and stops surplus replicas", () => {
+    const hosts = [host("NA", { role: "edge" }, [running("D1", 1)], ["wascc:http_server"]), host("NB", {}, [running()]), host("NC", {}, [running()])];
+    expect(run({ hosts, links: [link] }).commands).toEqual([
+      { kind: "scale_actor", hostId: "NA", actorKey: KEY, instances: 2 },
+      { kind: "stop_actor", hostId: "NC", actorKey: KEY },
+    ]);
+  });
+
+  it("backs off a failing start, tries another host, and reports why", () => {
+    const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NB"), host("NC")];
+    const heldBack = (key: string) => (key === `start_actor:NB:${KEY}` ? "start echo on NB failed 3 time(s): WACTOR_ERR_TRAP; next try in 4 s" : undefined);
+    expect(run({ hosts, links: [link], heldBack }).commands).toEqual([{ kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2 }]);
+    const { commands, statuses } = run({ hosts: hosts.slice(0, 2), links: [link], heldBack });
+    expect(commands).toEqual([]);
+    expect(statuses[0]!.phase).toBe("failed");
+    expect(statuses[0]!.problems.join(" ")).toContain("1 more replica(s) wanted");
+    expect(statuses[0]!.problems.join(" ")).toContain("WACTOR_ERR_TRAP; next try in 4 s");
+  });
+
+  it("fails with a reason when the spread cannot be met", () => {
+    const spread = [{ labels: { zone: "b" }, weight: 1 }];
+    const { statuses } = run({ apps: [app({ actors: [{ ...app().actors[0]!, replicas: 1, spread }] })], hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"])], links: [link] });
+    expect(statuses[0]).toMatchObject({ phase: "failed" });
+    expect(statuses[0]!.problems).toEqual(["echo: 1 more replica(s) wanted on hosts matching zone=b, and no free host matches"]);
+  });
+
+  it("stops actors an earlier version owned, and their links", () => {
+    const hosts = [host("NA", { role: "edge" }, [running(), running("X", 1, OLD)], ["wascc:http_server"]), host("NB", {}, [running()])];
+    const oldLink: Link = { ...link, actorKey: OLD };
+    expect(run({ apps: [app({ owned: [KEY, OLD] })], hosts, links: [link, oldLink] }).commands).toEqual([
+      { kind: "stop_actor", hostId: "NA", actorKey: OLD },
+      { kind: "delete_link", actorKey: OLD, capabilityId: "wascc:http_server", binding: "default" },
+    ]);
+  });
+
+  it("undeploy stops everything and removes the links; then it is undeployed", () => {
+    const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NB", {}, [running()])];
+    const undeploying = run({ apps: [app({ undeployed: true })], hosts, links: [link] });
+    expect(undeploying.commands).toEqual([
+      { kind: "stop_actor", hostId: "NA", actorKey: KEY },
+      { kind: "stop_actor", hostId: "NB", actorKey: KEY },
+      { kind: "delete_link", actorKey: KEY, capabilityId: "wascc:http_server", binding: "default" },
+    ]);
+    expect(undeploying.statuses[0]!.phase).toBe("undeploying");
+    expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA"), host("NB")] }).statuses[0]!.phase).toBe("undeployed");
+  });
+});
