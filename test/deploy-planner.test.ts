@@ -93,6 +93,26 @@ describe("planner", () => {
     expect(statuses[0]!.problems).toEqual(["echo: 1 more replica(s) wanted on hosts matching zone=b, and no free host matches"]);
   });
 
+  it("a zone that lost its host borrows one from the other zone, and the spread comes back with the host", () => {
+    const spread = [
+      { labels: { zone: "a" }, weight: 1 },
+      { labels: { zone: "b" }, weight: 1 },
+    ];
+    const zoned = app({ actors: [{ ...app().actors[0]!, spread }], providers: [] });
+    const b1 = host("NB1", { zone: "b" }, [running()]);
+    // Zone a is gone: its replica goes to the other zone, and the status says why.
+    const lost = run({ apps: [zoned], hosts: [b1, host("NB2", { zone: "b" })], links: [link] });
+    expect(lost.commands).toEqual([{ kind: "start_actor", hostId: "NB2", actorKey: KEY, ref: "D1", instances: 2 }]);
+    const borrowed = run({ apps: [zoned], hosts: [b1, host("NB2", { zone: "b" }, [running()])], links: [link] });
+    expect(borrowed.commands).toEqual([]);
+    expect(borrowed.statuses[0]).toMatchObject({ phase: "deployed", notes: [expect.stringContaining("spread not met (too few hosts matching zone=a)")] });
+    // Zone a returns: start there first; the borrowed replica stops only after.
+    const back = run({ apps: [zoned], hosts: [host("NA1", { zone: "a" }), b1, host("NB2", { zone: "b" }, [running()])], links: [link] });
+    expect(back.commands).toEqual([{ kind: "start_actor", hostId: "NA1", actorKey: KEY, ref: "D1", instances: 2 }]);
+    const restored = run({ apps: [zoned], hosts: [host("NA1", { zone: "a" }, [running()]), b1, host("NB2", { zone: "b" }, [running()])], links: [link] });
+    expect(restored.commands).toEqual([{ kind: "stop_actor", hostId: "NB2", actorKey: KEY }]);
+  });
+
   it("stops actors an earlier version owned, and their links", () => {
     const hosts = [host("NA", { role: "edge" }, [running(), running("X", 1, OLD)], ["wascc:http_server"]), host("NB", {}, [running()])];
     const oldLink: Link = { ...link, actorKey: OLD };

@@ -44,6 +44,7 @@ export function formatStatus(status: AppStatus | undefined, app: DesiredApp): st
     lines.push(`  ${a.name ?? short(a.key)}: ${a.running.length}/${a.desiredReplicas} replicas: ${where}`);
   }
   for (const p of status.problems) lines.push(`  ! ${p}`);
+  for (const n of status.notes ?? []) lines.push(`  ~ ${n}`);
   for (const p of status.pending) lines.push(`  > ${p}`);
   return `${lines.join("\n")}\n`;
 }

@@ -41,6 +41,8 @@ export interface ActorStatus {
   running: Array<{ hostId: string; instances: number; state: LifecycleState; current: boolean }>;
   /** Why desired and actual differ, in words. */
   problems: string[];
+  /** Differences that do not block (a spread met with borrowed hosts). */
+  notes: string[];
 }
 
 export interface AppStatus {
@@ -51,6 +53,7 @@ export interface AppStatus {
   phase: AppPhase;
   actors: ActorStatus[];
   problems: string[];
+  notes: string[];
   /** What the reconciler is doing about it. */
   pending: string[];
   updatedAt: string;

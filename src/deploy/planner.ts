@@ -115,6 +115,7 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppSta
   planLinks(app, input, issue);
   commands.push(...own);
   for (const a of actors) problems.push(...a.problems);
+  const notes = actors.flatMap((a) => a.notes);
   const runningOwned = input.hosts.some((h) => h.actors.some((a) => app.owned.includes(a.key)));
   let phase: AppPhase;
   if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
@@ -128,6 +129,7 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppSta
     phase,
     actors,
     problems,
+    notes,
     pending: own.map((c) => describeCommand(c, name)),
     updatedAt: input.now.toISOString(),
     reconciler: input.reconciler,
@@ -150,6 +152,9 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
   // Placement over the spread groups.
   const targets = apportion(actor.replicas, actor.spread.map((g) => g.weight));
   const assigned = new Set<string>();
+  let starting = 0;
+  let shortfall = 0;
+  const shortOf: string[] = [];
   actor.spread.forEach((group, i) => {
     const want = targets[i]!;
     const here = running.filter((r) => !assigned.has(r.host.id) && matches(r.host.labels, group.labels)).slice(0, want);
@@ -163,14 +168,39 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
     for (const h of candidates.slice(0, need)) {
       assigned.add(h.id);
       issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
+      starting++;
       need--;
     }
     if (need > 0) {
-      const held = input.hosts.map((h) => input.heldBack(`start_actor:${h.id}:${actor.key}`)).filter((x): x is string => x !== undefined);
-      problems.push(`${name(actor.key)}: ${need} more replica(s) wanted on hosts matching ${labelText(group.labels)}, and no free host matches${held.length > 0 ? ` (${held.join("; ")})` : ""}`);
+      shortfall += need;
+      shortOf.push(labelText(group.labels));
     }
   });
-  for (const r of running) if (!assigned.has(r.host.id)) issue({ kind: "stop_actor", hostId: r.host.id, actorKey: actor.key });
+  // A group without enough hosts borrows from the others (a replica running elsewhere counts),
+  // so losing a zone keeps the replica count; the spread is restored when its hosts return.
+  const spare = running.filter((r) => !assigned.has(r.host.id) && actor.spread.some((g) => matches(r.host.labels, g.labels)));
+  for (const r of spare.slice(0, shortfall)) {
+    assigned.add(r.host.id);
+    shortfall--;
+  }
+  const overflow = input.hosts
+    .filter((h) => actor.spread.some((g) => matches(h.labels, g.labels)) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id))
+    .filter((h) => !input.heldBack(`start_actor:${h.id}:${actor.key}`))
+    .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id));
+  for (const h of overflow.slice(0, shortfall)) {
+    assigned.add(h.id);
+    issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
+    starting++;
+    shortfall--;
+  }
+  const notes: string[] = [];
+  if (shortOf.length > 0 && shortfall === 0) notes.push(`${name(actor.key)}: spread not met (too few hosts matching ${shortOf.join(" / ")}); replicas run on other hosts of the spread until they return`);
+  if (shortfall > 0) {
+    const held = input.hosts.map((h) => input.heldBack(`start_actor:${h.id}:${actor.key}`)).filter((x): x is string => x !== undefined);
+    problems.push(`${name(actor.key)}: ${shortfall} more replica(s) wanted on hosts matching ${shortOf.join(" / ")}, and no free host matches${held.length > 0 ? ` (${held.join("; ")})` : ""}`);
+  }
+  // Surplus replicas stop only once nothing is starting, so capacity never dips below desired.
+  if (starting === 0) for (const r of running) if (!assigned.has(r.host.id)) issue({ kind: "stop_actor", hostId: r.host.id, actorKey: actor.key });
   for (const r of running) if (r.actor.state === "failed") problems.push(`${name(actor.key)} on ${short(r.host.id)} failed`);
   return {
     key: actor.key,
@@ -178,6 +208,7 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
     desiredReplicas: actor.replicas,
     running: running.map((r) => ({ hostId: r.host.id, instances: r.actor.instances, state: r.actor.state, current: r.actor.digest === actor.digest })),
     problems,
+    notes,
   };
 }
 
