@@ -34,7 +34,7 @@ const actorEntry = z
 
 export const appManifestSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' and '_' only (1-64)"),
-  version: nonEmpty,
+  version: z.union([nonEmpty, z.number()]).transform(String),
   description: z.string().optional(),
   actors: z.array(actorEntry).min(1, "an application needs at least one actor"),
   providers: z.array(z.strictObject({ capability: nonEmpty, on: labels.default({}) })).default([]),
