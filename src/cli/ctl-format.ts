@@ -1,12 +1,8 @@
 /** Human-readable output of `wactor ctl`: short tables, secrets masked. */
 import type { ActorClaims } from "../claims/types.js";
+import { maskValues } from "../lattice/mask.js";
 import type { HostSummary, Inventory, LatticeEvent, Link, LinkPutResult } from "../lattice/mod.js";
 
-const SECRET_KEY = /SECRET|PASSWORD|TOKEN|KEY/i;
-
-export function maskValues(values: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, SECRET_KEY.test(k) ? "****" : v]));
-}
 
 export const maskLink = (link: Link): Link => ({ ...link, values: maskValues(link.values) });
 

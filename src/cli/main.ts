@@ -7,6 +7,7 @@ import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
+import { registerUiCommand } from "./ui.js";
 import { registerUpCommand } from "./up.js";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerDevCommand(program);
   registerCtlCommands(program);
   registerAppCommands(program);
+  registerUiCommand(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
   return program;

@@ -7,10 +7,15 @@ import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
 import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
+import { startDashboard, type Dashboard } from "../ui/server.js";
+import { maskValues } from "../lattice/mask.js";
+import { parseUiPort } from "./ui.js";
 import { watchActorFiles } from "./watch.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
 interface UpFlags extends LatticeFlags {
+  ui?: boolean;
+  uiPort: string;
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
@@ -35,6 +40,8 @@ export function registerUpCommand(program: Command): void {
     .option("--cluster-seed <seed>", "cluster seed (SC…) signing this host's invocations (or env WACTOR_CLUSTER_SEED); generated when absent")
     .option("--trusted-cluster <key...>", "other cluster keys (C…) whose invocations this host accepts")
     .option("--heartbeat-ms <ms>", "heartbeat interval in the lattice", "5000")
+    .option("--ui", "also serve the lattice dashboard on 127.0.0.1 (with --lattice)")
+    .option("--ui-port <port>", "port of the dashboard", "4000")
     .option("--reconcile-ms <ms>", "period of this host's application reconciler (one host of the lattice leads)", "1000")
     .action(async (file: string, flags: UpFlags) => {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
@@ -49,14 +56,19 @@ export function registerUpCommand(program: Command): void {
       let running: RunningManifest;
       let lattice: LatticeHost | undefined;
       let reconciler: RunningReconciler | undefined;
+      let dashboard: Dashboard | undefined;
       try {
         running = await applyHostManifest(manifest, { logger, host, skipBindings: flags.lattice !== undefined });
         if (flags.lattice !== undefined) {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort) });
+        } else if (flags.ui) {
+          throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
       } catch (err) {
+        await dashboard?.close();
         await reconciler?.stop();
         await lattice?.leave();
         await host.shutdown();
@@ -69,11 +81,13 @@ export function registerUpCommand(program: Command): void {
         : () => {};
       process.stdout.write(readySummary(file, running));
       if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${flags.lattice}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
+      if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
       await waitForSignal();
       ready = false;
       stopWatching();
       process.stdout.write("wactor: draining in-flight invocations and stopping\n");
       // Leave the lattice's queues first so other hosts take new work; finish ours; then disconnect.
+      await dashboard?.close();
       await reconciler?.stop();
       await lattice?.stopServing();
       await host.shutdown();
@@ -104,7 +118,7 @@ export function readySummary(file: string, running: RunningManifest): string {
   for (const b of host.listBindings()) {
     const name = host.actorInfo(b.actorKey)?.name ?? b.actorKey;
     const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
-    const values = Object.entries(b.values).map(([k, v]) => `${k}=${/SECRET|PASSWORD|TOKEN/i.test(k) ? "****" : v}`).join(" ");
+    const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
     lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${status?.state ?? "ok"}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
   }

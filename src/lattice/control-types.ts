@@ -17,7 +17,7 @@ export interface HostSummary {
   /** Module keys of the actors running there. */
   actorKeys: string[];
   /** Per running actor: instances, lifecycle state and the SHA-256 (upper hex) of the signed module it runs. */
-  actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
+  actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string; invocations: number }>;
   providers: string[];
   heartbeatMs: number;
 }

@@ -53,6 +53,8 @@ export class LatticeHost {
   readonly #startedAt = new Date();
   readonly #served = new Set<string>();
   readonly #digests = new Map<string, { bytes: Uint8Array; digest: string }>();
+  /** Invocations served per actor since this host started (dashboards derive rates from heartbeats). */
+  readonly #invocations = new Map<string, number>();
   /** Per actor, the publication of its claims and bytes in progress (the control server awaits it). */
   readonly #announcing = new Map<string, Promise<void>>();
   readonly #logger: Logger;
@@ -146,7 +148,7 @@ export class LatticeHost {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
       clusterKey: this.clusterKey,
       actorKeys: this.#host.listActors().map((a) => a.key),
-      actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key) })),
+      actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key), invocations: this.#invocations.get(a.key) ?? 0 })),
       providers: this.#host.providerIds(),
       heartbeatMs: this.#heartbeatMs,
     };
@@ -234,6 +236,10 @@ export class LatticeHost {
     const onProviderStarted = (e: { capabilityId: string; name: string }): void => this.publish("provider_started", e);
     const onProviderStopped = (e: { capabilityId: string; name: string }): void => this.publish("provider_stopped", e);
     const onDenied = (d: object): void => this.publish("invocation_denied", { ...d });
+    const onDone = (e: { actorKey: string }): void => {
+      this.#invocations.set(e.actorKey, (this.#invocations.get(e.actorKey) ?? 0) + 1);
+    };
+    events.on("invocation_done", onDone);
     events.on("actor_state", onState);
     events.on("provider_started", onProviderStarted);
     events.on("provider_stopped", onProviderStopped);
@@ -243,6 +249,7 @@ export class LatticeHost {
       events.off("provider_started", onProviderStarted);
       events.off("provider_stopped", onProviderStopped);
       events.off("invocation_denied", onDenied);
+      events.off("invocation_done", onDone);
     });
   }
 

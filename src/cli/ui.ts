@@ -1,0 +1,35 @@
+/** `wactor ui`: the lattice dashboard. */
+import type { Command } from "commander";
+import { WactorError } from "../errors.js";
+import { startDashboard } from "../ui/server.js";
+
+export function parseUiPort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--port '${value}' is not a port number`);
+  return port;
+}
+
+export function registerUiCommand(program: Command): void {
+  program
+    .command("ui")
+    .description("serve a live dashboard of a lattice (hosts, actors, links, applications, events)")
+    .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
+    .option("--lattice-name <name>", "lattice name", "default")
+    .option("--port <port>", "port of the dashboard", "4000")
+    .option("--listen <address>", "interface; anything but 127.0.0.1 requires the printed token", "127.0.0.1")
+    .action(async (opts: { lattice: string; latticeName: string; port: string; listen: string }) => {
+      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, port: parseUiPort(opts.port), host: opts.listen });
+      process.stdout.write(`wactor dashboard: ${dashboard.url}\n`);
+      if (dashboard.token) process.stdout.write(`token (required on every request): ${dashboard.token}\n`);
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.off("SIGINT", done);
+          process.off("SIGTERM", done);
+          resolve();
+        };
+        process.on("SIGINT", done);
+        process.on("SIGTERM", done);
+      });
+      await dashboard.close();
+    });
+}

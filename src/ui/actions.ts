@@ -1,0 +1,67 @@
+/** Dashboard actions: each one a call of the same control interface `wactor ctl` uses. */
+import { WactorError } from "../errors.js";
+import type { ControlClient } from "../lattice/control-client.js";
+
+export type DashboardAction =
+  | { action: "start"; ref: string; hostId?: string; instances?: number }
+  | { action: "stop"; key: string; hostId?: string }
+  | { action: "scale"; key: string; instances: number; hostId?: string }
+  | { action: "link_put"; actor: string; capabilityId: string; binding?: string; values?: Record<string, string> }
+  | { action: "link_del"; actor: string; capabilityId: string; binding?: string };
+
+const str = (v: unknown, field: string): string => {
+  if (typeof v !== "string" || v === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${field}' must be a non-empty string`);
+  return v;
+};
+const optStr = (v: unknown, field: string): string | undefined => (v === undefined || v === "" ? undefined : str(v, field));
+const instancesOf = (v: unknown): number => {
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 256) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "'instances' must be an integer from 1 to 256");
+  return n;
+};
+
+/** Validates an untrusted request body into an action. */
+export function parseAction(body: unknown): DashboardAction {
+  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  const hostId = optStr(b.hostId, "hostId");
+  const host = hostId !== undefined ? { hostId } : {};
+  switch (b.action) {
+    case "start":
+      return { action: "start", ref: str(b.ref, "ref"), ...host, ...(b.instances !== undefined && { instances: instancesOf(b.instances) }) };
+    case "stop":
+      return { action: "stop", key: str(b.key, "key"), ...host };
+    case "scale":
+      return { action: "scale", key: str(b.key, "key"), instances: instancesOf(b.instances), ...host };
+    case "link_put": {
+      const values = (typeof b.values === "object" && b.values !== null ? b.values : {}) as Record<string, unknown>;
+      if (Object.values(values).some((v) => typeof v !== "string")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "link values must be strings");
+      const binding = optStr(b.binding, "binding");
+      return { action: "link_put", actor: str(b.actor, "actor"), capabilityId: str(b.capabilityId, "capabilityId"), ...(binding !== undefined && { binding }), values: values as Record<string, string> };
+    }
+    case "link_del": {
+      const binding = optStr(b.binding, "binding");
+      return { action: "link_del", actor: str(b.actor, "actor"), capabilityId: str(b.capabilityId, "capabilityId"), ...(binding !== undefined && { binding }) };
+    }
+    default:
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `unknown action ${JSON.stringify(b.action ?? null)}`);
+  }
+}
+
+export async function runAction(client: ControlClient, a: DashboardAction): Promise<unknown> {
+  switch (a.action) {
+    case "start":
+      return client.startActor({ ref: a.ref }, { ...(a.hostId !== undefined && { hostId: a.hostId }), ...(a.instances !== undefined && { instances: a.instances }) });
+    case "stop":
+      return client.stopActor(a.key, a.hostId !== undefined ? { hostId: a.hostId } : {});
+    case "scale":
+      return client.scaleActor(a.key, a.instances, a.hostId !== undefined ? { hostId: a.hostId } : {});
+    case "link_put": {
+      const result = await client.putLink({ actor: a.actor, capabilityId: a.capabilityId, ...(a.binding !== undefined && { binding: a.binding }), ...(a.values !== undefined && { values: a.values }) });
+      const refusal = result.validations.find((v) => !v.ok);
+      if (refusal) throw new WactorError("WACTOR_ERR_BINDING_FAILED", `refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}`);
+      return { stored: result.stored, pending: result.pending };
+    }
+    case "link_del":
+      return client.deleteLink(a.actor, a.capabilityId, a.binding);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `wactor ui`: a dashboard of one lattice, served by fastify. The page polls an overview and
+ * follows the event stream (server-sent events); actions go through the control interface.
+ * Bound to 127.0.0.1 by default; listening elsewhere requires a token on every request.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { AppClient } from "../deploy/app-client.js";
+import { isWactorError, WactorError } from "../errors.js";
+import { parseAction, runAction } from "./actions.js";
+import { readAsset } from "./assets.js";
+import { buildOverview } from "./overview.js";
+
+export interface DashboardOptions {
+  url: string;
+  lattice?: string;
+  port?: number;
+  /** Interface to listen on; anything but loopback requires the token. */
+  host?: string;
+  logger?: Logger;
+}
+
+export interface Dashboard {
+  /** Address to open, with the token when one is required. */
+  url: string;
+  token: string | undefined;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_BAD_ARGUMENT", (err as Error)?.message ?? String(err));
+  return reply.code(error.status).send({ ok: false, code: error.code, message: error.message });
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const host = options.host ?? "127.0.0.1";
+  const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
+  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }) });
+  // Open event streams must not keep close() waiting.
+  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
+
+  if (token) {
+    app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+      const query = (request.query ?? {}) as { token?: string };
+      const bearer = request.headers.authorization?.replace(/^Bearer /, "");
+      if (!tokenMatches(query.token ?? bearer, token)) return reply.code(401).send({ ok: false, code: "UNAUTHORIZED", message: "this dashboard needs its token (printed when it started): ?token=…" });
+    });
+  }
+
+  const asset = (name: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
+    const found = await readAsset(name);
+    if (!found) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: `${name} is missing: run 'npm run build'` });
+    return reply.type(found.type).header("cache-control", "no-store").send(found.body);
+  };
+  app.get("/", asset("index.html"));
+  app.get("/style.css", asset("style.css"));
+  app.get<{ Params: { name: string } }>("/app/:name", async (request, reply) => asset(request.params.name)(request, reply));
+
+  app.get("/api/overview", async (_request, reply) => {
+    try {
+      return await buildOverview(apps);
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+
+  app.post("/api/actions", async (request, reply) => {
+    try {
+      return { ok: true, result: await runAction(apps.control, parseAction(request.body)) };
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+
+  app.get("/api/events", (request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    reply.raw.write(": connected\n\n");
+    const stop = apps.control.watch((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`), { sweepMs: 1000 });
+    const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
+    request.raw.on("close", () => {
+      clearInterval(keepAlive);
+      stop();
+    });
+  });
+
+  try {
+    await app.listen({ port: options.port ?? 4000, host });
+  } catch (err) {
+    await apps.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WactorError(code === "EADDRINUSE" ? "WACTOR_ERR_PORT_IN_USE" : "WACTOR_ERR_BAD_ARGUMENT", `dashboard on ${host}:${options.port ?? 4000}: ${(err as Error).message}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 4000);
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/${token ? `?token=${token}` : ""}`,
+    token,
+    close: async () => {
+      await app.close();
+      await apps.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** The dashboard API's JSON, as the page reads it (the server's Overview and LatticeEvent). */
+export interface ActorRow {
+  key: string;
+  name: string | null;
+  instances: number;
+  state: string;
+  reason: string | null;
+  caps: string[];
+  inFlight: number;
+}
+
+export interface Host {
+  id: string;
+  lattice: string;
+  labels: Record<string, string>;
+  version: string;
+  uptimeSeconds: number;
+  heartbeatMs: number;
+  providers: string[];
+  actors: Array<{ key: string; instances: number; state: string; invocations: number }>;
+  inventory?: {
+    actors: ActorRow[];
+    providers: Array<{ capabilityId: string; name: string; bindings: Array<{ actorKey: string; binding: string; status: { state: string; reason?: string } }> }>;
+  };
+  error?: string;
+}
+
+export interface Link {
+  actorKey: string;
+  capabilityId: string;
+  binding: string;
+  values: Record<string, string>;
+}
+
+export interface AppRow {
+  name: string;
+  version: string;
+  undeployed: boolean;
+  status?: {
+    phase: string;
+    problems: string[];
+    notes?: string[];
+    pending: string[];
+    actors: Array<{ key: string; name: string | null; desiredReplicas: number; running: Array<{ hostId: string; instances: number; state: string; current: boolean }> }>;
+  };
+}
+
+export interface Overview {
+  lattice: string;
+  generatedAt: string;
+  hosts: Host[];
+  links: Link[];
+  apps: AppRow[];
+}
+
+export interface LatticeEvent {
+  type: string;
+  hostId: string;
+  time: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,127 @@
+/** Renders each part of the overview; actions are passed in, so views stay free of I/O. */
+import { h, labels, short, table } from "./dom.js";
+import { sparkline } from "./sparkline.js";
+import type { AppRow, Host, LatticeEvent, Link } from "./types.js";
+
+export interface Actions {
+  scale(hostId: string, key: string, name: string, instances: number): void;
+  stop(hostId: string, key: string, name: string): void;
+  deleteLink(link: Link): void;
+}
+
+const age = (ms: number | undefined): string => (ms === undefined ? "-" : ms < 1000 ? "<1 s" : `${Math.round(ms / 1000)} s`);
+const uptime = (s: number): string => (s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`);
+
+export function hostsView(hosts: Host[], heartbeatAge: (id: string) => number | undefined): HTMLElement {
+  return table(
+    ["host", "labels", "uptime", "heartbeat", "version", "actors", "providers"],
+    hosts.map((host) => {
+      const beat = heartbeatAge(host.id);
+      const late = beat !== undefined && beat > host.heartbeatMs * 2;
+      return h(
+        "tr",
+        { "data-host": host.id },
+        h("td", {}, h("code", { title: host.id }, short(host.id))),
+        h("td", {}, labels(host.labels)),
+        h("td", {}, uptime(host.uptimeSeconds)),
+        h("td", { class: late ? "stale" : undefined }, age(beat)),
+        h("td", {}, host.version),
+        h("td", {}, host.actors.length),
+        h("td", {}, host.providers.join(", ") || "-"),
+      );
+    }),
+    "no host answers in this lattice",
+  );
+}
+
+export function actorsView(hosts: Host[], rates: (hostId: string, key: string) => number[], actions: Actions): HTMLElement {
+  const rows = hosts.flatMap((host) =>
+    (host.inventory?.actors ?? []).map((actor) => {
+      const name = actor.name ?? short(actor.key);
+      const input = h("input", { class: "instances", type: "number", min: "1", max: "256", value: String(actor.instances), "aria-label": `instances of ${name}` }) as HTMLInputElement;
+      const series = rates(host.id, actor.key);
+      return h(
+        "tr",
+        { "data-actor": actor.key, "data-host": host.id },
+        h("td", {}, h("strong", {}, name)),
+        h("td", {}, h("code", { title: actor.key }, short(actor.key))),
+        h("td", {}, h("code", { title: host.id }, short(host.id))),
+        h("td", {}, actor.caps.join(", ") || "-"),
+        h("td", { class: "instances-count" }, actor.instances),
+        h("td", { class: `state-${actor.state}`, title: actor.reason ?? "" }, actor.state),
+        h("td", {}, sparkline(series), ` ${(series.at(-1) ?? 0).toFixed(1)}/s`),
+        h(
+          "td",
+          {},
+          input,
+          " ",
+          h("button", { type: "button", class: "scale", onclick: () => actions.scale(host.id, actor.key, name, Number(input.value)) }, "Scale"),
+          " ",
+          h("button", { type: "button", class: "danger stop", onclick: () => actions.stop(host.id, actor.key, name) }, "Stop"),
+        ),
+      );
+    }),
+  );
+  return table(["actor", "key", "host", "capabilities (claims)", "instances", "state", "calls/s", ""], rows, "no actors run");
+}
+
+export function providersView(hosts: Host[]): HTMLElement {
+  const rows = hosts.flatMap((host) =>
+    (host.inventory?.providers ?? []).map((p) =>
+      h(
+        "tr",
+        {},
+        h("td", {}, p.capabilityId),
+        h("td", {}, h("code", { title: host.id }, short(host.id))),
+        h("td", {}, p.bindings.map((b) => `${short(b.actorKey)} '${b.binding}': ${b.status.state}${b.status.reason ? ` (${b.status.reason})` : ""}`).join("; ") || "-"),
+      ),
+    ),
+  );
+  return table(["provider", "host", "bindings"], rows, "no providers run");
+}
+
+export function linksView(links: Link[], actorName: (key: string) => string, actions: Actions): HTMLElement {
+  return table(
+    ["actor", "capability", "binding", "values", ""],
+    links.map((link) =>
+      h(
+        "tr",
+        { "data-link": `${link.actorKey}/${link.capabilityId}/${link.binding}` },
+        h("td", {}, actorName(link.actorKey)),
+        h("td", {}, link.capabilityId),
+        h("td", {}, link.binding),
+        h("td", {}, Object.entries(link.values).map(([k, v]) => `${k}=${v}`).join(" ") || "-"),
+        h("td", {}, h("button", { type: "button", class: "danger", onclick: () => actions.deleteLink(link) }, "Delete")),
+      ),
+    ),
+    "no links",
+  );
+}
+
+export function appsView(apps: AppRow[]): HTMLElement {
+  return table(
+    ["application", "version", "phase", "desired vs actual", "why they differ"],
+    apps.map((app) => {
+      const s = app.status;
+      const actual = (s?.actors ?? []).map((a) => `${a.name ?? short(a.key)} ${a.running.length}/${a.desiredReplicas}${a.running.some((r) => !r.current) ? " (rolling)" : ""}`).join(", ");
+      const why = [...(s?.problems ?? []), ...(s?.notes ?? []), ...(s?.pending ?? []).map((p) => `pending: ${p}`)].join("; ");
+      const phase = app.undeployed ? (s?.phase ?? "undeploying") : (s?.phase ?? "no status yet");
+      return h("tr", {}, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), h("td", { class: `phase-${phase}` }, phase), h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
+    }),
+    "no applications deployed",
+  );
+}
+
+const ALERTS = new Set(["invocation_denied", "invocation_rejected", "host_gone", "actor_failed", "link_failed"]);
+
+export function eventItem(e: LatticeEvent, actorName: (key: string) => string): HTMLElement {
+  const d = e.data;
+  const detail =
+    e.type === "invocation_denied"
+      ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}`
+      : Object.entries(d)
+          .filter(([k, v]) => typeof v !== "object" && k !== "detail")
+          .map(([k, v]) => `${k}=${k.endsWith("Key") ? actorName(String(v)) : String(v)}`)
+          .join(" ");
+  return h("li", { class: ALERTS.has(e.type) ? "alert" : undefined, "data-type": e.type }, h("time", {}, e.time.slice(11, 19)), h("strong", {}, e.type), ` ${short(e.hostId)} `, detail);
+}
