@@ -4,40 +4,21 @@
  */
 import { once } from "node:events";
 import { createServer } from "node:net";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBuiltinProvider } from "../capabilities/mod.js";
 import { KeyPair } from "../src/claims/nkeys.js";
-import { Host } from "../src/host/host.js";
-import { LatticeHost, type HostSummary, type Inventory, type LatticeEvent, type Link } from "../src/lattice/mod.js";
+import { type HostSummary, type Inventory, type LatticeEvent, type Link } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
 import { wactorAsync, type CliResult } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
+import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 
-const silent = pino({ level: "silent" });
 const cluster = KeyPair.create("cluster");
 const echo = actor("echo");
 const kvcounter = actor("kvcounter");
 
-interface Member {
-  host: Host;
-  lattice: LatticeHost;
-}
-
-async function member(natsUrl: string, labels: Record<string, string>, capabilities: string[]): Promise<Member> {
-  const host = new Host({ logger: silent, actorDefaults: { instances: 2 } });
-  for (const cap of capabilities) await host.addProvider(createBuiltinProvider(cap));
-  const joined = await LatticeHost.join(host, { url: natsUrl, clusterSeed: cluster.seed, labels, heartbeatMs: 200, logger: silent });
-  return { host, lattice: joined };
-}
-
-async function leave(m: Member | undefined): Promise<void> {
-  if (!m) return;
-  await m.lattice.stopServing();
-  await m.host.shutdown();
-  await m.lattice.close();
-}
+const member = (natsUrl: string, labels: Record<string, string>, capabilities: string[]): Promise<Member> => joinMember(natsUrl, { labels, capabilities, cluster });
+const leave = leaveMember;
 
 describe("wactor ctl", () => {
   let nats: ServerHandle;

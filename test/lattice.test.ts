@@ -7,41 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decode, encode } from "@msgpack/msgpack";
 import { connect } from "nats";
 import { Redis } from "ioredis";
-import { pino } from "pino";
-import { createBuiltinProvider } from "../capabilities/mod.js";
 import { readFileSync } from "node:fs";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { decodeToken } from "../src/claims/token.js";
 import { jwtSectionContents } from "../src/claims/wasm-sections.js";
 import { ArtifactStore } from "../src/lattice/artifact-store.js";
 import { latticeSubjects } from "../src/lattice/subjects.js";
-import { Host } from "../src/host/host.js";
-import { ControlClient, InvocationSigner, LatticeHost, encodeInvocation, type Invocation, type LatticeEvent } from "../src/lattice/mod.js";
+import { ControlClient, InvocationSigner, encodeInvocation, type Invocation, type LatticeEvent } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";
+import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { freePort, startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
 
-const silent = pino({ level: "silent" });
 const cluster = KeyPair.create("cluster");
 
-interface Member {
-  host: Host;
-  lattice: LatticeHost;
-}
-
-async function member(natsUrl: string, labels: Record<string, string>, capabilities: string[], lattice = "default"): Promise<Member> {
-  const host = new Host({ logger: silent, actorDefaults: { instances: 2 } });
-  for (const cap of capabilities) await host.addProvider(createBuiltinProvider(cap));
-  const joined = await LatticeHost.join(host, { url: natsUrl, lattice, clusterSeed: cluster.seed, labels, heartbeatMs: 200, logger: silent });
-  return { host, lattice: joined };
-}
-
-async function leave(m: Member | undefined): Promise<void> {
-  if (!m) return;
-  await m.lattice.stopServing();
-  await m.host.shutdown();
-  await m.lattice.close();
-}
+const member = (natsUrl: string, labels: Record<string, string>, capabilities: string[], lattice = "default"): Promise<Member> =>
+  joinMember(natsUrl, { labels, capabilities, lattice, cluster });
+const leave = leaveMember;
 
 describe("lattice: many hosts, one runtime", () => {
   let nats: ServerHandle;

@@ -4,20 +4,10 @@ import { AppClient } from "../deploy/app-client.js";
 import { loadAppManifest } from "../deploy/app-manifest.js";
 import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { WactorError } from "../errors.js";
+import { withLatticeOptions, waitForSignal, type LatticeOptions } from "./lattice-options.js";
 import { printJson } from "./output.js";
 
-interface AppOpts {
-  lattice: string;
-  latticeName: string;
-  json?: boolean;
-}
-
-function withLatticeOptions(command: Command): Command {
-  return command
-    .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
-    .option("--lattice-name <name>", "lattice name", "default")
-    .option("--json", "print JSON");
-}
+type AppOpts = LatticeOptions;
 
 async function withApps<T>(opts: AppOpts, work: (apps: AppClient) => Promise<T>): Promise<T> {
   const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName });
@@ -100,16 +90,8 @@ export function registerAppCommands(program: Command): void {
         else process.stdout.write(formatStatus(status, desired));
         if (!opts.watch) return;
         const stop = await apps.watchStatus(name, (s) => process.stdout.write(opts.json ? `${JSON.stringify(s)}\n` : formatStatus(s, desired)));
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            process.off("SIGINT", done);
-            process.off("SIGTERM", done);
-            stop();
-            resolve();
-          };
-          process.on("SIGINT", done);
-          process.on("SIGTERM", done);
-        });
+        await waitForSignal();
+        stop();
       }),
     );
   withLatticeOptions(app.command("history").argument("<name>", "application").description("every deployed version, oldest first")).action((name: string, opts: AppOpts) =>

@@ -4,21 +4,15 @@ import type { Command } from "commander";
 import { WactorError } from "../errors.js";
 import { ControlClient, type LatticeEvent } from "../lattice/mod.js";
 import { formatClaims, formatEvent, formatHosts, formatInventory, formatLinkPut, formatLinks, maskLink } from "./ctl-format.js";
+import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { printJson } from "./output.js";
 
-interface LatticeOpts {
-  lattice: string;
-  latticeName: string;
+interface LatticeOpts extends LatticeOptions {
   timeoutMs: string;
-  json?: boolean;
 }
 
-function withLatticeOptions(command: Command): Command {
-  return command
-    .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
-    .option("--lattice-name <name>", "lattice name", "default")
-    .option("--timeout-ms <ms>", "deadline of one control request", "5000")
-    .option("--json", "print JSON");
+function withCtlOptions(command: Command): Command {
+  return withLatticeOptions(command).option("--timeout-ms <ms>", "deadline of one control request", "5000");
 }
 
 function integer(value: string, what: string, min: number, max: number): number {
@@ -65,19 +59,19 @@ const out = (opts: { json?: boolean }, value: unknown, text: string): void => {
 export function registerCtlCommands(program: Command): void {
   const ctl = program.command("ctl").description("control a lattice: hosts, inventories, claims, actors, links, events");
   const get = ctl.command("get").description("read the lattice's state");
-  withLatticeOptions(get.command("hosts").description("hosts that answer (id, labels, uptime, version)")).action((opts: LatticeOpts) =>
+  withCtlOptions(get.command("hosts").description("hosts that answer (id, labels, uptime, version)")).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {
       const hosts = await c.getHosts();
       out(opts, hosts, formatHosts(hosts));
     }),
   );
-  withLatticeOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>
+  withCtlOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>
     withClient(opts, async (c) => {
       const inv = await c.getInventory(hostId);
       out(opts, inv, formatInventory(inv));
     }),
   );
-  withLatticeOptions(get.command("claims").description("claims of every actor that ran in the lattice")).action((opts: LatticeOpts) =>
+  withCtlOptions(get.command("claims").description("claims of every actor that ran in the lattice")).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {
       const claims = await c.getClaims();
       out(opts, claims, formatClaims(claims));
@@ -85,7 +79,7 @@ export function registerCtlCommands(program: Command): void {
   );
 
   const start = ctl.command("start").description("start something on a host");
-  withLatticeOptions(start.command("actor").argument("<path|ref>", "a signed .wasm file, or a hash / module key / name the lattice knows"))
+  withCtlOptions(start.command("actor").argument("<path|ref>", "a signed .wasm file, or a hash / module key / name the lattice knows"))
     .option("--host <id>", "host to start it on")
     .option("--constraint <key=value...>", "host labels that must match")
     .option("--instances <n>", "instances on that host")
@@ -105,7 +99,7 @@ export function registerCtlCommands(program: Command): void {
       });
     });
   const stop = ctl.command("stop").description("stop something");
-  withLatticeOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
+  withCtlOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
     (ref: string, opts: LatticeOpts & { host?: string }) =>
       withClient(opts, async (c) => {
         const results = await c.stopActor(ref, opts.host !== undefined ? { hostId: opts.host } : {});
@@ -113,7 +107,7 @@ export function registerCtlCommands(program: Command): void {
       }),
   );
   const scale = ctl.command("scale").description("change instance counts");
-  withLatticeOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
+  withCtlOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
     (ref: string, count: string, opts: LatticeOpts & { host?: string }) => {
       const instances = integer(count, "instances", 1, 256);
       return withClient(opts, async (c) => {
@@ -124,7 +118,7 @@ export function registerCtlCommands(program: Command): void {
   );
 
   const link = ctl.command("link").description("links between actors and capabilities (stored in JetStream KV)");
-  withLatticeOptions(link.command("put").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
+  withCtlOptions(link.command("put").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
     .option("--binding <name>", "binding name", "default")
     .option("--value <KEY=VALUE...>", "binding values")
     .description("put a link; every provider host validates it first and it is stored only if none refused")
@@ -137,7 +131,7 @@ export function registerCtlCommands(program: Command): void {
         if (!result.stored) process.exitCode = 1;
       });
     });
-  withLatticeOptions(link.command("del").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
+  withCtlOptions(link.command("del").argument("<actor>", "module key or name").argument("<capability>", "capability id"))
     .option("--binding <name>", "binding name", "default")
     .description("delete a link; hosts unbind it")
     .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string }) =>
@@ -146,14 +140,14 @@ export function registerCtlCommands(program: Command): void {
         out(opts, maskLink(removed), `deleted ${removed.actorKey} -> ${removed.capabilityId} '${removed.binding}'\n`);
       }),
     );
-  withLatticeOptions(link.command("get").description("every link, values with secret-looking names masked")).action((opts: LatticeOpts) =>
+  withCtlOptions(link.command("get").description("every link, values with secret-looking names masked")).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {
       const links = await c.getLinks();
       out(opts, links.map(maskLink), formatLinks(links));
     }),
   );
 
-  withLatticeOptions(ctl.command("watch").description("the live event stream (host_gone for hosts that miss three heartbeats)"))
+  withCtlOptions(ctl.command("watch").description("the live event stream (host_gone for hosts that miss three heartbeats)"))
     .option("--count <n>", "exit after n events")
     .option("--heartbeats", "show host_heartbeat events too")
     .action((opts: LatticeOpts & { count?: string; heartbeats?: boolean }) => {

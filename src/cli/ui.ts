@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
 import { startDashboard } from "../ui/server.js";
+import { waitForSignal } from "./lattice-options.js";
 
 export function parseUiPort(value: string): number {
   const port = Number(value);
@@ -21,15 +22,7 @@ export function registerUiCommand(program: Command): void {
       const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, port: parseUiPort(opts.port), host: opts.listen });
       process.stdout.write(`wactor dashboard: ${dashboard.url}\n`);
       if (dashboard.token) process.stdout.write(`token (required on every request): ${dashboard.token}\n`);
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          process.off("SIGINT", done);
-          process.off("SIGTERM", done);
-          resolve();
-        };
-        process.on("SIGINT", done);
-        process.on("SIGTERM", done);
-      });
+      await waitForSignal();
       await dashboard.close();
     });
 }

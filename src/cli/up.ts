@@ -10,6 +10,7 @@ import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
 import { maskValues } from "../lattice/mask.js";
 import { parseUiPort } from "./ui.js";
+import { waitForSignal } from "./lattice-options.js";
 import { watchActorFiles } from "./watch.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
@@ -95,18 +96,6 @@ export function registerUpCommand(program: Command): void {
       ops?.close();
       process.stdout.write("wactor: stopped\n");
     });
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 export function readySummary(file: string, running: RunningManifest): string {

@@ -13,11 +13,10 @@
  *   links:
  *     - { actor: kvcounter, capability: wascc:http_server, values: { PORT: "8080" } }
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { WactorError } from "../errors.js";
-import { parseValidated } from "./located-validation.js";
+import { parseValidated, readManifestText } from "./located-validation.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -87,11 +86,5 @@ export function parseAppManifest(text: string, file: string): AppManifest {
 }
 
 export async function loadAppManifest(file: string): Promise<AppManifest> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new WactorError("WACTOR_ERR_FILE_READ", `${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseAppManifest(text, file);
+  return parseAppManifest(await readManifestText(file), file);
 }

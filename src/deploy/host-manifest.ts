@@ -2,11 +2,10 @@
  * The host manifest (`wactor up`): the waSCC form of spec section 6, extended with labels,
  * trusted issuers and per-actor limits. Validated with zod; every error is located.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { WactorError } from "../errors.js";
-import { parseValidated } from "./located-validation.js";
+import { parseValidated, readManifestText } from "./located-validation.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -134,11 +133,5 @@ export function parseHostManifest(text: string, file: string): HostManifest {
 }
 
 export async function loadHostManifest(file: string): Promise<HostManifest> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new WactorError("WACTOR_ERR_FILE_READ", `${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseHostManifest(text, file);
+  return parseHostManifest(await readManifestText(file), file);
 }

@@ -2,6 +2,7 @@
  * YAML + zod with located errors, shared by the host and application manifests: every
  * refusal is WACTOR_ERR_MANIFEST naming file, line and field and saying what is expected.
  */
+import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { WactorError } from "../errors.js";
 import { parseLocatedYaml, type LocatedYaml } from "./yaml-locations.js";
@@ -44,4 +45,13 @@ export function parseValidated<S extends z.ZodType>(schema: S, text: string, fil
     throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(at)}: ${formatPath(at) || "(top level)"}: ${message}`);
   }
   return { yaml, data: parsed.data };
+}
+
+/** Reads a manifest file; a missing or unreadable one is WACTOR_ERR_FILE_READ naming it. */
+export async function readManifestText(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }

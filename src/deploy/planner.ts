@@ -155,22 +155,26 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
   let starting = 0;
   let shortfall = 0;
   const shortOf: string[] = [];
+  /** Starts up to `count` replicas on the least loaded free hosts that pass `fits`; returns how many. */
+  const startOn = (fits: (h: ObservedHost) => boolean, count: number): number => {
+    const free = input.hosts
+      .filter((h) => fits(h) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id) && !input.heldBack(`start_actor:${h.id}:${actor.key}`))
+      .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id))
+      .slice(0, Math.max(0, count));
+    for (const h of free) {
+      assigned.add(h.id);
+      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
+    }
+    starting += free.length;
+    return free.length;
+  };
   actor.spread.forEach((group, i) => {
     const want = targets[i]!;
     const here = running.filter((r) => !assigned.has(r.host.id) && matches(r.host.labels, group.labels)).slice(0, want);
     for (const r of here) assigned.add(r.host.id);
     let need = want - here.length;
     if (need <= 0) return;
-    const candidates = input.hosts
-      .filter((h) => matches(h.labels, group.labels) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id))
-      .filter((h) => !input.heldBack(`start_actor:${h.id}:${actor.key}`))
-      .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id));
-    for (const h of candidates.slice(0, need)) {
-      assigned.add(h.id);
-      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
-      starting++;
-      need--;
-    }
+    need -= startOn((h) => matches(h.labels, group.labels), need);
     if (need > 0) {
       shortfall += need;
       shortOf.push(labelText(group.labels));
@@ -183,16 +187,7 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
     assigned.add(r.host.id);
     shortfall--;
   }
-  const overflow = input.hosts
-    .filter((h) => actor.spread.some((g) => matches(h.labels, g.labels)) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id))
-    .filter((h) => !input.heldBack(`start_actor:${h.id}:${actor.key}`))
-    .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id));
-  for (const h of overflow.slice(0, shortfall)) {
-    assigned.add(h.id);
-    issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
-    starting++;
-    shortfall--;
-  }
+  shortfall -= startOn((h) => actor.spread.some((g) => matches(h.labels, g.labels)), shortfall);
   const notes: string[] = [];
   if (shortOf.length > 0 && shortfall === 0) notes.push(`${name(actor.key)}: spread not met (too few hosts matching ${shortOf.join(" / ")}); replicas run on other hosts of the spread until they return`);
   if (shortfall > 0) {

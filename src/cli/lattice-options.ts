@@ -1,0 +1,28 @@
+/** Options every lattice-facing command shares, and waiting for Ctrl-C. */
+import type { Command } from "commander";
+
+export interface LatticeOptions {
+  lattice: string;
+  latticeName: string;
+  json?: boolean;
+}
+
+export function withLatticeOptions(command: Command): Command {
+  return command
+    .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
+    .option("--lattice-name <name>", "lattice name", "default")
+    .option("--json", "print JSON");
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

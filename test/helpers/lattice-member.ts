@@ -1,0 +1,43 @@
+/** An in-process lattice host for tests: a Host with built-in providers, joined to a lattice. */
+import { pino } from "pino";
+import { createBuiltinProvider } from "../../capabilities/mod.js";
+import type { KeyPair } from "../../src/claims/nkeys.js";
+import { Host } from "../../src/host/host.js";
+import { LatticeHost } from "../../src/lattice/mod.js";
+
+export interface Member {
+  host: Host;
+  lattice: LatticeHost;
+}
+
+export interface MemberOptions {
+  labels?: Record<string, string>;
+  capabilities?: readonly string[];
+  lattice?: string;
+  cluster: KeyPair;
+  instances?: number;
+  heartbeatMs?: number;
+}
+
+export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
+  const logger = pino({ level: "silent" });
+  const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 } });
+  for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
+  const lattice = await LatticeHost.join(host, {
+    url: natsUrl,
+    lattice: options.lattice ?? "default",
+    clusterSeed: options.cluster.seed,
+    labels: options.labels ?? {},
+    heartbeatMs: options.heartbeatMs ?? 200,
+    logger,
+  });
+  return { host, lattice };
+}
+
+/** Leaves the lattice's queues, drains the host, disconnects. */
+export async function leaveMember(m: Member | undefined): Promise<void> {
+  if (!m) return;
+  await m.lattice.stopServing();
+  await m.host.shutdown();
+  await m.lattice.close();
+}
