@@ -83,6 +83,15 @@ describe("dashboard in a browser", () => {
     await eventually(async () => expect(await page.locator(`#actors tr[data-actor="${actor("echo").publicKey}"] td.instances-count`).innerText()).toBe("3"));
   });
 
+  it("starts an actor the lattice knows from the page, on the host asked for", async () => {
+    const edge = members[0]!;
+    await page.locator('#start-form input[name="ref"]').fill("echo");
+    await page.locator('#start-form input[name="hostId"]').fill(edge.lattice.hostId);
+    await page.locator("#start-form button").click();
+    await eventually(() => expect(edge.host.actorInfo(actor("echo").publicKey)?.state).toBe("running"));
+    await page.locator(`#actors tr[data-actor="${actor("echo").publicKey}"][data-host="${edge.lattice.hostId}"]`).waitFor();
+  });
+
   it("shows a denied invocation, highlighted, in the event stream", async () => {
     const res = await fetch(`http://127.0.0.1:${sneakyPort}/`);
     expect(res.status).toBe(500);

@@ -105,6 +105,16 @@ function onEvent(e: LatticeEvent): void {
   void run(`Put the link ${link.actor} -> ${link.capabilityId}?`, link, "link stored");
 });
 
+($("start-form") as HTMLFormElement).addEventListener("submit", (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target as HTMLFormElement);
+  const ref = String(form.get("ref"));
+  const hostId = String(form.get("hostId") ?? "").trim();
+  const instances = String(form.get("instances") ?? "").trim();
+  const start = { action: "start", ref, ...(hostId && { hostId }), ...(instances && { instances: Number(instances) }) };
+  void run(`Start ${ref}${hostId ? ` on ${short(hostId)}` : ""}?`, start, `${ref} started`);
+});
+
 followEvents(onEvent, (connected) => {
   $("connection").textContent = connected ? "live" : "reconnecting…";
   $("connection").className = `badge ${connected ? "ok" : "bad"}`;
