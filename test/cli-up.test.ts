@@ -45,9 +45,10 @@ describe("wactor up", () => {
       const inFlight = Array.from({ length: 40 }, (_, i) => fetch(`http://127.0.0.1:${port}/drain${i}`).then((r) => r.status));
       await new Promise((r) => setTimeout(r, 5));
       up.child.kill("SIGTERM");
-      const statuses = await Promise.all(inFlight.map((p) => p.catch(() => "refused")));
-      // Each request either completed with 200 or was never accepted (port already closed).
-      expect(statuses.every((s) => s === 200 || s === "refused")).toBe(true);
+      const statuses = await Promise.all(inFlight.map((p) => p.catch((e: { cause?: { code?: string } }) => (e.cause?.code === "ECONNREFUSED" ? "refused" : `cut: ${e.cause?.code}`))));
+      // Each request completed with 200, or was never accepted: the port was already closed,
+      // or it came on a kept-alive socket after closing began (503). None was cut.
+      expect(statuses.filter((s) => s !== 200 && s !== 503 && s !== "refused")).toEqual([]);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
       expect(await up.exited).toBe(0);
       expect(up.stdout()).toContain("wactor: stopped");

@@ -205,4 +205,34 @@ describe("http server provider", () => {
   it("takes no calls from actors", async () => {
     await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "HandleRequest", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
   });
+
+  it("quiesce lets requests in flight finish, then closes keep-alive sockets and the port", async () => {
+    let received = 0;
+    const slow = new HttpServerProvider();
+    await slow.start({
+      logger: pino({ level: "silent" }),
+      deliver: async () => {
+        received++;
+        await new Promise((r) => setTimeout(r, 300));
+        return encodeHttpResponse({ statusCode: 200, status: "OK", header: {}, body: json({ done: true }) });
+      },
+    });
+    await slow.bind(ACTOR, "default", { PORT: "0" });
+    const port = slow.address(ACTOR.key, "default")!.port;
+    const inFlight = Array.from({ length: 5 }, () =>
+      fetch(`http://127.0.0.1:${port}/work`).then(
+        (r) => `${r.status} ${r.headers.get("connection")}`,
+        (e: { cause?: { code?: string } }) => e.cause?.code ?? "error",
+      ),
+    );
+    for (let i = 0; i < 100 && received < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(received).toBe(5);
+    await slow.quiesce();
+    // Every accepted request got its answer, telling the client to close its keep-alive
+    // socket, so quiesce need not wait for clients to go away.
+    expect(await Promise.all(inFlight)).toEqual(Array(5).fill("200 close"));
+    const err = (await fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e)) as { cause?: { code?: string } };
+    expect(err.cause?.code).toBe("ECONNREFUSED");
+    await slow.stop();
+  });
 });

@@ -59,6 +59,28 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
   void reply.code(status).type("application/json").send({ error: { code, message } });
 }
 
+/** Longest wait for requests in flight when a listener closes: the default actor deadline. */
+const QUIESCE_GRACE_MS = 10_000;
+
+/** Closes listeners, waiting up to `graceMs` for their requests in flight, then cutting the rest. */
+async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
+  await Promise.all(
+    listeners.map(async ({ app }) => {
+      const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
+    }),
+  );
+}
+
+/** A response finished while its listener closes ends its keep-alive socket, so closing need not wait for the client. */
+function closeWhenClosing(app: FastifyInstance, reply: FastifyReply): void {
+  if (!app.server.listening) reply.header("connection", "close");
+}
+
 /** The status an HTTP client sees for a failed delivery (see the file comment). */
 export function statusForError(err: unknown): number {
   const status = err instanceof WactorError ? err.status : (err as { status?: unknown } | null)?.status;
@@ -79,15 +101,21 @@ export class HttpServerProvider implements CapabilityProvider {
     this.#context = context;
   }
 
-  /** Closing a fastify listener stops accepting and waits for the requests in flight. */
-  quiesce(): Promise<void> {
-    return this.stop();
+  /**
+   * Stops accepting and lets the requests in flight finish (their actors are still running):
+   * idle keep-alive sockets close at once, busy ones once their response is sent, and any
+   * left after `graceMs` (a client that never finishes its request) are cut.
+   */
+  quiesce(graceMs = QUIESCE_GRACE_MS): Promise<void> {
+    const listeners = [...this.#listeners.values()];
+    this.#listeners.clear();
+    return closeAll(listeners, graceMs).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     const listeners = [...this.#listeners.values()];
     this.#listeners.clear();
-    await Promise.all(listeners.map((l) => l.app.close()));
+    await closeAll(listeners, 0);
   }
 
   async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
@@ -118,7 +146,7 @@ export class HttpServerProvider implements CapabilityProvider {
     const key = bindingKey(actorKey, binding);
     const listener = this.#listeners.get(key);
     this.#listeners.delete(key);
-    await listener?.app.close();
+    if (listener) await closeAll([listener], QUIESCE_GRACE_MS);
   }
 
   bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
@@ -138,7 +166,7 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: true, exposeHeadRoutes: false });
+    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBody }, (_request, body, done) => done(null, body));
@@ -165,11 +193,13 @@ export class HttpServerProvider implements CapabilityProvider {
           throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`);
         }
       } catch (err) {
+        closeWhenClosing(app, reply);
         const status = statusForError(err);
         if (status >= 500 && status !== 503 && status !== 504) context.logger.warn({ actor: actorKey, binding, err }, "HandleRequest failed");
         sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_GUEST_ERROR", err instanceof Error ? err.message : String(err));
         return;
       }
+      closeWhenClosing(app, reply);
       for (const [name, value] of Object.entries(response.header)) {
         if (!FRAMING.has(name.toLowerCase())) reply.header(name, value);
       }
