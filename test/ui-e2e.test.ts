@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's chromium through playwright-core) against a real
  * lattice of two hosts: both hosts and their actors are listed; scaling an actor from the page
  * changes the host's inventory; a denied invocation shows up, highlighted, in the event stream;
- * a dashboard listening beyond loopback refuses requests without its token.
+ * a dashboard listening beyond loopback refuses requests without its token and works, in a
+ * browser, from the address it prints.
  */
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +112,17 @@ describe("dashboard in a browser", () => {
       const ok = await fetch(`${base}api/overview`, { headers: { authorization: `Bearer ${open.token}` } });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { hosts: unknown[] }).hosts).toHaveLength(2);
+      expect((await fetch(`${base}app/main.js`)).status).toBe(401);
+      // The printed address works in a browser: the page, its scripts, its stylesheet and its
+      // event stream all get through, and it lists both hosts.
+      const tokenPage = await browser.newPage();
+      const refused: string[] = [];
+      tokenPage.on("response", (response) => void (response.status() === 401 && refused.push(response.url())));
+      await tokenPage.goto(open.url.replace("0.0.0.0", "127.0.0.1"));
+      for (const m of members) await tokenPage.locator(`#hosts tr[data-host="${m.lattice.hostId}"]`).waitFor();
+      await eventually(async () => expect(await tokenPage.locator("#connection").innerText()).toBe("live"));
+      expect(refused).toEqual([]);
+      await tokenPage.close();
     } finally {
       await open.close();
     }

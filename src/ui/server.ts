@@ -37,6 +37,16 @@ function tokenMatches(given: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const TOKEN_COOKIE = "wactor_ui_token";
+
+function cookieToken(header: string | undefined): string | undefined {
+  for (const part of header?.split(";") ?? []) {
+    const [name, value] = part.trim().split("=", 2);
+    if (name === TOKEN_COOKIE) return value;
+  }
+  return undefined;
+}
+
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_BAD_ARGUMENT", (err as Error)?.message ?? String(err));
   return reply.code(error.status).send({ ok: false, code: error.code, message: error.message });
@@ -53,7 +63,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
       const query = (request.query ?? {}) as { token?: string };
       const bearer = request.headers.authorization?.replace(/^Bearer /, "");
-      if (!tokenMatches(query.token ?? bearer, token)) return reply.code(401).send({ ok: false, code: "UNAUTHORIZED", message: "this dashboard needs its token (printed when it started): ?token=…" });
+      if (tokenMatches(query.token ?? bearer ?? cookieToken(request.headers.cookie), token)) {
+        // The page's own stylesheet, scripts and event stream carry no query string: the
+        // browser that opened the printed address proves the token with a cookie from then on.
+        if (query.token) void reply.header("set-cookie", `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+        return;
+      }
+      return reply.code(401).send({ ok: false, code: "UNAUTHORIZED", message: "this dashboard needs its token (printed when it started): ?token=…" });
     });
   }
 
