@@ -61,6 +61,14 @@ describe("wactor CLI: keys and claims", () => {
     expect(JSON.parse(wactor(["claims", "inspect", file("gen_s.wasm"), "--json"]).stdout).claims.subject).toBe(out.claims.subject);
   });
 
+  it("checks every argument before it writes a generated key", () => {
+    const badDuration = wactor(["claims", "sign", file("answer.wasm"), "-o", file("never_s.wasm"), "--expires-in", "5q"]);
+    expect(badDuration.status).not.toBe(0);
+    const badSubject = wactor(["claims", "sign", file("answer.wasm"), "-o", file("never_s.wasm"), "--subject", "SMNOTAKEY"]);
+    expect(badSubject.status).not.toBe(0);
+    expect(existsSync(file("never_s_account.nk")) || existsSync(file("never_s_module.nk")) || existsSync(file("never_s.wasm"))).toBe(false);
+  });
+
   it("signs with given seeds (inline and from a file) and honours --trusted-issuer", () => {
     const account = KeyPair.create("account");
     const mod = KeyPair.create("module");

@@ -35,9 +35,8 @@ export async function readModuleFile(path: string): Promise<Uint8Array> {
   }
 }
 
-/** Uses the given key, else a key file next to the output (reused so identities stay stable), else a new one. */
-async function keyOrGenerated(value: string | undefined, type: KeyType, output: string, role: string): Promise<KeyPair> {
-  if (value) return resolveKey(value, type, type === "account");
+/** A key file next to the output (reused so identities stay stable), else a new one written there. */
+async function keyOrGenerated(type: KeyType, output: string, role: string): Promise<KeyPair> {
   const stem = basename(output, extname(output));
   const file = join(dirname(output), `${stem}_${type}.nk`);
   if (existsSync(file)) {
@@ -71,9 +70,14 @@ export function registerClaimsCommands(program: Command): void {
     .action(async (input: string, flags: SignFlags) => {
       const rev = flags.rev === undefined ? undefined : Number(flags.rev);
       if (rev !== undefined && !Number.isSafeInteger(rev)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--rev '${flags.rev}' is not an integer`);
+      // Every argument is checked before a generated key is written next to the output.
+      const expiresInSeconds = flags.expiresIn === undefined ? undefined : parseDurationSeconds(flags.expiresIn);
+      const notBeforeSeconds = flags.notBefore === undefined ? undefined : parseDurationSeconds(flags.notBefore);
       const bytes = await readModuleFile(input);
-      const issuer = await keyOrGenerated(flags.issuer, "account", flags.output, "issuer");
-      const subject = await keyOrGenerated(flags.subject, "module", flags.output, "subject");
+      const givenIssuer = flags.issuer === undefined ? undefined : await resolveKey(flags.issuer, "account", true);
+      const givenSubject = flags.subject === undefined ? undefined : await resolveKey(flags.subject, "module", false);
+      const issuer = givenIssuer ?? (await keyOrGenerated("account", flags.output, "issuer"));
+      const subject = givenSubject ?? (await keyOrGenerated("module", flags.output, "subject"));
       const signed = await signModule(bytes, {
         issuer,
         subject,
@@ -83,8 +87,8 @@ export function registerClaimsCommands(program: Command): void {
         ...(flags.ver !== undefined && { ver: flags.ver }),
         ...(rev !== undefined && { rev }),
         ...(flags.callAlias !== undefined && { callAlias: flags.callAlias }),
-        ...(flags.expiresIn !== undefined && { expiresInSeconds: parseDurationSeconds(flags.expiresIn) }),
-        ...(flags.notBefore !== undefined && { notBeforeSeconds: parseDurationSeconds(flags.notBefore) }),
+        ...(expiresInSeconds !== undefined && { expiresInSeconds }),
+        ...(notBeforeSeconds !== undefined && { notBeforeSeconds }),
       });
       await writeFile(flags.output, signed.bytes);
       process.stdout.write(`Signed ${flags.output}\n  Subject: ${signed.claims.subject}\n  Issuer:  ${signed.claims.issuer}\n  Caps:    ${signed.claims.caps.join(", ") || "(none)"}\n`);
