@@ -17,6 +17,7 @@ import { applyHostManifest } from "../../src/deploy/apply-host-manifest.js";
 import { loadHostManifest } from "../../src/deploy/host-manifest.js";
 import { Host } from "../../src/host/host.js";
 import { actor } from "../helpers/actors.js";
+import { eventually } from "../helpers/eventually.js";
 import { freePort } from "../helpers/servers.js";
 import { account, manifestCases, payloadCases, wasmCases } from "./corpus.js";
 
@@ -49,12 +50,17 @@ async function codeOf(work: () => Promise<unknown>): Promise<string> {
   return "accepted";
 }
 
+/** OS threads of this process: every instance worker is one, so a leaked worker shows here. */
+const osThreads = (): number => Number(/^Threads:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
+
 describe("hardening: the bad-input corpus", () => {
   let before: Record<string, number>;
+  let threadsBefore: number;
   const rssBefore = process.memoryUsage().rss;
 
   beforeAll(() => {
     before = resources();
+    threadsBefore = osThreads();
   });
 
   it("holds at least 40 inputs", () => {
@@ -134,9 +140,12 @@ describe("hardening: the bad-input corpus", () => {
     });
   });
 
-  it("leaves no listening socket behind and memory bounded", async () => {
+  it("leaves no listening socket, no worker thread behind and memory bounded", async () => {
     const after = resources();
     expect(after.TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
+    // Dozens of refused actors and payloads later, no worker thread is left running: at most
+    // the two booted spares and the thread pool may be new.
+    await eventually(() => expect(osThreads()).toBeLessThanOrEqual(threadsBefore + 6));
   });
 });
