@@ -41,6 +41,7 @@ describe("lattice of separate processes", () => {
   let edge: UpProcess;
   let compute: UpProcess;
   let data: UpProcess;
+  let second: UpProcess; // a second compute host, from "two hosts ... share the load" on
   let httpPort: number;
   const metricsPorts: number[] = [];
 
@@ -127,7 +128,7 @@ describe("lattice of separate processes", () => {
   });
 
   it("two hosts running the actor share the load", async () => {
-    const second = await up(manifest("compute2.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), ["--metrics-port", String(metricsPorts[1])]);
+    second = await up(manifest("compute2.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), ["--metrics-port", String(metricsPorts[1])]);
     await eventually(async () => expect((await client.getHosts()).filter((h) => h.actorKeys.includes(kvcounter.publicKey))).toHaveLength(2));
     const before = await Promise.all(metricsPorts.map(invocationsOn));
     const statuses = await Promise.all(Array.from({ length: 60 }, () => fetch(`http://127.0.0.1:${httpPort}/balanced`).then((r) => r.status)));
@@ -157,6 +158,46 @@ describe("lattice of separate processes", () => {
     running = false;
     await load;
     expect(outcomes.filter((o) => o.at > back && o.ok).length).toBeGreaterThan(0);
+  });
+
+  it("a compute host SIGKILLed under load: nothing acknowledged is lost, the other host serves on", async () => {
+    await eventually(async () => expect((await client.getHosts()).filter((h) => h.actorKeys.includes(kvcounter.publicKey))).toHaveLength(2));
+    await redisClient.del("procs::killed");
+    const acked: number[] = [];
+    const failures: Array<{ sentAt: number; doneAt: number }> = [];
+    let killedAt = Infinity;
+    let running = true;
+    const worker = async () => {
+      for (let i = 0; running && i < 1000; i++) {
+        const sentAt = Date.now();
+        const res = await fetch(`http://127.0.0.1:${httpPort}/killed`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+        if (res?.status === 200) acked.push(((await res.json()) as { counter: number }).counter);
+        else {
+          await res?.arrayBuffer();
+          failures.push({ sentAt, doneAt: Date.now() });
+        }
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    try {
+      await eventually(() => expect(acked.length).toBeGreaterThan(50));
+      killedAt = Date.now();
+      second.child.kill("SIGKILL");
+      await second.exited;
+      const ackedAtKill = acked.length;
+      await eventually(() => expect(acked.length).toBeGreaterThan(ackedAtKill + 100));
+    } finally {
+      running = false;
+      await Promise.all(workers);
+    }
+    const final = Number(await redisClient.get("procs::killed"));
+    // Every acknowledged increment is in Redis, each once; at most the calls in flight on the
+    // killed host failed (each with an answer, none hung), and none before the kill.
+    expect(new Set(acked).size).toBe(acked.length);
+    expect(Math.max(...acked)).toBeLessThanOrEqual(final);
+    expect(final).toBeGreaterThanOrEqual(acked.length);
+    expect(failures.filter((f) => f.doneAt < killedAt)).toEqual([]);
+    expect(failures.length).toBeLessThanOrEqual(8);
   });
 
   it("a host killed with SIGKILL drops out of get hosts within three heartbeats, and watchers hear host_gone", async () => {
