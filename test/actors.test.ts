@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
-import { decodeHttpResponse, decodeKeyValueRequest, encodeHttpRequest, encodeKeyValueResponse, type HttpRequest } from "../src/codec/mod.js";
+import {
+  decodeHealthResponse, decodeHttpResponse, decodeKeyValueRequest, encodeHealthRequest, encodeHttpRequest, encodeKeyValueResponse, OP_HEALTH_REQUEST, type HttpRequest,
+} from "../src/codec/mod.js";
 import { Host } from "../src/host/host.js";
 import type { ProviderCall } from "../src/host/provider.js";
 import { actor, signedBytes, unsignedBytes } from "./helpers/actors.js";
@@ -40,6 +42,17 @@ describe("example actors (AssemblyScript SDK) on the host", () => {
     expect(reply.statusCode).toBe(200);
     expect(reply.header["content-type"]).toBe("application/json");
     expect(JSON.parse(text(reply.body))).toEqual({ method: "POST", path: "/hello", query_string: "a=1", headers: { "x-k": "v" }, body_len: 2, body: "hi" });
+  });
+
+  it("echo answers the spec's HealthRequest healthy without registering a handler (SDK default)", async () => {
+    const reply = await host.invoke(actor("echo").publicKey, OP_HEALTH_REQUEST, encodeHealthRequest());
+    expect(reply).toHaveLength(0); // the spec's healthy reply is the empty one
+    expect(decodeHealthResponse(reply)).toEqual({ healthy: true, message: "" });
+    // The default covers only the health check: other unregistered operations still fail.
+    await expect(host.invoke(actor("echo").publicKey, "NoSuchOperation", new Uint8Array())).rejects.toMatchObject({
+      code: "WACTOR_ERR_GUEST_ERROR",
+      message: expect.stringContaining("no handler for operation NoSuchOperation"),
+    });
   });
 
   it("kvcounter counts per path with '/' turned into ':'", async () => {

@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Encoder } from "@msgpack/msgpack";
 import {
-  decodeBrokerMessage, decodeExtrasReply, decodeExtrasRequest, decodeFirst, decodeHttpRequest, decodeHttpResponse,
-  decodeKeyValueRequest, decodeKeyValueResponse, decodeRequestMessage, decodeWriteLog, encode, encodeBrokerMessage,
-  encodeExtrasReply, encodeHttpRequest, encodeHttpResponse, encodeKeyValueResponse, encodeRequestMessage, KEYVALUE_OPERATIONS,
+  decodeBrokerMessage, decodeExtrasReply, decodeExtrasRequest, decodeFirst, decodeHealthRequest, decodeHealthResponse, decodeHttpRequest,
+  decodeHttpResponse, decodeKeyValueRequest, decodeKeyValueResponse, decodeRequestMessage, decodeWriteLog, encode, encodeBrokerMessage,
+  encodeExtrasReply, encodeHealthRequest, encodeHealthResponse, encodeHttpRequest, encodeHttpResponse, encodeKeyValueResponse,
+  encodeRequestMessage, KEYVALUE_OPERATIONS,
 } from "../src/codec/mod.js";
 import { isWactorError } from "../src/errors.js";
 
@@ -56,6 +57,25 @@ describe("payload codec", () => {
     expect(decodeExtrasReply(reply)).toEqual({ guid: null, sequenceNumber: 4, randomNumber: 5 });
   });
 
+  it("round-trips the health check: request {placeholder}, healthy reply empty", () => {
+    const request = encodeHealthRequest();
+    expect(decodeFirst(request)).toEqual({ placeholder: true });
+    expect(decodeHealthRequest(withTrailingByte(request))).toEqual({ placeholder: true });
+    expect(decodeHealthRequest(encodeHealthRequest({ placeholder: false }))).toEqual({ placeholder: false });
+    // The spec's healthy reply is the empty one, on the wire as well as decoded.
+    const healthy = { healthy: true, message: "" };
+    expect(encodeHealthResponse(healthy)).toHaveLength(0);
+    expect(decodeHealthResponse(encodeHealthResponse(healthy))).toEqual(healthy);
+    const unhealthy = { healthy: false, message: "database unreachable" };
+    expect(decodeHealthResponse(withTrailingByte(encodeHealthResponse(unhealthy)))).toEqual(unhealthy);
+    // What other guests send for "healthy": Rust `()` is nil, an empty struct is `{}`.
+    expect(decodeHealthResponse(new Uint8Array([0xc0]))).toEqual(healthy);
+    expect(decodeHealthResponse(encode({}))).toEqual(healthy);
+    // Anything else is not a healthy reply.
+    expect(() => decodeHealthResponse(encode({ status: "fine" }))).toThrowError(expect.objectContaining({ code: "WACTOR_ERR_BAD_PAYLOAD" }));
+    expect(() => decodeHealthResponse(encode("ok"))).toThrowError(expect.objectContaining({ code: "WACTOR_ERR_BAD_PAYLOAD" }));
+  });
+
   it.each([
     ["empty", new Uint8Array(0)],
     ["truncated", encodeHttpRequest({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array(10) }).subarray(0, 12)],
@@ -68,7 +88,7 @@ describe("payload codec", () => {
   });
 
   it("never throws anything but WactorError on random bytes", () => {
-    const decoders = [decodeHttpRequest, decodeHttpResponse, decodeBrokerMessage, decodeWriteLog, (p: Uint8Array) => decodeKeyValueRequest("Add", p)];
+    const decoders = [decodeHttpRequest, decodeHttpResponse, decodeBrokerMessage, decodeWriteLog, decodeHealthRequest, decodeHealthResponse, (p: Uint8Array) => decodeKeyValueRequest("Add", p)];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (payload) => {
         for (const decode of decoders) {

@@ -61,6 +61,11 @@ export interface ManifestCapability {
   modulePath?: string;
   /** A waSCC native library named in the manifest; wactor serves its capability itself. */
   nativeLibrary?: string;
+  /**
+   * The entry's `binding` (waSCC: `binding_name`), default `default`. Informational only: in
+   * waSCC it named one loaded instance of a provider, but here one provider per capability id
+   * serves every binding name, each with its own values; `bindings[].binding` picks the name.
+   */
   binding: string;
 }
 

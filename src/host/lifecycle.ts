@@ -24,6 +24,7 @@ export const actorLifecycleMachine = setup({
   },
   actions: {
     recordFailure: assign({ reason: ({ event }) => (event.type === "FAIL" ? event.reason : undefined) }),
+    clearFailure: assign({ reason: undefined }),
   },
 }).createMachine({
   id: "actor",
@@ -34,8 +35,9 @@ export const actorLifecycleMachine = setup({
     verifying: { on: { VERIFIED: "starting", FAIL: { target: "failed", actions: "recordFailure" } } },
     starting: { on: { STARTED: "running", FAIL: { target: "failed", actions: "recordFailure" } } },
     running: { on: { UPDATE: "updating", STOP: "stopping" } },
-    // A failed update leaves the old version running: the FAIL reason is kept for display.
-    updating: { on: { UPDATED: "running", FAIL: { target: "running", actions: "recordFailure" }, STOP: "stopping" } },
+    // A failed update leaves the old version running: the FAIL reason is kept for display
+    // until a later update succeeds, so a stale failure is never shown beside a good version.
+    updating: { on: { UPDATED: { target: "running", actions: "clearFailure" }, FAIL: { target: "running", actions: "recordFailure" }, STOP: "stopping" } },
     stopping: { on: { STOPPED: "stopped" } },
     stopped: { type: "final" },
     failed: { type: "final" },
