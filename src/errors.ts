@@ -57,6 +57,8 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_LATTICE_TIMEOUT: { status: 504, message: "The lattice invocation got no answer within its deadline. The target host may be overloaded or gone; retry." },
   WACTOR_ERR_LATTICE_UNAVAILABLE: { status: 503, message: "The lattice's NATS server is unreachable right now; the client reconnects by itself. Check the --lattice URL and that nats-server runs." },
   WACTOR_ERR_JETSTREAM_UNAVAILABLE: { status: 503, message: "The lattice needs JetStream (links, claims and actor bytes live there). Start nats-server with '-js'." },
+  WACTOR_ERR_LATTICE_STORAGE_FULL: { status: 507, message: "JetStream has no room left for the lattice's state (links, claims, actor bytes, applications); the write did not happen. Free space, or raise the nats-server's max_file_store, then retry." },
+  WACTOR_ERR_LATTICE_STATE_WRITE: { status: 503, message: "A write of the lattice's state to JetStream failed and did not happen. Retry; nats-server's log says why." },
   WACTOR_ERR_INVOCATION_REJECTED: { status: 401, message: "A lattice invocation was rejected: unsigned, tampered, expired, replayed or signed by an untrusted cluster key. Give every host the cluster seed or list its key with --trusted-cluster." },
   WACTOR_ERR_HOST_NOT_FOUND: { status: 404, message: "No host with that id answers in the lattice. List hosts with 'wactor ctl get hosts'." },
   WACTOR_ERR_NO_MATCHING_HOST: { status: 404, message: "No host in the lattice matches the constraint. Check host labels with 'wactor ctl get hosts'." },

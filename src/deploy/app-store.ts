@@ -3,6 +3,7 @@
  * as history), the status the reconciler last computed, both surviving every host restart.
  */
 import type { JetStreamClient, KV, KvEntry } from "nats";
+import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
 
@@ -38,7 +39,7 @@ export class AppStore {
   }
 
   async putDesired(app: DesiredApp): Promise<void> {
-    await this.desired.put(app.name, encoder.encode(JSON.stringify(app)));
+    await writeState(`storing application ${app.name}`, () => this.desired.put(app.name, encoder.encode(JSON.stringify(app))));
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
@@ -62,7 +63,7 @@ export class AppStore {
   }
 
   async putStatus(status: AppStatus): Promise<void> {
-    await this.status.put(status.name, encoder.encode(JSON.stringify(status)));
+    await writeState(`storing the status of application ${status.name}`, () => this.status.put(status.name, encoder.encode(JSON.stringify(status))));
   }
 
   async getStatus(name: string): Promise<AppStatus | undefined> {

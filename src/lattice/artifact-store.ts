@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { JetStreamClient, ObjectStore } from "nats";
 import { WactorError } from "../errors.js";
+import { writeState } from "./state-write.js";
 
 /** SHA-256 (upper hex) of a signed module file: names one exact signing, unlike the claims hash. */
 export function moduleDigest(bytes: Uint8Array): string {
@@ -25,7 +26,10 @@ export class ArtifactStore {
   async put(hash: string, bytes: Uint8Array): Promise<string> {
     const existing = await this.os.info(hash).catch(() => null);
     const digest = `SHA-256=${createHash("sha256").update(bytes).digest("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
-    if (!existing || existing.deleted || existing.digest !== digest) await this.os.putBlob({ name: hash }, bytes);
+    if (!existing || existing.deleted || existing.digest !== digest) {
+      // nats.js purges the chunks of a put that fails, so nothing half-written stays visible.
+      await writeState(`storing actor module ${hash} (${bytes.length} bytes)`, () => this.os.putBlob({ name: hash }, bytes));
+    }
     return hash;
   }
 

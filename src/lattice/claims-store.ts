@@ -2,6 +2,7 @@
 import type { JetStreamClient, KV } from "nats";
 import type { ActorClaims } from "../claims/types.js";
 import type { ActorIdentity } from "../host/provider.js";
+import { writeState } from "./state-write.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -14,7 +15,7 @@ export class ClaimsStore {
   }
 
   async put(claims: ActorClaims): Promise<void> {
-    await this.kv.put(claims.subject, encoder.encode(JSON.stringify(claims)));
+    await writeState(`storing the claims of ${claims.subject}`, () => this.kv.put(claims.subject, encoder.encode(JSON.stringify(claims))));
   }
 
   async get(actorKey: string): Promise<ActorClaims | undefined> {

@@ -5,6 +5,7 @@
 import type { JetStreamClient, KV, KvEntry } from "nats";
 import type { Binding } from "../host/bindings.js";
 import { normalizeBinding } from "../host/provider.js";
+import { writeState } from "./state-write.js";
 
 export type Link = Binding;
 
@@ -36,7 +37,8 @@ export class LinkStore {
 
   async put(link: Link): Promise<void> {
     const normalized = { ...link, binding: normalizeBinding(link.binding) };
-    await this.kv.put(linkKey(normalized.actorKey, normalized.capabilityId, normalized.binding), codec.encode(JSON.stringify(normalized)));
+    const key = linkKey(normalized.actorKey, normalized.capabilityId, normalized.binding);
+    await writeState(`storing link ${key}`, () => this.kv.put(key, codec.encode(JSON.stringify(normalized))));
   }
 
   async get(actorKey: string, capabilityId: string, binding: string): Promise<Link | undefined> {
@@ -47,7 +49,8 @@ export class LinkStore {
   async delete(actorKey: string, capabilityId: string, binding: string): Promise<boolean> {
     const existing = await this.get(actorKey, capabilityId, binding);
     if (!existing) return false;
-    await this.kv.delete(linkKey(actorKey, capabilityId, binding));
+    const key = linkKey(actorKey, capabilityId, binding);
+    await writeState(`deleting link ${key}`, () => this.kv.delete(key));
     return true;
   }
 

@@ -4,7 +4,7 @@
  * which is how tests take a backing service away and bring it back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,11 +123,18 @@ export async function startRedis(options: { durable?: boolean } = {}): Promise<S
   );
 }
 
-export async function startNats(options: { jetstream?: boolean } = {}): Promise<ServerHandle> {
+/** `maxStoreBytes` caps JetStream's file storage (a full disk, as far as the lattice can tell). */
+export async function startNats(options: { jetstream?: boolean; maxStoreBytes?: number } = {}): Promise<ServerHandle> {
   requireBinary("nats-server", "--version");
   const port = await freePort();
   const storeDir = options.jetstream ? await mkdtemp(join(tmpdir(), "wactor-nats-")) : undefined;
   const args = ["-a", "127.0.0.1", "-p", String(port), ...(storeDir ? ["-js", "-sd", storeDir] : [])];
+  if (storeDir && options.maxStoreBytes !== undefined) {
+    // Storage limits exist only in a configuration file.
+    const config = join(storeDir, "limits.conf");
+    await writeFile(config, `jetstream { store_dir: "${join(storeDir, "js")}", max_file_store: ${options.maxStoreBytes}, max_memory_store: ${options.maxStoreBytes} }\n`);
+    args.splice(args.indexOf("-js"), 3, "-c", config);
+  }
   return managed(
     () => spawn("nats-server", args, { stdio: "ignore" }),
     port,
