@@ -138,6 +138,21 @@ describe("wactor ctl", () => {
     for (const bad of [zero, noEquals, both]) expectError(bad, "WACTOR_ERR_BAD_ARGUMENT");
   });
 
+  it("start provider on a host, stop provider wherever it runs; stopping one that runs nowhere is an error", async () => {
+    const started = await json<{ hostId: string; capabilityId: string; running: boolean }>("start", "provider", "wascc:logging", "--host", computeId);
+    expect(started).toEqual({ hostId: computeId, capabilityId: "wascc:logging", running: true, apps: [] });
+    expect(compute.host.providerIds()).toEqual(["wascc:logging"]);
+    const stopped = await ctl(["stop", "provider", "wascc:logging"]);
+    expect(stopped.status).toBe(0);
+    expect(stopped.stdout).toBe(`stopped provider wascc:logging on ${computeId}\n`);
+    expect(compute.host.providerIds()).toEqual([]);
+    expect(edge.host.providerIds()).toEqual(["wascc:http_server"]);
+    const [again, onHost] = await Promise.all([ctl(["stop", "provider", "wascc:logging"]), ctl(["stop", "provider", "wascc:logging", "--host", computeId])]);
+    expectError(again, "WACTOR_ERR_NO_PROVIDER");
+    expectError(onHost, "WACTOR_ERR_NO_PROVIDER");
+    expect(onHost.stderr).toContain("nothing to stop");
+  });
+
   it("watch prints JSON events (heartbeats only when asked); link del and stop actor", async () => {
     let live: () => void = () => {};
     const watching = new Promise<void>((resolve) => (live = resolve));

@@ -19,7 +19,9 @@ const app = (over: Partial<DesiredApp> = {}): DesiredApp => ({
   ...over,
 });
 
-const host = (id: string, labels: Record<string, string> = {}, actors: ObservedHost["actors"] = [], providers: string[] = []): ObservedHost => ({ id, labels, providers, actors });
+const host = (id: string, labels: Record<string, string> = {}, actors: ObservedHost["actors"] = [], providers: string[] = [], providerApps: Record<string, string[]> = {}): ObservedHost => ({ id, labels, providers, providerApps, actors });
+/** The edge host running the HTTP provider the application had started there. */
+const edge = (actors: ObservedHost["actors"] = [running()], apps = ["shop"]) => host("NA", { role: "edge" }, actors, ["wascc:http_server"], { "wascc:http_server": apps });
 const running = (digest = "D1", instances = 2, key = KEY) => ({ key, instances, state: "running" as const, digest });
 const link: Link = { actorKey: KEY, capabilityId: "wascc:http_server", binding: "default", values: { PORT: "8080" } };
 
@@ -41,7 +43,7 @@ describe("planner", () => {
     expect(commands).toEqual([
       { kind: "start_actor", hostId: "NA", actorKey: KEY, ref: "D1", instances: 2 },
       { kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2 },
-      { kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server" },
+      { kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
       { kind: "put_link", link },
     ]);
     expect(statuses[0]).toMatchObject({ phase: "reconciling", deployedAt: "2026-11-25T00:00:00.000Z" });
@@ -122,15 +124,60 @@ describe("planner", () => {
     ]);
   });
 
-  it("undeploy stops everything and removes the links; then it is undeployed", () => {
-    const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NB", {}, [running()])];
+  it("undeploy stops everything, removes the links and stops the providers it started; then it is undeployed", () => {
+    const hosts = [edge(), host("NB", {}, [running()])];
     const undeploying = run({ apps: [app({ undeployed: true })], hosts, links: [link] });
     expect(undeploying.commands).toEqual([
       { kind: "stop_actor", hostId: "NA", actorKey: KEY },
       { kind: "stop_actor", hostId: "NB", actorKey: KEY },
+      { kind: "stop_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
       { kind: "delete_link", actorKey: KEY, capabilityId: "wascc:http_server", binding: "default" },
     ]);
     expect(undeploying.statuses[0]!.phase).toBe("undeploying");
+    expect(undeploying.statuses[0]!.pending).toContain("stop provider wascc:http_server on NA…");
+    // Actors and links gone, the provider still there: not undeployed yet.
+    expect(run({ apps: [app({ undeployed: true })], hosts: [edge([]), host("NB")] }).statuses[0]!.phase).toBe("undeploying");
     expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA"), host("NB")] }).statuses[0]!.phase).toBe("undeployed");
+  });
+
+  it("never stops a provider from a host's own manifest, nor one it did not start", () => {
+    // NA ran the provider before the app asked (no record): the app uses it and never claims it.
+    const own = host("NA", { role: "edge" }, [running()], ["wascc:http_server"]);
+    expect(run({ hosts: [own, host("NB", {}, [running()])], links: [link] }).commands).toEqual([]);
+    const undeploying = run({ apps: [app({ undeployed: true })], hosts: [own, host("NB", {}, [running()])], links: [link] });
+    expect(undeploying.commands.filter((c) => c.kind === "stop_provider")).toEqual([]);
+    expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"]), host("NB")] }).statuses[0]!.phase).toBe("undeployed");
+    // Another application's provider is not this one's to stop.
+    const other = host("NC", { role: "other" }, [], ["wascc:keyvalue"], { "wascc:keyvalue": ["blog"] });
+    expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA", { role: "edge" }), other] }).commands).toEqual([]);
+  });
+
+  it("claims a provider another application started, so it outlives that one while this one wants it", () => {
+    const shared = edge([running()], ["blog"]);
+    expect(run({ hosts: [shared, host("NB", {}, [running()])], links: [link] }).commands).toEqual([{ kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" }]);
+    expect(run({ hosts: [edge([running()], ["blog", "shop"]), host("NB", {}, [running()])], links: [link] }).commands).toEqual([]);
+  });
+
+  it("stops a provider on the hosts where a new version no longer wants it", () => {
+    // Version 2 lists no provider: the one version 1 started on NA goes.
+    const v2 = app({ version: "2", providers: [], links: [] });
+    expect(run({ apps: [v2], hosts: [edge(), host("NB", {}, [running()])] }).commands).toEqual([
+      { kind: "stop_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
+    ]);
+    // Version 3 wants it on other hosts: started there, released on NA.
+    const v3 = app({ version: "3", providers: [{ capability: "wascc:http_server", on: { role: "gateway" } }] });
+    const moved = run({ apps: [v3], hosts: [edge(), host("NB", { role: "gateway" }, [running()])], links: [link] });
+    expect(moved.commands).toEqual([
+      { kind: "start_provider", hostId: "NB", capabilityId: "wascc:http_server", app: "shop" },
+      { kind: "stop_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
+    ]);
+  });
+
+  it("backs off a failing provider stop and stays undeploying with the reason", () => {
+    const heldBack = (key: string) => (key === "stop_provider:NA:wascc:http_server" ? "stop provider failed 2 time(s): WACTOR_ERR_LATTICE_TIMEOUT; next try in 2 s" : undefined);
+    const { commands, statuses } = run({ apps: [app({ undeployed: true })], hosts: [edge([]), host("NB")], heldBack });
+    expect(commands).toEqual([]);
+    expect(statuses[0]!.phase).toBe("undeploying");
+    expect(statuses[0]!.problems).toEqual(["stop provider failed 2 time(s): WACTOR_ERR_LATTICE_TIMEOUT; next try in 2 s"]);
   });
 });

@@ -4,7 +4,8 @@
  * starts; the reconciler's host and a replica's host killed with SIGKILL -> another leads
  * and the replicas run elsewhere, traffic back within 10 s; a rolling update under load with
  * zero failed requests; every host and NATS restarted -> the app comes back by itself;
- * undeploy leaves nothing running.
+ * undeploy leaves nothing running: actors, links and the providers it started (a provider
+ * from a host's own manifest stays).
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +55,7 @@ const appManifest = (version: string, source: string, port: number): string =>
       `  - { source: ${source}, replicas: 2, instances: 2, spread: [ { labels: { role: worker } } ] }`,
       "providers:",
       "  - { capability: wascc:http_server, on: { role: edge } }",
+      "  - { capability: wascc:keyvalue, on: { role: edge } }", // the edge host runs it from its own manifest
       "links:",
       `  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }`,
       "",
@@ -68,7 +70,9 @@ describe("applications across a lattice of processes", () => {
   const ids = new Map<string, string>(); // name -> host id
 
   const startHost = async (name: string, role: string): Promise<void> => {
-    const manifest = file(`${name}.yaml`, `labels: { role: ${role}, name: ${name} }\n`);
+    // Edge hosts run a key-value provider of their own: the application uses it and must leave it alone.
+    const own = role === "edge" ? "capabilities:\n  - { id: wascc:keyvalue }\n" : "";
+    const manifest = file(`${name}.yaml`, `labels: { role: ${role}, name: ${name} }\n${own}`);
     const p = startUp([manifest, "--lattice", nats.url, "--cluster-seed", seed, "--heartbeat-ms", "300", "--reconcile-ms", "300", "--log-level", "warn"]);
     await waitForOutput(p, "lattice  default");
     hosts.set(name, p);
@@ -176,13 +180,20 @@ describe("applications across a lattice of processes", () => {
     await eventually(async () => expect((await apps.status("shop")).status).toMatchObject({ version: "2", phase: "deployed" }), { timeoutMs: 20_000 });
   });
 
-  it("undeploy leaves nothing running; history keeps every version", async () => {
+  it("undeploy leaves nothing running (the provider it started included, the edge host's own kept); history keeps every version", async () => {
+    const edgeId = ids.get("a")!;
+    const before = (await apps.control.getHosts()).find((h) => h.id === edgeId)!;
+    expect(before.providers.sort()).toEqual(["wascc:http_server", "wascc:keyvalue"]);
+    expect(before.providerApps).toEqual({ "wascc:http_server": ["shop"] });
     const result = cli("undeploy", "shop", "--json");
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ phase: "undeployed" });
     const summaries = await apps.control.getHosts();
+    expect(summaries.map((h) => h.id).sort()).toEqual([...ids].filter(([name]) => hosts.has(name)).map(([, id]) => id).sort());
     expect(summaries.flatMap((h) => h.actorKeys)).toEqual([]);
+    expect(summaries.map((h) => h.providerApps)).toEqual(summaries.map(() => ({})));
+    expect(summaries.find((h) => h.id === edgeId)?.providers).toEqual(["wascc:keyvalue"]);
     expect(await apps.control.getLinks()).toEqual([]);
     expect(await ok("/gone")).toBe(false);
     const history = JSON.parse(cli("history", "shop", "--json").stdout) as Array<{ version: string; undeployed: boolean }>;

@@ -269,6 +269,48 @@ describe("lattice: names and restarts", () => {
     }
   });
 
+  it("start_provider records the applications that want it; stop_provider releases them, closes its ports, spares the manifest's", async () => {
+    const client = await ControlClient.connect({ url: nats.url });
+    const m = await member(nats.url, {}, ["wascc:keyvalue"]); // key-value from the host's own manifest
+    const events: LatticeEvent[] = [];
+    const stopWatch = client.watch((e) => events.push(e));
+    const echo = actor("echo");
+    const port = await freePort();
+    const id = m.lattice.hostId;
+    const get = () => fetch(`http://127.0.0.1:${port}/p`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => "refused");
+    try {
+      await client.flush();
+      expect(await client.startProvider(id, "wascc:http_server", "shop")).toEqual({ hostId: id, capabilityId: "wascc:http_server", running: true, apps: ["shop"] });
+      expect(await client.startProvider(id, "wascc:http_server", "blog")).toMatchObject({ running: true, apps: ["blog", "shop"] });
+      expect((await client.getHosts(800)).find((h) => h.id === id)?.providerApps).toEqual({ "wascc:http_server": ["blog", "shop"] });
+      await m.host.startActor(echo.signedPath);
+      await eventually(async () => expect((await client.getClaims()).map((c) => c.name)).toContain("echo"));
+      expect((await client.putLink({ actor: "echo", capabilityId: "wascc:http_server", values: { PORT: String(port) } })).stored).toBe(true);
+      expect(await get()).toBe(200);
+      // One application lets go: the other still wants it, it keeps serving.
+      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "shop" })).toEqual([{ hostId: id, capabilityId: "wascc:http_server", running: true, apps: ["blog"] }]);
+      expect(await get()).toBe(200);
+      // The last one lets go: the port closes, the event says so, the link stays stored and recorded.
+      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "blog" })).toEqual([{ hostId: id, capabilityId: "wascc:http_server", running: false, apps: [] }]);
+      expect(await get()).toBe("refused");
+      expect(m.host.providerIds()).toEqual(["wascc:keyvalue"]);
+      expect(m.host.bindings.has(echo.publicKey, "wascc:http_server", "default")).toBe(true);
+      await eventually(() => expect(events.some((e) => e.type === "provider_stopped" && e.hostId === id && e.data.capabilityId === "wascc:http_server")).toBe(true));
+      expect((await client.getInventory(id)).providers).toEqual([expect.objectContaining({ capabilityId: "wascc:keyvalue", apps: [] })]);
+      // An application never stops a provider it did not start; an unknown one is refused by name.
+      expect(await client.stopProvider("wascc:keyvalue", { hostId: id, app: "shop" })).toEqual([{ hostId: id, capabilityId: "wascc:keyvalue", running: true, apps: [] }]);
+      await expect(client.stopProvider("wascc:http_server", { hostId: id })).rejects.toMatchObject({ code: "WACTOR_ERR_NO_PROVIDER", detail: expect.stringContaining("nothing to stop") });
+      // Started again, it makes the stored link again.
+      expect(await client.startProvider(id, "wascc:http_server")).toMatchObject({ running: true, apps: [] });
+      expect(await get()).toBe(200);
+      await client.deleteLink("echo", "wascc:http_server");
+    } finally {
+      stopWatch();
+      await leave(m);
+      await client.close();
+    }
+  });
+
   it("verifies actor bytes again after download: a tampered object is refused by the host", async () => {
     const client = await ControlClient.connect({ url: nats.url });
     const m = await member(nats.url, {}, []);

@@ -57,7 +57,7 @@ const out = (opts: { json?: boolean }, value: unknown, text: string): void => {
 };
 
 export function registerCtlCommands(program: Command): void {
-  const ctl = program.command("ctl").description("control a lattice: hosts, inventories, claims, actors, links, events");
+  const ctl = program.command("ctl").description("control a lattice: hosts, inventories, claims, actors, providers, links, events");
   const get = ctl.command("get").description("read the lattice's state");
   withCtlOptions(get.command("hosts").description("hosts that answer (id, labels, uptime, version)")).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {
@@ -98,6 +98,15 @@ export function registerCtlCommands(program: Command): void {
         out(opts, result, `started ${result.name ? `${result.name} ` : ""}${result.key} on ${result.hostId} (${result.instances ?? "?"} instances)\n`);
       });
     });
+  withCtlOptions(start.command("provider").argument("<capability>", "a built-in capability id, e.g. wascc:keyvalue"))
+    .requiredOption("--host <id>", "host to start it on")
+    .description("start a built-in provider on a host; the stored links of its capability are applied there")
+    .action((capabilityId: string, opts: LatticeOpts & { host: string }) =>
+      withClient(opts, async (c) => {
+        const result = await c.startProvider(opts.host, capabilityId);
+        out(opts, result, `provider ${result.capabilityId} runs on ${result.hostId}\n`);
+      }),
+    );
   const stop = ctl.command("stop").description("stop something");
   withCtlOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
     (ref: string, opts: LatticeOpts & { host?: string }) =>
@@ -106,6 +115,14 @@ export function registerCtlCommands(program: Command): void {
         out(opts, results, results.map((r) => `stopped ${r.key} on ${r.hostId}\n`).join(""));
       }),
   );
+  withCtlOptions(stop.command("provider").argument("<capability>", "capability id").option("--host <id>", "only on this host"))
+    .description("stop a provider (on every host running it unless --host); its bindings are released, links stay stored")
+    .action((capabilityId: string, opts: LatticeOpts & { host?: string }) =>
+      withClient(opts, async (c) => {
+        const results = await c.stopProvider(capabilityId, opts.host !== undefined ? { hostId: opts.host } : {});
+        out(opts, results, results.map((r) => `stopped provider ${r.capabilityId} on ${r.hostId}\n`).join(""));
+      }),
+    );
   const scale = ctl.command("scale").description("change instance counts");
   withCtlOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
     (ref: string, count: string, opts: LatticeOpts & { host?: string }) => {

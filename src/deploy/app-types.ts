@@ -65,5 +65,7 @@ export interface ObservedHost {
   id: string;
   labels: Record<string, string>;
   providers: string[];
+  /** Capability -> applications its provider was started for here (HostSummary.providerApps). */
+  providerApps: Record<string, string[]>;
   actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
 }

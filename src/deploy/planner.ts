@@ -11,7 +11,8 @@ export type Command =
   | { kind: "update_actor"; hostId: string; actorKey: string; ref: string }
   | { kind: "scale_actor"; hostId: string; actorKey: string; instances: number }
   | { kind: "stop_actor"; hostId: string; actorKey: string }
-  | { kind: "start_provider"; hostId: string; capabilityId: string }
+  | { kind: "start_provider"; hostId: string; capabilityId: string; app: string }
+  | { kind: "stop_provider"; hostId: string; capabilityId: string; app: string }
   | { kind: "put_link"; link: DesiredLink }
   | { kind: "delete_link"; actorKey: string; capabilityId: string; binding: string };
 
@@ -23,7 +24,8 @@ export function commandKey(c: Command): string {
     case "delete_link":
       return `delete_link:${c.actorKey}:${c.capabilityId}:${c.binding}`;
     case "start_provider":
-      return `start_provider:${c.hostId}:${c.capabilityId}`;
+    case "stop_provider":
+      return `${c.kind}:${c.hostId}:${c.capabilityId}`;
     default:
       return `${c.kind}:${c.hostId}:${c.actorKey}`;
   }
@@ -41,6 +43,8 @@ export function describeCommand(c: Command, name: (key: string) => string): stri
       return `stop ${name(c.actorKey)} on ${short(c.hostId)}`;
     case "start_provider":
       return `start provider ${c.capabilityId} on ${short(c.hostId)}`;
+    case "stop_provider":
+      return `stop provider ${c.capabilityId} on ${short(c.hostId)}`;
     case "put_link":
       return `link ${name(c.link.actorKey)} -> ${c.link.capabilityId} '${c.link.binding}'`;
     case "delete_link":
@@ -105,18 +109,12 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppSta
     if (wanted.has(key)) continue;
     for (const host of input.hosts) if (host.actors.some((a) => a.key === key)) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   }
-  if (!app.undeployed) {
-    for (const p of app.providers) {
-      const hosts = input.hosts.filter((h) => matches(h.labels, p.on));
-      if (hosts.length === 0) problems.push(`provider ${p.capability}: no host matches ${labelText(p.on)}`);
-      for (const h of hosts) if (!h.providers.includes(p.capability)) issue({ kind: "start_provider", hostId: h.id, capabilityId: p.capability });
-    }
-  }
+  planProviders(app, input, issue, problems);
   planLinks(app, input, issue);
   commands.push(...own);
   for (const a of actors) problems.push(...a.problems);
   const notes = actors.flatMap((a) => a.notes);
-  const runningOwned = input.hosts.some((h) => h.actors.some((a) => app.owned.includes(a.key)));
+  const runningOwned = input.hosts.some((h) => h.actors.some((a) => app.owned.includes(a.key)) || startedFor(h, app.name).length > 0);
   let phase: AppPhase;
   if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
   else if (own.length > 0) phase = "reconciling";
@@ -205,6 +203,33 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
     problems,
     notes,
   };
+}
+
+/** Capabilities whose provider runs on a host because this application had it started there. */
+const startedFor = (h: ObservedHost, appName: string): string[] => Object.entries(h.providerApps).flatMap(([id, apps]) => (apps.includes(appName) ? [id] : []));
+
+/**
+ * Providers where the labels say. A provider the host already runs for other applications is
+ * claimed too (so it outlives them while this one wants it); one from the host's own manifest
+ * is used as it is and never claimed, so no application stops it. A provider this application
+ * had started where it no longer wants one (undeploy, a version without it, labels that no
+ * longer match) is released; the host stops it once no application wants it.
+ */
+function planProviders(app: DesiredApp, input: PlanInput, issue: (c: Command) => void, problems: string[]): void {
+  const desired = app.undeployed ? [] : app.providers;
+  for (const p of desired) {
+    const hosts = input.hosts.filter((h) => matches(h.labels, p.on));
+    if (hosts.length === 0) problems.push(`provider ${p.capability}: no host matches ${labelText(p.on)}`);
+    for (const h of hosts) {
+      const apps = h.providerApps[p.capability];
+      if (!h.providers.includes(p.capability) || (apps !== undefined && !apps.includes(app.name))) issue({ kind: "start_provider", hostId: h.id, capabilityId: p.capability, app: app.name });
+    }
+  }
+  for (const h of input.hosts) {
+    for (const capabilityId of startedFor(h, app.name)) {
+      if (!desired.some((p) => p.capability === capabilityId && matches(h.labels, p.on))) issue({ kind: "stop_provider", hostId: h.id, capabilityId, app: app.name });
+    }
+  }
 }
 
 function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => void): void {

@@ -104,7 +104,8 @@ export class Reconciler {
   async reconcileOnce(): Promise<Plan> {
     const { client, store } = this.#o;
     const [apps, summaries, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
-    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, actors: h.actors }));
+    // A host of an older version sends no providerApps: nothing there was started for an app.
+    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, providerApps: h.providerApps ?? {}, actors: h.actors }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
     const describe = (key: string): string => {
       const [kind, ...rest] = key.split(":");
@@ -145,7 +146,10 @@ export class Reconciler {
         await client.stopActor(c.actorKey, { hostId: c.hostId });
         return;
       case "start_provider":
-        await client.startProvider(c.hostId, c.capabilityId);
+        await client.startProvider(c.hostId, c.capabilityId, c.app);
+        return;
+      case "stop_provider":
+        await client.stopProvider(c.capabilityId, { hostId: c.hostId, app: c.app });
         return;
       case "put_link": {
         const result = await client.putLink({ actor: c.link.actorKey, capabilityId: c.link.capabilityId, binding: c.link.binding, values: c.link.values });

@@ -235,6 +235,28 @@ export class Host {
     this.events.emit("provider_started", { capabilityId, name: provider.name });
   }
 
+  /**
+   * Stops one provider while the host keeps running: its bindings are released through it
+   * first (ports closed, deliveries in flight answered), then it stops. In a lattice the
+   * binding table keeps the links (they belong to the lattice, another host's provider may
+   * serve them); a standalone host has nowhere else to send them, so they go.
+   */
+  async removeProvider(capabilityId: string): Promise<void> {
+    const provider = this.#providers.get(capabilityId);
+    if (!provider) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no provider for ${capabilityId} runs on this host: nothing to stop`);
+    // Out of the table first: calls made from now on no longer reach it.
+    this.#providers.delete(capabilityId);
+    for (const b of this.bindings.all().filter((x) => x.capabilityId === capabilityId)) {
+      await provider.unbind(b.actorKey, b.binding).catch((err: unknown) => this.logger.warn({ capabilityId, binding: b.binding, err }, "provider failed to unbind"));
+      if (this.#remote) continue;
+      this.bindings.delete(b.actorKey, capabilityId, b.binding);
+      this.events.emit("binding_changed", { actorKey: b.actorKey, capabilityId, binding: b.binding, change: "deleted" });
+    }
+    await provider.stop().catch((err: unknown) => this.logger.error({ capabilityId, err }, "provider failed to stop"));
+    this.logger.info({ capabilityId }, "provider stopped");
+    this.events.emit("provider_stopped", { capabilityId, name: provider.name });
+  }
+
   providerIds(): string[] {
     return [...this.#providers.keys()];
   }

@@ -9,7 +9,7 @@ import { normalizeBinding } from "../host/provider.js";
 import { ArtifactStore, moduleDigest } from "./artifact-store.js";
 import { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
-import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation } from "./control-types.js";
+import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { HostRegistry } from "./host-registry.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
@@ -137,9 +137,20 @@ export class ControlClient {
     return this.#hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref });
   }
 
-  /** Starts a built-in provider on one host. */
-  startProvider(hostId: string, capabilityId: string): Promise<{ hostId: string; capabilityId: string }> {
-    return this.#hostRequest(hostId, "start_provider", { capabilityId });
+  /** Starts a built-in provider on one host; `app` records which application wants it (the deployer's). */
+  startProvider(hostId: string, capabilityId: string, app?: string): Promise<ProviderCommandResult> {
+    return this.#hostRequest(hostId, "start_provider", { capabilityId, ...(app !== undefined && { app }) });
+  }
+
+  /**
+   * Stops a provider on one host, or on every host running it. With `app` (the deployer)
+   * only that application's claim is released: a host's own provider is never stopped that way.
+   */
+  async stopProvider(capabilityId: string, options: { hostId?: string; app?: string } = {}): Promise<ProviderCommandResult[]> {
+    const hostIds = options.hostId ? [options.hostId] : (await this.getHosts()).filter((h) => h.providers.includes(capabilityId)).map((h) => h.id);
+    if (hostIds.length === 0) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no host in lattice '${this.subjects.lattice}' runs a provider for '${capabilityId}'`);
+    const body = { capabilityId, ...(options.app !== undefined && { app: options.app }) };
+    return Promise.all(hostIds.map((id) => this.#hostRequest<ProviderCommandResult>(id, "stop_provider", body)));
   }
 
   /** The JetStream client of this connection (the deployer opens its buckets with it). */

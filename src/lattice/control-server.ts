@@ -11,7 +11,17 @@ import type { Host } from "../host/host.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
-import type { HostSummary, Inventory, ScaleActorRequest, StartActorRequest, StartProviderRequest, StopActorRequest, UpdateActorRequest } from "./control-types.js";
+import type {
+  HostSummary,
+  Inventory,
+  ProviderCommandResult,
+  ScaleActorRequest,
+  StartActorRequest,
+  StartProviderRequest,
+  StopActorRequest,
+  StopProviderRequest,
+  UpdateActorRequest,
+} from "./control-types.js";
 import type { Link } from "./link-store.js";
 import type { LinkSync } from "./link-sync.js";
 import type { LatticeSubjects } from "./subjects.js";
@@ -35,6 +45,14 @@ type Handler = (request: unknown) => Promise<unknown>;
 export class ControlServer {
   readonly #o: ControlServerOptions;
   readonly #subscriptions: Subscription[] = [];
+  /**
+   * Capability -> applications it was started for by `start_provider`. A provider the host
+   * ran before any application asked (its manifest, an operator) gets no entry: no
+   * application owns it, so none stops it.
+   */
+  readonly #providerApps = new Map<string, Set<string>>();
+  /** Provider starts and stops one at a time: a start racing a stop never leaves two. */
+  #providerQueue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ControlServerOptions) {
     this.#o = options;
@@ -48,7 +66,8 @@ export class ControlServer {
     this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
     this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
     this.#answer(subjects.hostControl(hostId, "update_actor"), (r) => this.#updateActor(r as UpdateActorRequest));
-    this.#answer(subjects.hostControl(hostId, "start_provider"), (r) => this.#startProvider(r as StartProviderRequest));
+    this.#answer(subjects.hostControl(hostId, "start_provider"), (r) => this.#providerCommand(() => this.#startProvider(r as StartProviderRequest)));
+    this.#answer(subjects.hostControl(hostId, "stop_provider"), (r) => this.#providerCommand(() => this.#stopProvider(r as StopProviderRequest)));
     // Only hosts whose provider serves the capability answer a validation; others stay silent.
     this.#on(subjects.control("link.validate"), async (msg) => {
       const link = decodeJson<Link>(msg.data);
@@ -64,6 +83,11 @@ export class ControlServer {
 
   stop(): void {
     for (const sub of this.#subscriptions) sub.unsubscribe();
+  }
+
+  /** For the host summary: capability -> applications its provider was started for. */
+  providerApps(): Record<string, string[]> {
+    return Object.fromEntries([...this.#providerApps].map(([id, apps]) => [id, [...apps].sort()]));
   }
 
   #answer(subject: string, handler: Handler): void {
@@ -92,7 +116,7 @@ export class ControlServer {
     const providers = new Map<string, Inventory["providers"][number]>();
     for (const capabilityId of this.#o.summary().providers) {
       const provider = host.provider(capabilityId);
-      if (provider) providers.set(capabilityId, { capabilityId, name: provider.name, bindings: [] });
+      if (provider) providers.set(capabilityId, { capabilityId, name: provider.name, apps: [...(this.#providerApps.get(capabilityId) ?? [])].sort(), bindings: [] });
     }
     for (const b of host.listBindings()) {
       const entry = providers.get(b.capabilityId);
@@ -141,15 +165,53 @@ export class ControlServer {
     return { hostId: this.#o.hostId, key: info.key, instances: info.instances };
   }
 
-  /** Starts a built-in provider here, then applies the stored links of its capability. */
-  async #startProvider(request: StartProviderRequest): Promise<unknown> {
-    const { capabilityId } = request;
+  #providerCommand(work: () => Promise<ProviderCommandResult>): Promise<ProviderCommandResult> {
+    const next = this.#providerQueue.then(work, work);
+    this.#providerQueue = next.catch(() => {});
+    return next;
+  }
+
+  #result(capabilityId: string): ProviderCommandResult {
+    const apps = [...(this.#providerApps.get(capabilityId) ?? [])].sort();
+    return { hostId: this.#o.hostId, capabilityId, running: this.#o.host.provider(capabilityId) !== undefined, apps };
+  }
+
+  /**
+   * Starts a built-in provider here, then applies the stored links of its capability. With
+   * an application, records that it wants the provider: when this request started it, or when
+   * it already runs for other applications (then it outlives them while this one wants it).
+   */
+  async #startProvider(request: StartProviderRequest): Promise<ProviderCommandResult> {
+    const { capabilityId, app } = request;
+    checkApp(app, "start_provider");
     if (!isBuiltinCapability(capabilityId)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no built-in provider for '${capabilityId}'`);
     if (!this.#o.host.provider(capabilityId)) {
       await this.#o.host.addProvider(createBuiltinProvider(capabilityId));
+      if (app !== undefined) this.#providerApps.set(capabilityId, new Set([app]));
       await this.#o.links.applyStored(capabilityId);
+    } else if (app !== undefined) {
+      this.#providerApps.get(capabilityId)?.add(app);
     }
-    return { hostId: this.#o.hostId, capabilityId };
+    return this.#result(capabilityId);
+  }
+
+  /**
+   * Stops a provider here. With an application, only that application's claim goes, and the
+   * provider stops once no application wants it; a provider it does not own (from the host's
+   * manifest, or another application's) is left running and the answer says so.
+   */
+  async #stopProvider(request: StopProviderRequest): Promise<ProviderCommandResult> {
+    const { capabilityId, app } = request;
+    if (typeof capabilityId !== "string" || capabilityId === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "stop_provider needs a 'capabilityId'");
+    checkApp(app, "stop_provider");
+    if (!this.#o.host.provider(capabilityId)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no provider for '${capabilityId}' runs on host ${this.#o.hostId}: nothing to stop`);
+    const apps = this.#providerApps.get(capabilityId);
+    if (app !== undefined) {
+      if (!apps?.delete(app) || apps.size > 0) return this.#result(capabilityId);
+    }
+    this.#providerApps.delete(capabilityId);
+    await this.#o.links.releaseProvider(capabilityId);
+    return this.#result(capabilityId);
   }
 
   /** A ref is a module hash, or a module key / claims name whose claims the lattice knows. */
@@ -160,4 +222,8 @@ export class ControlServer {
     if (!claims) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; start it from a .wasm path`);
     return claims.hash;
   }
+}
+
+function checkApp(app: unknown, verb: string): void {
+  if (app !== undefined && (typeof app !== "string" || app === "")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'app' must be a non-empty string`);
 }

@@ -19,6 +19,12 @@ export interface HostSummary {
   /** Per running actor: instances, lifecycle state and the SHA-256 (upper hex) of the signed module it runs. */
   actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string; invocations: number }>;
   providers: string[];
+  /**
+   * Capability -> the applications a provider was started for through `start_provider`.
+   * Only these are stopped by the deployer; a provider from the host's manifest (or started
+   * by an operator without an application) has no entry and is never stopped by one.
+   */
+  providerApps: Record<string, string[]>;
   heartbeatMs: number;
 }
 
@@ -35,6 +41,8 @@ export interface InventoryActor {
 export interface InventoryProvider {
   capabilityId: string;
   name: string;
+  /** Applications it was started for (empty: from the host's manifest or an operator). */
+  apps: string[];
   bindings: Array<{ actorKey: string; binding: string; status: BindingStatus }>;
 }
 
@@ -61,6 +69,26 @@ export interface UpdateActorRequest {
 
 export interface StartProviderRequest {
   capabilityId: string;
+  /** The application that wants it (the reconciler says which); recorded so undeploy can stop it. */
+  app?: string;
+}
+
+export interface StopProviderRequest {
+  capabilityId: string;
+  /**
+   * Set by the reconciler: releases this application's claim only, and the provider stops
+   * once no application wants it. Absent (an operator): the provider stops whatever started it.
+   */
+  app?: string;
+}
+
+export interface ProviderCommandResult {
+  hostId: string;
+  capabilityId: string;
+  /** Whether the provider runs after the command. */
+  running: boolean;
+  /** Applications it still runs for. */
+  apps: string[];
 }
 
 export interface ScaleActorRequest {

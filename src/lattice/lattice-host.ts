@@ -150,6 +150,7 @@ export class LatticeHost {
       actorKeys: this.#host.listActors().map((a) => a.key),
       actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key), invocations: this.#invocations.get(a.key) ?? 0 })),
       providers: this.#host.providerIds(),
+      providerApps: this.#control.providerApps(),
       heartbeatMs: this.#heartbeatMs,
     };
   }

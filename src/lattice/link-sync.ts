@@ -74,6 +74,20 @@ export class LinkSync {
     }
   }
 
+  /**
+   * Stops the local provider of one capability: its links stop being served here first (so
+   * calls go to another host serving them, or fail at once naming the link), then the host
+   * releases its bindings and stops it. In line with link changes, so none lands halfway.
+   */
+  releaseProvider(capabilityId: string): Promise<void> {
+    return this.#serial(async () => {
+      const { host, rpc } = this.#o;
+      for (const b of host.listBindings()) if (b.capabilityId === capabilityId) rpc.unserveLink(capabilityId, b.binding, b.actorKey);
+      await rpc.flush().catch(() => {});
+      await host.removeProvider(capabilityId);
+    });
+  }
+
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.#queue.then(work, work);
     this.#queue = next.catch(() => {});
