@@ -72,6 +72,10 @@ describe("dashboard in a browser", () => {
     const text = await actors.innerText();
     for (const name of ["echo", "sneaky", "kvcounter"]) expect(text).toContain(name);
     expect(text).toContain("wascc:http_server, wascc:keyvalue");
+    // Beside the capabilities, the rest of the claims: issuer and expiry.
+    const echoClaims = await page.locator(`#actors tr[data-actor="${actor("echo").publicKey}"] td.claims`).innerText();
+    expect(echoClaims).toMatch(/issuer A[A-Z2-7]{4,}/);
+    expect(echoClaims).toMatch(/no expiry|expires \d{4}-\d{2}-\d{2}/);
     await expect(page.locator("#connection").innerText()).resolves.toBe("live");
   });
 

@@ -5,6 +5,7 @@
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
 import { createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
+import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
@@ -14,6 +15,7 @@ import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js"
 import type {
   HostSummary,
   Inventory,
+  InventoryActor,
   ProviderCommandResult,
   ScaleActorRequest,
   StartActorRequest,
@@ -38,6 +40,12 @@ export interface ControlServerOptions {
   summary(): HostSummary;
   /** Resolves once a started actor's claims are in the lattice and it takes invocations. */
   announced(actorKey: string): Promise<void>;
+}
+
+/** The claims an inventory shows beside the capabilities. */
+function claimsSummary(claims: ActorClaims): Pick<InventoryActor, "issuer" | "tags" | "version" | "expires"> {
+  const version = [claims.ver, claims.rev === undefined ? undefined : `rev ${claims.rev}`].filter((part) => part !== undefined && part !== "").join(", ") || undefined;
+  return { issuer: claims.issuer, tags: [...claims.tags], version, expires: claims.exp };
 }
 
 type Handler = (request: unknown) => Promise<unknown>;
@@ -112,7 +120,7 @@ export class ControlServer {
 
   #inventory(): Inventory {
     const { host } = this.#o;
-    const actors = host.listActors().map((a) => ({ key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], inFlight: a.inFlight }));
+    const actors = host.listActors().map((a) => ({ key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], ...claimsSummary(a.claims), inFlight: a.inFlight }));
     const providers = new Map<string, Inventory["providers"][number]>();
     for (const capabilityId of this.#o.summary().providers) {
       const provider = host.provider(capabilityId);

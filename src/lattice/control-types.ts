@@ -35,6 +35,12 @@ export interface InventoryActor {
   state: LifecycleState;
   reason: string | undefined;
   caps: string[];
+  /** The rest of the claims an operator checks: who signed it, which version, until when. */
+  issuer: string;
+  tags: string[];
+  version: string | undefined;
+  /** Expiry of the claims, seconds since the epoch; undefined = never. */
+  expires: number | undefined;
   inFlight: number;
 }
 

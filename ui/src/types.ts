@@ -6,6 +6,11 @@ export interface ActorRow {
   state: string;
   reason: string | null;
   caps: string[];
+  issuer: string;
+  tags: string[];
+  version?: string;
+  /** Seconds since the epoch; absent = never expires. */
+  expires?: number;
   inFlight: number;
 }
 
@@ -20,7 +25,7 @@ export interface Host {
   actors: Array<{ key: string; instances: number; state: string; invocations: number }>;
   inventory?: {
     actors: ActorRow[];
-    providers: Array<{ capabilityId: string; name: string; bindings: Array<{ actorKey: string; binding: string; status: { state: string; reason?: string } }> }>;
+    providers: Array<{ capabilityId: string; name: string; apps?: string[]; bindings: Array<{ actorKey: string; binding: string; status: { state: string; reason?: string } }> }>;
   };
   error?: string;
 }

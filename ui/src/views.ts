@@ -1,7 +1,7 @@
 /** Renders each part of the overview; actions are passed in, so views stay free of I/O. */
 import { h, labels, short, table } from "./dom.js";
 import { sparkline } from "./sparkline.js";
-import type { AppRow, Host, LatticeEvent, Link } from "./types.js";
+import type { ActorRow, AppRow, Host, LatticeEvent, Link } from "./types.js";
 
 export interface Actions {
   scale(hostId: string, key: string, name: string, instances: number): void;
@@ -34,6 +34,13 @@ export function hostsView(hosts: Host[], heartbeatAge: (id: string) => number | 
   );
 }
 
+/** Version, issuer, tags and expiry: the rest of what an operator checks in the claims. */
+function claimsLine(actor: ActorRow): string {
+  const parts = [actor.version ? `version ${actor.version}` : "", `issuer ${short(actor.issuer)}`, actor.tags.length ? `tags ${actor.tags.join(", ")}` : ""];
+  parts.push(actor.expires === undefined ? "no expiry" : `expires ${new Date(actor.expires * 1000).toISOString().slice(0, 10)}`);
+  return parts.filter(Boolean).join(" · ");
+}
+
 export function actorsView(hosts: Host[], rates: (hostId: string, key: string) => number[], actions: Actions): HTMLElement {
   const rows = hosts.flatMap((host) =>
     (host.inventory?.actors ?? []).map((actor) => {
@@ -46,7 +53,7 @@ export function actorsView(hosts: Host[], rates: (hostId: string, key: string) =
         h("td", {}, h("strong", {}, name)),
         h("td", {}, h("code", { title: actor.key }, short(actor.key))),
         h("td", {}, h("code", { title: host.id }, short(host.id))),
-        h("td", {}, actor.caps.join(", ") || "-"),
+        h("td", { class: "claims" }, actor.caps.join(", ") || "-", h("div", { class: "muted" }, claimsLine(actor))),
         h("td", { class: "instances-count" }, actor.instances),
         h("td", { class: `state-${actor.state}`, title: actor.reason ?? "" }, actor.state),
         h("td", {}, sparkline(series), ` ${(series.at(-1) ?? 0).toFixed(1)}/s`),
@@ -62,7 +69,7 @@ export function actorsView(hosts: Host[], rates: (hostId: string, key: string) =
       );
     }),
   );
-  return table(["actor", "key", "host", "capabilities (claims)", "instances", "state", "calls/s", ""], rows, "no actors run");
+  return table(["actor", "key", "host", "claims: capabilities, version, issuer", "instances", "state", "calls/s", ""], rows, "no actors run");
 }
 
 export function providersView(hosts: Host[]): HTMLElement {
@@ -71,7 +78,7 @@ export function providersView(hosts: Host[]): HTMLElement {
       h(
         "tr",
         {},
-        h("td", {}, p.capabilityId),
+        h("td", {}, p.capabilityId, p.apps?.length ? h("div", { class: "muted" }, `started for ${p.apps.join(", ")}`) : ""),
         h("td", {}, h("code", { title: host.id }, short(host.id))),
         h("td", {}, p.bindings.map((b) => `${short(b.actorKey)} '${b.binding}': ${b.status.state}${b.status.reason ? ` (${b.status.reason})` : ""}`).join("; ") || "-"),
       ),
