@@ -1,6 +1,7 @@
 /**
- * A healthy actor's throughput alone and next to hostile actors (infinite loops, a memory
- * bomb, a trap storm), in one run; plus the host's peak RSS. Target: >= 0.8 of solo.
+ * A healthy actor's throughput alone and next to hostile actors (an infinite loop, a memory
+ * bomb, a trap and abort storm, deep recursion, 32 MiB replies, a flood of denied host calls),
+ * in one run; plus the host's peak RSS. Target: >= 0.8 of solo.
  */
 import { pino } from "pino";
 import { Host } from "../dist/src/mod.js";
@@ -23,24 +24,34 @@ export async function hostileBench(): Promise<Row[]> {
     const solo = await measure();
 
     let running = true;
-    const failures = { looper: 0, hog: 0, panicker: 0 };
-    const attack = (key: string, op: string, counter: keyof typeof failures) =>
+    const outcomes = new Map<string, { failed: number; done: number }>();
+    const attack = (key: string, op: string) =>
       (async () => {
+        const tally = outcomes.get(op) ?? { failed: 0, done: 0 };
+        outcomes.set(op, tally);
         // Like a client that retries at once (1 ms) after each failure.
         for (let i = 0; running && i < 100_000; i++) {
-          await host.invoke(key, op, payload).catch(async () => {
-            failures[counter]++;
-            await new Promise((r) => setTimeout(r, 1));
-          });
+          await host.invoke(key, op, payload).then(
+            () => void tally.done++,
+            async () => {
+              tally.failed++;
+              await new Promise((r) => setTimeout(r, 1));
+            },
+          );
         }
       })();
-    const attackers = [attack(looper, "Loop", "looper"), attack(hog, "Hog", "hog"), attack(panicker, "Panic", "panicker"), attack(panicker, "Abort", "panicker")];
+    const attackers = [
+      attack(looper, "Loop"),
+      attack(hog, "Hog"),
+      ...["Panic", "Abort", "Recurse", "Huge", "Flood"].map((op) => attack(panicker, op)),
+    ];
     const besieged = await measure();
     running = false;
     await Promise.all(attackers);
+    const tallies = [...outcomes].map(([op, t]) => `${op} ${t.failed}/${t.done}`).join(", ");
     return [
-      { what: "healthy echo, 64 in flight (calls/s): alone vs beside looper + hog + panicker", baseline: fmt(solo.perSecond), wactor: fmt(besieged.perSecond), ratio: fmt(besieged.perSecond / solo.perSecond, 2) },
-      { what: "hostile invocations failed during that window (loop / hog / trap)", baseline: "-", wactor: `${failures.looper} / ${failures.hog} / ${failures.panicker}`, ratio: "-" },
+      { what: "healthy echo, 64 in flight (calls/s): alone vs beside loop, memory bomb, traps, aborts, recursion, 32 MiB replies, host-call flood", baseline: fmt(solo.perSecond), wactor: fmt(besieged.perSecond), ratio: fmt(besieged.perSecond / solo.perSecond, 2) },
+      { what: "hostile invocations in that window, failed/completed", baseline: "-", wactor: tallies, ratio: "-" },
       { what: "host peak RSS (MiB)", baseline: "-", wactor: fmt(peakRss / 1048576), ratio: "-" },
     ];
   } finally {

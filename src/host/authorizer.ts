@@ -15,6 +15,8 @@ export interface Denial {
   binding: string;
   operation: string;
   reason: "not-claimed" | "not-bound";
+  /** How many calls this report stands for (instances report repeated denials in batches). */
+  count: number;
 }
 
 export class Authorizer {
@@ -35,17 +37,21 @@ export class Authorizer {
     if (!actor.caps.includes(capabilityId)) reason = "not-claimed";
     else if (!this.#bindings.has(actor.key, capabilityId, binding)) reason = "not-bound";
     if (!reason) return;
-    const denial: Denial = { actorKey: actor.key, actorName: actor.name, capabilityId, binding, operation, reason };
-    const countKey = `${actor.key}\u0000${capabilityId}`;
-    const count = (this.#counts.get(countKey) ?? 0) + 1;
-    this.#counts.set(countKey, count);
-    if (count === 1) this.#logger.warn({ ...denial }, "permission denied (further denials for this actor and capability are counted, not logged)");
-    this.#onDenied(denial);
+    this.record({ actorKey: actor.key, actorName: actor.name, capabilityId, binding, operation, reason, count: 1 });
     const why = reason === "not-claimed" ? `the actor did not claim ${capabilityId}` : `no binding '${binding}' of ${capabilityId}`;
     throw new WactorError(
       "WACTOR_ERR_PERMISSION_DENIED",
       `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`,
     );
+  }
+
+  /** Counts, logs (once per actor and capability) and announces denials, here or in an instance. */
+  record(denial: Denial): void {
+    const countKey = `${denial.actorKey}\u0000${denial.capabilityId}`;
+    const before = this.#counts.get(countKey) ?? 0;
+    this.#counts.set(countKey, before + denial.count);
+    if (before === 0) this.#logger.warn({ ...denial }, "permission denied (further denials for this actor and capability are counted, not logged)");
+    this.#onDenied(denial);
   }
 
   /** Denials so far, per (actor, capability). */

@@ -116,7 +116,7 @@ export class Host {
       if (this.#actors.has(key)) throw new WactorError("WACTOR_ERR_ACTOR_EXISTS", key);
       lifecycle.send({ type: "VERIFIED" });
       const merged = { ...ACTOR_DEFAULTS, ...this.#options.actorDefaults, ...options };
-      const pool = await this.#startPool(key, bytes, merged);
+      const pool = await this.#startPool(claims, bytes, merged);
       const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
       this.#actors.set(key, { claims, bytes, identity, pool, options: merged, lifecycle });
       lifecycle.send({ type: "STARTED" });
@@ -139,7 +139,7 @@ export class Host {
       const { claims } = await assertValidModule(bytes, this.#verifyOptions());
       if (claims.subject !== key) throw new WactorError("WACTOR_ERR_SUBJECT_MISMATCH", `running ${key}, new module is ${claims.subject}`);
       const merged = { ...record.options, ...options };
-      const pool = await this.#startPool(key, bytes, merged);
+      const pool = await this.#startPool(claims, bytes, merged);
       const old = record.pool;
       // Swap first so new invocations go to the new version, then drain the old one.
       Object.assign(record, { claims, bytes, pool, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
@@ -345,7 +345,8 @@ export class Host {
     return { trustedIssuers: this.#options.trustedIssuers ?? [] };
   }
 
-  async #startPool(key: string, bytes: Uint8Array, options: Required<ActorOptions>): Promise<InstancePool> {
+  async #startPool(claims: ActorClaims, bytes: Uint8Array, options: Required<ActorOptions>): Promise<InstancePool> {
+    const key = claims.subject;
     let module: WebAssembly.Module;
     try {
       module = await WebAssembly.compile(capMemory(bytes, options.maxMemoryBytes) as Uint8Array<ArrayBuffer>);
@@ -358,12 +359,15 @@ export class Host {
     if (missing.length > 0) throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `not a waPC actor: it does not export ${missing.map(([n]) => n).join(" and ")}`);
     const pool = new InstancePool({
       module,
+      identity: { key, name: claims.name, caps: claims.caps },
       instances: options.instances,
       maxQueue: options.maxQueue,
       deadlineMs: options.deadlineMs,
       maxMemoryBytes: options.maxMemoryBytes,
       hostCall: createHostCallHandler(key, this.#targets),
       onLog: (line) => this.logger.info({ actor: key }, line),
+      onDenied: (capabilityId, binding, operation, count) =>
+        this.authorizer.record({ actorKey: key, actorName: claims.name, capabilityId, binding, operation, reason: "not-claimed", count }),
       onReplaced: (reason) => {
         this.logger.warn({ actor: key, reason }, "actor instance replaced");
         this.events.emit("instance_replaced", { actorKey: key, reason });

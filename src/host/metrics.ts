@@ -48,7 +48,7 @@ export class HostMetrics {
       invocations.inc({ actor, operation: e.operation, outcome: e.errorCode ?? "ok" });
       latency.observe({ actor, operation: e.operation }, e.seconds);
     });
-    host.events.on("invocation_denied", (d) => denials.inc({ actor: d.actorName ?? d.actorKey, capability: d.capabilityId }));
+    host.events.on("invocation_denied", (d) => denials.inc({ actor: d.actorName ?? d.actorKey, capability: d.capabilityId }, d.count));
     const rejected = new Counter({ name: "wactor_lattice_rejected_total", help: "Lattice invocations rejected (unsigned, tampered, expired, replayed, untrusted)", labelNames: ["reason"], registers: [this.registry] });
     host.events.on("invocation_rejected", (e) => rejected.inc({ reason: e.reason }));
     host.events.on("instance_replaced", (e) => replaced.inc({ actor: actorName(e.actorKey), reason: e.reason }));

@@ -16,6 +16,7 @@ export const OUT_GUEST_ERROR = 12; // payload = UTF-8 error text
 export const OUT_TRAP = 13;
 export const OUT_MEMORY_LIMIT = 14;
 export const OUT_HOST_CALL = 15; // payload: binding, namespace, operation + body (encodeNamed)
+export const OUT_DENIED = 16; // extra = count, payload: capability, binding, operation (encodeNamed)
 
 /** Records above this size travel as port messages. */
 export const MAX_INLINE_BYTES = 64 * 1024;

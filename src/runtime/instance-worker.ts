@@ -8,9 +8,11 @@
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import {
   encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
-  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP, splitFirstName,
+  OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP, splitFirstName,
 } from "./channel.js";
+import { ClaimsGate } from "./claims-gate.js";
 import { RingReader, RingWriter, type RingRecord } from "./ring.js";
+import { currentThreadId } from "./thread-priority.js";
 import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -28,6 +30,8 @@ let init: WorkerInit;
 let inbound: RingReader;
 let outbound: RingWriter;
 let guest: WapcGuest;
+let gate: ClaimsGate;
+const NO_BODY = new Uint8Array(0);
 /** Invocations read while waiting for a host-call reply; they run next, in order. */
 const queued: RingRecord[] = [];
 
@@ -48,6 +52,8 @@ function nextInbound(spinMs: number): RingRecord {
 }
 
 function hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): HostCallResult {
+  const denied = gate.check(binding, namespace, operation);
+  if (denied !== undefined) return { ok: false, error: denied };
   send(OUT_HOST_CALL, 0, 0, encodeNamed([binding, namespace, operation], payload));
   for (;;) {
     const record = nextInbound(HOST_REPLY_SPIN_MS);
@@ -71,9 +77,11 @@ function run(record: RingRecord): void {
   const { name, body } = splitFirstName(record.payload);
   try {
     const result = guest.invoke(name, body);
+    gate.flush();
     if (result.ok) send(OUT_OK, record.id, pages(), result.payload);
     else send(OUT_GUEST_ERROR, record.id, pages(), utf8.encode(result.error));
   } catch (err) {
+    gate.flush();
     const memoryBytes = guest.memoryBytes;
     // A failed memory.grow shows up as a plain trap (the allocator gives up); a trap with
     // memory this close to the ceiling is that, so report it as such.
@@ -93,13 +101,14 @@ function serve(workerInit: WorkerInit): void {
   init = workerInit;
   inbound = new RingReader(init.inbound);
   outbound = new RingWriter(init.outbound);
+  gate = new ClaimsGate(init.identity, (capabilityId, binding, operation, count) => send(OUT_DENIED, 0, count, encodeNamed([capabilityId, binding, operation], NO_BODY)));
   try {
     guest = instantiate();
   } catch (err) {
     post({ type: "start-failed", error: err instanceof Error ? err.message : String(err) });
     process.exit(0);
   }
-  post({ type: "ready", memoryBytes: guest.memoryBytes });
+  post({ type: "ready", memoryBytes: guest.memoryBytes, threadId: currentThreadId() });
   for (;;) {
     const record = queued.shift() ?? nextInbound(INVOKE_SPIN_MS);
     if (record.kind === IN_INVOKE) run(record);

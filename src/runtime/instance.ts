@@ -8,9 +8,11 @@ import { MessageChannel, type MessagePort, type Worker } from "node:worker_threa
 import { WactorError } from "../errors.js";
 import {
   decodeNamed, encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
-  OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
+  OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
 } from "./channel.js";
+import type { GateIdentity } from "./claims-gate.js";
 import { createRing, RingReader, RingWriter, type RingRecord } from "./ring.js";
+import { demoteThread, restoreThread } from "./thread-priority.js";
 import { sharedSpares } from "./worker-spares.js";
 import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
 
@@ -22,10 +24,14 @@ export type AsyncHostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
 export interface InstanceOptions {
   module: WebAssembly.Module;
+  /** The actor, with its claimed capabilities: unclaimed host calls are denied in the worker. */
+  identity: GateIdentity;
   deadlineMs: number;
   maxMemoryBytes: number;
   hostCall: AsyncHostCall;
   onLog?: (line: string) => void;
+  /** Host calls the worker denied (capability not claimed), reported in batches. */
+  onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   /** Called after the instance was replaced (trap or deadline), for metrics and events. */
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
 }
@@ -45,6 +51,9 @@ interface Channel {
   outbound: RingReader;
   port: MessagePort;
   ready: boolean;
+  /** The worker's kernel thread id, for its CPU priority. */
+  threadId: number | undefined;
+  demoted: boolean;
 }
 
 /**
@@ -57,6 +66,8 @@ export class ActorInstance {
   #channel: Channel | undefined;
   readonly #outstanding: Pending[] = [];
   #headTimer: NodeJS.Timeout | undefined;
+  /** Set by the pool after a deadline, until the next success: its threads run at low priority. */
+  #suspect = false;
   #nextId = 1;
   #stopped = false;
   #memoryBytes = 0;
@@ -115,6 +126,18 @@ export class ActorInstance {
     if (!channel.inbound.write(IN_FROM_PORT, 0, 0, new Uint8Array(0))) throw new WactorError("WACTOR_ERR_BUSY", "instance channel full");
   }
 
+  /** Low CPU priority for this instance's threads while its actor is suspect (or not). */
+  setSuspect(suspect: boolean): void {
+    this.#suspect = suspect;
+    if (this.#channel) this.#setDemoted(this.#channel, suspect);
+  }
+
+  #setDemoted(channel: Channel, demoted: boolean): void {
+    if (channel.demoted === demoted) return;
+    // Raising a priority again may be refused (not root): then it stays low until replaced.
+    if (demoted ? demoteThread(channel.threadId) : restoreThread(channel.threadId)) channel.demoted = demoted;
+  }
+
   #armHead(): void {
     clearTimeout(this.#headTimer);
     const head = this.#outstanding[0];
@@ -127,12 +150,13 @@ export class ActorInstance {
     const init: WorkerInit = {
       module: this.#options.module,
       maxMemoryBytes: this.#options.maxMemoryBytes,
+      identity: this.#options.identity,
       inbound: createRing(RING_BYTES),
       outbound: createRing(RING_BYTES),
       port: port2,
     };
     const worker = sharedSpares.take();
-    const channel: Channel = { worker, inbound: new RingWriter(init.inbound), outbound: new RingReader(init.outbound), port: port1, ready: false };
+    const channel: Channel = { worker, inbound: new RingWriter(init.inbound), outbound: new RingReader(init.outbound), port: port1, ready: false, threadId: undefined, demoted: false };
     this.#channel = channel;
     port1.on("message", (record: RingRecord) => this.#onRecord(channel, record));
     port1.unref();
@@ -143,8 +167,10 @@ export class ActorInstance {
         switch (message.type) {
           case "ready":
             this.#memoryBytes = message.memoryBytes;
+            channel.threadId = message.threadId;
             if (this.#channel === channel) {
               channel.ready = true;
+              if (this.#suspect) this.#setDemoted(channel, true);
               void this.#drainOutbound(channel);
               for (const pending of this.#outstanding) this.#send(channel, IN_INVOKE, pending.id, pending.message);
               this.#armHead();
@@ -196,6 +222,11 @@ export class ActorInstance {
   #onRecord(channel: Channel, record: RingRecord): void {
     if (record.kind === OUT_HOST_CALL) {
       void this.#serveHostCall(channel, record.payload);
+      return;
+    }
+    if (record.kind === OUT_DENIED) {
+      const { names } = decodeNamed(record.payload, 3);
+      this.#options.onDenied?.(names[0]!, names[1]!, names[2]!, record.extra);
       return;
     }
     this.#memoryBytes = record.extra * PAGE;

@@ -2,7 +2,7 @@
  * N instances of one actor. Each instance serves one invocation at a time (actor model);
  * extra invocations wait in a bounded FIFO queue, beyond which callers get WACTOR_ERR_BUSY.
  */
-import { WactorError } from "../errors.js";
+import { WactorError, isWactorError } from "../errors.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
 
@@ -29,6 +29,7 @@ export class InstancePool {
   readonly #pipelineDepth: number;
   readonly #breaker: CircuitBreaker;
   #inFlight = 0;
+  #suspect = false;
   #closed = false;
   #drained: (() => void) | undefined;
 
@@ -91,14 +92,28 @@ export class InstancePool {
     try {
       const reply = await instance.invoke(operation, payload);
       this.#breaker.record(undefined);
+      this.#setSuspect(false);
       return reply;
     } catch (err) {
       this.#breaker.record(err);
+      if (isWactorError(err, "WACTOR_ERR_DEADLINE")) this.#setSuspect(true);
       throw err;
     } finally {
       this.#inFlight--;
       this.#pump();
     }
+  }
+
+  /**
+   * An actor that ran into its deadline may be looping: until one of its invocations
+   * succeeds again, its threads run at low CPU priority (thread-priority.ts), so the cores go
+   * to actors doing short work first. Traps and memory failures are quick: the breaker is
+   * enough for those.
+   */
+  #setSuspect(suspect: boolean): void {
+    if (suspect === this.#suspect) return;
+    this.#suspect = suspect;
+    for (const instance of this.#instances) instance.setSuspect(suspect);
   }
 
   #pump(): void {
