@@ -24,6 +24,14 @@ export interface ReconcilerOptions {
   logger: Logger;
 }
 
+/** The lease went to another host between observing and acting: this round does nothing. */
+export class LeaseLost extends Error {
+  constructor(holder: string) {
+    super(`reconciler ${holder} lost its lease before acting; the new leader takes over`);
+    this.name = "LeaseLost";
+  }
+}
+
 function reconcilerMachine(o: ReconcilerOptions, reconcileOnce: () => Promise<Plan>) {
   return setup({
     types: { context: {} as { lastError: string | undefined } },
@@ -52,7 +60,10 @@ function reconcilerMachine(o: ReconcilerOptions, reconcileOnce: () => Promise<Pl
             invoke: {
               src: "reconcile",
               onDone: { target: "waiting", actions: assign({ lastError: undefined }) },
-              onError: { target: "waiting", actions: assign({ lastError: ({ event }) => String(event.error) }) },
+              onError: [
+                { guard: ({ event }) => event.error instanceof LeaseLost, target: "#reconciler.following" },
+                { target: "waiting", actions: assign({ lastError: ({ event }) => String(event.error) }) },
+              ],
             },
           },
           waiting: { after: { interval: "renewing" } },
@@ -112,6 +123,9 @@ export class Reconciler {
       return `${kind} ${rest.map((r) => names.get(r) ?? (r.length > 20 ? `${r.slice(0, 10)}…` : r)).join(" ")}`;
     };
     const result = plan({ apps, hosts, links, heldBack: (key) => this.#backoff.heldBack(key, describe(key)), reconciler: this.#o.holder, now: new Date() });
+    // Observing took a while (pings wait for answers): act only while still the leader, and
+    // with a freshly renewed lease, so a round never outlives it and two leaders never act.
+    if (!(await this.#o.lease.tryAcquire(this.#o.holder))) throw new LeaseLost(this.#o.holder);
     await Promise.all(result.commands.map((c) => this.#execute(c, (k) => names.get(k) ?? k)));
     for (const status of result.statuses) await this.#report(status);
     return result;
