@@ -26,7 +26,9 @@ function devKey(dir: string, type: KeyType): KeyPair {
 async function compile(entry: string): Promise<{ bytes?: Uint8Array; errors: string }> {
   const asc = (await import("assemblyscript/asc")).default;
   const outputs = new Map<string, Uint8Array>();
-  const { error, stderr } = await asc.main([entry, "-o", "actor.wasm", "--runtime", "incremental", "-O3"], {
+  // -O1, not -O3: measured on kvcounter, 0.3 s instead of 1.3 s a rebuild (3 s the first),
+  // for a module 2 % larger. An edit should be serving before the developer looks.
+  const { error, stderr } = await asc.main([entry, "-o", "actor.wasm", "--runtime", "incremental", "-O1"], {
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (typeof contents !== "string") outputs.set(name, contents);
     },
