@@ -26,6 +26,31 @@ describe("wactor call on every example actor", () => {
     expect(result.stdout + result.stderr).toContain(text);
   });
 
+  it.each([
+    ["kvcounter", "HandleRequest", { path: "/k" }, "  - { actor: kvcounter, capability: wascc:keyvalue }", { statusCode: 200, body: { counter: 1 } }],
+    [
+      "multibinding",
+      "HandleRequest",
+      { path: "/m" },
+      "  - { actor: multibinding, capability: wascc:keyvalue, binding: source1 }\n  - { actor: multibinding, capability: wascc:keyvalue, binding: source2 }",
+      { statusCode: 200, body: { source1: 1, source2: 10 } },
+    ],
+    [
+      "subscriber",
+      "DeliverMessage",
+      { subject: "orders.new", body: "x" },
+      "  - { actor: subscriber, capability: wascc:keyvalue }\n  - { actor: subscriber, capability: wascc:logging }",
+      null, // DeliverMessage answers with an empty reply
+    ],
+  ] as const)("%s works once its bindings come from a manifest (embedded key-value)", (name, operation, data, bindings, expected) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, `actors: [${actor(name).signedPath}]\nbindings:\n${bindings}\n`);
+    const result = wactor(["call", name, operation, "--data", JSON.stringify(data), "--manifest", file]);
+    expect(result.stderr).not.toContain("error[");
+    expect(result.status).toBe(0);
+    if (expected) expect(JSON.parse(result.stdout)).toMatchObject(expected);
+  });
+
   it("pinger reaches ponger when both run from one manifest", () => {
     const file = join(dir, "ping.yaml");
     writeFileSync(file, `actors: [${actor("pinger").signedPath}, ${actor("ponger").signedPath}]\n`);
