@@ -36,7 +36,7 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_ACTOR_EXISTS: { status: 409, message: "An actor with that module key already runs on this host. Use replaceActor (live update) to change it." },
   WACTOR_ERR_SUBJECT_MISMATCH: { status: 409, message: "A live update must keep the actor's identity: the new module's subject differs. Sign it with the same module key." },
   WACTOR_ERR_PERMISSION_DENIED: { status: 403, message: "Permission denied: the actor did not claim this capability or has no binding for it. Re-sign with the capability ('--cap') and bind it." },
-  WACTOR_ERR_NO_PROVIDER: { status: 502, message: "No provider for that capability runs on this host. Add it to the manifest's capabilities." },
+  WACTOR_ERR_NO_PROVIDER: { status: 502, message: "No provider for that capability runs there, or no built-in one exists. List it in the host manifest's capabilities, or start it with 'wactor ctl start provider'." },
   WACTOR_ERR_NOT_BOUND: { status: 403, message: "The actor is not bound to this provider under that binding name; providers deliver only to their bound actors." },
 
   // Payloads
