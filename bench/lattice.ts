@@ -38,10 +38,11 @@ export async function latticeBench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "wactor-bench-"));
   const manifest = join(dir, "echo.yaml");
   writeFileSync(manifest, `actors:\n  - { path: ${actor("echo").signedPath}, instances: 2 }\n`);
-  const responderScript = `import { connect } from "nats"; const nc = await connect({ servers: "${nats.url}" }); nc.subscribe("bench.raw", { callback: (_e, m) => m.respond(m.data) }); await nc.flush(); console.log("responder ready");`;
+  const responderScript = `import { connect } from "nats"; const nc = await connect({ servers: "${nats.url}", noAsyncTraces: true }); nc.subscribe("bench.raw", { callback: (_e, m) => m.respond(m.data) }); await nc.flush(); console.log("responder ready");`;
   const children: ChildProcess[] = [];
   const caller = new Host({ logger: pino({ level: "silent" }) });
-  const nc = await connect({ servers: nats.url });
+  // The same client options as the lattice's own connections, so only wactor's work differs.
+  const nc = await connect({ servers: nats.url, noAsyncTraces: true });
   let lattice: LatticeHost | undefined;
   try {
     children.push(await child(["--input-type=module", "-e", responderScript], "responder ready"));
