@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { ACTOR_DEFAULTS } from "../src/host/host.js";
 import { actor } from "./helpers/actors.js";
 import { wactor } from "./helpers/cli.js";
 import { freePort } from "./helpers/servers.js";
@@ -32,7 +33,7 @@ describe("wactor up", () => {
     try {
       await waitForOutput(up, "wactor host ready");
       expect(up.stdout()).toContain(`listening http://127.0.0.1:${port}/`);
-      expect(up.stdout()).toMatch(/actor\s+echo\s+M[A-Z2-7]{55}\s+instances=4/);
+      expect(up.stdout()).toMatch(new RegExp(`actor\\s+echo\\s+M[A-Z2-7]{55}\\s+instances=${ACTOR_DEFAULTS.instances}\\b`));
       const res = await fetch(`http://127.0.0.1:${port}/hello?x=1`, { method: "POST", body: "hi" });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ method: "POST", path: "/hello", query_string: "x=1", body: "hi" });

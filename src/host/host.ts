@@ -2,6 +2,7 @@
  * The host: a thin composition root over the runtime (instance pools), the Authorizer,
  * the binding table, providers and the lifecycle machines. Policy lives in those parts.
  */
+import { availableParallelism } from "node:os";
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
@@ -28,7 +29,13 @@ export interface ActorOptions {
   maxQueue?: number;
 }
 
-export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 4, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024 };
+/**
+ * Instances default to the cores, 2 to 4: two, so one slow invocation does not hold up the
+ * actor; no more than the cores, since a fast actor's extra instances only trade CPU for
+ * wake-ups (HTTP echo on 2 cores, measured: 12.5k req/s with 1 or 2 instances, 9.8k with 4).
+ * I/O-bound actors want more: set `instances`.
+ */
+export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: Math.min(4, Math.max(2, availableParallelism())), deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024 };
 
 export interface HostOptions {
   logger?: Logger;
