@@ -1,4 +1,5 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
+import { asyncifyBench } from "./asyncify.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
@@ -13,6 +14,9 @@ function table(title: string, rows: Row[]): string {
 const only = process.argv[2];
 if (!only || only === "runtime") {
   process.stdout.write(`${table("Runtime, in-process (baseline: direct in-thread call of the same Wasm export)", await runtimeBench())}\n`);
+}
+if (!only || only === "asyncify") {
+  process.stdout.write(`${table("Design (b) beside (a): asyncify in the host thread vs a worker instance (baseline: asyncify in-thread)", await asyncifyBench())}\n`);
 }
 if (!only || only === "hostile") {
   process.stdout.write(`${table("Isolation under attack, in-process (baseline: the same healthy actor alone)", await hostileBench())}\n`);
