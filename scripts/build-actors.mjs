@@ -25,6 +25,7 @@ const ACTOR_CAPS = {
   hog: ["wascc:http_server"],
   panicker: ["wascc:http_server"],
   sneaky: ["wascc:http_server"], // deliberately NOT wascc:keyvalue
+  dice: ["wascc:http_server", "wascc:extras"],
 };
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {

@@ -5,6 +5,7 @@ import { signModule } from "../src/claims/sign.js";
 import {
   decodeHealthResponse, decodeHttpResponse, decodeKeyValueRequest, encodeHealthRequest, encodeHttpRequest, encodeKeyValueResponse, OP_HEALTH_REQUEST, type HttpRequest,
 } from "../src/codec/mod.js";
+import { createBuiltinProvider } from "../capabilities/mod.js";
 import { Host } from "../src/host/host.js";
 import type { ProviderCall } from "../src/host/provider.js";
 import { actor, signedBytes, unsignedBytes } from "./helpers/actors.js";
@@ -102,5 +103,30 @@ describe("example actors (AssemblyScript SDK) on the host", () => {
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain("panicker gave up");
     const echo = decodeHttpResponse(await host.invoke(actor("echo").publicKey, "HandleRequest", request()));
     expect(echo.statusCode).toBe(200);
+  });
+});
+
+describe("dice: the SDK's wascc:extras helpers against the built-in provider", () => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1 } });
+  afterAll(() => host.shutdown());
+
+  it("gets a GUID, a roll within 1..6 and a sequence counting from 0 per actor", async () => {
+    await host.addProvider(createBuiltinProvider("wascc:extras"));
+    const key = (await host.startActor(signedBytes("dice"))).key;
+    await host.bind(key, "wascc:extras", "", {});
+    const replies: Array<{ id: string; roll: number; seq: number }> = [];
+    for (let i = 0; i < 30; i++) {
+      const reply = decodeHttpResponse(await host.invoke(key, "HandleRequest", request()));
+      expect(reply.statusCode).toBe(200);
+      replies.push(JSON.parse(text(reply.body)) as { id: string; roll: number; seq: number });
+    }
+    for (const r of replies) {
+      expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(r.roll).toBeGreaterThanOrEqual(1);
+      expect(r.roll).toBeLessThanOrEqual(6);
+    }
+    expect(new Set(replies.map((r) => r.id)).size).toBe(30);
+    expect(replies.map((r) => r.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(new Set(replies.map((r) => r.roll)).size).toBeGreaterThan(1); // 30 rolls of one face: 6 * (1/6)^30
   });
 });

@@ -17,6 +17,7 @@ describe("wactor call on every example actor", () => {
     ["subscriber", ["DeliverMessage", "--data", '{"subject":"a.b","body":"x"}'], 1, "WACTOR_ERR_GUEST_ERROR"], // key-value not bound
     ["multibinding", ["HandleRequest", "--data", '{"path":"/m"}'], 0, '"statusCode": 500'],
     ["sneaky", ["HandleRequest"], 0, "Permission denied"],
+    ["dice", ["HandleRequest"], 0, "no guid: is wascc:extras bound?"],
     ["panicker", ["Panic"], 1, "WACTOR_ERR_TRAP"],
     ["looper", ["Loop", "--deadline-ms", "300"], 1, "WACTOR_ERR_DEADLINE"],
     ["hog", ["Hog"], 1, "WACTOR_ERR_MEMORY_LIMIT"],
@@ -42,7 +43,8 @@ describe("wactor call on every example actor", () => {
       "  - { actor: subscriber, capability: wascc:keyvalue }\n  - { actor: subscriber, capability: wascc:logging }",
       null, // DeliverMessage answers with an empty reply
     ],
-  ] as const)("%s works once its bindings come from a manifest (embedded key-value)", (name, operation, data, bindings, expected) => {
+    ["dice", "HandleRequest", {}, "  - { actor: dice, capability: wascc:extras }", { statusCode: 200, body: { seq: 0 } }],
+  ] as const)("%s works once its bindings come from a manifest", (name, operation, data, bindings, expected) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, `actors: [${actor(name).signedPath}]\nbindings:\n${bindings}\n`);
     const result = wactor(["call", name, operation, "--data", JSON.stringify(data), "--manifest", file]);
