@@ -7,6 +7,8 @@
  * undeploy leaves nothing running: actors, links and the providers it started (a provider
  * from a host's own manifest stays).
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +20,7 @@ import { AppClient } from "../src/deploy/app-client.js";
 import { loadAppManifest } from "../src/deploy/app-manifest.js";
 import { Lease } from "../src/deploy/lease.js";
 import { actor } from "./helpers/actors.js";
-import { wactor } from "./helpers/cli.js";
+import { BIN, wactor } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-process.js";
@@ -149,7 +151,11 @@ describe("applications across a lattice of processes", () => {
     }, { timeoutMs: 10_000 });
   });
 
-  it("rolls out a new version under load with zero failed requests", async () => {
+  it("rolls out a new version under load with zero failed requests; `app status --watch` follows it", async () => {
+    const watcher = spawn(process.execPath, [BIN, "app", "status", "shop", "--watch", "--lattice", nats.url], { stdio: ["ignore", "pipe", "pipe"] });
+    let watched = "";
+    watcher.stdout.setEncoding("utf8").on("data", (chunk: string) => (watched += chunk));
+    await eventually(() => expect(watched).toContain("shop 1: deployed"));
     let running = true;
     const outcomes: boolean[] = [];
     const load = Promise.all(
@@ -166,6 +172,12 @@ describe("applications across a lattice of processes", () => {
     expect(status).toMatchObject({ version: "2", phase: "deployed" });
     expect(status.actors[0]!.running.every((r) => r.current)).toBe(true);
     expect(outcomes.filter((o) => !o)).toEqual([]);
+    // The watcher printed the rollout as it went, up to the new version deployed.
+    await eventually(() => expect(watched).toContain("shop 2: deployed"));
+    expect(watched).toMatch(/shop 2: reconciling/);
+    const closed = once(watcher, "close");
+    watcher.kill("SIGINT");
+    await closed;
   });
 
   it("survives a full restart of every host and NATS: the app comes back by itself", async () => {

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../../bin/wactor.js", import.meta.url));
+/** The real `wactor` binary, for tests that drive a long-running command themselves. */
+export const BIN = fileURLToPath(new URL("../../bin/wactor.js", import.meta.url));
 
 export interface CliResult {
   status: number | null;
