@@ -142,6 +142,8 @@ describe("wactor ctl", () => {
     const started = await json<{ hostId: string; capabilityId: string; running: boolean }>("start", "provider", "wascc:logging", "--host", computeId);
     expect(started).toEqual({ hostId: computeId, capabilityId: "wascc:logging", running: true, apps: [] });
     expect(compute.host.providerIds()).toEqual(["wascc:logging"]);
+    // Started by an operator, not for an application: the inventory's APPS column says "-".
+    expect((await ctl(["get", "inventory", computeId])).stdout).toMatch(/PROVIDER +NAME +APPS +ACTOR[^\n]*\n\s*wascc:logging +\S+ +- /);
     const stopped = await ctl(["stop", "provider", "wascc:logging"]);
     expect(stopped.status).toBe(0);
     expect(stopped.stdout).toBe(`stopped provider wascc:logging on ${computeId}\n`);

@@ -36,8 +36,12 @@ export function formatInventory(inv: Inventory): string {
       : table(["ACTOR", "KEY", "INSTANCES", "STATE", "CAPS"], inv.actors.map((a) => [a.name ?? "-", a.key, String(a.instances), a.reason ? `${a.state} (${a.reason})` : a.state, a.caps.join(",") || "-"])).trimEnd(),
   );
   lines.push("");
-  const bindings = inv.providers.flatMap((p) => (p.bindings.length === 0 ? [[p.capabilityId, p.name, "-", "-", "-"]] : p.bindings.map((b) => [p.capabilityId, p.name, b.actorKey, b.binding, b.status.state === "ok" ? "ok" : `failed: ${b.status.reason}`])));
-  lines.push(inv.providers.length === 0 ? "no providers" : table(["PROVIDER", "NAME", "ACTOR", "BINDING", "STATUS"], bindings).trimEnd());
+  // Providers started for applications say so: an undeploy stops them, unlike the host's own.
+  const startedFor = (p: Inventory["providers"][number]): string => (p.apps.length > 0 ? p.apps.join(",") : "-");
+  const bindings = inv.providers.flatMap((p) =>
+    p.bindings.length === 0 ? [[p.capabilityId, p.name, startedFor(p), "-", "-", "-"]] : p.bindings.map((b) => [p.capabilityId, p.name, startedFor(p), b.actorKey, b.binding, b.status.state === "ok" ? "ok" : `failed: ${b.status.reason}`]),
+  );
+  lines.push(inv.providers.length === 0 ? "no providers" : table(["PROVIDER", "NAME", "APPS", "ACTOR", "BINDING", "STATUS"], bindings).trimEnd());
   return `${lines.join("\n")}\n`;
 }
 

@@ -125,7 +125,7 @@ export function eventItem(e: LatticeEvent, actorName: (key: string) => string): 
   const d = e.data;
   const detail =
     e.type === "invocation_denied"
-      ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}`
+      ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}${typeof d.count === "number" && d.count > 1 ? ` (×${d.count})` : ""}`
       : Object.entries(d)
           .filter(([k, v]) => typeof v !== "object" && k !== "detail")
           .map(([k, v]) => `${k}=${k.endsWith("Key") ? actorName(String(v)) : String(v)}`)
