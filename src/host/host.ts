@@ -2,14 +2,14 @@
  * The host: a thin composition root over the runtime (instance pools), the Authorizer,
  * the binding table, providers and the lifecycle machines. Policy lives in those parts.
  */
-import { availableParallelism } from "node:os";
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
 import { WactorError, isWactorError } from "../errors.js";
-import { capMemory } from "../runtime/memory-limit.js";
+import { compileActorModule } from "../runtime/compile-actor.js";
 import { InstancePool } from "../runtime/pool.js";
 import { sharedSpares } from "../runtime/worker-spares.js";
+import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
 import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
@@ -18,24 +18,7 @@ import { startLifecycle, type LifecycleActor, type LifecycleState } from "./life
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
 import { readModule } from "./read-module.js";
 
-export interface ActorOptions {
-  /** Concurrent instances; each serves one invocation at a time. */
-  instances?: number;
-  /** Per-invocation deadline. */
-  deadlineMs?: number;
-  /** Linear memory ceiling per instance. */
-  maxMemoryBytes?: number;
-  /** Invocations allowed to wait for a free instance before WACTOR_ERR_BUSY. */
-  maxQueue?: number;
-}
-
-/**
- * Instances default to the cores, 2 to 4: two, so one slow invocation does not hold up the
- * actor; no more than the cores, since a fast actor's extra instances only trade CPU for
- * wake-ups (HTTP echo on 2 cores, measured: 12.5k req/s with 1 or 2 instances, 9.8k with 4).
- * I/O-bound actors want more: set `instances`.
- */
-export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: Math.min(4, Math.max(2, availableParallelism())), deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024 };
+export { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 
 export interface HostOptions {
   logger?: Logger;
@@ -354,16 +337,7 @@ export class Host {
 
   async #startPool(claims: ActorClaims, bytes: Uint8Array, options: Required<ActorOptions>): Promise<InstancePool> {
     const key = claims.subject;
-    let module: WebAssembly.Module;
-    try {
-      module = await WebAssembly.compile(capMemory(bytes, options.maxMemoryBytes) as Uint8Array<ArrayBuffer>);
-    } catch (err) {
-      if (isWactorError(err)) throw err;
-      throw new WactorError("WACTOR_ERR_MODULE_COMPILE", (err as Error).message);
-    }
-    const exports = WebAssembly.Module.exports(module);
-    const missing = [["__guest_call", "function"], ["memory", "memory"]].filter(([name, kind]) => !exports.some((e) => e.name === name && e.kind === kind));
-    if (missing.length > 0) throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `not a waPC actor: it does not export ${missing.map(([n]) => n).join(" and ")}`);
+    const module = await compileActorModule(bytes, options.maxMemoryBytes);
     const pool = new InstancePool({
       module,
       identity: { key, name: claims.name, caps: claims.caps },
