@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { ControlClient, InvocationSigner, encodeInvocation, latticeSubjects, type Invocation } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
+import { wactor } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
 import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-process.js";
@@ -125,6 +126,19 @@ describe("lattice of separate processes", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPorts[0]}/metrics`)).text();
     for (const reason of ["tampered", "replayed", "untrusted-issuer", "unsigned"]) expect(metrics).toContain(`wactor_lattice_rejected_total{reason="${reason}"} 1`);
     expect(await redisClient.get("procs::changed")).toBeNull();
+  });
+
+  it("wactor call --lattice reaches the actor on another host, signed with the cluster's seed", () => {
+    const call = (seed?: string) => wactor(["call", "kvcounter", "HandleRequest", "--data", '{"path":"/cli"}', "--lattice", nats.url, ...(seed ? ["--cluster-seed", seed] : [])]);
+    const ok = call(cluster.seed);
+    expect(ok.stderr).toBe("");
+    expect(JSON.parse(ok.stdout)).toMatchObject({ statusCode: 200, body: { counter: 1 } });
+    const outsider = call(KeyPair.create("cluster").seed);
+    expect(outsider.status).toBe(1);
+    expect(outsider.stderr).toContain("WACTOR_ERR_INVOCATION_REJECTED");
+    const unsigned = call();
+    expect(unsigned.status).toBe(1);
+    expect(unsigned.stderr).toContain("--cluster-seed");
   });
 
   it("two hosts running the actor share the load", async () => {

@@ -3,13 +3,18 @@ import type { Command } from "commander";
 import { applyHostManifest } from "../deploy/apply-host-manifest.js";
 import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
+import { KeyPair } from "../claims/nkeys.js";
 import { Host } from "../host/host.js";
+import { ControlClient } from "../lattice/control-client.js";
 import { decodeCallReply, encodeCallPayload } from "./call-payload.js";
 import { cliLogger } from "./logger.js";
 import { printJson } from "./output.js";
 
 interface CallFlags {
   deadlineMs: string;
+  lattice?: string;
+  latticeName: string;
+  clusterSeed?: string;
   data?: string;
   raw?: string;
   manifest?: string;
@@ -34,6 +39,18 @@ function readDataFile(path: string): string {
   }
 }
 
+/** A lattice call is signed like a host's: without a trusted cluster seed no host answers it. */
+async function callInLattice(actorRef: string, operation: string, payload: Uint8Array, flags: CallFlags): Promise<Uint8Array> {
+  const seed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
+  if (!seed) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a lattice call is signed: give the lattice's cluster seed with --cluster-seed or WACTOR_CLUSTER_SEED");
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName });
+  try {
+    return await client.invokeActor(actorRef, operation, payload, { clusterKey: KeyPair.fromSeed(seed) });
+  } finally {
+    await client.close();
+  }
+}
+
 export function registerCallCommand(program: Command): void {
   program
     .command("call")
@@ -44,9 +61,16 @@ export function registerCallCommand(program: Command): void {
     .option("--raw <text>", "payload as raw UTF-8 bytes instead of MessagePack")
     .option("-m, --manifest <file>", "start this host manifest first (providers, bindings, other actors)")
     .option("--deadline-ms <ms>", "per-invocation deadline for an actor started from a file", "10000")
+    .option("--lattice <url>", "call the actor wherever it runs in this lattice (NATS URL) instead of starting it here")
+    .option("--lattice-name <name>", "lattice name", "default")
+    .option("--cluster-seed <seed>", "cluster seed (SC…) that signs the lattice call; default $WACTOR_CLUSTER_SEED")
     .option("--log-level <level>", "log level", "warn")
     .action(async (actorRef: string, operation: string, flags: CallFlags) => {
       const payload = encodeCallPayload(operation, parseData(flags.data), flags.raw);
+      if (flags.lattice) {
+        printJson(decodeCallReply(await callInLattice(actorRef, operation, payload, flags)));
+        return;
+      }
       const logger = cliLogger(flags.logLevel);
       const host = flags.manifest ? (await applyHostManifest(await loadHostManifest(flags.manifest), { logger })).host : new Host({ logger });
       try {

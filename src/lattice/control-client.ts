@@ -3,6 +3,7 @@
  * dashboard use. Every call has a deadline; a host that does not answer is named.
  */
 import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type JetStreamClient, type Subscription } from "nats";
+import { isPublicKey, KeyPair } from "../claims/nkeys.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../host/provider.js";
@@ -13,7 +14,9 @@ import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, 
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { HostRegistry } from "./host-registry.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
+import { encodeInvocation, InvocationSigner } from "./invocation.js";
 import { LinkStore, type Link } from "./link-store.js";
+import { requestInvocation } from "./rpc.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
 import { readModule } from "../host/read-module.js";
 
@@ -156,6 +159,21 @@ export class ControlClient {
   /** The JetStream client of this connection (the deployer opens its buckets with it). */
   get jetstream(): JetStreamClient {
     return this.#conn.js;
+  }
+
+  /**
+   * Invokes an actor wherever it runs, like a host would: the invocation is signed with the
+   * given cluster key (spec section 5), so only a lattice that trusts it answers. The caller
+   * appears as a one-off actor identity of its own (a fresh module key).
+   */
+  async invokeActor(actorRef: string, operation: string, payload: Uint8Array, options: { clusterKey: KeyPair; timeoutMs?: number }): Promise<Uint8Array> {
+    const key = (await this.#findClaims(actorRef))?.subject ?? actorRef;
+    if (!isPublicKey(key, "module")) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module key nor the name of an actor known to lattice '${this.subjects.lattice}'`);
+    const signer = new InvocationSigner({ clusterKey: options.clusterKey, hostId: KeyPair.create("server").publicKey });
+    const invocation = await signer.sign({ kind: "actor", key: KeyPair.create("module").publicKey }, { kind: "actor", key }, operation, payload);
+    return requestInvocation(this.#conn.nc, this.subjects.actor(key), encodeInvocation(invocation), options.timeoutMs ?? 15_000, () =>
+      new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${this.subjects.lattice}' runs actor ${actorRef} (operation ${operation})`),
+    );
   }
 
   /** Stops an actor on one host, or on every host running it. */

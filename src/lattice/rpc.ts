@@ -68,20 +68,8 @@ export class LatticeRpc implements RemoteRouter {
     );
   }
 
-  async #request(subject: string, data: Uint8Array, noResponders: () => WactorError): Promise<Uint8Array> {
-    const timeout = this.#o.timeoutMs ?? 15_000;
-    let reply;
-    try {
-      reply = await this.#o.nc.request(subject, data, { timeout });
-    } catch (err) {
-      if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw noResponders();
-      if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeout} ms`);
-      throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
-    }
-    const decoded = decodeReply(reply.data);
-    if (decoded.ok) return decoded.msg;
-    // The remote host sent a catalog code and its detail; an unknown code is kept in the detail.
-    throw isCatalogCode(decoded.code) ? new WactorError(decoded.code, decoded.detail) : new WactorError("WACTOR_ERR_GUEST_ERROR", `${decoded.code}: ${decoded.detail}`);
+  #request(subject: string, data: Uint8Array, noResponders: () => WactorError): Promise<Uint8Array> {
+    return requestInvocation(this.#o.nc, subject, data, this.#o.timeoutMs ?? 15_000, noResponders);
   }
 
   // --- serving ---
@@ -169,6 +157,22 @@ export class LatticeRpc implements RemoteRouter {
     if (count === 1 || count % 1000 === 0) this.#o.logger.warn({ reason: err.reason, fromHost, count }, `lattice invocation rejected: ${err.detail ?? err.reason}`);
     this.#o.onRejected?.(err.reason, err.detail ?? "", fromHost);
   }
+}
+
+/** Sends one encoded invocation and returns the reply's payload, or throws its catalog error. */
+export async function requestInvocation(nc: NatsConnection, subject: string, data: Uint8Array, timeoutMs: number, noResponders: () => WactorError): Promise<Uint8Array> {
+  let reply;
+  try {
+    reply = await nc.request(subject, data, { timeout: timeoutMs });
+  } catch (err) {
+    if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw noResponders();
+    if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeoutMs} ms`);
+    throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
+  }
+  const decoded = decodeReply(reply.data);
+  if (decoded.ok) return decoded.msg;
+  // The remote host sent a catalog code and its detail; an unknown code is kept in the detail.
+  throw isCatalogCode(decoded.code) ? new WactorError(decoded.code, decoded.detail) : new WactorError("WACTOR_ERR_GUEST_ERROR", `${decoded.code}: ${decoded.detail}`);
 }
 
 function isCatalogCode(code: string): code is ErrorCode {
