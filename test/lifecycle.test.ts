@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
-import { isWactorError } from "../src/errors.js";
 import type { HostEventMap } from "../src/host/events.js";
 import { Host } from "../src/host/host.js";
 import { signedRawGuest } from "./helpers/raw-guest.js";
+import { codeOf } from "./helpers/code-of.js";
 
 type StateEvent = HostEventMap["actor_state"][0];
 
@@ -27,15 +27,6 @@ function record(host: Host): StateEvent[] {
 }
 
 const statesOf = (events: StateEvent[], actorKey: string): string[] => events.filter((e) => e.actorKey === actorKey).map((e) => e.state);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (err) {
-    return isWactorError(err) ? err.code : `not a WactorError: ${String(err)}`;
-  }
-}
 
 describe("actor lifecycle through host events", () => {
   const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1 } });

@@ -3,21 +3,12 @@ import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { Host } from "../src/host/host.js";
 import type { LifecycleState } from "../src/host/lifecycle.js";
-import { isWactorError } from "../src/errors.js";
 import { signedRawGuest } from "./helpers/raw-guest.js";
 import { SpyProvider } from "./helpers/spy-provider.js";
+import { codeOf } from "./helpers/code-of.js";
 
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "resolved";
-  } catch (err) {
-    return isWactorError(err) ? err.code : `not a WactorError: ${String(err)}`;
-  }
-}
 
 /** Sequential echo invocations until `stop()`; counts successes and failures. */
 function echoLoad(host: Host, key: string): { stop: () => Promise<{ ok: number; failed: number; errors: string[] }> } {
