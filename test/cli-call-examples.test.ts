@@ -53,6 +53,12 @@ describe("wactor call on every example actor", () => {
     if (expected) expect(JSON.parse(result.stdout)).toMatchObject(expected);
   });
 
+  it("refuses --lattice together with --manifest instead of ignoring one", () => {
+    const result = wactor(["call", "echo", "HandleRequest", "--lattice", "nats://127.0.0.1:1", "--cluster-seed", "SC", "--manifest", join(dir, "none.yaml")]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("WACTOR_ERR_BAD_ARGUMENT");
+  });
+
   it("pinger reaches ponger when both run from one manifest", () => {
     const file = join(dir, "ping.yaml");
     writeFileSync(file, `actors: [${actor("pinger").signedPath}, ${actor("ponger").signedPath}]\n`);

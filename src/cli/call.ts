@@ -68,6 +68,7 @@ export function registerCallCommand(program: Command): void {
     .action(async (actorRef: string, operation: string, flags: CallFlags) => {
       const payload = encodeCallPayload(operation, parseData(flags.data), flags.raw);
       if (flags.lattice) {
+        if (flags.manifest) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--lattice calls an actor already running in the lattice; --manifest starts one here: give one of them");
         printJson(decodeCallReply(await callInLattice(actorRef, operation, payload, flags)));
         return;
       }

@@ -5,7 +5,7 @@
  * flood the log.
  */
 import type { Logger } from "pino";
-import { WactorError } from "../errors.js";
+import { permissionDenied } from "../runtime/claims-gate.js";
 import type { BindingTable } from "./bindings.js";
 
 export interface Denial {
@@ -39,10 +39,7 @@ export class Authorizer {
     if (!reason) return;
     this.record({ actorKey: actor.key, actorName: actor.name, capabilityId, binding, operation, reason, count: 1 });
     const why = reason === "not-claimed" ? `the actor did not claim ${capabilityId}` : `no binding '${binding}' of ${capabilityId}`;
-    throw new WactorError(
-      "WACTOR_ERR_PERMISSION_DENIED",
-      `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`,
-    );
+    throw permissionDenied(actor, capabilityId, binding, operation, why);
   }
 
   /** Counts, logs (once per actor and capability) and announces denials, here or in an instance. */

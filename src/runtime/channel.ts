@@ -18,9 +18,16 @@ export const OUT_MEMORY_LIMIT = 14;
 export const OUT_HOST_CALL = 15; // payload: binding, namespace, operation + body (encodeNamed)
 export const OUT_DENIED = 16; // extra = count, payload: capability, binding, operation (encodeNamed)
 
+/** A failed host call as the guest reads it: led by the stable code so actors can branch on it. */
+export function guestErrorText(err: unknown): string {
+  return err instanceof WactorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
+
 /** Records above this size travel as port messages. */
 export const MAX_INLINE_BYTES = 64 * 1024;
 export const RING_BYTES = 1024 * 1024;
+
+import { WactorError } from "../errors.js";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();

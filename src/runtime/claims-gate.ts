@@ -8,6 +8,7 @@
  * the log and the event stream), the rest counted and reported when the invocation ends.
  */
 import { WactorError } from "../errors.js";
+import { guestErrorText } from "./channel.js";
 
 export interface GateIdentity {
   key: string;
@@ -41,7 +42,7 @@ export class ClaimsGate {
     const kind = `${namespace}\u0000${name}\u0000${operation}`;
     let message = this.#messages.get(kind);
     if (message === undefined) {
-      message = denialMessage(this.#identity, namespace, name, operation);
+      message = guestErrorText(permissionDenied(this.#identity, namespace, name, operation, `the actor did not claim ${namespace}`));
       // Bounded: a guest inventing new operation names must not grow this without end.
       if (this.#messages.size < 256) this.#messages.set(kind, message);
       this.#report(namespace, name, operation, 1);
@@ -56,6 +57,7 @@ export class ClaimsGate {
 
   /** Reports the denials counted since the last report. */
   flush(): void {
+    if (this.#pending.size === 0) return; // every invocation ends with a flush: keep it free
     for (const kind of [...this.#pending.keys()]) this.#flushOne(kind);
   }
 
@@ -66,14 +68,12 @@ export class ClaimsGate {
   }
 }
 
-/** The same text the host's authorizer gives, so a guest cannot tell where it was denied. */
-function denialMessage(identity: GateIdentity, capabilityId: string, binding: string, operation: string): string {
-  const actor = `${identity.name ? `${identity.name} ` : ""}${identity.key}`;
-  const error = new WactorError(
-    "WACTOR_ERR_PERMISSION_DENIED",
-    `actor ${actor} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: the actor did not claim ${capabilityId}`,
-  );
-  return `${error.code}: ${error.message}`;
+/**
+ * The authorization rule's refusal, naming actor, capability, binding and operation: one text
+ * whether the worker's gate or the host's authorizer decided, so a guest cannot tell which.
+ */
+export function permissionDenied(actor: { key: string; name?: string | undefined }, capabilityId: string, binding: string, operation: string, why: string): WactorError {
+  return new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`);
 }
 
 /** Actor-to-actor calls are addressed by module key; the host checks the key itself. */

@@ -7,7 +7,7 @@
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { WactorError } from "../errors.js";
 import {
-  decodeNamed, encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
+  decodeNamed, encodeNamed, guestErrorText, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
   OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
 } from "./channel.js";
 import type { GateIdentity } from "./claims-gate.js";
@@ -257,8 +257,7 @@ export class ActorInstance {
       reply = await this.#options.hostCall({ binding: names[0]!, namespace: names[1]!, operation: names[2]!, payload: body });
     } catch (err) {
       kind = IN_HOST_REPLY_ERROR;
-      // The guest sees only this string: lead with the stable code so actors can branch on it.
-      reply = new TextEncoder().encode(err instanceof WactorError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err));
+      reply = new TextEncoder().encode(guestErrorText(err));
     }
     if (this.#channel === channel) this.#send(channel, kind, 0, reply);
   }
