@@ -27,8 +27,10 @@ const request = (overrides: Partial<HttpRequest> = {}): Uint8Array =>
   encodeHttpRequest({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array(0), ...overrides });
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-describe("example actors (AssemblyScript SDK) on the host", () => {
-  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 2, deadlineMs: 1000, maxMemoryBytes: 16 * 1024 * 1024 } });
+// Every example actor must answer the same instrumented (metered, the default) and not (a
+// thread per instance runs the module as signed): the same assertions run on both.
+describe.each(["metered", "thread"] as const)("example actors (AssemblyScript SDK) on the host, %s isolation", (isolation) => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 2, deadlineMs: 1000, maxMemoryBytes: 16 * 1024 * 1024, isolation } });
   const kv = new CountingProvider("wascc:keyvalue");
 
   beforeAll(async () => {
@@ -106,8 +108,8 @@ describe("example actors (AssemblyScript SDK) on the host", () => {
   });
 });
 
-describe("dice: the SDK's wascc:extras helpers against the built-in provider", () => {
-  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1 } });
+describe.each(["metered", "thread"] as const)("dice: the SDK's wascc:extras helpers against the built-in provider, %s isolation", (isolation) => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1, isolation } });
   afterAll(() => host.shutdown());
 
   it("gets a GUID, a roll within 1..6 and a sequence counting from 0 per actor", async () => {

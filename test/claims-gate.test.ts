@@ -64,8 +64,10 @@ function threadNices(): number[] {
   return readdirSync("/proc/self/task").map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]));
 }
 
-describe("an actor that hit its deadline runs at low CPU priority until it succeeds", () => {
-  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1, deadlineMs: 150 } });
+// Thread isolation (the last resort for modules that cannot be metered) keeps its own
+// demotion; metered actors are demoted by the scheduler (metered-runtime.test.ts).
+describe("a thread-isolated actor that hit its deadline runs at low CPU priority until it succeeds", () => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1, deadlineMs: 150, isolation: "thread" } });
   afterAll(() => host.shutdown());
 
   it("demotes its threads after the deadline and restores them on success", async () => {

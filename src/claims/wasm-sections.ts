@@ -94,7 +94,12 @@ export function listSections(bytes: Uint8Array): SectionSpan[] {
 
 /** The module bytes with every `jwt` custom section removed and all else kept as is. */
 export function stripJwtSections(bytes: Uint8Array, sections = listSections(bytes)): Uint8Array {
-  const kept = sections.filter((s) => s.name !== JWT_SECTION);
+  return stripCustomSections(bytes, (name) => name === JWT_SECTION, sections);
+}
+
+/** The module bytes without the custom sections `drop` names; every other byte kept as is. */
+export function stripCustomSections(bytes: Uint8Array, drop: (name: string) => boolean, sections = listSections(bytes)): Uint8Array {
+  const kept = sections.filter((s) => s.name === undefined || !drop(s.name));
   if (kept.length === sections.length) return bytes;
   const size = MAGIC_AND_VERSION.length + kept.reduce((sum, s) => sum + (s.end - s.start), 0);
   const out = new Uint8Array(size);

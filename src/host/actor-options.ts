@@ -1,8 +1,8 @@
 /** What an actor may be given when it starts, and the defaults. */
-import { availableParallelism } from "node:os";
+import type { Isolation } from "../runtime/actor-pool.js";
 
 export interface ActorOptions {
-  /** Concurrent instances; each serves one invocation at a time. */
+  /** Most concurrent instances, made on demand; each serves one invocation at a time. */
   instances?: number;
   /** Per-invocation deadline. */
   deadlineMs?: number;
@@ -10,12 +10,17 @@ export interface ActorOptions {
   maxMemoryBytes?: number;
   /** Invocations allowed to wait for a free instance before WACTOR_ERR_BUSY. */
   maxQueue?: number;
+  /**
+   * "metered" (default): instances are instrumented Wasm objects sharing the host thread;
+   * "thread": one worker thread per instance (at most MAX_THREAD_INSTANCES), the last resort
+   * also taken for a module the instrumentation cannot handle.
+   */
+  isolation?: Isolation;
 }
 
 /**
- * Instances default to the cores, 2 to 4: two, so one slow invocation does not hold up the
- * actor; no more than the cores, since a fast actor's extra instances only trade CPU for
- * wake-ups (HTTP echo on 2 cores, measured: 12.5k req/s with 1 or 2 instances, 9.8k with 4).
- * I/O-bound actors want more: set `instances`.
+ * Up to 64 instances, made on demand: an instance costs memory only (its Wasm memory and an
+ * object), so an I/O-bound actor with many invocations suspended on providers needs no
+ * tuning, and a compute-bound one never makes more than the invocations it runs at once.
  */
-export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: Math.min(4, Math.max(2, availableParallelism())), deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024 };
+export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 64, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024, isolation: "metered" };

@@ -6,9 +6,7 @@ import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
 import { WactorError, isWactorError } from "../errors.js";
-import { compileActorModule } from "../runtime/compile-actor.js";
-import { InstancePool } from "../runtime/pool.js";
-import { sharedSpares } from "../runtime/worker-spares.js";
+import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
@@ -27,6 +25,8 @@ export interface HostOptions {
   actorDefaults?: ActorOptions;
   /** Bounded wait for in-flight invocations when stopping or replacing an actor. */
   drainMs?: number;
+  /** Where instrumented modules are cached (default: transform-cache.ts defaultCacheDir). */
+  cacheDir?: string;
 }
 
 /** Who makes a call that crosses hosts: an actor, or a provider delivering under a binding. */
@@ -48,7 +48,10 @@ export interface ActorInfo {
   claims: ActorClaims;
   state: LifecycleState;
   reason: string | undefined;
+  /** Most instances (configured); `liveInstances` exist now. */
   instances: number;
+  liveInstances: number;
+  isolation: Isolation;
   inFlight: number;
   memoryBytes: number;
 }
@@ -58,7 +61,8 @@ interface ActorRecord {
   /** The verified module as loaded (kept for scaling and for the lattice's object store). */
   bytes: Uint8Array;
   identity: ActorIdentity;
-  pool: InstancePool;
+  pool: ActorPool;
+  isolation: Isolation;
   options: Required<ActorOptions>;
   lifecycle: LifecycleActor;
 }
@@ -77,7 +81,6 @@ export class Host {
   constructor(options: HostOptions = {}) {
     this.#options = options;
     this.logger = options.logger ?? pino({ level: "info" });
-    sharedSpares.warm();
     this.authorizer = new Authorizer(this.bindings, this.logger, (denial) => this.events.emit("invocation_denied", denial));
     this.#targets = {
       authorizer: this.authorizer,
@@ -106,11 +109,11 @@ export class Host {
       if (this.#actors.has(key)) throw new WactorError("WACTOR_ERR_ACTOR_EXISTS", key);
       lifecycle.send({ type: "VERIFIED" });
       const merged = { ...ACTOR_DEFAULTS, ...this.#options.actorDefaults, ...options };
-      const pool = await this.#startPool(claims, bytes, merged);
+      const { pool, isolation } = await this.#startPool(claims, bytes, merged);
       const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
-      this.#actors.set(key, { claims, bytes, identity, pool, options: merged, lifecycle });
+      this.#actors.set(key, { claims, bytes, identity, pool, isolation, options: merged, lifecycle });
       lifecycle.send({ type: "STARTED" });
-      this.logger.info({ actor: key, name, instances: merged.instances }, "actor started");
+      this.logger.info({ actor: key, name, instances: merged.instances, isolation }, "actor started");
       return this.actorInfo(key)!;
     } catch (err) {
       const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
@@ -129,10 +132,10 @@ export class Host {
       const { claims } = await assertValidModule(bytes, this.#verifyOptions());
       if (claims.subject !== key) throw new WactorError("WACTOR_ERR_SUBJECT_MISMATCH", `running ${key}, new module is ${claims.subject}`);
       const merged = { ...record.options, ...options };
-      const pool = await this.#startPool(claims, bytes, merged);
+      const { pool, isolation } = await this.#startPool(claims, bytes, merged);
       const old = record.pool;
       // Swap first so new invocations go to the new version, then drain the old one.
-      Object.assign(record, { claims, bytes, pool, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
+      Object.assign(record, { claims, bytes, pool, isolation, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
       record.lifecycle.send({ type: "UPDATED" });
       await old.drain(this.#options.drainMs ?? 10_000);
       this.logger.info({ actor: key, name: claims.name }, "actor updated");
@@ -301,7 +304,9 @@ export class Host {
       claims: record.claims,
       state: snapshot.value as LifecycleState,
       reason: snapshot.context.reason,
-      instances: record.pool.size,
+      instances: record.options.instances,
+      liveInstances: record.pool.size,
+      isolation: record.isolation,
       inFlight: record.pool.inFlight,
       memoryBytes: record.pool.memoryBytes,
     };
@@ -335,16 +340,18 @@ export class Host {
     return { trustedIssuers: this.#options.trustedIssuers ?? [] };
   }
 
-  async #startPool(claims: ActorClaims, bytes: Uint8Array, options: Required<ActorOptions>): Promise<InstancePool> {
+  #startPool(claims: ActorClaims, bytes: Uint8Array, options: Required<ActorOptions>): Promise<{ pool: ActorPool; isolation: Isolation }> {
     const key = claims.subject;
-    const module = await compileActorModule(bytes, options.maxMemoryBytes);
-    const pool = new InstancePool({
-      module,
+    return startActorPool({
+      bytes,
+      codeHash: claims.hash,
       identity: { key, name: claims.name, caps: claims.caps },
+      isolation: options.isolation,
       instances: options.instances,
       maxQueue: options.maxQueue,
       deadlineMs: options.deadlineMs,
       maxMemoryBytes: options.maxMemoryBytes,
+      ...(this.#options.cacheDir !== undefined && { cacheDir: this.#options.cacheDir }),
       hostCall: createHostCallHandler(key, this.#targets),
       onLog: (line) => this.logger.info({ actor: key }, line),
       onDenied: (capabilityId, binding, operation, count) =>
@@ -353,9 +360,8 @@ export class Host {
         this.logger.warn({ actor: key, reason }, "actor instance replaced");
         this.events.emit("instance_replaced", { actorKey: key, reason });
       },
+      onFallback: (why) => this.logger.warn({ actor: key, why }, "actor runs on dedicated worker threads: its module cannot be metered"),
     });
-    await pool.start();
-    return pool;
   }
 
   #requireActor(key: string): ActorRecord {

@@ -3,6 +3,7 @@
  * extra invocations wait in a bounded FIFO queue, beyond which callers get WACTOR_ERR_BUSY.
  */
 import { WactorError, isWactorError } from "../errors.js";
+import type { ActorPool } from "./actor-pool.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
 
@@ -22,7 +23,7 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-export class InstancePool {
+export class InstancePool implements ActorPool {
   readonly #instances: ActorInstance[];
   readonly #queue: Waiting[] = [];
   readonly #maxQueue: number;

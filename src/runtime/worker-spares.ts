@@ -2,24 +2,12 @@
  * Booted, idle instance workers kept ready, so starting (or replacing) an actor instance
  * costs a message and an instantiate instead of a thread boot (tens of milliseconds).
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
-
-// Under tsx/vitest this file is TypeScript, and so is the worker: a tiny bootstrap imports it
-// through tsx's API (loader flags are not inherited by worker threads).
-const IS_TS = import.meta.url.endsWith(".ts");
-const WORKER_URL = new URL(IS_TS ? "./instance-worker.ts" : "./instance-worker.js", import.meta.url);
-const WORKER_SOURCE: string | URL = IS_TS
-  ? `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href)}).then((tsx) => tsx.tsImport(${JSON.stringify(WORKER_URL.href)}, ${JSON.stringify(import.meta.url)}));`
-  : WORKER_URL;
+import type { Worker } from "node:worker_threads";
+import { startWorker } from "./worker-source.js";
 
 function bootWorker(): Worker {
-  return new Worker(WORKER_SOURCE, {
-    eval: IS_TS,
-    // Bounds the worker's JS heap; the guest's linear memory is capped in the module itself.
-    resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
-  });
+  // Bounds the worker's JS heap; the guest's linear memory is capped in the module itself.
+  return startWorker("./instance-worker", import.meta.url, { resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
 }
 
 export class WorkerSpares {

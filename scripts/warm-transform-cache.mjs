@@ -1,0 +1,19 @@
+// Instruments the example actors into the transform cache (docs/runtime.md), so the first
+// start of each one, in tests or in `wactor up`, does not wait for Binaryen.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { moduleHash } from "../dist/src/claims/hash.js";
+import { instrumentedModule } from "../dist/src/runtime/transform/transform-cache.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const manifest = JSON.parse(readFileSync(join(ROOT, "actors/build/manifest.json"), "utf8"));
+const started = performance.now();
+const results = await Promise.all(
+  Object.entries(manifest).map(async ([name, actor]) => {
+    const bytes = new Uint8Array(readFileSync(join(ROOT, actor.signedPath)));
+    const { cached } = await instrumentedModule(bytes, moduleHash(bytes));
+    return `${name}${cached ? "" : "*"}`;
+  }),
+);
+console.log(`transform cache: ${results.join(" ")} (* = instrumented now) in ${Math.round(performance.now() - started)} ms`);

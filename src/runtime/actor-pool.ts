@@ -1,0 +1,97 @@
+/**
+ * The instances of one actor, whichever way they run. Metered (the default): instrumented
+ * Wasm instance objects sharing the host thread (metered-pool.ts). Thread (the last resort,
+ * for a module the instrumentation cannot handle, or on request): one worker thread per
+ * instance, stopped by terminating it (pool.ts).
+ */
+import { WactorError, isWactorError } from "../errors.js";
+import type { GateIdentity } from "./claims-gate.js";
+import { compileActorModule } from "./compile-actor.js";
+import { MeteredPool } from "./metered-pool.js";
+import { SUSPEND_STACK_PAGES, WASM_PAGE } from "./metered-guest.js";
+import { InstancePool } from "./pool.js";
+import { instrumentedModule } from "./transform/transform-cache.js";
+import type { HostCallRequest } from "./worker-protocol.js";
+
+export interface ActorPool {
+  /** Instances that exist now. */
+  readonly size: number;
+  readonly inFlight: number;
+  readonly queued: number;
+  readonly memoryBytes: number;
+  start(): Promise<void>;
+  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
+  drain(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type Isolation = "metered" | "thread";
+
+/** Worker threads cost a core's worth of wake-ups each: a thread-isolated actor gets few. */
+export const MAX_THREAD_INSTANCES = 4;
+
+export interface ActorPoolOptions {
+  /** The verified module, and the hash of its code from its claims. */
+  bytes: Uint8Array;
+  codeHash: string;
+  identity: GateIdentity;
+  isolation: Isolation;
+  instances: number;
+  maxQueue: number;
+  deadlineMs: number;
+  maxMemoryBytes: number;
+  cacheDir?: string;
+  hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  onLog?: (line: string) => void;
+  onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
+  onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
+  /** Told when an actor that asked for metering runs on threads instead, and why. */
+  onFallback?: (reason: string) => void;
+}
+
+export interface StartedPool {
+  pool: ActorPool;
+  isolation: Isolation;
+}
+
+/** Compiles (through the caches) and starts the actor's pool. */
+export async function startActorPool(options: ActorPoolOptions): Promise<StartedPool> {
+  // The plain module is checked first, so a broken or non-waPC module fails with its own code.
+  const plain = await compileActorModule(options.bytes, options.maxMemoryBytes);
+  if (options.isolation === "metered") {
+    const metered = await meteredModule(options).catch((err: unknown) => {
+      if (isWactorError(err, "WACTOR_ERR_UNSUPPORTED_MODULE")) return err;
+      throw err;
+    });
+    if (!(metered instanceof WactorError)) {
+      const pool = new MeteredPool({ ...options, module: metered });
+      await pool.start();
+      return { pool, isolation: "metered" };
+    }
+    options.onFallback?.(metered.detail ?? metered.message);
+  }
+  const pool = new InstancePool({ ...options, module: plain, instances: Math.min(options.instances, MAX_THREAD_INSTANCES) });
+  await pool.start();
+  return { pool, isolation: "thread" };
+}
+
+/** Compiled instrumented modules by code hash and ceiling: many actors may share code. */
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+const COMPILED_KEPT = 512;
+
+function meteredModule(options: ActorPoolOptions): Promise<WebAssembly.Module> {
+  const key = `${options.cacheDir ?? ""}/${options.codeHash}/${options.maxMemoryBytes}`;
+  let module = compiled.get(key);
+  if (!module) {
+    module = (async () => {
+      const { bytes } = await instrumentedModule(options.bytes, options.codeHash, options.cacheDir);
+      // The suspend region lives above what the guest may use: the ceiling makes room for it.
+      return compileActorModule(bytes, options.maxMemoryBytes + SUSPEND_STACK_PAGES * WASM_PAGE);
+    })();
+    module.catch(() => compiled.delete(key));
+    if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, module);
+  }
+  return module;
+}

@@ -1,0 +1,125 @@
+/**
+ * Instrumented modules, cached on disk by the hash of the module's code and the transform's
+ * version (so a changed module, a new transform or a new Binaryen never reuses a stale
+ * result), and transformed in a worker thread on a miss. The cache directory must be as
+ * trusted as the host itself: what it holds runs under a verified actor's identity.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Worker } from "node:worker_threads";
+import { WactorError } from "../../errors.js";
+import { startWorker } from "../worker-source.js";
+import { TRANSFORM_VERSION, type InstrumentReport } from "./instrument.js";
+import type { TransformReply, TransformRequest } from "./transform-protocol.js";
+
+const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
+const CACHE_TAG = createHash("sha256").update(`${TRANSFORM_VERSION}/${BINARYEN_VERSION}`).digest("hex").slice(0, 12);
+
+export interface InstrumentedModule {
+  bytes: Uint8Array;
+  /** Where it came from: the disk cache, or a transform just now (with its report). */
+  cached: boolean;
+  report: InstrumentReport | undefined;
+}
+
+/** `WACTOR_CACHE_DIR`, else `$XDG_CACHE_HOME/wactor`, else `~/.cache/wactor`. */
+export function defaultCacheDir(): string {
+  return process.env.WACTOR_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "wactor");
+}
+
+/**
+ * The instrumented form of `bytes` (already verified), whose code hash is `codeHash`.
+ * Concurrent requests for one module share one transform.
+ */
+export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir = defaultCacheDir()): Promise<InstrumentedModule> {
+  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${CACHE_TAG}.wasm`);
+  let pending = inFlight.get(file);
+  if (!pending) {
+    pending = load(bytes, file).finally(() => inFlight.delete(file));
+    inFlight.set(file, pending);
+  }
+  return pending;
+}
+
+const inFlight = new Map<string, Promise<InstrumentedModule>>();
+
+async function load(bytes: Uint8Array, file: string): Promise<InstrumentedModule> {
+  const hit = await readFile(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined;
+    throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
+  });
+  if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
+  const { bytes: output, report } = await transformer.run(bytes);
+  await store(file, output);
+  return { bytes: output, cached: false, report };
+}
+
+/** Written to a temporary name and renamed: a reader never sees half a file. */
+async function store(file: string, bytes: Uint8Array): Promise<void> {
+  try {
+    await mkdir(join(file, ".."), { recursive: true });
+    const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, file);
+  } catch {
+    // A read-only or full disk costs the next start a transform, nothing else.
+  }
+}
+
+/**
+ * Binaryen stops rather than throws on some inputs; a transform that never answers costs the
+ * worker (terminated, the module runs on a thread), never the host. A 2 MB Rust actor takes
+ * 1-20 s on a loaded 2-core machine.
+ */
+const TRANSFORM_TIMEOUT_MS = 120_000;
+
+/** One worker, started on first use and let go of while idle. */
+class Transformer {
+  #worker: Worker | undefined;
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve: (r: { bytes: Uint8Array; report: InstrumentReport }) => void; reject: (e: Error) => void }>();
+
+  run(bytes: Uint8Array): Promise<{ bytes: Uint8Array; report: InstrumentReport }> {
+    const worker = this.#ensure();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => void worker.terminate(), TRANSFORM_TIMEOUT_MS);
+      timer.unref();
+      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
+        clearTimeout(timer);
+        fn(value);
+      };
+      this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+      worker.ref();
+      worker.postMessage({ id, bytes } satisfies TransformRequest);
+    });
+  }
+
+  #ensure(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = startWorker("./transform-worker", import.meta.url);
+    worker.unref();
+    worker.on("message", (reply: TransformReply) => {
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (this.#pending.size === 0) worker.unref();
+      if (!pending) return;
+      if (reply.ok) pending.resolve({ bytes: reply.bytes, report: reply.report });
+      else pending.reject(new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", reply.detail ?? reply.error));
+    });
+    const fail = (why: string): void => {
+      if (this.#worker === worker) this.#worker = undefined;
+      for (const pending of this.#pending.values()) pending.reject(new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `metering instrumentation failed: ${why}`));
+      this.#pending.clear();
+    };
+    worker.on("error", (err) => fail(err.message));
+    worker.on("exit", (code) => fail(`the transform worker exited (${code})`));
+    this.#worker = worker;
+    return worker;
+  }
+}
+
+const transformer = new Transformer();

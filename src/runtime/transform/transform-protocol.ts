@@ -1,0 +1,11 @@
+/** Messages between the host and its transform worker. */
+import type { InstrumentReport } from "./instrument.js";
+
+export interface TransformRequest {
+  id: number;
+  bytes: Uint8Array;
+}
+
+export type TransformReply =
+  | { id: number; ok: true; bytes: Uint8Array; report: InstrumentReport }
+  | { id: number; ok: false; error: string; detail: string | undefined };

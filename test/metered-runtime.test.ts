@@ -1,0 +1,212 @@
+/**
+ * Runtime v2: instances as instrumented Wasm objects on the host thread, host calls that
+ * suspend, preemption by metering (docs/runtime.md). Hostile guests fail only themselves.
+ */
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { moduleHash } from "../src/claims/hash.js";
+import { KeyPair } from "../src/claims/nkeys.js";
+import { signModule } from "../src/claims/sign.js";
+import { Host } from "../src/host/host.js";
+import type { ProviderCall } from "../src/host/provider.js";
+import { instrumentedModule } from "../src/runtime/transform/transform-cache.js";
+import { actor } from "./helpers/actors.js";
+import { codeOf } from "./helpers/code-of.js";
+import { eventually } from "./helpers/eventually.js";
+import { rawGuestBytes, signedRawGuest, testAccount } from "./helpers/raw-guest.js";
+import { SpyProvider } from "./helpers/spy-provider.js";
+import { dlmallocStyleGuest, unmeterableGuest } from "./helpers/wat-guests.js";
+
+const enc = (text: string) => new TextEncoder().encode(text);
+const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** A logging provider whose "Hang" never answers and whose "Gate" waits for `open()`. */
+class SlowProvider extends SpyProvider {
+  #release: Array<() => void> = [];
+  open(): void {
+    for (const release of this.#release.splice(0)) release();
+  }
+  get waiting(): number {
+    return this.#release.length;
+  }
+  override async handleCall(call: ProviderCall): Promise<Uint8Array> {
+    if (call.operation === "Hang") return new Promise<Uint8Array>(() => undefined);
+    if (call.operation === "Gate") await new Promise<void>((resolve) => this.#release.push(resolve));
+    return super.handleCall(call);
+  }
+}
+
+describe("hostile guests on the shared host thread fail only their own invocation", () => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { deadlineMs: 400, maxMemoryBytes: 16 * 1024 * 1024 } });
+  const logging = new SlowProvider("wascc:logging");
+  let echo = "";
+  let raw = "";
+
+  beforeAll(async () => {
+    await host.addProvider(logging);
+    echo = (await host.startActor(actor("echo").signedPath)).key;
+    for (const name of ["looper", "panicker", "hog"]) await host.startActor(actor(name).signedPath);
+    const guest = await signedRawGuest({ caps: ["wascc:logging"], name: "raw-hostile" });
+    raw = (await host.startActor(guest.bytes)).key;
+    await host.bind(raw, "wascc:logging", "default", {});
+  });
+  afterAll(() => host.shutdown());
+
+  /** Echo invocations answered while `attack` was still running, and how the attack ended. */
+  async function serveDuring(attack: Promise<unknown>): Promise<{ servedBefore: number; code: string }> {
+    let settled = false;
+    const code = codeOf(attack).finally(() => (settled = true));
+    let servedBefore = 0;
+    while (!settled) {
+      const reply = await host.invoke(echo, "HealthRequest", new Uint8Array());
+      expect(reply).toHaveLength(0);
+      if (!settled) servedBefore++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { servedBefore, code: await code };
+  }
+
+  it.each([
+    ["an infinite loop", () => actor("looper").publicKey, "Loop", "", "WACTOR_ERR_DEADLINE"],
+    ["a loop of host calls", () => raw, "CallLoop", "default|wascc:logging|WriteLog|x", "WACTOR_ERR_DEADLINE"],
+    ["a host-call flood (50,000 denied calls)", () => actor("panicker").publicKey, "Flood", "", "resolved"],
+  ])("%s: the neighbour keeps serving while it runs", async (_what, key, operation, payload, expected) => {
+    const { servedBefore, code } = await serveDuring(host.invoke(key(), operation, enc(payload)));
+    expect(code).toBe(expected);
+    expect(servedBefore).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["unbounded recursion", () => actor("panicker").publicKey, "Recurse", "WACTOR_ERR_TRAP"],
+    ["a memory bomb", () => actor("hog").publicKey, "Hog", "WACTOR_ERR_MEMORY_LIMIT"],
+    ["a huge reply (32 MiB)", () => actor("panicker").publicKey, "Huge", "WACTOR_ERR_MEMORY_LIMIT"],
+    ["a trap", () => actor("panicker").publicKey, "Panic", "WACTOR_ERR_TRAP"],
+  ])("%s fails with its code and nothing else", async (_what, key, operation, expected) => {
+    const echoes = Array.from({ length: 20 }, () => host.invoke(echo, "HealthRequest", new Uint8Array()));
+    expect(await codeOf(host.invoke(key(), operation, new Uint8Array()))).toBe(expected);
+    for (const reply of await Promise.all(echoes)) expect(reply).toHaveLength(0);
+  });
+
+  it("a trap storm: 50 traps at once fail alone, the neighbour's answers are all right", async () => {
+    const traps = Array.from({ length: 50 }, () => codeOf(host.invoke(actor("panicker").publicKey, "Abort", new Uint8Array())));
+    const echoes = Array.from({ length: 50 }, () => host.invoke(echo, "HealthRequest", new Uint8Array()));
+    expect(new Set(await Promise.all(traps))).toEqual(new Set(["WACTOR_ERR_TRAP", "WACTOR_ERR_ACTOR_BACKOFF"]));
+    for (const reply of await Promise.all(echoes)) expect(reply).toHaveLength(0);
+  });
+
+  it("a guest suspended on a provider that never answers hits its deadline; its actor serves on", async () => {
+    const replaced: string[] = [];
+    host.events.on("instance_replaced", (e) => replaced.push(e.reason));
+    expect(await codeOf(host.invoke(raw, "HostCall", enc("default|wascc:logging|Hang|x")))).toBe("WACTOR_ERR_DEADLINE");
+    expect(replaced).toContain("deadline");
+    expect(dec(await host.invoke(raw, "HostCall", enc("default|wascc:logging|WriteLog|back")))).toBe("wascc:logging:WriteLog:back");
+  });
+});
+
+describe("suspension", () => {
+  const host = new Host({ logger: pino({ level: "silent" }), drainMs: 20_000 });
+  const logging = new SlowProvider("wascc:logging");
+  beforeAll(() => host.addProvider(logging));
+  afterAll(() => host.shutdown());
+
+  it("an instance is suspended per waiting host call: 40 calls wait at once on 40 instances", async () => {
+    const { bytes, key } = await signedRawGuest({ caps: ["wascc:logging"], name: "many" });
+    await host.startActor(bytes);
+    await host.bind(key, "wascc:logging", "default", {});
+    const calls = Array.from({ length: 40 }, (_, i) => host.invoke(key, "HostCall", enc(`default|wascc:logging|Gate|${i}`)));
+    await eventually(() => expect(logging.waiting).toBe(40));
+    expect(host.actorInfo(key)).toMatchObject({ isolation: "metered", liveInstances: 40, inFlight: 40 });
+    logging.open();
+    expect((await Promise.all(calls)).map(dec)).toEqual(Array.from({ length: 40 }, (_, i) => `wascc:logging:Gate:${i}`));
+  });
+
+  it("a live update while instances are suspended loses nothing", async () => {
+    const subject = KeyPair.create("module");
+    const v1 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated", ver: "1" });
+    const v2 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated", ver: "2" });
+    const key = (await host.startActor(v1.bytes)).key;
+    await host.bind(key, "wascc:logging", "default", {});
+    const suspended = Array.from({ length: 20 }, (_, i) => host.invoke(key, "HostCall", enc(`default|wascc:logging|Gate|old${i}`)));
+    await eventually(() => expect(logging.waiting).toBe(20));
+    const update = host.replaceActor(key, v2.bytes);
+    // The new version serves at once; the old instances stay suspended until their replies come.
+    await eventually(async () => expect(dec(await host.invoke(key, "HostCall", enc("default|wascc:logging|WriteLog|new")))).toBe("wascc:logging:WriteLog:new"));
+    expect(host.actorInfo(key)?.claims.ver).toBe("2");
+    logging.open();
+    expect((await Promise.all(suspended)).map(dec)).toEqual(Array.from({ length: 20 }, (_, i) => `wascc:logging:Gate:old${i}`));
+    await update;
+  });
+
+  it("the suspend region is never handed out: AssemblyScript's allocator grows memory between two suspensions", async () => {
+    const { bytes, key } = await signedRawGuest({ caps: ["wascc:logging"], name: "allocating" });
+    await host.startActor(bytes);
+    await host.bind(key, "wascc:logging", "default", {});
+    const replies = await Promise.all(Array.from({ length: 3 }, (_, i) => host.invoke(key, "SuspendAlloc", enc(`default|wascc:logging|WriteLog|as${i}`))));
+    expect(replies.map(dec)).toEqual(["wascc:logging:WriteLog:as0", "wascc:logging:WriteLog:as1", "wascc:logging:WriteLog:as2"]);
+  });
+
+  it("the suspend region is never handed out: a dlmalloc-style guest (Rust) takes memory.grow chunks between suspensions", async () => {
+    const signed = await signModule(dlmallocStyleGuest(), { issuer: testAccount, subject: KeyPair.create("module"), caps: ["wascc:logging"], name: "dlmalloc" });
+    const key = (await host.startActor(signed.bytes)).key;
+    await host.bind(key, "wascc:logging", "default", {});
+    for (let i = 0; i < 3; i++) expect(dec(await host.invoke(key, "Run", enc(`rust${i}`)))).toBe(`wascc:logging:WriteLog:rust${i}`);
+  });
+});
+
+describe("a module the instrumentation cannot handle", () => {
+  it("runs on a dedicated thread, and the log says so", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const host = new Host({ logger });
+    try {
+      const signed = await signModule(unmeterableGuest(), { issuer: testAccount, subject: KeyPair.create("module"), name: "plain" });
+      const info = await host.startActor(signed.bytes);
+      expect(info.isolation).toBe("thread");
+      expect(lines.join("")).toContain("cannot be metered");
+      expect(lines.join("")).toContain("already exports 'asyncify_get_state'");
+      expect(dec(await host.invoke(info.key, "Anything", new Uint8Array()))).toBe("plain");
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
+
+describe("the transform cache", () => {
+  it("survives a restart, is keyed by the module's code and rebuilds a damaged entry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wactor-transform-"));
+    const plain = rawGuestBytes();
+    const first = await instrumentedModule(plain, moduleHash(plain), dir);
+    expect(first.cached).toBe(false);
+    const files = readdirSync(join(dir, "transform"));
+    expect(files).toHaveLength(1);
+    // A new process finds it on disk (nothing of it is kept in memory between calls).
+    const again = await instrumentedModule(plain, moduleHash(plain), dir);
+    expect(again.cached).toBe(true);
+    expect(again.bytes).toEqual(first.bytes);
+    // A changed module is transformed anew, under its own hash.
+    const other = dlmallocStyleGuest();
+    expect((await instrumentedModule(other, moduleHash(other), dir)).cached).toBe(false);
+    expect(readdirSync(join(dir, "transform"))).toHaveLength(2);
+    // A damaged entry is not used.
+    writeFileSync(join(dir, "transform", files[0]!), "not wasm");
+    const rebuilt = await instrumentedModule(plain, moduleHash(plain), dir);
+    expect(rebuilt.cached).toBe(false);
+    expect(rebuilt.bytes).toEqual(first.bytes);
+  });
+
+  it("a host fills the cache directory it is given", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wactor-transform-"));
+    const host = new Host({ logger: pino({ level: "silent" }), cacheDir: dir });
+    try {
+      const { bytes } = await signedRawGuest({ name: "cached" });
+      expect(existsSync(join(dir, "transform"))).toBe(false);
+      expect((await host.startActor(bytes)).isolation).toBe("metered");
+      expect(readdirSync(join(dir, "transform"))).toEqual([expect.stringMatching(new RegExp(`^${moduleHash(bytes).toLowerCase()}-[0-9a-f]{12}\.wasm$`))]);
+    } finally {
+      await host.shutdown();
+    }
+  });
+});
