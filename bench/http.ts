@@ -1,9 +1,12 @@
 /**
- * HTTP benchmarks with autocannon, each against a baseline measured in the same run:
- * the echo actor vs a bare fastify handler returning the same bytes, and the kvcounter
- * actor on Redis vs a fastify handler doing the same INCR with ioredis directly.
+ * HTTP benchmarks with autocannon, each actor against its no-isolation limit measured in the
+ * same run (no-isolation.ts: the same module, same codec, called in-thread by a fastify
+ * handler; asyncified with the same instance count when it makes host calls, against the same
+ * providers and Redis). Bare fastify and fastify + ioredis are shown for reference: they never
+ * run the actor, so they are no limit for it.
  */
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import Fastify from "fastify";
@@ -11,13 +14,17 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createBuiltinProvider } from "../dist/capabilities/mod.js";
 import { Host } from "../dist/src/mod.js";
+import type { CapabilityProvider } from "../dist/src/host/provider.js";
 import { actor } from "../test/helpers/actors.js";
 import { freePort, startRedis } from "../test/helpers/servers.js";
+import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";
 import { fmt } from "./stats.js";
 import type { Row } from "./runtime.js";
 
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Instances of an I/O-bound actor, on both sides. */
+const IO_INSTANCES = Number(process.env.BENCH_IO_INSTANCES ?? 16);
 
 const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
 const run = promisify(execFile);
@@ -36,17 +43,40 @@ async function autocannon(url: string, seconds: number): Promise<AutocannonJson>
   return JSON.parse(stdout) as AutocannonJson;
 }
 
-async function load(url: string): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+type Load = { rps: number; p50: number; p99: number; errors: number };
+
+async function load(url: string): Promise<Load> {
   await autocannon(url, 1); // warm-up
   const r = await autocannon(url, SECONDS);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
-function rows(what: string, base: Awaited<ReturnType<typeof load>>, ours: Awaited<ReturnType<typeof load>>): Row[] {
+function rows(what: string, base: Load, ours: Load): Row[] {
   return [
     { what: `${what} (req/s)`, baseline: fmt(base.rps), wactor: fmt(ours.rps), ratio: fmt(ours.rps / base.rps, 2) },
     { what: `${what} latency p50 / p99 (ms)`, baseline: `${base.p50} / ${base.p99}`, wactor: `${ours.p50} / ${ours.p99}`, ratio: `errors ${base.errors} / ${ours.errors}` },
   ];
+}
+
+/** Providers started and bound outside any host, for the limit's host calls. */
+async function directProviders(actorKey: string, caps: string[], redisUrl: string): Promise<{ call: LimitHostCall; stop: () => Promise<void> }> {
+  const logger = pino({ level: "silent" });
+  const identity = { key: actorKey, issuer: "", caps };
+  const providers = new Map<string, CapabilityProvider>();
+  for (const [capabilityId, values] of [["wascc:keyvalue", { URL: redisUrl }], ["wascc:logging", {}]] as const) {
+    if (!caps.includes(capabilityId)) continue;
+    const provider = createBuiltinProvider(capabilityId);
+    await provider.start({ logger, deliver: () => Promise.reject(new Error("no deliveries")) });
+    await provider.bind(identity, "default", values);
+    providers.set(capabilityId, provider);
+  }
+  return {
+    call: (binding, namespace, operation, payload) =>
+      providers.get(namespace)!.handleCall({ actor: identity, binding: binding === "" ? "default" : binding, operation, payload }),
+    stop: async () => {
+      for (const provider of providers.values()) await provider.stop();
+    },
+  };
 }
 
 export async function httpBench(): Promise<Row[]> {
@@ -55,29 +85,45 @@ export async function httpBench(): Promise<Row[]> {
   const host = new Host({ logger: pino({ level: "silent" }) });
   const client = new Redis(redis.url);
   const servers: Array<{ close: () => Promise<unknown> }> = [];
+  const stops: Array<() => Promise<void>> = [];
   try {
     await host.addProvider(createBuiltinProvider("wascc:http_server"));
     await host.addProvider(createBuiltinProvider("wascc:keyvalue"));
-    const echoKey = (await host.startActor(actor("echo").signedPath)).key;
-    // Each instance blocks while its host call waits for Redis: an I/O-bound actor wants more.
-    const counterKey = (await host.startActor(actor("kvcounter").signedPath, { instances: Number(process.env.BENCH_COUNTER_INSTANCES ?? 16) })).key;
-    const [echoPort, counterPort, basePort] = [await freePort(), await freePort(), await freePort()];
-    await host.bind(echoKey, "wascc:http_server", "default", { PORT: String(echoPort) });
-    await host.bind(counterKey, "wascc:http_server", "default", { PORT: String(counterPort) });
-    await host.bind(counterKey, "wascc:keyvalue", "default", { URL: redis.url, KEY_PREFIX: "bench:actor:" });
+    await host.addProvider(createBuiltinProvider("wascc:logging"));
+    const cases = [
+      { name: "echo", what: "HTTP echo (JSON reply, no host call)", path: "/bench", instances: 2 },
+      { name: "kvcounter", what: `HTTP kvcounter on Redis (one Add per request, ${IO_INSTANCES} instances)`, path: "/counter", instances: IO_INSTANCES },
+      { name: "visits", what: `HTTP visits on Redis (3 key-value calls and 1 log line per request, ${IO_INSTANCES} instances)`, path: "/visits", instances: IO_INSTANCES },
+    ];
+    for (const c of cases) {
+      const built = actor(c.name);
+      const key = (await host.startActor(built.signedPath, { instances: c.instances })).key;
+      const ours = await freePort();
+      await host.bind(key, "wascc:http_server", "default", { PORT: String(ours) });
+      if (built.caps.includes("wascc:keyvalue")) await host.bind(key, "wascc:keyvalue", "default", { URL: redis.url });
+      if (built.caps.includes("wascc:logging")) await host.bind(key, "wascc:logging", "default", {});
+      const direct = await directProviders(key, built.caps, redis.url);
+      stops.push(direct.stop);
+      const limitPort = await freePort();
+      servers.push(await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), c.instances, direct.call), limitPort));
+      const limit = await load(`http://127.0.0.1:${limitPort}${c.path}`);
+      const wactor = await load(`http://127.0.0.1:${ours}${c.path}`);
+      out.push(...rows(`${c.what}: no-isolation limit vs wactor`, limit, wactor));
+    }
 
-    // The baseline answers the same bytes the echo actor sends for this request.
-    const sample = await (await fetch(`http://127.0.0.1:${echoPort}/bench`)).text();
+    // For reference only: handlers that never run the actor.
+    const basePort = await freePort();
     const base = Fastify({ logger: false });
-    base.get("/bench", async (_req, reply) => reply.type("application/json").send(sample));
+    base.get("/bench", async (_req, reply) => reply.type("application/json").send('{"method":"GET","path":"/bench"}'));
     base.get("/counter", async (_req, reply) => reply.type("application/json").send(`{"counter":${await client.incr("bench:direct::counter")}}`));
     await base.listen({ port: basePort, host: "127.0.0.1" });
     servers.push(base);
-
-    out.push(...rows("HTTP echo: bare fastify vs echo actor", await load(`http://127.0.0.1:${basePort}/bench`), await load(`http://127.0.0.1:${echoPort}/bench`)));
-    out.push(...rows(`HTTP counter: fastify+ioredis INCR vs kvcounter actor on Redis (${process.env.BENCH_COUNTER_INSTANCES ?? 16} instances)`, await load(`http://127.0.0.1:${basePort}/counter`), await load(`http://127.0.0.1:${counterPort}/counter`)));
+    const bare = await load(`http://127.0.0.1:${basePort}/bench`);
+    const incr = await load(`http://127.0.0.1:${basePort}/counter`);
+    out.push({ what: "reference: bare fastify (no actor) / fastify + ioredis INCR (no actor), req/s", baseline: fmt(bare.rps), wactor: fmt(incr.rps), ratio: "-" });
   } finally {
     for (const s of servers) await s.close();
+    for (const stop of stops) await stop();
     client.disconnect();
     await host.shutdown();
     await redis.stop();

@@ -1,5 +1,6 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { asyncifyBench } from "./asyncify.js";
+import { densityBench } from "./density.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
@@ -16,7 +17,10 @@ if (!only || only === "runtime") {
   process.stdout.write(`${table("Runtime, in-process (baseline: direct in-thread call of the same Wasm export)", await runtimeBench())}\n`);
 }
 if (!only || only === "asyncify") {
-  process.stdout.write(`${table("Design (b) beside (a): asyncify in the host thread vs a worker instance (baseline: asyncify in-thread)", await asyncifyBench())}\n`);
+  process.stdout.write(`${table("One async host call per invocation, in-process (baseline: the no-isolation limit, asyncified in-thread)", await asyncifyBench())}\n`);
+}
+if (!only || only === "density") {
+  process.stdout.write(`${table("Density (baseline: a bare Wasm instance)", await densityBench())}\n`);
 }
 if (!only || only === "hostile") {
   process.stdout.write(`${table("Isolation under attack, in-process (baseline: the same healthy actor alone)", await hostileBench())}\n`);

@@ -53,3 +53,18 @@ export function percentile(sorted: number[], p: number): number {
 export function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "-";
 }
+
+/**
+ * Runs each measure `rounds` times, interleaved, and keeps each one's best rate: on a shared
+ * machine a neighbour can only slow a round down, so the best round is the least disturbed.
+ */
+export async function bestOf<K extends string>(rounds: number, measures: Record<K, () => Promise<Rate>>): Promise<Record<K, Rate>> {
+  const best = {} as Record<K, Rate>;
+  for (let round = 0; round < rounds; round++) {
+    for (const key of Object.keys(measures) as K[]) {
+      const rate = await measures[key]();
+      if (!best[key] || rate.perSecond > best[key].perSecond) best[key] = rate;
+    }
+  }
+  return best;
+}

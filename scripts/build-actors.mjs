@@ -26,6 +26,7 @@ const ACTOR_CAPS = {
   panicker: ["wascc:http_server"],
   sneaky: ["wascc:http_server"], // deliberately NOT wascc:keyvalue
   dice: ["wascc:http_server", "wascc:extras"],
+  visits: ["wascc:http_server", "wascc:keyvalue", "wascc:logging"],
 };
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {

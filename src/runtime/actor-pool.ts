@@ -58,7 +58,7 @@ export interface StartedPool {
 /** Compiles (through the caches) and starts the actor's pool. */
 export async function startActorPool(options: ActorPoolOptions): Promise<StartedPool> {
   // The plain module is checked first, so a broken or non-waPC module fails with its own code.
-  const plain = await compileActorModule(options.bytes, options.maxMemoryBytes);
+  const plain = await cachedCompile(`plain/${options.codeHash}/${options.maxMemoryBytes}`, () => compileActorModule(options.bytes, options.maxMemoryBytes));
   if (options.isolation === "metered") {
     const metered = await meteredModule(options).catch((err: unknown) => {
       if (isWactorError(err, "WACTOR_ERR_UNSUPPORTED_MODULE")) return err;
@@ -76,22 +76,28 @@ export async function startActorPool(options: ActorPoolOptions): Promise<Started
   return { pool, isolation: "thread" };
 }
 
-/** Compiled instrumented modules by code hash and ceiling: many actors may share code. */
+/**
+ * Compiled modules by code hash and ceiling: many actors may share code (the hash covers every
+ * byte but the claims), and a compiled module is immutable.
+ */
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
 const COMPILED_KEPT = 512;
 
-function meteredModule(options: ActorPoolOptions): Promise<WebAssembly.Module> {
-  const key = `${options.cacheDir ?? ""}/${options.codeHash}/${options.maxMemoryBytes}`;
+function cachedCompile(key: string, compile: () => Promise<WebAssembly.Module>): Promise<WebAssembly.Module> {
   let module = compiled.get(key);
   if (!module) {
-    module = (async () => {
-      const { bytes } = await instrumentedModule(options.bytes, options.codeHash, options.cacheDir);
-      // The suspend region lives above what the guest may use: the ceiling makes room for it.
-      return compileActorModule(bytes, options.maxMemoryBytes + SUSPEND_STACK_PAGES * WASM_PAGE);
-    })();
+    module = compile();
     module.catch(() => compiled.delete(key));
     if (compiled.size >= COMPILED_KEPT) compiled.delete(compiled.keys().next().value!);
     compiled.set(key, module);
   }
   return module;
+}
+
+function meteredModule(options: ActorPoolOptions): Promise<WebAssembly.Module> {
+  return cachedCompile(`metered/${options.cacheDir ?? ""}/${options.codeHash}/${options.maxMemoryBytes}`, async () => {
+    const { bytes } = await instrumentedModule(options.bytes, options.codeHash, options.cacheDir);
+    // The suspend region lives above what the guest may use: the ceiling makes room for it.
+    return compileActorModule(bytes, options.maxMemoryBytes + SUSPEND_STACK_PAGES * WASM_PAGE);
+  });
 }

@@ -13,7 +13,7 @@ import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
 import { DeadlineTrap, MeteredGuest, SUSPEND_STACK_PAGES, WASM_PAGE, type Step } from "./metered-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
-import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
+import { GuestTrap, type HostCallResult } from "./wapc-guest.js";
 import type { HostCallRequest } from "./worker-protocol.js";
 
 export interface MeteredPoolOptions {
@@ -41,6 +41,22 @@ interface Slot {
   deadline: number;
 }
 
+/** A suspended invocation's deadline, checked by the pool's sweeper. */
+interface Watch {
+  deadline: number;
+  expire: () => void;
+}
+
+/**
+ * An actor turns heavy (its invocations start in the background) when this many invocations in
+ * a row outran their first slice: one overrun may be the OS or the garbage collector pausing
+ * the thread, not the guest's own work.
+ */
+const HEAVY_AFTER_OVERRUNS = 3;
+
+/** How often suspended invocations' deadlines are checked: the deadline's precision. */
+const SWEEP_MS = 20;
+
 interface Waiting {
   operation: Uint8Array;
   payload: Uint8Array;
@@ -59,6 +75,10 @@ export class MeteredPool implements ActorPool {
   readonly #queue: Waiting[] = [];
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
+  readonly #watches = new Set<Watch>();
+  #sweeper: NodeJS.Timeout | undefined;
+  /** Invocations in a row that outran their first slice. */
+  #overruns = 0;
   #live = 0;
   #inFlight = 0;
   #memoryBytes = 0;
@@ -190,99 +210,132 @@ export class MeteredPool implements ActorPool {
     this.#memoryBytes -= slot.guest.memoryBytes;
   }
 
+  /** Runs one invocation to its end through every suspension. */
   async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
     this.#inFlight++;
     const memoryBefore = slot.guest.memoryBytes;
-    let healthy = false;
+    slot.deadline = performance.now() + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
-      const result = await this.#drive(slot, operation, payload);
-      healthy = true;
+      let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
+      let yielded = false;
+      let step: Step;
+      slot.sliceEnd = turn.sliceEnd;
+      try {
+        step = slot.guest.begin(operation, payload);
+      } finally {
+        turn.end();
+      }
+      while (!step.done) {
+        let reply: HostCallResult | undefined;
+        if (step.suspension.kind === "yield") {
+          if (!yielded && ++this.#overruns >= HEAVY_AFTER_OVERRUNS) this.#state.heavy = true;
+          yielded = true;
+          turn = await this.#backgroundTurn(slot);
+        } else {
+          reply = await this.#reply(slot, step.suspension.reply);
+          turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
+        }
+        if (this.#stopped) {
+          turn.end();
+          throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
+        }
+        slot.sliceEnd = turn.sliceEnd;
+        try {
+          step = slot.guest.resume(reply);
+        } finally {
+          turn.end();
+        }
+      }
+      if (!yielded) {
+        this.#overruns = 0;
+        this.#state.heavy = false;
+      }
       this.#breaker.record(undefined);
-      if (!result.ok) throw new WactorError("WACTOR_ERR_GUEST_ERROR", result.error);
-      return result.payload;
+      if (!step.result.ok) throw new WactorError("WACTOR_ERR_GUEST_ERROR", step.result.error);
+      return step.result.payload;
     } catch (err) {
-      const error = (failure = this.#classify(slot, err));
-      this.#breaker.record(error);
-      if (isWactorError(error, "WACTOR_ERR_DEADLINE")) this.#state.heavy = true;
-      throw error;
+      if (isWactorError(err, "WACTOR_ERR_GUEST_ERROR")) throw err;
+      failure = this.#classify(slot, err);
+      this.#breaker.record(failure);
+      if (failure.code === "WACTOR_ERR_DEADLINE") this.#state.heavy = true;
+      throw failure;
     } finally {
       this.#inFlight--;
       this.#gate.flush();
-      if (healthy && !this.#stopped) {
+      if (!failure && !this.#stopped) {
         this.#memoryBytes += slot.guest.memoryBytes - memoryBefore;
         this.#idle.push(slot);
       } else {
+        // A trapped, timed-out or stopped instance may hold any state: it is dropped.
         this.#discard(slot);
-        if (!healthy && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
+        if (failure && !this.#stopped) this.#options.onReplaced?.(failure.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
       }
       this.#pump();
     }
   }
 
-  /** Runs one invocation to its end through every suspension. */
-  async #drive(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<GuestCallResult> {
-    slot.deadline = performance.now() + this.#options.deadlineMs;
-    let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
-    let yielded = false;
-    let step = this.#slice(slot, turn, () => slot.guest.begin(operation, payload));
-    while (!step.done) {
-      let reply: HostCallResult | undefined;
-      if (step.suspension.kind === "yield") {
-        yielded = true;
-        this.#state.heavy = true;
-        turn = await this.#backgroundTurn(slot);
-      } else {
-        reply = await this.#beforeDeadline(slot, settle(step.suspension.reply));
-        turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
-      }
-      if (this.#stopped) {
-        turn.end();
-        throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
-      }
-      step = this.#slice(slot, turn, () => slot.guest.resume(reply));
-    }
-    if (!yielded) this.#state.heavy = false;
-    return step.result;
-  }
-
-  #slice(slot: Slot, turn: Turn, run: () => Step): Step {
-    slot.sliceEnd = turn.sliceEnd;
-    try {
-      return run();
-    } finally {
-      turn.end();
-    }
-  }
-
   /** A background turn, unless the deadline comes first (then the turn is handed back). */
-  async #backgroundTurn(slot: Slot): Promise<Turn> {
+  #backgroundTurn(slot: Slot): Promise<Turn> {
     const turn = this.#scheduler.background(this.#state);
     return this.#beforeDeadline(slot, turn, (late) => void late.then((t) => t.end()));
   }
 
+  /** A host call's outcome, settled for the guest, unless the deadline comes first. */
+  #reply(slot: Slot, reply: Promise<Uint8Array>): Promise<HostCallResult> {
+    return this.#beforeDeadline(
+      slot,
+      reply.then(
+        (payload): HostCallResult => ({ ok: true, payload }),
+        (err: unknown): HostCallResult => ({ ok: false, error: guestErrorText(err) }),
+      ),
+    );
+  }
+
+  /**
+   * Settles with `promise`, or rejects with a DeadlineTrap once the slot's deadline passed.
+   * Deadlines are swept by one timer per pool rather than a timer per suspension.
+   */
   #beforeDeadline<T>(slot: Slot, promise: Promise<T>, onLate?: (late: Promise<T>) => void): Promise<T> {
-    const remaining = slot.deadline - performance.now();
-    if (remaining <= 0) {
+    if (slot.deadline <= performance.now()) {
       onLate?.(promise);
       return Promise.reject(new DeadlineTrap());
     }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        onLate?.(promise);
-        reject(new DeadlineTrap());
-      }, remaining);
+      const watch: Watch = {
+        deadline: slot.deadline,
+        expire: () => {
+          onLate?.(promise);
+          reject(new DeadlineTrap());
+        },
+      };
+      this.#watches.add(watch);
+      if (!this.#sweeper) {
+        this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+        this.#sweeper.unref();
+      }
       promise.then(
         (value) => {
-          clearTimeout(timer);
-          resolve(value);
+          if (this.#watches.delete(watch)) resolve(value);
         },
         (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
+          if (this.#watches.delete(watch)) reject(err);
         },
       );
     });
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const watch of this.#watches) {
+      if (watch.deadline > now) continue;
+      this.#watches.delete(watch);
+      watch.expire();
+    }
+    if (this.#watches.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
   }
 
   /** The catalog error for a failed invocation. */
@@ -307,11 +360,4 @@ export class MeteredPool implements ActorPool {
     }
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }
-}
-
-function settle(reply: Promise<Uint8Array>): Promise<HostCallResult> {
-  return reply.then(
-    (payload): HostCallResult => ({ ok: true, payload }),
-    (err: unknown): HostCallResult => ({ ok: false, error: guestErrorText(err) }),
-  );
 }

@@ -2,7 +2,8 @@
  * Shares the host thread between metered guests, the way BEAM shares a scheduler between
  * processes: short work runs at once, long work runs in slices. An invocation starts in the
  * *foreground* (right away, in the caller's turn of the event loop) with a slice of
- * FOREGROUND_SLICE_MS; a guest still running at its end yields, and its actor turns *heavy*.
+ * FOREGROUND_SLICE_MS; a guest still running at its end yields and goes on in the background,
+ * and an actor whose invocations keep doing so turns *heavy* (metered-pool.ts decides).
  * A heavy actor's invocations run in the *background*: one slice at a time, actors taken in
  * turn, and while foreground work is going on the background gets at most BACKGROUND_SHARE
  * of the thread. An actor stops being heavy when one of its invocations ends inside its first
