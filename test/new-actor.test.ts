@@ -87,8 +87,16 @@ describe("wactor new actor", () => {
     const template = wactor(["new", "actor", "other", "--template", "cobol"], { cwd: work });
     expect(template.stderr).toContain("error[WACTOR_ERR_BAD_ARGUMENT]");
     expect(template.stderr).toContain("templates: assemblyscript");
-    expect(wactor(["new", "actor", "Bad/Name"], { cwd: work }).stderr).toContain("error[WACTOR_ERR_BAD_ARGUMENT]");
+    expect(wactor(["new", "actor", "Bad_Name"], { cwd: work }).stderr).toContain("error[WACTOR_ERR_BAD_ARGUMENT]");
     expect(existsSync(join(work, "other"))).toBe(false);
+  });
+
+  it("takes a path ending in the name, for a checkout's user who wants the project elsewhere", () => {
+    const result = wactor(["new", "actor", "../elsewhere/hello2"], { cwd: join(work, "taken") });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("cd ../elsewhere/hello2");
+    expect(JSON.parse(readFileSync(join(work, "elsewhere/hello2/package.json"), "utf8"))).toMatchObject({ name: "hello2" });
+    expect(readFileSync(join(work, "elsewhere/hello2/index.ts"), "utf8")).toContain('"from":"hello2"');
   });
 
   it("depends on the registry's wactor when this wactor was installed from it", () => {

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KeyPair } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
@@ -77,12 +77,16 @@ export interface NewActorResult {
   moduleKey: string;
 }
 
-/** Writes the project into `<parent>/<name>/`; refuses a folder that exists and is not empty. */
-export async function newActorProject(parent: string, name: string, templateName: string = DEFAULT_ACTOR_TEMPLATE): Promise<NewActorResult> {
+/**
+ * Writes the project into `<cwd>/<target>/` (`target` is a name or a path ending in one, e.g.
+ * `../hello` from a checkout); refuses a folder that exists and is not empty.
+ */
+export async function newActorProject(cwd: string, target: string, templateName: string = DEFAULT_ACTOR_TEMPLATE): Promise<NewActorResult> {
+  const name = basename(target);
   if (!NAME.test(name)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `actor name '${name}': use lower-case letters, digits, '-' and '_' (it names the npm package and the module)`);
   const template = Object.hasOwn(ACTOR_TEMPLATES, templateName) ? ACTOR_TEMPLATES[templateName] : undefined;
   if (!template) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `no template '${templateName}' (templates: ${Object.keys(ACTOR_TEMPLATES).join(", ")})`);
-  const dir = resolve(parent, name);
+  const dir = resolve(cwd, target);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new WactorError("WACTOR_ERR_TARGET_EXISTS", dir);
   const pkg = wactorPackage();
   const source = join(pkg.root, "templates", "actor", templateName);
