@@ -96,7 +96,7 @@ describe("wactor new actor", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("cd ../elsewhere/hello2");
     expect(JSON.parse(readFileSync(join(work, "elsewhere/hello2/package.json"), "utf8"))).toMatchObject({ name: "hello2" });
-    expect(readFileSync(join(work, "elsewhere/hello2/index.ts"), "utf8")).toContain('"from":"hello2"');
+    expect(readFileSync(join(work, "elsewhere/hello2/index.ts"), "utf8")).toContain('// hello2: an HTTP actor');
   });
 
   it("depends on the registry's wactor when this wactor was installed from it", () => {
