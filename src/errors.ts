@@ -50,6 +50,7 @@ export const ERROR_CATALOG = {
   // CLI and files
   WACTOR_ERR_FILE_READ: { status: 400, message: "The file could not be read. Check the path and its permissions." },
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },
+  WACTOR_ERR_TARGET_EXISTS: { status: 409, message: "The folder for the new project already exists and is not empty. Choose another name or move that folder away." },
 
   // Lattice (NATS): routing, anti-forgery, control interface
   WACTOR_ERR_LATTICE_NO_ACTOR: { status: 503, message: "No host in the lattice runs the target actor. Start it ('wactor ctl start actor') or check the lattice name." },

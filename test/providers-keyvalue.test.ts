@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyValueProvider, defaultKeyPrefix } from "../capabilities/keyvalue/mod.js";
+import { KeyValueProvider } from "../capabilities/keyvalue/mod.js";
 import { decodeKeyValueResponse, encodeKeyValueRequest, type KeyValueOperation, type KeyValueRequests, type KeyValueResponses } from "../src/codec/mod.js";
 import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
 import { freePort, startRedis, type ServerHandle } from "./helpers/servers.js";
@@ -34,13 +34,14 @@ afterAll(async () => {
 
 let seq = 0;
 describe.each([
-  ["MemoryStore", (): Record<string, string> => ({})],
-  ["RedisStore", (): Record<string, string> => ({ URL: redis.url })],
+  ["MemoryStore", (_binding: string): Record<string, string> => ({})],
+  // Redis keys carry no implicit namespace: each test's binding names its own prefix.
+  ["RedisStore", (binding: string): Record<string, string> => ({ URL: redis.url, KEY_PREFIX: `${binding}:` })],
 ])("keyvalue operations on %s", (_name, values) => {
   /** A fresh binding per test, so tests never see each other's keys. */
   async function fresh(): Promise<string> {
     const binding = `b${++seq}`;
-    await provider.bind(ACTOR, binding, values());
+    await provider.bind(ACTOR, binding, values(binding));
     expect(provider.bindingStatus(ACTOR.key, binding)).toEqual({ state: "ok" });
     return binding;
   }
@@ -155,11 +156,11 @@ describe.each([
     await expect(call(provider, "Set", { key: "k", value: "v", expires: -1 }, b)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
   });
 
-  it("named bindings, and the same name on two actors, are separate stores", async () => {
+  it("named bindings, and the same name on two actors, are separate stores (on one Redis: by their prefixes)", async () => {
     const other = actor("MACTORTWO");
-    await provider.bind(ACTOR, "source1", values());
-    await provider.bind(ACTOR, "source2", values());
-    await provider.bind(other, "source1", values());
+    await provider.bind(ACTOR, "source1", values("one"));
+    await provider.bind(ACTOR, "source2", values("two"));
+    await provider.bind(other, "source1", values("three"));
     try {
       expect(await call(provider, "Add", { key: "c", value: 1 }, "source1")).toEqual({ value: 1 });
       expect(await call(provider, "Add", { key: "c", value: 10 }, "source2")).toEqual({ value: 10 });
@@ -182,15 +183,16 @@ describe.each([
 });
 
 describe("RedisStore binding", () => {
-  it("keeps each binding under its documented key prefix, or raw keys with KEY_PREFIX=''", async () => {
-    await provider.bind(ACTOR, "prefixed", { URL: redis.url });
-    await provider.bind(ACTOR, "raw", { URL: redis.url, KEY_PREFIX: "" });
+  it("writes keys exactly as the actor names them, or under KEY_PREFIX when one is set", async () => {
+    await provider.bind(ACTOR, "prefixed", { URL: redis.url, KEY_PREFIX: "ns:" });
+    await provider.bind(ACTOR, "raw", { URL: redis.url });
     const direct = new Redis(redis.url);
     try {
-      await call(provider, "Set", { key: "where", value: "prefixed", expires: 0 }, "prefixed");
-      await call(provider, "Set", { key: "where", value: "raw", expires: 0 }, "raw");
-      expect(await direct.get(`${defaultKeyPrefix(ACTOR.key, "prefixed")}where`)).toBe("prefixed");
-      expect(await direct.get("where")).toBe("raw");
+      await call(provider, "Set", { key: ":where", value: "prefixed", expires: 0 }, "prefixed");
+      await call(provider, "Set", { key: ":where", value: "raw", expires: 0 }, "raw");
+      expect(await direct.get("ns::where")).toBe("prefixed");
+      expect(await direct.get(":where")).toBe("raw");
+      expect((await direct.keys("*")).filter((k) => k.includes("where")).sort()).toEqual([":where", "ns::where"]);
     } finally {
       direct.disconnect();
       await provider.unbind(ACTOR.key, "prefixed");

@@ -31,7 +31,7 @@ describe("dashboard in a browser", () => {
   let sneakyPort: number;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does this)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test does this: scripts/test-servers.mjs)`);
     nats = await startNats({ jetstream: true });
     for (const [role, caps] of [["edge", ["wascc:http_server"]], ["worker", []]] as const) {
       const host = new Host({ logger: silent, actorDefaults: { instances: 1 } });

@@ -4,9 +4,11 @@
  * Binding values:
  * - `URL` (optional): `redis://[user:pass@]host:port[/db]`; without it the binding gets an
  *   embedded MemoryStore of its own (lost on unbind or stop).
- * - `KEY_PREFIX` (optional, Redis only): prepended to every key. Default
- *   `wactor:<actor key>:<binding>:`, so that every (actor, binding) pair is its own store even
- *   when several share one Redis. Set it to "" to use raw keys as waSCC did.
+ * - `KEY_PREFIX` (optional, Redis only): prepended to every key. Default none: keys reach
+ *   Redis exactly as the actor names them, as with waSCC's and wasmCloud's Redis providers
+ *   (spec section 2), so data a waSCC host wrote is found and anything else reading that
+ *   Redis sees the actor's own key names. Isolating actors that share one Redis is the
+ *   operator's choice: a database in the URL (`redis://host/2`) or a prefix.
  */
 import {
   CAP_KEYVALUE,
@@ -29,9 +31,6 @@ export interface KeyValueProviderOptions {
   /** Timeouts and reconnection of Redis bindings (see RedisStoreOptions). */
   redis?: Omit<RedisStoreOptions, "keyPrefix">;
 }
-
-/** The default key prefix of a Redis binding: one namespace per (actor, binding). */
-export const defaultKeyPrefix = (actorKey: string, binding: string): string => `wactor:${actorKey}:${binding}:`;
 
 type Handlers = { [Op in KeyValueOperation]: (store: KeyValueStore, req: KeyValueRequests[Op]) => Promise<KeyValueResponses[Op]> };
 
@@ -94,7 +93,7 @@ export class KeyValueProvider implements CapabilityProvider {
   async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const url = values.URL?.trim();
     const store = url
-      ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? defaultKeyPrefix(actor.key, binding) })
+      ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? "" })
       : new MemoryStore();
     const key = bindingKey(actor.key, binding);
     const previous = this.#stores.get(key);

@@ -23,12 +23,14 @@ function devKey(dir: string, type: KeyType): KeyPair {
   return pair;
 }
 
-async function compile(entry: string): Promise<{ bytes?: Uint8Array; errors: string }> {
+async function compile(dir: string): Promise<{ bytes?: Uint8Array; errors: string }> {
   const asc = (await import("assemblyscript/asc")).default;
   const outputs = new Map<string, Uint8Array>();
   // -O1, not -O3: measured on kvcounter, 0.3 s instead of 1.3 s a rebuild (3 s the first),
   // for a module 2 % larger. An edit should be serving before the developer looks.
-  const { error, stderr } = await asc.main([entry, "-o", "actor.wasm", "--runtime", "incremental", "-O1"], {
+  // --baseDir: packages (`wactor/sdk` in a project from `wactor new`) resolve from the
+  // actor's node_modules, wherever `wactor dev` was started.
+  const { error, stderr } = await asc.main(["index.ts", "--baseDir", dir, "-o", "actor.wasm", "--runtime", "incremental", "-O1"], {
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (typeof contents !== "string") outputs.set(name, contents);
     },
@@ -62,7 +64,7 @@ export function registerDevCommand(program: Command): void {
       let running = false;
       const rebuild = async (): Promise<void> => {
         const started = performance.now();
-        const { bytes, errors } = await compile(entry);
+        const { bytes, errors } = await compile(dir);
         if (!bytes) {
           process.stderr.write(`\nbuild failed (the previous version keeps serving):\n${errors}\n`);
           return;

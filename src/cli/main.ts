@@ -5,6 +5,7 @@ import { registerClaimsCommands } from "./claims.js";
 import { registerCtlCommands } from "./ctl.js";
 import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
+import { registerNewCommand } from "./new.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
 import { registerUiCommand } from "./ui.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerCallCommand(program);
   registerDevCommand(program);
+  registerNewCommand(program);
   registerCtlCommands(program);
   registerAppCommands(program);
   registerUiCommand(program);

@@ -12,6 +12,7 @@ import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
 import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
 import { HostEvents } from "./events.js";
+import { ImplicitExtras } from "./implicit-extras.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
 import { readModule } from "./read-module.js";
@@ -76,6 +77,7 @@ export class Host {
   readonly #actors = new Map<string, ActorRecord>();
   readonly #providers = new Map<string, CapabilityProvider>();
   readonly #targets: DispatchTargets;
+  readonly #implicitExtras = new ImplicitExtras(this);
   #remote: RemoteRouter | undefined;
 
   constructor(options: HostOptions = {}) {
@@ -113,6 +115,7 @@ export class Host {
       const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
       this.#actors.set(key, { claims, bytes, identity, pool, isolation, options: merged, lifecycle });
       lifecycle.send({ type: "STARTED" });
+      await this.#implicitExtras.actorStarted(key, claims.caps);
       this.logger.info({ actor: key, name, instances: merged.instances, isolation }, "actor started");
       return this.actorInfo(key)!;
     } catch (err) {
@@ -137,6 +140,7 @@ export class Host {
       // Swap first so new invocations go to the new version, then drain the old one.
       Object.assign(record, { claims, bytes, pool, isolation, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
       record.lifecycle.send({ type: "UPDATED" });
+      await this.#implicitExtras.actorStarted(key, claims.caps);
       await old.drain(this.#options.drainMs ?? 10_000);
       this.logger.info({ actor: key, name: claims.name }, "actor updated");
       return this.actorInfo(key)!;
@@ -153,6 +157,7 @@ export class Host {
     // Unbind while the actor still serves: providers finish the deliveries they accepted.
     // In a lattice, links belong to the lattice and outlive the actor on one host.
     if (!this.#remote) for (const binding of this.bindings.forActor(key)) await this.unbind(key, binding.capabilityId, binding.binding);
+    await this.#implicitExtras.actorStopped(key);
     this.#actors.delete(key);
     await record.pool.drain(this.#options.drainMs ?? 10_000);
     record.lifecycle.send({ type: "STOPPED" });
@@ -209,8 +214,10 @@ export class Host {
   }
 
   async addProvider(provider: CapabilityProvider): Promise<void> {
-    if (this.#providers.has(provider.capabilityId)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `a provider for ${provider.capabilityId} is already running`);
     const capabilityId = provider.capabilityId;
+    const current = this.#providers.get(capabilityId);
+    // Only the extras provider the host carries by itself (implicit-extras.ts) gives way.
+    if (current && !this.#implicitExtras.owns(current)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `a provider for ${capabilityId} is already running`);
     await provider.start({
       logger: this.logger.child({ capability: capabilityId }),
       deliver: (actorKey, binding, operation, payload) => {
@@ -224,6 +231,7 @@ export class Host {
         return this.invoke(actorKey, operation, payload);
       },
     });
+    if (current) await this.#implicitExtras.handOver(provider, (key) => this.#actors.get(key)?.identity);
     this.#providers.set(capabilityId, provider);
     this.events.emit("provider_started", { capabilityId, name: provider.name });
   }
@@ -280,6 +288,7 @@ export class Host {
     if (this.bindings.has(actorKey, capabilityId, name)) await this.unbind(actorKey, capabilityId, name);
     await provider?.bind(actor ?? { key: actorKey, issuer: "", caps: [] }, name, values);
     this.bindings.set({ actorKey, capabilityId, binding: name, values });
+    this.#implicitExtras.boundExplicitly(actorKey, capabilityId, name);
     this.events.emit("binding_changed", { actorKey, capabilityId, binding: name, change: "put" });
   }
 

@@ -20,7 +20,7 @@ export interface ServerHandle {
   restart(): Promise<void>;
 }
 
-const MISSING = "redis-server/nats-server not found: install the Debian packages (apt-get install redis-server nats-server) — .ci/run does this";
+const MISSING = "redis-server/nats-server not found: install the Debian packages (apt-get install redis-server nats-server) — npm test does this (scripts/test-servers.mjs)";
 
 /** A port nobody listens on right now (the OS picks it, we release it). */
 export async function freePort(): Promise<number> {
