@@ -5,6 +5,7 @@ import { registerClaimsCommands } from "./claims.js";
 import { registerCtlCommands } from "./ctl.js";
 import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
+import { registerRegCommands } from "./reg.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
 import { registerUiCommand } from "./ui.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerUiCommand(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
+  registerRegCommands(program);
   return program;
 }
 
