@@ -9,6 +9,7 @@ import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from
 import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
 import type { CapabilityProvider } from "../host/provider.js";
+import { pullActorFromEnv } from "../oci/registry.js";
 import type { HostManifest } from "./host-manifest.js";
 
 export interface RunningManifest {
@@ -78,11 +79,14 @@ export interface ApplyOptions {
 export async function applyHostManifest(manifest: HostManifest, options: ApplyOptions): Promise<RunningManifest> {
   const host = options.host ?? hostForManifest(manifest, options.logger);
   try {
+    // References are pulled (and verified) before anything starts: a registry that is down starts nothing.
+    const sources: Array<string | Uint8Array> = [];
+    for (const { path, ref } of manifest.actors) sources.push(ref !== undefined ? (await pullActorFromEnv(ref, { trustedIssuers: manifest.trustedIssuers })).bytes : path!);
     for (const provider of await providersFor(manifest, options.logger)) await host.addProvider(provider);
     const actors: ActorInfo[] = [];
-    for (const actor of manifest.actors) {
-      const { path, ...limits } = actor;
-      actors.push(await host.startActor(path, limits));
+    for (const [i, actor] of manifest.actors.entries()) {
+      const { path: _path, ref: _ref, ...limits } = actor;
+      actors.push(await host.startActor(sources[i]!, limits));
     }
     for (const binding of options.skipBindings ? [] : manifest.bindings) {
       const key = host.resolveActor(binding.actor);

@@ -10,7 +10,7 @@ import { buildArtifact, OCI_MANIFEST_TYPE, wasmLayerOf } from "./artifact.js";
 import { credentialsFrom, type RegistryCredentials } from "./auth.js";
 import { DigestCache, defaultCacheDir } from "./cache.js";
 import { RegistryClient, type Progress } from "./client.js";
-import { DIGEST, formatReference, manifestReference, parseReference, type OciReference } from "./reference.js";
+import { DIGEST, formatReference, manifestReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
 
 export interface RegistryOptions {
   credentials?: RegistryCredentials;
@@ -112,4 +112,9 @@ export async function pushActor(text: string, bytes: Uint8Array, fileName: strin
   await client.pushBlob(bytes, artifact.layer.digest);
   const digest = await client.putManifest(manifestReference(ref), artifact.manifest, OCI_MANIFEST_TYPE);
   return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, claims };
+}
+
+/** A pull configured from the environment: how hosts, `call`, `ctl` and `app` pull by reference. */
+export function pullActorFromEnv(text: string, extra: Pick<PullOptions, "trustedIssuers"> = {}): Promise<PulledActor> {
+  return pullActor(text, { ...registryOptionsFromEnv(tryParseReference(text)?.registry), ...extra });
 }
