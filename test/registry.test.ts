@@ -199,3 +199,28 @@ describe("wactor reg against a registry with htpasswd basic auth", () => {
     expect(curl("GET", `http://${registry.host}/v2/private/echo/tags/list`, { user: "alice:s3cret" }).body.toString()).toContain('"v1"');
   });
 });
+
+describe("wactor reg against a registry behind the bearer token flow", () => {
+  let registry: RegistryHandle;
+  beforeAll(async () => {
+    registry = await startRegistry({ users: { carol: "t0ken" }, tokenAuth: true });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  it("a 401 with WWW-Authenticate: Bearer sends the client to the token endpoint with its credentials", async () => {
+    const ref = `${registry.host}/tokened/echo:v1`;
+    const credentials = { username: "carol", password: "t0ken" };
+    expect(await codeOf(pushActor(ref, signedBytes("echo"), "echo_s.wasm"))).toBe("WACTOR_ERR_REGISTRY_AUTH");
+    expect(await codeOf(pushActor(ref, signedBytes("echo"), "echo_s.wasm", { credentials: { ...credentials, password: "nope" } }))).toBe("WACTOR_ERR_REGISTRY_AUTH");
+    const pushed = await pushActor(ref, signedBytes("echo"), "echo_s.wasm", { credentials });
+    const pulled = await pullActor(ref, { credentials, cacheDir: join(dir, "token-cache") });
+    expect(pulled.digest).toBe(pushed.digest);
+    expect(pulled.claims.subject).toBe(echo.publicKey);
+    expect(registry.tokens!.requests).toContainEqual({ scope: "repository:tokened/echo:pull,push", user: "carol" });
+    expect(registry.tokens!.requests).toContainEqual({ scope: "repository:tokened/echo:pull", user: "carol" });
+    // Without the token the registry answers nothing.
+    expect(curl("GET", `http://${registry.host}/v2/tokened/echo/manifests/v1`, { user: "carol:t0ken" }).status).toBe(401);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * A real OCI registry for tests: Debian's `docker-registry` (distribution 2.8) on a free
- * loopback port, storage in a temporary directory; open, or behind htpasswd basic auth
- * (bcrypt entries made here with bcryptjs, as distribution accepts bcrypt only).
+ * loopback port, storage in a temporary directory; open, behind htpasswd basic auth
+ * (bcrypt entries made here with bcryptjs, as distribution accepts bcrypt only), or behind
+ * the bearer token flow with a token service of the test's own (token-server.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,18 +10,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { freePort, managed, type ServerHandle } from "./servers.js";
+import { startTokenServer, type TokenServer } from "./token-server.js";
 
 export interface RegistryHandle extends ServerHandle {
   /** `127.0.0.1:<port>`, the registry part of a reference. */
   host: string;
-  /** Where the registry keeps its blobs, to tamper with in tests. */
+  /** Where the registry keeps its blobs. */
   dataDir: string;
+  /** The token service, when the registry uses the bearer flow. */
+  tokens?: TokenServer;
 }
 
 export interface RegistryOptions {
   /** user -> password; absent: the registry is open. */
   users?: Record<string, string>;
+  /** With users: a token service checks them (bearer flow) instead of htpasswd. */
+  tokenAuth?: boolean;
 }
+
 
 async function answersV2(port: number): Promise<boolean> {
   const response = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1000) });
@@ -35,7 +42,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   const dir = await mkdtemp(join(tmpdir(), "wactor-registry-"));
   const dataDir = join(dir, "data");
   let auth = "";
-  if (options.users) {
+  let tokens: TokenServer | undefined;
+  if (options.users && options.tokenAuth) {
+    tokens = await startTokenServer(dir, options.users);
+    auth = `auth:\n  token:\n    realm: ${tokens.realm}\n    service: ${tokens.service}\n    issuer: ${tokens.issuer}\n    rootcertbundle: ${tokens.certFile}\n`;
+  } else if (options.users) {
     const htpasswd = Object.entries(options.users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 5)}`).join("\n");
     await writeFile(join(dir, "htpasswd"), `${htpasswd}\n`);
     auth = `auth:\n  htpasswd:\n    realm: wactor-test\n    path: ${join(dir, "htpasswd")}\n`;
@@ -48,7 +59,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     `http://127.0.0.1:${port}`,
     answersV2,
     "docker-registry",
-    () => rm(dir, { recursive: true, force: true }),
+    async () => {
+      await tokens?.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   );
-  return { ...handle, host: `127.0.0.1:${port}`, dataDir };
+  return { ...handle, host: `127.0.0.1:${port}`, dataDir, ...(tokens && { tokens }) };
 }
