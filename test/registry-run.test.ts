@@ -16,11 +16,12 @@ import { applyHostManifest } from "../src/deploy/apply-host-manifest.js";
 import { loadHostManifest, parseHostManifest } from "../src/deploy/host-manifest.js";
 import { ControlClient } from "../src/lattice/control-client.js";
 import { runAction } from "../src/ui/actions.js";
-import { actor } from "./helpers/actors.js";
+import { actor, signedBytes } from "./helpers/actors.js";
 import { wactor, wactorAsync } from "./helpers/cli.js";
 import { codeOf } from "./helpers/code-of.js";
+import { curlPushWasm } from "./helpers/curl-registry.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
-import { startRegistry, type RegistryHandle } from "./helpers/registry.js";
+import { restoreCredentialsEnv, startRegistry, type RegistryHandle } from "./helpers/registry.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 
 const echo = actor("echo");
@@ -60,12 +61,7 @@ afterAll(async () => {
   await Promise.all([open?.stop(), locked?.stop()]);
 });
 
-afterEach(() => {
-  for (const name of ["OCI_REGISTRY_USER", "OCI_REGISTRY_PASSWORD"] as const) {
-    if (env[name] === undefined) delete process.env[name];
-    else process.env[name] = env[name];
-  }
-});
+afterEach(() => restoreCredentialsEnv(env));
 
 describe("a host manifest naming actors by reference", () => {
   it("a bare string that is a reference is one; a file path stays a path", () => {
@@ -116,8 +112,9 @@ describe("a host manifest naming actors by reference", () => {
 });
 
 describe("wactor call by reference", () => {
-  it("pulls, verifies and invokes", () => {
-    const result = wactor(["call", `${open.host}/wactor/echo:v1`, "HandleRequest", "--data", '{"method":"GET","path":"/called","body":"x"}']);
+  it("pulls, verifies and invokes an artifact another client (curl) pushed with the wasm-to-oci types", () => {
+    curlPushWasm(open.host, "curl/echo", "v1", signedBytes("echo"));
+    const result = wactor(["call", `${open.host}/curl/echo:v1`, "HandleRequest", "--data", '{"method":"GET","path":"/called","body":"x"}']);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ statusCode: 200 });

@@ -13,7 +13,7 @@ import { actor, signedBytes } from "./helpers/actors.js";
 import { wactor, wactorAsync } from "./helpers/cli.js";
 import { codeOf } from "./helpers/code-of.js";
 import { curl, curlPushWasm, sha256 } from "./helpers/curl-registry.js";
-import { startRegistry, type RegistryHandle } from "./helpers/registry.js";
+import { restoreCredentialsEnv, startRegistry, type RegistryHandle } from "./helpers/registry.js";
 import { freePort } from "./helpers/servers.js";
 import { answerModule, customSection } from "./helpers/wasm-fixtures.js";
 
@@ -168,12 +168,7 @@ describe("wactor reg against a registry with htpasswd basic auth", () => {
   afterAll(async () => {
     await registry?.stop();
   });
-  afterEach(() => {
-    for (const name of ["OCI_REGISTRY_USER", "OCI_REGISTRY_PASSWORD"] as const) {
-      if (env[name] === undefined) delete process.env[name];
-      else process.env[name] = env[name];
-    }
-  });
+  afterEach(() => restoreCredentialsEnv(env));
 
   it("without credentials, or with a wrong password, push and pull fail with the auth error", async () => {
     const ref = `${registry.host}/private/echo:v1`;

@@ -66,3 +66,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   );
   return { ...handle, host: `127.0.0.1:${port}`, dataDir, ...(tokens && { tokens }) };
 }
+
+/** Puts OCI_REGISTRY_USER / OCI_REGISTRY_PASSWORD back as they were in `saved` (a copy of process.env). */
+export function restoreCredentialsEnv(saved: NodeJS.ProcessEnv): void {
+  for (const name of ["OCI_REGISTRY_USER", "OCI_REGISTRY_PASSWORD"] as const) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+}
