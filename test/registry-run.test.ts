@@ -4,7 +4,7 @@
  * deploys), against a real docker-registry and nats-server. A registry that is down or
  * refuses the credentials starts nothing.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,8 +12,11 @@ import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { decodeHttpResponse, encodeHttpRequest } from "../src/codec/http.js";
+import { AppClient } from "../src/deploy/app-client.js";
+import { parseAppManifest } from "../src/deploy/app-manifest.js";
 import { applyHostManifest } from "../src/deploy/apply-host-manifest.js";
 import { loadHostManifest, parseHostManifest } from "../src/deploy/host-manifest.js";
+import { runReconciler } from "../src/deploy/run-reconciler.js";
 import { ControlClient } from "../src/lattice/control-client.js";
 import { runAction } from "../src/ui/actions.js";
 import { actor, signedBytes } from "./helpers/actors.js";
@@ -59,6 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([open?.stop(), locked?.stop()]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 afterEach(() => restoreCredentialsEnv(env));
@@ -156,10 +160,23 @@ describe("a lattice host starting an actor by reference", () => {
     expect(compute.host.actorInfo(kvcounter.publicKey)?.state).toBe("running");
   });
 
-  it("an application's ref that is a reference is pulled at deploy and pinned in the object store", async () => {
+  it("an application's ref that is a reference is pulled at deploy, pinned in the object store, and runs", async () => {
     const resolved = await client.resolveModule(`${open.host}/wactor/echo:v1`);
     expect(resolved.claims.subject).toBe(echo.publicKey);
     // The digest names the module in the lattice's object store, as for a source path.
     expect(resolved.digest).toBe((await client.uploadModule(echo.signedPath)).digest);
+    const dice = actor("dice");
+    expect((await wactorAsync(["reg", "push", `${open.host}/wactor/dice:v1`, dice.signedPath])).status).toBe(0);
+    const reconciler = await runReconciler({ url: nats.url, lattice: "default", holder: compute.lattice.hostId, logger, intervalMs: 200 });
+    const apps = await AppClient.connect({ url: nats.url });
+    try {
+      const manifest = parseAppManifest(`name: dice-app\nversion: 1.0.0\nactors:\n  - ref: ${open.host}/wactor/dice:v1\n`, join(dir, "app.yaml"));
+      const status = await apps.deploy(manifest, { timeoutMs: 20_000 });
+      expect(status.phase).toBe("deployed");
+      expect(compute.host.actorInfo(dice.publicKey)?.state).toBe("running");
+    } finally {
+      await apps.close();
+      await reconciler.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@
  * `wactor reg push/pull` against a real registry (Debian's docker-registry, distribution
  * 2.8): one open, one behind htpasswd basic auth. curl is the independent client.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,8 @@ import { answerModule, customSection } from "./helpers/wasm-fixtures.js";
 const echo = actor("echo");
 const dir = mkdtempSync(join(tmpdir(), "wactor-reg-test-"));
 const MANIFEST_ACCEPT = "application/vnd.oci.image.manifest.v1+json";
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("wactor reg against an open registry", () => {
   let registry: RegistryHandle;
