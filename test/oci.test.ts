@@ -1,9 +1,13 @@
-/** OCI references, registry challenges and the artifact layout, without a registry. */
+/** OCI references, registry challenges, the artifact layout and the digest cache, without a registry. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import { buildArtifact, wasmLayerOf } from "../src/oci/artifact.js";
-import { parseChallenge } from "../src/oci/auth.js";
+import { credentialsFrom, parseChallenge } from "../src/oci/auth.js";
+import { DigestCache, defaultCacheDir } from "../src/oci/cache.js";
 import { sha256Digest } from "../src/oci/client.js";
 import { formatReference, isLoopbackRegistry, isOciReference, parseReference, tryParseReference } from "../src/oci/reference.js";
 import { codeOf } from "./helpers/code-of.js";
@@ -81,5 +85,35 @@ describe("the artifact layout", () => {
     const wasm = { mediaType: "application/vnd.wasm.content.layer.v1+wasm", digest: DIGEST, size: 1 };
     expect(await codeOf(Promise.resolve().then(() => wasmLayerOf(of([wasm, wasm]), "t")))).toBe("WACTOR_ERR_OCI_NOT_WASM");
     expect(await codeOf(Promise.resolve().then(() => wasmLayerOf(new TextEncoder().encode("{"), "t")))).toBe("WACTOR_ERR_REGISTRY");
+  });
+});
+
+describe("the digest cache", () => {
+  it("returns what was put; a damaged file is dropped, not returned", async () => {
+    const cache = new DigestCache(mkdtempSync(join(tmpdir(), "wactor-cache-test-")));
+    const bytes = new TextEncoder().encode("module bytes");
+    const digest = sha256Digest(bytes);
+    expect(await cache.get(digest)).toBeUndefined();
+    await cache.put(digest, bytes);
+    expect(await cache.get(digest)).toEqual(bytes);
+    writeFileSync(join(cache.dir, "sha256", digest.slice(7)), "tampered");
+    expect(await cache.get(digest)).toBeUndefined();
+    expect(await cache.get(digest)).toBeUndefined(); // and stays gone until fetched again
+    rmSync(cache.dir, { recursive: true, force: true });
+  });
+
+  it("lives under WACTOR_OCI_CACHE, else the XDG cache directory", () => {
+    expect(defaultCacheDir({ WACTOR_OCI_CACHE: "/x/oci" })).toBe("/x/oci");
+    expect(defaultCacheDir({ XDG_CACHE_HOME: "/c" })).toBe("/c/wactor/oci");
+  });
+});
+
+describe("registry credentials", () => {
+  it("flags win over OCI_REGISTRY_USER / OCI_REGISTRY_PASSWORD; half a pair is refused", async () => {
+    const env = { OCI_REGISTRY_USER: "env-user", OCI_REGISTRY_PASSWORD: "env-pass" };
+    expect(credentialsFrom(undefined, undefined, env)).toEqual({ username: "env-user", password: "env-pass" });
+    expect(credentialsFrom("flag-user", "flag-pass", env)).toEqual({ username: "flag-user", password: "flag-pass" });
+    expect(credentialsFrom(undefined, undefined, {})).toBeUndefined();
+    expect(await codeOf(Promise.resolve().then(() => credentialsFrom("only-user", undefined, {})))).toBe("WACTOR_ERR_BAD_ARGUMENT");
   });
 });
