@@ -139,7 +139,7 @@ export class ControlServer {
   async #startActor(request: StartActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
     // An OCI reference is pulled by this host itself, with its own registry settings (environment).
-    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     // The host verifies the claims again: neither the object store nor a registry is trusted.
     const options = request.instances !== undefined ? { instances: request.instances } : {};
     const info = await this.#o.host.startActor(bytes, options);

@@ -3,6 +3,7 @@
  * after a pull (signature, module hash, dates, trusted issuers), so nothing unsigned or
  * altered enters or leaves a registry through wactor.
  */
+import type { Logger } from "pino";
 import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
@@ -114,7 +115,9 @@ export async function pushActor(text: string, bytes: Uint8Array, fileName: strin
   return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, claims };
 }
 
-/** A pull configured from the environment: how hosts, `call`, `ctl` and `app` pull by reference. */
-export function pullActorFromEnv(text: string, extra: Pick<PullOptions, "trustedIssuers"> = {}): Promise<PulledActor> {
-  return pullActor(text, { ...registryOptionsFromEnv(tryParseReference(text)?.registry), ...extra });
+/** A pull configured from the environment: how hosts, `call`, `ctl` and `app` pull by reference; logged when a logger is given. */
+export async function pullActorFromEnv(text: string, extra: Pick<PullOptions, "trustedIssuers"> = {}, logger?: Logger): Promise<PulledActor> {
+  const pulled = await pullActor(text, { ...registryOptionsFromEnv(tryParseReference(text)?.registry), ...extra });
+  logger?.info({ ref: text, digest: pulled.digest, fromCache: pulled.fromCache, actor: pulled.claims.subject }, `pulled ${text}`);
+  return pulled;
 }
