@@ -4,12 +4,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const dir = mkdtempSync(join(tmpdir(), "wactor-curl-"));
-let files = 0;
 
 export const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
@@ -21,12 +19,21 @@ export interface Curl {
 
 /** One curl request; `user` as `name:password` for basic auth. */
 export function curl(method: string, url: string, options: { headers?: Record<string, string>; body?: Uint8Array; user?: string } = {}): Curl {
+  const dir = mkdtempSync(join(tmpdir(), "wactor-curl-"));
+  try {
+    return curlIn(dir, method, url, options);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function curlIn(dir: string, method: string, url: string, options: { headers?: Record<string, string>; body?: Uint8Array; user?: string }): Curl {
   const args = ["-s", "-S", "-X", method, "-D", "-", "-o", join(dir, "out"), url];
   if (method === "HEAD") args.splice(args.indexOf("-X"), 2, "-I");
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push("-H", `${k}: ${v}`);
   if (options.user) args.push("-u", options.user);
   if (options.body) {
-    const file = join(dir, `body-${files++}`);
+    const file = join(dir, "body");
     writeFileSync(file, options.body);
     args.push("--data-binary", `@${file}`);
   }
