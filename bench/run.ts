@@ -4,6 +4,7 @@ import { densityBench } from "./density.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
+import { registryBench } from "./registry.js";
 import { runtimeBench, type Row } from "./runtime.js";
 
 function table(title: string, rows: Row[]): string {
@@ -30,5 +31,8 @@ if (!only || only === "http") {
 }
 if (!only || only === "lattice") {
   process.stdout.write(`${table("Lattice over nats-server on loopback (baseline: raw NATS request/reply of the same bytes)", await latticeBench())}\n`);
+}
+if (!only || only === "registry") {
+  process.stdout.write(`${table("OCI registry, docker-registry on loopback (baseline: the same requests by hand, or a file read)", await registryBench())}\n`);
 }
 process.exit(0);

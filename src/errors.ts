@@ -70,6 +70,15 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_APP_NOT_FOUND: { status: 404, message: "No application of that name is deployed in the lattice. List them with 'wactor app list'." },
   WACTOR_ERR_DEPLOY_TIMEOUT: { status: 504, message: "The application did not reach its desired state in time; the detail says what is missing. The reconciler keeps working on it: see 'wactor app status'." },
 
+  // OCI registries (`wactor reg`, actors named by reference)
+  WACTOR_ERR_OCI_REFERENCE: { status: 400, message: "Not a usable OCI reference: expected registry/repository:tag or registry/repository@sha256:<hex>, with the registry named; ':latest' (or no tag) needs --allow-latest." },
+  WACTOR_ERR_REGISTRY_UNAVAILABLE: { status: 502, message: "The OCI registry did not answer. Check the reference's registry host and port, that the registry runs, and --insecure for a plain-HTTP registry." },
+  WACTOR_ERR_REGISTRY_AUTH: { status: 401, message: "The OCI registry refused the credentials, or needs some. Give --user/--password or OCI_REGISTRY_USER and OCI_REGISTRY_PASSWORD." },
+  WACTOR_ERR_REGISTRY_NOT_FOUND: { status: 404, message: "The OCI registry has no such repository, tag or digest. Check the reference, or push it first ('wactor reg push')." },
+  WACTOR_ERR_REGISTRY: { status: 502, message: "The OCI registry answered with an error. See the detail for its status and message." },
+  WACTOR_ERR_OCI_NOT_WASM: { status: 415, message: "The OCI artifact holds no WebAssembly layer (application/vnd.wasm.content.layer.v1+wasm or application/vnd.module.wasm.content.layer.v1+wasm). Push a signed actor with 'wactor reg push'." },
+  WACTOR_ERR_DIGEST_MISMATCH: { status: 409, message: "The content's digest is not the one expected (--digest, a reference pinned by digest, or a blob's descriptor): it changed or was tampered with. Check the digest, or pull by tag to see the current one." },
+
   // Capability providers
   WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },
   WACTOR_ERR_BINDING_FAILED: { status: 502, message: "The binding could not be established: the service it needs did not answer. Start the service or fix its URL." },

@@ -12,3 +12,4 @@ export { WapcGuest, GuestTrap } from "./runtime/wapc-guest.js";
 export type { SyncHostCall, HostCallResult } from "./runtime/wapc-guest.js";
 export type { CallOrigin, RemoteRouter } from "./host/host.js";
 export * from "./lattice/mod.js";
+export * from "./oci/mod.js";

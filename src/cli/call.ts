@@ -6,6 +6,8 @@ import { WactorError } from "../errors.js";
 import { KeyPair } from "../claims/nkeys.js";
 import { Host } from "../host/host.js";
 import { ControlClient } from "../lattice/control-client.js";
+import { isOciReference } from "../oci/reference.js";
+import { pullActorFromEnv } from "../oci/registry.js";
 import { decodeCallReply, encodeCallPayload } from "./call-payload.js";
 import { cliLogger } from "./logger.js";
 import { printJson } from "./output.js";
@@ -55,7 +57,7 @@ export function registerCallCommand(program: Command): void {
   program
     .command("call")
     .description("invoke one operation of an actor ad hoc and print the decoded reply")
-    .argument("<actor>", "actor module (.wasm), or its module key / claims name in --manifest")
+    .argument("<actor>", "actor module (.wasm), an OCI reference (registry/repo:tag), or its module key / claims name in --manifest")
     .argument("<operation>", "operation, e.g. HandleRequest")
     .option("-d, --data <json|@file>", "payload as JSON (HandleRequest: {method, path, queryString, header, body})")
     .option("--raw <text>", "payload as raw UTF-8 bytes instead of MessagePack")
@@ -77,12 +79,14 @@ export function registerCallCommand(program: Command): void {
       try {
         let key = host.resolveActor(actorRef);
         if (!key) {
-          if (!existsSync(actorRef)) {
-            throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module file nor an actor of the manifest`);
+          const fromRegistry = !existsSync(actorRef) && isOciReference(actorRef);
+          if (!existsSync(actorRef) && !fromRegistry) {
+            throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module file, an OCI reference nor an actor of the manifest`);
           }
           const deadlineMs = Number(flags.deadlineMs);
           if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--deadline-ms '${flags.deadlineMs}' is not a positive integer`);
-          key = (await host.startActor(actorRef, { instances: 1, deadlineMs })).key;
+          const source = fromRegistry ? (await pullActorFromEnv(actorRef)).bytes : actorRef;
+          key = (await host.startActor(source, { instances: 1, deadlineMs })).key;
         }
         const reply = await host.invoke(key, operation, payload);
         printJson(decodeCallReply(reply));

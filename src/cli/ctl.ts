@@ -79,7 +79,7 @@ export function registerCtlCommands(program: Command): void {
   );
 
   const start = ctl.command("start").description("start something on a host");
-  withCtlOptions(start.command("actor").argument("<path|ref>", "a signed .wasm file, or a hash / module key / name the lattice knows"))
+  withCtlOptions(start.command("actor").argument("<path|ref>", "a signed .wasm file, a hash / module key / name the lattice knows, or an OCI reference (the host pulls it)"))
     .option("--host <id>", "host to start it on")
     .option("--constraint <key=value...>", "host labels that must match")
     .option("--instances <n>", "instances on that host")

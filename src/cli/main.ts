@@ -6,6 +6,7 @@ import { registerCtlCommands } from "./ctl.js";
 import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerNewCommand } from "./new.js";
+import { registerRegCommands } from "./reg.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
 import { registerUiCommand } from "./ui.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerUiCommand(program);
   registerKeysCommands(program);
   registerClaimsCommands(program);
+  registerRegCommands(program);
   return program;
 }
 

@@ -78,7 +78,7 @@ export function registerUpCommand(program: Command): void {
       }
       ready = true;
       const stopWatching = flags.watch
-        ? watchActorFiles(host, running.actors.map((a, i) => ({ path: manifest.actors[i]!.path, key: a.key })), logger)
+        ? watchActorFiles(host, running.actors.flatMap((a, i) => (manifest.actors[i]!.path !== undefined ? [{ path: manifest.actors[i]!.path!, key: a.key }] : [])), logger)
         : () => {};
       process.stdout.write(readySummary(file, running));
       if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${flags.lattice}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);

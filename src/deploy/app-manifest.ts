@@ -4,7 +4,7 @@
  *   name: shop
  *   version: 1.2.0
  *   actors:
- *     - source: ./build/kvcounter_s.wasm       # or ref: <digest | module key | claims name>
+ *     - source: ./build/kvcounter_s.wasm       # or ref: <digest | module key | claims name | OCI reference>
  *       replicas: 2                            # hosts running it
  *       instances: 2                           # per replica
  *       spread: [ { labels: { zone: a }, weight: 1 }, { labels: { zone: b }, weight: 1 } ]

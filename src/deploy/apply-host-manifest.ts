@@ -9,6 +9,7 @@ import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from
 import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
 import type { CapabilityProvider } from "../host/provider.js";
+import { pullActorFromEnv } from "../oci/registry.js";
 import type { HostManifest } from "./host-manifest.js";
 
 export interface RunningManifest {
@@ -63,6 +64,18 @@ async function providersFor(manifest: HostManifest, logger: Logger): Promise<Cap
   return [...byId.values()];
 }
 
+/**
+ * Each actor's module in manifest order: its path, or the bytes pulled (and verified) for its
+ * reference. Pulled before anything starts: a registry that is down starts nothing.
+ */
+async function actorSources(manifest: HostManifest, logger: Logger): Promise<Array<string | Uint8Array>> {
+  const sources: Array<string | Uint8Array> = [];
+  for (const { path, ref } of manifest.actors) {
+    sources.push(ref === undefined ? path! : (await pullActorFromEnv(ref, { trustedIssuers: manifest.trustedIssuers }, logger)).bytes);
+  }
+  return sources;
+}
+
 /** A host configured from the manifest (trusted issuers), not started yet. */
 export function hostForManifest(manifest: HostManifest, logger: Logger): Host {
   return new Host({ logger, trustedIssuers: manifest.trustedIssuers });
@@ -78,11 +91,12 @@ export interface ApplyOptions {
 export async function applyHostManifest(manifest: HostManifest, options: ApplyOptions): Promise<RunningManifest> {
   const host = options.host ?? hostForManifest(manifest, options.logger);
   try {
+    const sources = await actorSources(manifest, options.logger);
     for (const provider of await providersFor(manifest, options.logger)) await host.addProvider(provider);
     const actors: ActorInfo[] = [];
-    for (const actor of manifest.actors) {
-      const { path, ...limits } = actor;
-      actors.push(await host.startActor(path, limits));
+    for (const [i, actor] of manifest.actors.entries()) {
+      const { path: _path, ref: _ref, ...limits } = actor;
+      actors.push(await host.startActor(sources[i]!, limits));
     }
     for (const binding of options.skipBindings ? [] : manifest.bindings) {
       const key = host.resolveActor(binding.actor);

@@ -2,9 +2,11 @@
  * The host manifest (`wactor up`): the waSCC form of spec section 6, extended with labels,
  * trusted issuers and per-actor limits. Validated with zod; every error is located.
  */
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { WactorError } from "../errors.js";
+import { isOciReference } from "../oci/reference.js";
 import { parseValidated, readManifestText } from "./located-validation.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
@@ -47,7 +49,10 @@ export const hostManifestSchema = z.strictObject({
 });
 
 export interface ManifestActor {
-  path: string;
+  /** A module file, absolute; or else `ref`. */
+  path?: string;
+  /** An OCI reference (waSCC 0.14), pulled when the host starts. */
+  ref?: string;
   instances?: number;
   deadlineMs?: number;
   maxMemoryBytes?: number;
@@ -123,9 +128,9 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     trustedIssuers: m.trusted_issuers ?? [],
     actors: (m.actors ?? []).map((a) =>
       typeof a === "string"
-        ? { path: resolve(base, a) }
+        ? actorSource(base, a)
         : {
-            path: resolve(base, a.path),
+            ...actorSource(base, a.path),
             ...(a.instances !== undefined && { instances: a.instances }),
             ...(a.deadline_ms !== undefined && { deadlineMs: a.deadline_ms }),
             ...(a.max_memory_mb !== undefined && { maxMemoryBytes: a.max_memory_mb * 1024 * 1024 }),
@@ -135,6 +140,12 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     capabilities,
     bindings: (m.bindings ?? []).map((b) => ({ actor: b.actor, capability: b.capability, binding: b.binding ?? "default", values: b.values ?? {} })),
   };
+}
+
+/** A file that exists wins; otherwise text that parses as an OCI reference is one (as in waSCC). */
+function actorSource(base: string, text: string): { path: string } | { ref: string } {
+  const path = resolve(base, text);
+  return !existsSync(path) && isOciReference(text) ? { ref: text } : { path };
 }
 
 export async function loadHostManifest(file: string): Promise<HostManifest> {

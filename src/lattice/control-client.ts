@@ -19,6 +19,8 @@ import { LinkStore, type Link } from "./link-store.js";
 import { requestInvocation } from "./rpc.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
 import { readModule } from "../host/read-module.js";
+import { isOciReference } from "../oci/reference.js";
+import { pullActorFromEnv } from "../oci/registry.js";
 
 export interface ClientOptions {
   url: string;
@@ -113,7 +115,10 @@ export class ControlClient {
 
   /** Uploads a signed module after verifying its claims here; returns its digest (object-store name) and claims. */
   async uploadModule(path: string): Promise<{ digest: string; claims: ActorClaims }> {
-    const bytes = await readModule(path);
+    return this.#store(await readModule(path));
+  }
+
+  async #store(bytes: Uint8Array): Promise<{ digest: string; claims: ActorClaims }> {
     const { claims } = await assertValidModule(bytes);
     const digest = moduleDigest(bytes);
     await this.#artifacts.put(digest, bytes);
@@ -121,18 +126,17 @@ export class ControlClient {
   }
 
   /**
-   * A module the lattice knows, by digest, module key or claims name: its digest (the
-   * object-store name of that exact signing) and its claims, verified again here.
+   * A module the lattice knows, by digest, module key or claims name, or one in an OCI
+   * registry: its digest (the object-store name of that exact signing) and its claims,
+   * verified again here.
    */
   async resolveModule(ref: string): Promise<{ digest: string; claims: ActorClaims }> {
+    // An OCI reference is pulled here and pinned: the application's version names the bytes of this deploy.
+    if (isOciReference(ref)) return this.#store((await pullActorFromEnv(ref)).bytes);
     const digestRef = /^[0-9A-Fa-f]{64}$/.test(ref);
     const name = digestRef ? ref.toUpperCase() : (await this.#findClaims(ref))?.hash;
     if (!name) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; deploy it from a source path`);
-    const bytes = await this.#artifacts.get(name);
-    const { claims } = await assertValidModule(bytes);
-    const digest = moduleDigest(bytes);
-    await this.#artifacts.put(digest, bytes);
-    return { digest, claims };
+    return this.#store(await this.#artifacts.get(name));
   }
 
   /** Live-updates an actor on one host to another signing of it (same subject), by object-store ref. */

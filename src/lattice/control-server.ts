@@ -9,6 +9,8 @@ import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
+import { isOciReference } from "../oci/reference.js";
+import { pullActorFromEnv } from "../oci/registry.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
@@ -136,9 +138,9 @@ export class ControlServer {
 
   async #startActor(request: StartActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
-    const hash = await this.#resolveHash(request.ref);
-    const bytes = await this.#o.artifacts.get(hash);
-    // The host verifies the claims again: the object store is not trusted.
+    // An OCI reference is pulled by this host itself, with its own registry settings (environment).
+    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    // The host verifies the claims again: neither the object store nor a registry is trusted.
     const options = request.instances !== undefined ? { instances: request.instances } : {};
     const info = await this.#o.host.startActor(bytes, options);
     await this.#o.announced(info.key);

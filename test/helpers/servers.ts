@@ -78,7 +78,7 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-async function managed(spawnOnce: () => ChildProcess, port: number, url: string, ready: (port: number) => Promise<boolean>, what: string, cleanup?: () => Promise<void>): Promise<ServerHandle> {
+export async function managed(spawnOnce: () => ChildProcess, port: number, url: string, ready: (port: number) => Promise<boolean>, what: string, cleanup?: () => Promise<void>): Promise<ServerHandle> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     child = spawnOnce();

@@ -1,0 +1,123 @@
+/**
+ * Push and pull of signed actors by OCI reference. Claims are verified before a push and
+ * after a pull (signature, module hash, dates, trusted issuers), so nothing unsigned or
+ * altered enters or leaves a registry through wactor.
+ */
+import type { Logger } from "pino";
+import type { ActorClaims } from "../claims/types.js";
+import { assertValidModule } from "../claims/verify.js";
+import { WactorError } from "../errors.js";
+import { buildArtifact, OCI_MANIFEST_TYPE, wasmLayerOf } from "./artifact.js";
+import { credentialsFrom, type RegistryCredentials } from "./auth.js";
+import { DigestCache, defaultCacheDir } from "./cache.js";
+import { RegistryClient, type Progress } from "./client.js";
+import { DIGEST, formatReference, manifestReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
+
+export interface RegistryOptions {
+  credentials?: RegistryCredentials;
+  insecure?: boolean;
+  allowLatest?: boolean;
+  timeoutMs?: number;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface PullOptions extends RegistryOptions {
+  /** Refuse unless the manifest has this digest. */
+  expectDigest?: string;
+  trustedIssuers?: string[];
+  /** Default: defaultCacheDir(). */
+  cacheDir?: string;
+}
+
+export interface PulledActor {
+  reference: string;
+  /** Digest of the manifest: what `--digest` and `…@sha256:` name. */
+  digest: string;
+  layerDigest: string;
+  bytes: Uint8Array;
+  claims: ActorClaims;
+  /** Served from the disk cache without asking the registry (a reference pinned by digest). */
+  fromCache: boolean;
+}
+
+export interface PushedActor {
+  reference: string;
+  digest: string;
+  layerDigest: string;
+  size: number;
+  claims: ActorClaims;
+}
+
+/**
+ * Settings a host (or any command without registry flags) takes from its environment:
+ * OCI_REGISTRY_USER / OCI_REGISTRY_PASSWORD (waSCC's), WACTOR_OCI_ALLOWED_INSECURE (registries
+ * spoken to over plain HTTP, comma-separated), WACTOR_OCI_ALLOW_LATEST=true.
+ */
+export function registryOptionsFromEnv(registry: string | undefined, env: NodeJS.ProcessEnv = process.env): PullOptions {
+  const credentials = credentialsFrom(undefined, undefined, env);
+  const insecure = (env.WACTOR_OCI_ALLOWED_INSECURE ?? "").split(",").map((s) => s.trim()).includes(registry ?? "\u0000");
+  return { ...(credentials && { credentials }), insecure, allowLatest: env.WACTOR_OCI_ALLOW_LATEST === "true" };
+}
+
+/** Pulls an actor; a reference pinned by digest is read from the cache when it is there. */
+export async function pullActor(text: string, options: PullOptions = {}): Promise<PulledActor> {
+  const ref = parseReference(text, { allowLatest: options.allowLatest ?? false });
+  const expected = options.expectDigest;
+  if (expected !== undefined && !DIGEST.test(expected)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--digest '${expected}' is not sha256:<64 hex>`);
+  if (expected !== undefined && ref.digest !== undefined && expected !== ref.digest) {
+    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${text} is pinned to ${ref.digest}, not ${expected}`);
+  }
+  const cache = new DigestCache(options.cacheDir ?? defaultCacheDir());
+  const fetched = (ref.digest !== undefined && (await fromCache(cache, ref.digest, text))) || (await fromRegistry(ref, cache, options));
+  if (expected !== undefined && fetched.digest !== expected) {
+    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${text} resolves to manifest ${fetched.digest}, not ${expected}`);
+  }
+  const { claims } = await assertValidModule(fetched.bytes, { ...(options.trustedIssuers && { trustedIssuers: options.trustedIssuers }) });
+  return { reference: formatReference(ref), ...fetched, claims };
+}
+
+type Fetched = Omit<PulledActor, "reference" | "claims">;
+
+async function fromCache(cache: DigestCache, digest: string, where: string): Promise<Fetched | undefined> {
+  const manifest = await cache.get(digest);
+  if (!manifest) return undefined;
+  const { layer } = wasmLayerOf(manifest, where);
+  const bytes = await cache.get(layer.digest);
+  return bytes ? { digest, layerDigest: layer.digest, bytes, fromCache: true } : undefined;
+}
+
+async function fromRegistry(ref: OciReference, cache: DigestCache, options: PullOptions): Promise<Fetched> {
+  const client = new RegistryClient(ref, options);
+  const where = formatReference(ref);
+  const manifest = await client.getManifest(manifestReference(ref));
+  // The registry is not trusted to serve what a digest names.
+  if (ref.digest !== undefined && manifest.digest !== ref.digest) throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${where}: the registry served manifest ${manifest.digest}`);
+  const { layer } = wasmLayerOf(manifest.bytes, where);
+  let bytes = await cache.get(layer.digest);
+  if (!bytes) {
+    bytes = await client.getBlob(layer.digest, layer.size);
+    await cache.put(layer.digest, bytes);
+  }
+  await cache.put(manifest.digest, manifest.bytes);
+  return { digest: manifest.digest, layerDigest: layer.digest, bytes, fromCache: false };
+}
+
+/** Verifies the module's claims, then pushes config, module and manifest under the reference's tag. */
+export async function pushActor(text: string, bytes: Uint8Array, fileName: string, options: RegistryOptions = {}): Promise<PushedActor> {
+  const ref = parseReference(text, { allowLatest: options.allowLatest ?? false });
+  if (ref.digest !== undefined) throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}': a push names a tag; the digest is computed from what is pushed`);
+  const { claims } = await assertValidModule(bytes);
+  const artifact = buildArtifact(bytes, claims, fileName);
+  const client = new RegistryClient(ref, options);
+  await client.pushBlob(artifact.config);
+  await client.pushBlob(bytes, artifact.layer.digest);
+  const digest = await client.putManifest(manifestReference(ref), artifact.manifest, OCI_MANIFEST_TYPE);
+  return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, claims };
+}
+
+/** A pull configured from the environment: how hosts, `call`, `ctl` and `app` pull by reference; logged when a logger is given. */
+export async function pullActorFromEnv(text: string, extra: Pick<PullOptions, "trustedIssuers"> = {}, logger?: Logger): Promise<PulledActor> {
+  const pulled = await pullActor(text, { ...registryOptionsFromEnv(tryParseReference(text)?.registry), ...extra });
+  logger?.info({ ref: text, digest: pulled.digest, fromCache: pulled.fromCache, actor: pulled.claims.subject }, `pulled ${text}`);
+  return pulled;
+}
