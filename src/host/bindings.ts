@@ -8,33 +8,44 @@ export interface Binding {
   values: Readonly<Record<string, string>>;
 }
 
-const keyOf = (actorKey: string, capabilityId: string, binding: string): string => `${actorKey}\u0000${capabilityId}\u0000${binding}`;
-
+/**
+ * Nested by actor, capability and name: `has` runs on every host call, and a lookup builds
+ * no key string.
+ */
 export class BindingTable {
-  readonly #bindings = new Map<string, Binding>();
+  readonly #byActor = new Map<string, Map<string, Map<string, Binding>>>();
 
   set(binding: Binding): void {
     const normalized = { ...binding, binding: normalizeBinding(binding.binding) };
-    this.#bindings.set(keyOf(normalized.actorKey, normalized.capabilityId, normalized.binding), normalized);
+    let byCapability = this.#byActor.get(normalized.actorKey);
+    if (!byCapability) this.#byActor.set(normalized.actorKey, (byCapability = new Map()));
+    let byName = byCapability.get(normalized.capabilityId);
+    if (!byName) byCapability.set(normalized.capabilityId, (byName = new Map()));
+    byName.set(normalized.binding, normalized);
   }
 
   get(actorKey: string, capabilityId: string, binding: string): Binding | undefined {
-    return this.#bindings.get(keyOf(actorKey, capabilityId, normalizeBinding(binding)));
+    return this.#byActor.get(actorKey)?.get(capabilityId)?.get(normalizeBinding(binding));
   }
 
   has(actorKey: string, capabilityId: string, binding: string): boolean {
-    return this.#bindings.has(keyOf(actorKey, capabilityId, normalizeBinding(binding)));
+    return this.get(actorKey, capabilityId, binding) !== undefined;
   }
 
   delete(actorKey: string, capabilityId: string, binding: string): boolean {
-    return this.#bindings.delete(keyOf(actorKey, capabilityId, normalizeBinding(binding)));
+    const byCapability = this.#byActor.get(actorKey);
+    const byName = byCapability?.get(capabilityId);
+    if (!byName?.delete(normalizeBinding(binding))) return false;
+    if (byName.size === 0) byCapability!.delete(capabilityId);
+    if (byCapability!.size === 0) this.#byActor.delete(actorKey);
+    return true;
   }
 
   forActor(actorKey: string): Binding[] {
-    return [...this.#bindings.values()].filter((b) => b.actorKey === actorKey);
+    return [...(this.#byActor.get(actorKey)?.values() ?? [])].flatMap((byName) => [...byName.values()]);
   }
 
   all(): Binding[] {
-    return [...this.#bindings.values()];
+    return [...this.#byActor.keys()].flatMap((actorKey) => this.forActor(actorKey));
   }
 }

@@ -20,18 +20,27 @@ export interface DispatchTargets {
 }
 
 export function createHostCallHandler(callerKey: string, targets: DispatchTargets): (request: HostCallRequest) => Promise<Uint8Array> {
-  return async (request) => {
-    const caller = targets.identity(callerKey);
-    if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
-    const binding = normalizeBinding(request.binding);
-    if (isActorNamespace(request.namespace)) {
-      return targets.invokeActor(request.namespace, request.operation, request.payload, callerKey);
+  // Not an async function: the provider's own promise is returned as it is (no extra hop).
+  return (request) => {
+    try {
+      return dispatch(callerKey, targets, request);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
-    const provider = targets.provider(request.namespace);
-    if (!provider) return targets.remoteProvider(caller, request.namespace, binding, request.operation, request.payload);
-    return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
   };
+}
+
+function dispatch(callerKey: string, targets: DispatchTargets, request: HostCallRequest): Promise<Uint8Array> {
+  const caller = targets.identity(callerKey);
+  if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
+  const binding = normalizeBinding(request.binding);
+  if (isActorNamespace(request.namespace)) {
+    return targets.invokeActor(request.namespace, request.operation, request.payload, callerKey);
+  }
+  targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
+  const provider = targets.provider(request.namespace);
+  if (!provider) return targets.remoteProvider(caller, request.namespace, binding, request.operation, request.payload);
+  return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
 }
 
 /** Cheap shape test first: this runs on every host call, and decoding a key is not free. */

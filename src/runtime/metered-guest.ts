@@ -6,7 +6,7 @@
  * recursive calls) lets the scheduler trap it past its deadline or suspend it past its slice.
  */
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
-import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./transform/instrument.js";
+import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./transform/metering-abi.js";
 
 export const WASM_PAGE = 65536;
 /** asyncify's saved stack: locals and call indexes of the frames between export and import. */
@@ -154,9 +154,15 @@ export class MeteredGuest {
   }
 
   #imports(): WebAssembly.Imports {
-    const memory = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
+    // One view, made again only when memory grew (a grown memory has a new buffer).
+    let view = new Uint8Array(0);
+    const memory = (): Uint8Array => {
+      const buffer = this.#exports.memory.buffer;
+      if (view.buffer !== buffer) view = new Uint8Array(buffer);
+      return view;
+    };
     const read = (ptr: number, len: number): Uint8Array => memory().slice(ptr, ptr + len);
-    const readString = (ptr: number, len: number): string => utf8.decode(memory().subarray(ptr, ptr + len));
+    const readString = (ptr: number, len: number): string => shortAscii(memory(), ptr, len) ?? utf8.decode(memory().subarray(ptr, ptr + len));
     return {
       wapc: {
         __guest_request: (opPtr: number, msgPtr: number) => {
@@ -208,6 +214,21 @@ export class MeteredGuest {
       },
     };
   }
+}
+
+/**
+ * Binding, namespace and operation names are short and ASCII: decoded without TextDecoder's
+ * per-call overhead; undefined for anything else.
+ */
+function shortAscii(memory: Uint8Array, ptr: number, len: number): string | undefined {
+  if (len > 64 || ptr + len > memory.length) return undefined;
+  let text = "";
+  for (let i = ptr; i < ptr + len; i++) {
+    const byte = memory[i]!;
+    if (byte > 127) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 function trapping<T>(fn: () => T): T {

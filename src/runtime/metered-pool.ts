@@ -44,7 +44,7 @@ interface Slot {
 /** A suspended invocation's deadline, checked by the pool's sweeper. */
 interface Watch {
   deadline: number;
-  expire: () => void;
+  expire: (err: DeadlineTrap) => void;
 }
 
 /**
@@ -220,7 +220,7 @@ export class MeteredPool implements ActorPool {
       let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
       let yielded = false;
       let step: Step;
-      slot.sliceEnd = turn.sliceEnd;
+      slot.sliceEnd = turn.relative ? performance.now() + turn.sliceEnd : turn.sliceEnd;
       try {
         step = slot.guest.begin(operation, payload);
       } finally {
@@ -240,7 +240,7 @@ export class MeteredPool implements ActorPool {
           turn.end();
           throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
         }
-        slot.sliceEnd = turn.sliceEnd;
+        slot.sliceEnd = turn.relative ? performance.now() + turn.sliceEnd : turn.sliceEnd;
         try {
           step = slot.guest.resume(reply);
         } finally {
@@ -281,15 +281,24 @@ export class MeteredPool implements ActorPool {
     return this.#beforeDeadline(slot, turn, (late) => void late.then((t) => t.end()));
   }
 
-  /** A host call's outcome, settled for the guest, unless the deadline comes first. */
+  /**
+   * A host call's outcome, settled for the guest, unless the deadline comes first: one promise
+   * per suspension, its deadline watched by the pool's sweeper (this runs for every host call).
+   */
   #reply(slot: Slot, reply: Promise<Uint8Array>): Promise<HostCallResult> {
-    return this.#beforeDeadline(
-      slot,
+    if (slot.deadline <= performance.now()) return Promise.reject(new DeadlineTrap());
+    return new Promise<HostCallResult>((resolve, reject) => {
+      const watch: Watch = { deadline: slot.deadline, expire: reject };
+      this.#watch(watch);
       reply.then(
-        (payload): HostCallResult => ({ ok: true, payload }),
-        (err: unknown): HostCallResult => ({ ok: false, error: guestErrorText(err) }),
-      ),
-    );
+        (payload) => {
+          if (this.#watches.delete(watch)) resolve({ ok: true, payload });
+        },
+        (err: unknown) => {
+          if (this.#watches.delete(watch)) resolve({ ok: false, error: guestErrorText(err) });
+        },
+      );
+    });
   }
 
   /**
@@ -304,16 +313,12 @@ export class MeteredPool implements ActorPool {
     return new Promise<T>((resolve, reject) => {
       const watch: Watch = {
         deadline: slot.deadline,
-        expire: () => {
+        expire: (err) => {
           onLate?.(promise);
-          reject(new DeadlineTrap());
+          reject(err);
         },
       };
-      this.#watches.add(watch);
-      if (!this.#sweeper) {
-        this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-        this.#sweeper.unref();
-      }
+      this.#watch(watch);
       promise.then(
         (value) => {
           if (this.#watches.delete(watch)) resolve(value);
@@ -325,12 +330,20 @@ export class MeteredPool implements ActorPool {
     });
   }
 
+  #watch(watch: Watch): void {
+    this.#watches.add(watch);
+    if (!this.#sweeper) {
+      this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+      this.#sweeper.unref();
+    }
+  }
+
   #sweep(): void {
     const now = performance.now();
     for (const watch of this.#watches) {
       if (watch.deadline > now) continue;
       this.#watches.delete(watch);
-      watch.expire();
+      watch.expire(new DeadlineTrap());
     }
     if (this.#watches.size === 0) {
       clearInterval(this.#sweeper);

@@ -23,8 +23,9 @@ export interface SchedulingState {
 }
 
 export interface Turn {
-  /** When the guest must yield (performance.now() time). */
+  /** When the guest must yield: performance.now() time, or relative to the slice's start. */
   readonly sliceEnd: number;
+  readonly relative?: boolean;
   /** Reports that the slice is over (the guest finished, yielded or suspended). */
   end(): void;
 }
@@ -42,11 +43,10 @@ export class Scheduler {
   /** When foreground work last started: recent foreground work means the thread is contended. */
   #lastForeground = -Infinity;
 
-  /** A foreground slice, starting now. */
+  /** A foreground slice, starting now (the same object every time: it holds nothing). */
   foreground(): Turn {
-    const now = performance.now();
-    this.#lastForeground = now;
-    return { sliceEnd: now + FOREGROUND_SLICE_MS, end: noop };
+    this.#lastForeground = performance.now();
+    return FOREGROUND;
   }
 
   /** Waits for a background slice. */
@@ -112,6 +112,9 @@ export class Scheduler {
 }
 
 function noop(): void {}
+
+/** Foreground slices are relative: each ends FOREGROUND_SLICE_MS after it starts. */
+const FOREGROUND: Turn = Object.freeze({ sliceEnd: FOREGROUND_SLICE_MS, relative: true, end: noop });
 
 /** One scheduler per process: all metered guests share the host thread. */
 export const sharedScheduler = new Scheduler();

@@ -17,18 +17,8 @@
 import binaryen from "binaryen";
 import { WactorError } from "../../errors.js";
 import { stripCustomSections } from "../../claims/wasm-sections.js";
+import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./metering-abi.js";
 
-/** Bumped whenever the output of this transform changes: cached results are keyed by it. */
-export const TRANSFORM_VERSION = 2;
-
-export const FUEL_GLOBAL = "__wactor_fuel";
-/**
- * Loop turns (or recursive calls) between two looks at the clock: 5-50 µs of typical guest
- * work, so a slice ends within about that of its time; a look costs ~0.1 µs.
- */
-export const FUEL_PER_TICK = 5_000;
-export const TICK_MODULE = "wactor";
-export const TICK_NAME = "tick";
 const ASYNC_IMPORTS = `wapc.__host_call,${TICK_MODULE}.${TICK_NAME}`;
 
 export interface InstrumentReport {

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { WactorError } from "../../errors.js";
 import { startWorker } from "../worker-source.js";
-import { TRANSFORM_VERSION, type InstrumentReport } from "./instrument.js";
+import type { InstrumentReport } from "./instrument.js";
+import { TRANSFORM_VERSION } from "./metering-abi.js";
 import type { TransformReply, TransformRequest } from "./transform-protocol.js";
 
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
