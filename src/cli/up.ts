@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { applyHostManifest, hostForManifest, type RunningManifest } from "../deploy/apply-host-manifest.js";
 import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
+import { bindingHealth } from "../host/binding-health.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
 import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
@@ -64,7 +65,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort) });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort), logger });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -106,9 +107,9 @@ export function readySummary(file: string, running: RunningManifest): string {
   }
   for (const b of host.listBindings()) {
     const name = host.actorInfo(b.actorKey)?.name ?? b.actorKey;
-    const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
+    const health = bindingHealth(host.provider(b.capabilityId), b);
     const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
-    lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${status?.state ?? "ok"}]`);
+    lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${health.up ? "ok" : `${health.state}: ${health.reason}`}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
   }
   return `${lines.join("\n")}\n`;

@@ -5,7 +5,7 @@
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
-import { WactorError, isWactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../errors.js";
 import { compileActorModule } from "../runtime/compile-actor.js";
 import { InstancePool } from "../runtime/pool.js";
 import { sharedSpares } from "../runtime/worker-spares.js";
@@ -113,9 +113,10 @@ export class Host {
       this.logger.info({ actor: key, name, instances: merged.instances }, "actor started");
       return this.actorInfo(key)!;
     } catch (err) {
-      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      // The runtime reports compile failures itself: anything else here is a bug, said so.
+      const error = toWactorError(err);
       lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
-      this.logger.error({ actor: key, code: error.code }, error.message);
+      this.logger.error({ actor: key, code: error.code, ...(error.cause !== undefined && { err: error.cause }) }, error.message);
       throw error;
     }
   }
@@ -138,8 +139,9 @@ export class Host {
       this.logger.info({ actor: key, name: claims.name }, "actor updated");
       return this.actorInfo(key)!;
     } catch (err) {
-      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      const error = toWactorError(err);
       record.lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
+      if (error.code === "WACTOR_ERR_INTERNAL") this.logger.error({ actor: key, code: error.code, err: error.cause }, error.message);
       throw error;
     }
   }
@@ -171,7 +173,7 @@ export class Host {
         return reply;
       },
       (err: unknown) => {
-        done(isWactorError(err) ? err.code : "WACTOR_ERR_UNKNOWN");
+        done(toWactorError(err).code);
         throw err;
       },
     );
