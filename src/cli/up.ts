@@ -10,8 +10,8 @@ import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type Lattice
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
 import { maskValues } from "../lattice/mask.js";
-import { parseUiPort } from "./ui.js";
-import { waitForSignal } from "./lattice-options.js";
+import { parsePort } from "./arguments.js";
+import { waitForSignal } from "./signals.js";
 import { watchActorFiles } from "./watch.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
@@ -21,12 +21,6 @@ interface UpFlags extends LatticeFlags {
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
-}
-
-function parsePort(value: string, flag: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} '${value}' is not a port number`);
-  return port;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -65,7 +59,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort), logger });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parsePort(flags.uiPort, "--ui-port"), logger });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }

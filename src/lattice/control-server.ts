@@ -9,6 +9,8 @@ import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
+import { checkInstances } from "../host/instance-count.js";
+import { objectNameOf } from "./actor-ref.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
@@ -139,7 +141,7 @@ export class ControlServer {
     const hash = await this.#resolveHash(request.ref);
     const bytes = await this.#o.artifacts.get(hash);
     // The host verifies the claims again: the object store is not trusted.
-    const options = request.instances !== undefined ? { instances: request.instances } : {};
+    const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
     const info = await this.#o.host.startActor(bytes, options);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, name: info.name, instances: info.instances, state: info.state };
@@ -155,10 +157,7 @@ export class ControlServer {
   async #scaleActor(request: ScaleActorRequest): Promise<unknown> {
     const key = this.#o.host.resolveActor(request.key);
     if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
-    if (!Number.isInteger(request.instances) || request.instances < 1 || request.instances > 256) {
-      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `instances must be an integer from 1 to 256, not ${String(request.instances)}`);
-    }
-    const info = await this.#o.host.scaleActor(key, request.instances);
+    const info = await this.#o.host.scaleActor(key, checkInstances(request.instances));
     await this.#o.announced(key);
     return { hostId: this.#o.hostId, key, instances: info.instances };
   }
@@ -222,13 +221,8 @@ export class ControlServer {
     return this.#result(capabilityId);
   }
 
-  /** A ref is a module hash, or a module key / claims name whose claims the lattice knows. */
-  async #resolveHash(ref: string): Promise<string> {
-    if (/^[0-9A-Fa-f]{64}$/.test(ref)) return ref.toUpperCase();
-    const all = await this.#o.claims.list();
-    const claims = all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
-    if (!claims) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; start it from a .wasm path`);
-    return claims.hash;
+  #resolveHash(ref: string): Promise<string> {
+    return objectNameOf(this.#o.claims, ref);
   }
 }
 
