@@ -15,6 +15,7 @@ import { METHODS } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest } from "../../src/codec/mod.js";
 import { WactorError, isWactorError } from "../../src/errors.js";
+import { clientErrorHandler } from "../../src/http-client-error.js";
 import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
 
@@ -53,6 +54,8 @@ function headersOf(request: FastifyRequest): Record<string, string> {
   }
   return header;
 }
+
+const errorBody = (error: WactorError): { error: { code: string; message: string } } => ({ error: { code: error.code, message: error.message } });
 
 function sendError(reply: FastifyReply, status: number, code: string, message: string): void {
   if (status === 503) reply.header("retry-after", "1");
@@ -174,7 +177,7 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false });
+    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false, clientErrorHandler: clientErrorHandler(errorBody) });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBody }, (_request, body, done) => done(null, body));

@@ -43,12 +43,15 @@ export function registerUpCommand(program: Command): void {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
         throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
       }
+      // Every flag is checked before anything starts: a typo never leaves a half-started host.
+      const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "--metrics-port");
+      const uiPort = parsePort(flags.uiPort, "--ui-port");
       const logger = cliLogger(flags.logLevel);
       const manifest = await loadHostManifest(file);
       const host = hostForManifest(manifest, logger);
       let ready = false;
       let ops: Server | undefined;
-      if (flags.metricsPort !== undefined) ops = await startOpsServer(host, parsePort(flags.metricsPort, "--metrics-port"), () => ready);
+      if (metricsPort !== undefined) ops = await startOpsServer(host, metricsPort, () => ready);
       let running: RunningManifest;
       let lattice: LatticeHost | undefined;
       let reconciler: RunningReconciler | undefined;
@@ -59,7 +62,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parsePort(flags.uiPort, "--ui-port"), logger });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: uiPort, logger });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
 import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
-import { WactorError } from "../errors.js";
+import { WactorError, isWactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { checkInstances } from "../host/instance-count.js";
 import { objectNameOf } from "./actor-ref.js";
@@ -103,8 +103,9 @@ export class ControlServer {
   #answer(subject: string, handler: Handler): void {
     this.#on(subject, async (msg) => {
       try {
-        msg.respond(replyOk(await handler(decodeJson(msg.data))));
+        msg.respond(replyOk(await handler(decodeRequest(msg.data))));
       } catch (err) {
+        if (!isWactorError(err)) this.#o.logger.error({ err, subject }, "control request failed unexpectedly");
         msg.respond(replyError(err));
       }
     });
@@ -138,10 +139,10 @@ export class ControlServer {
 
   async #startActor(request: StartActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
-    const hash = await this.#resolveHash(request.ref);
-    const bytes = await this.#o.artifacts.get(hash);
-    // The host verifies the claims again: the object store is not trusted.
     const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
+    const hash = await this.#resolveHash(request.ref);
+    // The host verifies the claims again: the object store is not trusted.
+    const bytes = await this.#o.artifacts.get(hash);
     const info = await this.#o.host.startActor(bytes, options);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, name: info.name, instances: info.instances, state: info.state };
@@ -223,6 +224,15 @@ export class ControlServer {
 
   #resolveHash(ref: string): Promise<string> {
     return objectNameOf(this.#o.claims, ref);
+  }
+}
+
+/** A request that is not JSON is the sender's fault, not an internal error. */
+function decodeRequest(bytes: Uint8Array): unknown {
+  try {
+    return decodeJson(bytes);
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `control request is not JSON: ${(err as Error).message}`);
   }
 }
 

@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
 import { toWactorError, WactorError } from "../errors.js";
+import { clientErrorHandler } from "../http-client-error.js";
 import { parseAction, runAction } from "./actions.js";
 import { readAsset } from "./assets.js";
 import { buildOverview } from "./overview.js";
@@ -47,11 +48,13 @@ function cookieToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
+const errorBody = (error: WactorError): { ok: false; code: string; message: string } => ({ ok: false, code: error.code, message: error.message });
+
 /** Every error body is `{ ok: false, code, message }` with a catalog code; an unexpected one is logged with its stack. */
 function sendError(reply: FastifyReply, err: unknown, logger: Logger): FastifyReply {
   const error = toWactorError(err);
   if (error.code === "WACTOR_ERR_INTERNAL") logger.error({ err: error.cause }, `dashboard request failed: ${error.message}`);
-  return reply.code(error.status).send({ ok: false, code: error.code, message: error.message });
+  return reply.code(error.status).send(errorBody(error));
 }
 
 /** fastify's own request errors (bad JSON, wrong content type, too large) as catalog errors. */
@@ -68,7 +71,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
   const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }) });
   // Open event streams must not keep close() waiting.
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
+  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 
   if (token) {
     app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
