@@ -18,6 +18,7 @@ import { actor } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { freePort, startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
+import { tamperCode } from "./helpers/tamper.js";
 
 const cluster = KeyPair.create("cluster");
 
@@ -319,8 +320,7 @@ describe("lattice: names and restarts", () => {
       const echo = actor("echo");
       const signed = new Uint8Array(readFileSync(echo.signedPath));
       const hash = decodeToken(new TextDecoder().decode(jwtSectionContents(signed)[0]!)).claims.hash;
-      const tampered = signed.slice();
-      tampered[20] = tampered[20]! ^ 0xff; // inside the code, outside the jwt section
+      const tampered = tamperCode(signed);
       const store = await ArtifactStore.open(nc.jetstream(), latticeSubjects("default").actorsBucket);
       await store.put(hash, tampered);
       await expect(client.startActor({ ref: hash }, { hostId: m.lattice.hostId })).rejects.toMatchObject({ code: "WACTOR_ERR_HASH_MISMATCH" });
