@@ -149,8 +149,11 @@ describe("applications across a lattice of processes", () => {
     await shopDeployed();
     const client = apps.control;
     const lease = await Lease.open(client.jetstream, client.subjects.leaseBucket, 1500);
+    // Usually "b", the first host up; on a loaded machine the lease may have moved to another
+    // worker since. Never the edge: it starts last, when a worker holds the lease already.
     const leader = nameOf((await lease.holder())!);
-    expect(leader).toBe("b");
+    expect(["b", "c", "d", "e"]).toContain(leader);
+    expect(hosts.has(leader)).toBe(true);
     await kill(leader);
     await eventually(async () => expect(nameOf((await lease.holder()) ?? "")).not.toBe(leader), { timeoutMs: 10_000 });
     await eventually(async () => {
@@ -234,5 +237,5 @@ describe("applications across a lattice of processes", () => {
     expect(versions.every(([, undeployed]) => !undeployed)).toBe(true);
     expect(versions.length).toBeGreaterThan(0);
     expect(historyOf()).toEqual([...versions, [version, true]]);
-  });
+  }, 120_000);
 });
