@@ -227,6 +227,28 @@ describe("dashboard, CLI, lattice and control errors", () => {
     expectCode("untrusted cluster", await codeOf(client.invokeActor(echo, "HandleRequest", new Uint8Array(), { clusterKey: KeyPair.create("cluster"), timeoutMs: 2000 })), "WACTOR_ERR_INVOCATION_REJECTED");
   });
 
+  it("a malformed lattice event is dropped with a logged reason, and the stream goes on", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+    const watcher = await ControlClient.connect({ url: nats.url, logger });
+    const seen: string[] = [];
+    const stop = watcher.watch((e) => seen.push(e.type));
+    try {
+      await watcher.flush();
+      const nc = await connectNats({ servers: nats.url });
+      const subjects = latticeSubjects("default");
+      nc.publish(subjects.event("host_heartbeat"), new TextEncoder().encode("{not json"));
+      nc.publish(subjects.event("host_heartbeat"), new TextEncoder().encode('{"no":"type"}'));
+      await nc.flush();
+      await nc.close();
+      await eventually(() => expect(lines.filter((l) => l.includes("dropped a lattice event"))).toHaveLength(2));
+      await eventually(() => expect(seen).toContain("host_heartbeat")); // real heartbeats still arrive
+    } finally {
+      stop();
+      await watcher.close();
+    }
+  });
+
   it("control: unknown host, bad instances, a request that is not JSON, an unknown ref", async () => {
     const hostId = member.lattice.hostId;
     expectCode("inventory of nobody", await codeOf(client.getInventory(KeyPair.create("server").publicKey)), "WACTOR_ERR_HOST_NOT_FOUND");
