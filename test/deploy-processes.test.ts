@@ -65,7 +65,9 @@ const appManifest = (version: string, source: string, port: number): string =>
     ].join("\n"),
   );
 
-describe("applications across a lattice of processes", () => {
+// Each test may deploy the application itself (to stand alone) and runs real processes on a
+// shared machine: two minutes each, not vitest's default 30 s.
+describe("applications across a lattice of processes", { timeout: 120_000 }, () => {
   let nats: ServerHandle;
   let apps: AppClient;
   let port: number;
@@ -237,5 +239,5 @@ describe("applications across a lattice of processes", () => {
     expect(versions.every(([, undeployed]) => !undeployed)).toBe(true);
     expect(versions.length).toBeGreaterThan(0);
     expect(historyOf()).toEqual([...versions, [version, true]]);
-  }, 120_000);
+  });
 });
