@@ -121,9 +121,11 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
 
   afterAll(async () => {
     await apps?.close();
-    for (const p of hosts.values()) await stopUp(p);
+    // All at once: one by one, a host still running an application's replicas gets the
+    // replicas of each host that left before it, and stopping takes minutes on a busy machine.
+    await Promise.all([...hosts.values()].map((p) => stopUp(p)));
     await nats?.stop();
-  });
+  }, 120_000);
 
   it("deploys with `wactor app deploy`: two replicas on workers, the provider on the edge, traffic flows", async () => {
     const result = cli("deploy", appManifest("1", echo.signedPath, port), "--json", "--timeout", "60");
