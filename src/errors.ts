@@ -52,6 +52,15 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },
   WACTOR_ERR_TARGET_EXISTS: { status: 409, message: "The folder for the new project already exists and is not empty. Choose another name or move that folder away." },
 
+  // Failures that are nobody's input: a bug to report, never relabelled as the user's fault
+  WACTOR_ERR_INTERNAL: { status: 500, message: "An unexpected internal error: this is a bug in wactor, not a problem with your input. Please report it with this message and the stack trace logged with it." },
+
+  // HTTP surfaces (the http_server provider's listeners, the dashboard)
+  WACTOR_ERR_BAD_REQUEST: { status: 400, message: "The HTTP request is malformed (framing, headers or body encoding) and was not delivered. Fix the client's request." },
+  WACTOR_ERR_BODY_TOO_LARGE: { status: 413, message: "The HTTP request body is larger than the binding allows (MAX_BODY) and was not delivered. Send less, or raise MAX_BODY." },
+  WACTOR_ERR_UNAUTHORIZED: { status: 401, message: "This dashboard needs its token (printed when it started): open the printed address, or send ?token=… or 'Authorization: Bearer …'." },
+  WACTOR_ERR_NOT_FOUND: { status: 404, message: "No such page or API route on this server." },
+
   // Lattice (NATS): routing, anti-forgery, control interface
   WACTOR_ERR_LATTICE_NO_ACTOR: { status: 503, message: "No host in the lattice runs the target actor. Start it ('wactor ctl start actor') or check the lattice name." },
   WACTOR_ERR_LATTICE_NO_PROVIDER: { status: 503, message: "No host in the lattice serves this capability and binding name for the actor: the provider is down or the link failed on its host. See 'wactor ctl link get' and 'wactor ctl get inventory'." },
@@ -60,6 +69,7 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_JETSTREAM_UNAVAILABLE: { status: 503, message: "The lattice needs JetStream (links, claims and actor bytes live there). Start nats-server with '-js'." },
   WACTOR_ERR_LATTICE_STORAGE_FULL: { status: 507, message: "JetStream has no room left for the lattice's state (links, claims, actor bytes, applications); the write did not happen. Free space, or raise the nats-server's max_file_store, then retry." },
   WACTOR_ERR_LATTICE_STATE_WRITE: { status: 503, message: "A write of the lattice's state to JetStream failed and did not happen. Retry; nats-server's log says why." },
+  WACTOR_ERR_LATTICE_STATE_READ: { status: 503, message: "Reading the lattice's state from JetStream failed (not a missing entry: the read itself). Retry; the detail and nats-server's log say why." },
   WACTOR_ERR_INVOCATION_REJECTED: { status: 401, message: "A lattice invocation was rejected: unsigned, tampered, expired, replayed or signed by an untrusted cluster key. Give every host the cluster seed or list its key with --trusted-cluster." },
   WACTOR_ERR_HOST_NOT_FOUND: { status: 404, message: "No host with that id answers in the lattice. List hosts with 'wactor ctl get hosts'." },
   WACTOR_ERR_NO_MATCHING_HOST: { status: 404, message: "No host in the lattice matches the constraint. Check host labels with 'wactor ctl get hosts'." },
@@ -109,6 +119,15 @@ export class WactorError extends Error {
   toJSON(): { code: ErrorCode; message: string; status: number } {
     return { code: this.code, message: this.message, status: this.status };
   }
+}
+
+/**
+ * The catalog error for any thrown value: a WactorError stays as it is; anything else is
+ * WACTOR_ERR_INTERNAL keeping the original as its cause (log it with its stack).
+ */
+export function toWactorError(err: unknown): WactorError {
+  if (err instanceof WactorError) return err;
+  return new WactorError("WACTOR_ERR_INTERNAL", err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 export function isWactorError(err: unknown, code?: ErrorCode): err is WactorError {

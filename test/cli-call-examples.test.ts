@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { actor } from "./helpers/actors.js";
+import { Redis } from "ioredis";
 import { wactor } from "./helpers/cli.js";
+import { startRedis } from "./helpers/servers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wactor-call-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,13 +38,6 @@ describe("wactor call on every example actor", () => {
       "  - { actor: multibinding, capability: wascc:keyvalue, binding: source1 }\n  - { actor: multibinding, capability: wascc:keyvalue, binding: source2 }",
       { statusCode: 200, body: { source1: 1, source2: 10 } },
     ],
-    [
-      "subscriber",
-      "DeliverMessage",
-      { subject: "orders.new", body: "x" },
-      "  - { actor: subscriber, capability: wascc:keyvalue }\n  - { actor: subscriber, capability: wascc:logging }",
-      null, // DeliverMessage answers with an empty reply
-    ],
     ["dice", "HandleRequest", {}, "  - { actor: dice, capability: wascc:extras }", { statusCode: 200, body: { seq: 0 } }],
   ] as const)("%s works once its bindings come from a manifest", (name, operation, data, bindings, expected) => {
     const file = join(dir, `${name}.yaml`);
@@ -57,6 +52,28 @@ describe("wactor call on every example actor", () => {
     const result = wactor(["call", "echo", "HandleRequest", "--lattice", "nats://127.0.0.1:1", "--cluster-seed", "SC", "--manifest", join(dir, "none.yaml")]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("WACTOR_ERR_BAD_ARGUMENT");
+  });
+
+  it("subscriber, given a message, logs it and stores it in its key-value binding (a real Redis)", async () => {
+    const redis = await startRedis();
+    try {
+      const file = join(dir, "subscriber.yaml");
+      const bindings = `  - { actor: subscriber, capability: wascc:keyvalue, values: { URL: "${redis.url}", KEY_PREFIX: "sub:" } }\n  - { actor: subscriber, capability: wascc:logging }`;
+      writeFileSync(file, `actors: [${actor("subscriber").signedPath}]\nbindings:\n${bindings}\n`);
+      const result = wactor(["call", "subscriber", "DeliverMessage", "--log-level", "info", "--data", JSON.stringify({ subject: "orders.new", body: "x-42" }), "--manifest", file]);
+      expect(result.stderr).not.toContain("error[");
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toBeNull(); // DeliverMessage answers with an empty reply
+      expect(result.stderr).toContain('"msg":"received on orders.new: x-42"');
+      const client = new Redis(redis.url);
+      try {
+        expect(await client.get("sub:last:orders.new")).toBe("x-42");
+      } finally {
+        client.disconnect();
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 
   it("pinger reaches ponger when both run from one manifest", () => {

@@ -102,10 +102,10 @@ describe("messaging provider (real nats-server)", () => {
     await client.flush();
     const reply = await publishCall("out.x", "payload", "reply.here");
     expect(decodeFirst(reply)).toEqual({});
-    for await (const msg of sub) {
-      expect(str(msg.data)).toBe("payload");
-      expect(msg.reply).toBe("reply.here");
-    }
+    // Collected first, asserted after: a loop that never iterates must fail, not pass.
+    const received: Array<{ data: string; reply: string | undefined }> = [];
+    for await (const msg of sub) received.push({ data: str(msg.data), reply: msg.reply });
+    expect(received).toEqual([{ data: "payload", reply: "reply.here" }]);
   });
 
   it("an actor answers a request by publishing to replyTo (no auto-response)", async () => {

@@ -93,7 +93,22 @@ describe("extras provider", () => {
     }
     expect([...seen].sort()).toEqual([1, 2, 3]);
     expect((await request("RequestRandom", { min: 7, max: 7 })).randomNumber).toBe(7);
-    expect((await request("RequestRandom", { min: 0, max: 0xffff_ffff })).randomNumber).toBeLessThanOrEqual(0xffff_ffff);
+  });
+
+  it("RequestRandom over the whole u32 range is spread over it, not stuck at one end", async () => {
+    // 64 draws: a constant, a 16-bit or a 31-bit generator fails one of these; a uniform one
+    // fails with a probability below 1e-8 (no three quarters miss the top quarter 64 times).
+    const draws: number[] = [];
+    for (let i = 0; i < 64; i++) draws.push((await request("RequestRandom", { min: 0, max: 0xffff_ffff })).randomNumber);
+    for (const n of draws) {
+      expect(Number.isInteger(n)).toBe(true);
+      expect(n).toBeGreaterThanOrEqual(0);
+      expect(n).toBeLessThanOrEqual(0xffff_ffff);
+    }
+    expect(new Set(draws).size).toBeGreaterThanOrEqual(60);
+    expect(draws.some((n) => n >= 0xc000_0000)).toBe(true);
+    expect(draws.some((n) => n < 0x4000_0000)).toBe(true);
+    expect(draws.some((n) => n > 0xffff)).toBe(true);
   });
 
   it("RequestRandom rejects min > max", async () => {

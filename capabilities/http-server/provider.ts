@@ -15,6 +15,7 @@ import { METHODS } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest } from "../../src/codec/mod.js";
 import { WactorError, isWactorError } from "../../src/errors.js";
+import { clientErrorHandler } from "../../src/http-client-error.js";
 import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
 
@@ -54,6 +55,8 @@ function headersOf(request: FastifyRequest): Record<string, string> {
   return header;
 }
 
+const errorBody = (error: WactorError): { error: { code: string; message: string } } => ({ error: { code: error.code, message: error.message } });
+
 function sendError(reply: FastifyReply, status: number, code: string, message: string): void {
   if (status === 503) reply.header("retry-after", "1");
   void reply.code(status).type("application/json").send({ error: { code, message } });
@@ -79,6 +82,14 @@ async function closeAll(listeners: Listener[], graceMs: number): Promise<void> {
 /** A response finished while its listener closes ends its keep-alive socket, so closing need not wait for the client. */
 function closeWhenClosing(app: FastifyInstance, reply: FastifyReply): void {
   if (!app.server.listening) reply.header("connection", "close");
+}
+
+/** A fastify request error as a catalog error: 413 and other 4xx are the client's, anything else a bug. */
+export function requestError(err: FastifyError): WactorError {
+  const detail = `${err.code ?? "fastify"}: ${err.message}`;
+  if (err.statusCode === 413) return new WactorError("WACTOR_ERR_BODY_TOO_LARGE", detail, { cause: err });
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return new WactorError("WACTOR_ERR_BAD_REQUEST", detail, { cause: err });
+  return new WactorError("WACTOR_ERR_INTERNAL", detail, { cause: err });
 }
 
 /** The status an HTTP client sees for a failed delivery (see the file comment). */
@@ -166,14 +177,16 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false });
+    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false, clientErrorHandler: clientErrorHandler(errorBody) });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBody }, (_request, body, done) => done(null, body));
     app.setErrorHandler((err: FastifyError, _request, reply) => {
-      // Only fastify's own request errors get here (413 body too large, 400 bad framing).
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-      sendError(reply, status, err.code ?? "WACTOR_ERR_BAD_REQUEST", err.message);
+      // Only fastify's own request errors get here (413 body too large, 400 bad framing):
+      // the client sees a catalog code, fastify's FST_* code stays in the detail.
+      const error = requestError(err);
+      if (error.code === "WACTOR_ERR_INTERNAL") context.logger.error({ actor: actorKey, binding, err }, "http request failed inside the provider");
+      sendError(reply, error.status, error.code, error.message);
     });
     const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const url = request.raw.url ?? "/";
@@ -196,7 +209,7 @@ export class HttpServerProvider implements CapabilityProvider {
         closeWhenClosing(app, reply);
         const status = statusForError(err);
         if (status >= 500 && status !== 503 && status !== 504) context.logger.warn({ actor: actorKey, binding, err }, "HandleRequest failed");
-        sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_GUEST_ERROR", err instanceof Error ? err.message : String(err));
+        sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_INTERNAL", err instanceof Error ? err.message : String(err));
         return;
       }
       closeWhenClosing(app, reply);

@@ -2,7 +2,7 @@
  * Admission check for an actor module (spec section 3): structure, claims, signature by
  * the issuer, hash, validity dates, issuer trust. Returns a verdict; never throws for bad input.
  */
-import { WactorError, isWactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../errors.js";
 import { moduleHash } from "./hash.js";
 import { decodeToken, verifyTokenSignature } from "./token.js";
 import type { ActorClaims } from "./types.js";
@@ -63,10 +63,9 @@ export async function verifyModule(bytes: Uint8Array, options: VerifyOptions = {
     if (claims.provider && !options.allowProviders) throw new WactorError("WACTOR_ERR_NOT_AN_ACTOR");
     return { valid: true, claims, hash: partial.hash, token };
   } catch (err) {
-    // Anything unexpected is still a verdict, never a crash; keep its text for the user.
-    const error = isWactorError(err)
-      ? err
-      : new WactorError("WACTOR_ERR_MALFORMED_TOKEN", err instanceof Error ? err.message : String(err), { cause: err });
+    // Anything unexpected is still a verdict, never a crash, but it says it is a bug
+    // (WACTOR_ERR_INTERNAL with the cause): every bad input has its own code above.
+    const error = toWactorError(err);
     return { valid: false, error, ...partial };
   }
 }

@@ -4,7 +4,8 @@ import { AppClient } from "../deploy/app-client.js";
 import { loadAppManifest } from "../deploy/app-manifest.js";
 import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { WactorError } from "../errors.js";
-import { withLatticeOptions, waitForSignal, type LatticeOptions } from "./lattice-options.js";
+import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
+import { waitForSignal } from "./signals.js";
 import { printJson } from "./output.js";
 
 type AppOpts = LatticeOptions;

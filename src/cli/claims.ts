@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { Command } from "commander";
 import { KeyPair, type KeyType } from "../claims/nkeys.js";
@@ -7,6 +7,7 @@ import { signModule } from "../claims/sign.js";
 import type { ActorClaims } from "../claims/types.js";
 import { verifyModule, type Verdict } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
+import { readModule } from "../host/read-module.js";
 import { parseDurationSeconds } from "./duration.js";
 import { resolveKey } from "./keys.js";
 import { formatTime, printJson, warn } from "./output.js";
@@ -25,14 +26,6 @@ interface SignFlags {
   callAlias?: string;
   expiresIn?: string;
   notBefore?: string;
-}
-
-export async function readModuleFile(path: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(path));
-  } catch (err) {
-    throw new WactorError("WACTOR_ERR_FILE_READ", `${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 /** A key file next to the output (reused so identities stay stable), else a new one written there. */
@@ -73,7 +66,7 @@ export function registerClaimsCommands(program: Command): void {
       // Every argument is checked before a generated key is written next to the output.
       const expiresInSeconds = flags.expiresIn === undefined ? undefined : parseDurationSeconds(flags.expiresIn);
       const notBeforeSeconds = flags.notBefore === undefined ? undefined : parseDurationSeconds(flags.notBefore);
-      const bytes = await readModuleFile(input);
+      const bytes = await readModule(input);
       const givenIssuer = flags.issuer === undefined ? undefined : await resolveKey(flags.issuer, "account", true);
       const givenSubject = flags.subject === undefined ? undefined : await resolveKey(flags.subject, "module", false);
       const issuer = givenIssuer ?? (await keyOrGenerated("account", flags.output, "issuer"));
@@ -101,7 +94,7 @@ export function registerClaimsCommands(program: Command): void {
     .option("--json", "print a stable JSON object: { valid, error, claims, hash }")
     .option("--trusted-issuer <account>", "trust only these issuers (repeat)", collect, [])
     .action(async (file: string, flags: { json?: boolean; trustedIssuer: string[] }) => {
-      const verdict = await verifyModule(await readModuleFile(file), { trustedIssuers: flags.trustedIssuer });
+      const verdict = await verifyModule(await readModule(file), { trustedIssuers: flags.trustedIssuer });
       if (flags.json) printJson(verdictToJson(verdict));
       else process.stdout.write(renderVerdict(file, verdict));
       if (!verdict.valid) process.exitCode = 1;

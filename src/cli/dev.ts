@@ -12,6 +12,7 @@ import { signModule } from "../claims/sign.js";
 import { WactorError, isWactorError } from "../errors.js";
 import { Host } from "../host/host.js";
 import { cliLogger } from "./logger.js";
+import { waitForSignal } from "./signals.js";
 
 const DEV_CAPS = ["wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:extras"];
 
@@ -95,10 +96,7 @@ export function registerDevCommand(program: Command): void {
       // The example actors import ../sdk: an SDK edit rebuilds the actor too.
       const sdk = join(dir, "..", "sdk");
       const watchers = [watch(dir, { recursive: true }, onChange), ...(existsSync(sdk) ? [watch(sdk, { recursive: true }, onChange)] : [])];
-      await new Promise<void>((done) => {
-        process.once("SIGINT", done);
-        process.once("SIGTERM", done);
-      });
+      await waitForSignal();
       watchers.forEach((w) => w.close());
       await host.shutdown();
     });

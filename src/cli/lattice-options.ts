@@ -1,4 +1,4 @@
-/** Options every lattice-facing command shares, and waiting for Ctrl-C. */
+/** Options every lattice-facing command shares. */
 import type { Command } from "commander";
 
 export interface LatticeOptions {
@@ -12,17 +12,4 @@ export function withLatticeOptions(command: Command): Command {
     .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
     .option("--lattice-name <name>", "lattice name", "default")
     .option("--json", "print JSON");
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-export function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }

@@ -7,6 +7,7 @@ import { registerDevCommand } from "./dev.js";
 import { registerKeysCommands } from "./keys.js";
 import { registerNewCommand } from "./new.js";
 import { registerRegCommands } from "./reg.js";
+import { WactorError } from "../errors.js";
 import { WACTOR_VERSION } from "../version.js";
 import { reportError } from "./output.js";
 import { registerUiCommand } from "./ui.js";
@@ -16,8 +17,9 @@ export function buildProgram(): Command {
   const program = new Command("wactor")
     .description("wactor: a waSCC-compatible actor runtime for server-side WebAssembly")
     .version(WACTOR_VERSION)
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Usage errors are printed in the catalog form by main(), not by commander.
+    .configureOutput({ outputError: () => {} });
   registerUpCommand(program);
   registerCallCommand(program);
   registerDevCommand(program);
@@ -31,16 +33,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Help and version end with a CommanderError too, after commander printed them. */
+const PRINTED_BY_COMMANDER = new Set(["commander.helpDisplayed", "commander.help", "commander.version"]);
+
+/** A commander usage error (`error: unknown option '--bogus'`) as the catalog's bad argument. */
+function usageError(err: CommanderError): WactorError {
+  return new WactorError("WACTOR_ERR_BAD_ARGUMENT", err.message.replace(/^error: /, ""));
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version end with a CommanderError too; commander already printed them.
+    if (err instanceof CommanderError && PRINTED_BY_COMMANDER.has(err.code)) {
       process.exitCode = err.exitCode;
       return;
     }
-    reportError(err, argv.includes("--json"));
+    reportError(err instanceof CommanderError ? usageError(err) : err, argv.includes("--json"));
   }
 }

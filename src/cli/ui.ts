@@ -1,14 +1,8 @@
 /** `wactor ui`: the lattice dashboard. */
 import type { Command } from "commander";
-import { WactorError } from "../errors.js";
+import { parsePort } from "./arguments.js";
 import { startDashboard } from "../ui/server.js";
-import { waitForSignal } from "./lattice-options.js";
-
-export function parseUiPort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--port '${value}' is not a port number`);
-  return port;
-}
+import { waitForSignal } from "./signals.js";
 
 export function registerUiCommand(program: Command): void {
   program
@@ -19,7 +13,7 @@ export function registerUiCommand(program: Command): void {
     .option("--port <port>", "port of the dashboard", "4000")
     .option("--listen <address>", "interface; anything but 127.0.0.1 requires the printed token", "127.0.0.1")
     .action(async (opts: { lattice: string; latticeName: string; port: string; listen: string }) => {
-      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, port: parseUiPort(opts.port), host: opts.listen });
+      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, port: parsePort(opts.port, "--port"), host: opts.listen });
       process.stdout.write(`wactor dashboard: ${dashboard.url}\n`);
       if (dashboard.token) process.stdout.write(`token (required on every request): ${dashboard.token}\n`);
       await waitForSignal();

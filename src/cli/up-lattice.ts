@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { HostManifest } from "../deploy/host-manifest.js";
-import { WactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { ControlClient } from "../lattice/control-client.js";
 import { LatticeHost } from "../lattice/lattice-host.js";
@@ -49,13 +49,27 @@ export async function putManifestLinks(host: Host, manifest: HostManifest, flags
       const refusal = result.validations.find((v) => !v.ok);
       if (result.stored) stored.push({ actorKey, capabilityId: binding.capability, binding: result.link.binding });
       if (refusal) {
-        for (const link of stored) await client.deleteLink(link.actorKey, link.capabilityId, link.binding).catch(() => {});
-        throw new WactorError("WACTOR_ERR_BINDING_FAILED", `binding ${binding.actor} -> ${binding.capability} '${result.link.binding}' refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}`);
+        const leftBehind = await takeBack(client, stored);
+        throw new WactorError(
+          "WACTOR_ERR_BINDING_FAILED",
+          `binding ${binding.actor} -> ${binding.capability} '${result.link.binding}' refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}${leftBehind}`,
+        );
       }
     }
   } finally {
     await client.close();
   }
+}
+
+/** Deletes the links put so far; says which could not be deleted (they stay in the lattice), or "". */
+async function takeBack(client: ControlClient, links: Array<{ actorKey: string; capabilityId: string; binding: string }>): Promise<string> {
+  const failed: string[] = [];
+  for (const link of links) {
+    await client.deleteLink(link.actorKey, link.capabilityId, link.binding).catch((err: unknown) => {
+      failed.push(`${link.actorKey} -> ${link.capabilityId} '${link.binding}' (${toWactorError(err).message})`);
+    });
+  }
+  return failed.length === 0 ? "" : `; these links it put could not be taken back and stay stored: ${failed.join(", ")}`;
 }
 
 /** Every lattice host runs a reconciler; the KV lease lets exactly one of them act. */

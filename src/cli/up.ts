@@ -3,14 +3,15 @@ import type { Server } from "node:http";
 import { applyHostManifest, hostForManifest, type RunningManifest } from "../deploy/apply-host-manifest.js";
 import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
+import { bindingHealth } from "../host/binding-health.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
 import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
 import { maskValues } from "../lattice/mask.js";
-import { parseUiPort } from "./ui.js";
-import { waitForSignal } from "./lattice-options.js";
+import { parsePort } from "./arguments.js";
+import { waitForSignal } from "./signals.js";
 import { watchActorFiles } from "./watch.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
@@ -20,12 +21,6 @@ interface UpFlags extends LatticeFlags {
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
-}
-
-function parsePort(value: string, flag: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${flag} '${value}' is not a port number`);
-  return port;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -48,12 +43,15 @@ export function registerUpCommand(program: Command): void {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
         throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
       }
+      // Every flag is checked before anything starts: a typo never leaves a half-started host.
+      const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "--metrics-port");
+      const uiPort = parsePort(flags.uiPort, "--ui-port");
       const logger = cliLogger(flags.logLevel);
       const manifest = await loadHostManifest(file);
       const host = hostForManifest(manifest, logger);
       let ready = false;
       let ops: Server | undefined;
-      if (flags.metricsPort !== undefined) ops = await startOpsServer(host, parsePort(flags.metricsPort, "--metrics-port"), () => ready);
+      if (metricsPort !== undefined) ops = await startOpsServer(host, metricsPort, () => ready);
       let running: RunningManifest;
       let lattice: LatticeHost | undefined;
       let reconciler: RunningReconciler | undefined;
@@ -64,7 +62,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort) });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: uiPort, logger });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -106,9 +104,9 @@ export function readySummary(file: string, running: RunningManifest): string {
   }
   for (const b of host.listBindings()) {
     const name = host.actorInfo(b.actorKey)?.name ?? b.actorKey;
-    const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
+    const health = bindingHealth(host.provider(b.capabilityId), b);
     const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
-    lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${status?.state ?? "ok"}]`);
+    lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${health.up ? "ok" : `${health.state}: ${health.reason}`}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
   }
   return `${lines.join("\n")}\n`;

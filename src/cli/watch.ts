@@ -5,7 +5,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { isWactorError } from "../errors.js";
+import { toWactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 
 const DEBOUNCE_MS = 150;
@@ -26,8 +26,8 @@ export function watchActorFiles(host: Host, files: Array<{ path: string; key: st
         const info = await host.replaceActor(key, bytes);
         logger.info({ actor: key, name: info.name, path }, "live update applied");
       } catch (err) {
-        const code = isWactorError(err) ? err.code : "WACTOR_ERR_UNKNOWN";
-        logger.error({ actor: key, path, code }, `live update refused, the running version keeps serving: ${(err as Error).message}`);
+        const error = toWactorError(err);
+        logger.error({ actor: key, path, code: error.code, ...(error.cause !== undefined && { err: error.cause }) }, `live update refused, the running version keeps serving: ${error.message}`);
       }
     };
     // Watch the directory: editors and compilers replace files, which drops a file watch.

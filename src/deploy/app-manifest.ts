@@ -17,6 +17,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { WactorError } from "../errors.js";
 import { parseValidated, readManifestText } from "./located-validation.js";
+import { MAX_INSTANCES } from "../host/instance-count.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -26,7 +27,7 @@ const actorEntry = z
     source: nonEmpty.optional(),
     ref: nonEmpty.optional(),
     replicas: z.number().int().min(0).max(1000).default(1),
-    instances: z.number().int().min(1).max(256).default(1),
+    instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
     spread: z.array(z.strictObject({ labels, weight: z.number().int().min(1).max(1000).default(1) })).min(1).optional(),
   })
   .refine((a) => (a.source === undefined) !== (a.ref === undefined), "an actor needs exactly one of 'source' (a .wasm path) or 'ref'");

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { WactorError } from "../errors.js";
 import { isOciReference } from "../oci/reference.js";
 import { parseValidated, readManifestText } from "./located-validation.js";
+import { MAX_INSTANCES } from "../host/instance-count.js";
 
 const nonEmpty = z.string().min(1, "must not be empty");
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
@@ -16,7 +17,7 @@ const actorEntry = z.union([
   nonEmpty,
   z.strictObject({
     path: nonEmpty,
-    instances: z.number().int().min(1).max(256).optional(),
+    instances: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     deadline_ms: z.number().int().min(1).max(3_600_000).optional(),
     max_memory_mb: z.number().int().min(1).max(4096).optional(),
     max_queue: z.number().int().min(0).max(1_000_000).optional(),

@@ -4,10 +4,19 @@
  * that dies stops renewing and its lease expires; one that stops cleanly releases it.
  */
 import type { JetStreamClient, KV } from "nats";
+import { readState } from "../lattice/state-read.js";
+import { stateWriteError } from "../lattice/state-write.js";
 
 const KEY = "reconciler";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** JetStream's "wrong last sequence": the key changed since we read it, i.e. another host won. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+function lostRace(err: unknown): boolean {
+  return (err as { api_error?: { err_code?: number } } | null)?.api_error?.err_code === WRONG_LAST_SEQUENCE;
+}
 
 export class Lease {
   private constructor(private readonly kv: KV) {}
@@ -16,9 +25,12 @@ export class Lease {
     return new Lease(await js.views.kv(bucket, { history: 1, ttl: ttlMs }));
   }
 
-  /** Takes the lease when free, renews it when held by `holder`; false when someone else holds it. */
+  /**
+   * Takes the lease when free, renews it when held by `holder`; false when someone else holds
+   * it or won the race to it. Any other failure (NATS down, store full) rejects: it is not an answer.
+   */
   async tryAcquire(holder: string): Promise<boolean> {
-    const entry = await this.kv.get(KEY).catch(() => null);
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
     try {
       if (!entry || entry.operation !== "PUT") {
         await this.kv.create(KEY, encoder.encode(holder));
@@ -27,17 +39,24 @@ export class Lease {
       if (decoder.decode(entry.value) !== holder) return false;
       await this.kv.update(KEY, encoder.encode(holder), entry.revision);
       return true;
-    } catch {
-      return false; // another host won the race
+    } catch (err) {
+      if (lostRace(err)) return false;
+      throw stateWriteError("taking the reconciler lease", err);
     }
   }
 
   async holder(): Promise<string | undefined> {
-    const entry = await this.kv.get(KEY).catch(() => null);
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
     return entry && entry.operation === "PUT" ? decoder.decode(entry.value) : undefined;
   }
 
+  /** Gives the lease up so another host leads at once; rejects when that failed (it then expires by itself). */
   async release(holder: string): Promise<void> {
-    if ((await this.holder()) === holder) await this.kv.delete(KEY).catch(() => {});
+    if ((await this.holder()) !== holder) return;
+    try {
+      await this.kv.delete(KEY);
+    } catch (err) {
+      throw stateWriteError("releasing the reconciler lease", err);
+    }
   }
 }

@@ -36,7 +36,13 @@ function reconcilerMachine(o: ReconcilerOptions, reconcileOnce: () => Promise<Pl
   return setup({
     types: { context: {} as { lastError: string | undefined } },
     actors: {
-      claim: fromPromise(() => o.lease.tryAcquire(o.holder)),
+      // A lease that cannot be read or written is no verdict on who leads: follow this round, saying why.
+      claim: fromPromise(() =>
+        o.lease.tryAcquire(o.holder).catch((err: unknown) => {
+          o.logger.warn({ holder: o.holder, err }, "reconciler: the lease could not be checked; following until it can");
+          return false;
+        }),
+      ),
       reconcile: fromPromise(() => reconcileOnce()),
     },
     delays: { interval: () => o.intervalMs },
@@ -108,7 +114,10 @@ export class Reconciler {
   async stop(): Promise<void> {
     const wasLeader = this.isLeader;
     this.#machine?.stop();
-    if (wasLeader) await this.#o.lease.release(this.#o.holder);
+    if (!wasLeader) return;
+    await this.#o.lease.release(this.#o.holder).catch((err: unknown) => {
+      this.#o.logger.warn({ holder: this.#o.holder, err }, "reconciler: lease not released; another host leads once it expires");
+    });
   }
 
   /** One observe -> plan -> act -> report round. */

@@ -5,7 +5,7 @@
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
-import { WactorError, isWactorError } from "../errors.js";
+import { WactorError, isWactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
@@ -119,9 +119,10 @@ export class Host {
       this.logger.info({ actor: key, name, instances: merged.instances, isolation }, "actor started");
       return this.actorInfo(key)!;
     } catch (err) {
-      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      // The runtime reports compile failures itself: anything else here is a bug, said so.
+      const error = toWactorError(err);
       lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
-      this.logger.error({ actor: key, code: error.code }, error.message);
+      this.logger.error({ actor: key, code: error.code, ...(error.cause !== undefined && { err: error.cause }) }, error.message);
       throw error;
     }
   }
@@ -145,8 +146,9 @@ export class Host {
       this.logger.info({ actor: key, name: claims.name }, "actor updated");
       return this.actorInfo(key)!;
     } catch (err) {
-      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_MODULE_COMPILE", String(err));
+      const error = toWactorError(err);
       record.lifecycle.send({ type: "FAIL", reason: `${error.code}: ${error.message}` });
+      if (error.code === "WACTOR_ERR_INTERNAL") this.logger.error({ actor: key, code: error.code, err: error.cause }, error.message);
       throw error;
     }
   }
@@ -179,7 +181,7 @@ export class Host {
         return reply;
       },
       (err: unknown) => {
-        done(isWactorError(err) ? err.code : "WACTOR_ERR_UNKNOWN");
+        done(toWactorError(err).code);
         throw err;
       },
     );

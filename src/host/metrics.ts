@@ -3,6 +3,7 @@
  * latency per actor and operation, instances and binding health. Fed by host events.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { bindingHealth } from "./binding-health.js";
 import type { Host } from "./host.js";
 
 export class HostMetrics {
@@ -32,14 +33,14 @@ export class HostMetrics {
     });
     new Gauge({
       name: "wactor_binding_up",
-      help: "1 when a binding is healthy, 0 when it failed",
+      help: "1 when a binding is healthy, 0 when it failed or its provider is missing",
       labelNames: ["actor", "capability", "binding"],
       registers: [this.registry],
       collect() {
         this.reset();
         for (const b of host.listBindings()) {
-          const status = host.provider(b.capabilityId)?.bindingStatus(b.actorKey, b.binding);
-          this.set({ actor: actorName(b.actorKey), capability: b.capabilityId, binding: b.binding }, status?.state === "failed" ? 0 : 1);
+          const health = bindingHealth(host.provider(b.capabilityId), b);
+          this.set({ actor: actorName(b.actorKey), capability: b.capabilityId, binding: b.binding }, health.up ? 1 : 0);
         }
       },
     });

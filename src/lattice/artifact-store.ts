@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { JetStreamClient, ObjectStore } from "nats";
 import { WactorError } from "../errors.js";
+import { readState } from "./state-read.js";
 import { writeState } from "./state-write.js";
 
 /** SHA-256 (upper hex) of a signed module file: names one exact signing, unlike the claims hash. */
@@ -24,7 +25,7 @@ export class ArtifactStore {
    * since re-signing changes the bytes, not the hash) or its digest (one exact signing).
    */
   async put(hash: string, bytes: Uint8Array): Promise<string> {
-    const existing = await this.os.info(hash).catch(() => null);
+    const existing = await readState(`reading actor module ${hash}`, () => this.os.info(hash));
     const digest = `SHA-256=${createHash("sha256").update(bytes).digest("base64").replaceAll("+", "-").replaceAll("/", "_")}`;
     if (!existing || existing.deleted || existing.digest !== digest) {
       // nats.js purges the chunks of a put that fails, so nothing half-written stays visible.
@@ -34,7 +35,7 @@ export class ArtifactStore {
   }
 
   async get(hash: string): Promise<Uint8Array> {
-    const bytes = await this.os.getBlob(hash).catch(() => null);
+    const bytes = await readState(`reading actor module ${hash}`, () => this.os.getBlob(hash));
     if (!bytes) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", hash);
     return bytes;
   }

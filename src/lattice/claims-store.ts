@@ -2,6 +2,7 @@
 import type { JetStreamClient, KV } from "nats";
 import type { ActorClaims } from "../claims/types.js";
 import type { ActorIdentity } from "../host/provider.js";
+import { readState } from "./state-read.js";
 import { writeState } from "./state-write.js";
 
 const encoder = new TextEncoder();
@@ -19,7 +20,7 @@ export class ClaimsStore {
   }
 
   async get(actorKey: string): Promise<ActorClaims | undefined> {
-    const entry = await this.kv.get(actorKey).catch(() => null);
+    const entry = await readState(`reading the claims of ${actorKey}`, () => this.kv.get(actorKey));
     return entry && entry.operation === "PUT" ? (JSON.parse(decoder.decode(entry.value)) as ActorClaims) : undefined;
   }
 

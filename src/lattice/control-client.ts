@@ -1,21 +1,25 @@
 /**
  * The typed client of the control interface: what `wactor ctl`, the deployer and the
- * dashboard use. Every call has a deadline; a host that does not answer is named.
+ * dashboard use. Every call has a deadline; a host that does not answer is named. Placement
+ * decisions live in placement.ts, the event stream in event-watch.ts, ref reading in actor-ref.ts.
  */
-import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type JetStreamClient, type Subscription } from "nats";
+import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type JetStreamClient } from "nats";
+import { pino, type Logger } from "pino";
 import { isPublicKey, KeyPair } from "../claims/nkeys.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../host/provider.js";
+import { findClaims, objectNameOf } from "./actor-ref.js";
 import { ArtifactStore, moduleDigest } from "./artifact-store.js";
 import { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
 import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
-import { HostRegistry } from "./host-registry.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
 import { encodeInvocation, InvocationSigner } from "./invocation.js";
 import { LinkStore, type Link } from "./link-store.js";
+import { watchEvents } from "./event-watch.js";
+import { chooseHost, hostsRunning } from "./placement.js";
 import { requestInvocation } from "./rpc.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
 import { readModule } from "../host/read-module.js";
@@ -27,6 +31,8 @@ export interface ClientOptions {
   lattice?: string;
   /** Deadline of a single control request. */
   timeoutMs?: number;
+  /** Where dropped events are reported (default: warnings on stderr). */
+  logger?: Logger;
 }
 
 export interface Placement {
@@ -49,14 +55,16 @@ export class ControlClient {
   readonly #claims: ClaimsStore;
   readonly #artifacts: ArtifactStore;
   readonly #timeoutMs: number;
+  readonly #logger: Logger | undefined;
 
-  private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, timeoutMs: number) {
+  private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, options: ClientOptions) {
     this.#conn = conn;
     this.subjects = subjects;
     this.#links = stores.links;
     this.#claims = stores.claims;
     this.#artifacts = stores.artifacts;
-    this.#timeoutMs = timeoutMs;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#logger = options.logger;
   }
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
@@ -68,7 +76,7 @@ export class ControlClient {
         ClaimsStore.open(conn.js, subjects.claimsBucket),
         ArtifactStore.open(conn.js, subjects.actorsBucket),
       ]);
-      return new ControlClient(conn, subjects, { links, claims, artifacts }, options.timeoutMs ?? 5000);
+      return new ControlClient(conn, subjects, { links, claims, artifacts }, options);
     } catch (err) {
       await conn.close();
       throw err;
@@ -109,7 +117,7 @@ export class ControlClient {
       ref = source.ref;
       key = (await this.#findClaims(source.ref))?.subject;
     }
-    const hostId = placement.hostId ?? (await this.#chooseHost(placement.constraints ?? {}, key));
+    const hostId = placement.hostId ?? chooseHost(await this.getHosts(), placement.constraints ?? {}, key);
     return this.#hostRequest<ActorPlacementResult>(hostId, "start_actor", { ref, ...(placement.instances !== undefined && { instances: placement.instances }) });
   }
 
@@ -133,10 +141,7 @@ export class ControlClient {
   async resolveModule(ref: string): Promise<{ digest: string; claims: ActorClaims }> {
     // An OCI reference is pulled here and pinned: the application's version names the bytes of this deploy.
     if (isOciReference(ref)) return this.#store((await pullActorFromEnv(ref)).bytes);
-    const digestRef = /^[0-9A-Fa-f]{64}$/.test(ref);
-    const name = digestRef ? ref.toUpperCase() : (await this.#findClaims(ref))?.hash;
-    if (!name) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; deploy it from a source path`);
-    return this.#store(await this.#artifacts.get(name));
+    return this.#store(await this.#artifacts.get(await objectNameOf(this.#claims, ref)));
   }
 
   /** Live-updates an actor on one host to another signing of it (same subject), by object-store ref. */
@@ -241,25 +246,8 @@ export class ControlClient {
    * heartbeats. Returns a stop function.
    */
   watch(onEvent: (event: LatticeEvent) => void, options: { sweepMs?: number } = {}): () => void {
-    const registry = new HostRegistry();
-    const sub: Subscription = this.#conn.nc.subscribe(this.subjects.allEvents, {
-      callback: (err, msg) => {
-        if (err) return;
-        let event: LatticeEvent;
-        try {
-          event = decodeJson<LatticeEvent>(msg.data);
-        } catch {
-          return;
-        }
-        registry.observe(event);
-        onEvent(event);
-      },
-    });
-    const sweeper = setInterval(() => registry.sweep().forEach(onEvent), options.sweepMs ?? 1000);
-    return () => {
-      clearInterval(sweeper);
-      sub.unsubscribe();
-    };
+    const logger = this.#logger ?? pino({ level: "warn" }, pino.destination(2));
+    return watchEvents(this.#conn.nc, this.subjects.allEvents, onEvent, { ...options, logger });
   }
 
   /** Resolves once the server has every subscription made so far (a watch is live after it). */
@@ -267,24 +255,12 @@ export class ControlClient {
     await this.#conn.nc.flush();
   }
 
-  async #findClaims(ref: string): Promise<ActorClaims | undefined> {
-    const all = await this.#claims.list();
-    return all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
+  #findClaims(ref: string): Promise<ActorClaims | undefined> {
+    return findClaims(this.#claims, ref);
   }
 
   async #hostsRunning(actorKey: string): Promise<string[]> {
-    return (await this.getHosts()).filter((h) => h.actorKeys.includes(actorKey)).map((h) => h.id);
-  }
-
-  /** Among hosts matching the labels and not running the actor yet, the least loaded. */
-  async #chooseHost(constraints: Record<string, string>, actorKey: string | undefined): Promise<string> {
-    const hosts = (await this.getHosts()).filter((h) => Object.entries(constraints).every(([k, v]) => h.labels[k] === v));
-    const free = hosts.filter((h) => !actorKey || !h.actorKeys.includes(actorKey));
-    const wanted = Object.entries(constraints).map(([k, v]) => `${k}=${v}`).join(", ") || "(none)";
-    if (free.length === 0) {
-      throw new WactorError("WACTOR_ERR_NO_MATCHING_HOST", hosts.length > 0 ? `every host matching ${wanted} already runs the actor` : `no host matches ${wanted}`);
-    }
-    return free.sort((a, b) => a.actorKeys.length - b.actorKeys.length)[0]!.id;
+    return hostsRunning(await this.getHosts(), actorKey);
   }
 
   async #hostRequest<T>(hostId: string, verb: string, body: object): Promise<T> {

@@ -1,5 +1,5 @@
 /** JSON framing of control requests and replies; errors cross hosts as catalog code + detail. */
-import { ERROR_CATALOG, WactorError, isWactorError, type ErrorCode } from "../errors.js";
+import { ERROR_CATALOG, WactorError, toWactorError, type ErrorCode } from "../errors.js";
 import type { ControlReply } from "./control-types.js";
 
 const encoder = new TextEncoder();
@@ -17,13 +17,14 @@ export function replyOk<T>(result: T): Uint8Array {
 }
 
 export function replyError(err: unknown): Uint8Array {
-  const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_BAD_ARGUMENT", (err as Error)?.message ?? String(err));
+  const error = toWactorError(err);
   return encodeJson({ ok: false, code: error.code, detail: error.detail ?? "" } satisfies ControlReply<never>);
 }
 
 export function unwrapReply<T>(bytes: Uint8Array): T {
   const reply = decodeJson<ControlReply<T>>(bytes);
   if (reply.ok) return reply.result;
-  const code = Object.hasOwn(ERROR_CATALOG, reply.code) ? (reply.code as ErrorCode) : "WACTOR_ERR_BAD_ARGUMENT";
-  throw new WactorError(code, reply.detail);
+  // A code this version does not know (a newer host) is no fault of the caller's input.
+  if (!Object.hasOwn(ERROR_CATALOG, reply.code)) throw new WactorError("WACTOR_ERR_INTERNAL", `${reply.code}: ${reply.detail}`);
+  throw new WactorError(reply.code as ErrorCode, reply.detail);
 }

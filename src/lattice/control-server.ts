@@ -7,10 +7,12 @@ import type { Logger } from "pino";
 import { createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
 import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
-import { WactorError } from "../errors.js";
+import { WactorError, isWactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { isOciReference } from "../oci/reference.js";
 import { pullActorFromEnv } from "../oci/registry.js";
+import { checkInstances } from "../host/instance-count.js";
+import { objectNameOf } from "./actor-ref.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
@@ -103,8 +105,9 @@ export class ControlServer {
   #answer(subject: string, handler: Handler): void {
     this.#on(subject, async (msg) => {
       try {
-        msg.respond(replyOk(await handler(decodeJson(msg.data))));
+        msg.respond(replyOk(await handler(decodeRequest(msg.data))));
       } catch (err) {
+        if (!isWactorError(err)) this.#o.logger.error({ err, subject }, "control request failed unexpectedly");
         msg.respond(replyError(err));
       }
     });
@@ -138,10 +141,10 @@ export class ControlServer {
 
   async #startActor(request: StartActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
+    const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
     // An OCI reference is pulled by this host itself, with its own registry settings (environment).
-    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     // The host verifies the claims again: neither the object store nor a registry is trusted.
-    const options = request.instances !== undefined ? { instances: request.instances } : {};
+    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const info = await this.#o.host.startActor(bytes, options);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, name: info.name, instances: info.instances, state: info.state };
@@ -157,10 +160,7 @@ export class ControlServer {
   async #scaleActor(request: ScaleActorRequest): Promise<unknown> {
     const key = this.#o.host.resolveActor(request.key);
     if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
-    if (!Number.isInteger(request.instances) || request.instances < 1 || request.instances > 256) {
-      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `instances must be an integer from 1 to 256, not ${String(request.instances)}`);
-    }
-    const info = await this.#o.host.scaleActor(key, request.instances);
+    const info = await this.#o.host.scaleActor(key, checkInstances(request.instances));
     await this.#o.announced(key);
     return { hostId: this.#o.hostId, key, instances: info.instances };
   }
@@ -224,13 +224,17 @@ export class ControlServer {
     return this.#result(capabilityId);
   }
 
-  /** A ref is a module hash, or a module key / claims name whose claims the lattice knows. */
-  async #resolveHash(ref: string): Promise<string> {
-    if (/^[0-9A-Fa-f]{64}$/.test(ref)) return ref.toUpperCase();
-    const all = await this.#o.claims.list();
-    const claims = all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
-    if (!claims) throw new WactorError("WACTOR_ERR_ARTIFACT_NOT_FOUND", `no actor '${ref}' is known to the lattice; start it from a .wasm path`);
-    return claims.hash;
+  #resolveHash(ref: string): Promise<string> {
+    return objectNameOf(this.#o.claims, ref);
+  }
+}
+
+/** A request that is not JSON is the sender's fault, not an internal error. */
+function decodeRequest(bytes: Uint8Array): unknown {
+  try {
+    return decodeJson(bytes);
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `control request is not JSON: ${(err as Error).message}`);
   }
 }
 

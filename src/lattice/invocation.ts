@@ -254,6 +254,6 @@ export function encodeReply(reply: InvocationReply): Uint8Array {
 
 export function decodeReply(bytes: Uint8Array): InvocationReply {
   const w = decode(bytes) as { msg?: Uint8Array; error?: { code?: string; detail?: string } };
-  if (w.error) return { ok: false, code: String(w.error.code ?? "WACTOR_ERR_UNKNOWN"), detail: String(w.error.detail ?? "") };
+  if (w.error) return { ok: false, code: String(w.error.code ?? "WACTOR_ERR_INTERNAL"), detail: String(w.error.detail ?? "") };
   return { ok: true, msg: w.msg ?? new Uint8Array() };
 }

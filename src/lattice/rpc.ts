@@ -6,7 +6,7 @@
  */
 import { ErrorCode as NatsErrorCode, NatsError, type NatsConnection, type Subscription } from "nats";
 import type { Logger } from "pino";
-import { ERROR_CATALOG, WactorError, isWactorError, type ErrorCode } from "../errors.js";
+import { ERROR_CATALOG, WactorError, toWactorError, type ErrorCode } from "../errors.js";
 import type { CallOrigin, Host, RemoteRouter } from "../host/host.js";
 import type { ActorIdentity } from "../host/provider.js";
 import {
@@ -129,7 +129,7 @@ export class LatticeRpc implements RemoteRouter {
       return encodeReply({ ok: true, msg: await this.#dispatch(invocation) });
     } catch (err) {
       if (err instanceof InvocationRejected) this.#reject(err, fromHost);
-      const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
+      const error = toWactorError(err);
       return encodeReply({ ok: false, code: error.code, detail: error.detail ?? "" });
     }
   }

@@ -1,5 +1,6 @@
 /** Dashboard actions: each one a call of the same control interface `wactor ctl` uses. */
 import { WactorError } from "../errors.js";
+import { checkInstances } from "../host/instance-count.js";
 import type { ControlClient } from "../lattice/control-client.js";
 
 export type DashboardAction =
@@ -14,11 +15,6 @@ const str = (v: unknown, field: string): string => {
   return v;
 };
 const optStr = (v: unknown, field: string): string | undefined => (v === undefined || v === "" ? undefined : str(v, field));
-const instancesOf = (v: unknown): number => {
-  const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > 256) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "'instances' must be an integer from 1 to 256");
-  return n;
-};
 
 /** Validates an untrusted request body into an action. */
 export function parseAction(body: unknown): DashboardAction {
@@ -27,11 +23,11 @@ export function parseAction(body: unknown): DashboardAction {
   const host = hostId !== undefined ? { hostId } : {};
   switch (b.action) {
     case "start":
-      return { action: "start", ref: str(b.ref, "ref"), ...host, ...(b.instances !== undefined && { instances: instancesOf(b.instances) }) };
+      return { action: "start", ref: str(b.ref, "ref"), ...host, ...(b.instances !== undefined && { instances: checkInstances(b.instances) }) };
     case "stop":
       return { action: "stop", key: str(b.key, "key"), ...host };
     case "scale":
-      return { action: "scale", key: str(b.key, "key"), instances: instancesOf(b.instances), ...host };
+      return { action: "scale", key: str(b.key, "key"), instances: checkInstances(b.instances), ...host };
     case "link_put": {
       const values = (typeof b.values === "object" && b.values !== null ? b.values : {}) as Record<string, unknown>;
       if (Object.values(values).some((v) => typeof v !== "string")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "link values must be strings");

@@ -24,7 +24,9 @@ export async function readAsset(name: string): Promise<{ body: Buffer; type: str
   else return undefined;
   try {
     return { body: await readFile(file), type: TYPES[name.slice(name.lastIndexOf("."))] ?? "application/octet-stream" };
-  } catch {
-    return undefined;
+  } catch (err) {
+    // Missing (not built) is an answer; any other read failure is not.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
 }

@@ -4,10 +4,11 @@
  * Bound to 127.0.0.1 by default; listening elsewhere requires a token on every request.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import type { Logger } from "pino";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
-import { isWactorError, WactorError } from "../errors.js";
+import { toWactorError, WactorError } from "../errors.js";
+import { clientErrorHandler } from "../http-client-error.js";
 import { parseAction, runAction } from "./actions.js";
 import { readAsset } from "./assets.js";
 import { buildOverview } from "./overview.js";
@@ -47,17 +48,30 @@ function cookieToken(header: string | undefined): string | undefined {
   return undefined;
 }
 
-function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  const error = isWactorError(err) ? err : new WactorError("WACTOR_ERR_BAD_ARGUMENT", (err as Error)?.message ?? String(err));
-  return reply.code(error.status).send({ ok: false, code: error.code, message: error.message });
+const errorBody = (error: WactorError): { ok: false; code: string; message: string } => ({ ok: false, code: error.code, message: error.message });
+
+/** Every error body is `{ ok: false, code, message }` with a catalog code; an unexpected one is logged with its stack. */
+function sendError(reply: FastifyReply, err: unknown, logger: Logger): FastifyReply {
+  const error = toWactorError(err);
+  if (error.code === "WACTOR_ERR_INTERNAL") logger.error({ err: error.cause }, `dashboard request failed: ${error.message}`);
+  return reply.code(error.status).send(errorBody(error));
+}
+
+/** fastify's own request errors (bad JSON, wrong content type, too large) as catalog errors. */
+function requestError(err: FastifyError): WactorError {
+  const status = err.statusCode ?? 500;
+  if (status === 413) return new WactorError("WACTOR_ERR_BODY_TOO_LARGE", `${err.code}: ${err.message}`, { cause: err });
+  if (status >= 400 && status < 500) return new WactorError("WACTOR_ERR_BAD_REQUEST", `${err.code}: ${err.message}`, { cause: err });
+  return toWactorError(err);
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const host = options.host ?? "127.0.0.1";
+  const logger = options.logger ?? pino(pino.destination(2));
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
   const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }) });
   // Open event streams must not keep close() waiting.
-  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
+  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 
   if (token) {
     app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
@@ -69,13 +83,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         if (query.token) void reply.header("set-cookie", `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`);
         return;
       }
-      return reply.code(401).send({ ok: false, code: "UNAUTHORIZED", message: "this dashboard needs its token (printed when it started): ?token=…" });
+      return sendError(reply, new WactorError("WACTOR_ERR_UNAUTHORIZED"), logger);
     });
   }
 
+  app.setErrorHandler((err: FastifyError, _request, reply) => sendError(reply, requestError(err), logger));
+  app.setNotFoundHandler((request, reply) => sendError(reply, new WactorError("WACTOR_ERR_NOT_FOUND", `${request.method} ${request.url.split("?")[0]}`), logger));
+
   const asset = (name: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
     const found = await readAsset(name);
-    if (!found) return reply.code(404).send({ ok: false, code: "NOT_FOUND", message: `${name} is missing: run 'npm run build'` });
+    if (!found) return sendError(reply, new WactorError("WACTOR_ERR_NOT_FOUND", `${name} is missing: run 'npm run build'`), logger);
     return reply.type(found.type).header("cache-control", "no-store").send(found.body);
   };
   app.get("/", asset("index.html"));
@@ -86,7 +103,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       return await buildOverview(apps);
     } catch (err) {
-      return sendError(reply, err);
+      return sendError(reply, err, logger);
     }
   });
 
@@ -94,7 +111,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     try {
       return { ok: true, result: await runAction(apps.control, parseAction(request.body)) };
     } catch (err) {
-      return sendError(reply, err);
+      return sendError(reply, err, logger);
     }
   });
 
