@@ -20,6 +20,8 @@ const actorEntry = z.union([
     instances: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     deadline_ms: z.number().int().min(1).max(3_600_000).optional(),
     max_memory_mb: z.number().int().min(1).max(4096).optional(),
+    /** "metered" (default) or "thread": a worker thread per instance (docs/runtime.md). */
+    isolation: z.enum(["metered", "thread"]).optional(),
     max_queue: z.number().int().min(0).max(1_000_000).optional(),
   }),
 ]);
@@ -57,6 +59,7 @@ export interface ManifestActor {
   instances?: number;
   deadlineMs?: number;
   maxMemoryBytes?: number;
+  isolation?: "metered" | "thread";
   maxQueue?: number;
 }
 
@@ -135,6 +138,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
             ...(a.instances !== undefined && { instances: a.instances }),
             ...(a.deadline_ms !== undefined && { deadlineMs: a.deadline_ms }),
             ...(a.max_memory_mb !== undefined && { maxMemoryBytes: a.max_memory_mb * 1024 * 1024 }),
+            ...(a.isolation !== undefined && { isolation: a.isolation }),
             ...(a.max_queue !== undefined && { maxQueue: a.max_queue }),
           },
     ),

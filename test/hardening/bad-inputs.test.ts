@@ -141,8 +141,9 @@ describe("hardening: the bad-input corpus", () => {
   });
 
   it("leaves no listening socket, no worker thread behind and memory bounded", async () => {
-    const after = resources();
-    expect(after.TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0);
+    // A listener that was closed may still be finishing a kept-alive connection: it must be
+    // gone within the bound, not at this very instant.
+    await eventually(() => expect(resources().TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0));
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(512 * 1024 * 1024);
     // Dozens of refused actors and payloads later, no worker thread is left running: at most
     // the two booted spares and the thread pool may be new.
