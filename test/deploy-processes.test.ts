@@ -131,7 +131,7 @@ describe("applications across a lattice of processes", () => {
 
   it("kill -9 the reconciler's host, then a replica's host: another leads, replicas move, traffic back within 10 s", async () => {
     const client = apps.control;
-    const lease = await Lease.open(client.jetstream, client.subjects.leaseBucket, 1500);
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, 1500);
     const leader = nameOf((await lease.holder())!);
     expect(leader).toBe("b");
     await kill(leader);

@@ -3,7 +3,8 @@
  * lifetime, `create` takes a free lease, `update` at the held revision renews it. A leader
  * that dies stops renewing and its lease expires; one that stops cleanly releases it.
  */
-import type { JetStreamClient, KV } from "nats";
+import type { KV } from "nats";
+import type { LatticeBuckets } from "../lattice/buckets.js";
 
 const KEY = "reconciler";
 const encoder = new TextEncoder();
@@ -12,8 +13,8 @@ const decoder = new TextDecoder();
 export class Lease {
   private constructor(private readonly kv: KV) {}
 
-  static async open(js: JetStreamClient, bucket: string, ttlMs: number): Promise<Lease> {
-    return new Lease(await js.views.kv(bucket, { history: 1, ttl: ttlMs }));
+  static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number): Promise<Lease> {
+    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }));
   }
 
   /** Takes the lease when free, renews it when held by `holder`; false when someone else holds it. */

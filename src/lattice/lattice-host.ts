@@ -16,6 +16,7 @@ import type { HostSummary, LatticeEvent, LatticeEventType } from "./control-type
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./invocation.js";
 import { LinkStore } from "./link-store.js";
+import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
 import { LatticeRpc } from "./rpc.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
@@ -33,6 +34,8 @@ export interface JoinOptions {
   heartbeatMs?: number;
   invocationTimeoutMs?: number;
   logger?: Logger;
+  /** Credentials, TLS, JetStream domain and bucket replicas of the NATS connection. */
+  access?: NatsAccess;
 }
 
 export const DEFAULT_LATTICE = "default";
@@ -121,12 +124,12 @@ export class LatticeHost {
     }
     const hostKey = KeyPair.create("server");
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
-    const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`);
+    const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`, { logger, ...(options.access && { access: options.access }) });
     try {
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.js, subjects.linksBucket),
-        ClaimsStore.open(conn.js, subjects.claimsBucket),
-        ArtifactStore.open(conn.js, subjects.actorsBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
       const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, links, claims, artifacts, options, logger });
       await lattice.#start();
