@@ -3,8 +3,9 @@ import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
 import { ControlClient, type LatticeEvent } from "../lattice/mod.js";
-import { formatClaims, formatEvent, formatHosts, formatInventory, formatLinkPut, formatLinks, maskLink } from "./ctl-format.js";
+import { formatClaims, formatEvent, formatHosts, formatLatticeState, formatInventory, formatLinkPut, formatLinks, maskLink } from "./ctl-format.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
+import { natsAccessFromFlags } from "./nats-flags.js";
 import { printJson } from "./output.js";
 
 interface LatticeOpts extends LatticeOptions {
@@ -43,7 +44,7 @@ function actorSource(source: string): { path: string } | { ref: string } {
 
 /** Runs `work` with a connected client and always closes it. */
 async function withClient<T>(opts: LatticeOpts, work: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, timeoutMs: integer(opts.timeoutMs, "--timeout-ms", 100, 600_000) });
+  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), timeoutMs: integer(opts.timeoutMs, "--timeout-ms", 100, 600_000) });
   try {
     return await work(client);
   } finally {
@@ -63,6 +64,12 @@ export function registerCtlCommands(program: Command): void {
     withClient(opts, async (c) => {
       const hosts = await c.getHosts();
       out(opts, hosts, formatHosts(hosts));
+    }),
+  );
+  withCtlOptions(get.command("lattice").description("where the lattice's state lives: its buckets, their replicas and replica health")).action((opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const state = await c.getLatticeState();
+      out(opts, state, formatLatticeState(state));
     }),
   );
   withCtlOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>

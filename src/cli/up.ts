@@ -9,9 +9,11 @@ import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type Lattice
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
 import { maskValues } from "../lattice/mask.js";
+import { redactServers } from "../lattice/nats-access.js";
 import { parseUiPort } from "./ui.js";
 import { waitForSignal } from "./lattice-options.js";
 import { watchActorFiles } from "./watch.js";
+import { natsAccessFromFlags, withNatsFlags } from "./nats-flags.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
 interface UpFlags extends LatticeFlags {
@@ -29,8 +31,7 @@ function parsePort(value: string, flag: string): number {
 }
 
 export function registerUpCommand(program: Command): void {
-  program
-    .command("up")
+  withNatsFlags(program.command("up"))
     .description("run a host from a manifest until SIGINT/SIGTERM, then drain in-flight invocations and exit")
     .argument("<manifest>", "host manifest (YAML)")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
@@ -64,7 +65,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: parseUiPort(flags.uiPort) });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: parseUiPort(flags.uiPort) });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -81,7 +82,7 @@ export function registerUpCommand(program: Command): void {
         ? watchActorFiles(host, running.actors.map((a, i) => ({ path: manifest.actors[i]!.path, key: a.key })), logger)
         : () => {};
       process.stdout.write(readySummary(file, running));
-      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${flags.lattice}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
+      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
       if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
       await waitForSignal();
       ready = false;

@@ -7,7 +7,7 @@ import { connect, type JetStreamClient, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 import { WactorError, isWactorError } from "../errors.js";
 import { LatticeBuckets } from "./buckets.js";
-import { connectFailureCause, natsConnectOptions, type NatsAccess } from "./nats-access.js";
+import { connectFailureCause, natsConnectOptions, redactServers, type NatsAccess } from "./nats-access.js";
 
 export interface LatticeConnection {
   nc: NatsConnection;
@@ -37,7 +37,7 @@ export async function connectLattice(url: string, name: string, options: Lattice
     nc = await connect({ servers: url.split(","), name, timeout, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, ...natsConnectOptions(access) });
   } catch (err) {
     if (isWactorError(err)) throw err;
-    throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", `${url}: ${connectFailureCause(err, access)}`);
+    throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", `${redactServers(url)}: ${connectFailureCause(err, access)}`);
   }
   const domain = access?.jsDomain !== undefined ? { domain: access.jsDomain } : {};
   let buckets: LatticeBuckets;
@@ -49,7 +49,7 @@ export async function connectLattice(url: string, name: string, options: Lattice
     await nc.close().catch(() => {});
     if (isWactorError(err)) throw err;
     const where = access?.jsDomain !== undefined ? ` (JetStream domain '${access.jsDomain}')` : "";
-    throw new WactorError("WACTOR_ERR_JETSTREAM_UNAVAILABLE", `${url}${where}: ${(err as Error).message}`);
+    throw new WactorError("WACTOR_ERR_JETSTREAM_UNAVAILABLE", `${redactServers(url)}${where}: ${(err as Error).message}`);
   }
   return {
     nc,

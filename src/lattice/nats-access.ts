@@ -71,13 +71,21 @@ export function natsConnectOptions(access: NatsAccess | undefined): Partial<Conn
 export function describeAccess(access: NatsAccess | undefined): string {
   const auth = access?.auth;
   const who =
-    auth === undefined ? "no credentials"
+    auth === undefined ? "a connection without credentials"
     : auth.kind === "user" ? `user '${auth.user}' with a password`
     : auth.kind === "token" ? "a token"
     : auth.kind === "nkey" ? "an nkey seed"
     : auth.kind === "jwt" ? "a user JWT and seed"
     : `creds file ${auth.file}`;
   return access?.tls ? `${who}, over TLS` : who;
+}
+
+/** A server list fit for a log line: a password or token inside a URL becomes ***. */
+export function redactServers(url: string): string {
+  return url
+    .split(",")
+    .map((server) => server.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(":") ? `${userinfo.split(":")[0]}:***` : "***"}@`))
+    .join(",");
 }
 
 const natsCode = (err: unknown): string | undefined => (err as { code?: string } | null)?.code;
