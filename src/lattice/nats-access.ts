@@ -100,5 +100,7 @@ export function connectFailureCause(err: unknown, access: NatsAccess | undefined
   if (code === NatsErrorCode.ServerOptionNotAvailable) return `TLS was asked for but the server does not offer it (${message})`;
   if (/certificate|self[- ]signed|CERT_|tls|ssl/i.test(`${code ?? ""} ${message}`)) return `TLS handshake failed: ${message}`;
   if (code === NatsErrorCode.ConnectionRefused) return `connection refused (${message})`;
+  // A server that rejects the client's certificate closes the TLS session after the client's side of the handshake completed.
+  if (code === NatsErrorCode.Timeout && access?.tls) return `no NATS handshake in time over TLS: the server may have refused the client certificate (${access.tls.certFile ? "not signed by a CA it trusts" : "none was given"})`;
   return message;
 }
