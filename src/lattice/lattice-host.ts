@@ -167,6 +167,11 @@ export class LatticeHost {
     return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
   }
 
+  /** Name of the NATS server this host is connected to right now (it changes when the host fails over). */
+  get natsServer(): string | undefined {
+    return this.#conn.nc.isClosed() ? undefined : this.#conn.nc.info?.server_name;
+  }
+
   /** SHA-256 of the signed module an actor runs, cached per module (computed once per version). */
   #digest(key: string): string {
     const bytes = this.#host.actorModule(key);
