@@ -30,6 +30,8 @@ const echo = actor("echo");
 const dir = mkdtempSync(join(tmpdir(), "wactor-cluster-"));
 const request = encode({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array() });
 const logger = pino({ level: "silent" });
+/** Links written under load name an actor no application owns (the reconciler prunes an owned actor's unknown links). */
+const PROBE_ACTOR = KeyPair.create("module").publicKey;
 
 function appFile(name: string, lines: string[]): string {
   const file = join(dir, `${name}.yaml`);
@@ -71,7 +73,7 @@ async function underLoad(caller: Member, links: LinkStore, apps: AppStore, tag: 
     for (let i = 0; i < 5_000 && !stopping; i++) {
       const key = `${tag}-${i}`;
       try {
-        if (i % 2 === 0) await links.put({ actorKey: echo.publicKey, capabilityId: "wactor:probe", binding: key, values: { N: String(i) } });
+        if (i % 2 === 0) await links.put({ actorKey: PROBE_ACTOR, capabilityId: "wactor:probe", binding: key, values: { N: String(i) } });
         else await apps.putDesired({ name: key, version: "1", deployedAt: new Date().toISOString(), undeployed: true, actors: [], providers: [], links: [], owned: [] });
         result.acknowledged.push(key);
       } catch {
@@ -92,6 +94,18 @@ async function underLoad(caller: Member, links: LinkStore, apps: AppStore, tag: 
     await Promise.all(loops);
   }
   return result;
+}
+
+/** Acknowledged keys missing from the links and applications buckets (read again until the cluster answers). */
+function lostWrites(links: LinkStore, apps: AppStore, acknowledged: string[]): Promise<string[]> {
+  return eventually(
+    async () => {
+      const stored = new Set((await links.list()).map((l) => l.binding));
+      for (const app of await apps.listDesired()) stored.add(app.name);
+      return acknowledged.filter((key) => !stored.has(key));
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
 }
 
 describe("a 3-node JetStream cluster with a leaf node", () => {
@@ -150,46 +164,48 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     expect(state.buckets.map((b) => b.bucket).sort()).toEqual(["wactor_default_actors", "wactor_default_app_status", "wactor_default_apps", "wactor_default_claims", "wactor_default_leases", "wactor_default_links"]);
     for (const b of state.buckets) expect(b.replicas).toBe(3);
     await eventually(allHealthy, { timeoutMs: 30_000 });
-  });
+  }, 60_000);
 
   it("SIGKILL of the server an actor's host is connected to: no acknowledged write lost, invocations resume, the host fails over", async () => {
     const victim = nodeNamed(w1.lattice.natsServer);
-    const result = await underLoad(caller, links, apps.store, "any", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
-    // The host reconnected to one of the other servers.
-    await eventually(() => expect([undefined, victim.name]).not.toContain(w1.lattice.natsServer), { timeoutMs: 20_000 });
-    for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
-    // The state is degraded, not lost: every bucket keeps a quorum.
-    const state = await control.getLatticeState();
-    for (const b of state.buckets) expect(["ok", "degraded"]).toContain(b.state);
-    const stored = new Set((await links.list()).map((l) => l.binding));
-    const appNames = new Set((await apps.store.listDesired()).map((a) => a.name));
-    const lost = result.acknowledged.filter((key) => !stored.has(key) && !appNames.has(key));
-    expect(lost).toEqual([]);
-    await victim.restart();
-    await eventually(allHealthy, { timeoutMs: 60_000 });
-  });
+    try {
+      const result = await underLoad(caller, links, apps.store, "any", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
+      // The host reconnected to one of the other servers.
+      await eventually(() => expect([undefined, victim.name]).not.toContain(w1.lattice.natsServer), { timeoutMs: 20_000 });
+      for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
+      // The state is degraded, not lost: every bucket keeps a quorum.
+      await eventually(async () => {
+        for (const b of (await control.getLatticeState()).buckets) expect(["ok", "degraded"]).toContain(b.state);
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      expect(await lostWrites(links, apps.store, result.acknowledged)).toEqual([]);
+    } finally {
+      await victim.restart();
+    }
+    await eventually(allHealthy, { timeoutMs: 60_000, intervalMs: 500 });
+  }, 180_000);
 
   it("SIGKILL of the links stream's leader: no acknowledged write lost, invocations resume, a redeploy converges", async () => {
     const leaderName = (await control.getLatticeState()).buckets.find((b) => b.bucket === "wactor_default_links")!.leader;
     const victim = nodeNamed(leaderName);
-    const result = await underLoad(caller, links, apps.store, "leader", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
-    for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
-    await eventually(async () => {
-      const b = (await control.getLatticeState()).buckets.find((x) => x.bucket === "wactor_default_links")!;
-      expect(b.leader).toBeDefined();
-      expect(b.leader).not.toBe(victim.name);
-    }, { timeoutMs: 30_000 });
-    const stored = new Set((await links.list()).map((l) => l.binding));
-    const appNames = new Set((await apps.store.listDesired()).map((a) => a.name));
-    expect(result.acknowledged.filter((key) => !stored.has(key) && !appNames.has(key))).toEqual([]);
-    // A reconciler leads (the old lease or a new leader) and rolls out a new version with one node down.
-    const v2 = appFile("echo-2", ["name: echo", 'version: "2"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`]);
-    const status = await apps.deploy(await loadAppManifest(v2), { timeoutMs: 90_000 });
-    expect(status.version).toBe("2");
-    expect(status.phase).toBe("deployed");
-    await victim.restart();
-    await eventually(allHealthy, { timeoutMs: 60_000 });
-  });
+    try {
+      const result = await underLoad(caller, links, apps.store, "leader", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
+      for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
+      await eventually(async () => {
+        const b = (await control.getLatticeState()).buckets.find((x) => x.bucket === "wactor_default_links")!;
+        expect(b.leader).toBeDefined();
+        expect(b.leader).not.toBe(victim.name);
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      expect(await lostWrites(links, apps.store, result.acknowledged)).toEqual([]);
+      // A reconciler leads (the old lease or a new leader) and rolls out a new version with one node down.
+      const v2 = appFile("echo-2", ["name: echo", 'version: "2"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`]);
+      const status = await apps.deploy(await loadAppManifest(v2), { timeoutMs: 90_000 });
+      expect(status.version).toBe("2");
+      expect(status.phase).toBe("deployed");
+    } finally {
+      await victim.restart();
+    }
+    await eventually(allHealthy, { timeoutMs: 60_000, intervalMs: 500 });
+  }, 240_000);
 
   it("a host on a leaf node (JetStream domain of the hub) and a host on the cluster serve one application together", async () => {
     // The cluster's echo replicas go, so that only the edge site runs the actor.
@@ -212,7 +228,7 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     ]);
     const status = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 90_000 });
     expect(status.phase).toBe("deployed");
-    expect(edge.host.listActors().map((a) => a.key)).toEqual([echo.publicKey]);
+    await eventually(() => expect(edge.host.listActors().map((a) => a.key)).toEqual([echo.publicKey]), { timeoutMs: 30_000 });
     const response = await eventually(async () => {
       const r = await fetch(`http://127.0.0.1:${port}/from-the-core`);
       expect(r.status).toBe(200);
@@ -221,5 +237,5 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     expect(response.path).toBe("/from-the-core");
     // The edge host served it (the actor runs nowhere else under this binding's app).
     await eventually(() => expect(edge.lattice.summary().actors.find((a) => a.key === echo.publicKey)?.invocations).toBeGreaterThan(0));
-  });
+  }, 180_000);
 });
