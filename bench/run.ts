@@ -1,5 +1,6 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { asyncifyBench } from "./asyncify.js";
+import { failoverBench } from "./failover.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
@@ -26,5 +27,8 @@ if (!only || only === "http") {
 }
 if (!only || only === "lattice") {
   process.stdout.write(`${table("Lattice over nats-server on loopback (baseline: raw NATS request/reply of the same bytes)", await latticeBench())}\n`);
+}
+if (only === "failover") {
+  process.stdout.write(`${table("A 3-node JetStream cluster, one server SIGKILLed (lattice host on it; loopback)", await failoverBench())}\n`);
 }
 process.exit(0);
