@@ -12,6 +12,8 @@ import { isWactorError } from "../src/errors.js";
 import type { ActorIdentity } from "../src/host/provider.js";
 import { ControlClient } from "../src/lattice/mod.js";
 import type { NatsAccess } from "../src/lattice/nats-access.js";
+import { natsAccessFromFlags } from "../src/cli/nats-flags.js";
+import { wactor } from "./helpers/cli.js";
 import { joinMember, leaveMember } from "./helpers/lattice-member.js";
 import { makePki, operatorMode, type OperatorMode, type Pki } from "./helpers/nats-auth.js";
 import { startNatsWithConfig, type NatsNode } from "./helpers/nats-cluster.js";
@@ -177,5 +179,45 @@ describe("messaging provider: each auth method, from binding values", () => {
 
   it("two kinds of credentials at once are an invalid binding", async () => {
     expect((await bindOutcome(users.url, { USER: "alice", PASSWORD, TOKEN })).outcome).toBe("WACTOR_ERR_BINDING_INVALID");
+  });
+});
+
+describe("wactor CLI: NATS credentials flags", () => {
+  it("a wrong password fails with the cause and without the password; the right one shows the lattice's buckets at one replica on a single server", () => {
+    const wrong = wactor(["ctl", "get", "lattice", "--lattice", users.url, "--nats-user", "alice", "--nats-password", "wrong-pw-123"]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain("WACTOR_ERR_LATTICE_UNAVAILABLE");
+    expect(wrong.stderr).toContain("authentication refused");
+    expect(wrong.stdout + wrong.stderr).not.toContain("wrong-pw-123");
+    const right = wactor(["ctl", "get", "lattice", "--json", "--lattice", users.url, "--nats-user", "alice", "--nats-password", PASSWORD]);
+    expect(right.stderr).toBe("");
+    expect(right.status).toBe(0);
+    const state = JSON.parse(right.stdout) as { buckets: Array<{ bucket: string; replicas: number; state: string }> };
+    expect(state.buckets.map((b) => b.bucket)).toEqual(expect.arrayContaining(["wactor_default_links", "wactor_default_claims", "wactor_default_actors"]));
+    for (const b of state.buckets) expect({ replicas: b.replicas, state: b.state }).toEqual({ replicas: 1, state: "ok" });
+  });
+
+  it("--nats-credsfile joins an operator-mode server; --js-replicas 3 on a single server is refused with the reason", () => {
+    const ok = wactor(["ctl", "get", "lattice", "--lattice", operator.url, "--nats-credsfile", op.credsFile]);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toContain("wactor_default_links");
+    const r3 = wactor(["ctl", "get", "lattice", "--lattice", tokenServer.url, "--nats-token", TOKEN, "--lattice-name", "r3", "--js-replicas", "3"]);
+    expect(r3.status).toBe(1);
+    expect(r3.stderr).toContain("WACTOR_ERR_LATTICE_STATE_WRITE");
+    expect(r3.stderr).toContain("non-clustered");
+  });
+
+  it("flags become one kind of credentials; secrets may come from the environment; two kinds are refused", () => {
+    expect(natsAccessFromFlags({ natsUser: "alice" }, { WACTOR_NATS_PASSWORD: "pw" })).toEqual({ auth: { kind: "user", user: "alice", password: "pw" } });
+    expect(natsAccessFromFlags({}, { WACTOR_NATS_SEED: nkeyUser.seed })).toEqual({ auth: { kind: "nkey", seed: nkeyUser.seed } });
+    expect(natsAccessFromFlags({ natsJwt: "eyJ.x.y", natsSeed: nkeyUser.seed, jsDomain: "hub", jsReplicas: "3" }, {})).toEqual({
+      auth: { kind: "jwt", jwt: "eyJ.x.y", seed: nkeyUser.seed },
+      jsDomain: "hub",
+      replicas: 3,
+    });
+    expect(natsAccessFromFlags({}, {})).toBeUndefined();
+    expect(() => natsAccessFromFlags({ natsToken: "t", natsCredsfile: "/x.creds" }, {})).toThrow(/one kind of NATS credentials/);
+    expect(() => natsAccessFromFlags({ natsUser: "alice" }, {})).toThrow(/needs a password/);
+    expect(() => natsAccessFromFlags({ jsReplicas: "7" }, {})).toThrow(/--js-replicas/);
   });
 });

@@ -8,6 +8,7 @@
 import type { JetStreamClient, JetStreamManager, KV, ObjectStore } from "nats";
 import type { Logger } from "pino";
 import { WactorError } from "../errors.js";
+import { writeState } from "./state-write.js";
 
 /** JetStream's refusals of a replica count it cannot place: non-clustered, no suitable peers, insufficient resources. */
 const CANNOT_PLACE = new Set([10074, 10005, 10023]);
@@ -68,7 +69,7 @@ export class LatticeBuckets {
     // nats.js binds an existing bucket without touching its configuration; the count matters only when creating.
     if (exists || this.#configured !== undefined) {
       const replicas = this.#configured ?? 1;
-      const store = await open(replicas);
+      const store = exists ? await open(replicas) : await writeState(`creating bucket ${bucket} with ${replicas} replica(s) (--js-replicas)`, () => open(replicas));
       if (!exists) this.#logger?.info({ bucket, replicas }, "created lattice bucket with the configured replicas (--js-replicas)");
       return store;
     }
@@ -84,7 +85,7 @@ export class LatticeBuckets {
         this.#logger?.warn({ bucket, replicas: 1, reason: api.description }, "created lattice bucket with one replica: JetStream cannot place three here (a single server or a cluster of fewer than three); losing its server loses this state");
       }
     }
-    return open(1);
+    return writeState(`creating bucket ${bucket}`, () => open(1));
   }
 
   /** Replica health of these buckets; one not created yet is left out. */
