@@ -13,6 +13,7 @@ import type { ActorIdentity } from "../src/host/provider.js";
 import { ControlClient } from "../src/lattice/mod.js";
 import type { NatsAccess } from "../src/lattice/nats-access.js";
 import { natsAccessFromFlags } from "../src/cli/nats-flags.js";
+import { maskValues } from "../src/lattice/mask.js";
 import { wactor } from "./helpers/cli.js";
 import { joinMember, leaveMember } from "./helpers/lattice-member.js";
 import { makePki, operatorMode, type OperatorMode, type Pki } from "./helpers/nats-auth.js";
@@ -56,19 +57,30 @@ const TOKEN = "t0ken-do-not-print";
 
 beforeAll(async () => {
   await provider.start({ logger: pino({ level: "silent" }), deliver: async () => new Uint8Array() });
-  users = await startNatsWithConfig("users", (port, dir) =>
-    [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { users: [ { user: alice, password: "${PASSWORD}" }, { nkey: ${nkeyUser.publicKey} } ] }`].join("\n"),
+  // Each server is registered as soon as it runs, so a failure further on leaves none behind.
+  const started = async (server: Promise<NatsNode>): Promise<NatsNode> => {
+    const node = await server;
+    servers.push(node);
+    return node;
+  };
+  users = await started(
+    startNatsWithConfig("users", (port, dir) =>
+      [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { users: [ { user: alice, password: "${PASSWORD}" }, { nkey: ${nkeyUser.publicKey} } ] }`].join("\n"),
+    ),
   );
-  tokenServer = await startNatsWithConfig("token", (port, dir) => [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { token: "${TOKEN}" }`].join("\n"));
-  operator = await startNatsWithConfig("operator", async (port, dir) => {
-    op = await operatorMode(dir);
-    return [`listen: "127.0.0.1:${port}"`, js(dir), op.config].join("\n");
-  });
-  tlsServer = await startNatsWithConfig("tls", async (port, dir) => {
-    pki = await makePki(dir);
-    return [`listen: "127.0.0.1:${port}"`, js(dir), `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}", verify: true }`].join("\n");
-  });
-  servers.push(users, tokenServer, operator, tlsServer);
+  tokenServer = await started(startNatsWithConfig("token", (port, dir) => [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { token: "${TOKEN}" }`].join("\n")));
+  operator = await started(
+    startNatsWithConfig("operator", async (port, dir) => {
+      op = await operatorMode(dir);
+      return [`listen: "127.0.0.1:${port}"`, js(dir), op.config].join("\n");
+    }),
+  );
+  tlsServer = await started(
+    startNatsWithConfig("tls", async (port, dir) => {
+      pki = await makePki(dir);
+      return [`listen: "127.0.0.1:${port}"`, js(dir), `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}", verify: true }`].join("\n");
+    }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -175,6 +187,11 @@ describe("messaging provider: each auth method, from binding values", () => {
     expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.ca, TLS_CERT: pki.clientCert, TLS_KEY: pki.clientKey })).outcome).toBe("ok");
     expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.rogueCa, TLS_CERT: pki.clientCert, TLS_KEY: pki.clientKey })).outcome).toBe("WACTOR_ERR_BINDING_FAILED");
     expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.ca, TLS_CERT: pki.rogueClientCert, TLS_KEY: pki.rogueClientKey })).outcome).toBe("WACTOR_ERR_BINDING_FAILED");
+  });
+
+  it("secret binding values are masked wherever values are shown; paths and names are not", () => {
+    const shown = maskValues({ URL: "nats://127.0.0.1:4222", USER: "alice", PASSWORD, TOKEN, CLIENT_SEED: nkeyUser.seed, CLIENT_JWT: "eyJ.x.y", CLIENT_CREDS: "/etc/host.creds", TLS_CA: "/etc/ca.pem" });
+    expect(shown).toEqual({ URL: "nats://127.0.0.1:4222", USER: "alice", PASSWORD: "****", TOKEN: "****", CLIENT_SEED: "****", CLIENT_JWT: "****", CLIENT_CREDS: "/etc/host.creds", TLS_CA: "/etc/ca.pem" });
   });
 
   it("two kinds of credentials at once are an invalid binding", async () => {

@@ -19,6 +19,16 @@ export interface LatticeConnection {
   close(): Promise<void>;
 }
 
+/** How long shutting down waits for the server; with every server gone, the client would wait for a reconnect forever. */
+const SHUTDOWN_WAIT_MS = 2000;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+export function settleWithin(work: Promise<unknown>, ms = SHUTDOWN_WAIT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([work.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
+}
+
 export interface LatticeConnectOptions {
   timeoutMs?: number;
   access?: NatsAccess;
@@ -58,7 +68,8 @@ export async function connectLattice(url: string, name: string, options: Lattice
     jsDomain: access?.jsDomain,
     close: async () => {
       if (nc.isClosed()) return;
-      await nc.drain().catch(() => nc.close());
+      await settleWithin(nc.drain());
+      if (!nc.isClosed()) await nc.close();
     },
   };
 }

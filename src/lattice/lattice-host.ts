@@ -13,7 +13,7 @@ import { ClaimsStore } from "./claims-store.js";
 import { encodeJson } from "./control-codec.js";
 import { ControlServer } from "./control-server.js";
 import type { HostSummary, LatticeEvent, LatticeEventType } from "./control-types.js";
-import { connectLattice, type LatticeConnection } from "./connection.js";
+import { connectLattice, settleWithin, type LatticeConnection } from "./connection.js";
 import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./invocation.js";
 import { LinkStore } from "./link-store.js";
 import type { NatsAccess } from "./nats-access.js";
@@ -205,7 +205,7 @@ export class LatticeHost {
     this.#rpc.close();
     for (const detach of this.#detach.splice(0)) detach();
     this.publish("host_stopped", { labels: this.#labels });
-    await this.#conn.nc.flush().catch(() => {});
+    await settleWithin(this.#conn.nc.flush());
   }
 
   async close(): Promise<void> {

@@ -48,7 +48,7 @@ export async function startNatsCluster(options: { size?: number; leafnodes?: boo
   const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
   const leafPorts = options.leafnodes ? await Promise.all(Array.from({ length: size }, () => freePort())) : [];
   const routes = routePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ");
-  const nodes = await Promise.all(
+  const settled = await Promise.allSettled(
     routePorts.map((routePort, i) =>
       startNatsWithConfig(`n${i + 1}`, (port, dir) =>
         [
@@ -61,6 +61,12 @@ export async function startNatsCluster(options: { size?: number; leafnodes?: boo
       ),
     ),
   );
+  const nodes = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw failed.reason;
+  }
   const url = nodes.map((n) => n.url).join(",");
   const cluster = { nodes, url, leafPorts, stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
   try {
