@@ -15,6 +15,7 @@ import { KeyPair } from "../src/claims/nkeys.js";
 import { AppClient } from "../src/deploy/app-client.js";
 import { loadAppManifest } from "../src/deploy/app-manifest.js";
 import { AppStore } from "../src/deploy/app-store.js";
+import { Lease } from "../src/deploy/lease.js";
 import { runReconciler, type RunningReconciler } from "../src/deploy/run-reconciler.js";
 import { isWactorError } from "../src/errors.js";
 import { LinkStore } from "../src/lattice/link-store.js";
@@ -196,6 +197,9 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
         expect(b.leader).not.toBe(victim.name);
       }, { timeoutMs: 30_000, intervalMs: 500 });
       expect(await lostWrites(links, apps.store, result.acknowledged)).toEqual([]);
+      // The reconciler's lease is held by one of the hosts (kept, or taken over).
+      const lease = await Lease.open(control.buckets, control.subjects.leaseBucket, 1500);
+      await eventually(async () => expect([w1.lattice.hostId, w2.lattice.hostId]).toContain(await lease.holder()), { timeoutMs: 30_000, intervalMs: 500 });
       // A reconciler leads (the old lease or a new leader) and rolls out a new version with one node down.
       const v2 = appFile("echo-2", ["name: echo", 'version: "2"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`]);
       const status = await apps.deploy(await loadAppManifest(v2), { timeoutMs: 90_000 });
