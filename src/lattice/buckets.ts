@@ -62,30 +62,49 @@ export class LatticeBuckets {
   }
 
   async #open<T>(bucket: string, kind: "kv" | "object", open: (replicas: number) => Promise<T>): Promise<T> {
-    const exists = await this.#jsm.streams.info(streamName(bucket, kind)).then(
-      () => true,
-      () => false,
-    );
     // nats.js binds an existing bucket without touching its configuration; the count matters only when creating.
-    if (exists || this.#configured !== undefined) {
-      const replicas = this.#configured ?? 1;
-      const store = exists ? await open(replicas) : await writeState(`creating bucket ${bucket} with ${replicas} replica(s) (--js-replicas)`, () => open(replicas));
-      if (!exists) this.#logger?.info({ bucket, replicas }, "created lattice bucket with the configured replicas (--js-replicas)");
+    if (await this.#exists(bucket, kind)) return open(1);
+    if (this.#configured !== undefined) {
+      const replicas = this.#configured;
+      const store = await writeState(`creating bucket ${bucket} with ${replicas} replica(s) (--js-replicas)`, () => this.#create(bucket, kind, replicas, open));
+      this.#logger?.info({ bucket, replicas }, "created lattice bucket with the configured replicas (--js-replicas)");
       return store;
     }
+    let reason: string | undefined;
     if (!this.#fallback) {
       try {
-        const store = await open(PREFERRED_REPLICAS);
+        const store = await this.#create(bucket, kind, PREFERRED_REPLICAS, open);
         this.#logger?.info({ bucket, replicas: PREFERRED_REPLICAS }, "created lattice bucket replicated on three JetStream servers");
         return store;
       } catch (err) {
         const api = (err as ApiError).api_error;
         if (api?.err_code === undefined || !CANNOT_PLACE.has(api.err_code)) throw err;
         this.#fallback = true;
-        this.#logger?.warn({ bucket, replicas: 1, reason: api.description }, "created lattice bucket with one replica: JetStream cannot place three here (a single server or a cluster of fewer than three); losing its server loses this state");
+        reason = api.description;
       }
     }
-    return writeState(`creating bucket ${bucket}`, () => open(1));
+    const store = await writeState(`creating bucket ${bucket}`, () => this.#create(bucket, kind, 1, open));
+    // Warned once per connection (the first bucket says why); the others are logged quietly.
+    if (reason !== undefined) this.#logger?.warn({ bucket, replicas: 1, reason }, "created lattice bucket with one replica: JetStream cannot place three here (a single server or a cluster of fewer than three); losing its server loses this state");
+    else this.#logger?.info({ bucket, replicas: 1 }, "created lattice bucket with one replica");
+    return store;
+  }
+
+  async #exists(bucket: string, kind: "kv" | "object"): Promise<boolean> {
+    return this.#jsm.streams.info(streamName(bucket, kind)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Creates the bucket; when another process created it meanwhile (perhaps with another count), binds to that one. */
+  async #create<T>(bucket: string, kind: "kv" | "object", replicas: number, open: (replicas: number) => Promise<T>): Promise<T> {
+    try {
+      return await open(replicas);
+    } catch (err) {
+      if (await this.#exists(bucket, kind)) return open(replicas);
+      throw err;
+    }
   }
 
   /** Replica health of these buckets; one not created yet is left out. */
