@@ -6,7 +6,7 @@
  * Loads are bounded in count and time; waits poll, generously, on a shared 2-core machine.
  */
 import { encode } from "@msgpack/msgpack";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -157,6 +157,7 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     await control?.close();
     await leaf?.stop();
     await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   it("creates every lattice bucket with three replicas, all current", async () => {

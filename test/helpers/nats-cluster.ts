@@ -21,15 +21,22 @@ export async function startNatsWithConfig(name: string, config: (port: number, d
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), `wactor-${name}-`));
   const file = join(dir, "server.conf");
-  await writeFile(file, await config(port, dir));
-  const handle = await managed(
+  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  let handle: ServerHandle;
+  try {
+    await writeFile(file, await config(port, dir));
+    handle = await managed(
     () => spawn("nats-server", ["-c", file], { stdio: "ignore" }),
     port,
     `${scheme}://127.0.0.1:${port}`,
     (p) => tcpProbe(p, "", "INFO "),
-    `nats-server ${name}`,
-    () => rm(dir, { recursive: true, force: true }),
-  );
+      `nats-server ${name}`,
+      cleanup,
+    );
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
   return { ...handle, name, dir };
 }
 
