@@ -1,6 +1,7 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { asyncifyBench } from "./asyncify.js";
 import { densityBench } from "./density.js";
+import { failoverBench } from "./failover.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
@@ -34,5 +35,8 @@ if (!only || only === "lattice") {
 }
 if (!only || only === "registry") {
   process.stdout.write(`${table("OCI registry, docker-registry on loopback (baseline: the same requests by hand, or a file read)", await registryBench())}\n`);
+}
+if (only === "failover") {
+  process.stdout.write(`${table("A 3-node JetStream cluster, one server SIGKILLed (lattice host on it; loopback)", await failoverBench())}\n`);
 }
 process.exit(0);

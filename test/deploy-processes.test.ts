@@ -152,7 +152,7 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
   it("kill -9 the reconciler's host, then a replica's host: another leads, replicas move, traffic back within 10 s", async () => {
     await shopDeployed();
     const client = apps.control;
-    const lease = await Lease.open(client.jetstream, client.subjects.leaseBucket, 1500);
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, 1500);
     // Usually "b", the first host up; on a loaded machine the lease may have moved to another
     // worker since. Never the edge: it starts last, when a worker holds the lease already.
     const leader = nameOf((await lease.holder())!);

@@ -12,6 +12,7 @@ import { KeyPair } from "../src/claims/nkeys.js";
 import { decodeToken } from "../src/claims/token.js";
 import { jwtSectionContents } from "../src/claims/wasm-sections.js";
 import { ArtifactStore } from "../src/lattice/artifact-store.js";
+import { LatticeBuckets } from "../src/lattice/buckets.js";
 import { latticeSubjects } from "../src/lattice/subjects.js";
 import { ControlClient, InvocationSigner, encodeInvocation, type Invocation, type LatticeEvent } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
@@ -362,7 +363,7 @@ describe("lattice: names and restarts", () => {
       const signed = new Uint8Array(readFileSync(echo.signedPath));
       const hash = decodeToken(new TextDecoder().decode(jwtSectionContents(signed)[0]!)).claims.hash;
       const tampered = tamperCode(signed);
-      const store = await ArtifactStore.open(nc.jetstream(), latticeSubjects("default").actorsBucket);
+      const store = await ArtifactStore.open(new LatticeBuckets(nc.jetstream(), await nc.jetstreamManager()), latticeSubjects("default").actorsBucket);
       await store.put(hash, tampered);
       await expect(client.startActor({ ref: hash }, { hostId: m.lattice.hostId })).rejects.toMatchObject({ code: "WACTOR_ERR_HASH_MISMATCH" });
       expect(m.host.listActors()).toEqual([]);

@@ -5,6 +5,7 @@
  * - `URL` (default nats://127.0.0.1:4222): server URL, or several separated by commas.
  * - `SUBSCRIPTION` (optional): comma-separated subjects delivered to the actor as
  *   `DeliverMessage`; wildcards allowed; `subject|queue` joins queue group `queue`.
+ * - credentials and TLS (optional): see `access.ts`.
  *
  * Actors answer a message with a reply subject by publishing to `replyTo` themselves, as in
  * waSCC; the provider never auto-responds. While the server is away the client reconnects
@@ -24,6 +25,8 @@ import {
 import { WactorError } from "../../src/errors.js";
 import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingFor, bindingKey, reasonOf, redactUrl, requireContext, unknownOperation, withTimeout } from "../shared.js";
+import { connectFailureCause, natsConnectOptions, type NatsAccess } from "../../src/lattice/nats-access.js";
+import { accessFromValues } from "./access.js";
 import { assertSubject, parseSubscriptions } from "./subjects.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
@@ -89,6 +92,13 @@ export class MessagingProvider implements CapabilityProvider {
     const context = requireContext(this.#context, this.capabilityId);
     const servers = parseServers(values);
     const subscriptions = parseSubscriptions(values.SUBSCRIPTION);
+    const access: NatsAccess | undefined = accessFromValues(values);
+    let credentials: ReturnType<typeof natsConnectOptions>;
+    try {
+      credentials = natsConnectOptions(access);
+    } catch (err) {
+      throw new WactorError("WACTOR_ERR_BINDING_INVALID", reasonOf(err), { cause: err });
+    }
     const shown = servers.map(redactUrl).join(",");
     const timeoutMs = this.#options.connectTimeoutMs ?? 2000;
     const pending = connect({
@@ -97,6 +107,7 @@ export class MessagingProvider implements CapabilityProvider {
       timeout: timeoutMs,
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.#options.reconnectWaitMs ?? 250,
+      ...credentials,
     });
     let nc: NatsConnection;
     try {
@@ -104,7 +115,7 @@ export class MessagingProvider implements CapabilityProvider {
       nc = await withTimeout(pending, timeoutMs + 500, () => new Error(`no NATS handshake within ${timeoutMs} ms`));
     } catch (err) {
       pending.then((late) => late.close()).catch(() => {});
-      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `nats at ${shown}: ${reasonOf(err)}`, { cause: err });
+      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `nats at ${shown}: ${connectFailureCause(err, access)}`, { cause: err });
     }
     const connection: Connection = { nc, url: shown, down: undefined };
     try {

@@ -6,12 +6,13 @@ import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { WactorError } from "../errors.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { waitForSignal } from "./signals.js";
+import { natsAccessFromFlags } from "./nats-flags.js";
 import { printJson } from "./output.js";
 
 type AppOpts = LatticeOptions;
 
 async function withApps<T>(opts: AppOpts, work: (apps: AppClient) => Promise<T>): Promise<T> {
-  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName });
+  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts) });
   try {
     return await work(apps);
   } finally {

@@ -10,9 +10,10 @@ import { isOciReference } from "../oci/reference.js";
 import { pullActorFromEnv } from "../oci/registry.js";
 import { decodeCallReply, encodeCallPayload } from "./call-payload.js";
 import { cliLogger } from "./logger.js";
+import { natsAccessFromFlags, withNatsFlags, type NatsFlags } from "./nats-flags.js";
 import { printJson } from "./output.js";
 
-interface CallFlags {
+interface CallFlags extends NatsFlags {
   deadlineMs: string;
   lattice?: string;
   latticeName: string;
@@ -45,7 +46,7 @@ function readDataFile(path: string): string {
 async function callInLattice(actorRef: string, operation: string, payload: Uint8Array, flags: CallFlags): Promise<Uint8Array> {
   const seed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
   if (!seed) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a lattice call is signed: give the lattice's cluster seed with --cluster-seed or WACTOR_CLUSTER_SEED");
-  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName });
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags) });
   try {
     return await client.invokeActor(actorRef, operation, payload, { clusterKey: KeyPair.fromSeed(seed) });
   } finally {
@@ -54,8 +55,7 @@ async function callInLattice(actorRef: string, operation: string, payload: Uint8
 }
 
 export function registerCallCommand(program: Command): void {
-  program
-    .command("call")
+  withNatsFlags(program.command("call"))
     .description("invoke one operation of an actor ad hoc and print the decoded reply")
     .argument("<actor>", "actor module (.wasm), an OCI reference (registry/repo:tag), or its module key / claims name in --manifest")
     .argument("<operation>", "operation, e.g. HandleRequest")

@@ -1,7 +1,7 @@
 /** Human-readable output of `wactor ctl`: short tables, secrets masked. */
 import type { ActorClaims } from "../claims/types.js";
 import { maskValues } from "../lattice/mask.js";
-import type { HostSummary, Inventory, LatticeEvent, Link, LinkPutResult } from "../lattice/mod.js";
+import type { HostSummary, Inventory, LatticeEvent, LatticeState, Link, LinkPutResult } from "../lattice/mod.js";
 
 
 export const maskLink = (link: Link): Link => ({ ...link, values: maskValues(link.values) });
@@ -26,6 +26,13 @@ export function formatHosts(hosts: HostSummary[]): string {
     ["HOST", "LABELS", "UPTIME", "VERSION", "ACTORS", "PROVIDERS"],
     hosts.map((h) => [h.id, kv(h.labels), duration(h.uptimeSeconds), h.version, String(h.actorKeys.length), h.providers.join(",") || "-"]),
   );
+}
+
+export function formatLatticeState(state: LatticeState): string {
+  const where = `lattice ${state.lattice} on ${state.server.name} (nats-server ${state.server.version}${state.server.cluster ? `, cluster ${state.server.cluster}` : ", no cluster"}${state.server.jsDomain ? `, JetStream domain ${state.server.jsDomain}` : ""})`;
+  if (state.buckets.length === 0) return `${where}\nno bucket yet (no host has joined)\n`;
+  const rows = state.buckets.map((b) => [b.bucket, b.kind, String(b.replicas), `${b.current}/${b.replicas}`, b.leader ?? "-", b.reason ? `${b.state} (${b.reason})` : b.lagging.length ? `${b.state} (behind: ${b.lagging.join(",")})` : b.state]);
+  return `${where}\n${table(["BUCKET", "KIND", "REPLICAS", "CURRENT", "LEADER", "STATE"], rows)}`;
 }
 
 export function formatInventory(inv: Inventory): string {

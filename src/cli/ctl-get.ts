@@ -1,6 +1,6 @@
 /** `wactor ctl get hosts|inventory|claims`: read the lattice's state. */
 import type { Command } from "commander";
-import { formatClaims, formatHosts, formatInventory } from "./ctl-format.js";
+import { formatClaims, formatHosts, formatInventory, formatLatticeState } from "./ctl-format.js";
 import { out, withClient, withCtlOptions, type LatticeOpts } from "./ctl-common.js";
 
 export function registerCtlGet(ctl: Command): void {
@@ -9,6 +9,12 @@ export function registerCtlGet(ctl: Command): void {
     withClient(opts, async (c) => {
       const hosts = await c.getHosts();
       out(opts, hosts, formatHosts(hosts));
+    }),
+  );
+  withCtlOptions(get.command("lattice").description("where the lattice's state lives: its buckets, their replicas and replica health")).action((opts: LatticeOpts) =>
+    withClient(opts, async (c) => {
+      const state = await c.getLatticeState();
+      out(opts, state, formatLatticeState(state));
     }),
   );
   withCtlOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>

@@ -3,17 +3,17 @@ import type { Command } from "commander";
 import { parsePort } from "./arguments.js";
 import { startDashboard } from "../ui/server.js";
 import { waitForSignal } from "./signals.js";
+import { natsAccessFromFlags, withNatsFlags, type NatsFlags } from "./nats-flags.js";
 
 export function registerUiCommand(program: Command): void {
-  program
-    .command("ui")
+  withNatsFlags(program.command("ui"))
     .description("serve a live dashboard of a lattice (hosts, actors, links, applications, events)")
     .option("--lattice <url>", "NATS URL of the lattice", process.env.WACTOR_LATTICE_URL ?? "nats://127.0.0.1:4222")
     .option("--lattice-name <name>", "lattice name", "default")
     .option("--port <port>", "port of the dashboard", "4000")
     .option("--listen <address>", "interface; anything but 127.0.0.1 requires the printed token", "127.0.0.1")
-    .action(async (opts: { lattice: string; latticeName: string; port: string; listen: string }) => {
-      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, port: parsePort(opts.port, "--port"), host: opts.listen });
+    .action(async (opts: NatsFlags & { lattice: string; latticeName: string; port: string; listen: string }) => {
+      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), port: parsePort(opts.port, "--port"), host: opts.listen });
       process.stdout.write(`wactor dashboard: ${dashboard.url}\n`);
       if (dashboard.token) process.stdout.write(`token (required on every request): ${dashboard.token}\n`);
       await waitForSignal();

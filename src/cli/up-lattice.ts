@@ -10,8 +10,9 @@ import type { Host } from "../host/host.js";
 import { ControlClient } from "../lattice/control-client.js";
 import { LatticeHost } from "../lattice/lattice-host.js";
 import { runReconciler, type RunningReconciler } from "../deploy/run-reconciler.js";
+import { natsAccessFromFlags, type NatsFlags } from "./nats-flags.js";
 
-export interface LatticeFlags {
+export interface LatticeFlags extends NatsFlags {
   lattice?: string;
   latticeName: string;
   clusterSeed?: string;
@@ -34,13 +35,14 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
     ...(clusterSeed !== undefined && { clusterSeed }),
     ...(flags.trustedCluster !== undefined && { trustedClusters: flags.trustedCluster }),
     ...(heartbeatMs !== undefined && { heartbeatMs }),
+    access: natsAccessFromFlags(flags),
   });
 }
 
 /** Puts the manifest's bindings as lattice links; on the first refusal takes back those it put, and rejects. */
 export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags): Promise<void> {
   if (manifest.bindings.length === 0) return;
-  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName });
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags) });
   const stored: Array<{ actorKey: string; capabilityId: string; binding: string }> = [];
   try {
     for (const binding of manifest.bindings) {
@@ -76,5 +78,5 @@ async function takeBack(client: ControlClient, links: Array<{ actorKey: string; 
 export function startReconcilerFromFlags(lattice: LatticeHost, flags: LatticeFlags, logger: Logger): Promise<RunningReconciler> {
   const intervalMs = Number(flags.reconcileMs ?? 1000);
   if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--reconcile-ms '${flags.reconcileMs}' must be an integer of at least 50`);
-  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs });
+  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs, access: natsAccessFromFlags(flags) });
 }

@@ -10,9 +10,11 @@ import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type Lattice
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
 import { maskValues } from "../lattice/mask.js";
+import { redactServers } from "../lattice/nats-access.js";
 import { parsePort } from "./arguments.js";
 import { waitForSignal } from "./signals.js";
 import { watchActorFiles } from "./watch.js";
+import { natsAccessFromFlags, withNatsFlags } from "./nats-flags.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 
 interface UpFlags extends LatticeFlags {
@@ -24,8 +26,7 @@ interface UpFlags extends LatticeFlags {
 }
 
 export function registerUpCommand(program: Command): void {
-  program
-    .command("up")
+  withNatsFlags(program.command("up"))
     .description("run a host from a manifest until SIGINT/SIGTERM, then drain in-flight invocations and exit")
     .argument("<manifest>", "host manifest (YAML)")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
@@ -62,7 +63,7 @@ export function registerUpCommand(program: Command): void {
           lattice = await joinFromFlags(host, manifest, flags, logger);
           await putManifestLinks(host, manifest, flags);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, port: uiPort, logger });
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -79,7 +80,7 @@ export function registerUpCommand(program: Command): void {
         ? watchActorFiles(host, running.actors.flatMap((a, i) => (manifest.actors[i]!.path !== undefined ? [{ path: manifest.actors[i]!.path!, key: a.key }] : [])), logger)
         : () => {};
       process.stdout.write(readySummary(file, running));
-      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${flags.lattice}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
+      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
       if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
       await waitForSignal();
       ready = false;

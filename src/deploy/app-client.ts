@@ -26,7 +26,7 @@ export class AppClient {
   static async connect(options: ClientOptions): Promise<AppClient> {
     const control = await ControlClient.connect(options);
     try {
-      return new AppClient(control, await AppStore.open(control.jetstream, control.subjects));
+      return new AppClient(control, await AppStore.open(control.buckets, control.subjects));
     } catch (err) {
       await control.close();
       throw err;

@@ -2,7 +2,8 @@
  * Applications in JetStream KV: the desired state (one revision per deployed version, kept
  * as history), the status the reconciler last computed, both surviving every host restart.
  */
-import type { JetStreamClient, KV, KvEntry } from "nats";
+import type { KV, KvEntry } from "nats";
+import type { LatticeBuckets } from "../lattice/buckets.js";
 import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
@@ -33,8 +34,8 @@ export class AppStore {
     private readonly status: KV,
   ) {}
 
-  static async open(js: JetStreamClient, subjects: LatticeSubjects): Promise<AppStore> {
-    const [desired, status] = await Promise.all([js.views.kv(subjects.appsBucket, { history: HISTORY }), js.views.kv(subjects.appStatusBucket, { history: 1 })]);
+  static async open(buckets: LatticeBuckets, subjects: LatticeSubjects): Promise<AppStore> {
+    const [desired, status] = await Promise.all([buckets.kv(subjects.appsBucket, { history: HISTORY }), buckets.kv(subjects.appStatusBucket, { history: 1 })]);
     return new AppStore(desired, status);
   }
 

@@ -3,7 +3,8 @@
  * lifetime, `create` takes a free lease, `update` at the held revision renews it. A leader
  * that dies stops renewing and its lease expires; one that stops cleanly releases it.
  */
-import type { JetStreamClient, KV } from "nats";
+import type { KV } from "nats";
+import type { LatticeBuckets } from "../lattice/buckets.js";
 import { readState } from "../lattice/state-read.js";
 import { stateWriteError } from "../lattice/state-write.js";
 
@@ -21,8 +22,8 @@ function lostRace(err: unknown): boolean {
 export class Lease {
   private constructor(private readonly kv: KV) {}
 
-  static async open(js: JetStreamClient, bucket: string, ttlMs: number): Promise<Lease> {
-    return new Lease(await js.views.kv(bucket, { history: 1, ttl: ttlMs }));
+  static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number): Promise<Lease> {
+    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }));
   }
 
   /**

@@ -1,6 +1,7 @@
 /** Starts the reconciler of one host: its own control connection, the app store and the lease. */
 import type { Logger } from "pino";
 import { ControlClient } from "../lattice/control-client.js";
+import type { NatsAccess } from "../lattice/nats-access.js";
 import { AppStore } from "./app-store.js";
 import { Lease } from "./lease.js";
 import { Reconciler } from "./reconciler.js";
@@ -12,6 +13,7 @@ export interface RunReconcilerOptions {
   logger: Logger;
   /** Reconcile period; the lease lives five periods (a dead leader is replaced within about that). */
   intervalMs?: number;
+  access?: NatsAccess;
 }
 
 export interface RunningReconciler {
@@ -21,10 +23,10 @@ export interface RunningReconciler {
 
 export async function runReconciler(options: RunReconcilerOptions): Promise<RunningReconciler> {
   const intervalMs = options.intervalMs ?? 1000;
-  const client = await ControlClient.connect({ url: options.url, lattice: options.lattice });
+  const client = await ControlClient.connect({ url: options.url, lattice: options.lattice, logger: options.logger, ...(options.access && { access: options.access }) });
   try {
-    const store = await AppStore.open(client.jetstream, client.subjects);
-    const lease = await Lease.open(client.jetstream, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000));
+    const store = await AppStore.open(client.buckets, client.subjects);
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000));
     const reconciler = new Reconciler({ client, store, lease, holder: options.holder, intervalMs, logger: options.logger.child({ part: "reconciler" }) });
     reconciler.start();
     return {

@@ -3,9 +3,10 @@
  * from the claims. A host that downloads one verifies its claims again before running it.
  */
 import { createHash } from "node:crypto";
-import type { JetStreamClient, ObjectStore } from "nats";
+import type { ObjectStore } from "nats";
 import { WactorError } from "../errors.js";
 import { readState } from "./state-read.js";
+import type { LatticeBuckets } from "./buckets.js";
 import { writeState } from "./state-write.js";
 
 /** SHA-256 (upper hex) of a signed module file: names one exact signing, unlike the claims hash. */
@@ -16,8 +17,8 @@ export function moduleDigest(bytes: Uint8Array): string {
 export class ArtifactStore {
   private constructor(private readonly os: ObjectStore) {}
 
-  static async open(js: JetStreamClient, bucket: string): Promise<ArtifactStore> {
-    return new ArtifactStore(await js.views.os(bucket));
+  static async open(buckets: LatticeBuckets, bucket: string): Promise<ArtifactStore> {
+    return new ArtifactStore(await buckets.os(bucket));
   }
 
   /**

@@ -1,8 +1,9 @@
 /** Claims of every actor that ever ran in the lattice (JetStream KV), for `ctl get claims` and link identities. */
-import type { JetStreamClient, KV } from "nats";
+import type { KV } from "nats";
 import type { ActorClaims } from "../claims/types.js";
 import type { ActorIdentity } from "../host/provider.js";
 import { readState } from "./state-read.js";
+import type { LatticeBuckets } from "./buckets.js";
 import { writeState } from "./state-write.js";
 
 const encoder = new TextEncoder();
@@ -11,8 +12,8 @@ const decoder = new TextDecoder();
 export class ClaimsStore {
   private constructor(private readonly kv: KV) {}
 
-  static async open(js: JetStreamClient, bucket: string): Promise<ClaimsStore> {
-    return new ClaimsStore(await js.views.kv(bucket, { history: 1 }));
+  static async open(buckets: LatticeBuckets, bucket: string): Promise<ClaimsStore> {
+    return new ClaimsStore(await buckets.kv(bucket, { history: 1 }));
   }
 
   async put(claims: ActorClaims): Promise<void> {

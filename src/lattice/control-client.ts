@@ -11,7 +11,9 @@ import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../host/provider.js";
 import { findClaims, objectNameOf } from "./actor-ref.js";
 import { ArtifactStore, moduleDigest } from "./artifact-store.js";
+import type { BucketHealth, LatticeBuckets } from "./buckets.js";
 import { ClaimsStore } from "./claims-store.js";
+import type { NatsAccess } from "./nats-access.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
 import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
@@ -31,8 +33,18 @@ export interface ClientOptions {
   lattice?: string;
   /** Deadline of a single control request. */
   timeoutMs?: number;
+  /** Credentials, TLS, JetStream domain and replicas of the NATS connection. */
+  access?: NatsAccess;
   /** Where dropped events are reported (default: warnings on stderr). */
   logger?: Logger;
+}
+
+/** Where the lattice's state lives and how well replicated it is (`wactor ctl get lattice`). */
+export interface LatticeState {
+  lattice: string;
+  /** The NATS server this client is connected to, and its cluster when it has one. */
+  server: { name: string; version: string; cluster?: string; jsDomain?: string };
+  buckets: BucketHealth[];
 }
 
 export interface Placement {
@@ -69,12 +81,12 @@ export class ControlClient {
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
-    const conn = await connectLattice(options.url, "wactor ctl");
+    const conn = await connectLattice(options.url, "wactor ctl", { ...(options.access && { access: options.access }), ...(options.logger && { logger: options.logger }) });
     try {
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.js, subjects.linksBucket),
-        ClaimsStore.open(conn.js, subjects.claimsBucket),
-        ArtifactStore.open(conn.js, subjects.actorsBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
       return new ControlClient(conn, subjects, { links, claims, artifacts }, options);
     } catch (err) {
@@ -168,6 +180,21 @@ export class ControlClient {
   /** The JetStream client of this connection (the deployer opens its buckets with it). */
   get jetstream(): JetStreamClient {
     return this.#conn.js;
+  }
+
+  /** Replica health of every bucket of the lattice (those not created yet are left out). */
+  async getLatticeState(): Promise<LatticeState> {
+    const s = this.subjects;
+    const info = this.#conn.nc.info;
+    const kv = [s.linksBucket, s.claimsBucket, s.appsBucket, s.appStatusBucket, s.leaseBucket].map((bucket) => ({ bucket, kind: "kv" as const }));
+    const buckets = await this.#conn.buckets.health([...kv, { bucket: s.actorsBucket, kind: "object" }]);
+    const server = { name: info?.server_name ?? "?", version: info?.version ?? "?", ...(info?.cluster && { cluster: info.cluster }), ...(this.#conn.jsDomain !== undefined && { jsDomain: this.#conn.jsDomain }) };
+    return { lattice: s.lattice, server, buckets };
+  }
+
+  /** The lattice's buckets, opened with this connection's replica policy. */
+  get buckets(): LatticeBuckets {
+    return this.#conn.buckets;
   }
 
   /**

@@ -13,9 +13,10 @@ import { ClaimsStore } from "./claims-store.js";
 import { encodeJson } from "./control-codec.js";
 import { ControlServer } from "./control-server.js";
 import type { HostSummary, LatticeEvent, LatticeEventType } from "./control-types.js";
-import { connectLattice, type LatticeConnection } from "./connection.js";
+import { connectLattice, settleWithin, type LatticeConnection } from "./connection.js";
 import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./invocation.js";
 import { LinkStore } from "./link-store.js";
+import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
 import { LatticeRpc } from "./rpc.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
@@ -33,6 +34,8 @@ export interface JoinOptions {
   heartbeatMs?: number;
   invocationTimeoutMs?: number;
   logger?: Logger;
+  /** Credentials, TLS, JetStream domain and bucket replicas of the NATS connection. */
+  access?: NatsAccess;
 }
 
 export const DEFAULT_LATTICE = "default";
@@ -121,12 +124,12 @@ export class LatticeHost {
     }
     const hostKey = KeyPair.create("server");
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
-    const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`);
+    const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`, { logger, ...(options.access && { access: options.access }) });
     try {
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.js, subjects.linksBucket),
-        ClaimsStore.open(conn.js, subjects.claimsBucket),
-        ArtifactStore.open(conn.js, subjects.actorsBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
       const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, links, claims, artifacts, options, logger });
       await lattice.#start();
@@ -164,6 +167,11 @@ export class LatticeHost {
     return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
   }
 
+  /** Name of the NATS server this host is connected to right now (it changes when the host fails over). */
+  get natsServer(): string | undefined {
+    return this.#conn.nc.isClosed() ? undefined : this.#conn.nc.info?.server_name;
+  }
+
   /** SHA-256 of the signed module an actor runs, cached per module (computed once per version). */
   #digest(key: string): string {
     const bytes = this.#host.actorModule(key);
@@ -197,7 +205,7 @@ export class LatticeHost {
     this.#rpc.close();
     for (const detach of this.#detach.splice(0)) detach();
     this.publish("host_stopped", { labels: this.#labels });
-    await this.#conn.nc.flush().catch(() => {});
+    await settleWithin(this.#conn.nc.flush());
   }
 
   async close(): Promise<void> {

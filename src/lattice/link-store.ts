@@ -2,9 +2,10 @@
  * Links (actor, capability, binding name -> values) of a lattice, kept in a JetStream KV
  * bucket so every host sees them and they survive restarts.
  */
-import type { JetStreamClient, KV, KvEntry } from "nats";
+import type { KV, KvEntry } from "nats";
 import type { Binding } from "../host/bindings.js";
 import { normalizeBinding } from "../host/provider.js";
+import type { LatticeBuckets } from "./buckets.js";
 import { writeState } from "./state-write.js";
 
 export type Link = Binding;
@@ -31,8 +32,8 @@ export type LinkChange = { change: "put"; link: Link } | { change: "deleted"; ac
 export class LinkStore {
   private constructor(private readonly kv: KV) {}
 
-  static async open(js: JetStreamClient, bucket: string): Promise<LinkStore> {
-    return new LinkStore(await js.views.kv(bucket, { history: 5 }));
+  static async open(buckets: LatticeBuckets, bucket: string): Promise<LinkStore> {
+    return new LinkStore(await buckets.kv(bucket, { history: 5 }));
   }
 
   async put(link: Link): Promise<void> {

@@ -1,5 +1,5 @@
-/** Binding values that look secret (…_TOKEN, PASSWORD, API_KEY, …) are shown as ****, everywhere values are shown. */
-const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY$/i;
+/** Binding values that look secret (…_TOKEN, PASSWORD, API_KEY, CLIENT_SEED, CLIENT_JWT, …) are shown as ****, everywhere values are shown. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|SEED|JWT|(^|_)KEY$/i;
 
 export function maskValues(values: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, SECRET_NAME.test(k) ? "****" : v]));

@@ -2,7 +2,9 @@
 export { LatticeHost, DEFAULT_LATTICE } from "./lattice-host.js";
 export type { JoinOptions } from "./lattice-host.js";
 export { ControlClient } from "./control-client.js";
-export type { ClientOptions, Placement, ActorPlacementResult } from "./control-client.js";
+export type { ClientOptions, Placement, ActorPlacementResult, LatticeState } from "./control-client.js";
+export type { NatsAccess, NatsAuth, NatsTls } from "./nats-access.js";
+export type { BucketHealth } from "./buckets.js";
 export type { HostSummary, Inventory, InventoryActor, InventoryProvider, LatticeEvent, LatticeEventType, LinkPutResult, LinkValidation } from "./control-types.js";
 export type { Link } from "./link-store.js";
 export { InvocationSigner, InvocationVerifier, ReplayGuard, InvocationRejected, encodeInvocation, decodeInvocation, invocationHash, entityUrl } from "./invocation.js";

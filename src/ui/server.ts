@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
+import type { NatsAccess } from "../lattice/nats-access.js";
 import { toWactorError, WactorError } from "../errors.js";
 import { clientErrorHandler } from "../http-client-error.js";
 import { parseAction, runAction } from "./actions.js";
@@ -16,6 +17,7 @@ import { buildOverview } from "./overview.js";
 export interface DashboardOptions {
   url: string;
   lattice?: string;
+  access?: NatsAccess;
   port?: number;
   /** Interface to listen on; anything but loopback requires the token. */
   host?: string;
@@ -69,7 +71,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? pino(pino.destination(2));
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
-  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }) });
+  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }) });
   // Open event streams must not keep close() waiting.
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
-import { LatticeHost } from "../../src/lattice/mod.js";
+import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
 
 export interface Member {
   host: Host;
@@ -17,6 +17,7 @@ export interface MemberOptions {
   cluster: KeyPair;
   instances?: number;
   heartbeatMs?: number;
+  access?: NatsAccess;
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
@@ -30,6 +31,7 @@ export async function joinMember(natsUrl: string, options: MemberOptions): Promi
     labels: options.labels ?? {},
     heartbeatMs: options.heartbeatMs ?? 200,
     logger,
+    ...(options.access && { access: options.access }),
   });
   return { host, lattice };
 }

@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function requireBinary(name: string, probeArg: string): void {
+export function requireBinary(name: string, probeArg: string): void {
   const probe = spawnSync(name, [probeArg], { stdio: "ignore" });
   if (probe.error) throw new Error(`${MISSING} (${name}: ${probe.error.message})`);
 }
@@ -53,7 +53,7 @@ async function waitUntilReady(child: ChildProcess, port: number, ready: (port: n
 }
 
 /** Sends `probe` over a fresh TCP connection and resolves true when the answer contains `expect`. */
-function tcpProbe(port: number, probe: string, expect: string): Promise<boolean> {
+export function tcpProbe(port: number, probe: string, expect: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     let data = "";
