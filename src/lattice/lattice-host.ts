@@ -215,6 +215,11 @@ export class LatticeHost {
     return Object.fromEntries(this.#rpc.rejected) as Record<RejectionReason, number>;
   }
 
+  /** Invocations this host sent, by how they were authenticated. */
+  sentCounts(): { session: number; jwt: number } {
+    return { ...this.#rpc.sent };
+  }
+
   /**
    * Replaces the cluster keys trusted besides this host's own and the `trustedClusters` it
    * joined with: hosts of keys no longer trusted have their sessions cut and every further

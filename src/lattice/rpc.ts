@@ -6,7 +6,7 @@
  * Serving verifies either form, checks the link rule again and dispatches into the local
  * host. A target nobody serves fails at once (no responders), never hangs.
  */
-import { ErrorCode as NatsErrorCode, NatsError, type NatsConnection, type Subscription } from "nats";
+import { ErrorCode as NatsErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from "nats";
 import type { Logger } from "pino";
 import { ERROR_CATALOG, WactorError, isWactorError, type ErrorCode } from "../errors.js";
 import type { CallOrigin, Host, RemoteRouter } from "../host/host.js";
@@ -55,6 +55,9 @@ export class LatticeRpc implements RemoteRouter {
   readonly #o: RpcOptions;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly rejected = new Map<RejectionReason, number>();
+  /** Invocations sent, by how they were authenticated (a session attempt that fell back counts once, as jwt). */
+  readonly sent = { session: 0, jwt: 0 };
+  readonly #replies: Array<{ msg: Msg; reply: Uint8Array }> = [];
 
   constructor(options: RpcOptions) {
     this.#o = options;
@@ -78,21 +81,43 @@ export class LatticeRpc implements RemoteRouter {
     );
   }
 
-  async #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
-    const timeoutMs = this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  /**
+   * One `.then` per call rather than a chain of awaits: continuations that finish in the same
+   * turn then publish in the same turn, and nats.js writes them to the socket together.
+   */
+  #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
     const sessions = this.#o.sessions;
     const hostId = this.#o.sendBySession ? sessions.route(subject) : undefined;
     const sealed = hostId === undefined ? undefined : sessions.seal(hostId, origin, target, operation, payload, caller);
-    if (hostId !== undefined && sealed !== undefined) {
-      const reply = await exchange(this.#o.nc, this.#o.subjects.hostInvocations(hostId), sealed, timeoutMs);
-      // Refused before anything ran: the route or the session was stale. The queue group takes it, with a JWT.
-      if (reply === "no-responders") sessions.dropHost(hostId);
-      else if (!reply.ok && reply.retry === "not-here") sessions.dropRoute(subject, hostId);
-      else if (!reply.ok && reply.retry === "no-session") sessions.resync();
-      else return unwrap(reply);
-    }
-    const invocation = this.#o.signer.sign(origin, target, operation, payload, caller);
-    return requestInvocation(this.#o.nc, subject, encodeInvocation(invocation), timeoutMs, noResponders);
+    const byJwt = (): Promise<Uint8Array> => {
+      this.sent.jwt++;
+      const invocation = this.#o.signer.sign(origin, target, operation, payload, caller);
+      return requestInvocation(this.#o.nc, subject, encodeInvocation(invocation), this.#timeoutMs, noResponders);
+    };
+    if (hostId === undefined || sealed === undefined) return byJwt();
+    const hostSubject = this.#o.subjects.hostInvocations(hostId);
+    return this.#o.nc.request(hostSubject, sealed, { timeout: this.#timeoutMs }).then(
+      (msg) => {
+        const reply = decodeReply(msg.data);
+        // Refused before anything ran: the route or the session was stale. The queue group takes it, with a JWT.
+        if (!reply.ok && reply.retry === "not-here") sessions.dropRoute(subject, hostId);
+        else if (!reply.ok && reply.retry === "no-session") sessions.resync();
+        else {
+          this.sent.session++;
+          return unwrap(reply);
+        }
+        return byJwt();
+      },
+      (err: unknown) => {
+        if (!(err instanceof NatsError && err.code === NatsErrorCode.NoResponders)) throw requestError(err, hostSubject, this.#timeoutMs);
+        sessions.dropHost(hostId);
+        return byJwt();
+      },
+    );
+  }
+
+  get #timeoutMs(): number {
+    return this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   // --- serving ---
@@ -143,11 +168,22 @@ export class LatticeRpc implements RemoteRouter {
       ...(queue && { queue: QUEUE }),
       callback: (err, msg) => {
         if (err) return;
-        void this.#serve(msg.data).then((reply) => msg.respond(reply));
+        void this.#serve(msg.data).then((reply) => this.#respond(msg, reply));
       },
     });
     this.#subscriptions.set(subject, sub);
     this.#o.onServedChanged?.();
+  }
+
+  /**
+   * Replies wait for the end of the current turn (process.nextTick runs once the microtasks
+   * are drained), so the answers of invocations that finished together leave in one write.
+   */
+  #respond(msg: Msg, reply: Uint8Array): void {
+    if (this.#replies.push({ msg, reply }) > 1) return;
+    process.nextTick(() => {
+      for (const r of this.#replies.splice(0)) r.msg.respond(r.reply);
+    });
   }
 
   #unsubscribe(subject: string): void {
@@ -220,10 +256,14 @@ async function exchange(nc: NatsConnection, subject: string, data: Uint8Array, t
     reply = await nc.request(subject, data, { timeout: timeoutMs });
   } catch (err) {
     if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) return "no-responders";
-    if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeoutMs} ms`);
-    throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
+    throw requestError(err, subject, timeoutMs);
   }
   return decodeReply(reply.data);
+}
+
+function requestError(err: unknown, subject: string, timeoutMs: number): WactorError {
+  if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) return new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeoutMs} ms`);
+  return new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
 }
 
 /** The reply's payload, or its catalog error thrown. */
