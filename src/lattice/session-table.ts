@@ -106,11 +106,14 @@ export class SessionTable {
     for (const [sid, peer] of this.#peers) if (peer.session.hostId === hostId) this.#dropPeer(sid, peer);
   }
 
-  /** Drops expired sessions (own ones except the current, and peers'). */
+  /**
+   * Drops expired sessions (own ones except the current, and peers'). Peers' are kept a minute
+   * past expiry so that their late calls are refused as "expired", which says what happened.
+   */
   prune(now = Date.now()): void {
     const limit = now / 1000 - this.#tolerance;
     for (const [sid, own] of this.#own) if (own !== this.#current && own.exp < limit) this.#own.delete(sid);
-    for (const [sid, peer] of this.#peers) if (peer.session.exp < limit) this.#dropPeer(sid, peer);
+    for (const [sid, peer] of this.#peers) if (peer.session.exp < limit - 60) this.#dropPeer(sid, peer);
     for (const [sid, r] of this.#revoked) if (r.exp < limit) this.#revoked.delete(sid);
   }
 
