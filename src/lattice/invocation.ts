@@ -5,7 +5,7 @@
  * URLs and that the token's subject is the invocation id, and refuses ids it has seen.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { KeyObject } from "node:crypto";
 import { peekPayload, signCompact, verifyCompact } from "./compact-jws.js";
 import { isPublicKey, publicKeyObject, type KeyPair } from "../claims/nkeys.js";
@@ -13,6 +13,12 @@ import { WactorError } from "../errors.js";
 import type { ActorIdentity } from "../host/provider.js";
 
 /** Either end of an invocation. */
+// One encoder and decoder for the process: `encode()`/`decode()` would build (and allocate) one per call.
+const encoder = new Encoder();
+const decoder = new Decoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+const decode = (bytes: Uint8Array): unknown => decoder.decode(bytes);
+
 export type Entity = { kind: "actor"; key: string } | { kind: "capability"; capabilityId: string; binding: string };
 
 export interface Invocation {

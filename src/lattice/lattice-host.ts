@@ -195,7 +195,7 @@ export class LatticeHost {
    * this host: what `wactor call --lattice` uses.
    */
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    if (this.#host.actorInfo(actorKey)) return this.#host.invoke(actorKey, operation, payload);
+    if (this.#host.actorModule(actorKey)) return this.#host.invoke(actorKey, operation, payload);
     return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
   }
 

@@ -10,10 +10,12 @@
  * A JWT invocation (spec section 5) is a MessagePack map and never starts with 'W'.
  */
 import { createHash, createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { ActorIdentity } from "../host/provider.js";
 import { callerOf, entityFromWire, entityToWire, InvocationRejected, type Entity, type EntityWire } from "./invocation.js";
 
+const encoder = new Encoder();
+const decoder = new Decoder();
 const MAGIC_0 = 0x57; // 'W'
 const MAGIC_1 = 0x31; // '1'
 const TAG_BYTES = 32;
@@ -61,7 +63,8 @@ export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObj
     header.payloadHash,
     header.caller ? { key: header.caller.key, issuer: header.caller.issuer, caps: header.caller.caps, ...(header.caller.name !== undefined && { name: header.caller.name }) } : null,
   ];
-  const headerBytes = encode(wire);
+  // A view into the encoder's buffer: MAC'd and copied out before anything encodes again.
+  const headerBytes = encoder.encodeSharedRef(wire);
   if (headerBytes.length > 0xffff) throw new InvocationRejected("malformed", "the invocation header exceeds 64 KiB");
   const out = Buffer.allocUnsafe(PREFIX_BYTES + headerBytes.length + TAG_BYTES + msg.length);
   out[0] = MAGIC_0;
@@ -82,7 +85,7 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   const headerBytes = view.subarray(PREFIX_BYTES, tagAt);
   let w: unknown;
   try {
-    w = decode(headerBytes);
+    w = decoder.decode(headerBytes);
   } catch (err) {
     throw new InvocationRejected("malformed", `the invocation header is not MessagePack: ${(err as Error).message}`);
   }
