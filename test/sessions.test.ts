@@ -1,5 +1,8 @@
-/** Host sessions without a network: announcements, pair keys, the MAC, the replay window, revocation. */
+/** Host sessions without a network: announcements, pair keys, the MAC, the replay window, revocation, routes, the trust file. */
 import { sign } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signCompact } from "../src/lattice/compact-jws.js";
@@ -8,6 +11,8 @@ import { derivePairKeys, verifyAnnouncement } from "../src/lattice/session-crypt
 import { openEnvelope, sealEnvelope } from "../src/lattice/session-envelope.js";
 import { SessionTable } from "../src/lattice/session-table.js";
 import { SequenceWindow } from "../src/lattice/session-window.js";
+import { RouteTable } from "../src/lattice/route-table.js";
+import { TrustFile } from "../src/lattice/trust-file.js";
 
 const LATTICE = "default";
 const cluster = KeyPair.create("cluster");
@@ -169,5 +174,39 @@ describe("session invocations", () => {
     const underNew = openEnvelope(a!.seal(b!.hostId, origin, target, "Op", msg)!);
     expect(underNew.header.toSid).not.toBe(oldSid);
     expect(b!.verify(underNew).operation).toBe("Op");
+  });
+});
+
+describe("routes and the trust file", () => {
+  it("routes pick the serving hosts round robin, skipping those without a session, and forget what is dropped", () => {
+    const routes = new RouteTable();
+    routes.setHost("N1", ["s.a", "s.b"]);
+    routes.setHost("N2", ["s.a"]);
+    expect([1, 2, 3, 4].map(() => routes.pick("s.a", () => true))).toEqual(["N1", "N2", "N1", "N2"]);
+    expect(routes.pick("s.a", (h) => h === "N2")).toBe("N2");
+    expect(routes.pick("s.c", () => true)).toBeUndefined();
+    routes.drop("s.a", "N1");
+    expect(routes.hostsOf("s.a")).toEqual(["N2"]);
+    routes.setHost("N2", []);
+    expect(routes.pick("s.a", () => true)).toBeUndefined();
+    routes.dropHost("N1");
+    expect(routes.hostsOf("s.b")).toEqual([]);
+  });
+
+  it("the trust file is read when it changes; a bad entry is named; a removed file trusts nobody more", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wactor-trust-"));
+    const path = join(dir, "trusted");
+    const [k1, k2] = [KeyPair.create("cluster").publicKey, KeyPair.create("cluster").publicKey];
+    writeFileSync(path, `# partners\n${k1} ${k2}\n\n`);
+    const file = new TrustFile(path);
+    expect(file.read()).toEqual([k1, k2]);
+    expect(file.poll()).toBeUndefined();
+    writeFileSync(path, `${k1}\n# ${k2} revoked\n`);
+    expect(file.poll()).toEqual([k1]);
+    writeFileSync(path, `${k1}\n${KeyPair.create("account").publicKey}\n`);
+    expect(rejection(() => file.poll())).toMatchObject({ code: "WACTOR_ERR_KEY_TYPE" });
+    rmSync(path);
+    expect(file.poll()).toEqual([]);
+    expect(rejection(() => new TrustFile(path).read())).toMatchObject({ code: "WACTOR_ERR_BAD_ARGUMENT" });
   });
 });
