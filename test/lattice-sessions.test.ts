@@ -102,7 +102,14 @@ describe("lattice host sessions", () => {
       await m.host.shutdown();
     }
     for (const p of procs) await stopUp(p);
-    watch?.kill("SIGTERM");
+    // The watcher exits before NATS goes (a client draining towards a dead server would wait forever).
+    if (watch && watch.exitCode === null) {
+      const exited = new Promise((r) => watch.once("exit", r));
+      watch.kill("SIGTERM");
+      const killer = setTimeout(() => watch.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
     await nats?.stop();
   });
 
