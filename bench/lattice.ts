@@ -1,11 +1,12 @@
 /**
  * A cross-host actor call against raw NATS request/reply of the same bytes at the same
- * concurrency, in one run. The serving side is a separate process in both cases (a
- * `wactor up --lattice` host running echo; a plain nats.js responder), the calling side is
- * this process (a lattice host with no actors; a plain nats.js requester).
+ * concurrency, in one run, with both invocation authentications. The serving side is a
+ * separate process in every case (a `wactor up --lattice` host running echo; a plain nats.js
+ * responder), the calling side is this process (two lattice hosts with no actors, one sending
+ * with sessions, one with a JWT per call; a plain nats.js requester).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,17 @@ import { fmt, pipelinedRate, sequentialRate } from "./stats.js";
 import type { Row } from "./runtime.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const ROUNDS = 3;
+
+/** CPU time (µs, user + system, all threads) of processes, from /proc; `available` false elsewhere. */
+function cpuMeter(pids: number[]): { available: boolean; read: () => number[] } {
+  const ticks = (pid: number): number => {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // clock ticks of 10 ms
+  };
+  const available = existsSync(`/proc/${process.pid}/stat`);
+  return { available, read: () => (available ? pids.map(ticks) : pids.map(() => 0)) };
+}
 
 function child(args: string[], ready: string): Promise<ChildProcess> {
   const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
@@ -32,6 +44,14 @@ function child(args: string[], ready: string): Promise<ChildProcess> {
   });
 }
 
+async function until(check: () => boolean, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("the session caller never got a session route to the echo host");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 export async function latticeBench(): Promise<Row[]> {
   const nats = await startNats({ jetstream: true });
   const clusterSeed = KeyPair.create("cluster").seed;
@@ -40,31 +60,63 @@ export async function latticeBench(): Promise<Row[]> {
   writeFileSync(manifest, `actors:\n  - { path: ${actor("echo").signedPath}, instances: 2 }\n`);
   const responderScript = `import { connect } from "nats"; const nc = await connect({ servers: "${nats.url}", noAsyncTraces: true }); nc.subscribe("bench.raw", { callback: (_e, m) => m.respond(m.data) }); await nc.flush(); console.log("responder ready");`;
   const children: ChildProcess[] = [];
-  const caller = new Host({ logger: pino({ level: "silent" }) });
+  const hosts = [new Host({ logger: pino({ level: "silent" }) }), new Host({ logger: pino({ level: "silent" }) })];
   // The same client options as the lattice's own connections, so only wactor's work differs.
   const nc = await connect({ servers: nats.url, noAsyncTraces: true });
-  let lattice: LatticeHost | undefined;
+  const lattices: LatticeHost[] = [];
   try {
     children.push(await child(["--input-type=module", "-e", responderScript], "responder ready"));
     children.push(await child([...(process.env.WACTOR_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof2"] : []), "bin/wactor.js", "up", manifest, "--lattice", nats.url, "--cluster-seed", clusterSeed, "--log-level", "error"], "lattice  default"));
-    lattice = await LatticeHost.join(caller, { url: nats.url, clusterSeed, logger: pino({ level: "silent" }) });
+    const bySession = await LatticeHost.join(hosts[0]!, { url: nats.url, clusterSeed, invocationAuth: "session", logger: pino({ level: "silent" }) });
+    lattices.push(bySession);
+    const byJwt = await LatticeHost.join(hosts[1]!, { url: nats.url, clusterSeed, invocationAuth: "jwt", logger: pino({ level: "silent" }) });
+    lattices.push(byJwt);
     const echo = actor("echo").publicKey;
     const request = encode({ method: "GET", path: "/bench", queryString: "", header: {}, body: new Uint8Array(64) });
     const raw = () => nc.request("bench.raw", request, { timeout: 5000 });
-    const cross = () => lattice!.invoke(echo, "HandleRequest", request);
-    for (const fn of [raw, cross]) await pipelinedRate(fn, 2000, 16, 2000); // warm-up
-    const rawSeq = await sequentialRate(raw, 5000, 4000);
-    const crossSeq = await sequentialRate(cross, 5000, 4000);
-    const rawPipe = await pipelinedRate(raw, 60_000, 64, 4000);
-    const crossPipe = await pipelinedRate(cross, 60_000, 64, 4000);
-    return [
-      { what: "one at a time (calls/s): raw NATS request/reply vs cross-host actor call", baseline: fmt(rawSeq.perSecond), wactor: fmt(crossSeq.perSecond), ratio: fmt(crossSeq.perSecond / rawSeq.perSecond, 2) },
-      { what: "round trip one at a time (µs)", baseline: fmt(1e6 / rawSeq.perSecond), wactor: fmt(1e6 / crossSeq.perSecond), ratio: "-" },
-      { what: "64 in flight (calls/s): raw NATS vs cross-host actor call", baseline: fmt(rawPipe.perSecond), wactor: fmt(crossPipe.perSecond), ratio: fmt(crossPipe.perSecond / rawPipe.perSecond, 2) },
-    ];
+    const session = () => bySession.invoke(echo, "HandleRequest", request);
+    const jwt = () => byJwt.invoke(echo, "HandleRequest", request);
+    await until(() => {
+      void session().catch(() => {});
+      return bySession.sentCounts().session > 0;
+    }, 10_000);
+    // Warm-up at full concurrency: the serving host's first thousands of calls run slower (JIT).
+    for (const fn of [raw, session, jwt]) await pipelinedRate(fn, 6000, 64, 3000);
+    // Interleaved rounds: on a shared machine the load drifts within seconds, so each round
+    // measures the three side by side and the table reports the median round with the spread.
+    const cpu = cpuMeter([children[1]!.pid!, process.pid]);
+    const rounds: Array<Record<string, number>> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const r: Record<string, number> = {};
+      for (const [name, fn] of [["raw", raw], ["session", session], ["jwt", jwt]] as const) r[`seq ${name}`] = (await sequentialRate(fn, 3000, 1500)).perSecond;
+      for (const [name, fn] of [["raw", raw], ["session", session], ["jwt", jwt]] as const) {
+        const before = cpu.read();
+        const rate = await pipelinedRate(fn, 60_000, 64, 2500);
+        const used = cpu.read().map((t, i) => (t - before[i]!) / rate.count);
+        Object.assign(r, { [`pipe ${name}`]: rate.perSecond, [`cpu host ${name}`]: used[0]!, [`cpu caller ${name}`]: used[1]! });
+      }
+      rounds.push(r);
+    }
+    const sent = bySession.sentCounts();
+    if (sent.jwt > 0) process.stderr.write(`bench: the session caller sent ${sent.jwt} of ${sent.jwt + sent.session} calls with a JWT (no session route yet)\n`);
+    const ratio = (mode: string, what: "seq" | "pipe"): Row => {
+      const ratios = rounds.map((r) => r[`${what} ${mode}`]! / r[`${what} raw`]!).sort((a, b) => a - b);
+      const mid = rounds.find((r) => r[`${what} ${mode}`]! / r[`${what} raw`]! === ratios[Math.floor(ratios.length / 2)])!;
+      const label = what === "seq" ? "one at a time" : "64 in flight";
+      return { what: `${label} (calls/s): raw NATS vs cross-host call, ${mode === "session" ? "session MAC" : "JWT per call"} (ratio: median of ${ROUNDS} rounds, [min–max])`, baseline: fmt(mid[`${what} raw`]!), wactor: fmt(mid[`${what} ${mode}`]!), ratio: `${fmt(ratios[Math.floor(ratios.length / 2)]!, 2)} [${fmt(ratios[0]!, 2)}–${fmt(ratios.at(-1)!, 2)}]` };
+    };
+    const median = (key: string): number => rounds.map((r) => r[key]!).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+    const rows = [ratio("session", "seq"), ratio("jwt", "seq"), ratio("session", "pipe"), ratio("jwt", "pipe")];
+    if (cpu.available) {
+      rows.push(
+        { what: "CPU µs per call at 64 in flight, serving process (raw responder: not metered) / session / JWT", baseline: "-", wactor: `${fmt(median("cpu host session"))} / ${fmt(median("cpu host jwt"))}`, ratio: "-" },
+        { what: "CPU µs per call at 64 in flight, calling process: raw / session / JWT", baseline: fmt(median("cpu caller raw")), wactor: `${fmt(median("cpu caller session"))} / ${fmt(median("cpu caller jwt"))}`, ratio: "-" },
+      );
+    }
+    return rows;
   } finally {
-    await lattice?.leave();
-    await caller.shutdown();
+    for (const l of lattices) await l.leave();
+    for (const h of hosts) await h.shutdown();
     await nc.close();
     for (const c of children) {
       const exited = new Promise((r) => c.once("exit", r));

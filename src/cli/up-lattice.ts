@@ -6,6 +6,7 @@
 import type { Logger } from "pino";
 import type { HostManifest } from "../deploy/host-manifest.js";
 import { WactorError, toWactorError } from "../errors.js";
+import { parseDurationSeconds } from "./duration.js";
 import type { Host } from "../host/host.js";
 import { ControlClient } from "../lattice/control-client.js";
 import { LatticeHost } from "../lattice/lattice-host.js";
@@ -19,6 +20,9 @@ export interface LatticeFlags extends NatsFlags {
   trustedCluster?: string[];
   heartbeatMs?: string;
   reconcileMs?: string;
+  trustedClustersFile?: string;
+  invocationAuth?: string;
+  sessionRotate?: string;
 }
 
 export async function joinFromFlags(host: Host, manifest: HostManifest, flags: LatticeFlags, logger: Logger): Promise<LatticeHost> {
@@ -27,6 +31,10 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
     throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--heartbeat-ms '${flags.heartbeatMs}' must be an integer of at least 50`);
   }
   const clusterSeed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
+  const invocationAuth = flags.invocationAuth ?? "session";
+  if (invocationAuth !== "session" && invocationAuth !== "jwt") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--invocation-auth '${invocationAuth}'; expected session or jwt`);
+  const rotateSeconds = parseDurationSeconds(flags.sessionRotate ?? "1h");
+  if (rotateSeconds < 10) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--session-rotate '${flags.sessionRotate}' must be at least 10s`);
   return LatticeHost.join(host, {
     url: flags.lattice!,
     lattice: flags.latticeName,
@@ -36,6 +44,9 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
     ...(flags.trustedCluster !== undefined && { trustedClusters: flags.trustedCluster }),
     ...(heartbeatMs !== undefined && { heartbeatMs }),
     access: natsAccessFromFlags(flags),
+    ...(flags.trustedClustersFile !== undefined && { trustedClustersFile: flags.trustedClustersFile }),
+    invocationAuth,
+    sessionRotateMs: rotateSeconds * 1000,
   });
 }
 

@@ -5,7 +5,7 @@
  * URLs and that the token's subject is the invocation id, and refuses ids it has seen.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { KeyObject } from "node:crypto";
 import { peekPayload, signCompact, verifyCompact } from "./compact-jws.js";
 import { isPublicKey, publicKeyObject, type KeyPair } from "../claims/nkeys.js";
@@ -13,6 +13,12 @@ import { WactorError } from "../errors.js";
 import type { ActorIdentity } from "../host/provider.js";
 
 /** Either end of an invocation. */
+// One encoder and decoder for the process: `encode()`/`decode()` would build (and allocate) one per call.
+const encoder = new Encoder();
+const decoder = new Decoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+const decode = (bytes: Uint8Array): unknown => decoder.decode(bytes);
+
 export type Entity = { kind: "actor"; key: string } | { kind: "capability"; capabilityId: string; binding: string };
 
 export interface Invocation {
@@ -34,7 +40,7 @@ export interface VerifiedInvocation extends Omit<Invocation, "encodedClaims"> {
   caller: ActorIdentity | undefined;
 }
 
-export type RejectionReason = "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed";
+export type RejectionReason = "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed" | "unknown-session" | "bad-mac";
 
 export class InvocationRejected extends WactorError {
   readonly reason: RejectionReason;
@@ -135,7 +141,7 @@ interface ClaimsPayload {
 }
 
 export class InvocationVerifier {
-  readonly #trusted: Set<string>;
+  #trusted: Set<string>;
   readonly #keys = new Map<string, KeyObject>();
   readonly #tolerance: number;
   readonly #replays: ReplayGuard;
@@ -145,6 +151,11 @@ export class InvocationVerifier {
     this.#tolerance = options.clockToleranceSeconds ?? 2;
     // Tokens live a few seconds; remembering ids for a minute covers any accepted lifetime.
     this.#replays = new ReplayGuard(60_000 + this.#tolerance * 1000);
+  }
+
+  /** Replaces the trusted cluster keys (revocation takes effect with the next invocation). */
+  setTrusted(keys: Iterable<string>): void {
+    this.#trusted = new Set(keys);
   }
 
   /** Resolves with the trusted view of the invocation, or rejects with InvocationRejected. */
@@ -178,15 +189,18 @@ export class InvocationVerifier {
   }
 }
 
-function callerOf(raw: ClaimsPayload["caller"]): ActorIdentity | undefined {
-  if (!raw || typeof raw.key !== "string" || typeof raw.issuer !== "string" || !Array.isArray(raw.caps)) return undefined;
+/** The calling actor's identity as a sending host vouches for it, from either wire form. */
+export function callerOf(value: unknown): ActorIdentity | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const raw = value as { key?: unknown; name?: unknown; issuer?: unknown; caps?: unknown };
+  if (typeof raw.key !== "string" || typeof raw.issuer !== "string" || !Array.isArray(raw.caps)) return undefined;
   const caps = raw.caps.filter((c): c is string => typeof c === "string");
   return { key: raw.key, issuer: raw.issuer, caps, ...(typeof raw.name === "string" && { name: raw.name }) };
 }
 
 // --- wire form (MessagePack, waSCC field names) ---
 
-interface EntityWire {
+export interface EntityWire {
   actor?: string;
   capid?: string;
   binding?: string;
@@ -202,9 +216,9 @@ interface InvocationWire {
   encoded_claims: string;
 }
 
-const entityToWire = (e: Entity): EntityWire => (e.kind === "actor" ? { actor: e.key } : { capid: e.capabilityId, binding: e.binding });
+export const entityToWire = (e: Entity): EntityWire => (e.kind === "actor" ? { actor: e.key } : { capid: e.capabilityId, binding: e.binding });
 
-function entityFromWire(raw: unknown): Entity {
+export function entityFromWire(raw: unknown): Entity {
   const w = (raw ?? {}) as EntityWire;
   if (typeof w.actor === "string") return { kind: "actor", key: w.actor };
   if (typeof w.capid === "string" && typeof w.binding === "string") return { kind: "capability", capabilityId: w.capid, binding: w.binding };
@@ -245,15 +259,25 @@ export function decodeInvocation(bytes: Uint8Array): Invocation {
   };
 }
 
-/** A reply on the lattice: the operation's bytes, or a catalog error that crossed hosts. */
-export type InvocationReply = { ok: true; msg: Uint8Array } | { ok: false; code: string; detail: string };
+/**
+ * A reply on the lattice: the operation's bytes, or a catalog error that crossed hosts. `retry`
+ * marks a session invocation refused before anything ran, which the sender may send again
+ * by the queue group: the host does not serve the target ("not-here"), or did not know the
+ * sender's session ("no-session").
+ */
+export type RetryHint = "not-here" | "no-session";
+export type InvocationReply = { ok: true; msg: Uint8Array } | { ok: false; code: string; detail: string; retry?: RetryHint };
 
 export function encodeReply(reply: InvocationReply): Uint8Array {
-  return encode(reply.ok ? { msg: reply.msg } : { error: { code: reply.code, detail: reply.detail } });
+  if (reply.ok) return encode({ msg: reply.msg });
+  return encode({ error: { code: reply.code, detail: reply.detail }, ...(reply.retry && { retry: reply.retry }) });
 }
 
 export function decodeReply(bytes: Uint8Array): InvocationReply {
-  const w = decode(bytes) as { msg?: Uint8Array; error?: { code?: string; detail?: string } };
-  if (w.error) return { ok: false, code: String(w.error.code ?? "WACTOR_ERR_INTERNAL"), detail: String(w.error.detail ?? "") };
+  const w = decode(bytes) as { msg?: Uint8Array; error?: { code?: string; detail?: string }; retry?: unknown };
+  if (w.error) {
+    const retry = w.retry === "not-here" || w.retry === "no-session" ? { retry: w.retry as RetryHint } : {};
+    return { ok: false, code: String(w.error.code ?? "WACTOR_ERR_INTERNAL"), detail: String(w.error.detail ?? ""), ...retry };
+  }
   return { ok: true, msg: w.msg ?? new Uint8Array() };
 }

@@ -1,6 +1,6 @@
 /**
  * Joins a Host to a lattice: the composition root of the lattice side. It wires the RPC bus
- * (signed invocations), the link sync (JetStream KV), the control server, claims and
+ * (session-authenticated or JWT-signed invocations) and the host sessions, the link sync (JetStream KV), the control server, claims and
  * actor-bytes publication, and events with heartbeats. Policy stays in the Host.
  */
 import { pino, type Logger } from "pino";
@@ -19,6 +19,9 @@ import { LinkStore } from "./link-store.js";
 import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
 import { LatticeRpc } from "./rpc.js";
+import { SessionTable } from "./session-table.js";
+import { LatticeSessions } from "./sessions.js";
+import { TrustFile } from "./trust-file.js";
 import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
 
 export interface JoinOptions {
@@ -30,6 +33,16 @@ export interface JoinOptions {
   clusterSeed?: string;
   /** Other cluster keys (`C…`) whose invocations this host accepts. */
   trustedClusters?: string[];
+  /** More trusted cluster keys in a file, re-read every heartbeat (a key removed there is revoked). */
+  trustedClustersFile?: string;
+  /**
+   * How this host authenticates the invocations it sends: a MAC under a host session
+   * ("session", default) or an Ed25519-signed JWT per call (spec section 5, "jwt"). Both are
+   * always accepted on receipt.
+   */
+  invocationAuth?: InvocationAuth;
+  /** How often the host starts a new session (default one hour). */
+  sessionRotateMs?: number;
   labels?: Record<string, string>;
   heartbeatMs?: number;
   invocationTimeoutMs?: number;
@@ -39,6 +52,8 @@ export interface JoinOptions {
 }
 
 export const DEFAULT_LATTICE = "default";
+export type InvocationAuth = "session" | "jwt";
+const HOUR_MS = 3_600_000;
 
 export class LatticeHost {
   readonly hostId: string;
@@ -47,6 +62,10 @@ export class LatticeHost {
   readonly #host: Host;
   readonly #conn: LatticeConnection;
   readonly #rpc: LatticeRpc;
+  readonly #sessions: LatticeSessions;
+  readonly #verifier: InvocationVerifier;
+  readonly #baseTrust: string[];
+  readonly #trustFile: TrustFile | undefined;
   readonly #links: LinkSync;
   readonly #control: ControlServer;
   readonly #claims: ClaimsStore;
@@ -71,6 +90,7 @@ export class LatticeHost {
     clusterKey: KeyPair;
     subjects: LatticeSubjects;
     trusted: string[];
+    trustFile: TrustFile | undefined;
     links: LinkStore;
     claims: ClaimsStore;
     artifacts: ArtifactStore;
@@ -88,18 +108,31 @@ export class LatticeHost {
     this.#labels = { ...options.labels };
     this.#heartbeatMs = options.heartbeatMs ?? 5000;
     this.#logger = logger;
+    this.#baseTrust = parts.trusted;
+    this.#trustFile = parts.trustFile;
+    const trusted = [...parts.trusted, ...(parts.trustFile?.read() ?? [])];
+    const onRejected = (reason: RejectionReason, detail: string, fromHost: string): void => {
+      host.events.emit("invocation_rejected", { reason, fromHost });
+      this.publish("invocation_rejected", { reason, detail, fromHost });
+    };
+    const rotateMs = options.sessionRotateMs ?? HOUR_MS;
+    // A session outlives its rotation by a margin, so calls in flight under the old one land.
+    const table = new SessionTable({ lattice: subjects.lattice, hostKey: parts.hostKey, clusterKey: parts.clusterKey, trusted, lifetimeSeconds: Math.ceil(rotateMs / 1000) + 300 });
+    this.#sessions = new LatticeSessions({ nc: conn.nc, subjects, table, logger, rotateMs, served: () => this.#rpc.servedSubjects(), onRejected });
+    this.#verifier = new InvocationVerifier({ trustedClusterKeys: trusted });
     this.#rpc = new LatticeRpc({
       nc: conn.nc,
       subjects,
       host,
       logger,
+      hostId: this.hostId,
       signer: new InvocationSigner({ clusterKey: parts.clusterKey, hostId: this.hostId }),
-      verifier: new InvocationVerifier({ trustedClusterKeys: parts.trusted }),
+      verifier: this.#verifier,
+      sessions: this.#sessions,
+      sendBySession: (options.invocationAuth ?? "session") === "session",
+      onServedChanged: () => this.#sessions.routesChanged(),
       ...(options.invocationTimeoutMs !== undefined && { timeoutMs: options.invocationTimeoutMs }),
-      onRejected: (reason, detail, fromHost) => {
-        host.events.emit("invocation_rejected", { reason, fromHost });
-        this.publish("invocation_rejected", { reason, detail, fromHost });
-      },
+      onRejected,
     });
     this.#links = new LinkSync({
       host,
@@ -122,6 +155,8 @@ export class LatticeHost {
     for (const key of trusted) {
       if (!isPublicKey(key, "cluster")) throw new WactorError("WACTOR_ERR_KEY_TYPE", `--trusted-cluster '${key}' is not a cluster public key (C…)`);
     }
+    const trustFile = options.trustedClustersFile === undefined ? undefined : new TrustFile(options.trustedClustersFile);
+    trustFile?.read(); // a bad file fails the join, before anything connects
     const hostKey = KeyPair.create("server");
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
     const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`, { logger, ...(options.access && { access: options.access }) });
@@ -131,7 +166,7 @@ export class LatticeHost {
         ClaimsStore.open(conn.buckets, subjects.claimsBucket),
         ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
-      const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, links, claims, artifacts, options, logger });
+      const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, trustFile, links, claims, artifacts, options, logger });
       await lattice.#start();
       return lattice;
     } catch (err) {
@@ -163,7 +198,7 @@ export class LatticeHost {
    * this host: what `wactor call --lattice` uses.
    */
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    if (this.#host.actorInfo(actorKey)) return this.#host.invoke(actorKey, operation, payload);
+    if (this.#host.actorModule(actorKey)) return this.#host.invoke(actorKey, operation, payload);
     return this.#rpc.invokeActor({ kind: "actor", key: this.hostId }, actorKey, operation, payload);
   }
 
@@ -188,6 +223,22 @@ export class LatticeHost {
     return Object.fromEntries(this.#rpc.rejected) as Record<RejectionReason, number>;
   }
 
+  /** Invocations this host sent, by how they were authenticated. */
+  sentCounts(): { session: number; jwt: number } {
+    return { ...this.#rpc.sent };
+  }
+
+  /**
+   * Replaces the cluster keys trusted besides this host's own and the `trustedClusters` it
+   * joined with: hosts of keys no longer trusted have their sessions cut and every further
+   * invocation of theirs (session or JWT) is rejected. Returns the hosts cut.
+   */
+  setTrustedClusters(extra: string[]): string[] {
+    const keys = [...this.#baseTrust, ...extra];
+    this.#verifier.setTrusted(keys);
+    return this.#sessions.setTrusted(keys);
+  }
+
   publish(type: LatticeEventType, data: Record<string, unknown>): void {
     if (this.#conn.nc.isClosed()) return;
     const event: LatticeEvent = { type, hostId: this.hostId, time: new Date().toISOString(), data };
@@ -203,6 +254,7 @@ export class LatticeHost {
     this.#control.stop();
     this.#links.stop();
     this.#rpc.close();
+    this.#sessions.stop();
     for (const detach of this.#detach.splice(0)) detach();
     this.publish("host_stopped", { labels: this.#labels });
     await settleWithin(this.#conn.nc.flush());
@@ -221,6 +273,9 @@ export class LatticeHost {
 
   async #start(): Promise<void> {
     this.#host.setRemoteRouter(this.#rpc);
+    // Sessions first: peers learn this host's session before it serves or sends anything.
+    this.#sessions.start();
+    this.#rpc.serveHost();
     this.#wireHostEvents();
     for (const actor of this.#host.listActors()) await this.#announce(actor.key);
     await this.#links.start();
@@ -228,9 +283,20 @@ export class LatticeHost {
     await this.#conn.nc.flush();
     this.publish("host_started", { labels: this.#labels, version: WACTOR_VERSION });
     for (const capabilityId of this.#host.providerIds()) this.publish("provider_started", { capabilityId, name: this.#host.provider(capabilityId)?.name });
-    this.#heartbeat = setInterval(() => this.publish("host_heartbeat", { ...this.summary() }), this.#heartbeatMs);
+    this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatMs);
     this.#heartbeat.unref();
     this.#logger.info({ hostId: this.hostId, clusterKey: this.clusterKey }, "joined the lattice");
+  }
+
+  #beat(): void {
+    this.publish("host_heartbeat", { ...this.summary() });
+    this.#sessions.tick();
+    try {
+      const keys = this.#trustFile?.poll();
+      if (keys) this.setTrustedClusters(keys);
+    } catch (err) {
+      this.#logger.error({ err: (err as Error).message }, "the trusted clusters file is invalid: the trust list is unchanged");
+    }
   }
 
   #wireHostEvents(): void {

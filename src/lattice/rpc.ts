@@ -1,16 +1,19 @@
 /**
  * The RPC bus: actor and provider invocations between hosts over NATS request/reply.
- * Sending signs every invocation; serving verifies it, checks the link rule again and
- * dispatches into the local host. Several hosts serving one target share the load through
- * a queue group; a target nobody serves fails at once (no responders), never hangs.
+ * Sending authenticates every invocation: with a session MAC, addressed to one host that
+ * serves the target (round robin over the routes), or with a per-call JWT through the
+ * target's queue group (`invocationAuth: "jwt"`, or while no session route is known).
+ * Serving verifies either form, checks the link rule again and dispatches into the local
+ * host. A target nobody serves fails at once (no responders), never hangs.
  */
-import { ErrorCode as NatsErrorCode, NatsError, type NatsConnection, type Subscription } from "nats";
+import { ErrorCode as NatsErrorCode, NatsError, type Msg, type NatsConnection, type Subscription } from "nats";
 import type { Logger } from "pino";
 import { ERROR_CATALOG, WactorError, toWactorError, type ErrorCode } from "../errors.js";
 import type { CallOrigin, Host, RemoteRouter } from "../host/host.js";
 import type { ActorIdentity } from "../host/provider.js";
 import {
   InvocationRejected,
+  type InvocationReply,
   decodeInvocation,
   decodeReply,
   encodeInvocation,
@@ -21,6 +24,8 @@ import {
   type RejectionReason,
   type VerifiedInvocation,
 } from "./invocation.js";
+import { isSessionEnvelope, openEnvelope } from "./session-envelope.js";
+import type { SessionPath } from "./sessions.js";
 import type { LatticeSubjects } from "./subjects.js";
 
 const QUEUE = "wactor";
@@ -31,6 +36,13 @@ export interface RpcOptions {
   host: Host;
   signer: InvocationSigner;
   verifier: InvocationVerifier;
+  /** Verifies session invocations; `sendBySession` also sends by it (else every call carries a JWT). */
+  sessions: SessionPath;
+  sendBySession: boolean;
+  /** This host's id: session invocations for it arrive on its own subject. */
+  hostId: string;
+  /** The set of served subjects changed (the sessions publish it as this host's routes). */
+  onServedChanged?: () => void;
   logger: Logger;
   /** Deadline of a lattice call; longer than the default actor deadline so that one reports first. */
   timeoutMs?: number;
@@ -43,6 +55,9 @@ export class LatticeRpc implements RemoteRouter {
   readonly #o: RpcOptions;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly rejected = new Map<RejectionReason, number>();
+  /** Invocations sent, by how they were authenticated (a session attempt that fell back counts once, as jwt). */
+  readonly sent = { session: 0, jwt: 0 };
+  readonly #replies: Array<{ msg: Msg; reply: Uint8Array }> = [];
 
   constructor(options: RpcOptions) {
     this.#o = options;
@@ -50,17 +65,15 @@ export class LatticeRpc implements RemoteRouter {
 
   // --- sending ---
 
-  async invokeActor(origin: CallOrigin, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    const invocation = await this.#o.signer.sign(entityOf(origin), { kind: "actor", key: targetKey }, operation, payload);
-    return this.#request(this.#o.subjects.actor(targetKey), encodeInvocation(invocation), () =>
+  invokeActor(origin: CallOrigin, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    return this.#send(this.#o.subjects.actor(targetKey), entityOf(origin), { kind: "actor", key: targetKey }, operation, payload, undefined, () =>
       new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${this.#o.subjects.lattice}' runs actor ${targetKey} (operation ${operation})`),
     );
   }
 
-  async callProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  callProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     const target: Entity = { kind: "capability", capabilityId, binding };
-    const invocation = await this.#o.signer.sign({ kind: "actor", key: caller.key }, target, operation, payload, caller);
-    return this.#request(this.#o.subjects.provider(capabilityId, binding, caller.key), encodeInvocation(invocation), () =>
+    return this.#send(this.#o.subjects.provider(capabilityId, binding, caller.key), { kind: "actor", key: caller.key }, target, operation, payload, caller, () =>
       new WactorError(
         "WACTOR_ERR_LATTICE_NO_PROVIDER",
         `no host in lattice '${this.#o.subjects.lattice}' serves ${capabilityId} binding '${binding}' for actor ${caller.name ?? ""} ${caller.key} (operation ${operation}): no provider host runs, or the link failed there`,
@@ -68,11 +81,57 @@ export class LatticeRpc implements RemoteRouter {
     );
   }
 
-  #request(subject: string, data: Uint8Array, noResponders: () => WactorError): Promise<Uint8Array> {
-    return requestInvocation(this.#o.nc, subject, data, this.#o.timeoutMs ?? 15_000, noResponders);
+  /**
+   * One `.then` per call rather than a chain of awaits: continuations that finish in the same
+   * turn then publish in the same turn, and nats.js writes them to the socket together.
+   */
+  #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
+    const sessions = this.#o.sessions;
+    const hostId = this.#o.sendBySession ? sessions.route(subject) : undefined;
+    const sealed = hostId === undefined ? undefined : sessions.seal(hostId, origin, target, operation, payload, caller);
+    const byJwt = (): Promise<Uint8Array> => {
+      this.sent.jwt++;
+      const invocation = this.#o.signer.sign(origin, target, operation, payload, caller);
+      return requestInvocation(this.#o.nc, subject, encodeInvocation(invocation), this.#timeoutMs, noResponders);
+    };
+    if (hostId === undefined || sealed === undefined) return byJwt();
+    const hostSubject = this.#o.subjects.hostInvocations(hostId);
+    return this.#o.nc.request(hostSubject, sealed, { timeout: this.#timeoutMs }).then(
+      (msg) => {
+        const reply = decodeReply(msg.data);
+        // Refused before anything ran: the route or the session was stale. The queue group takes it, with a JWT.
+        if (!reply.ok && reply.retry === "not-here") sessions.dropRoute(subject, hostId);
+        else if (!reply.ok && reply.retry === "no-session") sessions.resync();
+        else {
+          this.sent.session++;
+          return unwrap(reply);
+        }
+        return byJwt();
+      },
+      (err: unknown) => {
+        if (!(err instanceof NatsError && err.code === NatsErrorCode.NoResponders)) throw requestError(err, hostSubject, this.#timeoutMs);
+        sessions.dropHost(hostId);
+        return byJwt();
+      },
+    );
+  }
+
+  get #timeoutMs(): number {
+    return this.#o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   // --- serving ---
+
+  /** Starts taking session invocations addressed to this host (whatever local target they name). */
+  serveHost(): void {
+    this.#subscribe(this.#o.subjects.hostInvocations(this.#o.hostId), false);
+  }
+
+  /** The actor and link subjects this host serves: its routes. */
+  servedSubjects(): string[] {
+    const own = this.#o.subjects.hostInvocations(this.#o.hostId);
+    return [...this.#subscriptions.keys()].filter((s) => s !== own);
+  }
 
   /** Starts taking invocations for a local actor (idempotent). */
   serveActor(actorKey: string): void {
@@ -100,38 +159,67 @@ export class LatticeRpc implements RemoteRouter {
   close(): void {
     for (const sub of this.#subscriptions.values()) sub.unsubscribe();
     this.#subscriptions.clear();
+    this.#o.onServedChanged?.();
   }
 
-  #subscribe(subject: string): void {
+  #subscribe(subject: string, queue = true): void {
     if (this.#subscriptions.has(subject)) return;
     const sub = this.#o.nc.subscribe(subject, {
-      queue: QUEUE,
+      ...(queue && { queue: QUEUE }),
       callback: (err, msg) => {
         if (err) return;
-        void this.#serve(msg.data).then((reply) => msg.respond(reply));
+        void this.#serve(msg.data).then((reply) => this.#respond(msg, reply));
       },
     });
     this.#subscriptions.set(subject, sub);
+    this.#o.onServedChanged?.();
+  }
+
+  /**
+   * Replies wait for the end of the current turn (process.nextTick runs once the microtasks
+   * are drained), so the answers of invocations that finished together leave in one write.
+   */
+  #respond(msg: Msg, reply: Uint8Array): void {
+    if (this.#replies.push({ msg, reply }) > 1) return;
+    process.nextTick(() => {
+      for (const r of this.#replies.splice(0)) r.msg.respond(r.reply);
+    });
   }
 
   #unsubscribe(subject: string): void {
     this.#subscriptions.get(subject)?.unsubscribe();
-    this.#subscriptions.delete(subject);
+    if (this.#subscriptions.delete(subject)) this.#o.onServedChanged?.();
   }
 
   async #serve(data: Uint8Array): Promise<Uint8Array> {
-    let invocation: VerifiedInvocation | undefined;
     let fromHost = "";
     try {
-      const raw = decodeInvocation(data);
-      fromHost = raw.hostId;
-      invocation = await this.#o.verifier.verify(raw);
+      let invocation: VerifiedInvocation;
+      if (isSessionEnvelope(data)) {
+        const envelope = openEnvelope(data);
+        fromHost = envelope.header.fromHost;
+        invocation = this.#o.sessions.verify(envelope);
+        const subject = this.#subjectOf(invocation);
+        // Addressed by a stale route: nothing ran, the sender retries through the queue group.
+        if (!this.#subscriptions.has(subject)) return encodeReply({ ok: false, code: "WACTOR_ERR_LATTICE_NO_ACTOR", detail: `host ${this.#o.hostId} does not serve ${subject}`, retry: "not-here" });
+      } else {
+        const raw = decodeInvocation(data);
+        fromHost = raw.hostId;
+        invocation = this.#o.verifier.verify(raw);
+      }
       return encodeReply({ ok: true, msg: await this.#dispatch(invocation) });
     } catch (err) {
       if (err instanceof InvocationRejected) this.#reject(err, fromHost);
       const error = toWactorError(err);
-      return encodeReply({ ok: false, code: error.code, detail: error.detail ?? "" });
+      const retry = err instanceof InvocationRejected && err.reason === "unknown-session" ? { retry: "no-session" as const } : {};
+      return encodeReply({ ok: false, code: error.code, detail: error.detail ?? "", ...retry });
     }
+  }
+
+  #subjectOf(inv: VerifiedInvocation): string {
+    const { subjects } = this.#o;
+    if (inv.target.kind === "actor") return subjects.actor(inv.target.key);
+    return subjects.provider(inv.target.capabilityId, inv.target.binding, inv.caller?.key ?? (inv.origin.kind === "actor" ? inv.origin.key : ""));
   }
 
   #dispatch(inv: VerifiedInvocation): Promise<Uint8Array> {
@@ -159,20 +247,37 @@ export class LatticeRpc implements RemoteRouter {
   }
 }
 
-/** Sends one encoded invocation and returns the reply's payload, or throws its catalog error. */
-export async function requestInvocation(nc: NatsConnection, subject: string, data: Uint8Array, timeoutMs: number, noResponders: () => WactorError): Promise<Uint8Array> {
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** Sends one encoded invocation; "no-responders" when nobody listens on the subject. */
+async function exchange(nc: NatsConnection, subject: string, data: Uint8Array, timeoutMs: number): Promise<InvocationReply | "no-responders"> {
   let reply;
   try {
     reply = await nc.request(subject, data, { timeout: timeoutMs });
   } catch (err) {
-    if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw noResponders();
-    if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeoutMs} ms`);
-    throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
+    if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) return "no-responders";
+    throw requestError(err, subject, timeoutMs);
   }
-  const decoded = decodeReply(reply.data);
+  return decodeReply(reply.data);
+}
+
+function requestError(err: unknown, subject: string, timeoutMs: number): WactorError {
+  if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) return new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `${subject} after ${timeoutMs} ms`);
+  return new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", (err as Error).message);
+}
+
+/** The reply's payload, or its catalog error thrown. */
+function unwrap(decoded: InvocationReply): Uint8Array {
   if (decoded.ok) return decoded.msg;
   // The remote host sent a catalog code and its detail; an unknown code is kept in the detail.
   throw isCatalogCode(decoded.code) ? new WactorError(decoded.code, decoded.detail) : new WactorError("WACTOR_ERR_GUEST_ERROR", `${decoded.code}: ${decoded.detail}`);
+}
+
+/** Sends one encoded invocation and returns the reply's payload, or throws its catalog error. */
+export async function requestInvocation(nc: NatsConnection, subject: string, data: Uint8Array, timeoutMs: number, noResponders: () => WactorError): Promise<Uint8Array> {
+  const reply = await exchange(nc, subject, data, timeoutMs);
+  if (reply === "no-responders") throw noResponders();
+  return unwrap(reply);
 }
 
 function isCatalogCode(code: string): code is ErrorCode {

@@ -25,6 +25,12 @@ export interface LatticeSubjects {
   actor(actorKey: string): string;
   /** Calls for a capability under one link (actor, binding); hosts whose provider holds the link listen. */
   provider(capabilityId: string, binding: string, actorKey: string): string;
+  /** Session-authenticated invocations addressed to one host (any target it serves). */
+  hostInvocations(hostId: string): string;
+  /** Signed session announcements of every host. */
+  readonly sessions: string;
+  /** What each host serves, so that senders can address session invocations. */
+  readonly routes: string;
   /** Control requests every host answers (ping, link validation). */
   control(verb: string): string;
   /** Control requests one host answers. */
@@ -49,6 +55,9 @@ export function latticeSubjects(lattice: string): LatticeSubjects {
     lattice,
     actor: (actorKey) => `${root}.actor.${subjectToken(actorKey)}`,
     provider: (capabilityId, binding, actorKey) => `${root}.prov.${subjectToken(capabilityId)}.${subjectToken(binding)}.${subjectToken(actorKey)}`,
+    hostInvocations: (hostId) => `${root}.inv.${subjectToken(hostId)}`,
+    sessions: `${root}.sess.announce`,
+    routes: `${root}.sess.routes`,
     control: (verb) => `${root}.ctl.${verb}`,
     hostControl: (hostId, verb) => `${root}.ctl.host.${subjectToken(hostId)}.${verb}`,
     event: (type) => `${root}.evt.${type}`,

@@ -1,0 +1,108 @@
+/**
+ * The wire form of a session-authenticated invocation: one buffer, so the payload is written
+ * once and read in place (no copy on the receiving side).
+ *
+ *   'W' '1' | u16 header length | header (MessagePack array) | HMAC-SHA256 tag (32) | payload
+ *
+ * The tag covers the header bytes exactly as sent, and the header carries the payload's
+ * SHA-256: origin, target, operation, payload hash, sequence and both sessions are bound by
+ * the MAC. The invocation id is `<sender session>.<sequence>`, unique in the lattice.
+ * A JWT invocation (spec section 5) is a MessagePack map and never starts with 'W'.
+ */
+import { createHash, createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import type { ActorIdentity } from "../host/provider.js";
+import { callerOf, entityFromWire, entityToWire, InvocationRejected, type Entity, type EntityWire } from "./invocation.js";
+
+const encoder = new Encoder();
+const decoder = new Decoder();
+const MAGIC_0 = 0x57; // 'W'
+const MAGIC_1 = 0x31; // '1'
+const TAG_BYTES = 32;
+const PREFIX_BYTES = 4;
+
+export interface SessionHeader {
+  fromHost: string;
+  fromSid: string;
+  toHost: string;
+  toSid: string;
+  seq: number;
+  origin: Entity;
+  target: Entity;
+  operation: string;
+  payloadHash: Uint8Array;
+  caller: ActorIdentity | undefined;
+}
+
+export interface OpenedEnvelope {
+  header: SessionHeader;
+  headerBytes: Uint8Array;
+  tag: Uint8Array;
+  msg: Uint8Array;
+}
+
+export const isSessionEnvelope = (bytes: Uint8Array): boolean => bytes.length > PREFIX_BYTES && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1;
+
+export const payloadHash = (msg: Uint8Array): Buffer => createHash("sha256").update(msg).digest();
+
+export const macOf = (key: KeyObject, headerBytes: Uint8Array): Buffer => createHmac("sha256", key).update(headerBytes).digest();
+
+type HeaderWire = [string, string, string, string, number, EntityWire, EntityWire, string, Uint8Array, ActorIdentity | null];
+
+/** Builds the envelope; `key` is the sender's HMAC key towards `header.toSid`. */
+export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObject): Uint8Array {
+  const wire: HeaderWire = [
+    header.fromHost,
+    header.fromSid,
+    header.toHost,
+    header.toSid,
+    header.seq,
+    entityToWire(header.origin),
+    entityToWire(header.target),
+    header.operation,
+    header.payloadHash,
+    header.caller ? { key: header.caller.key, issuer: header.caller.issuer, caps: header.caller.caps, ...(header.caller.name !== undefined && { name: header.caller.name }) } : null,
+  ];
+  // A view into the encoder's buffer: MAC'd and copied out before anything encodes again.
+  const headerBytes = encoder.encodeSharedRef(wire);
+  if (headerBytes.length > 0xffff) throw new InvocationRejected("malformed", "the invocation header exceeds 64 KiB");
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + headerBytes.length + TAG_BYTES + msg.length);
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out.writeUInt16BE(headerBytes.length, 2);
+  out.set(headerBytes, PREFIX_BYTES);
+  out.set(macOf(key, headerBytes), PREFIX_BYTES + headerBytes.length);
+  out.set(msg, PREFIX_BYTES + headerBytes.length + TAG_BYTES);
+  return out;
+}
+
+/** Splits and parses an envelope; nothing in it is trusted until `verifyTag` passed. */
+export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const length = view.readUInt16BE(2);
+  const tagAt = PREFIX_BYTES + length;
+  if (view.length < tagAt + TAG_BYTES) throw new InvocationRejected("malformed", "the invocation envelope is truncated");
+  const headerBytes = view.subarray(PREFIX_BYTES, tagAt);
+  let w: unknown;
+  try {
+    w = decoder.decode(headerBytes);
+  } catch (err) {
+    throw new InvocationRejected("malformed", `the invocation header is not MessagePack: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(w) || w.length !== 10) throw new InvocationRejected("malformed", "the invocation header is not a 10-field array");
+  const [fromHost, fromSid, toHost, toSid, seq, origin, target, operation, hash, caller] = w as unknown[];
+  if (typeof fromHost !== "string" || typeof fromSid !== "string" || typeof toHost !== "string" || typeof toSid !== "string" || typeof seq !== "number" || typeof operation !== "string" || !(hash instanceof Uint8Array)) {
+    throw new InvocationRejected("malformed", "the invocation header has a field of the wrong type");
+  }
+  return {
+    header: { fromHost, fromSid, toHost, toSid, seq, origin: entityFromWire(origin), target: entityFromWire(target), operation, payloadHash: hash, caller: callerOf(caller) },
+    headerBytes,
+    tag: view.subarray(tagAt, tagAt + TAG_BYTES),
+    msg: view.subarray(tagAt + TAG_BYTES),
+  };
+}
+
+/** Constant-time check of the tag. */
+export function verifyTag(envelope: OpenedEnvelope, key: KeyObject): boolean {
+  return timingSafeEqual(macOf(key, envelope.headerBytes), envelope.tag);
+}
