@@ -39,6 +39,8 @@ interface Slot {
   guest: MeteredGuest;
   sliceEnd: number;
   deadline: number;
+  /** Its memory as last counted in the pool's total. */
+  counted: number;
 }
 
 /** A suspended invocation's deadline, checked by the pool's sweeper. */
@@ -182,7 +184,7 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const options = this.#options;
-    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs };
+    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0 };
     try {
       slot.guest = MeteredGuest.create(options.module, {
         hostCall: (binding, namespace, operation, payload) => {
@@ -201,19 +203,19 @@ export class MeteredPool implements ActorPool {
       throw new WactorError(err instanceof DeadlineTrap ? "WACTOR_ERR_DEADLINE" : "WACTOR_ERR_MODULE_COMPILE", `the actor's initialization failed: ${(err as Error).message}`);
     }
     this.#live++;
-    this.#memoryBytes += slot.guest.memoryBytes;
+    slot.counted = slot.guest.memoryBytes;
+    this.#memoryBytes += slot.counted;
     return slot;
   }
 
   #discard(slot: Slot): void {
     this.#live--;
-    this.#memoryBytes -= slot.guest.memoryBytes;
+    this.#memoryBytes -= slot.counted;
   }
 
   /** Runs one invocation to its end through every suspension. */
   async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
     this.#inFlight++;
-    const memoryBefore = slot.guest.memoryBytes;
     slot.deadline = performance.now() + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
@@ -264,7 +266,9 @@ export class MeteredPool implements ActorPool {
       this.#inFlight--;
       this.#gate.flush();
       if (!failure && !this.#stopped) {
-        this.#memoryBytes += slot.guest.memoryBytes - memoryBefore;
+        const now = slot.guest.memoryBytes;
+        this.#memoryBytes += now - slot.counted;
+        slot.counted = now;
         this.#idle.push(slot);
       } else {
         // A trapped, timed-out or stopped instance may hold any state: it is dropped.
