@@ -5,7 +5,7 @@
  * deadline (terminate + respawn) and serves the guest's host calls through an async handler.
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
-import { WactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../errors.js";
 import {
   decodeNamed, encodeNamed, guestErrorText, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
   OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
@@ -282,7 +282,8 @@ export class ActorInstance {
     this.#options.onReplaced?.(reason);
     this.#spawn().catch((err: unknown) => {
       this.#stopped = true;
-      const error = err instanceof WactorError ? err : new WactorError("WACTOR_ERR_ACTOR_STOPPED", String(err));
+      // A replacement that could not start is reported as what it is; anything unexpected is a bug.
+      const error = toWactorError(err);
       for (const pending of this.#outstanding.splice(0)) pending.reject(error);
     });
   }
