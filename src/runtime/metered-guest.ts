@@ -5,7 +5,7 @@
  * the same point with the reply. Its `wactor.tick` (called every FUEL_PER_TICK loop turns or
  * recursive calls) lets the scheduler trap it past its deadline or suspend it past its slice.
  */
-import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
+import { abortMessage, GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./transform/metering-abi.js";
 
 export const WASM_PAGE = 65536;
@@ -200,16 +200,8 @@ export class MeteredGuest {
         },
       },
       env: {
-        // AssemblyScript's abort(msg, file, line, col): UTF-16 strings, byte length stored 4
-        // bytes before the pointer.
         abort: (msgPtr: number, filePtr: number, line: number, column: number) => {
-          const text = (p: number): string => {
-            if (!p) return "";
-            const mem = memory();
-            const len = new DataView(mem.buffer).getUint32(p - 4, true);
-            return new TextDecoder("utf-16le").decode(mem.subarray(p, p + Math.min(len, 4096)));
-          };
-          throw new GuestTrap(`abort: ${text(msgPtr)} at ${text(filePtr)}:${line}:${column}`);
+          throw new GuestTrap(abortMessage(memory(), msgPtr, filePtr, line, column));
         },
       },
     };

@@ -4,6 +4,7 @@
  */
 import { WactorError, isWactorError } from "../errors.js";
 import type { ActorPool } from "./actor-pool.js";
+import { boundedWait } from "./bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
 
@@ -131,13 +132,9 @@ export class InstancePool implements ActorPool {
   async drain(timeoutMs: number): Promise<void> {
     this.#closed = true;
     if (this.#inFlight > 0 || this.#queue.length > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        this.#drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      const wait = boundedWait(timeoutMs);
+      this.#drained = wait.settle;
+      await wait.promise;
     }
     await this.stop();
   }

@@ -18,6 +18,19 @@ export class GuestTrap extends Error {
   }
 }
 
+/**
+ * AssemblyScript's abort(msg, file, line, col) as text: its strings are UTF-16 with their
+ * length in bytes stored 4 bytes before the pointer.
+ */
+export function abortMessage(memory: Uint8Array, msgPtr: number, filePtr: number, line: number, column: number): string {
+  const text = (p: number): string => {
+    if (!p || p < 4 || p > memory.length) return "";
+    const len = new DataView(memory.buffer).getUint32(p - 4, true);
+    return new TextDecoder("utf-16le").decode(memory.subarray(p, p + Math.min(len, 4096)));
+  };
+  return `abort: ${text(msgPtr)} at ${text(filePtr)}:${line}:${column}`;
+}
+
 const utf8 = new TextDecoder();
 const toUtf8 = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -75,16 +88,8 @@ export class WapcGuest {
         __console_log: (ptr: number, len: number) => options.consoleLog?.(readString(ptr, len)),
       },
       env: {
-        // AssemblyScript's abort(msg, file, line, col): strings are UTF-16 with the length
-        // (in bytes) stored 4 bytes before the pointer.
         abort: (msgPtr: number, filePtr: number, line: number, column: number) => {
-          const text = (p: number): string => {
-            if (!p) return "";
-            const mem = memory();
-            const len = new DataView(mem.buffer).getUint32(p - 4, true);
-            return new TextDecoder("utf-16le").decode(mem.subarray(p, p + Math.min(len, 4096)));
-          };
-          this.#abortMessage = `abort: ${text(msgPtr)} at ${text(filePtr)}:${line}:${column}`;
+          this.#abortMessage = abortMessage(memory(), msgPtr, filePtr, line, column);
           throw new GuestTrap(this.#abortMessage);
         },
       },
