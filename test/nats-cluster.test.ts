@@ -169,43 +169,6 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     await eventually(allHealthy, { timeoutMs: 30_000 });
   }, 60_000);
 
-  // Before the kills: after a stream leader's SIGKILL, the edge's link took longer than this
-  // test's bounds to reach the caller in some runs (noted for a follow-up).
-  it("a host on a leaf node (JetStream domain of the hub) and a host on the cluster serve one application together", async () => {
-    // The cluster's echo replicas go, so that only the edge site runs the actor.
-    await apps.undeploy("echo", { timeoutMs: 60_000 });
-    leaf = await startNatsLeaf(nats.leafPorts, { domain: "edge" });
-    await waitForJetStream(leaf.url, { domain: "hub" });
-    const edge = await join(leaf.url, { site: "edge" }, [], "hub");
-    expect(edge.lattice.natsServer).toBe("leaf1");
-    const port = await freePort();
-    const manifest = appFile("edge-app", [
-      "name: edge-app",
-      'version: "1"',
-      "actors:",
-      // The actor runs on the edge site only; the HTTP provider that calls it runs on the cluster.
-      `  - { source: ${echo.signedPath}, replicas: 1, instances: 1, spread: [ { labels: { site: edge } } ] }`,
-      "providers:",
-      "  - { capability: wascc:http_server, on: { role: caller } }",
-      "links:",
-      `  - { actor: echo, capability: wascc:http_server, binding: edge, values: { PORT: "${port}" } }`,
-    ]);
-    const status = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 90_000 });
-    expect(status.phase).toBe("deployed");
-    await eventually(() => expect(edge.host.listActors().map((a) => a.key)).toEqual([echo.publicKey]), { timeoutMs: 30_000 });
-    const response = await eventually(async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/from-the-core`);
-      expect(r.status).toBe(200);
-      return (await r.json()) as { path: string };
-    }, { timeoutMs: 30_000 });
-    expect(response.path).toBe("/from-the-core");
-    // The edge host served it (the actor runs nowhere else under this binding's app).
-    await eventually(() => expect(edge.lattice.summary().actors.find((a) => a.key === echo.publicKey)?.invocations).toBeGreaterThan(0));
-    // The tests that kill servers want the cluster's echo back.
-    await apps.undeploy("edge-app", { timeoutMs: 60_000 });
-    await apps.deploy(await loadAppManifest(echoV1), { timeoutMs: 60_000 });
-  }, 240_000);
-
   it("SIGKILL of the server an actor's host is connected to: no acknowledged write lost, invocations resume, the host fails over", async () => {
     const victim = nodeNamed(w1.lattice.natsServer);
     try {
@@ -255,4 +218,36 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     await eventually(allHealthy, { timeoutMs: 60_000, intervalMs: 500 });
   });
 
+
+  it("a host on a leaf node (JetStream domain of the hub) and a host on the cluster serve one application together", async () => {
+    // The cluster's echo replicas go, so that only the edge site runs the actor.
+    await apps.undeploy("echo", { timeoutMs: 60_000 });
+    leaf = await startNatsLeaf(nats.leafPorts, { domain: "edge" });
+    await waitForJetStream(leaf.url, { domain: "hub" });
+    const edge = await join(leaf.url, { site: "edge" }, [], "hub");
+    expect(edge.lattice.natsServer).toBe("leaf1");
+    const port = await freePort();
+    const manifest = appFile("edge-app", [
+      "name: edge-app",
+      'version: "1"',
+      "actors:",
+      // The actor runs on the edge site only; the HTTP provider that calls it runs on the cluster.
+      `  - { source: ${echo.signedPath}, replicas: 1, instances: 1, spread: [ { labels: { site: edge } } ] }`,
+      "providers:",
+      "  - { capability: wascc:http_server, on: { role: caller } }",
+      "links:",
+      `  - { actor: echo, capability: wascc:http_server, binding: edge, values: { PORT: "${port}" } }`,
+    ]);
+    const status = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 90_000 });
+    expect(status.phase).toBe("deployed");
+    await eventually(() => expect(edge.host.listActors().map((a) => a.key)).toEqual([echo.publicKey]), { timeoutMs: 30_000 });
+    const response = await eventually(async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/from-the-core`);
+      expect(r.status).toBe(200);
+      return (await r.json()) as { path: string };
+    }, { timeoutMs: 30_000 });
+    expect(response.path).toBe("/from-the-core");
+    // The edge host served it (the actor runs nowhere else under this binding's app).
+    await eventually(() => expect(edge.lattice.summary().actors.find((a) => a.key === echo.publicKey)?.invocations).toBeGreaterThan(0));
+  }, 180_000);
 });
