@@ -71,6 +71,8 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_LATTICE_STATE_WRITE: { status: 503, message: "A write of the lattice's state to JetStream failed and did not happen. Retry; nats-server's log says why." },
   WACTOR_ERR_LATTICE_STATE_READ: { status: 503, message: "Reading the lattice's state from JetStream failed (not a missing entry: the read itself). Retry; the detail and nats-server's log say why." },
   WACTOR_ERR_INVOCATION_REJECTED: { status: 401, message: "A lattice invocation was rejected: unsigned, tampered, expired, replayed or signed by an untrusted cluster key. Give every host the cluster seed or list its key with --trusted-cluster." },
+  WACTOR_ERR_CONTROL_REJECTED: { status: 401, message: "The host refused a control request: unsigned, tampered, expired, replayed or signed by a key it does not trust. Sign with a trusted operator key (--operator-seed, WACTOR_OPERATOR_SEED or 'wactor ctl context'); the host lists trusted keys with --trusted-operator." },
+  WACTOR_ERR_OPERATOR_SEED: { status: 400, message: "The operator seed is unusable: not an operator seed (SO…), or the context file does not hold one. Create one with 'wactor keys gen operator' and pass it with --operator-seed or WACTOR_OPERATOR_SEED." },
   WACTOR_ERR_HOST_NOT_FOUND: { status: 404, message: "No host with that id answers in the lattice. List hosts with 'wactor ctl get hosts'." },
   WACTOR_ERR_NO_MATCHING_HOST: { status: 404, message: "No host in the lattice matches the constraint. Check host labels with 'wactor ctl get hosts'." },
   WACTOR_ERR_ARTIFACT_NOT_FOUND: { status: 404, message: "The actor is not in the lattice's object store and not a readable file. Start it from a .wasm path once so it is uploaded." },

@@ -6,6 +6,7 @@ import { WactorError } from "../errors.js";
 import { bindingHealth } from "../host/binding-health.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
+import { operatorSigner } from "./operator-key.js";
 import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
@@ -19,6 +20,7 @@ import type { LatticeHost } from "../lattice/lattice-host.js";
 
 interface UpFlags extends LatticeFlags {
   ui?: boolean;
+  operatorSeed?: string;
   uiPort: string;
   logLevel: string;
   metricsPort?: string;
@@ -40,6 +42,9 @@ export function registerUpCommand(program: Command): void {
     .option("--trusted-clusters-file <path>", "more trusted cluster keys, one per line; re-read every heartbeat, so removing one revokes it")
     .option("--invocation-auth <mode>", "how this host authenticates the invocations it sends: session (a MAC under a host session) or jwt (an Ed25519 JWT per call)", "session")
     .option("--session-rotate <duration>", "how often the host starts a new session (e.g. 1h, 15m)", "1h")
+    .option("--trusted-operator <key...>", "operator keys (O…) whose signed control commands, links and applications this host acts on; none: the lattice is open (unsigned commands are taken)")
+    .option("--close-queries", "with --trusted-operator: queries (ping, inventory) need a signature too")
+    .option("--operator-seed <seed>", "operator seed (SO…) the dashboard signs its actions with (or env WACTOR_OPERATOR_SEED)")
     .option("--ui", "also serve the lattice dashboard on 127.0.0.1 (with --lattice)")
     .option("--ui-port <port>", "port of the dashboard", "4000")
     .option("--reconcile-ms <ms>", "period of this host's application reconciler (one host of the lattice leads)", "1000")
@@ -64,9 +69,10 @@ export function registerUpCommand(program: Command): void {
         running = await applyHostManifest(manifest, { logger, host, skipBindings: flags.lattice !== undefined });
         if (flags.lattice !== undefined) {
           lattice = await joinFromFlags(host, manifest, flags, logger);
-          await putManifestLinks(host, manifest, flags);
+          await putManifestLinks(host, manifest, flags, lattice);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger });
+          const signer = flags.ui ? operatorSigner({ ...(flags.operatorSeed !== undefined && { operatorSeed: flags.operatorSeed }) }) : undefined;
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger, ...(signer && { signer }) });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }

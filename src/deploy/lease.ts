@@ -7,6 +7,8 @@ import type { KV } from "nats";
 import type { LatticeBuckets } from "../lattice/buckets.js";
 import { readState } from "../lattice/state-read.js";
 import { stateWriteError } from "../lattice/state-write.js";
+import type { RejectionReporter } from "../lattice/rejections.js";
+import { isPublicKey } from "../claims/nkeys.js";
 
 const KEY = "reconciler";
 const encoder = new TextEncoder();
@@ -20,10 +22,13 @@ function lostRace(err: unknown): boolean {
 }
 
 export class Lease {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly reporter: RejectionReporter | undefined,
+  ) {}
 
-  static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number): Promise<Lease> {
-    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }));
+  static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number, reporter?: RejectionReporter): Promise<Lease> {
+    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }), reporter);
   }
 
   /**
@@ -37,7 +42,10 @@ export class Lease {
         await this.kv.create(KEY, encoder.encode(holder));
         return true;
       }
-      if (decoder.decode(entry.value) !== holder) return false;
+      const current = decoder.decode(entry.value);
+      // Holders are host ids (N…): anything else is junk, reported, and taken over at its revision rather than obeyed.
+      if (current !== holder && isPublicKey(current, "server")) return false;
+      if (current !== holder) this.reporter?.report({ scope: "leases", reason: "malformed", key: entry.key, revision: entry.revision, detail: "the holder is not a host id" });
       await this.kv.update(KEY, encoder.encode(holder), entry.revision);
       return true;
     } catch (err) {

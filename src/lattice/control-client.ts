@@ -15,6 +15,9 @@ import type { BucketHealth, LatticeBuckets } from "./buckets.js";
 import { ClaimsStore } from "./claims-store.js";
 import type { NatsAccess } from "./nats-access.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
+import { controlHeaders } from "./control-auth.js";
+import { isSigningKey, type SignatureVerifier } from "./operator-signature.js";
+import type { RejectionReporter } from "./rejections.js";
 import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
@@ -37,6 +40,15 @@ export interface ClientOptions {
   access?: NatsAccess;
   /** Where dropped events are reported (default: warnings on stderr). */
   logger?: Logger;
+  /**
+   * Signs every control request and every link this client stores: an operator key (`O…`),
+   * or a host's cluster key for what the host does on the operator's behalf (its reconciler,
+   * its manifest's links). Without one, requests go unsigned (an open lattice takes them).
+   */
+  signer?: KeyPair;
+  /** Links read through this client are checked by it (the reconciler's), refusals reported. */
+  linkVerifier?: SignatureVerifier;
+  reporter?: RejectionReporter;
 }
 
 /** Where the lattice's state lives and how well replicated it is (`wactor ctl get lattice`). */
@@ -68,6 +80,7 @@ export class ControlClient {
   readonly #artifacts: ArtifactStore;
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
+  readonly #signer: KeyPair | undefined;
 
   private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, options: ClientOptions) {
     this.#conn = conn;
@@ -77,14 +90,20 @@ export class ControlClient {
     this.#artifacts = stores.artifacts;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#logger = options.logger;
+    this.#signer = options.signer;
   }
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
+    if (options.signer && !isSigningKey(options.signer)) throw new WactorError("WACTOR_ERR_OPERATOR_SEED", `a ${options.signer.type} key cannot sign control requests: use an operator seed (SO…)`);
     const conn = await connectLattice(options.url, "wactor ctl", { ...(options.access && { access: options.access }), ...(options.logger && { logger: options.logger }) });
     try {
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.buckets, subjects.linksBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket, {
+          ...(options.signer && { signer: options.signer }),
+          ...(options.linkVerifier && { verifier: options.linkVerifier }),
+          ...(options.reporter && { reporter: options.reporter }),
+        }),
         ClaimsStore.open(conn.buckets, subjects.claimsBucket),
         ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
@@ -292,7 +311,9 @@ export class ControlClient {
 
   async #hostRequest<T>(hostId: string, verb: string, body: object): Promise<T> {
     try {
-      const reply = await this.#conn.nc.request(this.subjects.hostControl(hostId, verb), encodeJson(body), { timeout: this.#timeoutMs });
+      const subject = this.subjects.hostControl(hostId, verb);
+      const data = encodeJson(body);
+      const reply = await this.#conn.nc.request(subject, data, { timeout: this.#timeoutMs, ...controlHeaders(this.#signer, subject, data) });
       return unwrapReply<T>(reply.data);
     } catch (err) {
       if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_HOST_NOT_FOUND", hostId);
@@ -305,7 +326,7 @@ export class ControlClient {
   async #scatter(subject: string, data: Uint8Array, windowMs: number, jitterMs = 400): Promise<Uint8Array[]> {
     const replies: Uint8Array[] = [];
     try {
-      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(jitterMs, windowMs) });
+      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(jitterMs, windowMs), ...controlHeaders(this.#signer, subject, data) });
       for await (const msg of iterator) {
         if (msg.data.length > 0) replies.push(msg.data);
       }

@@ -136,7 +136,9 @@ export type LatticeEventType =
   | "link_deleted"
   | "link_failed"
   | "invocation_denied"
-  | "invocation_rejected";
+  | "invocation_rejected"
+  /** A control request or stored entry refused: unsigned, forged, stale or malformed (issue 20). */
+  | "state_rejected";
 
 export interface LatticeEvent {
   type: LatticeEventType;
