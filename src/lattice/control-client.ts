@@ -104,7 +104,7 @@ export class ControlClient {
           ...(options.linkVerifier && { verifier: options.linkVerifier }),
           ...(options.reporter && { reporter: options.reporter }),
         }),
-        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket, options.reporter),
         ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
       return new ControlClient(conn, subjects, { links, claims, artifacts }, options);

@@ -1,5 +1,5 @@
 /** An in-process lattice host for tests: a Host with built-in providers, joined to a lattice. */
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
@@ -18,10 +18,13 @@ export interface MemberOptions {
   instances?: number;
   heartbeatMs?: number;
   access?: NatsAccess;
+  /** Operator keys whose signed commands, links and applications the host acts on (none: an open lattice). */
+  trustedOperators?: string[];
+  logger?: Logger;
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
-  const logger = pino({ level: "silent" });
+  const logger = options.logger ?? pino({ level: "silent" });
   const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 } });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   const lattice = await LatticeHost.join(host, {
@@ -32,6 +35,7 @@ export async function joinMember(natsUrl: string, options: MemberOptions): Promi
     heartbeatMs: options.heartbeatMs ?? 200,
     logger,
     ...(options.access && { access: options.access }),
+    ...(options.trustedOperators && { trustedOperators: options.trustedOperators }),
   });
   return { host, lattice };
 }
