@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerCtlScale, registerCtlStart, registerCtlStop } from "./ctl-actors.js";
 import { registerCtlContext } from "./ctl-context.js";
 import { registerCtlGet } from "./ctl-get.js";
+import { registerCtlNatsRoles } from "./ctl-nats-roles.js";
 import { registerCtlLink } from "./ctl-link.js";
 import { registerCtlWatch } from "./ctl-watch.js";
 
@@ -15,4 +16,5 @@ export function registerCtlCommands(program: Command): void {
   registerCtlLink(ctl);
   registerCtlWatch(ctl);
   registerCtlContext(ctl);
+  registerCtlNatsRoles(ctl);
 }
