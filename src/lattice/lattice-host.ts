@@ -18,6 +18,7 @@ import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./in
 import { LinkStore } from "./link-store.js";
 import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
+import { clusterKeyFrom } from "./cluster-key.js";
 import { LatticeGuard } from "./lattice-guard.js";
 import { LatticeRpc } from "./rpc.js";
 import { SessionTable } from "./session-table.js";
@@ -387,15 +388,4 @@ export class LatticeHost {
     this.#rpc.unserveActor(key);
     this.publish(type, { actorKey: key, name: e.name, reason: e.reason });
   }
-}
-
-function clusterKeyFrom(seed: string | undefined, logger: Logger): KeyPair {
-  if (!seed) {
-    const generated = KeyPair.create("cluster");
-    logger.warn({ clusterKey: generated.publicKey }, "no cluster seed given: generated one; other hosts accept this host's invocations only with --trusted-cluster for it (or share a seed with --cluster-seed)");
-    return generated;
-  }
-  const key = KeyPair.fromSeed(seed);
-  if (key.type !== "cluster") throw new WactorError("WACTOR_ERR_KEY_TYPE", "--cluster-seed must be a cluster seed (SC…)");
-  return key;
 }
