@@ -17,6 +17,8 @@ import { controlHeaders } from "../src/lattice/control-auth.js";
 import { decodeJson, encodeJson } from "../src/lattice/control-codec.js";
 import { LinkStore } from "../src/lattice/link-store.js";
 import { ControlClient, latticeSubjects, type Inventory, type LatticeEvent } from "../src/lattice/mod.js";
+import { pino } from "pino";
+import { startDashboard, type Dashboard } from "../src/ui/server.js";
 import { actor } from "./helpers/actors.js";
 import { wactorAsync, type CliResult } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
@@ -122,6 +124,25 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     expect(await instancesOf(kvcounter.publicKey)).toBe(2);
     expect(await rejected("control:replayed")).toBe(1);
     expect(await rejected("control:tampered")).toBe(1);
+  });
+
+  it("the dashboard's actions are signed with the key it was started with; without one they are refused", async () => {
+    const act = async (dashboard: Dashboard, instances: number): Promise<{ status: number; body: { ok: boolean; code?: string } }> => {
+      const res = await fetch(`${dashboard.url}api/actions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: "scale", key: kvcounter.publicKey, instances, hostId: computeId }) });
+      return { status: res.status, body: (await res.json()) as { ok: boolean; code?: string } };
+    };
+    const quiet = pino({ level: "silent" });
+    const unsigned = await startDashboard({ url: nats.url, port: await freePort(), logger: quiet });
+    const signed = await startDashboard({ url: nats.url, port: await freePort(), logger: quiet, signer: operator });
+    try {
+      expect(await act(unsigned, 4)).toEqual({ status: 401, body: expect.objectContaining({ ok: false, code: "WACTOR_ERR_CONTROL_REJECTED" }) });
+      expect(await instancesOf(kvcounter.publicKey)).toBe(2);
+      expect(await act(signed, 4)).toEqual({ status: 200, body: expect.objectContaining({ ok: true }) });
+      expect(await instancesOf(kvcounter.publicKey)).toBe(4);
+    } finally {
+      await unsigned.close();
+      await signed.close();
+    }
   });
 
   it("an unsigned link put is refused by the provider host and not stored; the operator's is bound", async () => {
