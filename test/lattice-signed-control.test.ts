@@ -204,4 +204,35 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     expect(events.some((e) => e.type === "state_rejected" && e.data.scope === "apps" && e.data.reason === "stale" && e.data.key === "greeter")).toBe(true);
     expect((await inventory(computeId)).actors.map((a) => a.key)).toContain(echo.publicKey);
   });
+
+  it("ping answers without a good proof from a trusted cluster key are left out by the reconciler, and reported", async () => {
+    const real = (await reader.getHosts()).find((h) => h.id === computeId)!;
+    expect(real.proof).toMatch(/^eyJ/);
+    const fakeId = KeyPair.create("server").publicKey;
+    const answers = [
+      { ...real, id: KeyPair.create("server").publicKey, proof: undefined }, // unsigned
+      { ...real, id: fakeId }, // a real proof copied onto another host
+    ];
+    let pings = 0;
+    const subs = answers.map((answer) =>
+      nc.subscribe(subjects.control("ping"), {
+        callback: (_err, msg) => {
+          pings++;
+          msg.respond(encodeJson({ ok: true, result: answer }));
+        },
+      }),
+    );
+    try {
+      await nc.flush();
+      await eventually(async () => expect((await rejected("hosts:unsigned")) + (await rejected("hosts:tampered"))).toBe(2), { timeoutMs: 15_000 });
+      expect(await rejected("hosts:tampered")).toBe(1);
+      // Reported once per host id, however many more rounds the reconciler pings.
+      const seen = pings;
+      await eventually(() => expect(pings).toBeGreaterThanOrEqual(seen + 6), { timeoutMs: 15_000 });
+      expect(await rejected("hosts:unsigned")).toBe(1);
+      expect(await rejected("hosts:tampered")).toBe(1);
+    } finally {
+      for (const sub of subs) sub.unsubscribe();
+    }
+  });
 });

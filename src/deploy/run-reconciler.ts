@@ -32,6 +32,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
   const { guard } = options;
   const linkVerifier = guard?.linkVerifier;
   const appVerifier = guard?.appVerifier;
+  const hostVerifier = guard?.hostVerifier;
   const client = await ControlClient.connect({
     url: options.url,
     lattice: options.lattice,
@@ -39,11 +40,16 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
     ...(options.access && { access: options.access }),
     ...(options.signer && { signer: options.signer }),
     ...(linkVerifier && { linkVerifier }),
+    ...(hostVerifier && { hostVerifier }),
     ...(guard && { reporter: guard.reporter }),
   });
   try {
     const store = await AppStore.open(client.buckets, client.subjects, { ...(appVerifier && { verifier: appVerifier }), ...(guard && { reporter: guard.reporter }) });
-    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000), guard?.reporter);
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000), {
+      ...(guard && { reporter: guard.reporter }),
+      ...(options.signer && { signer: options.signer }),
+      ...(hostVerifier && { verifier: hostVerifier }),
+    });
     const reconciler = new Reconciler({ client, store, lease, holder: options.holder, intervalMs, logger: options.logger.child({ part: "reconciler" }) });
     reconciler.start();
     return {

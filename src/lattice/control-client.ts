@@ -17,6 +17,7 @@ import type { NatsAccess } from "./nats-access.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
 import { controlHeaders } from "./control-auth.js";
 import { isSigningKey, type SignatureVerifier } from "./operator-signature.js";
+import { checkSummary } from "./host-record.js";
 import type { RejectionReporter } from "./rejections.js";
 import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
@@ -48,6 +49,8 @@ export interface ClientOptions {
   signer?: KeyPair;
   /** Links read through this client are checked by it (the reconciler's), refusals reported. */
   linkVerifier?: SignatureVerifier;
+  /** Ping answers without a good proof from a trusted cluster key are left out (the reconciler's). */
+  hostVerifier?: SignatureVerifier;
   reporter?: RejectionReporter;
 }
 
@@ -81,6 +84,8 @@ export class ControlClient {
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
   readonly #signer: KeyPair | undefined;
+  readonly #hostVerifier: SignatureVerifier | undefined;
+  readonly #reporter: RejectionReporter | undefined;
 
   private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, options: ClientOptions) {
     this.#conn = conn;
@@ -91,6 +96,8 @@ export class ControlClient {
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#logger = options.logger;
     this.#signer = options.signer;
+    this.#hostVerifier = options.hostVerifier;
+    this.#reporter = options.reporter;
   }
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
@@ -121,7 +128,16 @@ export class ControlClient {
   /** Every host that answers a ping within the window (it closes `jitterMs` after the last answer). */
   async getHosts(windowMs = 1500, jitterMs = 400): Promise<HostSummary[]> {
     const replies = await this.#scatter(this.subjects.control("ping"), new Uint8Array(), windowMs, jitterMs);
-    return replies.map((bytes) => unwrapReply<HostSummary>(bytes)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const hosts = replies.map((bytes) => unwrapReply<HostSummary>(bytes)).filter((h) => this.#proven(h));
+    return hosts.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  /** Reported once per host id (revision 0): a forged responder answers every ping. */
+  #proven(summary: HostSummary): boolean {
+    if (!this.#hostVerifier) return true;
+    const verdict = checkSummary(this.#hostVerifier, summary);
+    if (!verdict.ok) this.#reporter?.report({ scope: "hosts", reason: verdict.reason, key: String(summary.id), revision: 0, detail: verdict.detail });
+    return verdict.ok;
   }
 
   getInventory(hostId: string): Promise<Inventory> {

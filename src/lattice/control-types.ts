@@ -26,6 +26,8 @@ export interface HostSummary {
    */
   providerApps: Record<string, string[]>;
   heartbeatMs: number;
+  /** The host's signature over the rest of the summary, with its cluster key (host-record.ts). */
+  proof?: string;
 }
 
 export interface InventoryActor {

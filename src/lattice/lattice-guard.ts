@@ -52,6 +52,11 @@ export class LatticeGuard {
     return this.trust.enforcing ? this.trust.control : undefined;
   }
 
+  /** What verifies hosts' own records: trusted cluster keys only. */
+  get hostVerifier(): SignatureVerifier | undefined {
+    return this.trust.enforcing ? this.trust.hosts : undefined;
+  }
+
   /** What verifies application versions: operators only. */
   get appVerifier(): SignatureVerifier | undefined {
     return this.trust.enforcing ? this.trust.apps : undefined;

@@ -20,6 +20,7 @@ import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
 import { clusterKeyFrom } from "./cluster-key.js";
 import { LatticeGuard } from "./lattice-guard.js";
+import { proveSummary } from "./host-record.js";
 import { LatticeRpc } from "./rpc.js";
 import { SessionTable } from "./session-table.js";
 import { LatticeSessions } from "./sessions.js";
@@ -199,8 +200,9 @@ export class LatticeHost {
     }
   }
 
+  /** This host as it answers a ping and heartbeats, signed with its cluster key. */
   summary(): HostSummary {
-    return {
+    return proveSummary(this.signer, {
       id: this.hostId,
       lattice: this.subjects.lattice,
       labels: this.#labels,
@@ -213,7 +215,7 @@ export class LatticeHost {
       providers: this.#host.providerIds(),
       providerApps: this.#control.providerApps(),
       heartbeatMs: this.#heartbeatMs,
-    };
+    });
   }
 
   /**

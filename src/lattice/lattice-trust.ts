@@ -23,6 +23,8 @@ export class LatticeTrust {
   readonly control: SignatureVerifier;
   /** Application versions: operators only; a host never writes desired state. */
   readonly apps: SignatureVerifier;
+  /** Hosts' own records (ping answers, the reconciler's lease): trusted cluster keys only. */
+  readonly hosts: SignatureVerifier;
 
   constructor(options: TrustOptions) {
     for (const key of options.operators) {
@@ -34,6 +36,7 @@ export class LatticeTrust {
     const clusters = options.clusters ?? (() => []);
     this.control = new SignatureVerifier(() => new Set([...operators, ...clusters()]));
     this.apps = new SignatureVerifier(() => operators);
+    this.hosts = new SignatureVerifier(() => new Set(clusters()));
   }
 
   /** False for an open lattice: nothing is checked. */

@@ -42,6 +42,14 @@ export function signEntry(signer: KeyPair, kind: string, key: string, content: u
   return encoder.encode(signCompact({ iss: signer.publicKey, iat: Math.floor(now / 1000), wactor: { kind, sub: key, at: now, content } }, signer.privateKey));
 }
 
+/**
+ * A host's own record (its ping answer and heartbeat), signed with its cluster key: a token
+ * over the record's exact bytes, which travel beside it.
+ */
+export function signRecord(signer: KeyPair, kind: string, sub: string, content: Uint8Array, now = Date.now()): string {
+  return signCompact({ iss: signer.publicKey, iat: Math.floor(now / 1000), wactor: { kind, sub, hash: sha256(content), at: now } }, signer.privateKey);
+}
+
 interface Payload {
   iss?: unknown;
   jti?: unknown;
@@ -88,6 +96,18 @@ export class SignatureVerifier {
     if (w?.kind !== kind || typeof w.at !== "number" || w.content === undefined) return reject("malformed", `not a signed ${kind} entry`);
     if (w.sub !== key) return reject("tampered", `signed for key ${String(w.sub)}, stored under ${key}`);
     return { ok: true, issuer: checked.issuer, value: { content: w.content, at: w.at } };
+  }
+
+  /** A host record: signed by a trusted key for this kind and subject, over these bytes, at most `maxAgeMs` ago. */
+  verifyRecord(token: string | undefined, kind: string, sub: string, content: Uint8Array, maxAgeMs: number, now = Date.now()): Verdict<undefined> {
+    if (!token) return reject("unsigned", `${kind} ${sub} carries no proof`);
+    const checked = this.#check(token);
+    if (!checked.ok) return checked;
+    const w = checked.value.wactor;
+    if (w?.kind !== kind || typeof w.at !== "number") return reject("malformed", `not a ${kind} record`);
+    if (w.sub !== sub || w.hash !== sha256(content)) return reject("tampered", `the ${kind} record of ${sub} differs from what ${checked.issuer} signed`);
+    if (now - w.at > maxAgeMs + CLOCK_TOLERANCE_SECONDS * 1000) return reject("expired", `the ${kind} record of ${sub} was signed ${Math.round((now - w.at) / 1000)} s ago`);
+    return { ok: true, issuer: checked.issuer, value: undefined };
   }
 
   #check(token: string): Verdict<Payload> {

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 
-export type RejectionScope = "control" | "links" | "apps" | "app_status" | "leases" | "claims";
+export type RejectionScope = "control" | "links" | "apps" | "app_status" | "leases" | "claims" | "hosts";
 
 export interface Rejection {
   scope: RejectionScope;
