@@ -155,6 +155,10 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     const signed = await put(["--operator-seed", operator.seed]);
     expect(JSON.parse(signed.stdout)).toMatchObject({ stored: true, validations: [{ hostId: dataId, ok: true }] });
     await eventually(async () => expect(await bindingsOn(dataId)).toEqual([`${kvcounter.publicKey.slice(0, 6)} wascc:keyvalue default`]));
+    // A delete is a change made in KV: the hosts are asked first, and an unsigned one is refused.
+    expectRefused(await ctl(["link", "del", kvcounter.publicKey, "wascc:keyvalue"]));
+    expect((await reader.getLinks()).map((l) => l.binding)).toEqual(["default"]);
+    expect(await bindingsOn(dataId)).toEqual([`${kvcounter.publicKey.slice(0, 6)} wascc:keyvalue default`]);
   });
 
   it("a link written straight into KV without the operator's key is not bound and is reported once; signed by the operator it is", async () => {

@@ -19,7 +19,7 @@ import { controlHeaders } from "./control-auth.js";
 import { isSigningKey, type SignatureVerifier } from "./operator-signature.js";
 import { checkSummary } from "./host-record.js";
 import type { RejectionReporter } from "./rejections.js";
-import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
+import type { ActorClaims, ControlReply, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
 import { encodeInvocation, InvocationSigner } from "./invocation.js";
@@ -282,6 +282,7 @@ export class ControlClient {
       await this.#scatter(this.subjects.control("link.resync"), encodeJson(link), 1000);
       return { link, stored: false, validations };
     }
+    if (validations.length === 0) await this.#authorize(`link put ${link.actorKey} -> ${link.capabilityId}`);
     await this.#links.put(link);
     if (validations.length === 0) {
       return { link, stored: true, validations, pending: `no host runs a provider for ${link.capabilityId} yet; the link applies when one starts` };
@@ -293,6 +294,7 @@ export class ControlClient {
     const actorKey = (await this.#findClaims(actor))?.subject ?? actor;
     const name = normalizeBinding(binding);
     const existing = await this.#links.get(actorKey, capabilityId, name);
+    if (existing) await this.#authorize(`link del ${actorKey} -> ${capabilityId}`);
     if (!existing || !(await this.#links.delete(actorKey, capabilityId, name))) {
       throw new WactorError("WACTOR_ERR_LINK_NOT_FOUND", `${actor} -> ${capabilityId} '${name}'`);
     }
@@ -336,6 +338,13 @@ export class ControlClient {
       if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `host ${hostId} did not answer '${verb}' within ${this.#timeoutMs} ms`);
       throw err;
     }
+  }
+
+  /** Asks every host whether it takes this client's commands; the first refusal is thrown (an open lattice never refuses). */
+  async #authorize(what: string): Promise<void> {
+    const replies = (await this.#scatter(this.subjects.control("authorize"), new Uint8Array(), 1500, 200)).map((b) => decodeJson<ControlReply<{ hostId: string }>>(b));
+    const refusal = replies.find((r) => !r.ok);
+    if (refusal && !refusal.ok) throw new WactorError("WACTOR_ERR_CONTROL_REJECTED", `${what}: ${refusal.detail}`);
   }
 
   /** Request to many: collects answers until none came for a short while, within `windowMs`. */

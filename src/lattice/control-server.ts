@@ -78,6 +78,9 @@ export class ControlServer {
     const { subjects, hostId } = this.#o;
     this.#answer(subjects.control("ping"), async () => this.#o.summary(), "query");
     this.#answer(subjects.hostControl(hostId, "inventory"), async () => this.#inventory(), "query");
+    // "Would you take a command signed like this?": for changes made in KV directly (a link
+    // delete, a link no provider host validates), so an unsigned client is told, not fooled.
+    this.#answer(subjects.control("authorize"), async () => ({ hostId }));
     this.#answer(subjects.hostControl(hostId, "start_actor"), (r) => this.#startActor(r as StartActorRequest));
     this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
     this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
