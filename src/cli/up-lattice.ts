@@ -59,7 +59,7 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
 export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags, lattice: LatticeHost): Promise<void> {
   if (manifest.bindings.length === 0) return;
   // The host's own manifest: its links are signed with its cluster key, which every host of the lattice trusts.
-  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags), signer: lattice.signer });
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags), signer: lattice.signer, plainEntries: !lattice.guard.trust.enforcing });
   const stored: Array<{ actorKey: string; capabilityId: string; binding: string }> = [];
   try {
     for (const binding of manifest.bindings) {

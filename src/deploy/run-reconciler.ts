@@ -33,12 +33,14 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
   const linkVerifier = guard?.linkVerifier;
   const appVerifier = guard?.appVerifier;
   const hostVerifier = guard?.hostVerifier;
+  // An open lattice keeps what it stores readable by hosts of earlier versions (plain JSON).
+  const plain = !(guard?.trust.enforcing ?? false);
   const client = await ControlClient.connect({
     url: options.url,
     lattice: options.lattice,
     logger: options.logger,
     ...(options.access && { access: options.access }),
-    ...(options.signer && { signer: options.signer }),
+    ...(options.signer && { signer: options.signer, plainEntries: plain }),
     ...(linkVerifier && { linkVerifier }),
     ...(hostVerifier && { hostVerifier }),
     ...(guard && { reporter: guard.reporter }),
@@ -47,7 +49,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
     const store = await AppStore.open(client.buckets, client.subjects, { ...(appVerifier && { verifier: appVerifier }), ...(guard && { reporter: guard.reporter }) });
     const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000), {
       ...(guard && { reporter: guard.reporter }),
-      ...(options.signer && { signer: options.signer }),
+      ...(options.signer && !plain && { signer: options.signer }),
       ...(hostVerifier && { verifier: hostVerifier }),
     });
     const reconciler = new Reconciler({ client, store, lease, holder: options.holder, intervalMs, logger: options.logger.child({ part: "reconciler" }) });

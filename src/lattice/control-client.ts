@@ -47,6 +47,11 @@ export interface ClientOptions {
    * its manifest's links). Without one, requests go unsigned (an open lattice takes them).
    */
   signer?: KeyPair;
+  /**
+   * Links are stored as plain JSON even with a signer: a host of an open lattice, so hosts of
+   * earlier versions still read them (its control requests are signed all the same).
+   */
+  plainEntries?: boolean;
   /** Links read through this client are checked by it (the reconciler's), refusals reported. */
   linkVerifier?: SignatureVerifier;
   /** Ping answers without a good proof from a trusted cluster key are left out (the reconciler's). */
@@ -107,7 +112,7 @@ export class ControlClient {
     try {
       const [links, claims, artifacts] = await Promise.all([
         LinkStore.open(conn.buckets, subjects.linksBucket, {
-          ...(options.signer && { signer: options.signer }),
+          ...(options.signer && !options.plainEntries && { signer: options.signer }),
           ...(options.linkVerifier && { verifier: options.linkVerifier }),
           ...(options.reporter && { reporter: options.reporter }),
         }),
