@@ -80,6 +80,7 @@ export class MeteredPool implements ActorPool {
   readonly #operations = new Map<string, Uint8Array>();
   readonly #watches = new Set<Watch>();
   #sweeper: NodeJS.Timeout | undefined;
+  #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
   #live = 0;
@@ -170,13 +171,39 @@ export class MeteredPool implements ActorPool {
   /** An idle instance, a new one if there is room, undefined when all are busy. */
   #takeSlot(): Slot | WactorError | undefined {
     const idle = this.#idle.pop();
-    if (idle) return idle;
+    if (idle) {
+      if (this.#idle.length === 0) this.#scheduleSpare();
+      return idle;
+    }
     if (this.#live >= this.#options.instances) return undefined;
     try {
-      return this.#create();
+      const made = this.#create();
+      this.#scheduleSpare();
+      return made;
     } catch (err) {
       return isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
     }
+  }
+
+  /**
+   * Once the last idle instance is taken, one more is made right after the current turn of
+   * the event loop, so the invocation that scales the actor up finds it ready instead of
+   * paying for an instantiate and the guest's initialization (50-100 µs; wasmtime's pooling
+   * allocator and Lucet pre-make instances for the same reason). At most one is made ahead.
+   */
+  #scheduleSpare(): void {
+    if (this.#spareScheduled || this.#closed || this.#live >= this.#options.instances) return;
+    this.#spareScheduled = true;
+    setImmediate(() => {
+      this.#spareScheduled = false;
+      if (this.#closed || this.#idle.length > 0 || this.#live >= this.#options.instances) return;
+      try {
+        this.#idle.push(this.#create());
+      } catch {
+        return; // the next invocation that needs an instance makes it, and reports the failure
+      }
+      this.#pump();
+    });
   }
 
   #create(): Slot {
