@@ -4,7 +4,6 @@
  * receiver started here; denials as error spans; trace ids in log lines; nothing when off.
  */
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,22 +14,9 @@ import { actor, signedBytes } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 import { startRedis, type ServerHandle } from "./helpers/servers.js";
+import { only, traceparent } from "./helpers/trace-ids.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-/** A fresh W3C parent: the trace id the test looks for, and the client's span id. */
-export function traceparent(): { header: string; traceId: string; parentId: string } {
-  const traceId = randomBytes(16).toString("hex");
-  const parentId = randomBytes(8).toString("hex");
-  return { header: `00-${traceId}-${parentId}-01`, traceId, parentId };
-}
-
-/** The one span of a trace with this name (fails when there is none or more than one). */
-export function only(spans: ReceivedSpan[], name: string): ReceivedSpan {
-  const found = spans.filter((s) => s.name === name);
-  expect(found.map((s) => s.name), `spans named '${name}' among ${spans.map((s) => s.name).join(", ")}`).toEqual([name]);
-  return found[0]!;
-}
 
 describe("tracing configuration (OTEL_* variables and --otlp)", () => {
   it("is off without an endpoint, and off when the SDK is disabled or the exporter is none", () => {
