@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpServerProvider, KeyValueProvider, LoggingProvider } from "../capabilities/mod.js";
+import { decodeHttpResponse, encodeHttpRequest } from "../src/codec/mod.js";
 import { Host } from "../src/host/host.js";
 import { startTracing, tracingConfig, tracesUrl, type OtlpProtocol, type Tracing } from "../src/tracing/mod.js";
 import { actor, signedBytes } from "./helpers/actors.js";
@@ -154,6 +155,25 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
     }
   });
 
+  it("invocations that waited for the one instance keep their own trace, and report the wait", async () => {
+    const parents = Array.from({ length: 8 }, () => traceparent());
+    // Invoked in one turn: the first takes the only instance and suspends on Redis, the rest queue.
+    const payload = encodeHttpRequest({ method: "GET", path: "/queued", queryString: "", header: {}, body: new Uint8Array(0) });
+    const replies = await Promise.all(parents.map((p) => tracing.run(tracing.extract({ traceparent: p.header }), () => host.invoke(kvcounter, "HandleRequest", payload))));
+    expect(replies.map((r) => decodeHttpResponse(r).statusCode)).toEqual(parents.map(() => 200));
+    const waits: number[] = [];
+    for (const parent of parents) {
+      const spans = await spansOf(parent.traceId, 3);
+      const invoke = only(spans, "invoke HandleRequest");
+      expect(invoke.parentSpanId).toBe(parent.parentId);
+      const call = only(spans, "call wascc:keyvalue Add");
+      expect(call.parentSpanId).toBe(invoke.spanId);
+      expect(only(spans, "redis Add").parentSpanId).toBe(call.spanId);
+      waits.push(Number(invoke.attributes["wactor.instance_wait_ms"]));
+    }
+    expect(waits.filter((w) => w > 0)).toHaveLength(7);
+  });
+
   it("log lines written inside a traced invocation carry its trace_id and span_id", async () => {
     const parent = traceparent();
     const res = await fetch(`${urls[visits]}/logged`, { headers: { traceparent: parent.header } });
@@ -164,6 +184,38 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
     expect(line!.trace_id).toBe(parent.traceId);
     // The WriteLog host call's span is the one that was active when the provider logged.
     expect(line!.span_id).toBe(only(spans, "call wascc:logging WriteLog").spanId);
+  });
+});
+
+describe("thread isolation", () => {
+  it("a worker's host calls are spans of the invocation it runs", async () => {
+    const receiver = await startOtlpReceiver();
+    const tracing = await startTracing({ protocol: "http/json", url: `${receiver.url}/v1/traces` });
+    const host = new Host({ logger: pino({ level: "silent" }), tracing, actorDefaults: { isolation: "thread", instances: 1 } });
+    const http = new HttpServerProvider();
+    try {
+      for (const provider of [http, new KeyValueProvider()]) await host.addProvider(provider);
+      const key = (await host.startActor(signedBytes("kvcounter"))).key;
+      expect(host.actorInfo(key)?.isolation).toBe("thread");
+      await host.bind(key, "wascc:http_server", "", { PORT: "0" });
+      await host.bind(key, "wascc:keyvalue", "", {});
+      const parents = [traceparent(), traceparent(), traceparent()];
+      const replies = await Promise.all(parents.map((p) => fetch(`http://127.0.0.1:${http.address(key, "default")!.port}/t`, { headers: { traceparent: p.header } })));
+      expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
+      for (const parent of parents) {
+        const spans = await eventually(async () => {
+          await tracing.flush();
+          const found = receiver.trace(parent.traceId);
+          expect(found.length).toBeGreaterThanOrEqual(3);
+          return found;
+        });
+        expect(only(spans, "call wascc:keyvalue Add").parentSpanId).toBe(only(spans, "invoke HandleRequest").spanId);
+      }
+    } finally {
+      await host.shutdown();
+      await tracing.shutdown();
+      await receiver.close();
+    }
   });
 });
 
