@@ -32,7 +32,8 @@ export function tracingConfig(env: Env, otlpFlag?: string): TracingConfig | unde
 }
 
 function protocolOf(env: Env): OtlpProtocol {
-  const name = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" in env && set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
+  // The signal-specific variable wins over the general one, as the specification says.
+  const name = set(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL) !== undefined ? "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL" : "OTEL_EXPORTER_OTLP_PROTOCOL";
   const value = set(env[name]) ?? "http/protobuf";
   if (value !== "http/protobuf" && value !== "http/json") throw new WactorError("WACTOR_ERR_TRACING_CONFIG", `${name} '${value}'`);
   return value;

@@ -55,7 +55,8 @@ const hostCallAttributes = (callerKey: string, capabilityId: string, binding: st
 /** A host call in its span; provider I/O started inside it becomes its child. */
 export function traceHostCall(tracing: Tracing, callerKey: string, request: HostCallRequest, binding: string, dispatch: () => Promise<Uint8Array>): Promise<Uint8Array> {
   const { namespace, operation } = request;
-  if (namespace.length === 56 && isPublicKey(namespace, "module")) {
+  // The dispatcher's own test: an actor namespace is a module key (cheap checks first).
+  if (namespace.length === 56 && namespace.charCodeAt(0) === 77 /* M */ && isPublicKey(namespace, "module")) {
     return tracing.traced(SPAN.actorCall(operation), "client", { [ATTR.actorKey]: callerKey, [ATTR.targetKey]: namespace, [ATTR.operation]: operation }, dispatch);
   }
   return tracing.traced(SPAN.hostCall(namespace, operation), "client", hostCallAttributes(callerKey, namespace, binding, operation), dispatch);
