@@ -27,6 +27,7 @@ import {
 } from "./invocation.js";
 import type { TraceCarrier } from "../tracing/carrier.js";
 import { ATTR, SPAN } from "../tracing/names.js";
+import { NoResponders, RequestMux } from "./request-mux.js";
 import { isSessionEnvelope, openEnvelope } from "./session-envelope.js";
 import type { SessionPath } from "./sessions.js";
 import type { LatticeSubjects } from "./subjects.js";
@@ -61,9 +62,11 @@ export class LatticeRpc implements RemoteRouter {
   /** Invocations sent, by how they were authenticated (a session attempt that fell back counts once, as jwt). */
   readonly sent = { session: 0, jwt: 0 };
   readonly #replies: Array<{ msg: Msg; reply: Uint8Array }> = [];
+  readonly #mux: RequestMux;
 
   constructor(options: RpcOptions) {
     this.#o = options;
+    this.#mux = new RequestMux(options.nc);
   }
 
   // --- sending ---
@@ -114,13 +117,18 @@ export class LatticeRpc implements RemoteRouter {
     const byJwt = (): Promise<Uint8Array> => {
       this.sent.jwt++;
       const invocation = this.#o.signer.sign(origin, target, operation, payload, caller, trace);
-      return requestInvocation(this.#o.nc, subject, encodeInvocation(invocation), this.#timeoutMs, noResponders);
+      return this.#mux.request(subject, encodeInvocation(invocation), this.#timeoutMs).then(
+        (data) => unwrap(decodeReply(data)),
+        (err: unknown) => {
+          throw err instanceof NoResponders ? noResponders() : err;
+        },
+      );
     };
     if (hostId === undefined || sealed === undefined) return byJwt();
     const hostSubject = this.#o.subjects.hostInvocations(hostId);
-    return this.#o.nc.request(hostSubject, sealed, { timeout: this.#timeoutMs }).then(
-      (msg) => {
-        const reply = decodeReply(msg.data);
+    return this.#mux.request(hostSubject, sealed, this.#timeoutMs).then(
+      (data) => {
+        const reply = decodeReply(data);
         // Refused before anything ran: the route or the session was stale. The queue group takes it, with a JWT.
         if (!reply.ok && reply.retry === "not-here") sessions.dropRoute(subject, hostId);
         else if (!reply.ok && reply.retry === "no-session") sessions.resync();
@@ -131,7 +139,7 @@ export class LatticeRpc implements RemoteRouter {
         return byJwt();
       },
       (err: unknown) => {
-        if (!(err instanceof NatsError && err.code === NatsErrorCode.NoResponders)) throw requestError(err, hostSubject, this.#timeoutMs);
+        if (!(err instanceof NoResponders)) throw err;
         sessions.dropHost(hostId);
         return byJwt();
       },
@@ -176,6 +184,11 @@ export class LatticeRpc implements RemoteRouter {
   /** Subscriptions are flushed so a caller told "started" can reach the target at once. */
   async flush(): Promise<void> {
     await this.#o.nc.flush();
+  }
+
+  /** Fails the calls still waiting for a reply: the connection is closing. */
+  closeRequests(): void {
+    this.#mux.close();
   }
 
   close(): void {

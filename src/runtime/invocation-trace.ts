@@ -3,8 +3,10 @@
  * one of these to `invoke` only while tracing is on, so an untraced invocation costs nothing.
  */
 export interface InvocationTrace {
-  /** An instance took the invocation after it waited `waitMs` for one (0 when one was free). */
-  started(waitMs: number): void;
+  /** Every instance is busy: the invocation waits for one. */
+  queued(): void;
+  /** An instance took the invocation (at once, or after it was queued). */
+  started(): void;
   /**
    * Runs `fn` in the invocation's trace context. Pools call it for work they start outside the
    * caller's async context: a queued invocation started by another one's end, a worker's host call.

@@ -69,8 +69,6 @@ interface Waiting {
   resolve: (payload: Uint8Array) => void;
   reject: (err: unknown) => void;
   trace: InvocationTrace | undefined;
-  /** When it started waiting (only measured for a traced invocation). */
-  since: number;
 }
 
 const utf8 = new TextEncoder();
@@ -86,6 +84,7 @@ export class MeteredPool implements ActorPool {
   readonly #operations = new Map<string, Uint8Array>();
   readonly #watches = new Set<Watch>();
   #sweeper: NodeJS.Timeout | undefined;
+  #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
   #live = 0;
@@ -139,14 +138,14 @@ export class MeteredPool implements ActorPool {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
-      trace?.started(0);
+      trace?.started();
       return this.#run(slot, name, payload, trace);
     }
     if (this.#queue.length >= this.#options.maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
     }
-    const since = trace ? performance.now() : 0;
-    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace, since }));
+    trace?.queued();
+    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace }));
   }
 
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
@@ -180,13 +179,39 @@ export class MeteredPool implements ActorPool {
   /** An idle instance, a new one if there is room, undefined when all are busy. */
   #takeSlot(): Slot | WactorError | undefined {
     const idle = this.#idle.pop();
-    if (idle) return idle;
+    if (idle) {
+      if (this.#idle.length === 0) this.#scheduleSpare();
+      return idle;
+    }
     if (this.#live >= this.#options.instances) return undefined;
     try {
-      return this.#create();
+      const made = this.#create();
+      this.#scheduleSpare();
+      return made;
     } catch (err) {
       return isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
     }
+  }
+
+  /**
+   * Once the last idle instance is taken, one more is made right after the current turn of
+   * the event loop, so the invocation that scales the actor up finds it ready instead of
+   * paying for an instantiate and the guest's initialization (50-100 µs; wasmtime's pooling
+   * allocator and Lucet pre-make instances for the same reason). At most one is made ahead.
+   */
+  #scheduleSpare(): void {
+    if (this.#spareScheduled || this.#closed || this.#live >= this.#options.instances) return;
+    this.#spareScheduled = true;
+    setImmediate(() => {
+      this.#spareScheduled = false;
+      if (this.#closed || this.#idle.length > 0 || this.#live >= this.#options.instances) return;
+      try {
+        this.#idle.push(this.#create());
+      } catch {
+        return; // the next invocation that needs an instance makes it, and reports the failure
+      }
+      this.#pump();
+    });
   }
 
   #create(): Slot {
@@ -385,12 +410,12 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
-      else if (next.trace) {
-        // Started by another invocation's end: its own trace context is put back first.
-        const trace = next.trace;
-        trace.started(performance.now() - next.since);
-        trace.within(() => this.#run(slot, next.operation, next.payload, trace)).then(next.resolve, next.reject);
-      } else this.#run(slot, next.operation, next.payload, undefined).then(next.resolve, next.reject);
+      else {
+        // Started by another invocation's end: a traced one's own context is put back first.
+        const run = (): Promise<Uint8Array> => this.#run(slot, next.operation, next.payload, next.trace);
+        next.trace?.started();
+        (next.trace ? next.trace.within(run) : run()).then(next.resolve, next.reject);
+      }
     }
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }

@@ -24,7 +24,6 @@ interface Waiting {
   resolve: (payload: Uint8Array) => void;
   reject: (err: unknown) => void;
   trace: InvocationTrace | undefined;
-  since: number;
 }
 
 export class InstancePool implements ActorPool {
@@ -79,14 +78,14 @@ export class InstancePool implements ActorPool {
     }
     const instance = this.#leastLoaded();
     if (instance) {
-      trace?.started(0);
+      trace?.started();
       return this.#run(instance, operation, payload, trace);
     }
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#instances.length} instances busy, ${this.#queue.length} queued`));
     }
-    const since = trace ? performance.now() : 0;
-    return new Promise((resolve, reject) => this.#queue.push({ operation, payload, resolve, reject, trace, since }));
+    trace?.queued();
+    return new Promise((resolve, reject) => this.#queue.push({ operation, payload, resolve, reject, trace }));
   }
 
   /** The instance with the fewest outstanding invocations, if it has room. */
@@ -130,7 +129,7 @@ export class InstancePool implements ActorPool {
       const instance = this.#leastLoaded();
       if (!instance) return;
       const next = this.#queue.shift()!;
-      next.trace?.started(performance.now() - next.since);
+      next.trace?.started();
       this.#run(instance, next.operation, next.payload, next.trace).then(next.resolve, next.reject);
     }
     if (this.#inFlight === 0) this.#drained?.();

@@ -18,8 +18,12 @@ export function traceInvocation(tracing: Tracing, actor: ActorIdentity, operatio
   const attributes = { [ATTR.actorKey]: actor.key, [ATTR.operation]: operation, ...(actor.name !== undefined && { [ATTR.actorName]: actor.name }) };
   const span = tracing.start(SPAN.invoke(operation), "server", attributes);
   const ctx = tracing.enter(span);
+  let queuedAt = -1;
   const trace: InvocationTrace = {
-    started: (waitMs) => span.setAttribute(ATTR.instanceWait, waitMs),
+    queued: () => {
+      queuedAt = performance.now();
+    },
+    started: () => span.setAttribute(ATTR.instanceWait, queuedAt < 0 ? 0 : performance.now() - queuedAt),
     within: (fn) => tracing.run(ctx, fn),
     denied: (capabilityId, binding, op) => {
       const denial = tracing.start(SPAN.hostCall(capabilityId, op), "client", { ...hostCallAttributes(actor.key, capabilityId, binding, op), [ATTR.denial]: "not-claimed" }, ctx);
