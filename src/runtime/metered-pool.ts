@@ -12,6 +12,7 @@ import { boundedWait } from "./bounded-wait.js";
 import { guestErrorText } from "./channel.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import { DeadlineTrap, MeteredGuest, SUSPEND_STACK_PAGES, WASM_PAGE, type Step } from "./metered-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "./wapc-guest.js";
@@ -42,6 +43,8 @@ interface Slot {
   deadline: number;
   /** Its memory as last counted in the pool's total. */
   counted: number;
+  /** The running invocation's trace, while tracing is on. */
+  trace: InvocationTrace | undefined;
 }
 
 /** A suspended invocation's deadline, checked by the pool's sweeper. */
@@ -65,6 +68,7 @@ interface Waiting {
   payload: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: unknown) => void;
+  trace: InvocationTrace | undefined;
 }
 
 const utf8 = new TextEncoder();
@@ -123,7 +127,7 @@ export class MeteredPool implements ActorPool {
     return this.#state.heavy;
   }
 
-  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
@@ -133,11 +137,15 @@ export class MeteredPool implements ActorPool {
     const name = this.#operationBytes(operation);
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
-    if (slot) return this.#run(slot, name, payload);
+    if (slot) {
+      trace?.started();
+      return this.#run(slot, name, payload, trace);
+    }
     if (this.#queue.length >= this.#options.maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
     }
-    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject }));
+    trace?.queued();
+    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace }));
   }
 
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
@@ -208,12 +216,15 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const options = this.#options;
-    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0 };
+    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0, trace: undefined };
     try {
       slot.guest = MeteredGuest.create(options.module, {
         hostCall: (binding, namespace, operation, payload) => {
           const denied = this.#gate.check(binding, namespace, operation);
-          if (denied !== undefined) return { ok: false, error: denied };
+          if (denied !== undefined) {
+            slot.trace?.denied(namespace, binding, operation);
+            return { ok: false, error: denied };
+          }
           return options.hostCall({ binding, namespace, operation, payload });
         },
         tick: () => {
@@ -238,8 +249,9 @@ export class MeteredPool implements ActorPool {
   }
 
   /** Runs one invocation to its end through every suspension. */
-  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
+  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
     this.#inFlight++;
+    slot.trace = trace;
     slot.deadline = performance.now() + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
@@ -288,6 +300,7 @@ export class MeteredPool implements ActorPool {
       throw failure;
     } finally {
       this.#inFlight--;
+      slot.trace = undefined;
       this.#gate.flush();
       if (!failure && !this.#stopped) {
         const now = slot.guest.memoryBytes;
@@ -397,7 +410,12 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
-      else this.#run(slot, next.operation, next.payload).then(next.resolve, next.reject);
+      else {
+        // Started by another invocation's end: a traced one's own context is put back first.
+        const run = (): Promise<Uint8Array> => this.#run(slot, next.operation, next.payload, next.trace);
+        next.trace?.started();
+        (next.trace ? next.trace.within(run) : run()).then(next.resolve, next.reject);
+      }
     }
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }
