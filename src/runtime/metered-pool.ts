@@ -9,9 +9,9 @@
 import { WactorError, isWactorError } from "../errors.js";
 import type { ActorPool } from "./actor-pool.js";
 import { boundedWait } from "./bounded-wait.js";
-import { guestErrorText } from "./channel.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
+import { DeadlineSweeper } from "./deadline-sweeper.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import { DeadlineTrap, MeteredGuest, SUSPEND_STACK_PAGES, WASM_PAGE, type Step } from "./metered-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
@@ -47,21 +47,12 @@ interface Slot {
   trace: InvocationTrace | undefined;
 }
 
-/** A suspended invocation's deadline, checked by the pool's sweeper. */
-interface Watch {
-  deadline: number;
-  expire: (err: DeadlineTrap) => void;
-}
-
 /**
  * An actor turns heavy (its invocations start in the background) when this many invocations in
  * a row outran their first slice: one overrun may be the OS or the garbage collector pausing
  * the thread, not the guest's own work.
  */
 const HEAVY_AFTER_OVERRUNS = 3;
-
-/** How often suspended invocations' deadlines are checked: the deadline's precision. */
-const SWEEP_MS = 20;
 
 interface Waiting {
   operation: Uint8Array;
@@ -82,8 +73,7 @@ export class MeteredPool implements ActorPool {
   readonly #queue: Waiting[] = [];
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
-  readonly #watches = new Set<Watch>();
-  #sweeper: NodeJS.Timeout | undefined;
+  readonly #deadlines = new DeadlineSweeper();
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -271,7 +261,7 @@ export class MeteredPool implements ActorPool {
           yielded = true;
           turn = await this.#backgroundTurn(slot);
         } else {
-          reply = await this.#reply(slot, step.suspension.reply);
+          reply = await this.#deadlines.reply(slot.deadline, step.suspension.reply);
           turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
         }
         if (this.#stopped) {
@@ -319,77 +309,7 @@ export class MeteredPool implements ActorPool {
   /** A background turn, unless the deadline comes first (then the turn is handed back). */
   #backgroundTurn(slot: Slot): Promise<Turn> {
     const turn = this.#scheduler.background(this.#state);
-    return this.#beforeDeadline(slot, turn, (late) => void late.then((t) => t.end()));
-  }
-
-  /**
-   * A host call's outcome, settled for the guest, unless the deadline comes first: one promise
-   * per suspension, its deadline watched by the pool's sweeper (this runs for every host call).
-   */
-  #reply(slot: Slot, reply: Promise<Uint8Array>): Promise<HostCallResult> {
-    if (slot.deadline <= performance.now()) return Promise.reject(new DeadlineTrap());
-    return new Promise<HostCallResult>((resolve, reject) => {
-      const watch: Watch = { deadline: slot.deadline, expire: reject };
-      this.#watch(watch);
-      reply.then(
-        (payload) => {
-          if (this.#watches.delete(watch)) resolve({ ok: true, payload });
-        },
-        (err: unknown) => {
-          if (this.#watches.delete(watch)) resolve({ ok: false, error: guestErrorText(err) });
-        },
-      );
-    });
-  }
-
-  /**
-   * Settles with `promise`, or rejects with a DeadlineTrap once the slot's deadline passed.
-   * Deadlines are swept by one timer per pool rather than a timer per suspension.
-   */
-  #beforeDeadline<T>(slot: Slot, promise: Promise<T>, onLate?: (late: Promise<T>) => void): Promise<T> {
-    if (slot.deadline <= performance.now()) {
-      onLate?.(promise);
-      return Promise.reject(new DeadlineTrap());
-    }
-    return new Promise<T>((resolve, reject) => {
-      const watch: Watch = {
-        deadline: slot.deadline,
-        expire: (err) => {
-          onLate?.(promise);
-          reject(err);
-        },
-      };
-      this.#watch(watch);
-      promise.then(
-        (value) => {
-          if (this.#watches.delete(watch)) resolve(value);
-        },
-        (err: unknown) => {
-          if (this.#watches.delete(watch)) reject(err);
-        },
-      );
-    });
-  }
-
-  #watch(watch: Watch): void {
-    this.#watches.add(watch);
-    if (!this.#sweeper) {
-      this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-      this.#sweeper.unref();
-    }
-  }
-
-  #sweep(): void {
-    const now = performance.now();
-    for (const watch of this.#watches) {
-      if (watch.deadline > now) continue;
-      this.#watches.delete(watch);
-      watch.expire(new DeadlineTrap());
-    }
-    if (this.#watches.size === 0) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
+    return this.#deadlines.beforeDeadline(slot.deadline, turn, (late) => void late.then((t) => t.end()));
   }
 
   /** The catalog error for a failed invocation. */
