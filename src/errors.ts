@@ -91,6 +91,9 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_OCI_NOT_WASM: { status: 415, message: "The OCI artifact holds no WebAssembly layer (application/vnd.wasm.content.layer.v1+wasm or application/vnd.module.wasm.content.layer.v1+wasm). Push a signed actor with 'wactor reg push'." },
   WACTOR_ERR_DIGEST_MISMATCH: { status: 409, message: "The content's digest is not the one expected (--digest, a reference pinned by digest, or a blob's descriptor): it changed or was tampered with. Check the digest, or pull by tag to see the current one." },
 
+  // Tracing (OpenTelemetry export)
+  WACTOR_ERR_TRACING_CONFIG: { status: 400, message: "The tracing configuration is invalid: --otlp must be an http(s) URL, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json (grpc is not supported), OTEL_TRACES_EXPORTER otlp or none. Fix the value named in the detail." },
+
   // Capability providers
   WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },
   WACTOR_ERR_BINDING_FAILED: { status: 502, message: "The binding could not be established: the service it needs did not answer. Start the service or fix its URL." },

@@ -17,6 +17,8 @@ import { waitForSignal } from "./signals.js";
 import { watchActorFiles } from "./watch.js";
 import { natsAccessFromFlags, withNatsFlags } from "./nats-flags.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
+import { startTracing } from "../tracing/setup.js";
+import { tracingConfig } from "../tracing/config.js";
 
 interface UpFlags extends LatticeFlags {
   ui?: boolean;
@@ -25,6 +27,7 @@ interface UpFlags extends LatticeFlags {
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
+  otlp?: string;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -34,6 +37,7 @@ export function registerUpCommand(program: Command): void {
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on 127.0.0.1:<port>")
     .option("--watch", "live-update actors whose files change (same subject required)")
+    .option("--otlp <url>", "export traces over OTLP/HTTP to this collector (like OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_* variables apply); off by default")
     .option("--lattice <url>", "join the NATS lattice at this URL (nats-server with JetStream)")
     .option("--lattice-name <name>", "lattice name; subjects and buckets are namespaced by it", "default")
     .option("--cluster-seed <seed>", "cluster seed (SC…) signing this host's invocations (or env WACTOR_CLUSTER_SEED); generated when absent")
@@ -55,9 +59,11 @@ export function registerUpCommand(program: Command): void {
       // Every flag is checked before anything starts: a typo never leaves a half-started host.
       const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "--metrics-port");
       const uiPort = parsePort(flags.uiPort, "--ui-port");
-      const logger = cliLogger(flags.logLevel);
+      const traces = tracingConfig(process.env, flags.otlp);
       const manifest = await loadHostManifest(file);
-      const host = hostForManifest(manifest, logger);
+      const tracing = traces && (await startTracing(traces));
+      const logger = cliLogger(flags.logLevel, tracing && (() => tracing.logFields()));
+      const host = hostForManifest(manifest, logger, tracing);
       let ready = false;
       let ops: Server | undefined;
       if (metricsPort !== undefined) ops = await startOpsServer(host, metricsPort, () => ready);
@@ -81,6 +87,7 @@ export function registerUpCommand(program: Command): void {
         await reconciler?.stop();
         await lattice?.leave();
         await host.shutdown();
+        await tracing?.shutdown();
         ops?.close();
         throw err;
       }
@@ -91,6 +98,7 @@ export function registerUpCommand(program: Command): void {
       process.stdout.write(readySummary(file, running));
       if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
       if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
+      if (traces) process.stdout.write(`  tracing  OTLP ${traces.protocol} to ${traces.url ?? "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT"}\n`);
       await waitForSignal();
       ready = false;
       stopWatching();
@@ -101,6 +109,8 @@ export function registerUpCommand(program: Command): void {
       await lattice?.stopServing();
       await host.shutdown();
       await lattice?.close();
+      // Spans still buffered are exported before the process ends.
+      await tracing?.shutdown();
       ops?.close();
       process.stdout.write("wactor: stopped\n");
     });

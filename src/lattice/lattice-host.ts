@@ -289,6 +289,7 @@ export class LatticeHost {
   async close(): Promise<void> {
     this.#host.setRemoteRouter(undefined);
     await this.#conn.close();
+    this.#rpc.closeRequests();
   }
 
   /** Both steps, for a host that is already drained. */

@@ -8,10 +8,13 @@
  * SHA-256: origin, target, operation, payload hash, sequence and both sessions are bound by
  * the MAC. The invocation id is `<sender session>.<sequence>`, unique in the lattice.
  * A JWT invocation (spec section 5) is a MessagePack map and never starts with 'W'.
+ * A traced call appends the W3C `traceparent` (and `tracestate`) to the header, under the
+ * MAC; an untraced call sends the 10 fields hosts without tracing support expect.
  */
 import { createHash, createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { ActorIdentity } from "../host/provider.js";
+import { carrierOf, type TraceCarrier } from "../tracing/carrier.js";
 import { callerOf, entityFromWire, entityToWire, InvocationRejected, type Entity, type EntityWire } from "./invocation.js";
 
 const encoder = new Encoder();
@@ -32,6 +35,7 @@ export interface SessionHeader {
   operation: string;
   payloadHash: Uint8Array;
   caller: ActorIdentity | undefined;
+  trace?: TraceCarrier | undefined;
 }
 
 export interface OpenedEnvelope {
@@ -47,7 +51,7 @@ export const payloadHash = (msg: Uint8Array): Buffer => createHash("sha256").upd
 
 export const macOf = (key: KeyObject, headerBytes: Uint8Array): Buffer => createHmac("sha256", key).update(headerBytes).digest();
 
-type HeaderWire = [string, string, string, string, number, EntityWire, EntityWire, string, Uint8Array, ActorIdentity | null];
+type HeaderWire = [string, string, string, string, number, EntityWire, EntityWire, string, Uint8Array, ActorIdentity | null, ...string[]];
 
 /** Builds the envelope; `key` is the sender's HMAC key towards `header.toSid`. */
 export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObject): Uint8Array {
@@ -63,6 +67,10 @@ export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObj
     header.payloadHash,
     header.caller ? { key: header.caller.key, issuer: header.caller.issuer, caps: header.caller.caps, ...(header.caller.name !== undefined && { name: header.caller.name }) } : null,
   ];
+  if (header.trace) {
+    wire.push(header.trace.traceparent);
+    if (header.trace.tracestate !== undefined) wire.push(header.trace.tracestate);
+  }
   // A view into the encoder's buffer: MAC'd and copied out before anything encodes again.
   const headerBytes = encoder.encodeSharedRef(wire);
   if (headerBytes.length > 0xffff) throw new InvocationRejected("malformed", "the invocation header exceeds 64 KiB");
@@ -89,13 +97,13 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   } catch (err) {
     throw new InvocationRejected("malformed", `the invocation header is not MessagePack: ${(err as Error).message}`);
   }
-  if (!Array.isArray(w) || w.length !== 10) throw new InvocationRejected("malformed", "the invocation header is not a 10-field array");
-  const [fromHost, fromSid, toHost, toSid, seq, origin, target, operation, hash, caller] = w as unknown[];
+  if (!Array.isArray(w) || w.length < 10 || w.length > 12) throw new InvocationRejected("malformed", "the invocation header is not a 10- to 12-field array");
+  const [fromHost, fromSid, toHost, toSid, seq, origin, target, operation, hash, caller, traceparent, tracestate] = w as unknown[];
   if (typeof fromHost !== "string" || typeof fromSid !== "string" || typeof toHost !== "string" || typeof toSid !== "string" || typeof seq !== "number" || typeof operation !== "string" || !(hash instanceof Uint8Array)) {
     throw new InvocationRejected("malformed", "the invocation header has a field of the wrong type");
   }
   return {
-    header: { fromHost, fromSid, toHost, toSid, seq, origin: entityFromWire(origin), target: entityFromWire(target), operation, payloadHash: hash, caller: callerOf(caller) },
+    header: { fromHost, fromSid, toHost, toSid, seq, origin: entityFromWire(origin), target: entityFromWire(target), operation, payloadHash: hash, caller: callerOf(caller), trace: carrierOf(traceparent, tracestate) },
     headerBytes,
     tag: view.subarray(tagAt, tagAt + TAG_BYTES),
     msg: view.subarray(tagAt + TAG_BYTES),

@@ -4,6 +4,7 @@ import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
+import type { Tracing } from "../../src/tracing/mod.js";
 
 export interface Member {
   host: Host;
@@ -18,6 +19,8 @@ export interface MemberOptions {
   instances?: number;
   heartbeatMs?: number;
   access?: NatsAccess;
+  tracing?: Tracing;
+  invocationAuth?: "session" | "jwt";
   /** Operator keys whose signed commands, links and applications the host acts on (none: an open lattice). */
   trustedOperators?: string[];
   logger?: Logger;
@@ -25,7 +28,7 @@ export interface MemberOptions {
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
   const logger = options.logger ?? pino({ level: "silent" });
-  const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 } });
+  const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 }, ...(options.tracing && { tracing: options.tracing }) });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   const lattice = await LatticeHost.join(host, {
     url: natsUrl,
@@ -35,6 +38,7 @@ export async function joinMember(natsUrl: string, options: MemberOptions): Promi
     heartbeatMs: options.heartbeatMs ?? 200,
     logger,
     ...(options.access && { access: options.access }),
+    ...(options.invocationAuth && { invocationAuth: options.invocationAuth }),
     ...(options.trustedOperators && { trustedOperators: options.trustedOperators }),
   });
   return { host, lattice };
