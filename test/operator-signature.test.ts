@@ -7,14 +7,15 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KvEntry } from "nats";
+import { headers, type KvEntry, type Msg } from "nats";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { operatorSigner, saveContext } from "../src/cli/operator-key.js";
+import { ControlGate } from "../src/lattice/control-auth.js";
 import { EntryReader } from "../src/lattice/entry-reader.js";
 import { LatticeTrust } from "../src/lattice/lattice-trust.js";
-import { SignatureVerifier, signControl, signEntry } from "../src/lattice/operator-signature.js";
+import { SIGNATURE_HEADER, SignatureVerifier, signControl, signEntry } from "../src/lattice/operator-signature.js";
 import { RejectionReporter } from "../src/lattice/rejections.js";
 import { codeOf } from "./helpers/code-of.js";
 
@@ -47,6 +48,29 @@ describe("signed control requests", () => {
     expect(() => new LatticeTrust({ operators: [cluster.publicKey] })).toThrow(/not an operator public key/);
     expect(new LatticeTrust({ operators: [] }).enforcing).toBe(false);
     expect(new LatticeTrust({ operators: [operator.publicKey] }).enforcing).toBe(true);
+  });
+});
+
+describe("the control gate", () => {
+  const msg = (subject: string, token?: string): Msg => {
+    const h = headers();
+    if (token) h.set(SIGNATURE_HEADER, token);
+    return { subject, data: body, headers: h } as unknown as Msg;
+  };
+  const PING = "wactor.default.ctl.ping";
+
+  it("queries pass unsigned unless closed; commands always need a trusted signature; an open lattice checks nothing", async () => {
+    const reporter = new RejectionReporter(pino({ level: "silent" }));
+    const open = new ControlGate(new LatticeTrust({ operators: [operator.publicKey] }), reporter);
+    const closed = new ControlGate(new LatticeTrust({ operators: [operator.publicKey], closeQueries: true }), reporter);
+    const nobody = new ControlGate(new LatticeTrust({ operators: [] }), reporter);
+    expect(() => open.check(msg(PING), "query")).not.toThrow();
+    expect(await codeOf(Promise.resolve().then(() => closed.check(msg(PING), "query")))).toBe("WACTOR_ERR_CONTROL_REJECTED");
+    expect(() => closed.check(msg(PING, signControl(operator, PING, body)), "query")).not.toThrow();
+    expect(await codeOf(Promise.resolve().then(() => open.check(msg(SUBJECT), "command")))).toBe("WACTOR_ERR_CONTROL_REJECTED");
+    expect(() => open.check(msg(SUBJECT, signControl(operator, SUBJECT, body)), "command")).not.toThrow();
+    expect(() => nobody.check(msg(SUBJECT), "command")).not.toThrow();
+    expect(reporter.counts()).toEqual({ "control:unsigned": 2 });
   });
 });
 
