@@ -171,10 +171,12 @@ describe("lattice host sessions", () => {
   });
 
   it("refuses an invocation under a session that expired", async () => {
-    const shortLived = await peer(nats.url, { cluster, trusts: [], lifetimeSeconds: 1 });
+    // Sessions are dated in whole seconds: a 3 s lifetime leaves at least 2 s to seal in.
+    const shortLived = await peer(nats.url, { cluster, trusts: [], lifetimeSeconds: 3 });
     await shortLived.knows(bId);
     const sealed = shortLived.seal(bId, echo.publicKey, "HandleRequest", request);
-    await new Promise((r) => setTimeout(r, 3500)); // past expiry plus the 2 s clock tolerance
+    const pastTolerance = shortLived.table.current.exp * 1000 + 2500 - Date.now(); // the receiver allows 2 s of clock skew
+    await new Promise((r) => setTimeout(r, Math.max(0, pastTolerance)));
     expect(await shortLived.send(bId, sealed)).toMatchObject({ ok: false, code: "WACTOR_ERR_INVOCATION_REJECTED", detail: expect.stringContaining("expired") });
     await eventually(async () => expect(await rejectedOnB("expired")).toBe(1));
   });
