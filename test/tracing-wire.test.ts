@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { peekPayload } from "../src/lattice/compact-jws.js";
 import { InvocationSigner, InvocationVerifier, decodeInvocation, encodeInvocation, type Entity } from "../src/lattice/invocation.js";
-import { openEnvelope, payloadHash, sealEnvelope, verifyTag, type SessionHeader } from "../src/lattice/session-envelope.js";
+import { openEnvelope, sealEnvelope, verifyTag, type SessionHeader } from "../src/lattice/session-envelope.js";
 
 const cluster = KeyPair.create("cluster");
 const hostId = KeyPair.create("server").publicKey;
@@ -38,13 +38,13 @@ describe("trace context in a JWT invocation", () => {
 describe("trace context in a session envelope", () => {
   const key = createSecretKey(randomBytes(32));
   const header = (extra: Partial<SessionHeader> = {}): SessionHeader => ({
-    fromHost: hostId, fromSid: "s1", toHost: "h2", toSid: "s2", seq: 7, origin, target, operation: "HandleRequest", payloadHash: payloadHash(msg), caller: undefined, ...extra,
+    fromHost: hostId, fromSid: "s1", toHost: "h2", toSid: "s2", seq: 7, origin, target, operation: "HandleRequest", caller: undefined, ...extra,
   });
-  const headerFields = (sealed: Uint8Array): unknown[] => decode(openEnvelope(sealed).headerBytes) as unknown[];
+  const headerFields = (sealed: Uint8Array): unknown[] => decode(openEnvelope(sealed).signed.subarray(4)) as unknown[];
 
   it("is appended to the header under the MAC and read back", () => {
     const sealed = sealEnvelope(header({ trace }), msg, key);
-    expect(headerFields(sealed)).toHaveLength(12);
+    expect(headerFields(sealed)).toHaveLength(11);
     const opened = openEnvelope(sealed);
     expect(verifyTag(opened, key)).toBe(true);
     expect(opened.header.trace).toEqual(trace);
@@ -52,9 +52,9 @@ describe("trace context in a session envelope", () => {
     expect(openEnvelope(sealEnvelope(header({ trace: parentOnly }), msg, key)).header.trace).toEqual(parentOnly);
   });
 
-  it("an untraced envelope keeps the 10-field header older hosts expect", () => {
+  it("an untraced envelope has the 9-field header", () => {
     const sealed = sealEnvelope(header(), msg, key);
-    expect(headerFields(sealed)).toHaveLength(10);
+    expect(headerFields(sealed)).toHaveLength(9);
     expect(openEnvelope(sealed).header.trace).toBeUndefined();
   });
 
