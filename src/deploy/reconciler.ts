@@ -11,6 +11,7 @@ import type { ControlClient } from "../lattice/control-client.js";
 import type { AppStore } from "./app-store.js";
 import type { AppStatus, ObservedHost } from "./app-types.js";
 import { CommandBackoff } from "./backoff.js";
+import { HostRoll } from "./host-roll.js";
 import type { Lease } from "./lease.js";
 import { commandKey, describeCommand, plan, type Command, type Plan } from "./planner.js";
 
@@ -90,6 +91,7 @@ export class Reconciler {
   readonly #o: ReconcilerOptions;
   readonly #backoff = new CommandBackoff();
   readonly #lastStatus = new Map<string, string>();
+  readonly #roll = new HostRoll();
   #machine: Actor<ReturnType<typeof reconcilerMachine>> | undefined;
 
   constructor(options: ReconcilerOptions) {
@@ -123,7 +125,8 @@ export class Reconciler {
   /** One observe -> plan -> act -> report round. */
   async reconcileOnce(): Promise<Plan> {
     const { client, store } = this.#o;
-    const [apps, summaries, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
+    const [apps, answered, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
+    const summaries = this.#roll.plan(answered);
     // A host of an older version sends no providerApps: nothing there was started for an app.
     const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, providerApps: h.providerApps ?? {}, actors: h.actors }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
