@@ -30,7 +30,7 @@ const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.
 const run = promisify(execFile);
 
 interface AutocannonJson {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   timeouts: number;
@@ -43,18 +43,27 @@ async function autocannon(url: string, seconds: number): Promise<AutocannonJson>
   return JSON.parse(stdout) as AutocannonJson;
 }
 
-export type Load = { rps: number; p50: number; p99: number; errors: number };
+/** `cpuUs`: this process's CPU time (user + system, all threads) per request while serving. */
+export type Load = { rps: number; p50: number; p99: number; errors: number; cpuUs: number };
 
+/**
+ * Every server measured here runs in this process and the load generator in another, so this
+ * process's CPU time over the run is the server's: per request, it is steadier than req/s on a
+ * 2-core machine where the load generator and the server compete for the cores.
+ */
 export async function load(url: string): Promise<Load> {
   await autocannon(url, 1); // warm-up
+  const before = process.cpuUsage();
   const r = await autocannon(url, SECONDS);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+  const used = process.cpuUsage(before);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, cpuUs: (used.user + used.system) / Math.max(1, r.requests.total) };
 }
 
 export function rows(what: string, base: Load, ours: Load): Row[] {
   return [
     { what: `${what} (req/s)`, baseline: fmt(base.rps), wactor: fmt(ours.rps), ratio: fmt(ours.rps / base.rps, 2) },
     { what: `${what} latency p50 / p99 (ms)`, baseline: `${base.p50} / ${base.p99}`, wactor: `${ours.p50} / ${ours.p99}`, ratio: `errors ${base.errors} / ${ours.errors}` },
+    { what: `${what} server CPU per request (µs; ratio: baseline / wactor, as req/s)`, baseline: fmt(base.cpuUs, 1), wactor: fmt(ours.cpuUs, 1), ratio: fmt(base.cpuUs / ours.cpuUs, 2) },
   ];
 }
 
