@@ -154,13 +154,10 @@ export class MeteredGuest {
   }
 
   #imports(): WebAssembly.Imports {
-    // One view, made again only when memory grew (a grown memory has a new buffer).
+    // One view, made again only when memory grew: growing detaches the old buffer, and a view
+    // of a detached buffer has length 0 (cheaper to test than reading `memory.buffer` each time).
     let view = new Uint8Array(0);
-    const memory = (): Uint8Array => {
-      const buffer = this.#exports.memory.buffer;
-      if (view.buffer !== buffer) view = new Uint8Array(buffer);
-      return view;
-    };
+    const memory = (): Uint8Array => (view.length !== 0 ? view : (view = new Uint8Array(this.#exports.memory.buffer)));
     const read = (ptr: number, len: number): Uint8Array => memory().slice(ptr, ptr + len);
     const readString = (ptr: number, len: number): string => shortAscii(memory(), ptr, len) ?? utf8.decode(memory().subarray(ptr, ptr + len));
     return {
