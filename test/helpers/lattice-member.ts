@@ -1,9 +1,9 @@
 /** An in-process lattice host for tests: a Host with built-in providers, joined to a lattice. */
-import { pino } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
+import { testLogger } from "./test-logger.js";
 
 export interface Member {
   host: Host;
@@ -21,7 +21,7 @@ export interface MemberOptions {
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
-  const logger = pino({ level: "silent" });
+  const logger = testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
   const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 } });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   const lattice = await LatticeHost.join(host, {
