@@ -31,7 +31,8 @@ export class Lease {
    * it or won the race to it. Any other failure (NATS down, store full) rejects: it is not an answer.
    */
   async tryAcquire(holder: string): Promise<boolean> {
-    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
+    // No retry: a lease that cannot be read now is checked again next period (a retry would outlive it).
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY), { retryMs: 0 });
     try {
       if (!entry || entry.operation !== "PUT") {
         await this.kv.create(KEY, encoder.encode(holder));
@@ -47,7 +48,7 @@ export class Lease {
   }
 
   async holder(): Promise<string | undefined> {
-    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY), { retryMs: 0 });
     return entry && entry.operation === "PUT" ? decoder.decode(entry.value) : undefined;
   }
 
