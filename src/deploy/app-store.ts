@@ -4,6 +4,8 @@
  */
 import type { KV, KvEntry } from "nats";
 import type { LatticeBuckets } from "../lattice/buckets.js";
+import { followKv } from "../lattice/kv-follow.js";
+import { readState } from "../lattice/state-read.js";
 import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
@@ -21,11 +23,13 @@ function parse<T>(entry: KvEntry | null): T | undefined {
   }
 }
 
-async function allKeys(kv: KV): Promise<string[]> {
-  // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
-  const keys: string[] = [];
-  for await (const key of await kv.keys()) keys.push(key);
-  return keys;
+function allKeys(kv: KV): Promise<string[]> {
+  return readState("listing the applications", async () => {
+    // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    return keys;
+  });
 }
 
 export class AppStore {
@@ -44,7 +48,7 @@ export class AppStore {
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
-    return parse<DesiredApp>(await this.desired.get(name));
+    return parse<DesiredApp>(await readState(`reading application ${name}`, () => this.desired.get(name)));
   }
 
   async listDesired(): Promise<DesiredApp[]> {
@@ -54,13 +58,14 @@ export class AppStore {
 
   /** Every stored version, oldest first. */
   async history(name: string): Promise<DesiredApp[]> {
-    const versions: DesiredApp[] = [];
-    const iterator = await this.desired.history({ key: name });
-    for await (const entry of iterator) {
-      const app = parse<DesiredApp>(entry);
-      if (app) versions.push(app);
-    }
-    return versions;
+    return readState(`reading the history of application ${name}`, async () => {
+      const versions: DesiredApp[] = [];
+      for await (const entry of await this.desired.history({ key: name })) {
+        const app = parse<DesiredApp>(entry);
+        if (app) versions.push(app);
+      }
+      return versions;
+    });
   }
 
   async putStatus(status: AppStatus): Promise<void> {
@@ -68,18 +73,19 @@ export class AppStore {
   }
 
   async getStatus(name: string): Promise<AppStatus | undefined> {
-    return parse<AppStatus>(await this.status.get(name));
+    return parse<AppStatus>(await readState(`reading the status of application ${name}`, () => this.status.get(name)));
   }
 
-  /** Calls back on every status change of one application; returns a stop function. */
+  /** Calls back on every status change of one application (the watch survives the loss of its consumer); returns a stop function. */
   async watchStatus(name: string, onStatus: (status: AppStatus) => void): Promise<() => void> {
-    const iterator = await this.status.watch({ key: name });
-    void (async () => {
-      for await (const entry of iterator) {
+    const follower = await followKv(
+      this.status,
+      (entry) => {
         const status = parse<AppStatus>(entry);
         if (status) onStatus(status);
-      }
-    })();
-    return () => iterator.stop();
+      },
+      { key: name, what: `status of application ${name}` },
+    );
+    return () => follower.stop();
   }
 }
