@@ -4,27 +4,31 @@
  * with its data), and a leaf-node server joined to a cluster.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type ConnectionOptions } from "nats";
-import { freePort, managed, requireBinary, tcpProbe, type ServerHandle } from "./servers.js";
+import { managed, requireBinary, stablePort, tcpProbe, type ServerHandle } from "./servers.js";
 
 export interface NatsNode extends ServerHandle {
   name: string;
   dir: string;
 }
 
-/** A nats-server running `config(port, dir)`; its directory is removed on stop. */
+/**
+ * A nats-server running `config(port, dir)`; its directory is removed on stop. Its ports are
+ * out of the ephemeral range (it may be restarted); its log goes to `server.log` there, and a
+ * restart that fails says the log's last lines.
+ */
 export async function startNatsWithConfig(name: string, config: (port: number, dir: string) => string | Promise<string>, scheme = "nats"): Promise<NatsNode> {
   requireBinary("nats-server", "--version");
-  const port = await freePort();
+  const port = await stablePort();
   const dir = await mkdtemp(join(tmpdir(), `wactor-${name}-`));
   const file = join(dir, "server.conf");
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   let handle: ServerHandle;
   try {
-    await writeFile(file, await config(port, dir));
+    await writeFile(file, `${await config(port, dir)}\nlog_file: "${join(dir, "server.log")}"\n`);
     handle = await managed(
     () => spawn("nats-server", ["-c", file], { stdio: "ignore" }),
     port,
@@ -37,6 +41,15 @@ export async function startNatsWithConfig(name: string, config: (port: number, d
     await cleanup();
     throw err;
   }
+  const restart = handle.restart;
+  handle.restart = async () => {
+    try {
+      await restart();
+    } catch (err) {
+      const log = await readFile(join(dir, "server.log"), "utf8").catch(() => "");
+      throw new Error(`${(err as Error).message}; its log ends: ${log.trim().split("\n").slice(-5).join(" | ")}`);
+    }
+  };
   return { ...handle, name, dir };
 }
 
@@ -52,8 +65,8 @@ export interface NatsCluster {
 /** A JetStream cluster of `size` nodes on loopback; resolves once JetStream answers (a meta leader exists). */
 export async function startNatsCluster(options: { size?: number; leafnodes?: boolean; domain?: string } = {}): Promise<NatsCluster> {
   const size = options.size ?? 3;
-  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
-  const leafPorts = options.leafnodes ? await Promise.all(Array.from({ length: size }, () => freePort())) : [];
+  const routePorts = await Promise.all(Array.from({ length: size }, () => stablePort()));
+  const leafPorts = options.leafnodes ? await Promise.all(Array.from({ length: size }, () => stablePort())) : [];
   const routes = routePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(", ");
   const settled = await Promise.allSettled(
     routePorts.map((routePort, i) =>
