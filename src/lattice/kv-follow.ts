@@ -1,10 +1,10 @@
 /**
  * A KV watch that outlives its consumer. nats.js re-creates an ordered consumer itself when
- * heartbeats stop, but its watch iterator simply ends when the consumer is gone for good (it
- * was deleted, a re-create was refused, the stream's leader changed under it): then the
- * follower watches again from the revision after the last one it delivered, so no change is
- * lost nor delivered twice. Each restart is counted and logged. Only `stop()` or a closed
- * connection ends it.
+ * its heartbeats stop (the consumer was deleted, its server died), but when that re-create
+ * fails for good or the subscription errs, the watch iterator just ends, and a link sync or
+ * a deploy waiting for its status would wait forever. Then the follower watches again from
+ * the revision after the last one it delivered, so no change is lost nor delivered twice.
+ * Each restart is counted and logged. Only `stop()` or a closed connection ends it.
  */
 import type { KV, KvEntry } from "nats";
 import type { Logger } from "pino";
