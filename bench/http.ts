@@ -43,15 +43,15 @@ async function autocannon(url: string, seconds: number): Promise<AutocannonJson>
   return JSON.parse(stdout) as AutocannonJson;
 }
 
-type Load = { rps: number; p50: number; p99: number; errors: number };
+export type Load = { rps: number; p50: number; p99: number; errors: number };
 
-async function load(url: string): Promise<Load> {
+export async function load(url: string): Promise<Load> {
   await autocannon(url, 1); // warm-up
   const r = await autocannon(url, SECONDS);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
 }
 
-function rows(what: string, base: Load, ours: Load): Row[] {
+export function rows(what: string, base: Load, ours: Load): Row[] {
   return [
     { what: `${what} (req/s)`, baseline: fmt(base.rps), wactor: fmt(ours.rps), ratio: fmt(ours.rps / base.rps, 2) },
     { what: `${what} latency p50 / p99 (ms)`, baseline: `${base.p50} / ${base.p99}`, wactor: `${ours.p50} / ${ours.p99}`, ratio: `errors ${base.errors} / ${ours.errors}` },

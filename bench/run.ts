@@ -7,6 +7,7 @@ import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
 import { runtimeBench, type Row } from "./runtime.js";
+import { tracingBench } from "./tracing.js";
 
 function table(title: string, rows: Row[]): string {
   const lines = [`\n### ${title}\n`, "| measure | baseline | wactor | ratio |", "| --- | ---: | ---: | ---: |"];
@@ -29,6 +30,9 @@ if (!only || only === "hostile") {
 }
 if (!only || only === "http") {
   process.stdout.write(`${table(`HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baselines: bare fastify, fastify + ioredis)`, await httpBench())}\n`);
+}
+if (!only || only === "tracing") {
+  process.stdout.write(`${table(`Tracing over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same actor on a host without tracing)`, await tracingBench())}\n`);
 }
 if (!only || only === "lattice") {
   process.stdout.write(`${table("Lattice over nats-server on loopback (baseline: raw NATS request/reply of the same bytes)", await latticeBench())}\n`);

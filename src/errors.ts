@@ -71,6 +71,8 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_LATTICE_STATE_WRITE: { status: 503, message: "A write of the lattice's state to JetStream failed and did not happen. Retry; nats-server's log says why." },
   WACTOR_ERR_LATTICE_STATE_READ: { status: 503, message: "Reading the lattice's state from JetStream failed (not a missing entry: the read itself). Retry; the detail and nats-server's log say why." },
   WACTOR_ERR_INVOCATION_REJECTED: { status: 401, message: "A lattice invocation was rejected: unsigned, tampered, expired, replayed or signed by an untrusted cluster key. Give every host the cluster seed or list its key with --trusted-cluster." },
+  WACTOR_ERR_CONTROL_REJECTED: { status: 401, message: "The host refused a control request: unsigned, tampered, expired, replayed or signed by a key it does not trust. Sign with a trusted operator key (--operator-seed, WACTOR_OPERATOR_SEED or 'wactor ctl context'); the host lists trusted keys with --trusted-operator." },
+  WACTOR_ERR_OPERATOR_SEED: { status: 400, message: "The operator seed is unusable: not an operator seed (SO…), or the context file does not hold one. Create one with 'wactor keys gen operator' and pass it with --operator-seed or WACTOR_OPERATOR_SEED." },
   WACTOR_ERR_HOST_NOT_FOUND: { status: 404, message: "No host with that id answers in the lattice. List hosts with 'wactor ctl get hosts'." },
   WACTOR_ERR_NO_MATCHING_HOST: { status: 404, message: "No host in the lattice matches the constraint. Check host labels with 'wactor ctl get hosts'." },
   WACTOR_ERR_ARTIFACT_NOT_FOUND: { status: 404, message: "The actor is not in the lattice's object store and not a readable file. Start it from a .wasm path once so it is uploaded." },
@@ -88,6 +90,9 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_REGISTRY: { status: 502, message: "The OCI registry answered with an error. See the detail for its status and message." },
   WACTOR_ERR_OCI_NOT_WASM: { status: 415, message: "The OCI artifact holds no WebAssembly layer (application/vnd.wasm.content.layer.v1+wasm or application/vnd.module.wasm.content.layer.v1+wasm). Push a signed actor with 'wactor reg push'." },
   WACTOR_ERR_DIGEST_MISMATCH: { status: 409, message: "The content's digest is not the one expected (--digest, a reference pinned by digest, or a blob's descriptor): it changed or was tampered with. Check the digest, or pull by tag to see the current one." },
+
+  // Tracing (OpenTelemetry export)
+  WACTOR_ERR_TRACING_CONFIG: { status: 400, message: "The tracing configuration is invalid: --otlp must be an http(s) URL, OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf or http/json (grpc is not supported), OTEL_TRACES_EXPORTER otlp or none. Fix the value named in the detail." },
 
   // Capability providers
   WACTOR_ERR_BINDING_INVALID: { status: 400, message: "The binding's configuration values are invalid (see the value named in the detail). Fix them in the manifest's bindings." },

@@ -13,3 +13,4 @@ export type { SyncHostCall, HostCallResult } from "./runtime/wapc-guest.js";
 export type { CallOrigin, RemoteRouter } from "./host/host.js";
 export * from "./lattice/mod.js";
 export * from "./oci/mod.js";
+export * from "./tracing/mod.js";

@@ -125,9 +125,33 @@ describe("suspension", () => {
     await host.bind(key, "wascc:logging", "default", {});
     const calls = Array.from({ length: 40 }, (_, i) => host.invoke(key, "HostCall", enc(`default|wascc:logging|Gate|${i}`)));
     await eventually(() => expect(logging.waiting).toBe(40));
-    expect(host.actorInfo(key)).toMatchObject({ isolation: "metered", liveInstances: 40, inFlight: 40 });
+    // 40 busy and one spare made ahead of need (metered-pool.ts): never a thread per instance.
+    await eventually(() => expect(host.actorInfo(key)).toMatchObject({ isolation: "metered", liveInstances: 41, inFlight: 40 }));
     logging.open();
     expect((await Promise.all(calls)).map(dec)).toEqual(Array.from({ length: 40 }, (_, i) => `wascc:logging:Gate:${i}`));
+  });
+
+  it("one instance is made ahead of need, never past 'instances'; the invocation that scales up finds it ready", async () => {
+    const { bytes, key } = await signedRawGuest({ caps: ["wascc:logging"], name: "spare" });
+    await host.startActor(bytes, { instances: 2 });
+    await host.bind(key, "wascc:logging", "default", {});
+    expect(host.actorInfo(key)).toMatchObject({ liveInstances: 1 });
+    const first = host.invoke(key, "HostCall", enc("default|wascc:logging|Gate|a"));
+    await eventually(() => expect(host.actorInfo(key)).toMatchObject({ liveInstances: 2, inFlight: 1 }));
+    const second = host.invoke(key, "HostCall", enc("default|wascc:logging|Gate|b"));
+    const third = host.invoke(key, "HostCall", enc("default|wascc:logging|Gate|c"));
+    await eventually(() => expect(logging.waiting).toBe(2));
+    expect(host.actorInfo(key)).toMatchObject({ liveInstances: 2, inFlight: 2 }); // the third waits for one of them
+    logging.open();
+    await eventually(() => expect(logging.waiting).toBe(1));
+    logging.open();
+    expect((await Promise.all([first, second, third])).map(dec)).toEqual(["a", "b", "c"].map((x) => `wascc:logging:Gate:${x}`));
+
+    const single = await signedRawGuest({ caps: [], name: "single" });
+    await host.startActor(single.bytes, { instances: 1 });
+    expect(dec(await host.invoke(single.key, "Echo", enc("x")))).toBe("x");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(host.actorInfo(single.key)).toMatchObject({ liveInstances: 1 });
   });
 
   it("a live update while instances are suspended loses nothing", async () => {

@@ -52,21 +52,24 @@ describe("reconciler: no act without the lease", () => {
     await nats?.stop();
   });
 
+  // Holders are host ids: a lease holding anything else is junk (taken over, reported).
+  const OLD = KeyPair.create("server").publicKey;
+  const NEW = KeyPair.create("server").publicKey;
   const reconciler = (holder: string) => new Reconciler({ client, store, lease, holder, intervalMs: 1000, logger: pino({ level: "silent" }) });
 
   it("a leader that lost its lease while observing starts nothing", async () => {
-    expect(await lease.tryAcquire("old-leader")).toBe(true);
-    const oldLeader = reconciler("old-leader");
+    expect(await lease.tryAcquire(OLD)).toBe(true);
+    const oldLeader = reconciler(OLD);
     const round = oldLeader.reconcileOnce();
     // While the old leader pings the hosts, its lease passes to another host.
-    await lease.release("old-leader");
-    expect(await lease.tryAcquire("new-leader")).toBe(true);
+    await lease.release(OLD);
+    expect(await lease.tryAcquire(NEW)).toBe(true);
     await expect(round).rejects.toBeInstanceOf(LeaseLost);
     expect(member.host.listActors()).toEqual([]);
   });
 
   it("the holder of the lease acts", async () => {
-    const plan = await reconciler("new-leader").reconcileOnce();
+    const plan = await reconciler(NEW).reconcileOnce();
     expect(plan.commands.map((c) => c.kind)).toContain("start_actor");
     await eventually(() => expect(member.host.listActors().map((a) => a.key)).toEqual([app.actors[0]!.key]));
   });

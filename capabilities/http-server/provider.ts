@@ -18,6 +18,7 @@ import { WactorError, isWactorError } from "../../src/errors.js";
 import { clientErrorHandler } from "../../src/http-client-error.js";
 import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
+import { traceRequest } from "./trace.js";
 
 export interface HttpServerProviderOptions {
   name?: string;
@@ -133,12 +134,13 @@ export class HttpServerProvider implements CapabilityProvider {
     const context = requireContext(this.#context, this.capabilityId);
     const config = parseConfig(values);
     const key = bindingKey(actor.key, binding);
+    let port = config.port;
     // Rebinding replaces the binding's listener, which may hold the very port asked for.
     await this.unbind(actor.key, binding);
     for (const other of this.#listeners.values()) {
       if (config.port !== 0 && other.port === config.port) throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} is already bound by this provider`);
     }
-    const app = this.#createApp(context, actor.key, binding, config.maxBody);
+    const app = this.#createApp(context, actor.key, binding, config.maxBody, () => port);
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
@@ -148,7 +150,7 @@ export class HttpServerProvider implements CapabilityProvider {
       throw new WactorError("WACTOR_ERR_BINDING_FAILED", `cannot listen on ${config.host}:${config.port}: ${reasonOf(err)}`, { cause: err });
     }
     const address = app.server.address();
-    const port = typeof address === "object" && address ? address.port : config.port;
+    port = typeof address === "object" && address ? address.port : config.port;
     this.#listeners.set(key, { app, host: config.host, port });
     context.logger.info({ actor: actor.key, binding, host: config.host, port }, "http server listening");
   }
@@ -176,7 +178,7 @@ export class HttpServerProvider implements CapabilityProvider {
     throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${this.capabilityId} takes no calls from actors (got '${call.operation}'); it only delivers HandleRequest`);
   }
 
-  #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number): FastifyInstance {
+  #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number, port: () => number): FastifyInstance {
     const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false, clientErrorHandler: clientErrorHandler(errorBody) });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
@@ -188,7 +190,7 @@ export class HttpServerProvider implements CapabilityProvider {
       if (error.code === "WACTOR_ERR_INTERNAL") context.logger.error({ actor: actorKey, binding, err }, "http request failed inside the provider");
       sendError(reply, error.status, error.code, error.message);
     });
-    const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       const url = request.raw.url ?? "/";
       const q = url.indexOf("?");
       const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
@@ -218,6 +220,9 @@ export class HttpServerProvider implements CapabilityProvider {
       }
       await reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
     };
+    // Whether requests are traced is decided once per listener.
+    const tracing = context.tracing;
+    const handler = tracing ? (request: FastifyRequest, reply: FastifyReply): Promise<void> => traceRequest(tracing, request, reply, port(), () => serve(request, reply)) : serve;
     // Every method Node parses reaches the actor with its body (GET with a body, WebDAV's
     // PROPFIND); CONNECT never arrives as a request in Node and HEAD has no body.
     for (const method of METHODS) {

@@ -22,6 +22,8 @@ import {
 import { WactorError } from "../../src/errors.js";
 import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingFor, bindingKey, unknownOperation } from "../shared.js";
+import { ATTR, SPAN } from "../../src/tracing/names.js";
+import type { Tracing } from "../../src/tracing/tracing.js";
 import { MemoryStore } from "./memory-store.js";
 import { RedisStore, type RedisStoreOptions } from "./redis-store.js";
 import type { KeyValueStore } from "./store.js";
@@ -74,14 +76,16 @@ export class KeyValueProvider implements CapabilityProvider {
   readonly name: string;
   readonly #options: KeyValueProviderOptions;
   readonly #stores = new Map<string, KeyValueStore>();
+  #tracing: Tracing | undefined;
 
   constructor(options: KeyValueProviderOptions = {}) {
     this.name = options.name ?? "keyvalue";
     this.#options = options;
   }
 
-  async start(_context: ProviderContext): Promise<void> {
-    // Key-value never delivers to actors; nothing to keep from the context.
+  async start(context: ProviderContext): Promise<void> {
+    // Key-value never delivers to actors: only the tracing (if on) is kept.
+    this.#tracing = context.tracing;
   }
 
   async stop(): Promise<void> {
@@ -115,6 +119,12 @@ export class KeyValueProvider implements CapabilityProvider {
   async handleCall(call: ProviderCall): Promise<Uint8Array> {
     if (!isKeyValueOperation(call.operation)) throw unknownOperation(this.capabilityId, call.operation);
     const store = bindingFor(this.#stores, this.capabilityId, call);
+    const tracing = this.#tracing;
+    // Redis round trips get a client span; the embedded store's calls are no I/O.
+    if (tracing && store instanceof RedisStore) {
+      const op = call.operation;
+      return tracing.traced(SPAN.redis(op), "client", { [ATTR.dbSystem]: "redis", [ATTR.dbOperation]: op }, () => dispatch(op, store, call.payload));
+    }
     return dispatch(call.operation, store, call.payload);
   }
 }

@@ -11,7 +11,7 @@
  * waSCC; the provider never auto-responds. While the server is away the client reconnects
  * forever, publishes are buffered by the client, and bindingStatus says `failed`.
  */
-import { ErrorCode as NatsErrorCode, Events, connect, type Msg, type NatsConnection, type NatsError } from "nats";
+import { ErrorCode as NatsErrorCode, Events, connect, type Msg, type MsgHdrs, type NatsConnection, type NatsError } from "nats";
 import {
   CAP_MESSAGING,
   EMPTY_REPLY,
@@ -28,6 +28,7 @@ import { bindingFor, bindingKey, reasonOf, redactUrl, requireContext, unknownOpe
 import { connectFailureCause, natsConnectOptions, type NatsAccess } from "../../src/lattice/nats-access.js";
 import { accessFromValues } from "./access.js";
 import { assertSubject, parseSubscriptions } from "./subjects.js";
+import { traceDelivery, tracePublish } from "./trace.js";
 
 export const DEFAULT_NATS_URL = "nats://127.0.0.1:4222";
 
@@ -156,18 +157,24 @@ export class MessagingProvider implements CapabilityProvider {
       const message = decodeBrokerMessage(call.payload, "messaging Publish");
       assertSubject(message.subject, false, "WACTOR_ERR_BAD_PAYLOAD", "Publish subject");
       if (message.replyTo !== "") assertSubject(message.replyTo, false, "WACTOR_ERR_BAD_PAYLOAD", "Publish replyTo");
-      try {
-        connection.nc.publish(message.subject, message.body, message.replyTo ? { reply: message.replyTo } : undefined);
-      } catch (err) {
-        throw this.#unavailable(connection, err);
-      }
-      return EMPTY_REPLY;
+      const publish = async (headers: MsgHdrs | undefined): Promise<Uint8Array> => {
+        try {
+          connection.nc.publish(message.subject, message.body, { ...(message.replyTo && { reply: message.replyTo }), ...(headers && { headers }) });
+        } catch (err) {
+          throw this.#unavailable(connection, err);
+        }
+        return EMPTY_REPLY;
+      };
+      const tracing = this.#context?.tracing;
+      return tracing ? tracePublish(tracing, OP_PUBLISH, message.subject, publish) : publish(undefined);
     }
     const request = decodeRequestMessage(call.payload);
     assertSubject(request.subject, false, "WACTOR_ERR_BAD_PAYLOAD", "Request subject");
     if (request.timeout <= 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `messaging Request: timeout must be > 0 ms, got ${request.timeout}`);
+    const tracing = this.#context?.tracing;
+    const send = (headers: MsgHdrs | undefined): Promise<Msg> => connection.nc.request(request.subject, request.body, { timeout: request.timeout, ...(headers && { headers }) });
     try {
-      const reply = await connection.nc.request(request.subject, request.body, { timeout: request.timeout });
+      const reply = await (tracing ? tracePublish(tracing, OP_REQUEST, request.subject, send) : send(undefined));
       return encodeBrokerMessage({ subject: reply.subject, replyTo: "", body: reply.data });
     } catch (err) {
       const code = natsCode(err);
@@ -187,7 +194,8 @@ export class MessagingProvider implements CapabilityProvider {
       return;
     }
     const payload = encodeBrokerMessage({ subject: msg.subject, replyTo: msg.reply ?? "", body: msg.data });
-    context.deliver(actorKey, binding, OP_DELIVER_MESSAGE, payload).catch((failure: unknown) => {
+    const deliver = (): Promise<Uint8Array> => context.deliver(actorKey, binding, OP_DELIVER_MESSAGE, payload);
+    (context.tracing ? traceDelivery(context.tracing, actorKey, msg, deliver) : deliver()).catch((failure: unknown) => {
       context.logger.warn({ actor: actorKey, binding, subject: msg.subject, err: failure }, "DeliverMessage failed");
     });
   }

@@ -7,12 +7,14 @@ import { WactorError } from "../errors.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { waitForSignal } from "./signals.js";
 import { natsAccessFromFlags } from "./nats-flags.js";
+import { operatorSigner } from "./operator-key.js";
 import { printJson } from "./output.js";
 
 type AppOpts = LatticeOptions;
 
 async function withApps<T>(opts: AppOpts, work: (apps: AppClient) => Promise<T>): Promise<T> {
-  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts) });
+  const signer = operatorSigner(opts);
+  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), ...(signer && { signer }) });
   try {
     return await work(apps);
   } finally {

@@ -6,6 +6,7 @@ import { ControlClient } from "../lattice/mod.js";
 import { integerArgument } from "./arguments.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { natsAccessFromFlags } from "./nats-flags.js";
+import { operatorSigner } from "./operator-key.js";
 import { printJson } from "./output.js";
 
 export interface LatticeOpts extends LatticeOptions {
@@ -26,7 +27,8 @@ export function actorSource(source: string): { path: string } | { ref: string } 
 
 /** Runs `work` with a connected client and always closes it. */
 export async function withClient<T>(opts: LatticeOpts, work: (client: ControlClient) => Promise<T>): Promise<T> {
-  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), timeoutMs: integerArgument(opts.timeoutMs, "--timeout-ms", 100, 600_000) });
+  const signer = operatorSigner(opts);
+  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), timeoutMs: integerArgument(opts.timeoutMs, "--timeout-ms", 100, 600_000), ...(signer && { signer }) });
   try {
     return await work(client);
   } finally {

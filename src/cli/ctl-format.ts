@@ -74,6 +74,6 @@ export function formatEvent(e: LatticeEvent): string {
     .filter(([, v]) => v !== undefined && typeof v !== "object")
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(" ");
-  const marker = e.type === "invocation_denied" || e.type === "invocation_rejected" || e.type === "host_gone" || e.type === "actor_failed" || e.type === "link_failed" ? "!" : " ";
+  const marker = e.type === "invocation_denied" || e.type === "invocation_rejected" || e.type === "state_rejected" || e.type === "host_gone" || e.type === "actor_failed" || e.type === "link_failed" ? "!" : " ";
   return `${e.time} ${marker} ${e.type.padEnd(20)} host=${e.hostId.slice(0, 12)}… ${data}\n`;
 }

@@ -1,7 +1,9 @@
 /** `wactor ctl`: the lattice's control interface from the command line (a thin face over ControlClient), one file per verb. */
 import type { Command } from "commander";
 import { registerCtlScale, registerCtlStart, registerCtlStop } from "./ctl-actors.js";
+import { registerCtlContext } from "./ctl-context.js";
 import { registerCtlGet } from "./ctl-get.js";
+import { registerCtlNatsRoles } from "./ctl-nats-roles.js";
 import { registerCtlLink } from "./ctl-link.js";
 import { registerCtlWatch } from "./ctl-watch.js";
 
@@ -13,4 +15,6 @@ export function registerCtlCommands(program: Command): void {
   registerCtlScale(ctl);
   registerCtlLink(ctl);
   registerCtlWatch(ctl);
+  registerCtlContext(ctl);
+  registerCtlNatsRoles(ctl);
 }

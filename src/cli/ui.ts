@@ -4,6 +4,7 @@ import { parsePort } from "./arguments.js";
 import { startDashboard } from "../ui/server.js";
 import { waitForSignal } from "./signals.js";
 import { natsAccessFromFlags, withNatsFlags, type NatsFlags } from "./nats-flags.js";
+import { operatorSigner, type OperatorFlags } from "./operator-key.js";
 
 export function registerUiCommand(program: Command): void {
   withNatsFlags(program.command("ui"))
@@ -12,8 +13,11 @@ export function registerUiCommand(program: Command): void {
     .option("--lattice-name <name>", "lattice name", "default")
     .option("--port <port>", "port of the dashboard", "4000")
     .option("--listen <address>", "interface; anything but 127.0.0.1 requires the printed token", "127.0.0.1")
-    .action(async (opts: NatsFlags & { lattice: string; latticeName: string; port: string; listen: string }) => {
-      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), port: parsePort(opts.port, "--port"), host: opts.listen });
+    .option("--operator-seed <seed|file>", "operator seed (SO…) the dashboard's actions are signed with (or env WACTOR_OPERATOR_SEED, or a context)")
+    .option("--context <name>", "context file holding the operator seed")
+    .action(async (opts: NatsFlags & OperatorFlags & { lattice: string; latticeName: string; port: string; listen: string }) => {
+      const signer = operatorSigner(opts);
+      const dashboard = await startDashboard({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), port: parsePort(opts.port, "--port"), host: opts.listen, ...(signer && { signer }) });
       process.stdout.write(`wactor dashboard: ${dashboard.url}\n`);
       if (dashboard.token) process.stdout.write(`token (required on every request): ${dashboard.token}\n`);
       await waitForSignal();

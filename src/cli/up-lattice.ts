@@ -23,6 +23,8 @@ export interface LatticeFlags extends NatsFlags {
   trustedClustersFile?: string;
   invocationAuth?: string;
   sessionRotate?: string;
+  trustedOperator?: string[];
+  closeQueries?: boolean;
 }
 
 export async function joinFromFlags(host: Host, manifest: HostManifest, flags: LatticeFlags, logger: Logger): Promise<LatticeHost> {
@@ -47,13 +49,17 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
     ...(flags.trustedClustersFile !== undefined && { trustedClustersFile: flags.trustedClustersFile }),
     invocationAuth,
     sessionRotateMs: rotateSeconds * 1000,
+    // The manifest's trusted operators add to the flag's (either alone is enough).
+    trustedOperators: [...new Set([...(flags.trustedOperator ?? []), ...manifest.trustedOperators])],
+    closeQueries: flags.closeQueries ?? false,
   });
 }
 
 /** Puts the manifest's bindings as lattice links; on the first refusal takes back those it put, and rejects. */
-export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags): Promise<void> {
+export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags, lattice: LatticeHost): Promise<void> {
   if (manifest.bindings.length === 0) return;
-  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags) });
+  // The host's own manifest: its links are signed with its cluster key, which every host of the lattice trusts.
+  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags), signer: lattice.signer, plainEntries: !lattice.guard.trust.enforcing });
   const stored: Array<{ actorKey: string; capabilityId: string; binding: string }> = [];
   try {
     for (const binding of manifest.bindings) {
@@ -89,5 +95,5 @@ async function takeBack(client: ControlClient, links: Array<{ actorKey: string; 
 export function startReconcilerFromFlags(lattice: LatticeHost, flags: LatticeFlags, logger: Logger): Promise<RunningReconciler> {
   const intervalMs = Number(flags.reconcileMs ?? 1000);
   if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--reconcile-ms '${flags.reconcileMs}' must be an integer of at least 50`);
-  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs, access: natsAccessFromFlags(flags) });
+  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs, access: natsAccessFromFlags(flags), signer: lattice.signer, guard: lattice.guard });
 }

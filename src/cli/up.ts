@@ -6,6 +6,7 @@ import { WactorError } from "../errors.js";
 import { bindingHealth } from "../host/binding-health.js";
 import { cliLogger, LOG_LEVELS } from "./logger.js";
 import { startOpsServer } from "./ops-server.js";
+import { operatorSigner } from "./operator-key.js";
 import { joinFromFlags, putManifestLinks, startReconcilerFromFlags, type LatticeFlags } from "./up-lattice.js";
 import type { RunningReconciler } from "../deploy/run-reconciler.js";
 import { startDashboard, type Dashboard } from "../ui/server.js";
@@ -16,13 +17,17 @@ import { waitForSignal } from "./signals.js";
 import { watchActorFiles } from "./watch.js";
 import { natsAccessFromFlags, withNatsFlags } from "./nats-flags.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
+import { startTracing } from "../tracing/setup.js";
+import { tracingConfig } from "../tracing/config.js";
 
 interface UpFlags extends LatticeFlags {
   ui?: boolean;
+  operatorSeed?: string;
   uiPort: string;
   logLevel: string;
   metricsPort?: string;
   watch?: boolean;
+  otlp?: string;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -32,6 +37,7 @@ export function registerUpCommand(program: Command): void {
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on 127.0.0.1:<port>")
     .option("--watch", "live-update actors whose files change (same subject required)")
+    .option("--otlp <url>", "export traces over OTLP/HTTP to this collector (like OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_* variables apply); off by default")
     .option("--lattice <url>", "join the NATS lattice at this URL (nats-server with JetStream)")
     .option("--lattice-name <name>", "lattice name; subjects and buckets are namespaced by it", "default")
     .option("--cluster-seed <seed>", "cluster seed (SC…) signing this host's invocations (or env WACTOR_CLUSTER_SEED); generated when absent")
@@ -40,6 +46,9 @@ export function registerUpCommand(program: Command): void {
     .option("--trusted-clusters-file <path>", "more trusted cluster keys, one per line; re-read every heartbeat, so removing one revokes it")
     .option("--invocation-auth <mode>", "how this host authenticates the invocations it sends: session (a MAC under a host session) or jwt (an Ed25519 JWT per call)", "session")
     .option("--session-rotate <duration>", "how often the host starts a new session (e.g. 1h, 15m)", "1h")
+    .option("--trusted-operator <key...>", "operator keys (O…) whose signed control commands, links and applications this host acts on; none: the lattice is open (unsigned commands are taken)")
+    .option("--close-queries", "with --trusted-operator: queries (ping, inventory) need a signature too")
+    .option("--operator-seed <seed>", "operator seed (SO…) the dashboard signs its actions with (or env WACTOR_OPERATOR_SEED)")
     .option("--ui", "also serve the lattice dashboard on 127.0.0.1 (with --lattice)")
     .option("--ui-port <port>", "port of the dashboard", "4000")
     .option("--reconcile-ms <ms>", "period of this host's application reconciler (one host of the lattice leads)", "1000")
@@ -50,9 +59,11 @@ export function registerUpCommand(program: Command): void {
       // Every flag is checked before anything starts: a typo never leaves a half-started host.
       const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "--metrics-port");
       const uiPort = parsePort(flags.uiPort, "--ui-port");
-      const logger = cliLogger(flags.logLevel);
+      const traces = tracingConfig(process.env, flags.otlp);
       const manifest = await loadHostManifest(file);
-      const host = hostForManifest(manifest, logger);
+      const tracing = traces && (await startTracing(traces));
+      const logger = cliLogger(flags.logLevel, tracing && (() => tracing.logFields()));
+      const host = hostForManifest(manifest, logger, tracing);
       let ready = false;
       let ops: Server | undefined;
       if (metricsPort !== undefined) ops = await startOpsServer(host, metricsPort, () => ready);
@@ -64,9 +75,10 @@ export function registerUpCommand(program: Command): void {
         running = await applyHostManifest(manifest, { logger, host, skipBindings: flags.lattice !== undefined });
         if (flags.lattice !== undefined) {
           lattice = await joinFromFlags(host, manifest, flags, logger);
-          await putManifestLinks(host, manifest, flags);
+          await putManifestLinks(host, manifest, flags, lattice);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger });
+          const signer = flags.ui ? operatorSigner({ ...(flags.operatorSeed !== undefined && { operatorSeed: flags.operatorSeed }) }) : undefined;
+          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger, ...(signer && { signer }) });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -75,6 +87,7 @@ export function registerUpCommand(program: Command): void {
         await reconciler?.stop();
         await lattice?.leave();
         await host.shutdown();
+        await tracing?.shutdown();
         ops?.close();
         throw err;
       }
@@ -85,6 +98,7 @@ export function registerUpCommand(program: Command): void {
       process.stdout.write(readySummary(file, running));
       if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
       if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
+      if (traces) process.stdout.write(`  tracing  OTLP ${traces.protocol} to ${traces.url ?? "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT"}\n`);
       await waitForSignal();
       ready = false;
       stopWatching();
@@ -95,6 +109,8 @@ export function registerUpCommand(program: Command): void {
       await lattice?.stopServing();
       await host.shutdown();
       await lattice?.close();
+      // Spans still buffered are exported before the process ends.
+      await tracing?.shutdown();
       ops?.close();
       process.stdout.write("wactor: stopped\n");
     });

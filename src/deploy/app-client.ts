@@ -26,7 +26,8 @@ export class AppClient {
   static async connect(options: ClientOptions): Promise<AppClient> {
     const control = await ControlClient.connect(options);
     try {
-      return new AppClient(control, await AppStore.open(control.buckets, control.subjects));
+      // Versions are stored signed by the operator's key when the client has one.
+      return new AppClient(control, await AppStore.open(control.buckets, control.subjects, options.signer ? { signer: options.signer } : {}));
     } catch (err) {
       await control.close();
       throw err;

@@ -1,27 +1,26 @@
 /**
  * Applications in JetStream KV: the desired state (one revision per deployed version, kept
  * as history), the status the reconciler last computed, both surviving every host restart.
+ * With a signer, a version is stored signed by the operator; with a verifier (the
+ * reconciler's), only versions signed by a trusted operator are read, never an older one
+ * written back (entry-reader.ts). Junk in either bucket is reported once and skipped.
  */
 import type { KV, KvEntry } from "nats";
+import type { KeyPair } from "../claims/nkeys.js";
 import type { LatticeBuckets } from "../lattice/buckets.js";
+import { EntryReader } from "../lattice/entry-reader.js";
 import { followKv } from "../lattice/kv-follow.js";
+import { signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
+import type { RejectionReporter } from "../lattice/rejections.js";
 import { readState } from "../lattice/state-read.js";
 import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
+import { isAppStatus, isDesiredApp } from "./app-shape.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 const HISTORY = 64;
-
-function parse<T>(entry: KvEntry | null): T | undefined {
-  if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
-  try {
-    return JSON.parse(decoder.decode(entry.value)) as T;
-  } catch {
-    return undefined;
-  }
-}
+export const APP_KIND = "app";
 
 function allKeys(kv: KV): Promise<string[]> {
   return readState("listing the applications", async () => {
@@ -32,27 +31,44 @@ function allKeys(kv: KV): Promise<string[]> {
   });
 }
 
-export class AppStore {
-  private constructor(
-    private readonly desired: KV,
-    private readonly status: KV,
-  ) {}
+export interface AppStoreOptions {
+  signer?: KeyPair;
+  verifier?: SignatureVerifier;
+  reporter?: RejectionReporter;
+}
 
-  static async open(buckets: LatticeBuckets, subjects: LatticeSubjects): Promise<AppStore> {
+export class AppStore {
+  readonly #desired: KV;
+  readonly #status: KV;
+  readonly #signer: KeyPair | undefined;
+  readonly #apps: EntryReader<DesiredApp>;
+  readonly #statuses: EntryReader<AppStatus>;
+
+  private constructor(desired: KV, status: KV, options: AppStoreOptions) {
+    this.#desired = desired;
+    this.#status = status;
+    this.#signer = options.signer;
+    const reporter = options.reporter && { reporter: options.reporter };
+    this.#apps = new EntryReader({ kind: APP_KIND, scope: "apps", valid: isDesiredApp, ...(options.verifier && { verifier: options.verifier }), ...reporter });
+    this.#statuses = new EntryReader({ kind: "app_status", scope: "app_status", valid: isAppStatus, ...reporter });
+  }
+
+  static async open(buckets: LatticeBuckets, subjects: LatticeSubjects, options: AppStoreOptions = {}): Promise<AppStore> {
     const [desired, status] = await Promise.all([buckets.kv(subjects.appsBucket, { history: HISTORY }), buckets.kv(subjects.appStatusBucket, { history: 1 })]);
-    return new AppStore(desired, status);
+    return new AppStore(desired, status, options);
   }
 
   async putDesired(app: DesiredApp): Promise<void> {
-    await writeState(`storing application ${app.name}`, () => this.desired.put(app.name, encoder.encode(JSON.stringify(app))));
+    const bytes = this.#signer ? signEntry(this.#signer, APP_KIND, app.name, app) : encoder.encode(JSON.stringify(app));
+    await writeState(`storing application ${app.name}`, () => this.#desired.put(app.name, bytes));
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
-    return parse<DesiredApp>(await readState(`reading application ${name}`, () => this.desired.get(name)));
+    return this.#read(this.#apps, await readState(`reading application ${name}`, () => this.#desired.get(name)));
   }
 
   async listDesired(): Promise<DesiredApp[]> {
-    const apps = await Promise.all((await allKeys(this.desired)).map((k) => this.getDesired(k)));
+    const apps = await Promise.all((await allKeys(this.#desired)).map((k) => this.getDesired(k)));
     return apps.filter((a): a is DesiredApp => a !== undefined);
   }
 
@@ -60,8 +76,8 @@ export class AppStore {
   async history(name: string): Promise<DesiredApp[]> {
     return readState(`reading the history of application ${name}`, async () => {
       const versions: DesiredApp[] = [];
-      for await (const entry of await this.desired.history({ key: name })) {
-        const app = parse<DesiredApp>(entry);
+      for await (const entry of await this.#desired.history({ key: name })) {
+        const app = this.#read(this.#apps, entry, false);
         if (app) versions.push(app);
       }
       return versions;
@@ -69,23 +85,28 @@ export class AppStore {
   }
 
   async putStatus(status: AppStatus): Promise<void> {
-    await writeState(`storing the status of application ${status.name}`, () => this.status.put(status.name, encoder.encode(JSON.stringify(status))));
+    await writeState(`storing the status of application ${status.name}`, () => this.#status.put(status.name, encoder.encode(JSON.stringify(status))));
   }
 
   async getStatus(name: string): Promise<AppStatus | undefined> {
-    return parse<AppStatus>(await readState(`reading the status of application ${name}`, () => this.status.get(name)));
+    return this.#read(this.#statuses, await readState(`reading the status of application ${name}`, () => this.#status.get(name)));
   }
 
   /** Calls back on every status change of one application (the watch survives the loss of its consumer); returns a stop function. */
   async watchStatus(name: string, onStatus: (status: AppStatus) => void): Promise<() => void> {
     const follower = await followKv(
-      this.status,
+      this.#status,
       (entry) => {
-        const status = parse<AppStatus>(entry);
+        const status = this.#read(this.#statuses, entry);
         if (status) onStatus(status);
       },
       { key: name, what: `status of application ${name}` },
     );
     return () => follower.stop();
+  }
+
+  #read<T>(reader: EntryReader<T>, entry: KvEntry | null, latest = true): T | undefined {
+    if (!entry || entry.operation !== "PUT" || entry.value.length === 0) return undefined;
+    return reader.read(entry, latest);
   }
 }

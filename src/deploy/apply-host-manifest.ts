@@ -3,6 +3,7 @@
  * validated by its provider). All or nothing: on any failure everything started so far is
  * stopped again, so a bad manifest never leaves a port open.
  */
+import type { Tracing } from "../tracing/tracing.js";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "pino";
 import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
@@ -77,8 +78,8 @@ async function actorSources(manifest: HostManifest, logger: Logger): Promise<Arr
 }
 
 /** A host configured from the manifest (trusted issuers), not started yet. */
-export function hostForManifest(manifest: HostManifest, logger: Logger): Host {
-  return new Host({ logger, trustedIssuers: manifest.trustedIssuers });
+export function hostForManifest(manifest: HostManifest, logger: Logger, tracing?: Tracing): Host {
+  return new Host({ logger, trustedIssuers: manifest.trustedIssuers, ...(tracing && { tracing }) });
 }
 
 export interface ApplyOptions {

@@ -46,6 +46,8 @@ const bindingEntry = z.strictObject({
 export const hostManifestSchema = z.strictObject({
   labels: stringMap.nullish(),
   trusted_issuers: z.array(z.string().regex(/^A[A-Z2-7]{55}$/, "expected an account public key (A… , 56 characters)")).nullish(),
+  /** Operator keys whose signed control commands, links and applications a lattice host acts on (adds to --trusted-operator). */
+  trusted_operators: z.array(z.string().regex(/^O[A-Z2-7]{55}$/, "expected an operator public key (O… , 56 characters)")).nullish(),
   actors: z.array(actorEntry).nullish(),
   capabilities: z.array(capabilityEntry).nullish(),
   bindings: z.array(bindingEntry).nullish(),
@@ -89,6 +91,7 @@ export interface HostManifest {
   file: string;
   labels: Record<string, string>;
   trustedIssuers: string[];
+  trustedOperators: string[];
   actors: ManifestActor[];
   capabilities: ManifestCapability[];
   bindings: ManifestBinding[];
@@ -130,6 +133,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     file,
     labels: m.labels ?? {},
     trustedIssuers: m.trusted_issuers ?? [],
+    trustedOperators: m.trusted_operators ?? [],
     actors: (m.actors ?? []).map((a) =>
       typeof a === "string"
         ? actorSource(base, a)

@@ -1,5 +1,7 @@
 /** Starts the reconciler of one host: its own control connection, the app store and the lease. */
 import type { Logger } from "pino";
+import type { KeyPair } from "../claims/nkeys.js";
+import type { LatticeGuard } from "../lattice/lattice-guard.js";
 import { ControlClient } from "../lattice/control-client.js";
 import type { NatsAccess } from "../lattice/nats-access.js";
 import { AppStore } from "./app-store.js";
@@ -14,6 +16,10 @@ export interface RunReconcilerOptions {
   /** Reconcile period; the lease lives five periods (a dead leader is replaced within about that). */
   intervalMs?: number;
   access?: NatsAccess;
+  /** The host's cluster key: signs the reconciler's commands and the links it puts. */
+  signer?: KeyPair;
+  /** The host's trust: only operator-signed versions are planned from, refusals reported there. */
+  guard?: LatticeGuard;
 }
 
 export interface RunningReconciler {
@@ -23,10 +29,29 @@ export interface RunningReconciler {
 
 export async function runReconciler(options: RunReconcilerOptions): Promise<RunningReconciler> {
   const intervalMs = options.intervalMs ?? 1000;
-  const client = await ControlClient.connect({ url: options.url, lattice: options.lattice, logger: options.logger, ...(options.access && { access: options.access }) });
+  const { guard } = options;
+  const linkVerifier = guard?.linkVerifier;
+  const appVerifier = guard?.appVerifier;
+  const hostVerifier = guard?.hostVerifier;
+  // An open lattice keeps what it stores readable by hosts of earlier versions (plain JSON).
+  const plain = !(guard?.trust.enforcing ?? false);
+  const client = await ControlClient.connect({
+    url: options.url,
+    lattice: options.lattice,
+    logger: options.logger,
+    ...(options.access && { access: options.access }),
+    ...(options.signer && { signer: options.signer, plainEntries: plain }),
+    ...(linkVerifier && { linkVerifier }),
+    ...(hostVerifier && { hostVerifier }),
+    ...(guard && { reporter: guard.reporter }),
+  });
   try {
-    const store = await AppStore.open(client.buckets, client.subjects);
-    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000));
+    const store = await AppStore.open(client.buckets, client.subjects, { ...(appVerifier && { verifier: appVerifier }), ...(guard && { reporter: guard.reporter }) });
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000), {
+      ...(guard && { reporter: guard.reporter }),
+      ...(options.signer && !plain && { signer: options.signer }),
+      ...(hostVerifier && { verifier: hostVerifier }),
+    });
     const reconciler = new Reconciler({ client, store, lease, holder: options.holder, intervalMs, logger: options.logger.child({ part: "reconciler" }) });
     reconciler.start();
     return {

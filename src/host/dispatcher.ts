@@ -6,6 +6,8 @@
 import { isPublicKey } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
 import type { HostCallRequest } from "../runtime/worker-protocol.js";
+import { traceHostCall } from "../tracing/host-spans.js";
+import type { Tracing } from "../tracing/tracing.js";
 import type { Authorizer } from "./authorizer.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
 
@@ -17,17 +19,23 @@ export interface DispatchTargets {
   invokeActor(targetKey: string, operation: string, payload: Uint8Array, callerKey: string): Promise<Uint8Array>;
   /** An authorized call for a capability whose provider does not run here (the lattice). */
   remoteProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** Set while tracing is on: every host call then gets a span. */
+  tracing: Tracing | undefined;
 }
 
 export function createHostCallHandler(callerKey: string, targets: DispatchTargets): (request: HostCallRequest) => Promise<Uint8Array> {
   // Not an async function: the provider's own promise is returned as it is (no extra hop).
-  return (request) => {
+  const plain = (request: HostCallRequest): Promise<Uint8Array> => {
     try {
       return dispatch(callerKey, targets, request);
     } catch (err) {
       return Promise.reject(err);
     }
   };
+  // Tracing is decided once per actor, not per call.
+  const tracing = targets.tracing;
+  if (!tracing) return plain;
+  return (request) => traceHostCall(tracing, callerKey, request, normalizeBinding(request.binding), () => plain(request));
 }
 
 function dispatch(callerKey: string, targets: DispatchTargets, request: HostCallRequest): Promise<Uint8Array> {

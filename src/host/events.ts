@@ -13,6 +13,8 @@ export interface HostEventMap {
   invocation_done: [{ actorKey: string; operation: string; seconds: number; errorCode: string | undefined }];
   /** A lattice invocation refused by its anti-forgery checks (emitted by the lattice, when joined). */
   invocation_rejected: [{ reason: string; fromHost: string }];
+  /** A control request or stored entry the lattice refused to act on (reason `<scope>:<why>`). */
+  lattice_rejected: [{ reason: string }];
   binding_changed: [{ actorKey: string; capabilityId: string; binding: string; change: "put" | "deleted" }];
 }
 

@@ -7,6 +7,9 @@ import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
 import { WactorError, isWactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
+import type { InvocationTrace } from "../runtime/invocation-trace.js";
+import { traceInvocation } from "../tracing/host-spans.js";
+import type { Tracing } from "../tracing/tracing.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
@@ -28,6 +31,8 @@ export interface HostOptions {
   drainMs?: number;
   /** Where instrumented modules are cached (default: transform-cache.ts defaultCacheDir). */
   cacheDir?: string;
+  /** Spans for invocations, host calls and provider I/O (tracing/setup.ts); absent: no span work at all. */
+  tracing?: Tracing;
 }
 
 /** Who makes a call that crosses hosts: an actor, or a provider delivering under a binding. */
@@ -73,6 +78,7 @@ export class Host {
   readonly logger: Logger;
   readonly bindings = new BindingTable();
   readonly authorizer: Authorizer;
+  readonly tracing: Tracing | undefined;
   readonly #options: HostOptions;
   readonly #actors = new Map<string, ActorRecord>();
   readonly #providers = new Map<string, CapabilityProvider>();
@@ -82,7 +88,9 @@ export class Host {
 
   constructor(options: HostOptions = {}) {
     this.#options = options;
-    this.logger = options.logger ?? pino({ level: "info" });
+    this.tracing = options.tracing;
+    const tracing = options.tracing;
+    this.logger = options.logger ?? pino({ level: "info", ...(tracing && { mixin: () => tracing.logFields() }) });
     this.authorizer = new Authorizer(this.bindings, this.logger, (denial) => this.events.emit("invocation_denied", denial));
     this.#targets = {
       authorizer: this.authorizer,
@@ -94,6 +102,7 @@ export class Host {
         if (!this.#remote) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
         return this.#remote.callProvider(caller, capabilityId, binding, op, payload);
       },
+      tracing,
     };
   }
 
@@ -170,12 +179,17 @@ export class Host {
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     const record = this.#actors.get(actorKey);
     if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
-    if (this.events.listenerCount("invocation_done") === 0) return record.pool.invoke(operation, payload);
+    if (this.tracing) return traceInvocation(this.tracing, record.identity, operation, (trace) => this.#invoke(record, actorKey, operation, payload, trace));
+    return this.#invoke(record, actorKey, operation, payload, undefined);
+  }
+
+  #invoke(record: ActorRecord, actorKey: string, operation: string, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
+    if (this.events.listenerCount("invocation_done") === 0) return record.pool.invoke(operation, payload, trace);
     const started = performance.now();
     const done = (errorCode: string | undefined): void => {
       this.events.emit("invocation_done", { actorKey, operation, seconds: (performance.now() - started) / 1000, errorCode });
     };
-    return record.pool.invoke(operation, payload).then(
+    return record.pool.invoke(operation, payload, trace).then(
       (reply) => {
         done(undefined);
         return reply;
@@ -222,6 +236,7 @@ export class Host {
     if (current && !this.#implicitExtras.owns(current)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `a provider for ${capabilityId} is already running`);
     await provider.start({
       logger: this.logger.child({ capability: capabilityId }),
+      tracing: this.tracing,
       deliver: (actorKey, binding, operation, payload) => {
         // A provider delivers only to actors bound to it (spec section 5).
         if (!this.bindings.has(actorKey, capabilityId, binding)) {

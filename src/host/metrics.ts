@@ -50,8 +50,9 @@ export class HostMetrics {
       latency.observe({ actor, operation: e.operation }, e.seconds);
     });
     host.events.on("invocation_denied", (d) => denials.inc({ actor: d.actorName ?? d.actorKey, capability: d.capabilityId }, d.count));
-    const rejected = new Counter({ name: "wactor_lattice_rejected_total", help: "Lattice invocations rejected (unsigned, tampered, expired, replayed, untrusted)", labelNames: ["reason"], registers: [this.registry] });
+    const rejected = new Counter({ name: "wactor_lattice_rejected_total", help: "Lattice invocations (reason: unsigned, tampered, expired, replayed, untrusted-issuer, …), control requests and stored entries (reason: <scope>:<why>, e.g. control:unsigned, links:bad-signature, apps:stale) refused", labelNames: ["reason"], registers: [this.registry] });
     host.events.on("invocation_rejected", (e) => rejected.inc({ reason: e.reason }));
+    host.events.on("lattice_rejected", (e) => rejected.inc({ reason: e.reason }));
     host.events.on("instance_replaced", (e) => replaced.inc({ actor: actorName(e.actorKey), reason: e.reason }));
   }
 

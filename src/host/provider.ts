@@ -4,6 +4,7 @@
  * host, which checks that the target actor is bound to the provider.
  */
 import type { Logger } from "pino";
+import type { Tracing } from "../tracing/tracing.js";
 
 /** An actor as a provider sees it: identity and the claims it may need for config. */
 export interface ActorIdentity {
@@ -25,6 +26,8 @@ export interface ProviderCall {
 
 export interface ProviderContext {
   logger: Logger;
+  /** Set while the host traces: a provider then spans its requests and I/O (docs/tracing.md). */
+  tracing?: Tracing | undefined;
   /**
    * Invokes an operation on an actor bound to this provider under `binding`. Rejects when
    * the actor is not bound (a provider delivers only to its own bindings), stopped, busy,

@@ -15,7 +15,11 @@ import type { BucketHealth, LatticeBuckets } from "./buckets.js";
 import { ClaimsStore } from "./claims-store.js";
 import type { NatsAccess } from "./nats-access.js";
 import { decodeJson, encodeJson, unwrapReply } from "./control-codec.js";
-import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
+import { controlHeaders } from "./control-auth.js";
+import { isSigningKey, type SignatureVerifier } from "./operator-signature.js";
+import { checkSummary } from "./host-record.js";
+import type { RejectionReporter } from "./rejections.js";
+import type { ActorClaims, ControlReply, HostSummary, Inventory, LatticeEvent, LinkPutResult, LinkValidation, ProviderCommandResult } from "./control-types.js";
 import { connectLattice, type LatticeConnection } from "./connection.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
 import { encodeInvocation, InvocationSigner } from "./invocation.js";
@@ -37,6 +41,22 @@ export interface ClientOptions {
   access?: NatsAccess;
   /** Where dropped events are reported (default: warnings on stderr). */
   logger?: Logger;
+  /**
+   * Signs every control request and every link this client stores: an operator key (`O…`),
+   * or a host's cluster key for what the host does on the operator's behalf (its reconciler,
+   * its manifest's links). Without one, requests go unsigned (an open lattice takes them).
+   */
+  signer?: KeyPair;
+  /**
+   * Links are stored as plain JSON even with a signer: a host of an open lattice, so hosts of
+   * earlier versions still read them (its control requests are signed all the same).
+   */
+  plainEntries?: boolean;
+  /** Links read through this client are checked by it (the reconciler's), refusals reported. */
+  linkVerifier?: SignatureVerifier;
+  /** Ping answers without a good proof from a trusted cluster key are left out (the reconciler's). */
+  hostVerifier?: SignatureVerifier;
+  reporter?: RejectionReporter;
 }
 
 /** Where the lattice's state lives and how well replicated it is (`wactor ctl get lattice`). */
@@ -68,6 +88,9 @@ export class ControlClient {
   readonly #artifacts: ArtifactStore;
   readonly #timeoutMs: number;
   readonly #logger: Logger | undefined;
+  readonly #signer: KeyPair | undefined;
+  readonly #hostVerifier: SignatureVerifier | undefined;
+  readonly #reporter: RejectionReporter | undefined;
 
   private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, options: ClientOptions) {
     this.#conn = conn;
@@ -77,15 +100,23 @@ export class ControlClient {
     this.#artifacts = stores.artifacts;
     this.#timeoutMs = options.timeoutMs ?? 5000;
     this.#logger = options.logger;
+    this.#signer = options.signer;
+    this.#hostVerifier = options.hostVerifier;
+    this.#reporter = options.reporter;
   }
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
+    if (options.signer && !isSigningKey(options.signer)) throw new WactorError("WACTOR_ERR_OPERATOR_SEED", `a ${options.signer.type} key cannot sign control requests: use an operator seed (SO…)`);
     const conn = await connectLattice(options.url, "wactor ctl", { ...(options.access && { access: options.access }), ...(options.logger && { logger: options.logger }) });
     try {
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.buckets, subjects.linksBucket),
-        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket, {
+          ...(options.signer && !options.plainEntries && { signer: options.signer }),
+          ...(options.linkVerifier && { verifier: options.linkVerifier }),
+          ...(options.reporter && { reporter: options.reporter }),
+        }),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket, options.reporter),
         ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
       return new ControlClient(conn, subjects, { links, claims, artifacts }, options);
@@ -102,7 +133,16 @@ export class ControlClient {
   /** Every host that answers a ping within the window (it closes `jitterMs` after the last answer). */
   async getHosts(windowMs = 1500, jitterMs = 400): Promise<HostSummary[]> {
     const replies = await this.#scatter(this.subjects.control("ping"), new Uint8Array(), windowMs, jitterMs);
-    return replies.map((bytes) => unwrapReply<HostSummary>(bytes)).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const hosts = replies.map((bytes) => unwrapReply<HostSummary>(bytes)).filter((h) => this.#proven(h));
+    return hosts.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  }
+
+  /** Reported once per host id (revision 0): a forged responder answers every ping. */
+  #proven(summary: HostSummary): boolean {
+    if (!this.#hostVerifier) return true;
+    const verdict = checkSummary(this.#hostVerifier, summary);
+    if (!verdict.ok) this.#reporter?.report({ scope: "hosts", reason: verdict.reason, key: String(summary.id), revision: 0, detail: verdict.detail });
+    return verdict.ok;
   }
 
   getInventory(hostId: string): Promise<Inventory> {
@@ -247,6 +287,7 @@ export class ControlClient {
       await this.#scatter(this.subjects.control("link.resync"), encodeJson(link), 1000);
       return { link, stored: false, validations };
     }
+    if (validations.length === 0) await this.#authorize(`link put ${link.actorKey} -> ${link.capabilityId}`);
     await this.#links.put(link);
     if (validations.length === 0) {
       return { link, stored: true, validations, pending: `no host runs a provider for ${link.capabilityId} yet; the link applies when one starts` };
@@ -258,6 +299,7 @@ export class ControlClient {
     const actorKey = (await this.#findClaims(actor))?.subject ?? actor;
     const name = normalizeBinding(binding);
     const existing = await this.#links.get(actorKey, capabilityId, name);
+    if (existing) await this.#authorize(`link del ${actorKey} -> ${capabilityId}`);
     if (!existing || !(await this.#links.delete(actorKey, capabilityId, name))) {
       throw new WactorError("WACTOR_ERR_LINK_NOT_FOUND", `${actor} -> ${capabilityId} '${name}'`);
     }
@@ -292,7 +334,9 @@ export class ControlClient {
 
   async #hostRequest<T>(hostId: string, verb: string, body: object): Promise<T> {
     try {
-      const reply = await this.#conn.nc.request(this.subjects.hostControl(hostId, verb), encodeJson(body), { timeout: this.#timeoutMs });
+      const subject = this.subjects.hostControl(hostId, verb);
+      const data = encodeJson(body);
+      const reply = await this.#conn.nc.request(subject, data, { timeout: this.#timeoutMs, ...controlHeaders(this.#signer, subject, data) });
       return unwrapReply<T>(reply.data);
     } catch (err) {
       if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_HOST_NOT_FOUND", hostId);
@@ -301,11 +345,18 @@ export class ControlClient {
     }
   }
 
+  /** Asks every host whether it takes this client's commands; the first refusal is thrown (an open lattice never refuses). */
+  async #authorize(what: string): Promise<void> {
+    const replies = (await this.#scatter(this.subjects.control("authorize"), new Uint8Array(), 1500, 200)).map((b) => decodeJson<ControlReply<{ hostId: string }>>(b));
+    const refusal = replies.find((r) => !r.ok);
+    if (refusal && !refusal.ok) throw new WactorError("WACTOR_ERR_CONTROL_REJECTED", `${what}: ${refusal.detail}`);
+  }
+
   /** Request to many: collects answers until none came for a short while, within `windowMs`. */
   async #scatter(subject: string, data: Uint8Array, windowMs: number, jitterMs = 400): Promise<Uint8Array[]> {
     const replies: Uint8Array[] = [];
     try {
-      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(jitterMs, windowMs) });
+      const iterator = await this.#conn.nc.requestMany(subject, data, { strategy: RequestStrategy.JitterTimer, maxWait: windowMs, jitter: Math.min(jitterMs, windowMs), ...controlHeaders(this.#signer, subject, data) });
       for await (const msg of iterator) {
         if (msg.data.length > 0) replies.push(msg.data);
       }

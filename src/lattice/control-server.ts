@@ -15,11 +15,13 @@ import { checkInstances } from "../host/instance-count.js";
 import { objectNameOf } from "./actor-ref.js";
 import type { ArtifactStore } from "./artifact-store.js";
 import type { ClaimsStore } from "./claims-store.js";
+import type { ControlGate, ControlKind } from "./control-auth.js";
 import { decodeJson, encodeJson, replyError, replyOk } from "./control-codec.js";
 import type {
   HostSummary,
   Inventory,
   InventoryActor,
+  LinkValidation,
   ProviderCommandResult,
   ScaleActorRequest,
   StartActorRequest,
@@ -41,6 +43,8 @@ export interface ControlServerOptions {
   artifacts: ArtifactStore;
   claims: ClaimsStore;
   logger: Logger;
+  /** Checks each request's signature before its handler runs (operator-signed control). */
+  gate: ControlGate;
   summary(): HostSummary;
   /** Resolves once a started actor's claims are in the lattice and it takes invocations. */
   announced(actorKey: string): Promise<void>;
@@ -72,8 +76,11 @@ export class ControlServer {
 
   start(): void {
     const { subjects, hostId } = this.#o;
-    this.#answer(subjects.control("ping"), async () => this.#o.summary());
-    this.#answer(subjects.hostControl(hostId, "inventory"), async () => this.#inventory());
+    this.#answer(subjects.control("ping"), async () => this.#o.summary(), "query");
+    this.#answer(subjects.hostControl(hostId, "inventory"), async () => this.#inventory(), "query");
+    // "Would you take a command signed like this?": for changes made in KV directly (a link
+    // delete, a link no provider host validates), so an unsigned client is told, not fooled.
+    this.#answer(subjects.control("authorize"), async () => ({ hostId }));
     this.#answer(subjects.hostControl(hostId, "start_actor"), (r) => this.#startActor(r as StartActorRequest));
     this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
     this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
@@ -84,9 +91,11 @@ export class ControlServer {
     this.#on(subjects.control("link.validate"), async (msg) => {
       const link = decodeJson<Link>(msg.data);
       if (!this.#o.host.provider(link.capabilityId)) return;
-      msg.respond(encodeJson(await this.#o.links.apply(link)));
+      const refusal = this.#refusal(msg);
+      msg.respond(encodeJson(refusal ?? (await this.#o.links.apply(link))));
     });
     this.#on(subjects.control("link.resync"), async (msg) => {
+      if (this.#refusal(msg)) return;
       const link = decodeJson<Link>(msg.data);
       await this.#o.links.resync(link.actorKey, link.capabilityId, link.binding);
       if (msg.reply) msg.respond(encodeJson({ hostId }));
@@ -102,9 +111,21 @@ export class ControlServer {
     return Object.fromEntries([...this.#providerApps].map(([id, apps]) => [id, [...apps].sort()]));
   }
 
-  #answer(subject: string, handler: Handler): void {
+  /** A link validation refused by the gate, as the validation the client reads; undefined when signed as needed. */
+  #refusal(msg: Msg): LinkValidation | undefined {
+    try {
+      this.#o.gate.check(msg, "command");
+      return undefined;
+    } catch (err) {
+      const error = err as WactorError;
+      return { hostId: this.#o.hostId, ok: false, code: error.code, detail: error.detail ?? error.message };
+    }
+  }
+
+  #answer(subject: string, handler: Handler, kind: ControlKind = "command"): void {
     this.#on(subject, async (msg) => {
       try {
+        this.#o.gate.check(msg, kind);
         msg.respond(replyOk(await handler(decodeRequest(msg.data))));
       } catch (err) {
         if (!isWactorError(err)) this.#o.logger.error({ err, subject }, "control request failed unexpectedly");

@@ -26,6 +26,8 @@ export interface HostSummary {
    */
   providerApps: Record<string, string[]>;
   heartbeatMs: number;
+  /** The host's signature over the rest of the summary, with its cluster key (host-record.ts). */
+  proof?: string;
 }
 
 export interface InventoryActor {
@@ -136,7 +138,9 @@ export type LatticeEventType =
   | "link_deleted"
   | "link_failed"
   | "invocation_denied"
-  | "invocation_rejected";
+  | "invocation_rejected"
+  /** A control request or stored entry refused: unsigned, forged, stale or malformed (issue 20). */
+  | "state_rejected";
 
 export interface LatticeEvent {
   type: LatticeEventType;

@@ -11,6 +11,7 @@ import { peekPayload, signCompact, verifyCompact } from "./compact-jws.js";
 import { isPublicKey, publicKeyObject, type KeyPair } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
 import type { ActorIdentity } from "../host/provider.js";
+import { carrierOf, type TraceCarrier } from "../tracing/carrier.js";
 
 /** Either end of an invocation. */
 // One encoder and decoder for the process: `encode()`/`decode()` would build (and allocate) one per call.
@@ -38,6 +39,8 @@ export interface VerifiedInvocation extends Omit<Invocation, "encodedClaims"> {
   issuer: string;
   /** The calling actor as its own host vouches for it (capability targets only). */
   caller: ActorIdentity | undefined;
+  /** The sender's W3C trace context, when it traces (signed or MAC'd with the rest). */
+  trace?: TraceCarrier | undefined;
 }
 
 export type RejectionReason = "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed" | "unknown-session" | "bad-mac";
@@ -78,7 +81,7 @@ export class InvocationSigner {
     this.#options = { ttlSeconds: 5, ...options };
   }
 
-  sign(origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Invocation {
+  sign(origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Invocation {
     const id = randomUUID();
     const { originUrl, targetUrl } = urlsOf(origin, target, operation);
     const now = Math.floor(Date.now() / 1000);
@@ -90,6 +93,11 @@ export class InvocationSigner {
       wascap: { origin_url: originUrl, target_url: targetUrl, hash: invocationHash(originUrl, targetUrl, msg) },
     };
     if (caller) payload.caller = { key: caller.key, name: caller.name, issuer: caller.issuer, caps: caller.caps };
+    // Extra claims: hosts that do not trace ignore them.
+    if (trace) {
+      payload.traceparent = trace.traceparent;
+      if (trace.tracestate !== undefined) payload.tracestate = trace.tracestate;
+    }
     const encodedClaims = signCompact(payload, this.#options.clusterKey.privateKey);
     return { origin, target, operation, msg, id, hostId: this.#options.hostId, encodedClaims };
   }
@@ -138,6 +146,8 @@ interface ClaimsPayload {
   exp?: unknown;
   wascap?: { origin_url?: unknown; target_url?: unknown; hash?: unknown };
   caller?: { key?: unknown; name?: unknown; issuer?: unknown; caps?: unknown };
+  traceparent?: unknown;
+  tracestate?: unknown;
 }
 
 export class InvocationVerifier {
@@ -179,7 +189,7 @@ export class InvocationVerifier {
     if (wascap.hash !== invocationHash(originUrl, targetUrl, invocation.msg)) throw new InvocationRejected("tampered", "the payload does not match the signed hash");
     if (!this.#replays.admit(invocation.id)) throw new InvocationRejected("replayed", `invocation ${invocation.id} was already received`);
     const { encodedClaims: _claims, ...rest } = invocation;
-    return { ...rest, issuer, caller: callerOf(claims.caller) };
+    return { ...rest, issuer, caller: callerOf(claims.caller), trace: carrierOf(claims.traceparent, claims.tracestate) };
   }
 
   #key(issuer: string): KeyObject {

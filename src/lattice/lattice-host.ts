@@ -18,6 +18,9 @@ import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./in
 import { LinkStore } from "./link-store.js";
 import type { NatsAccess } from "./nats-access.js";
 import { LinkSync } from "./link-sync.js";
+import { clusterKeyFrom } from "./cluster-key.js";
+import { LatticeGuard } from "./lattice-guard.js";
+import { proveSummary } from "./host-record.js";
 import { LatticeRpc } from "./rpc.js";
 import { SessionTable } from "./session-table.js";
 import { LatticeSessions } from "./sessions.js";
@@ -49,6 +52,14 @@ export interface JoinOptions {
   logger?: Logger;
   /** Credentials, TLS, JetStream domain and bucket replicas of the NATS connection. */
   access?: NatsAccess;
+  /**
+   * Operator keys (`O…`) whose signed control commands, links and applications this host
+   * acts on (with the trusted cluster keys, for what hosts do on their behalf). None: the
+   * lattice is open, as before (a warning says so).
+   */
+  trustedOperators?: string[];
+  /** Queries (ping, inventory) need a signature too. */
+  closeQueries?: boolean;
 }
 
 export const DEFAULT_LATTICE = "default";
@@ -59,6 +70,10 @@ export class LatticeHost {
   readonly hostId: string;
   readonly clusterKey: string;
   readonly subjects: LatticeSubjects;
+  /** Whom this host trusts to change the lattice, its control gate and its report of refusals. */
+  readonly guard: LatticeGuard;
+  /** This host's cluster key: it signs what the host does on the operator's behalf (reconciler, manifest links). */
+  readonly signer: KeyPair;
   readonly #host: Host;
   readonly #conn: LatticeConnection;
   readonly #rpc: LatticeRpc;
@@ -96,10 +111,13 @@ export class LatticeHost {
     artifacts: ArtifactStore;
     options: JoinOptions;
     logger: Logger;
+    guard: LatticeGuard;
   }) {
     const { host, conn, subjects, options, logger } = parts;
     this.hostId = parts.hostKey.publicKey;
     this.clusterKey = parts.clusterKey.publicKey;
+    this.signer = parts.clusterKey;
+    this.guard = parts.guard;
     this.subjects = subjects;
     this.#host = host;
     this.#conn = conn;
@@ -145,7 +163,7 @@ export class LatticeHost {
         this.publish(validation.ok ? "link_put" : "link_failed", { actorKey: link.actorKey, capabilityId: link.capabilityId, binding: link.binding, ...validation }),
       onRemoved: (actorKey, capabilityId, binding) => this.publish("link_deleted", { actorKey, capabilityId, binding }),
     });
-    this.#control = new ControlServer({ nc: conn.nc, subjects, hostId: this.hostId, host, links: this.#links, artifacts: parts.artifacts, claims: parts.claims, logger, summary: () => this.summary(), announced: (key) => this.announced(key) });
+    this.#control = new ControlServer({ nc: conn.nc, subjects, hostId: this.hostId, host, links: this.#links, artifacts: parts.artifacts, claims: parts.claims, logger, gate: parts.guard.gate, summary: () => this.summary(), announced: (key) => this.announced(key) });
   }
 
   static async join(host: Host, options: JoinOptions): Promise<LatticeHost> {
@@ -159,14 +177,20 @@ export class LatticeHost {
     trustFile?.read(); // a bad file fails the join, before anything connects
     const hostKey = KeyPair.create("server");
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
+    let joined: LatticeHost | undefined;
+    const clusters = [...trusted, ...(trustFile?.read() ?? [])];
+    const publish = (type: LatticeEventType, data: Record<string, unknown>): void => joined?.publish(type, data);
+    const guard = new LatticeGuard({ trustedOperators: options.trustedOperators ?? [], closeQueries: options.closeQueries ?? false, clusters, host, logger, publish });
     const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`, { logger, ...(options.access && { access: options.access }) });
     try {
+      const verifier = guard.linkVerifier;
       const [links, claims, artifacts] = await Promise.all([
-        LinkStore.open(conn.buckets, subjects.linksBucket),
-        ClaimsStore.open(conn.buckets, subjects.claimsBucket),
+        LinkStore.open(conn.buckets, subjects.linksBucket, { reporter: guard.reporter, ...(verifier && { verifier }) }),
+        ClaimsStore.open(conn.buckets, subjects.claimsBucket, guard.reporter),
         ArtifactStore.open(conn.buckets, subjects.actorsBucket),
       ]);
-      const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, trustFile, links, claims, artifacts, options, logger });
+      const lattice = new LatticeHost({ host, conn, hostKey, clusterKey, subjects, trusted, trustFile, links, claims, artifacts, options, logger, guard });
+      joined = lattice;
       await lattice.#start();
       return lattice;
     } catch (err) {
@@ -176,8 +200,9 @@ export class LatticeHost {
     }
   }
 
+  /** This host as it answers a ping and heartbeats, signed with its cluster key. */
   summary(): HostSummary {
-    return {
+    return proveSummary(this.signer, {
       id: this.hostId,
       lattice: this.subjects.lattice,
       labels: this.#labels,
@@ -190,7 +215,7 @@ export class LatticeHost {
       providers: this.#host.providerIds(),
       providerApps: this.#control.providerApps(),
       heartbeatMs: this.#heartbeatMs,
-    };
+    });
   }
 
   /**
@@ -236,6 +261,7 @@ export class LatticeHost {
   setTrustedClusters(extra: string[]): string[] {
     const keys = [...this.#baseTrust, ...extra];
     this.#verifier.setTrusted(keys);
+    this.guard.setClusters(keys);
     return this.#sessions.setTrusted(keys);
   }
 
@@ -263,6 +289,7 @@ export class LatticeHost {
   async close(): Promise<void> {
     this.#host.setRemoteRouter(undefined);
     await this.#conn.close();
+    this.#rpc.closeRequests();
   }
 
   /** Both steps, for a host that is already drained. */
@@ -364,15 +391,4 @@ export class LatticeHost {
     this.#rpc.unserveActor(key);
     this.publish(type, { actorKey: key, name: e.name, reason: e.reason });
   }
-}
-
-function clusterKeyFrom(seed: string | undefined, logger: Logger): KeyPair {
-  if (!seed) {
-    const generated = KeyPair.create("cluster");
-    logger.warn({ clusterKey: generated.publicKey }, "no cluster seed given: generated one; other hosts accept this host's invocations only with --trusted-cluster for it (or share a seed with --cluster-seed)");
-    return generated;
-  }
-  const key = KeyPair.fromSeed(seed);
-  if (key.type !== "cluster") throw new WactorError("WACTOR_ERR_KEY_TYPE", "--cluster-seed must be a cluster seed (SC…)");
-  return key;
 }

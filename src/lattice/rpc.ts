@@ -18,12 +18,16 @@ import {
   decodeReply,
   encodeInvocation,
   encodeReply,
+  entityUrl,
   type Entity,
   type InvocationSigner,
   type InvocationVerifier,
   type RejectionReason,
   type VerifiedInvocation,
 } from "./invocation.js";
+import type { TraceCarrier } from "../tracing/carrier.js";
+import { ATTR, SPAN } from "../tracing/names.js";
+import { NoResponders, RequestMux } from "./request-mux.js";
 import { isSessionEnvelope, openEnvelope } from "./session-envelope.js";
 import type { SessionPath } from "./sessions.js";
 import type { LatticeSubjects } from "./subjects.js";
@@ -58,9 +62,11 @@ export class LatticeRpc implements RemoteRouter {
   /** Invocations sent, by how they were authenticated (a session attempt that fell back counts once, as jwt). */
   readonly sent = { session: 0, jwt: 0 };
   readonly #replies: Array<{ msg: Msg; reply: Uint8Array }> = [];
+  readonly #mux: RequestMux;
 
   constructor(options: RpcOptions) {
     this.#o = options;
+    this.#mux = new RequestMux(options.nc);
   }
 
   // --- sending ---
@@ -81,24 +87,48 @@ export class LatticeRpc implements RemoteRouter {
     );
   }
 
+  /** A traced call gets a client span whose context travels in the invocation's header. */
+  #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
+    const tracing = this.#o.host.tracing;
+    if (!tracing) return this.#sendWith(subject, origin, target, operation, payload, caller, noResponders, undefined);
+    const attributes = { [ATTR.latticeTarget]: entityUrl(target), [ATTR.operation]: operation };
+    return tracing.traced(SPAN.latticeSend(operation), "client", attributes, () =>
+      this.#sendWith(subject, origin, target, operation, payload, caller, noResponders, tracing.inject()),
+    );
+  }
+
   /**
    * One `.then` per call rather than a chain of awaits: continuations that finish in the same
    * turn then publish in the same turn, and nats.js writes them to the socket together.
    */
-  #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
+  #sendWith(
+    subject: string,
+    origin: Entity,
+    target: Entity,
+    operation: string,
+    payload: Uint8Array,
+    caller: ActorIdentity | undefined,
+    noResponders: () => WactorError,
+    trace: TraceCarrier | undefined,
+  ): Promise<Uint8Array> {
     const sessions = this.#o.sessions;
     const hostId = this.#o.sendBySession ? sessions.route(subject) : undefined;
-    const sealed = hostId === undefined ? undefined : sessions.seal(hostId, origin, target, operation, payload, caller);
+    const sealed = hostId === undefined ? undefined : sessions.seal(hostId, origin, target, operation, payload, caller, trace);
     const byJwt = (): Promise<Uint8Array> => {
       this.sent.jwt++;
-      const invocation = this.#o.signer.sign(origin, target, operation, payload, caller);
-      return requestInvocation(this.#o.nc, subject, encodeInvocation(invocation), this.#timeoutMs, noResponders);
+      const invocation = this.#o.signer.sign(origin, target, operation, payload, caller, trace);
+      return this.#mux.request(subject, encodeInvocation(invocation), this.#timeoutMs).then(
+        (data) => unwrap(decodeReply(data)),
+        (err: unknown) => {
+          throw err instanceof NoResponders ? noResponders() : err;
+        },
+      );
     };
     if (hostId === undefined || sealed === undefined) return byJwt();
     const hostSubject = this.#o.subjects.hostInvocations(hostId);
-    return this.#o.nc.request(hostSubject, sealed, { timeout: this.#timeoutMs }).then(
-      (msg) => {
-        const reply = decodeReply(msg.data);
+    return this.#mux.request(hostSubject, sealed, this.#timeoutMs).then(
+      (data) => {
+        const reply = decodeReply(data);
         // Refused before anything ran: the route or the session was stale. The queue group takes it, with a JWT.
         if (!reply.ok && reply.retry === "not-here") sessions.dropRoute(subject, hostId);
         else if (!reply.ok && reply.retry === "no-session") sessions.resync();
@@ -109,7 +139,7 @@ export class LatticeRpc implements RemoteRouter {
         return byJwt();
       },
       (err: unknown) => {
-        if (!(err instanceof NatsError && err.code === NatsErrorCode.NoResponders)) throw requestError(err, hostSubject, this.#timeoutMs);
+        if (!(err instanceof NoResponders)) throw err;
         sessions.dropHost(hostId);
         return byJwt();
       },
@@ -154,6 +184,11 @@ export class LatticeRpc implements RemoteRouter {
   /** Subscriptions are flushed so a caller told "started" can reach the target at once. */
   async flush(): Promise<void> {
     await this.#o.nc.flush();
+  }
+
+  /** Fails the calls still waiting for a reply: the connection is closing. */
+  closeRequests(): void {
+    this.#mux.close();
   }
 
   close(): void {
@@ -207,7 +242,18 @@ export class LatticeRpc implements RemoteRouter {
         fromHost = raw.hostId;
         invocation = this.#o.verifier.verify(raw);
       }
-      return encodeReply({ ok: true, msg: await this.#dispatch(invocation) });
+      const tracing = this.#o.host.tracing;
+      const verified = invocation;
+      const reply = tracing
+        ? await tracing.traced(
+            SPAN.latticeServe(verified.operation),
+            "server",
+            { [ATTR.latticeTarget]: entityUrl(verified.target), [ATTR.operation]: verified.operation, [ATTR.latticeFromHost]: verified.hostId },
+            () => this.#dispatch(verified),
+            tracing.extract(verified.trace),
+          )
+        : await this.#dispatch(invocation);
+      return encodeReply({ ok: true, msg: reply });
     } catch (err) {
       if (err instanceof InvocationRejected) this.#reject(err, fromHost);
       const error = toWactorError(err);

@@ -2,22 +2,27 @@
  * The wire form of a session-authenticated invocation: one buffer, so the payload is written
  * once and read in place (no copy on the receiving side).
  *
- *   'W' '1' | u16 header length | header (MessagePack array) | HMAC-SHA256 tag (32) | payload
+ *   'W' '2' | u16 header length | header (MessagePack array) | HMAC-SHA256 tag (32) | payload
  *
- * The tag covers the header bytes exactly as sent, and the header carries the payload's
- * SHA-256: origin, target, operation, payload hash, sequence and both sessions are bound by
- * the MAC. The invocation id is `<sender session>.<sequence>`, unique in the lattice.
+ * The tag covers the prefix and header bytes exactly as sent, then the payload: origin,
+ * target, operation, payload, sequence and both sessions are bound by one MAC pass (version
+ * 1 hashed the payload separately into the header: one more SHA-256 and object per call on
+ * each side, ~1.4 µs of ~20). The invocation id is `<sender session>.<sequence>`, unique in
+ * the lattice.
  * A JWT invocation (spec section 5) is a MessagePack map and never starts with 'W'.
+ * A traced call appends the W3C `traceparent` (and `tracestate`) to the header, under the
+ * MAC; an untraced call sends 9 fields.
  */
-import { createHash, createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createHmac, timingSafeEqual, type KeyObject } from "node:crypto";
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { ActorIdentity } from "../host/provider.js";
+import { carrierOf, type TraceCarrier } from "../tracing/carrier.js";
 import { callerOf, entityFromWire, entityToWire, InvocationRejected, type Entity, type EntityWire } from "./invocation.js";
 
 const encoder = new Encoder();
 const decoder = new Decoder();
 const MAGIC_0 = 0x57; // 'W'
-const MAGIC_1 = 0x31; // '1'
+const MAGIC_1 = 0x32; // '2'
 const TAG_BYTES = 32;
 const PREFIX_BYTES = 4;
 
@@ -30,24 +35,23 @@ export interface SessionHeader {
   origin: Entity;
   target: Entity;
   operation: string;
-  payloadHash: Uint8Array;
   caller: ActorIdentity | undefined;
+  trace?: TraceCarrier | undefined;
 }
 
 export interface OpenedEnvelope {
   header: SessionHeader;
-  headerBytes: Uint8Array;
+  /** The prefix and the header as sent: what the tag covers before the payload. */
+  signed: Uint8Array;
   tag: Uint8Array;
   msg: Uint8Array;
 }
 
 export const isSessionEnvelope = (bytes: Uint8Array): boolean => bytes.length > PREFIX_BYTES && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1;
 
-export const payloadHash = (msg: Uint8Array): Buffer => createHash("sha256").update(msg).digest();
+export const macOf = (key: KeyObject, signed: Uint8Array, msg: Uint8Array): Buffer => createHmac("sha256", key).update(signed).update(msg).digest();
 
-export const macOf = (key: KeyObject, headerBytes: Uint8Array): Buffer => createHmac("sha256", key).update(headerBytes).digest();
-
-type HeaderWire = [string, string, string, string, number, EntityWire, EntityWire, string, Uint8Array, ActorIdentity | null];
+type HeaderWire = [string, string, string, string, number, EntityWire, EntityWire, string, ActorIdentity | null, ...string[]];
 
 /** Builds the envelope; `key` is the sender's HMAC key towards `header.toSid`. */
 export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObject): Uint8Array {
@@ -60,9 +64,12 @@ export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObj
     entityToWire(header.origin),
     entityToWire(header.target),
     header.operation,
-    header.payloadHash,
     header.caller ? { key: header.caller.key, issuer: header.caller.issuer, caps: header.caller.caps, ...(header.caller.name !== undefined && { name: header.caller.name }) } : null,
   ];
+  if (header.trace) {
+    wire.push(header.trace.traceparent);
+    if (header.trace.tracestate !== undefined) wire.push(header.trace.tracestate);
+  }
   // A view into the encoder's buffer: MAC'd and copied out before anything encodes again.
   const headerBytes = encoder.encodeSharedRef(wire);
   if (headerBytes.length > 0xffff) throw new InvocationRejected("malformed", "the invocation header exceeds 64 KiB");
@@ -71,7 +78,8 @@ export function sealEnvelope(header: SessionHeader, msg: Uint8Array, key: KeyObj
   out[1] = MAGIC_1;
   out.writeUInt16BE(headerBytes.length, 2);
   out.set(headerBytes, PREFIX_BYTES);
-  out.set(macOf(key, headerBytes), PREFIX_BYTES + headerBytes.length);
+  const tagAt = PREFIX_BYTES + headerBytes.length;
+  out.set(macOf(key, out.subarray(0, tagAt), msg), tagAt);
   out.set(msg, PREFIX_BYTES + headerBytes.length + TAG_BYTES);
   return out;
 }
@@ -89,14 +97,14 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   } catch (err) {
     throw new InvocationRejected("malformed", `the invocation header is not MessagePack: ${(err as Error).message}`);
   }
-  if (!Array.isArray(w) || w.length !== 10) throw new InvocationRejected("malformed", "the invocation header is not a 10-field array");
-  const [fromHost, fromSid, toHost, toSid, seq, origin, target, operation, hash, caller] = w as unknown[];
-  if (typeof fromHost !== "string" || typeof fromSid !== "string" || typeof toHost !== "string" || typeof toSid !== "string" || typeof seq !== "number" || typeof operation !== "string" || !(hash instanceof Uint8Array)) {
+  if (!Array.isArray(w) || w.length < 9 || w.length > 11) throw new InvocationRejected("malformed", "the invocation header is not a 9- to 11-field array");
+  const [fromHost, fromSid, toHost, toSid, seq, origin, target, operation, caller, traceparent, tracestate] = w as unknown[];
+  if (typeof fromHost !== "string" || typeof fromSid !== "string" || typeof toHost !== "string" || typeof toSid !== "string" || typeof seq !== "number" || typeof operation !== "string") {
     throw new InvocationRejected("malformed", "the invocation header has a field of the wrong type");
   }
   return {
-    header: { fromHost, fromSid, toHost, toSid, seq, origin: entityFromWire(origin), target: entityFromWire(target), operation, payloadHash: hash, caller: callerOf(caller) },
-    headerBytes,
+    header: { fromHost, fromSid, toHost, toSid, seq, origin: entityFromWire(origin), target: entityFromWire(target), operation, caller: callerOf(caller), trace: carrierOf(traceparent, tracestate) },
+    signed: view.subarray(0, tagAt),
     tag: view.subarray(tagAt, tagAt + TAG_BYTES),
     msg: view.subarray(tagAt + TAG_BYTES),
   };
@@ -104,5 +112,5 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
 
 /** Constant-time check of the tag. */
 export function verifyTag(envelope: OpenedEnvelope, key: KeyObject): boolean {
-  return timingSafeEqual(macOf(key, envelope.headerBytes), envelope.tag);
+  return timingSafeEqual(macOf(key, envelope.signed, envelope.msg), envelope.tag);
 }

@@ -8,7 +8,8 @@ import type { KeyPair } from "../claims/nkeys.js";
 import type { ActorIdentity } from "../host/provider.js";
 import { InvocationRejected, type Entity, type VerifiedInvocation } from "./invocation.js";
 import { createSession, derivePairKeys, verifyAnnouncement, type OwnSession, type PairKeys, type PeerSession } from "./session-crypto.js";
-import { payloadHash, sealEnvelope, verifyTag, type OpenedEnvelope } from "./session-envelope.js";
+import type { TraceCarrier } from "../tracing/carrier.js";
+import { sealEnvelope, verifyTag, type OpenedEnvelope } from "./session-envelope.js";
 import { SequenceWindow } from "./session-window.js";
 
 export interface SessionTableOptions {
@@ -118,12 +119,12 @@ export class SessionTable {
   }
 
   /** The envelope of an invocation to `toHost`, or undefined when no live session with it is known. */
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, now = Date.now()): Uint8Array | undefined {
+  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier, now = Date.now()): Uint8Array | undefined {
     const peer = this.#peers.get(this.#latestByHost.get(toHost) ?? "");
     const own = this.#current;
     if (!peer || now / 1000 >= peer.session.exp || now / 1000 >= own.exp) return undefined;
     const pair = this.#pair(peer, own);
-    const header = { fromHost: this.hostId, fromSid: own.sid, toHost, toSid: peer.session.sid, seq: pair.nextSeq++, origin, target, operation, payloadHash: payloadHash(msg), caller };
+    const header = { fromHost: this.hostId, fromSid: own.sid, toHost, toSid: peer.session.sid, seq: pair.nextSeq++, origin, target, operation, caller, trace };
     return sealEnvelope(header, msg, pair.keys.send);
   }
 
@@ -142,11 +143,10 @@ export class SessionTable {
     if (seconds > peer.session.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.fromSid} of host ${h.fromHost} expired`);
     if (seconds > own.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.toSid} of this host expired`);
     const pair = this.#pair(peer, own);
-    if (!verifyTag(envelope, pair.keys.receive)) throw new InvocationRejected("bad-mac", `the MAC of invocation ${h.fromSid}.${h.seq} does not verify for session ${h.fromSid} of host ${peer.session.hostId}: forged or tampered header`);
+    if (!verifyTag(envelope, pair.keys.receive)) throw new InvocationRejected("bad-mac", `the MAC of invocation ${h.fromSid}.${h.seq} does not verify for session ${h.fromSid} of host ${peer.session.hostId}: forged, or its header or payload tampered with`);
     if (h.fromHost !== peer.session.hostId) throw new InvocationRejected("tampered", `session ${h.fromSid} belongs to host ${peer.session.hostId}, not ${h.fromHost}`);
-    if (!payloadHash(envelope.msg).equals(h.payloadHash)) throw new InvocationRejected("tampered", `the payload of invocation ${h.fromSid}.${h.seq} does not match its authenticated hash`);
     if (!pair.window.admit(h.seq)) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${h.seq} was already received (or is older than the replay window)`);
-    return { origin: h.origin, target: h.target, operation: h.operation, msg: envelope.msg, id: `${h.fromSid}.${h.seq}`, hostId: h.fromHost, issuer: peer.session.clusterKey, caller: h.caller };
+    return { origin: h.origin, target: h.target, operation: h.operation, msg: envelope.msg, id: `${h.fromSid}.${h.seq}`, hostId: h.fromHost, issuer: peer.session.clusterKey, caller: h.caller, trace: h.trace };
   }
 
   #pair(peer: Peer, own: OwnSession): Pair {

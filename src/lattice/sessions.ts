@@ -3,6 +3,7 @@
  * host that appears or asks), learning the peers', publishing what this host serves, and
  * cutting the sessions of cluster keys that lose trust. The per-call work is in SessionTable.
  */
+import type { TraceCarrier } from "../tracing/carrier.js";
 import type { NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
 import type { ActorIdentity } from "../host/provider.js";
@@ -40,7 +41,8 @@ interface RoutesWire {
 /** The interface the RPC bus sends and serves session invocations through. */
 export interface SessionPath {
   route(subject: string): string | undefined;
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Uint8Array | undefined;
+  /** `trace`: the W3C context the serving host continues (only while the sender traces). */
+  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Uint8Array | undefined;
   verify(envelope: OpenedEnvelope): VerifiedInvocation;
   dropRoute(subject: string, hostId: string): void;
   dropHost(hostId: string): void;
@@ -121,8 +123,8 @@ export class LatticeSessions implements SessionPath {
     return this.routes.pick(subject, (hostId) => this.#o.table.hasSession(hostId));
   }
 
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity): Uint8Array | undefined {
-    return this.#o.table.seal(toHost, origin, target, operation, msg, caller);
+  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Uint8Array | undefined {
+    return this.#o.table.seal(toHost, origin, target, operation, msg, caller, trace);
   }
 
   verify(envelope: OpenedEnvelope): VerifiedInvocation {

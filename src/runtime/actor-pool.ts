@@ -11,6 +11,7 @@ import { MeteredPool } from "./metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE } from "./metered-guest.js";
 import { InstancePool } from "./pool.js";
 import { instrumentedModule } from "./transform/transform-cache.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import type { HostCallRequest } from "./worker-protocol.js";
 
 export interface ActorPool {
@@ -20,7 +21,8 @@ export interface ActorPool {
   readonly queued: number;
   readonly memoryBytes: number;
   start(): Promise<void>;
-  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** `trace` only while tracing is on (invocation-trace.ts). */
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;

@@ -11,6 +11,7 @@ import {
   OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
 } from "./channel.js";
 import type { GateIdentity } from "./claims-gate.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import { createRing, RingReader, RingWriter, type RingRecord } from "./ring.js";
 import { demoteThread, restoreThread } from "./thread-priority.js";
 import { sharedSpares } from "./worker-spares.js";
@@ -42,6 +43,8 @@ interface Pending {
   message: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: WactorError) => void;
+  /** Host calls and log lines of the running invocation happen in its trace context. */
+  trace: InvocationTrace | undefined;
 }
 
 /** One worker and its two rings; replaced as a whole after a deadline or crash. */
@@ -89,10 +92,10 @@ export class ActorInstance {
     return this.#spawn();
   }
 
-  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
     if (this.#stopped) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     return new Promise<Uint8Array>((resolve, reject) => {
-      const pending: Pending = { id: this.#nextId++, message: encodeNamed([operation], payload), resolve, reject };
+      const pending: Pending = { id: this.#nextId++, message: encodeNamed([operation], payload), resolve, reject, trace };
       this.#outstanding.push(pending);
       // While a (replacement) worker starts, invocations wait here and are sent on "ready".
       if (this.#channel?.ready) {
@@ -180,9 +183,13 @@ export class ActorInstance {
           case "start-failed":
             reject(new WactorError("WACTOR_ERR_MODULE_COMPILE", message.error));
             break;
-          case "log":
-            this.#options.onLog?.(message.line);
+          case "log": {
+            const onLog = this.#options.onLog;
+            const trace = this.#outstanding[0]?.trace;
+            if (onLog && trace) trace.within(() => onLog(message.line));
+            else onLog?.(message.line);
             break;
+          }
         }
       });
       worker.on("error", (err) => {
@@ -254,7 +261,10 @@ export class ActorInstance {
     let kind = IN_HOST_REPLY_OK;
     let reply: Uint8Array;
     try {
-      reply = await this.#options.hostCall({ binding: names[0]!, namespace: names[1]!, operation: names[2]!, payload: body });
+      const request = { binding: names[0]!, namespace: names[1]!, operation: names[2]!, payload: body };
+      // The worker runs one invocation at a time: a host call belongs to the head of the FIFO.
+      const trace = this.#outstanding[0]?.trace;
+      reply = await (trace ? trace.within(() => this.#options.hostCall(request)) : this.#options.hostCall(request));
     } catch (err) {
       kind = IN_HOST_REPLY_ERROR;
       reply = new TextEncoder().encode(guestErrorText(err));

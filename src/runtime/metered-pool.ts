@@ -9,9 +9,10 @@
 import { WactorError, isWactorError } from "../errors.js";
 import type { ActorPool } from "./actor-pool.js";
 import { boundedWait } from "./bounded-wait.js";
-import { guestErrorText } from "./channel.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
+import { DeadlineSweeper } from "./deadline-sweeper.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import { DeadlineTrap, MeteredGuest, SUSPEND_STACK_PAGES, WASM_PAGE, type Step } from "./metered-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "./wapc-guest.js";
@@ -42,12 +43,8 @@ interface Slot {
   deadline: number;
   /** Its memory as last counted in the pool's total. */
   counted: number;
-}
-
-/** A suspended invocation's deadline, checked by the pool's sweeper. */
-interface Watch {
-  deadline: number;
-  expire: (err: DeadlineTrap) => void;
+  /** The running invocation's trace, while tracing is on. */
+  trace: InvocationTrace | undefined;
 }
 
 /**
@@ -57,14 +54,12 @@ interface Watch {
  */
 const HEAVY_AFTER_OVERRUNS = 3;
 
-/** How often suspended invocations' deadlines are checked: the deadline's precision. */
-const SWEEP_MS = 20;
-
 interface Waiting {
   operation: Uint8Array;
   payload: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: unknown) => void;
+  trace: InvocationTrace | undefined;
 }
 
 const utf8 = new TextEncoder();
@@ -78,8 +73,8 @@ export class MeteredPool implements ActorPool {
   readonly #queue: Waiting[] = [];
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
-  readonly #watches = new Set<Watch>();
-  #sweeper: NodeJS.Timeout | undefined;
+  readonly #deadlines = new DeadlineSweeper();
+  #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
   #live = 0;
@@ -122,7 +117,7 @@ export class MeteredPool implements ActorPool {
     return this.#state.heavy;
   }
 
-  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
@@ -132,11 +127,15 @@ export class MeteredPool implements ActorPool {
     const name = this.#operationBytes(operation);
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
-    if (slot) return this.#run(slot, name, payload);
+    if (slot) {
+      trace?.started();
+      return this.#run(slot, name, payload, trace);
+    }
     if (this.#queue.length >= this.#options.maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
     }
-    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject }));
+    trace?.queued();
+    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace }));
   }
 
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
@@ -170,23 +169,52 @@ export class MeteredPool implements ActorPool {
   /** An idle instance, a new one if there is room, undefined when all are busy. */
   #takeSlot(): Slot | WactorError | undefined {
     const idle = this.#idle.pop();
-    if (idle) return idle;
+    if (idle) {
+      if (this.#idle.length === 0) this.#scheduleSpare();
+      return idle;
+    }
     if (this.#live >= this.#options.instances) return undefined;
     try {
-      return this.#create();
+      const made = this.#create();
+      this.#scheduleSpare();
+      return made;
     } catch (err) {
       return isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
     }
   }
 
+  /**
+   * Once the last idle instance is taken, one more is made right after the current turn of
+   * the event loop, so the invocation that scales the actor up finds it ready instead of
+   * paying for an instantiate and the guest's initialization (50-100 µs; wasmtime's pooling
+   * allocator and Lucet pre-make instances for the same reason). At most one is made ahead.
+   */
+  #scheduleSpare(): void {
+    if (this.#spareScheduled || this.#closed || this.#live >= this.#options.instances) return;
+    this.#spareScheduled = true;
+    setImmediate(() => {
+      this.#spareScheduled = false;
+      if (this.#closed || this.#idle.length > 0 || this.#live >= this.#options.instances) return;
+      try {
+        this.#idle.push(this.#create());
+      } catch {
+        return; // the next invocation that needs an instance makes it, and reports the failure
+      }
+      this.#pump();
+    });
+  }
+
   #create(): Slot {
     const options = this.#options;
-    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0 };
+    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0, trace: undefined };
     try {
       slot.guest = MeteredGuest.create(options.module, {
         hostCall: (binding, namespace, operation, payload) => {
           const denied = this.#gate.check(binding, namespace, operation);
-          if (denied !== undefined) return { ok: false, error: denied };
+          if (denied !== undefined) {
+            slot.trace?.denied(namespace, binding, operation);
+            return { ok: false, error: denied };
+          }
           return options.hostCall({ binding, namespace, operation, payload });
         },
         tick: () => {
@@ -211,8 +239,9 @@ export class MeteredPool implements ActorPool {
   }
 
   /** Runs one invocation to its end through every suspension. */
-  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
+  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
     this.#inFlight++;
+    slot.trace = trace;
     slot.deadline = performance.now() + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
@@ -232,7 +261,7 @@ export class MeteredPool implements ActorPool {
           yielded = true;
           turn = await this.#backgroundTurn(slot);
         } else {
-          reply = await this.#reply(slot, step.suspension.reply);
+          reply = await this.#deadlines.reply(slot.deadline, step.suspension.reply);
           turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
         }
         if (this.#stopped) {
@@ -261,6 +290,7 @@ export class MeteredPool implements ActorPool {
       throw failure;
     } finally {
       this.#inFlight--;
+      slot.trace = undefined;
       this.#gate.flush();
       if (!failure && !this.#stopped) {
         const now = slot.guest.memoryBytes;
@@ -279,77 +309,7 @@ export class MeteredPool implements ActorPool {
   /** A background turn, unless the deadline comes first (then the turn is handed back). */
   #backgroundTurn(slot: Slot): Promise<Turn> {
     const turn = this.#scheduler.background(this.#state);
-    return this.#beforeDeadline(slot, turn, (late) => void late.then((t) => t.end()));
-  }
-
-  /**
-   * A host call's outcome, settled for the guest, unless the deadline comes first: one promise
-   * per suspension, its deadline watched by the pool's sweeper (this runs for every host call).
-   */
-  #reply(slot: Slot, reply: Promise<Uint8Array>): Promise<HostCallResult> {
-    if (slot.deadline <= performance.now()) return Promise.reject(new DeadlineTrap());
-    return new Promise<HostCallResult>((resolve, reject) => {
-      const watch: Watch = { deadline: slot.deadline, expire: reject };
-      this.#watch(watch);
-      reply.then(
-        (payload) => {
-          if (this.#watches.delete(watch)) resolve({ ok: true, payload });
-        },
-        (err: unknown) => {
-          if (this.#watches.delete(watch)) resolve({ ok: false, error: guestErrorText(err) });
-        },
-      );
-    });
-  }
-
-  /**
-   * Settles with `promise`, or rejects with a DeadlineTrap once the slot's deadline passed.
-   * Deadlines are swept by one timer per pool rather than a timer per suspension.
-   */
-  #beforeDeadline<T>(slot: Slot, promise: Promise<T>, onLate?: (late: Promise<T>) => void): Promise<T> {
-    if (slot.deadline <= performance.now()) {
-      onLate?.(promise);
-      return Promise.reject(new DeadlineTrap());
-    }
-    return new Promise<T>((resolve, reject) => {
-      const watch: Watch = {
-        deadline: slot.deadline,
-        expire: (err) => {
-          onLate?.(promise);
-          reject(err);
-        },
-      };
-      this.#watch(watch);
-      promise.then(
-        (value) => {
-          if (this.#watches.delete(watch)) resolve(value);
-        },
-        (err: unknown) => {
-          if (this.#watches.delete(watch)) reject(err);
-        },
-      );
-    });
-  }
-
-  #watch(watch: Watch): void {
-    this.#watches.add(watch);
-    if (!this.#sweeper) {
-      this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-      this.#sweeper.unref();
-    }
-  }
-
-  #sweep(): void {
-    const now = performance.now();
-    for (const watch of this.#watches) {
-      if (watch.deadline > now) continue;
-      this.#watches.delete(watch);
-      watch.expire(new DeadlineTrap());
-    }
-    if (this.#watches.size === 0) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
+    return this.#deadlines.beforeDeadline(slot.deadline, turn, (late) => void late.then((t) => t.end()));
   }
 
   /** The catalog error for a failed invocation. */
@@ -370,7 +330,12 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
-      else this.#run(slot, next.operation, next.payload).then(next.resolve, next.reject);
+      else {
+        // Started by another invocation's end: a traced one's own context is put back first.
+        const run = (): Promise<Uint8Array> => this.#run(slot, next.operation, next.payload, next.trace);
+        next.trace?.started();
+        (next.trace ? next.trace.within(run) : run()).then(next.resolve, next.reject);
+      }
     }
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }

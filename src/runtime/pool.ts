@@ -7,6 +7,7 @@ import type { ActorPool } from "./actor-pool.js";
 import { boundedWait } from "./bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 
 export interface PoolOptions extends InstanceOptions {
   instances: number;
@@ -22,6 +23,7 @@ interface Waiting {
   payload: Uint8Array;
   resolve: (payload: Uint8Array) => void;
   reject: (err: unknown) => void;
+  trace: InvocationTrace | undefined;
 }
 
 export class InstancePool implements ActorPool {
@@ -67,7 +69,7 @@ export class InstancePool implements ActorPool {
     return this.#instances.reduce((sum, i) => sum + i.memoryBytes, 0);
   }
 
-  invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
@@ -75,11 +77,15 @@ export class InstancePool implements ActorPool {
       return Promise.reject(err);
     }
     const instance = this.#leastLoaded();
-    if (instance) return this.#run(instance, operation, payload);
+    if (instance) {
+      trace?.started();
+      return this.#run(instance, operation, payload, trace);
+    }
     if (this.#queue.length >= this.#maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#instances.length} instances busy, ${this.#queue.length} queued`));
     }
-    return new Promise((resolve, reject) => this.#queue.push({ operation, payload, resolve, reject }));
+    trace?.queued();
+    return new Promise((resolve, reject) => this.#queue.push({ operation, payload, resolve, reject, trace }));
   }
 
   /** The instance with the fewest outstanding invocations, if it has room. */
@@ -89,10 +95,10 @@ export class InstancePool implements ActorPool {
     return best && best.load < this.#pipelineDepth ? best : undefined;
   }
 
-  async #run(instance: ActorInstance, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  async #run(instance: ActorInstance, operation: string, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
     this.#inFlight++;
     try {
-      const reply = await instance.invoke(operation, payload);
+      const reply = await instance.invoke(operation, payload, trace);
       this.#breaker.record(undefined);
       this.#setSuspect(false);
       return reply;
@@ -123,7 +129,8 @@ export class InstancePool implements ActorPool {
       const instance = this.#leastLoaded();
       if (!instance) return;
       const next = this.#queue.shift()!;
-      this.#run(instance, next.operation, next.payload).then(next.resolve, next.reject);
+      next.trace?.started();
+      this.#run(instance, next.operation, next.payload, next.trace).then(next.resolve, next.reject);
     }
     if (this.#inFlight === 0) this.#drained?.();
   }

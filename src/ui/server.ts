@@ -7,6 +7,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
+import type { KeyPair } from "../claims/nkeys.js";
 import type { NatsAccess } from "../lattice/nats-access.js";
 import { toWactorError, WactorError } from "../errors.js";
 import { clientErrorHandler } from "../http-client-error.js";
@@ -22,6 +23,8 @@ export interface DashboardOptions {
   /** Interface to listen on; anything but loopback requires the token. */
   host?: string;
   logger?: Logger;
+  /** The operator key the dashboard's actions are signed with (none: they go unsigned). */
+  signer?: KeyPair;
 }
 
 export interface Dashboard {
@@ -71,7 +74,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? pino(pino.destination(2));
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
-  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }) });
+  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }), ...(options.signer && { signer: options.signer }) });
   // Open event streams must not keep close() waiting.
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 

@@ -1,8 +1,10 @@
 /** An in-process lattice host for tests: a Host with built-in providers, joined to a lattice. */
+import type { Logger } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
+import type { Tracing } from "../../src/tracing/mod.js";
 import { testLogger } from "./test-logger.js";
 
 export interface Member {
@@ -18,11 +20,16 @@ export interface MemberOptions {
   instances?: number;
   heartbeatMs?: number;
   access?: NatsAccess;
+  tracing?: Tracing;
+  invocationAuth?: "session" | "jwt";
+  /** Operator keys whose signed commands, links and applications the host acts on (none: an open lattice). */
+  trustedOperators?: string[];
+  logger?: Logger;
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
-  const logger = testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
-  const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 } });
+  const logger = options.logger ?? testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
+  const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 }, ...(options.tracing && { tracing: options.tracing }) });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   const lattice = await LatticeHost.join(host, {
     url: natsUrl,
@@ -32,6 +39,8 @@ export async function joinMember(natsUrl: string, options: MemberOptions): Promi
     heartbeatMs: options.heartbeatMs ?? 200,
     logger,
     ...(options.access && { access: options.access }),
+    ...(options.invocationAuth && { invocationAuth: options.invocationAuth }),
+    ...(options.trustedOperators && { trustedOperators: options.trustedOperators }),
   });
   return { host, lattice };
 }

@@ -12,8 +12,8 @@ export interface UpProcess {
   exited: Promise<number | null>;
 }
 
-export function startUp(args: string[]): UpProcess {
-  const child = spawn(process.execPath, [BIN, "up", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function startUp(args: string[], env?: NodeJS.ProcessEnv): UpProcess {
+  const child = spawn(process.execPath, [BIN, "up", ...args], { stdio: ["ignore", "pipe", "pipe"], ...(env && { env }) });
   let out = "";
   let err = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -119,7 +119,7 @@ export function appsView(apps: AppRow[]): HTMLElement {
   );
 }
 
-const ALERTS = new Set(["invocation_denied", "invocation_rejected", "host_gone", "actor_failed", "link_failed"]);
+const ALERTS = new Set(["invocation_denied", "invocation_rejected", "state_rejected", "host_gone", "actor_failed", "link_failed"]);
 
 export function eventItem(e: LatticeEvent, actorName: (key: string) => string): HTMLElement {
   const d = e.data;
