@@ -21,6 +21,7 @@ import { runReconciler, type RunningReconciler } from "../src/deploy/run-reconci
 import { isWactorError } from "../src/errors.js";
 import { LinkStore } from "../src/lattice/link-store.js";
 import { ControlClient } from "../src/lattice/mod.js";
+import { transientRetries } from "../src/lattice/transient.js";
 import { actor } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
@@ -229,6 +230,7 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
       const v2 = appFile("echo-2", ["name: echo", 'version: "2"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`]);
       logger.info("deploying v2");
       const status = await apps.deploy(await loadAppManifest(v2), { timeoutMs: 90_000, onStatus: (s) => logger.info({ status: s }, "v2 status") });
+      logger.info({ transientRetries: transientRetries() }, "JetStream reads retried in this process so far");
       expect(status.version).toBe("2");
       expect(status.phase).toBe("deployed");
     } finally {
