@@ -53,13 +53,8 @@ export class LatticeBuckets {
     this.#logger = options.logger;
   }
 
-  /**
-   * Reads go to the stream's leader (no direct get): nats-server before 2.9.17 lets a replica
-   * that restarted answer direct gets before it caught up, and a reconciler that read an old
-   * application list stopped actors of a just-deployed one.
-   */
   kv(bucket: string, options: { history: number; ttl?: number }): Promise<KV> {
-    return this.#open(bucket, "kv", (replicas) => this.#js.views.kv(bucket, { ...options, replicas, allow_direct: false }));
+    return this.#open(bucket, "kv", (replicas) => this.#js.views.kv(bucket, { ...options, replicas }));
   }
 
   os(bucket: string): Promise<ObjectStore> {
