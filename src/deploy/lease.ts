@@ -44,7 +44,8 @@ export class Lease {
   ) {}
 
   static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number, options: LeaseOptions = {}): Promise<Lease> {
-    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }), options);
+    // Read from the leader: a lagging replica's answer made the holder step down (buckets.ts).
+    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs, leaderReads: true }), options);
   }
 
   /**
