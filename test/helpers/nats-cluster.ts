@@ -30,7 +30,9 @@ export async function startNatsWithConfig(name: string, config: (port: number, d
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   let handle: ServerHandle;
   try {
-    await writeFile(file, `${await config(port, dir)}\nlog_file: "${logFile}"\n`);
+    const text = await config(port, dir);
+    // A configuration that names its own log file keeps it.
+    await writeFile(file, /^\s*log_file\s*:/m.test(text) ? text : `${text}\nlog_file: "${logFile}"\n`);
     handle = await managed(
     () => spawn("nats-server", ["-c", file], { stdio: "ignore" }),
     port,
