@@ -124,6 +124,20 @@ describe("planner", () => {
     ]);
   });
 
+  it("an undeployed application leaves alone an actor and a link that another deployed application wants", () => {
+    const edgeLink: Link = { ...link, binding: "edge" };
+    const other = app({ name: "edge-app", actors: [{ ...app().actors[0]!, replicas: 1, instances: 1, spread: [{ labels: { site: "edge" }, weight: 1 }] }], providers: [], links: [edgeLink], owned: [KEY] });
+    const hosts = [host("NE", { site: "edge" }, [running("D1", 1)])];
+    const result = run({ apps: [app({ undeployed: true }), other], hosts, links: [edgeLink] });
+    expect(result.commands).toEqual([]);
+    expect(result.statuses.map((s) => [s.name, s.phase])).toEqual([["shop", "undeployed"], ["edge-app", "deployed"]]);
+    // Alone, the same undeployed application stops the actor and removes the link.
+    expect(run({ apps: [app({ undeployed: true })], hosts, links: [edgeLink] }).commands).toEqual([
+      { kind: "stop_actor", hostId: "NE", actorKey: KEY },
+      { kind: "delete_link", actorKey: KEY, capabilityId: "wascc:http_server", binding: "edge" },
+    ]);
+  });
+
   it("undeploy stops everything, removes the links and stops the providers it started; then it is undeployed", () => {
     const hosts = [edge(), host("NB", {}, [running()])];
     const undeploying = run({ apps: [app({ undeployed: true })], hosts, links: [link] });

@@ -9,8 +9,10 @@ import type { KV, KvEntry } from "nats";
 import type { KeyPair } from "../claims/nkeys.js";
 import type { LatticeBuckets } from "../lattice/buckets.js";
 import { EntryReader } from "../lattice/entry-reader.js";
+import { followKv } from "../lattice/kv-follow.js";
 import { signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
 import type { RejectionReporter } from "../lattice/rejections.js";
+import { readState } from "../lattice/state-read.js";
 import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
 import { isAppStatus, isDesiredApp } from "./app-shape.js";
@@ -20,11 +22,13 @@ const encoder = new TextEncoder();
 const HISTORY = 64;
 export const APP_KIND = "app";
 
-async function allKeys(kv: KV): Promise<string[]> {
-  // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
-  const keys: string[] = [];
-  for await (const key of await kv.keys()) keys.push(key);
-  return keys;
+function allKeys(kv: KV): Promise<string[]> {
+  return readState("listing the applications", async () => {
+    // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    return keys;
+  });
 }
 
 export interface AppStoreOptions {
@@ -60,7 +64,7 @@ export class AppStore {
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
-    return this.#read(this.#apps, await this.#desired.get(name));
+    return this.#read(this.#apps, await readState(`reading application ${name}`, () => this.#desired.get(name)));
   }
 
   async listDesired(): Promise<DesiredApp[]> {
@@ -70,13 +74,14 @@ export class AppStore {
 
   /** Every stored version, oldest first. */
   async history(name: string): Promise<DesiredApp[]> {
-    const versions: DesiredApp[] = [];
-    const iterator = await this.#desired.history({ key: name });
-    for await (const entry of iterator) {
-      const app = this.#read(this.#apps, entry, false);
-      if (app) versions.push(app);
-    }
-    return versions;
+    return readState(`reading the history of application ${name}`, async () => {
+      const versions: DesiredApp[] = [];
+      for await (const entry of await this.#desired.history({ key: name })) {
+        const app = this.#read(this.#apps, entry, false);
+        if (app) versions.push(app);
+      }
+      return versions;
+    });
   }
 
   async putStatus(status: AppStatus): Promise<void> {
@@ -84,19 +89,20 @@ export class AppStore {
   }
 
   async getStatus(name: string): Promise<AppStatus | undefined> {
-    return this.#read(this.#statuses, await this.#status.get(name));
+    return this.#read(this.#statuses, await readState(`reading the status of application ${name}`, () => this.#status.get(name)));
   }
 
-  /** Calls back on every status change of one application; returns a stop function. */
+  /** Calls back on every status change of one application (the watch survives the loss of its consumer); returns a stop function. */
   async watchStatus(name: string, onStatus: (status: AppStatus) => void): Promise<() => void> {
-    const iterator = await this.#status.watch({ key: name });
-    void (async () => {
-      for await (const entry of iterator) {
+    const follower = await followKv(
+      this.#status,
+      (entry) => {
         const status = this.#read(this.#statuses, entry);
         if (status) onStatus(status);
-      }
-    })();
-    return () => iterator.stop();
+      },
+      { key: name, what: `status of application ${name}` },
+    );
+    return () => follower.stop();
   }
 
   #read<T>(reader: EntryReader<T>, entry: KvEntry | null, latest = true): T | undefined {

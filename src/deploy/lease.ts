@@ -44,7 +44,8 @@ export class Lease {
   ) {}
 
   static async open(buckets: LatticeBuckets, bucket: string, ttlMs: number, options: LeaseOptions = {}): Promise<Lease> {
-    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs }), options);
+    // Read from the leader: a lagging replica's answer made the holder step down (buckets.ts).
+    return new Lease(await buckets.kv(bucket, { history: 1, ttl: ttlMs, leaderReads: true }), options);
   }
 
   /**
@@ -52,7 +53,8 @@ export class Lease {
    * it or won the race to it. Any other failure (NATS down, store full) rejects: it is not an answer.
    */
   async tryAcquire(holder: string): Promise<boolean> {
-    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
+    // No retry: a lease that cannot be read now is checked again next period (a retry would outlive it).
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY), { retryMs: 0 });
     try {
       if (!entry || entry.operation !== "PUT") {
         await this.kv.create(KEY, this.#encode(holder));
@@ -70,7 +72,7 @@ export class Lease {
   }
 
   async holder(): Promise<string | undefined> {
-    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY));
+    const entry = await readState("reading the reconciler lease", () => this.kv.get(KEY), { retryMs: 0 });
     if (!entry || entry.operation !== "PUT") return undefined;
     const reading = this.#read(entry);
     return "holder" in reading ? reading.holder : undefined;

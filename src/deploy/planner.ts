@@ -87,11 +87,26 @@ export function apportion(replicas: number, weights: number[]): number[] {
 
 export function plan(input: PlanInput): Plan {
   const commands: Command[] = [];
-  const statuses = input.apps.map((app) => planApp(app, input, commands));
+  const statuses = input.apps.map((app) => planApp(app, input, commands, wantedElsewhere(app, input.apps)));
   return { commands, statuses };
 }
 
-function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppStatus {
+interface Elsewhere {
+  actors: Set<string>;
+  links: DesiredLink[];
+}
+
+/**
+ * What the other deployed applications want. An application never stops an actor, nor
+ * removes a link, that another one wants: an undeployed one that owned an actor would
+ * otherwise stop it under the application now running it, every other round.
+ */
+function wantedElsewhere(app: DesiredApp, apps: readonly DesiredApp[]): Elsewhere {
+  const others = apps.filter((a) => a.name !== app.name && !a.undeployed);
+  return { actors: new Set(others.flatMap((a) => a.actors.map((x) => x.key))), links: others.flatMap((a) => a.links) };
+}
+
+function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhere: Elsewhere): AppStatus {
   const own: Command[] = [];
   const problems: string[] = [];
   const issue = (c: Command): void => {
@@ -105,16 +120,17 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[]): AppSta
   const actors = desiredActors.map((actor) => planActor(actor, input, issue, name));
   // Actors this application ran before and no longer wants: stopped everywhere.
   const wanted = new Set(desiredActors.map((a) => a.key));
-  for (const key of app.owned) {
+  const released = app.owned.filter((key) => !elsewhere.actors.has(key));
+  for (const key of released) {
     if (wanted.has(key)) continue;
     for (const host of input.hosts) if (host.actors.some((a) => a.key === key)) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   }
   planProviders(app, input, issue, problems);
-  planLinks(app, input, issue);
+  planLinks(app, input, issue, elsewhere);
   commands.push(...own);
   for (const a of actors) problems.push(...a.problems);
   const notes = actors.flatMap((a) => a.notes);
-  const runningOwned = input.hosts.some((h) => h.actors.some((a) => app.owned.includes(a.key)) || startedFor(h, app.name).length > 0);
+  const runningOwned = input.hosts.some((h) => h.actors.some((a) => released.includes(a.key)) || startedFor(h, app.name).length > 0);
   let phase: AppPhase;
   if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
   else if (own.length > 0) phase = "reconciling";
@@ -232,7 +248,7 @@ function planProviders(app: DesiredApp, input: PlanInput, issue: (c: Command) =>
   }
 }
 
-function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => void): void {
+function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => void, elsewhere: Elsewhere): void {
   const desired = app.undeployed ? [] : app.links;
   const same = (l: { actorKey: string; capabilityId: string; binding: string }, d: DesiredLink): boolean => l.actorKey === d.actorKey && l.capabilityId === d.capabilityId && l.binding === d.binding;
   for (const d of desired) {
@@ -240,6 +256,6 @@ function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => voi
     if (!stored || JSON.stringify(Object.entries(stored.values).sort()) !== JSON.stringify(Object.entries(d.values).sort())) issue({ kind: "put_link", link: d });
   }
   for (const l of input.links) {
-    if (app.owned.includes(l.actorKey) && !desired.some((d) => same(l, d))) issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
+    if (app.owned.includes(l.actorKey) && !desired.some((d) => same(l, d)) && !elsewhere.links.some((d) => same(l, d))) issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
   }
 }

@@ -13,7 +13,7 @@ export interface RunReconcilerOptions {
   lattice: string;
   holder: string;
   logger: Logger;
-  /** Reconcile period; the lease lives five periods (a dead leader is replaced within about that). */
+  /** Reconcile period; the lease lives five periods, at least 5 s (a dead leader is replaced within about that). */
   intervalMs?: number;
   access?: NatsAccess;
   /** The host's cluster key: signs the reconciler's commands and the links it puts. */
@@ -21,6 +21,14 @@ export interface RunReconcilerOptions {
   /** The host's trust: only operator-signed versions are planned from, refusals reported there. */
   guard?: LatticeGuard;
 }
+
+/**
+ * A round observes the hosts for a second and reads every application before it renews the
+ * lease: a lease shorter than a few rounds expired in the middle of one under load (a 300 ms
+ * period gave 1.5 s), the other host took it, and each then lost it before acting, every
+ * round, so an undeploy waited for over a minute.
+ */
+const MIN_LEASE_MS = 5000;
 
 export interface RunningReconciler {
   reconciler: Reconciler;
@@ -47,7 +55,7 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
   });
   try {
     const store = await AppStore.open(client.buckets, client.subjects, { ...(appVerifier && { verifier: appVerifier }), ...(guard && { reporter: guard.reporter }) });
-    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, 1000), {
+    const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, MIN_LEASE_MS), {
       ...(guard && { reporter: guard.reporter }),
       ...(options.signer && !plain && { signer: options.signer }),
       ...(hostVerifier && { verifier: hostVerifier }),

@@ -8,9 +8,13 @@ import { WactorError } from "../errors.js";
 import type { ClaimsStore } from "./claims-store.js";
 
 const DIGEST = /^[0-9A-Fa-f]{64}$/;
+const MODULE_KEY = /^M[A-Z2-7]{55}$/;
 
 /** The claims the lattice knows for a module key or claims name. */
 export async function findClaims(store: ClaimsStore, ref: string): Promise<ActorClaims | undefined> {
+  // A module key is one read; only a name needs the listing (a JetStream consumer, slower to get after a server died).
+  const byKey = MODULE_KEY.test(ref) ? await store.get(ref) : undefined;
+  if (byKey) return byKey;
   const all = await store.list();
   return all.find((c) => c.subject === ref) ?? all.find((c) => c.name === ref);
 }

@@ -53,8 +53,14 @@ export class LatticeBuckets {
     this.#logger = options.logger;
   }
 
-  kv(bucket: string, options: { history: number; ttl?: number }): Promise<KV> {
-    return this.#open(bucket, "kv", (replicas) => this.#js.views.kv(bucket, { ...options, replicas }));
+  /**
+   * `leaderReads`: gets go to the stream's leader instead of any replica (direct get). A
+   * replica may lag, and before nats-server 2.9.17 a restarted one answered before it caught
+   * up: a lease read there names an old holder or revision, and its leader stepped down.
+   */
+  kv(bucket: string, options: { history: number; ttl?: number; leaderReads?: boolean }): Promise<KV> {
+    const { leaderReads, ...kv } = options;
+    return this.#open(bucket, "kv", (replicas) => this.#js.views.kv(bucket, { ...kv, replicas, ...(leaderReads && { allow_direct: false }) }));
   }
 
   os(bucket: string): Promise<ObjectStore> {

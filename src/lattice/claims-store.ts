@@ -55,8 +55,11 @@ export class ClaimsStore {
 
   async list(): Promise<ActorClaims[]> {
     // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
+    const keys = await readState("listing the claims", async () => {
+      const keys: string[] = [];
+      for await (const key of await this.kv.keys()) keys.push(key);
+      return keys;
+    });
     const all: ActorClaims[] = [];
     for (const key of keys) {
       const claims = await this.get(key);

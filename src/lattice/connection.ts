@@ -49,6 +49,7 @@ export async function connectLattice(url: string, name: string, options: Lattice
     if (isWactorError(err)) throw err;
     throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", `${redactServers(url)}: ${connectFailureCause(err, access)}`);
   }
+  if (options.logger) void logStatus(nc, options.logger);
   const domain = access?.jsDomain !== undefined ? { domain: access.jsDomain } : {};
   let buckets: LatticeBuckets;
   try {
@@ -72,4 +73,12 @@ export async function connectLattice(url: string, name: string, options: Lattice
       if (!nc.isClosed()) await nc.close();
     },
   };
+}
+
+/** Disconnects and reconnects are logged: after a server dies, the log says when and where the client went. */
+async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === "disconnect" || s.type === "reconnect") logger.info({ nats: s.type, server: s.data }, `NATS ${s.type}`);
+    else if (s.type !== "pingTimer") logger.debug({ nats: s.type, data: s.data }, `NATS ${s.type}`);
+  }
 }

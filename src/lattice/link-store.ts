@@ -6,13 +6,16 @@
  * are read (entry-reader.ts).
  */
 import type { KV, KvEntry } from "nats";
+import type { Logger } from "pino";
 import type { KeyPair } from "../claims/nkeys.js";
 import type { Binding } from "../host/bindings.js";
 import { normalizeBinding } from "../host/provider.js";
 import type { LatticeBuckets } from "./buckets.js";
 import { EntryReader } from "./entry-reader.js";
+import { followKv } from "./kv-follow.js";
 import { signEntry, type SignatureVerifier } from "./operator-signature.js";
 import type { RejectionReporter } from "./rejections.js";
+import { readState } from "./state-read.js";
 import { writeState } from "./state-write.js";
 
 export type Link = Binding;
@@ -71,7 +74,8 @@ export class LinkStore {
   }
 
   async get(actorKey: string, capabilityId: string, binding: string): Promise<Link | undefined> {
-    const entry = await this.#kv.get(linkKey(actorKey, capabilityId, binding));
+    const key = linkKey(actorKey, capabilityId, binding);
+    const entry = await readState(`reading link ${key}`, () => this.#kv.get(key));
     return entry ? this.#linkOf(entry) : undefined;
   }
 
@@ -86,11 +90,14 @@ export class LinkStore {
 
   async list(): Promise<Link[]> {
     // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
-    const keys: string[] = [];
-    for await (const key of await this.#kv.keys()) keys.push(key);
+    const keys = await readState("listing the links", async () => {
+      const keys: string[] = [];
+      for await (const key of await this.#kv.keys()) keys.push(key);
+      return keys;
+    });
     const links: Link[] = [];
     for (const key of keys) {
-      const entry = await this.#kv.get(key);
+      const entry = await readState(`reading link ${key}`, () => this.#kv.get(key));
       const link = entry ? this.#linkOf(entry) : undefined;
       if (link) links.push(link);
     }
@@ -99,14 +106,13 @@ export class LinkStore {
 
   /**
    * Calls `onChange` for every current link, then for each change; resolves once the current
-   * ones were delivered, so a host joining knows every link before it serves.
+   * ones were delivered, so a host joining knows every link before it serves. The watch
+   * survives the loss of its consumer (kv-follow.ts).
    */
-  async watch(onChange: (change: LinkChange) => void): Promise<{ stop(): void }> {
-    let markInitialized!: () => void;
-    const initialized = new Promise<void>((resolve) => (markInitialized = resolve));
-    const iterator = await this.#kv.watch({ initializedFn: () => markInitialized() });
-    void (async () => {
-      for await (const entry of iterator) {
+  watch(onChange: (change: LinkChange) => void, logger?: Logger): Promise<{ stop(): void }> {
+    return followKv(
+      this.#kv,
+      (entry) => {
         const [actorKey = "", capabilityId = "", binding = ""] = Buffer.from(entry.key, "base64url").toString("utf8").split("\n");
         if (entry.operation === "PUT") {
           const stored = this.#reader.read(entry);
@@ -115,10 +121,9 @@ export class LinkStore {
         } else if (this.#reader.acceptsDeleteMarker(entry)) {
           onChange({ change: "deleted", actorKey, capabilityId, binding });
         }
-      }
-    })();
-    await initialized;
-    return { stop: () => iterator.stop() };
+      },
+      { what: "links", ...(logger && { logger }) },
+    );
   }
 
   #linkOf(entry: KvEntry): Link | undefined {

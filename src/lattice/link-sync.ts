@@ -36,7 +36,7 @@ export class LinkSync {
 
   /** Applies every stored link, then follows changes. */
   async start(): Promise<void> {
-    this.#watch = await this.#o.links.watch((change) => void this.#onChange(change));
+    this.#watch = await this.#o.links.watch((change) => void this.#onChange(change), this.#o.logger);
     await this.#queue;
   }
 

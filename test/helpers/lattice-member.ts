@@ -1,10 +1,11 @@
 /** An in-process lattice host for tests: a Host with built-in providers, joined to a lattice. */
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
 import type { Tracing } from "../../src/tracing/mod.js";
+import { testLogger } from "./test-logger.js";
 
 export interface Member {
   host: Host;
@@ -27,7 +28,7 @@ export interface MemberOptions {
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
-  const logger = options.logger ?? pino({ level: "silent" });
+  const logger = options.logger ?? testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
   const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 }, ...(options.tracing && { tracing: options.tracing }) });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   const lattice = await LatticeHost.join(host, {

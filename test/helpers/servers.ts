@@ -23,6 +23,25 @@ export interface ServerHandle {
 const MISSING = "redis-server/nats-server not found: install the Debian packages (apt-get install redis-server nats-server) — npm test does this (scripts/test-servers.mjs)";
 
 /** A port nobody listens on right now (the OS picks it, we release it). */
+/**
+ * A free port below the kernel's ephemeral range (32768 and up), for a server that is killed
+ * and restarted on the same port: while it is down, an ephemeral port (an outgoing
+ * connection's, or another process's `freePort()`) can take its port and the restart fails.
+ */
+export async function stablePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port in 20000-31999");
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
