@@ -169,7 +169,10 @@ export class Reconciler {
         await client.scaleActor(c.actorKey, c.instances, { hostId: c.hostId });
         return;
       case "stop_actor":
-        await client.stopActor(c.actorKey, { hostId: c.hostId });
+        // Already gone (stopped by hand, or its host left between observing and acting): done.
+        await client.stopActor(c.actorKey, { hostId: c.hostId }).catch((err: unknown) => {
+          if (!isWactorError(err, "WACTOR_ERR_ACTOR_NOT_FOUND")) throw err;
+        });
         return;
       case "start_provider":
         await client.startProvider(c.hostId, c.capabilityId, c.app);
