@@ -30,23 +30,7 @@ export function traceInvocation(tracing: Tracing, actor: ActorIdentity, operatio
       tracing.end(denial, new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.key} did not claim ${capabilityId}`));
     },
   };
-  let pending: Promise<Uint8Array>;
-  try {
-    pending = tracing.run(ctx, () => run(trace));
-  } catch (err) {
-    tracing.end(span, err);
-    return Promise.reject(err);
-  }
-  return pending.then(
-    (reply) => {
-      tracing.end(span);
-      return reply;
-    },
-    (err: unknown) => {
-      tracing.end(span, err);
-      throw err;
-    },
-  );
+  return tracing.settle(span, () => tracing.run(ctx, () => run(trace)));
 }
 
 const hostCallAttributes = (callerKey: string, capabilityId: string, binding: string, operation: string): Record<string, string> => ({

@@ -94,9 +94,14 @@ export class Tracing {
   /** Runs `work` inside a new span, ending it with the outcome of the promise. */
   traced<T>(name: string, kind: SpanKindName, attributes: Attributes, work: () => Promise<T>, parent?: Context): Promise<T> {
     const span = this.start(name, kind, attributes, parent);
+    return this.settle(span, () => context.with(this.enter(span, parent), work));
+  }
+
+  /** Runs `work` and ends `span` once it settles, with its error when it fails (or throws). */
+  settle<T>(span: Span, work: () => Promise<T>): Promise<T> {
     let pending: Promise<T>;
     try {
-      pending = context.with(this.enter(span, parent), work);
+      pending = work();
     } catch (err) {
       this.end(span, err);
       return Promise.reject(err);
