@@ -12,7 +12,7 @@ import { eventually } from "./helpers/eventually.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 import { freePort, startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
-import { only, traceparent } from "./helpers/trace-ids.js";
+import { chain, traceparent } from "./helpers/trace-ids.js";
 
 const cluster = KeyPair.create("cluster");
 const kvcounter = actor("kvcounter");
@@ -70,18 +70,7 @@ describe.each(["session", "jwt"] as const)("a trace across two lattice hosts (%s
     expect(res.status).toBe(200);
     expect(a.lattice.sentCounts()[auth]).toBe(sentBefore + 1);
     const spans = await spansOf(parent.traceId, 6);
-    const server = only(spans, "GET");
-    const send = only(spans, "lattice send HandleRequest");
-    const serve = only(spans, "lattice serve HandleRequest");
-    const invoke = only(spans, "invoke HandleRequest");
-    const call = only(spans, "call wascc:keyvalue Add");
-    const io = only(spans, "redis Add");
-    expect(server.parentSpanId).toBe(parent.parentId);
-    expect(send.parentSpanId).toBe(server.spanId);
-    expect(serve.parentSpanId).toBe(send.spanId);
-    expect(invoke.parentSpanId).toBe(serve.spanId);
-    expect(call.parentSpanId).toBe(invoke.spanId);
-    expect(io.parentSpanId).toBe(call.spanId);
+    const [server, send, serve, invoke, call, io] = chain(spans, parent.parentId, "GET", "lattice send HandleRequest", "lattice serve HandleRequest", "invoke HandleRequest", "call wascc:keyvalue Add", "redis Add") as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
     expect([server, send].map((s) => s.service)).toEqual(["edge", "edge"]);
     expect([serve, invoke, call, io].map((s) => s.service)).toEqual(["compute", "compute", "compute", "compute"]);
     expect(send).toMatchObject({ kind: 3, attributes: { "wactor.lattice.target": `wasmbus://${kvcounter.publicKey}`, "wactor.outcome": "ok" } });

@@ -15,7 +15,7 @@ import { actor, signedBytes } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./helpers/otlp-receiver.js";
 import { startRedis, type ServerHandle } from "./helpers/servers.js";
-import { only, traceparent } from "./helpers/trace-ids.js";
+import { chain, only, traceparent } from "./helpers/trace-ids.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -91,14 +91,7 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ counter: 1 });
     const spans = await spansOf(parent.traceId, 4);
-    const server = only(spans, "GET");
-    const invoke = only(spans, "invoke HandleRequest");
-    const call = only(spans, "call wascc:keyvalue Add");
-    const io = only(spans, "redis Add");
-    expect(server.parentSpanId).toBe(parent.parentId);
-    expect(invoke.parentSpanId).toBe(server.spanId);
-    expect(call.parentSpanId).toBe(invoke.spanId);
-    expect(io.parentSpanId).toBe(call.spanId);
+    const [server, invoke, call, io] = chain(spans, parent.parentId, "GET", "invoke HandleRequest", "call wascc:keyvalue Add", "redis Add") as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
     expect(server).toMatchObject({ kind: 2, service: "wactor-test", attributes: { "http.request.method": "GET", "url.path": "/traced", "http.response.status_code": 200, "wactor.outcome": "ok" } });
     expect(invoke.attributes).toMatchObject({ "wactor.actor.key": kvcounter, "wactor.actor.name": "kvcounter", "wactor.operation": "HandleRequest", "wactor.outcome": "ok", "wactor.instance_wait_ms": 0 });
     expect(call.attributes).toMatchObject({ "wactor.capability": "wascc:keyvalue", "wactor.binding": "default", "wactor.operation": "Add", "wactor.outcome": "ok" });

@@ -10,3 +10,14 @@ export function boundedWait(timeoutMs: number): { promise: Promise<void>; settle
   });
   return { promise, settle };
 }
+
+/**
+ * A pool's drain: when work is still `busy`, waits until the pool calls the `settle` handed to
+ * `onIdle` (its last invocation ended) or `timeoutMs` passed, whichever comes first.
+ */
+export async function untilIdle(busy: boolean, timeoutMs: number, onIdle: (settle: () => void) => void): Promise<void> {
+  if (!busy) return;
+  const wait = boundedWait(timeoutMs);
+  onIdle(wait.settle);
+  await wait.promise;
+}

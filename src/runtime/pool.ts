@@ -4,7 +4,7 @@
  */
 import { WactorError, isWactorError } from "../errors.js";
 import type { ActorPool } from "./actor-pool.js";
-import { boundedWait } from "./bounded-wait.js";
+import { untilIdle } from "./bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
 import type { InvocationTrace } from "./invocation-trace.js";
@@ -138,11 +138,7 @@ export class InstancePool implements ActorPool {
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   async drain(timeoutMs: number): Promise<void> {
     this.#closed = true;
-    if (this.#inFlight > 0 || this.#queue.length > 0) {
-      const wait = boundedWait(timeoutMs);
-      this.#drained = wait.settle;
-      await wait.promise;
-    }
+    await untilIdle(this.#inFlight > 0 || this.#queue.length > 0, timeoutMs, (settle) => (this.#drained = settle));
     await this.stop();
   }
 

@@ -16,3 +16,17 @@ export function only(spans: ReceivedSpan[], name: string): ReceivedSpan {
   expect(found.map((s) => s.name), `spans named '${name}' among ${spans.map((s) => s.name).join(", ")}`).toEqual([name]);
   return found[0]!;
 }
+
+/**
+ * The spans with these names, one each, each the child of the one before; the first is the
+ * child of `parentId` (the client's span). Returned in the order named.
+ */
+export function chain(spans: ReceivedSpan[], parentId: string, ...names: string[]): ReceivedSpan[] {
+  const found = names.map((name) => only(spans, name));
+  let parent = parentId;
+  for (const span of found) {
+    expect(span.parentSpanId, `parent of '${span.name}'`).toBe(parent);
+    parent = span.spanId;
+  }
+  return found;
+}
