@@ -297,15 +297,12 @@ function impersonate(mallory: SessionPeer, victim: SessionPeer, toHost: string):
   const target = verifyAnnouncement(mallory.tokens.get(toHost)!, "default", new Set([cluster.publicKey]), 2);
   const keys = derivePairKeys("default", mallory.table.current, target);
   const header = {
-    fromHost: victim.table.hostId,
     fromSid: victim.table.current.sid,
-    toHost,
     toSid: target.sid,
-    seq: 1_000,
     origin: { kind: "actor" as const, key: victim.table.hostId },
     target: { kind: "actor" as const, key: echo.publicKey },
     operation: "HandleRequest",
     caller: undefined,
   };
-  return sealEnvelope(header, request, keys.send);
+  return sealEnvelope(header, 1_000, request, keys.send);
 }

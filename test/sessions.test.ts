@@ -121,8 +121,25 @@ describe("session invocations", () => {
     const forged = Buffer.from(good);
     forged.fill(0xaa, forged.length - msg.length - 32, forged.length - msg.length);
     expect(rejection(() => open(b!, forged))).toMatchObject({ reason: "bad-mac" });
+    const sequence = Buffer.from(good);
+    sequence[11]! ^= 1; // the sequence number, in the fixed prefix
+    expect(rejection(() => open(b!, sequence))).toMatchObject({ reason: "bad-mac" });
     expect(open(b!, good).operation).toBe("HandleRequest");
     expect(rejection(() => open(b!, good))).toMatchObject({ reason: "replayed" });
+  });
+
+  it("decodes a header once and reuses it, frozen, for the next calls with the same bytes", () => {
+    const [a, b] = [table(), table()];
+    meet(a!, b!);
+    const [first, second] = [0, 1].map(() => openEnvelope(a!.seal(b!.hostId, origin, target, "HandleRequest", msg)!));
+    expect(second!.seq).toBe(first!.seq + 1);
+    expect(second!.header).toBe(first!.header);
+    expect(Object.isFrozen(first!.header) && Object.isFrozen(first!.header.target)).toBe(true);
+    const other = openEnvelope(a!.seal(b!.hostId, origin, target, "Other", msg)!);
+    expect(other.header).not.toBe(first!.header);
+    expect(other.header.operation).toBe("Other");
+    expect(openEnvelope(a!.seal(b!.hostId, origin, target, "HandleRequest", msg)!).header).toBe(first!.header);
+    expect(b!.verify(second!).id).toBe(`${a!.current.sid}.${second!.seq}`);
   });
 
   it("an invocation for one host is refused by another, even one with a session with the sender", () => {
@@ -137,10 +154,11 @@ describe("session invocations", () => {
     meet(a!, b!, m!);
     const bPeer = verifyAnnouncement(b!.current.token, LATTICE, new Set([cluster.publicKey]), 2);
     const mKeys = derivePairKeys(LATTICE, m!.current, bPeer);
-    const header = { fromHost: a!.hostId, fromSid: a!.current.sid, toHost: b!.hostId, toSid: b!.current.sid, seq: 0, origin, target, operation: "HandleRequest", caller: undefined };
-    expect(rejection(() => open(b!, sealEnvelope(header, msg, mKeys.send)))).toMatchObject({ reason: "bad-mac" });
-    // With its own session id but A's host id, the MAC holds and the lie does not.
-    expect(rejection(() => open(b!, sealEnvelope({ ...header, fromSid: m!.current.sid }, msg, mKeys.send)))).toMatchObject({ reason: "tampered" });
+    const header = { fromSid: a!.current.sid, toSid: b!.current.sid, origin, target, operation: "HandleRequest", caller: undefined };
+    expect(rejection(() => open(b!, sealEnvelope(header, 0, msg, mKeys.send)))).toMatchObject({ reason: "bad-mac" });
+    // With its own session id the MAC holds, and the call is M's: the envelope names no host,
+    // the receiver takes the sender's host from the session's signed announcement.
+    expect(open(b!, sealEnvelope({ ...header, fromSid: m!.current.sid }, 0, msg, mKeys.send)).hostId).toBe(m!.hostId);
   });
 
   it("refuses unknown and expired sessions, and cuts revoked ones at once", () => {

@@ -38,28 +38,28 @@ describe("trace context in a JWT invocation", () => {
 describe("trace context in a session envelope", () => {
   const key = createSecretKey(randomBytes(32));
   const header = (extra: Partial<SessionHeader> = {}): SessionHeader => ({
-    fromHost: hostId, fromSid: "s1", toHost: "h2", toSid: "s2", seq: 7, origin, target, operation: "HandleRequest", caller: undefined, ...extra,
+    fromSid: "s1", toSid: "s2", origin, target, operation: "HandleRequest", caller: undefined, ...extra,
   });
-  const headerFields = (sealed: Uint8Array): unknown[] => decode(openEnvelope(sealed).signed.subarray(4)) as unknown[];
+  const headerFields = (sealed: Uint8Array): unknown[] => decode(openEnvelope(sealed).signed.subarray(12)) as unknown[];
 
   it("is appended to the header under the MAC and read back", () => {
-    const sealed = sealEnvelope(header({ trace }), msg, key);
-    expect(headerFields(sealed)).toHaveLength(11);
+    const sealed = sealEnvelope(header({ trace }), 7, msg, key);
+    expect(headerFields(sealed)).toHaveLength(8);
     const opened = openEnvelope(sealed);
     expect(verifyTag(opened, key)).toBe(true);
     expect(opened.header.trace).toEqual(trace);
     const { tracestate: _state, ...parentOnly } = trace;
-    expect(openEnvelope(sealEnvelope(header({ trace: parentOnly }), msg, key)).header.trace).toEqual(parentOnly);
+    expect(openEnvelope(sealEnvelope(header({ trace: parentOnly }), 7, msg, key)).header.trace).toEqual(parentOnly);
   });
 
-  it("an untraced envelope has the 9-field header", () => {
-    const sealed = sealEnvelope(header(), msg, key);
-    expect(headerFields(sealed)).toHaveLength(9);
+  it("an untraced envelope has the 6-field header", () => {
+    const sealed = sealEnvelope(header(), 7, msg, key);
+    expect(headerFields(sealed)).toHaveLength(6);
     expect(openEnvelope(sealed).header.trace).toBeUndefined();
   });
 
   it("a changed traceparent fails the MAC", () => {
-    const sealed = Buffer.from(sealEnvelope(header({ trace }), msg, key));
+    const sealed = Buffer.from(sealEnvelope(header({ trace }), 7, msg, key));
     const at = sealed.indexOf(Buffer.from("b7ad6b7169203331"));
     expect(at).toBeGreaterThan(0);
     sealed[at] = "c".charCodeAt(0);

@@ -228,11 +228,12 @@ export class LatticeRpc implements RemoteRouter {
 
   async #serve(data: Uint8Array): Promise<Uint8Array> {
     let fromHost = "";
+    let fromSid: string | undefined;
     try {
       let invocation: VerifiedInvocation;
       if (isSessionEnvelope(data)) {
         const envelope = openEnvelope(data);
-        fromHost = envelope.header.fromHost;
+        fromSid = envelope.header.fromSid;
         invocation = this.#o.sessions.verify(envelope);
         const subject = this.#subjectOf(invocation);
         // Addressed by a stale route: nothing ran, the sender retries through the queue group.
@@ -255,7 +256,8 @@ export class LatticeRpc implements RemoteRouter {
         : await this.#dispatch(invocation);
       return encodeReply({ ok: true, msg: reply });
     } catch (err) {
-      if (err instanceof InvocationRejected) this.#reject(err, fromHost);
+      // A session names its host only through its announcement; an unknown one is reported by its id.
+      if (err instanceof InvocationRejected) this.#reject(err, fromSid === undefined ? fromHost : (this.#o.sessions.hostOf(fromSid) ?? `session ${fromSid}`));
       const error = toWactorError(err);
       const retry = err instanceof InvocationRejected && err.reason === "unknown-session" ? { retry: "no-session" as const } : {};
       return encodeReply({ ok: false, code: error.code, detail: error.detail ?? "", ...retry });

@@ -42,7 +42,7 @@ export class SessionTable {
   readonly #peers = new Map<string, Peer>();
   readonly #latestByHost = new Map<string, string>();
   /** Sessions cut by a revocation, until they would have expired: their calls say why. */
-  readonly #revoked = new Map<string, { clusterKey: string; exp: number }>();
+  readonly #revoked = new Map<string, { clusterKey: string; hostId: string; exp: number }>();
   #trusted: Set<string>;
   #current: OwnSession;
 
@@ -95,7 +95,7 @@ export class SessionTable {
     const cut: string[] = [];
     for (const [sid, peer] of this.#peers) {
       if (this.#trusted.has(peer.session.clusterKey)) continue;
-      this.#revoked.set(sid, { clusterKey: peer.session.clusterKey, exp: peer.session.exp });
+      this.#revoked.set(sid, { clusterKey: peer.session.clusterKey, hostId: peer.session.hostId, exp: peer.session.exp });
       this.#dropPeer(sid, peer);
       cut.push(peer.session.hostId);
     }
@@ -124,29 +124,38 @@ export class SessionTable {
     const own = this.#current;
     if (!peer || now / 1000 >= peer.session.exp || now / 1000 >= own.exp) return undefined;
     const pair = this.#pair(peer, own);
-    const header = { fromHost: this.hostId, fromSid: own.sid, toHost, toSid: peer.session.sid, seq: pair.nextSeq++, origin, target, operation, caller, trace };
-    return sealEnvelope(header, msg, pair.keys.send);
+    return sealEnvelope({ fromSid: own.sid, toSid: peer.session.sid, origin, target, operation, caller, trace }, pair.nextSeq++, msg, pair.keys.send);
+  }
+
+  /** The host a session id belongs to, as its signed announcement says (own sessions included). */
+  hostOf(sid: string): string | undefined {
+    return this.#own.has(sid) ? this.hostId : (this.#peers.get(sid)?.session.hostId ?? this.#revoked.get(sid)?.hostId);
   }
 
   /** Checks an opened envelope; throws InvocationRejected with the reason. */
   verify(envelope: OpenedEnvelope, now = Date.now()): VerifiedInvocation {
     const h = envelope.header;
-    if (h.toHost !== this.hostId) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${h.seq} is addressed to host ${h.toHost}, not this one`);
+    const seq = envelope.seq;
     const revoked = this.#revoked.get(h.fromSid);
-    if (revoked) throw new InvocationRejected("untrusted-issuer", `session ${h.fromSid} of host ${h.fromHost} was cut: cluster key ${revoked.clusterKey} is no longer trusted`);
+    if (revoked) throw new InvocationRejected("untrusted-issuer", `session ${h.fromSid} of host ${revoked.hostId} was cut: cluster key ${revoked.clusterKey} is no longer trusted`);
     const own = this.#own.get(h.toSid);
-    if (!own) throw new InvocationRejected("unknown-session", `session ${h.toSid} of this host is unknown or expired`);
+    if (!own) {
+      // A session of another host: a call captured on its way there and replayed here.
+      const addressee = this.#peers.get(h.toSid)?.session.hostId;
+      if (addressee) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${seq} is addressed to host ${addressee}, not this one`);
+      throw new InvocationRejected("unknown-session", `session ${h.toSid} of this host is unknown or expired`);
+    }
     const peer = this.#peers.get(h.fromSid);
-    if (!peer) throw new InvocationRejected("unknown-session", `no session ${h.fromSid} of host ${h.fromHost} is known here`);
-    if (!this.#trusted.has(peer.session.clusterKey)) throw new InvocationRejected("untrusted-issuer", `session of host ${h.fromHost} signed by ${peer.session.clusterKey}, which this host does not trust`);
+    if (!peer) throw new InvocationRejected("unknown-session", `no session ${h.fromSid} is known here`);
+    const from = peer.session.hostId;
+    if (!this.#trusted.has(peer.session.clusterKey)) throw new InvocationRejected("untrusted-issuer", `session of host ${from} signed by ${peer.session.clusterKey}, which this host does not trust`);
     const seconds = now / 1000;
-    if (seconds > peer.session.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.fromSid} of host ${h.fromHost} expired`);
+    if (seconds > peer.session.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.fromSid} of host ${from} expired`);
     if (seconds > own.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.toSid} of this host expired`);
     const pair = this.#pair(peer, own);
-    if (!verifyTag(envelope, pair.keys.receive)) throw new InvocationRejected("bad-mac", `the MAC of invocation ${h.fromSid}.${h.seq} does not verify for session ${h.fromSid} of host ${peer.session.hostId}: forged, or its header or payload tampered with`);
-    if (h.fromHost !== peer.session.hostId) throw new InvocationRejected("tampered", `session ${h.fromSid} belongs to host ${peer.session.hostId}, not ${h.fromHost}`);
-    if (!pair.window.admit(h.seq)) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${h.seq} was already received (or is older than the replay window)`);
-    return { origin: h.origin, target: h.target, operation: h.operation, msg: envelope.msg, id: `${h.fromSid}.${h.seq}`, hostId: h.fromHost, issuer: peer.session.clusterKey, caller: h.caller, trace: h.trace };
+    if (!verifyTag(envelope, pair.keys.receive)) throw new InvocationRejected("bad-mac", `the MAC of invocation ${h.fromSid}.${seq} does not verify for session ${h.fromSid} of host ${from}: forged, or its header or payload tampered with`);
+    if (!pair.window.admit(seq)) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${seq} was already received (or is older than the replay window)`);
+    return { origin: h.origin, target: h.target, operation: h.operation, msg: envelope.msg, id: `${h.fromSid}.${seq}`, hostId: from, issuer: peer.session.clusterKey, caller: h.caller, trace: h.trace };
   }
 
   #pair(peer: Peer, own: OwnSession): Pair {

@@ -44,6 +44,8 @@ export interface SessionPath {
   /** `trace`: the W3C context the serving host continues (only while the sender traces). */
   seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Uint8Array | undefined;
   verify(envelope: OpenedEnvelope): VerifiedInvocation;
+  /** The host of a session, for reports; undefined when the session is unknown here. */
+  hostOf(sid: string): string | undefined;
   dropRoute(subject: string, hostId: string): void;
   dropHost(hostId: string): void;
   /** The receiver did not know this host's session: announce it again (at most once a second). */
@@ -129,6 +131,10 @@ export class LatticeSessions implements SessionPath {
 
   verify(envelope: OpenedEnvelope): VerifiedInvocation {
     return this.#o.table.verify(envelope);
+  }
+
+  hostOf(sid: string): string | undefined {
+    return this.#o.table.hostOf(sid);
   }
 
   dropRoute(subject: string, hostId: string): void {

@@ -14,6 +14,20 @@ export function subjectToken(text: string): string {
   return SAFE_TOKEN.test(text) ? text : `h-${createHash("sha256").update(text).digest("hex").slice(0, 32)}`;
 }
 
+/** One-argument subject builders run on every call with a handful of distinct inputs: each is built once. */
+function remembered(build: (text: string) => string, capacity = 4096): (text: string) => string {
+  const known = new Map<string, string>();
+  return (text) => {
+    let subject = known.get(text);
+    if (subject === undefined) {
+      subject = build(text);
+      if (known.size >= capacity) known.clear();
+      known.set(text, subject);
+    }
+    return subject;
+  };
+}
+
 /** JetStream bucket names allow [A-Za-z0-9_-] only. */
 function bucketToken(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, "_");
@@ -53,9 +67,9 @@ export function latticeSubjects(lattice: string): LatticeSubjects {
   const bucket = `wactor_${bucketToken(lattice)}`;
   return {
     lattice,
-    actor: (actorKey) => `${root}.actor.${subjectToken(actorKey)}`,
+    actor: remembered((actorKey) => `${root}.actor.${subjectToken(actorKey)}`),
     provider: (capabilityId, binding, actorKey) => `${root}.prov.${subjectToken(capabilityId)}.${subjectToken(binding)}.${subjectToken(actorKey)}`,
-    hostInvocations: (hostId) => `${root}.inv.${subjectToken(hostId)}`,
+    hostInvocations: remembered((hostId) => `${root}.inv.${subjectToken(hostId)}`),
     sessions: `${root}.sess.announce`,
     routes: `${root}.sess.routes`,
     control: (verb) => `${root}.ctl.${verb}`,
