@@ -4,7 +4,7 @@
  */
 
 /** Bumped whenever the output of the transform changes: cached results are keyed by it. */
-export const TRANSFORM_VERSION = 2;
+export const TRANSFORM_VERSION = 3;
 
 /** The exported fuel counter, decremented at loop headers and recursive function entries. */
 export const FUEL_GLOBAL = "__wactor_fuel";
