@@ -111,11 +111,20 @@ export class MeteredGuest {
     return this.#step(true);
   }
 
+  /**
+   * The fuel is not refilled here: what is left over from the last step only brings the next
+   * look at the clock earlier (each tick refills it), and setting a Wasm global from JS on
+   * every step cost ~1 % of an invocation with one host call.
+   */
   #step(rewind: boolean): Step {
     const exports = this.#exports;
-    exports[FUEL_GLOBAL].value = FUEL_PER_TICK;
     if (rewind) exports.asyncify_start_rewind(this.#stackAt);
-    const status = trapping(() => exports.__guest_call(this.#operation.length, this.#payload.length));
+    let status: number;
+    try {
+      status = exports.__guest_call(this.#operation.length, this.#payload.length);
+    } catch (err) {
+      throw asGuestTrap(err);
+    }
     if (exports.asyncify_get_state() === UNWINDING) {
       exports.asyncify_stop_unwind();
       const suspension = this.#suspension!;
@@ -128,9 +137,10 @@ export class MeteredGuest {
   }
 
   #unwind(suspension: Suspension): void {
-    const words = new Int32Array(this.#exports.memory.buffer, this.#stackAt, 2);
-    words[0] = this.#stackAt + 8;
-    words[1] = this.#stackAt + SUSPEND_STACK_PAGES * WASM_PAGE;
+    // asyncify's data header: where its saved stack starts and ends (two little-endian i32).
+    const memory = new DataView(this.#exports.memory.buffer);
+    memory.setInt32(this.#stackAt, this.#stackAt + 8, true);
+    memory.setInt32(this.#stackAt + 4, this.#stackAt + SUSPEND_STACK_PAGES * WASM_PAGE, true);
     this.#suspension = suspension;
     this.#exports.asyncify_start_unwind(this.#stackAt);
   }
@@ -160,6 +170,9 @@ export class MeteredGuest {
     const memory = (): Uint8Array => (view.length !== 0 ? view : (view = new Uint8Array(this.#exports.memory.buffer)));
     const read = (ptr: number, len: number): Uint8Array => memory().slice(ptr, ptr + len);
     const readString = (ptr: number, len: number): string => shortAscii(memory(), ptr, len) ?? utf8.decode(memory().subarray(ptr, ptr + len));
+    // A guest names the same binding, namespace and operation call after call: each position
+    // remembers its last text and returns it while the bytes are the same.
+    const [binding, namespace, operation] = [new RememberedText(), new RememberedText(), new RememberedText()];
     return {
       wapc: {
         __guest_request: (opPtr: number, msgPtr: number) => {
@@ -171,7 +184,13 @@ export class MeteredGuest {
         __guest_error: (ptr: number, len: number) => void (this.#error = readString(ptr, len)),
         __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number) => {
           if (this.#rewound()) return this.#answer(this.#resumeWith!);
-          const answer = this.#hooks.hostCall(readString(bdPtr, bdLen), readString(nsPtr, nsLen), readString(opPtr, opLen), read(ptr, len));
+          const mem = memory();
+          const answer = this.#hooks.hostCall(
+            binding.read(mem, bdPtr, bdLen) ?? readString(bdPtr, bdLen),
+            namespace.read(mem, nsPtr, nsLen) ?? readString(nsPtr, nsLen),
+            operation.read(mem, opPtr, opLen) ?? readString(opPtr, opLen),
+            read(ptr, len),
+          );
           if (!(answer instanceof Promise)) return this.#answer(answer);
           if (this.#stackAt < 0) {
             // During initialization there is no suspend region yet: refuse, do not block.
@@ -205,6 +224,33 @@ export class MeteredGuest {
   }
 }
 
+/** The last short text read at one place of a call, kept with its bytes. */
+class RememberedText {
+  #bytes = new Uint8Array(0);
+  #text = "";
+
+  /** The text of `memory[ptr, ptr + len)`, or undefined when it is not short ASCII. */
+  read(memory: Uint8Array, ptr: number, len: number): string | undefined {
+    const bytes = this.#bytes;
+    if (len === bytes.length && ptr + len <= memory.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (memory[ptr + i] !== bytes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#text;
+    }
+    const text = shortAscii(memory, ptr, len);
+    if (text !== undefined) {
+      this.#bytes = memory.slice(ptr, ptr + len);
+      this.#text = text;
+    }
+    return text;
+  }
+}
+
 /**
  * Binding, namespace and operation names are short and ASCII: decoded without TextDecoder's
  * per-call overhead; undefined for anything else.
@@ -224,8 +270,12 @@ function trapping<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof GuestTrap) throw err;
-    // RuntimeError (unreachable, out of bounds, stack overflow) or a RangeError from V8.
-    throw new GuestTrap(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    throw asGuestTrap(err);
   }
+}
+
+function asGuestTrap(err: unknown): GuestTrap {
+  if (err instanceof GuestTrap) return err;
+  // RuntimeError (unreachable, out of bounds, stack overflow) or a RangeError from V8.
+  return new GuestTrap(err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 }

@@ -238,13 +238,16 @@ export class MeteredPool implements ActorPool {
   async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
     this.#inFlight++;
     slot.trace = trace;
-    slot.deadline = performance.now() + this.#options.deadlineMs;
+    // One look at the clock per step: deadline, foreground turn and slice start share it.
+    let now = performance.now();
+    slot.deadline = now + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
-      let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
+      let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
+      if (this.#state.heavy) now = performance.now();
       let yielded = false;
       let step: Step;
-      slot.sliceEnd = turn.relative ? performance.now() + turn.sliceEnd : turn.sliceEnd;
+      slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
       try {
         step = slot.guest.begin(operation, payload);
       } finally {
@@ -256,15 +259,22 @@ export class MeteredPool implements ActorPool {
           if (!yielded && ++this.#overruns >= HEAVY_AFTER_OVERRUNS) this.#state.heavy = true;
           yielded = true;
           turn = await this.#backgroundTurn(slot);
+          now = performance.now();
         } else {
           reply = await this.#deadlines.reply(slot.deadline, step.suspension.reply);
-          turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground();
+          if (this.#state.heavy) {
+            turn = await this.#backgroundTurn(slot);
+            now = performance.now();
+          } else {
+            now = performance.now();
+            turn = this.#scheduler.foreground(now);
+          }
         }
         if (this.#stopped) {
           turn.end();
           throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
         }
-        slot.sliceEnd = turn.relative ? performance.now() + turn.sliceEnd : turn.sliceEnd;
+        slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
         try {
           step = slot.guest.resume(reply);
         } finally {

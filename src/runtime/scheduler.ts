@@ -44,8 +44,8 @@ export class Scheduler {
   #lastForeground = -Infinity;
 
   /** A foreground slice, starting now (the same object every time: it holds nothing). */
-  foreground(): Turn {
-    this.#lastForeground = performance.now();
+  foreground(now = performance.now()): Turn {
+    this.#lastForeground = now;
     return FOREGROUND;
   }
 
