@@ -101,12 +101,14 @@ export async function httpBench(): Promise<Row[]> {
     await host.addProvider(createBuiltinProvider("wascc:logging"));
     const cases = [
       { name: "echo", what: "HTTP echo (JSON reply, no host call)", path: "/bench", instances: 2 },
+      // The same actor with its guests on an executor thread: a compute-bound actor's placement.
+      { name: "echo", what: "HTTP echo on an executor thread (isolation: executor)", path: "/bench", instances: 2, isolation: "executor" as const },
       { name: "kvcounter", what: `HTTP kvcounter on Redis (one Add per request, ${IO_INSTANCES} instances)`, path: "/counter", instances: IO_INSTANCES },
       { name: "visits", what: `HTTP visits on Redis (3 key-value calls and 1 log line per request, ${IO_INSTANCES} instances)`, path: "/visits", instances: IO_INSTANCES },
     ];
     for (const c of cases) {
       const built = actor(c.name);
-      const key = (await host.startActor(built.signedPath, { instances: c.instances })).key;
+      const key = (await host.startActor(built.signedPath, { instances: c.instances, ...("isolation" in c && { isolation: c.isolation }) })).key;
       const ours = await freePort();
       await host.bind(key, "wascc:http_server", "default", { PORT: String(ours) });
       if (built.caps.includes("wascc:keyvalue")) await host.bind(key, "wascc:keyvalue", "default", { URL: redis.url });
@@ -118,6 +120,7 @@ export async function httpBench(): Promise<Row[]> {
       const limit = await load(`http://127.0.0.1:${limitPort}${c.path}`);
       const wactor = await load(`http://127.0.0.1:${ours}${c.path}`);
       out.push(...rows(`${c.what}: no-isolation limit vs wactor`, limit, wactor));
+      await host.stopActor(key); // echo runs twice, once per placement
     }
 
     // For reference only: handlers that never run the actor.

@@ -29,7 +29,7 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 // Every example actor must answer the same instrumented (metered, the default) and not (a
 // thread per instance runs the module as signed): the same assertions run on both.
-describe.each(["metered", "thread"] as const)("example actors (AssemblyScript SDK) on the host, %s isolation", (isolation) => {
+describe.each(["metered", "executor", "thread"] as const)("example actors (AssemblyScript SDK) on the host, %s isolation", (isolation) => {
   const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 2, deadlineMs: 1000, maxMemoryBytes: 16 * 1024 * 1024, isolation } });
   const kv = new CountingProvider("wascc:keyvalue");
 

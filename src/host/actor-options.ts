@@ -12,6 +12,8 @@ export interface ActorOptions {
   maxQueue?: number;
   /**
    * "metered" (default): instances are instrumented Wasm objects sharing the host thread;
+   * "executor": the same on a shared executor thread, so a compute-bound actor uses another
+   * core (each host call then crosses threads twice);
    * "thread": one worker thread per instance (at most MAX_THREAD_INSTANCES), the last resort
    * also taken for a module the instrumentation cannot handle.
    */

@@ -1,12 +1,14 @@
 /**
  * The instances of one actor, whichever way they run. Metered (the default): instrumented
- * Wasm instance objects sharing the host thread (metered-pool.ts). Thread (the last resort,
+ * Wasm instance objects sharing the host thread (metered-pool.ts). Executor: the same, on a
+ * shared executor thread, for compute-bound actors (executor-pool.ts). Thread (the last resort,
  * for a module the instrumentation cannot handle, or on request): one worker thread per
  * instance, stopped by terminating it (pool.ts).
  */
 import { WactorError, isWactorError } from "../errors.js";
 import type { GateIdentity } from "./claims-gate.js";
 import { compileActorModule } from "./compile-actor.js";
+import { ExecutorPool } from "./executor-pool.js";
 import { MeteredPool } from "./metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE } from "./metered-guest.js";
 import { InstancePool } from "./pool.js";
@@ -28,7 +30,7 @@ export interface ActorPool {
   stop(): Promise<void>;
 }
 
-export type Isolation = "metered" | "thread";
+export type Isolation = "metered" | "executor" | "thread";
 
 /** Worker threads cost a core's worth of wake-ups each: a thread-isolated actor gets few. */
 export const MAX_THREAD_INSTANCES = 4;
@@ -61,15 +63,15 @@ export interface StartedPool {
 export async function startActorPool(options: ActorPoolOptions): Promise<StartedPool> {
   // The plain module is checked first, so a broken or non-waPC module fails with its own code.
   const plain = await cachedCompile(`plain/${options.codeHash}/${options.maxMemoryBytes}`, () => compileActorModule(options.bytes, options.maxMemoryBytes));
-  if (options.isolation === "metered") {
+  if (options.isolation !== "thread") {
     const metered = await meteredModule(options).catch((err: unknown) => {
       if (isWactorError(err, "WACTOR_ERR_UNSUPPORTED_MODULE")) return err;
       throw err;
     });
     if (!(metered instanceof WactorError)) {
-      const pool = new MeteredPool({ ...options, module: metered });
+      const pool = options.isolation === "executor" ? new ExecutorPool({ ...options, module: metered }) : new MeteredPool({ ...options, module: metered });
       await pool.start();
-      return { pool, isolation: "metered" };
+      return { pool, isolation: options.isolation };
     }
     options.onFallback?.(metered.detail ?? metered.message);
   }
