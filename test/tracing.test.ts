@@ -180,16 +180,16 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
   });
 });
 
-describe("thread isolation", () => {
-  it("a worker's host calls are spans of the invocation it runs", async () => {
+describe.each(["thread", "executor"] as const)("%s isolation", (isolation) => {
+  it("host calls made on another thread are spans of the invocation that made them", async () => {
     const receiver = await startOtlpReceiver();
     const tracing = await startTracing({ protocol: "http/json", url: `${receiver.url}/v1/traces` });
-    const host = new Host({ logger: pino({ level: "silent" }), tracing, actorDefaults: { isolation: "thread", instances: 1 } });
+    const host = new Host({ logger: pino({ level: "silent" }), tracing, actorDefaults: { isolation, instances: 1 } });
     const http = new HttpServerProvider();
     try {
       for (const provider of [http, new KeyValueProvider()]) await host.addProvider(provider);
       const key = (await host.startActor(signedBytes("kvcounter"))).key;
-      expect(host.actorInfo(key)?.isolation).toBe("thread");
+      expect(host.actorInfo(key)?.isolation).toBe(isolation);
       await host.bind(key, "wascc:http_server", "", { PORT: "0" });
       await host.bind(key, "wascc:keyvalue", "", {});
       const parents = [traceparent(), traceparent(), traceparent()];
@@ -204,6 +204,36 @@ describe("thread isolation", () => {
         });
         expect(only(spans, "call wascc:keyvalue Add").parentSpanId).toBe(only(spans, "invoke HandleRequest").spanId);
       }
+    } finally {
+      await host.shutdown();
+      await tracing.shutdown();
+      await receiver.close();
+    }
+  });
+});
+
+describe("executor isolation", () => {
+  it("a host call refused by the claims gate on the executor thread is an error span under its invocation", async () => {
+    const receiver = await startOtlpReceiver();
+    const tracing = await startTracing({ protocol: "http/json", url: `${receiver.url}/v1/traces` });
+    const host = new Host({ logger: pino({ level: "silent" }), tracing, actorDefaults: { isolation: "executor", instances: 1 } });
+    const http = new HttpServerProvider();
+    try {
+      for (const provider of [http, new KeyValueProvider()]) await host.addProvider(provider);
+      const key = (await host.startActor(signedBytes("sneaky"))).key;
+      await host.bind(key, "wascc:http_server", "", { PORT: "0" });
+      const parent = traceparent();
+      const res = await fetch(`http://127.0.0.1:${http.address(key, "default")!.port}/`, { headers: { traceparent: parent.header } });
+      expect(res.status).toBe(500);
+      const spans = await eventually(async () => {
+        await tracing.flush();
+        const found = receiver.trace(parent.traceId);
+        expect(found.map((s) => s.name)).toContain("call wascc:keyvalue Add");
+        return found;
+      });
+      const denied = only(spans, "call wascc:keyvalue Add");
+      expect(denied.parentSpanId).toBe(only(spans, "invoke HandleRequest").spanId);
+      expect(denied.attributes).toMatchObject({ "wactor.outcome": "WACTOR_ERR_PERMISSION_DENIED", "wactor.denial": "not-claimed" });
     } finally {
       await host.shutdown();
       await tracing.shutdown();

@@ -39,7 +39,7 @@ export class ExecutorPool implements ActorPool {
     const { module, identity, instances, maxQueue, deadlineMs, maxMemoryBytes } = options;
     this.#spec = { module, identity, instances, maxQueue, deadlineMs, maxMemoryBytes };
     this.#client = {
-      hostCall: (message) => this.#hostCall(message),
+      hostCall: (message, trace) => this.#hostCall(message, trace),
       log: (line) => options.onLog?.(line),
       denied: (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count),
       replaced: (reason) => {
@@ -75,7 +75,7 @@ export class ExecutorPool implements ActorPool {
     this.#inFlight++;
     trace?.started();
     const executor = this.#executor;
-    const sent = executor && !executor.dead ? executor.invoke(this.#id, operation, payload) : this.#ready().then((e) => e.invoke(this.#id, operation, payload));
+    const sent = executor && !executor.dead ? executor.invoke(this.#id, operation, payload, trace) : this.#ready().then((e) => e.invoke(this.#id, operation, payload, trace));
     return sent.then(
       ({ payload: reply, sizes }) => {
         this.#settled(sizes);
@@ -124,12 +124,14 @@ export class ExecutorPool implements ActorPool {
     if (this.#inFlight === 0) this.#drained?.();
   }
 
-  #hostCall(message: Extract<FromExecutor, { t: "hostCall" }>): void {
+  /** A traced invocation's host call runs in its trace context, so its span is the invocation's child. */
+  #hostCall(message: Extract<FromExecutor, { t: "hostCall" }>, trace: InvocationTrace | undefined): void {
     const executor = this.#executor;
     const { binding, namespace, operation, payload } = message;
+    const call = (): Promise<Uint8Array> => this.#options.hostCall({ binding, namespace, operation, payload });
     let reply: Promise<Uint8Array>;
     try {
-      reply = this.#options.hostCall({ binding, namespace, operation, payload });
+      reply = trace ? trace.within(call) : call();
     } catch (err) {
       reply = Promise.reject(err);
     }

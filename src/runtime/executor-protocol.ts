@@ -22,7 +22,8 @@ export interface WireError {
 
 export type ToExecutor =
   | { t: "start"; pool: number; spec: ExecutorPoolSpec }
-  | { t: "invoke"; pool: number; call: number; operation: string; payload: Uint8Array }
+  /** `traced`: the host thread follows this invocation's host calls and denials (tracing on). */
+  | { t: "invoke"; pool: number; call: number; operation: string; payload: Uint8Array; traced: boolean }
   | { t: "reply"; hostCall: number; ok: true; payload: Uint8Array }
   | { t: "reply"; hostCall: number; ok: false; error: string }
   | { t: "drain"; pool: number; timeoutMs: number }
@@ -38,7 +39,10 @@ export type FromExecutor =
   | { t: "started"; pool: number; error?: WireError; sizes: PoolSizes }
   | { t: "done"; call: number; ok: true; payload: Uint8Array; sizes: PoolSizes }
   | { t: "done"; call: number; ok: false; error: WireError; sizes: PoolSizes }
-  | { t: "hostCall"; pool: number; hostCall: number; binding: string; namespace: string; operation: string; payload: Uint8Array }
+  /** `call`: the traced invocation making it, if any. */
+  | { t: "hostCall"; pool: number; hostCall: number; call?: number; binding: string; namespace: string; operation: string; payload: Uint8Array }
+  /** A traced invocation's host call refused by the claims gate inside the executor. */
+  | { t: "traceDenied"; call: number; capabilityId: string; binding: string; operation: string }
   | { t: "stopped"; pool: number }
   | { t: "log"; pool: number; line: string }
   | { t: "denied"; pool: number; capabilityId: string; binding: string; operation: string; count: number }

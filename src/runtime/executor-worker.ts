@@ -6,7 +6,23 @@
 import { parentPort } from "node:worker_threads";
 import { toWactorError } from "../errors.js";
 import type { FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import { MeteredPool } from "./metered-pool.js";
+
+/** What a traced invocation carries over here: its call id, so its host calls and denials can name it. */
+interface CallTrace extends InvocationTrace {
+  call: number;
+}
+
+function callTrace(call: number): CallTrace {
+  return {
+    call,
+    queued: () => undefined,
+    started: () => undefined,
+    within: (fn) => fn(),
+    denied: (capabilityId, binding, operation) => send({ t: "traceDenied", call, capabilityId, binding, operation }),
+  };
+}
 
 const parent = parentPort!;
 const pools = new Map<number, MeteredPool>();
@@ -28,11 +44,12 @@ parent.on("message", (message: ToExecutor) => {
       const id = message.pool;
       const pool = new MeteredPool({
         ...message.spec,
-        hostCall: ({ binding, namespace, operation, payload }) =>
+        hostCall: ({ binding, namespace, operation, payload }, trace) =>
           new Promise<Uint8Array>((resolve, reject) => {
             const hostCall = nextHostCall++;
             hostCalls.set(hostCall, { resolve, reject });
-            send({ t: "hostCall", pool: id, hostCall, binding, namespace, operation, payload });
+            const call = (trace as CallTrace | undefined)?.call;
+            send({ t: "hostCall", pool: id, hostCall, ...(call !== undefined && { call }), binding, namespace, operation, payload });
           }),
         onLog: (line) => send({ t: "log", pool: id, line }),
         onDenied: (capabilityId, binding, operation, count) => send({ t: "denied", pool: id, capabilityId, binding, operation, count }),
@@ -51,7 +68,7 @@ parent.on("message", (message: ToExecutor) => {
       const pool = pools.get(message.pool);
       const call = message.call;
       if (!pool) return send({ t: "done", call, ok: false, error: { code: "WACTOR_ERR_ACTOR_STOPPED", detail: "" }, sizes: sizesOf(undefined) });
-      pool.invoke(message.operation, message.payload).then(
+      pool.invoke(message.operation, message.payload, message.traced ? callTrace(call) : undefined).then(
         (payload) => send({ t: "done", call, ok: true, payload, sizes: sizesOf(pool) }, transferable(payload)),
         (err: unknown) => send({ t: "done", call, ok: false, error: wireError(err), sizes: sizesOf(pool) }),
       );

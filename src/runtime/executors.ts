@@ -9,11 +9,13 @@ import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { WactorError } from "../errors.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
+import type { InvocationTrace } from "./invocation-trace.js";
 import { startWorker } from "./worker-source.js";
 
 /** What an executor tells the pool it carries. */
 export interface ExecutorClient {
-  hostCall(message: Extract<FromExecutor, { t: "hostCall" }>): void;
+  /** `trace`: the traced invocation that made the call. */
+  hostCall(message: Extract<FromExecutor, { t: "hostCall" }>, trace: InvocationTrace | undefined): void;
   log(line: string): void;
   denied(capabilityId: string, binding: string, operation: string, count: number): void;
   replaced(reason: "deadline" | "trap" | "crash"): void;
@@ -22,6 +24,7 @@ export interface ExecutorClient {
 interface Pending {
   resolve: (value: { payload: Uint8Array; sizes: PoolSizes }) => void;
   reject: (err: Error) => void;
+  trace: InvocationTrace | undefined;
 }
 
 const asError = (error: WireError): WactorError => new WactorError(error.code as never, error.detail);
@@ -66,12 +69,12 @@ export class Executor {
     }) as Promise<PoolSizes>;
   }
 
-  invoke(pool: number, operation: string, payload: Uint8Array): Promise<{ payload: Uint8Array; sizes: PoolSizes }> {
+  invoke(pool: number, operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<{ payload: Uint8Array; sizes: PoolSizes }> {
     if (this.#dead) return Promise.reject(this.#dead);
     const call = this.#nextCall++;
     return new Promise((resolve, reject) => {
-      this.#calls.set(call, { resolve, reject });
-      this.#post({ t: "invoke", pool, call, operation, payload });
+      this.#calls.set(call, { resolve, reject, trace });
+      this.#post({ t: "invoke", pool, call, operation, payload, traced: trace !== undefined });
     });
   }
 
@@ -108,7 +111,9 @@ export class Executor {
         return;
       }
       case "hostCall":
-        return this.#clients.get(message.pool)?.hostCall(message);
+        return this.#clients.get(message.pool)?.hostCall(message, message.call === undefined ? undefined : this.#calls.get(message.call)?.trace);
+      case "traceDenied":
+        return this.#calls.get(message.call)?.trace?.denied(message.capabilityId, message.binding, message.operation);
       case "started": {
         const waiting = this.#started.get(message.pool);
         this.#started.delete(message.pool);

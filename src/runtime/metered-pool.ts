@@ -28,7 +28,8 @@ export interface MeteredPoolOptions {
   maxQueue: number;
   deadlineMs: number;
   maxMemoryBytes: number;
-  hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  /** `trace`: the running invocation's, while tracing is on. */
+  hostCall: (request: HostCallRequest, trace?: InvocationTrace) => Promise<Uint8Array>;
   onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap") => void;
@@ -211,7 +212,7 @@ export class MeteredPool implements ActorPool {
             slot.trace?.denied(namespace, binding, operation);
             return { ok: false, error: denied };
           }
-          return options.hostCall({ binding, namespace, operation, payload });
+          return options.hostCall({ binding, namespace, operation, payload }, slot.trace);
         },
         tick: () => {
           const now = performance.now();
