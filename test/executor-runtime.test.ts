@@ -6,39 +6,20 @@
 import { availableParallelism } from "node:os";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyPair } from "../src/claims/nkeys.js";
-import { signModule } from "../src/claims/sign.js";
 import { Host } from "../src/host/host.js";
-import type { ProviderCall } from "../src/host/provider.js";
 import { sharedExecutors } from "../src/runtime/executors.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
-import { rawGuestBytes, signedRawGuest, testAccount } from "./helpers/raw-guest.js";
-import { SpyProvider } from "./helpers/spy-provider.js";
+import { signedRawGuest } from "./helpers/raw-guest.js";
+import { GatedProvider, liveUpdateWhileSuspended } from "./helpers/gated-provider.js";
 
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** A logging provider whose "Hang" never answers and whose "Gate" waits for `open()`. */
-class HangingProvider extends SpyProvider {
-  #release: Array<() => void> = [];
-  open(): void {
-    for (const release of this.#release.splice(0)) release();
-  }
-  get waiting(): number {
-    return this.#release.length;
-  }
-  override async handleCall(call: ProviderCall): Promise<Uint8Array> {
-    if (call.operation === "Hang") return new Promise<Uint8Array>(() => undefined);
-    if (call.operation === "Gate") await new Promise<void>((resolve) => this.#release.push(resolve));
-    return super.handleCall(call);
-  }
-}
-
 describe("actors on an executor thread", () => {
   const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { deadlineMs: 400, maxMemoryBytes: 16 * 1024 * 1024, isolation: "executor" } });
-  const logging = new HangingProvider("wascc:logging");
+  const logging = new GatedProvider("wascc:logging");
   let echo = "";
   let raw = "";
 
@@ -113,21 +94,7 @@ describe("actors on an executor thread", () => {
   });
 
   it("a live update while instances on the executor are suspended loses nothing", async () => {
-    const subject = KeyPair.create("module");
-    const v1 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated-on-executor", ver: "1" });
-    const v2 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated-on-executor", ver: "2" });
-    const key = (await host.startActor(v1.bytes)).key;
-    await host.bind(key, "wascc:logging", "default", {});
-    const suspended = Array.from({ length: 20 }, (_, i) => host.invoke(key, "HostCall", enc(`default|wascc:logging|Gate|old${i}`)));
-    await eventually(() => expect(logging.waiting).toBe(20));
-    const update = host.replaceActor(key, v2.bytes);
-    await eventually(() => expect(host.actorInfo(key)?.claims.ver).toBe("2"));
-    expect(dec(await host.invoke(key, "HostCall", enc("default|wascc:logging|WriteLog|new")))).toBe("wascc:logging:WriteLog:new");
-    expect(logging.waiting).toBe(20);
-    logging.open();
-    expect((await Promise.all(suspended)).map(dec)).toEqual(Array.from({ length: 20 }, (_, i) => `wascc:logging:Gate:old${i}`));
-    await update;
-    await host.stopActor(key);
+    await host.stopActor(await liveUpdateWhileSuspended(host, logging, "updated-on-executor"));
   });
 
   it("a dead executor thread fails what ran on it with WACTOR_ERR_TRAP; the next invocations start the actors on a new thread", async () => {

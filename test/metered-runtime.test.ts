@@ -11,37 +11,20 @@ import { moduleHash } from "../src/claims/hash.js";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import { Host } from "../src/host/host.js";
-import type { ProviderCall } from "../src/host/provider.js";
 import { instrumentedModule } from "../src/runtime/transform/transform-cache.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
 import { rawGuestBytes, signedRawGuest, testAccount } from "./helpers/raw-guest.js";
-import { SpyProvider } from "./helpers/spy-provider.js";
+import { GatedProvider, liveUpdateWhileSuspended } from "./helpers/gated-provider.js";
 import { dlmallocStyleGuest, unmeterableGuest } from "./helpers/wat-guests.js";
 
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** A logging provider whose "Hang" never answers and whose "Gate" waits for `open()`. */
-class SlowProvider extends SpyProvider {
-  #release: Array<() => void> = [];
-  open(): void {
-    for (const release of this.#release.splice(0)) release();
-  }
-  get waiting(): number {
-    return this.#release.length;
-  }
-  override async handleCall(call: ProviderCall): Promise<Uint8Array> {
-    if (call.operation === "Hang") return new Promise<Uint8Array>(() => undefined);
-    if (call.operation === "Gate") await new Promise<void>((resolve) => this.#release.push(resolve));
-    return super.handleCall(call);
-  }
-}
-
 describe("hostile guests on the shared host thread fail only their own invocation", () => {
   const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { deadlineMs: 400, maxMemoryBytes: 16 * 1024 * 1024 } });
-  const logging = new SlowProvider("wascc:logging");
+  const logging = new GatedProvider("wascc:logging");
   let echo = "";
   let raw = "";
 
@@ -115,7 +98,7 @@ describe("hostile guests on the shared host thread fail only their own invocatio
 
 describe("suspension", () => {
   const host = new Host({ logger: pino({ level: "silent" }), drainMs: 20_000 });
-  const logging = new SlowProvider("wascc:logging");
+  const logging = new GatedProvider("wascc:logging");
   beforeAll(() => host.addProvider(logging));
   afterAll(() => host.shutdown());
 
@@ -155,21 +138,7 @@ describe("suspension", () => {
   });
 
   it("a live update while instances are suspended loses nothing", async () => {
-    const subject = KeyPair.create("module");
-    const v1 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated", ver: "1" });
-    const v2 = await signModule(rawGuestBytes(), { issuer: testAccount, subject, caps: ["wascc:logging"], name: "updated", ver: "2" });
-    const key = (await host.startActor(v1.bytes)).key;
-    await host.bind(key, "wascc:logging", "default", {});
-    const suspended = Array.from({ length: 20 }, (_, i) => host.invoke(key, "HostCall", enc(`default|wascc:logging|Gate|old${i}`)));
-    await eventually(() => expect(logging.waiting).toBe(20));
-    const update = host.replaceActor(key, v2.bytes);
-    // The new version takes over while the old instances stay suspended until their replies come.
-    await eventually(() => expect(host.actorInfo(key)?.claims.ver).toBe("2"));
-    expect(dec(await host.invoke(key, "HostCall", enc("default|wascc:logging|WriteLog|new")))).toBe("wascc:logging:WriteLog:new");
-    expect(logging.waiting).toBe(20);
-    logging.open();
-    expect((await Promise.all(suspended)).map(dec)).toEqual(Array.from({ length: 20 }, (_, i) => `wascc:logging:Gate:old${i}`));
-    await update;
+    await liveUpdateWhileSuspended(host, logging, "updated");
   });
 
   it("the suspend region is never handed out: AssemblyScript's allocator grows memory between two suspensions", async () => {

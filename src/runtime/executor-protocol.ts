@@ -3,16 +3,10 @@
  * An executor runs the metered pools of many actors; the host thread keeps the providers, so a
  * guest's host call travels to it and its reply back, while the executor runs other guests.
  */
-import type { GateIdentity } from "./claims-gate.js";
+import type { MeteredPoolOptions } from "./metered-pool.js";
 
-export interface ExecutorPoolSpec {
-  module: WebAssembly.Module;
-  identity: GateIdentity;
-  instances: number;
-  maxQueue: number;
-  deadlineMs: number;
-  maxMemoryBytes: number;
-}
+/** What a metered pool needs to start over there: everything but the callbacks, which stay here. */
+export type ExecutorPoolSpec = Pick<MeteredPoolOptions, "module" | "identity" | "instances" | "maxQueue" | "deadlineMs" | "maxMemoryBytes">;
 
 /** A failed invocation or start, as its catalog code and detail. */
 export interface WireError {
