@@ -11,6 +11,7 @@ import { sharedExecutors } from "../src/runtime/executors.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
+import { failsAlone } from "./helpers/fails-alone.js";
 import { signedRawGuest } from "./helpers/raw-guest.js";
 import { GatedProvider, liveUpdateWhileSuspended } from "./helpers/gated-provider.js";
 
@@ -62,11 +63,7 @@ describe("actors on an executor thread", () => {
     ["a memory bomb", () => actor("hog").publicKey, "Hog", "WACTOR_ERR_MEMORY_LIMIT"],
     ["a trap", () => actor("panicker").publicKey, "Panic", "WACTOR_ERR_TRAP"],
     ["unbounded recursion", () => actor("panicker").publicKey, "Recurse", "WACTOR_ERR_TRAP"],
-  ])("%s fails with its code and nothing else", async (_what, key, operation, expected) => {
-    const echoes = Array.from({ length: 20 }, () => host.invoke(echo, "HealthRequest", new Uint8Array()));
-    expect(await codeOf(host.invoke(key(), operation, new Uint8Array()))).toBe(expected);
-    for (const reply of await Promise.all(echoes)) expect(reply).toHaveLength(0);
-  });
+  ])("%s fails with its code and nothing else", failsAlone(host, () => echo));
 
   it("a host call reaches the host thread's provider with the caller's identity, and its reply the guest", async () => {
     const before = logging.calls.length;

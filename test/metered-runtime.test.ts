@@ -15,6 +15,7 @@ import { instrumentedModule } from "../src/runtime/transform/transform-cache.js"
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
+import { failsAlone } from "./helpers/fails-alone.js";
 import { rawGuestBytes, signedRawGuest, testAccount } from "./helpers/raw-guest.js";
 import { GatedProvider, liveUpdateWhileSuspended } from "./helpers/gated-provider.js";
 import { dlmallocStyleGuest, unmeterableGuest } from "./helpers/wat-guests.js";
@@ -71,11 +72,7 @@ describe("hostile guests on the shared host thread fail only their own invocatio
     // 32 MiB past a 16 MiB ceiling: the allocator's memory.grow fails and it traps at once.
     ["a huge reply (32 MiB)", () => actor("panicker").publicKey, "Huge", "WACTOR_ERR_TRAP"],
     ["a trap", () => actor("panicker").publicKey, "Panic", "WACTOR_ERR_TRAP"],
-  ])("%s fails with its code and nothing else", async (_what, key, operation, expected) => {
-    const echoes = Array.from({ length: 20 }, () => host.invoke(echo, "HealthRequest", new Uint8Array()));
-    expect(await codeOf(host.invoke(key(), operation, new Uint8Array()))).toBe(expected);
-    for (const reply of await Promise.all(echoes)) expect(reply).toHaveLength(0);
-  });
+  ])("%s fails with its code and nothing else", failsAlone(host, () => echo));
 
   it("a trap storm: 50 traps at once fail alone, the neighbour's answers are all right", async () => {
     const traps = Array.from({ length: 50 }, () => codeOf(host.invoke(actor("panicker").publicKey, "Abort", new Uint8Array())));
