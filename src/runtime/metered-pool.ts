@@ -244,8 +244,9 @@ export class MeteredPool implements ActorPool {
     slot.deadline = now + this.#options.deadlineMs;
     let failure: WactorError | undefined;
     try {
-      let turn = this.#state.heavy ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
-      if (this.#state.heavy) now = performance.now();
+      const background = this.#state.heavy;
+      let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
+      if (background) now = performance.now(); // the turn came later
       let yielded = false;
       let step: Step;
       slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
