@@ -12,6 +12,9 @@ import type { AppManifest } from "./app-manifest.js";
 import { AppStore } from "./app-store.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
 
+/** How often a deploy reads its status while no watch can be started. */
+const STATUS_POLL_MS = 500;
+
 export interface WaitOptions {
   timeoutMs?: number;
   onStatus?: (status: AppStatus) => void;
@@ -112,11 +115,17 @@ export class AppClient {
     return app;
   }
 
-  /** Resolves with the first status of this deployment that is `done`; times out naming what is missing. */
+  /**
+   * Resolves with the first status of this deployment that is `done`; times out naming what is
+   * missing. Statuses come from a KV watch; while one cannot be started (after a JetStream
+   * server dies, creating a consumer can fail for tens of seconds while plain reads work), the
+   * status is read every STATUS_POLL_MS instead: the deployment goes on either way.
+   */
   private async waitFor(desired: DesiredApp, done: (s: AppStatus) => boolean, wait: WaitOptions): Promise<AppStatus> {
     const timeoutMs = wait.timeoutMs ?? 60_000;
     let last: AppStatus | undefined;
     let stop: (() => void) | undefined;
+    let poller: NodeJS.Timeout | undefined;
     try {
       return await new Promise<AppStatus>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -126,7 +135,7 @@ export class AppClient {
           reject(new WactorError("WACTOR_ERR_DEPLOY_TIMEOUT", `${desired.name} ${desired.version} after ${timeoutMs} ms: ${missing}`));
         }, timeoutMs);
         // Statuses of this deployment only.
-        this.watchStatus(desired.name, (s) => {
+        const onStatus = (s: AppStatus): void => {
           if (s.deployedAt !== desired.deployedAt) return;
           last = s;
           wait.onStatus?.(s);
@@ -134,10 +143,19 @@ export class AppClient {
             clearTimeout(timer);
             resolve(s);
           }
-        }).then((fn) => (stop = fn), reject);
+        };
+        const poll = (): void => {
+          poller = setTimeout(() => {
+            // A failed read is tried again at the next tick; the deploy's own timeout bounds it all.
+            this.store.getStatus(desired.name).then((s) => s && onStatus(s), () => undefined).finally(() => poller && poll());
+          }, STATUS_POLL_MS);
+        };
+        this.watchStatus(desired.name, onStatus).then((fn) => (stop = fn), poll);
       });
     } finally {
       stop?.();
+      clearTimeout(poller);
+      poller = undefined;
     }
   }
 }

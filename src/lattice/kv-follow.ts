@@ -8,7 +8,7 @@
  */
 import type { KV, KvEntry } from "nats";
 import type { Logger } from "pino";
-import { retryTransient } from "./transient.js";
+import { readState } from "./state-read.js";
 
 export interface FollowOptions {
   /** One key (or subject wildcard) to follow; every key by default. */
@@ -87,7 +87,8 @@ export async function followKv(kv: KV, onEntry: (entry: KvEntry) => void, option
     }
   };
 
-  const first = await retryTransient(open, { budgetMs: 12_000 });
+  // Starting the watch is a read: its failure after the retries is a catalog error, never a bare NATS one.
+  const first = await readState(`watching ${options.what}`, open);
   void follow(first);
   await initialized;
   return {
