@@ -127,25 +127,8 @@ describe("automatic placement (isolation 'auto', the default)", () => {
       for (const reply of replies) expect(decodeHttpResponse(reply).statusCode).toBe(200);
       await Promise.all(Array.from({ length: 16 }, () => host.invoke(caller, "HostCall", enc("default|wascc:logging|WriteLog|x"))));
     }
-    await eventually(() => expect(host.actorInfo(echo)?.isolation).toBe("executor"), { timeoutMs: 20_000 });
+    await eventually(() => expect(host.actorInfo(echo)?.isolation).toBe("executor"));
     expect(host.actorInfo(caller)?.isolation).toBe("metered");
     expect(decodeHttpResponse(await host.invoke(echo, "HandleRequest", request)).statusCode).toBe(200);
-  });
-});
-
-describe("automatic placement keeps hostile actors on the host thread", () => {
-  const host = new Host({ logger: pino({ level: "silent" }) });
-  afterAll(() => host.shutdown());
-
-  it("an actor whose invocations trap (unbounded recursion, between healthy ones) stays where the scheduler holds it", async () => {
-    const panicker = (await host.startActor(actor("panicker").signedPath)).key;
-    for (let round = 0; round < 40; round++) {
-      // Half of them recurse until the stack overflows (tens of µs, then a trap), half answer: no backoff.
-      const calls = Array.from({ length: 16 }, (_, i) => codeOf(host.invoke(panicker, i % 2 === 0 ? "Recurse" : "HealthRequest", new Uint8Array())));
-      expect(new Set(await Promise.all(calls))).toEqual(new Set(["WACTOR_ERR_TRAP", "resolved"]));
-    }
-    // A move would be done by now: starting an actor on an executor thread takes well under this.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(host.actorInfo(panicker)?.isolation).toBe("metered");
   });
 });

@@ -43,7 +43,6 @@ export class AutoPlacementPool implements ActorPool {
   #windows = 0;
   #seen = 0;
   #hostCalls = 0;
-  #failures = 0;
   #spentMs = 0;
   #closed = false;
 
@@ -55,11 +54,6 @@ export class AutoPlacementPool implements ActorPool {
       hostCall: (request, trace) => {
         this.#hostCalls++;
         return options.hostCall(request, trace);
-      },
-      // A trap or a deadline drops the instance: told at once, inside the invocation's first step when it traps there.
-      onReplaced: (reason) => {
-        this.#failures++;
-        options.onReplaced?.(reason);
       },
     };
     this.#current = new MeteredPool(counted);
@@ -113,17 +107,13 @@ export class AutoPlacementPool implements ActorPool {
 
   #decide(): void {
     const perInvocationMs = this.#spentMs / this.#seen;
-    const { heavy } = this.#current as MeteredPool;
-    const quiet = this.#hostCalls === 0 && this.#failures === 0 && !heavy;
+    const hostCalls = this.#hostCalls;
     this.#seen = 0;
     this.#spentMs = 0;
     this.#hostCalls = 0;
-    this.#failures = 0;
-    // Only a healthy actor moves: one that traps, hits deadlines or uses whole slices is kept
-    // where the scheduler holds it to a tenth of the thread (on an executor it would run free).
-    if (quiet && perInvocationMs >= MOVE_FROM_MS) {
+    if (hostCalls === 0 && perInvocationMs >= MOVE_FROM_MS) {
       this.#watching = false;
-      void this.#move(`${WINDOW} invocations in a row made no host call, failed none and ran ${(perInvocationMs * 1000).toFixed(0)} µs each on the host thread`);
+      void this.#move(`${WINDOW} invocations in a row made no host call and ran ${(perInvocationMs * 1000).toFixed(0)} µs each on the host thread`);
     } else if (++this.#windows >= WINDOWS_WATCHED) this.#watching = false;
   }
 
