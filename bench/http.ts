@@ -100,10 +100,9 @@ export async function httpBench(): Promise<Row[]> {
     await host.addProvider(createBuiltinProvider("wascc:keyvalue"));
     await host.addProvider(createBuiltinProvider("wascc:logging"));
     const cases = [
-      // Placed automatically (the default): echo only works, so it moves to an executor thread.
-      { name: "echo", what: "HTTP echo (JSON reply, no host call; default placement)", path: "/bench", instances: 2 },
-      // The same actor kept on the host thread: what being preemptible costs a compute-bound guest there.
-      { name: "echo", what: "HTTP echo kept on the host thread (isolation: metered)", path: "/bench", instances: 2, isolation: "metered" as const },
+      { name: "echo", what: "HTTP echo (JSON reply, no host call)", path: "/bench", instances: 2 },
+      // The same actor with its guests on an executor thread: a compute-bound actor's placement.
+      { name: "echo", what: "HTTP echo on an executor thread (isolation: executor)", path: "/bench", instances: 2, isolation: "executor" as const },
       { name: "kvcounter", what: `HTTP kvcounter on Redis (one Add per request, ${IO_INSTANCES} instances)`, path: "/counter", instances: IO_INSTANCES },
       { name: "visits", what: `HTTP visits on Redis (3 key-value calls and 1 log line per request, ${IO_INSTANCES} instances)`, path: "/visits", instances: IO_INSTANCES },
     ];

@@ -7,7 +7,6 @@ import { availableParallelism } from "node:os";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Host } from "../src/host/host.js";
-import { decodeHttpResponse, encodeHttpRequest } from "../src/codec/mod.js";
 import { sharedExecutors } from "../src/runtime/executors.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
@@ -104,31 +103,5 @@ describe("actors on an executor thread", () => {
     expect(dec(await host.invoke(raw, "Echo", enc("again")))).toBe("again");
     expect(await codeOf(host.invoke(actor("panicker").publicKey, "Panic", new Uint8Array()))).toBe("WACTOR_ERR_TRAP");
     expect(sharedExecutors.threads).toBeGreaterThan(0);
-  });
-});
-
-describe("automatic placement (isolation 'auto', the default)", () => {
-  const host = new Host({ logger: pino({ level: "silent" }) });
-  const logging = new GatedProvider("wascc:logging");
-
-  beforeAll(() => host.addProvider(logging));
-  afterAll(() => host.shutdown());
-
-  it("an actor whose invocations only work moves to an executor thread, losing none; one that calls providers stays", async () => {
-    const echo = (await host.startActor(actor("echo").signedPath)).key;
-    const guest = await signedRawGuest({ caps: ["wascc:logging"], name: "raw-auto" });
-    const caller = (await host.startActor(guest.bytes)).key;
-    await host.bind(caller, "wascc:logging", "default", {});
-    expect([host.actorInfo(echo)?.isolation, host.actorInfo(caller)?.isolation]).toEqual(["metered", "metered"]);
-    const request = encodeHttpRequest({ method: "GET", path: "/auto", queryString: "", header: {}, body: new Uint8Array() });
-    // Several windows of invocations, 16 at a time: the move happens between them, and every reply is right.
-    for (let round = 0; round < 64; round++) {
-      const replies = await Promise.all(Array.from({ length: 16 }, () => host.invoke(echo, "HandleRequest", request)));
-      for (const reply of replies) expect(decodeHttpResponse(reply).statusCode).toBe(200);
-      await Promise.all(Array.from({ length: 16 }, () => host.invoke(caller, "HostCall", enc("default|wascc:logging|WriteLog|x"))));
-    }
-    await eventually(() => expect(host.actorInfo(echo)?.isolation).toBe("executor"));
-    expect(host.actorInfo(caller)?.isolation).toBe("metered");
-    expect(decodeHttpResponse(await host.invoke(echo, "HandleRequest", request)).statusCode).toBe(200);
   });
 });

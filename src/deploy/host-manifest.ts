@@ -20,8 +20,8 @@ const actorEntry = z.union([
     instances: z.number().int().min(1).max(MAX_INSTANCES).optional(),
     deadline_ms: z.number().int().min(1).max(3_600_000).optional(),
     max_memory_mb: z.number().int().min(1).max(4096).optional(),
-    /** "auto" (default), "metered", "executor" (metered, on an executor thread) or "thread": a worker thread per instance (docs/runtime.md). */
-    isolation: z.enum(["auto", "metered", "executor", "thread"]).optional(),
+    /** "metered" (default), "executor" (metered, on an executor thread) or "thread": a worker thread per instance (docs/runtime.md). */
+    isolation: z.enum(["metered", "executor", "thread"]).optional(),
     max_queue: z.number().int().min(0).max(1_000_000).optional(),
   }),
 ]);
@@ -61,7 +61,7 @@ export interface ManifestActor {
   instances?: number;
   deadlineMs?: number;
   maxMemoryBytes?: number;
-  isolation?: "auto" | "metered" | "executor" | "thread";
+  isolation?: "metered" | "executor" | "thread";
   maxQueue?: number;
 }
 

@@ -11,9 +11,7 @@ export interface ActorOptions {
   /** Invocations allowed to wait for a free instance before WACTOR_ERR_BUSY. */
   maxQueue?: number;
   /**
-   * "auto" (default): "metered", and moved to "executor" once its invocations show they make
-   *   no host calls and each run long enough to pay for a thread crossing (auto-placement.ts);
-   * "metered": instances are instrumented Wasm objects sharing the host thread;
+   * "metered" (default): instances are instrumented Wasm objects sharing the host thread;
    * "executor": the same on a shared executor thread, so a compute-bound actor uses another
    * core (each host call then crosses threads twice);
    * "thread": one worker thread per instance (at most MAX_THREAD_INSTANCES), the last resort
@@ -27,4 +25,4 @@ export interface ActorOptions {
  * object), so an I/O-bound actor with many invocations suspended on providers needs no
  * tuning, and a compute-bound one never makes more than the invocations it runs at once.
  */
-export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 64, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024, isolation: "auto" };
+export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 64, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024, isolation: "metered" };

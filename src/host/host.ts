@@ -332,7 +332,7 @@ export class Host {
       reason: snapshot.context.reason,
       instances: record.options.instances,
       liveInstances: record.pool.size,
-      isolation: record.pool.placement ?? record.isolation,
+      isolation: record.isolation,
       inFlight: record.pool.inFlight,
       memoryBytes: record.pool.memoryBytes,
     };
@@ -387,7 +387,6 @@ export class Host {
         this.events.emit("instance_replaced", { actorKey: key, reason });
       },
       onFallback: (why) => this.logger.warn({ actor: key, why }, "actor runs on dedicated worker threads: its module cannot be metered"),
-      onMoved: (placement, why) => this.logger.info({ actor: key, placement, why }, "actor moved to an executor thread"),
     });
   }
 

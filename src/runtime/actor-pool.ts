@@ -8,7 +8,6 @@
 import { WactorError, isWactorError } from "../errors.js";
 import type { GateIdentity } from "./claims-gate.js";
 import { compileActorModule } from "./compile-actor.js";
-import { AutoPlacementPool } from "./auto-placement.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { MeteredPool } from "./metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE } from "./metered-guest.js";
@@ -29,12 +28,9 @@ export interface ActorPool {
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
-  /** Where the instances run now, for a pool that places them itself (auto-placement.ts). */
-  readonly placement?: "metered" | "executor";
 }
 
-/** "auto" (the default): metered on the host thread, moved to an executor thread when its invocations only work. */
-export type Isolation = "auto" | "metered" | "executor" | "thread";
+export type Isolation = "metered" | "executor" | "thread";
 
 /** Worker threads cost a core's worth of wake-ups each: a thread-isolated actor gets few. */
 export const MAX_THREAD_INSTANCES = 4;
@@ -56,8 +52,6 @@ export interface ActorPoolOptions {
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
   /** Told when an actor that asked for metering runs on threads instead, and why. */
   onFallback?: (reason: string) => void;
-  /** Told when an actor placed automatically moves, and why. */
-  onMoved?: (placement: "metered" | "executor", why: string) => void;
 }
 
 export interface StartedPool {
@@ -75,12 +69,7 @@ export async function startActorPool(options: ActorPoolOptions): Promise<Started
       throw err;
     });
     if (!(metered instanceof WactorError)) {
-      const pool =
-        options.isolation === "executor"
-          ? new ExecutorPool({ ...options, module: metered })
-          : options.isolation === "auto"
-            ? new AutoPlacementPool({ ...options, module: metered })
-            : new MeteredPool({ ...options, module: metered });
+      const pool = options.isolation === "executor" ? new ExecutorPool({ ...options, module: metered }) : new MeteredPool({ ...options, module: metered });
       await pool.start();
       return { pool, isolation: options.isolation };
     }
