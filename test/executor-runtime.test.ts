@@ -105,3 +105,17 @@ describe("actors on an executor thread", () => {
     expect(sharedExecutors.threads).toBeGreaterThan(0);
   });
 });
+
+describe("an executor actor stopped while it starts again after a crash", () => {
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { isolation: "executor" } });
+  afterAll(() => host.shutdown());
+
+  it("leaves no executor thread behind, and its invocation settles", async () => {
+    const echo = (await host.startActor(actor("echo").signedPath)).key;
+    await sharedExecutors.terminateAll();
+    const pending = codeOf(host.invoke(echo, "HealthRequest", new Uint8Array())); // starts it again on a new thread
+    await host.stopActor(echo);
+    expect(["resolved", "WACTOR_ERR_ACTOR_STOPPED"]).toContain(await pending);
+    await eventually(() => expect(sharedExecutors.threads).toBe(0), { timeoutMs: 10_000 });
+  });
+});

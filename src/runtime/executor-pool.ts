@@ -11,7 +11,7 @@ import type { ActorPool, ActorPoolOptions } from "./actor-pool.js";
 import { untilIdle } from "./bounded-wait.js";
 import { guestErrorText } from "./channel.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes } from "./executor-protocol.js";
-import { sharedExecutors, type Executor, type ExecutorClient, type Executors } from "./executors.js";
+import { sharedExecutors, type Executor, type ExecutorClient } from "./executors.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 
 let nextPoolId = 0;
@@ -19,7 +19,6 @@ let nextPoolId = 0;
 export interface ExecutorPoolOptions extends Omit<ActorPoolOptions, "bytes" | "codeHash" | "isolation" | "cacheDir" | "onFallback"> {
   /** Instrumented and memory-capped, as for a metered pool. */
   module: WebAssembly.Module;
-  executors?: Executors;
 }
 
 export class ExecutorPool implements ActorPool {
@@ -32,6 +31,7 @@ export class ExecutorPool implements ActorPool {
   #sizes: PoolSizes = { size: 0, memoryBytes: 0 };
   #inFlight = 0;
   #closed = false;
+  #stopped = false;
   #drained: (() => void) | undefined;
 
   constructor(options: ExecutorPoolOptions) {
@@ -98,6 +98,7 @@ export class ExecutorPool implements ActorPool {
 
   async stop(): Promise<void> {
     this.#closed = true;
+    this.#stopped = true;
     await this.#executor?.stop(this.#id);
     this.#executor = undefined;
   }
@@ -106,11 +107,16 @@ export class ExecutorPool implements ActorPool {
   #ready(): Promise<Executor> {
     if (this.#executor && !this.#executor.dead) return Promise.resolve(this.#executor);
     this.#starting ??= (async () => {
-      const executor = (this.#options.executors ?? sharedExecutors).assign();
+      const executor = sharedExecutors.assign();
       try {
         this.#sizes = await executor.start(this.#id, this.#spec, this.#client);
       } catch (err) {
         throw isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
+      }
+      // Stopped while it was starting (a restart after a crash can race a stop): leave nothing behind.
+      if (this.#stopped) {
+        await executor.stop(this.#id);
+        throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
       }
       this.#executor = executor;
       return executor;
