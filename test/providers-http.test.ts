@@ -202,6 +202,31 @@ describe("http server provider", () => {
     expect(err.cause?.code).toBe("ECONNREFUSED");
   });
 
+  it("mounts a listener answered by a host part instead of an actor, with the same limits and error mapping", async () => {
+    const seenByTarget: HttpRequest[] = [];
+    await provider.mount("bundle:demo", "routes", { PORT: "0", MAX_BODY: "10" }, async (request) => {
+      seenByTarget.push(request);
+      if (request.path === "/fail") throw new WactorError("WACTOR_ERR_DEADLINE", "step");
+      return { statusCode: 202, status: "Accepted", header: { "x-from": "target" }, body: request.body };
+    });
+    const port = provider.address("bundle:demo", "routes")?.port;
+    try {
+      const ok = await fetch(`http://127.0.0.1:${port}/a/b?x=1`, { method: "POST", body: "hi" });
+      expect(ok.status).toBe(202);
+      expect(ok.headers.get("x-from")).toBe("target");
+      expect(await ok.text()).toBe("hi");
+      expect(seenByTarget[0]).toMatchObject({ method: "POST", path: "/a/b", queryString: "x=1" });
+      expect((await fetch(`http://127.0.0.1:${port}/fail`)).status).toBe(504);
+      expect((await fetch(`http://127.0.0.1:${port}/big`, { method: "POST", body: "0123456789ABC" })).status).toBe(413);
+      expect(seenByTarget.map((r) => r.path)).toEqual(["/a/b", "/fail"]);
+      // No actor delivery happened for any of these.
+      expect(seen.some((s) => s.actorKey === "bundle:demo")).toBe(false);
+    } finally {
+      await provider.unbind("bundle:demo", "routes");
+    }
+    expect(provider.address("bundle:demo", "routes")).toBeUndefined();
+  });
+
   it("takes no calls from actors", async () => {
     await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "HandleRequest", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
   });

@@ -1,6 +1,8 @@
 /**
  * `wascc:http_server`: one fastify listener per binding; every request, whatever its method,
- * path or content type, becomes a `HandleRequest` delivery to the bound actor.
+ * path or content type, becomes a `HandleRequest` delivery to the bound actor. A host part
+ * that answers requests itself (a bundle's Directive routes) mounts a listener with the same
+ * values, limits, tracing and error mapping through `mount()`.
  *
  * Binding values:
  * - `PORT` (required): TCP port, 0 picks a free one (see `address()`).
@@ -13,10 +15,10 @@
  */
 import { METHODS } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest } from "../../src/codec/mod.js";
+import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../../src/codec/mod.js";
 import { WactorError, isWactorError } from "../../src/errors.js";
 import { clientErrorHandler } from "../../src/http-client-error.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, HttpTarget, ProviderCall, ProviderContext } from "../../src/host/provider.js";
 import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
 import { traceRequest } from "./trace.js";
 
@@ -130,17 +132,30 @@ export class HttpServerProvider implements CapabilityProvider {
     await closeAll(listeners, 0);
   }
 
-  async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
+  bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const context = requireContext(this.#context, this.capabilityId);
+    const target: HttpTarget = async (request) => decodeHttpResponse(await context.deliver(actor.key, binding, OP_HANDLE_REQUEST, encodeHttpRequest(request)));
+    return this.#listen(context, actor.key, binding, values, target);
+  }
+
+  /**
+   * A listener whose requests `target` answers instead of an actor: `owner` names what
+   * mounted it (for logs, `address()` and `unbind()`), the values are a binding's.
+   */
+  mount(owner: string, binding: string, values: Readonly<Record<string, string>>, target: HttpTarget): Promise<void> {
+    return this.#listen(requireContext(this.#context, this.capabilityId), owner, binding, values, target);
+  }
+
+  async #listen(context: ProviderContext, owner: string, binding: string, values: Readonly<Record<string, string>>, target: HttpTarget): Promise<void> {
     const config = parseConfig(values);
-    const key = bindingKey(actor.key, binding);
+    const key = bindingKey(owner, binding);
     let port = config.port;
     // Rebinding replaces the binding's listener, which may hold the very port asked for.
-    await this.unbind(actor.key, binding);
+    await this.unbind(owner, binding);
     for (const other of this.#listeners.values()) {
       if (config.port !== 0 && other.port === config.port) throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} is already bound by this provider`);
     }
-    const app = this.#createApp(context, actor.key, binding, config.maxBody, () => port);
+    const app = this.#createApp(context, owner, binding, config.maxBody, () => port, target);
     try {
       await app.listen({ port: config.port, host: config.host });
     } catch (err) {
@@ -152,7 +167,7 @@ export class HttpServerProvider implements CapabilityProvider {
     const address = app.server.address();
     port = typeof address === "object" && address ? address.port : config.port;
     this.#listeners.set(key, { app, host: config.host, port });
-    context.logger.info({ actor: actor.key, binding, host: config.host, port }, "http server listening");
+    context.logger.info({ actor: owner, binding, host: config.host, port }, "http server listening");
   }
 
   async unbind(actorKey: string, binding: string): Promise<void> {
@@ -178,7 +193,7 @@ export class HttpServerProvider implements CapabilityProvider {
     throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${this.capabilityId} takes no calls from actors (got '${call.operation}'); it only delivers HandleRequest`);
   }
 
-  #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number, port: () => number): FastifyInstance {
+  #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number, port: () => number, target: HttpTarget): FastifyInstance {
     const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false, clientErrorHandler: clientErrorHandler(errorBody) });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
@@ -194,16 +209,16 @@ export class HttpServerProvider implements CapabilityProvider {
       const url = request.raw.url ?? "/";
       const q = url.indexOf("?");
       const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
-      const payload = encodeHttpRequest({
+      const httpRequest: HttpRequest = {
         method: request.method,
         path: q < 0 ? url : url.slice(0, q),
         queryString: q < 0 ? "" : url.slice(q + 1),
         header: headersOf(request),
         body,
-      });
-      let response;
+      };
+      let response: HttpResponse;
       try {
-        response = decodeHttpResponse(await context.deliver(actorKey, binding, OP_HANDLE_REQUEST, payload));
+        response = await target(httpRequest);
         if (!Number.isInteger(response.statusCode) || response.statusCode < 100 || response.statusCode > 599) {
           throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`);
         }

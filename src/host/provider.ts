@@ -4,6 +4,7 @@
  * host, which checks that the target actor is bound to the provider.
  */
 import type { Logger } from "pino";
+import type { HttpRequest, HttpResponse } from "../codec/http.js";
 import type { Tracing } from "../tracing/tracing.js";
 
 /** An actor as a provider sees it: identity and the claims it may need for config. */
@@ -62,6 +63,20 @@ export interface CapabilityProvider {
   handleCall(call: ProviderCall): Promise<Uint8Array>;
   /** Current status of a binding, or undefined when there is none. */
   bindingStatus(actorKey: string, binding: string): BindingStatus | undefined;
+}
+
+/** Answers one HTTP request in place of an actor (a listener mounted on `wascc:http_server`). */
+export type HttpTarget = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** A provider that can serve a host part directly (the HTTP server's `mount()`). */
+export interface HttpMountable {
+  mount(owner: string, binding: string, values: Readonly<Record<string, string>>, target: HttpTarget): Promise<void>;
+  unbind(owner: string, binding: string): Promise<void>;
+  address(owner: string, binding: string): { host: string; port: number } | undefined;
+}
+
+export function isHttpMountable(provider: CapabilityProvider | undefined): provider is CapabilityProvider & HttpMountable {
+  return typeof (provider as Partial<HttpMountable> | undefined)?.mount === "function";
 }
 
 export const DEFAULT_BINDING = "default";
