@@ -182,6 +182,29 @@ describe.each([
   });
 });
 
+describe("shared embedded stores (SHARED)", () => {
+  it("bindings naming the same SHARED store see each other's keys; others do not; the store lives until its last binding goes", async () => {
+    const [a, b, c] = [actor("MSHAREDA"), actor("MSHAREDB"), actor("MSHAREDC")];
+    await provider.bind(a, "default", { SHARED: "bundle-1" });
+    await provider.bind(b, "default", { SHARED: "bundle-1" });
+    await provider.bind(c, "default", { SHARED: "bundle-2" });
+    await call(provider, "Set", { key: "k", value: "from-a", expires: 0 }, "default", a);
+    expect(await call(provider, "Get", { key: "k" }, "default", b)).toEqual({ value: "from-a", exists: true });
+    expect(await call(provider, "Get", { key: "k" }, "default", c)).toEqual({ value: "", exists: false });
+    await provider.unbind(a.key, "default");
+    expect(await call(provider, "Get", { key: "k" }, "default", b)).toEqual({ value: "from-a", exists: true });
+    await provider.unbind(b.key, "default");
+    await provider.bind(a, "default", { SHARED: "bundle-1" });
+    expect(await call(provider, "Get", { key: "k" }, "default", a)).toEqual({ value: "", exists: false });
+    await provider.unbind(a.key, "default");
+    await provider.unbind(c.key, "default");
+  });
+
+  it("refuses SHARED together with URL", async () => {
+    await expect(provider.bind(actor("MSHAREDX"), "default", { SHARED: "x", URL: redis.url })).rejects.toMatchObject({ code: "WACTOR_ERR_BINDING_INVALID", message: expect.stringContaining("SHARED") });
+  });
+});
+
 describe("RedisStore binding", () => {
   it("writes keys exactly as the actor names them, or under KEY_PREFIX when one is set", async () => {
     await provider.bind(ACTOR, "prefixed", { URL: redis.url, KEY_PREFIX: "ns:" });

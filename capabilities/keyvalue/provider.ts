@@ -4,6 +4,9 @@
  * Binding values:
  * - `URL` (optional): `redis://[user:pass@]host:port[/db]`; without it the binding gets an
  *   embedded MemoryStore of its own (lost on unbind or stop).
+ * - `SHARED` (optional, embedded only): a name; every binding of this provider with the same
+ *   name uses one embedded store (a bundle's functions share their cache, as Atmo's do). It
+ *   lives until its last binding goes.
  * - `KEY_PREFIX` (optional, Redis only): prepended to every key. Default none: keys reach
  *   Redis exactly as the actor names them, as with waSCC's and wasmCloud's Redis providers
  *   (spec section 2), so data a waSCC host wrote is found and anything else reading that
@@ -76,6 +79,8 @@ export class KeyValueProvider implements CapabilityProvider {
   readonly name: string;
   readonly #options: KeyValueProviderOptions;
   readonly #stores = new Map<string, KeyValueStore>();
+  /** Shared embedded stores by name, with the binding keys using each. */
+  readonly #shared = new Map<string, { store: MemoryStore; users: Set<string> }>();
   #tracing: Tracing | undefined;
 
   constructor(options: KeyValueProviderOptions = {}) {
@@ -89,27 +94,46 @@ export class KeyValueProvider implements CapabilityProvider {
   }
 
   async stop(): Promise<void> {
-    const stores = [...this.#stores.values()];
+    const stores = new Set(this.#stores.values());
     this.#stores.clear();
-    await Promise.all(stores.map((store) => store.close()));
+    this.#shared.clear();
+    await Promise.all([...stores].map((store) => store.close()));
   }
 
   async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const url = values.URL?.trim();
-    const store = url
-      ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? "" })
-      : new MemoryStore();
+    const shared = values.SHARED?.trim();
+    if (url && shared) throw new WactorError("WACTOR_ERR_BINDING_INVALID", "SHARED names an embedded store: give URL or SHARED, not both (bindings that share one Redis URL already share its keys)");
     const key = bindingKey(actor.key, binding);
+    const store = url ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? "" }) : shared ? this.#acquireShared(shared) : new MemoryStore();
     const previous = this.#stores.get(key);
+    if (previous !== undefined) await this.#release(key, previous);
+    if (shared) this.#shared.get(shared)!.users.add(key);
     this.#stores.set(key, store);
-    await previous?.close();
   }
 
   async unbind(actorKey: string, binding: string): Promise<void> {
     const key = bindingKey(actorKey, binding);
     const store = this.#stores.get(key);
     this.#stores.delete(key);
-    await store?.close();
+    if (store !== undefined) await this.#release(key, store);
+  }
+
+  #acquireShared(name: string): MemoryStore {
+    let entry = this.#shared.get(name);
+    if (!entry) this.#shared.set(name, (entry = { store: new MemoryStore(), users: new Set() }));
+    return entry.store;
+  }
+
+  /** Closes a binding's store, unless other bindings still share it. */
+  async #release(key: string, store: KeyValueStore): Promise<void> {
+    for (const [name, entry] of this.#shared) {
+      if (entry.store !== store) continue;
+      entry.users.delete(key);
+      if (entry.users.size > 0) return;
+      this.#shared.delete(name);
+    }
+    await store.close();
   }
 
   bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
