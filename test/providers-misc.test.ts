@@ -123,7 +123,7 @@ describe("extras provider", () => {
 
 describe("createBuiltinProvider", () => {
   it("makes a provider for each built-in capability id", () => {
-    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:extras", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
+    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:blobstore", "wascc:eventstreams", "wascc:extras", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
     for (const id of BUILTIN_CAPABILITIES) {
       const provider = createBuiltinProvider(id, { name: `my-${id}` });
       expect(provider.capabilityId).toBe(id);
@@ -133,7 +133,7 @@ describe("createBuiltinProvider", () => {
   });
 
   it("refuses unknown ids with WACTOR_ERR_NO_PROVIDER", () => {
-    expect(() => createBuiltinProvider("wascc:blobstore")).toThrow(expect.objectContaining({ code: "WACTOR_ERR_NO_PROVIDER" }));
+    expect(() => createBuiltinProvider("wascc:graphdb")).toThrow(expect.objectContaining({ code: "WACTOR_ERR_NO_PROVIDER" }));
     expect(isBuiltinCapability("toString")).toBe(false);
   });
 });
