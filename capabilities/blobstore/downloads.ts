@@ -5,7 +5,7 @@
  * download reads that open file: a blob replaced meanwhile is delivered as it was at the start.
  */
 import type { FileHandle } from "node:fs/promises";
-import { encodeFileChunk, type StreamRequest } from "../../src/codec/mod.js";
+import { fileChunkFrame, type StreamRequest } from "../../src/codec/mod.js";
 
 export interface DownloadTarget {
   handle: FileHandle;
@@ -20,26 +20,25 @@ export interface DownloadTarget {
 export async function streamBlob(t: DownloadTarget): Promise<void> {
   const { handle, size, chunkSize, request } = t;
   const chunks = size === 0 ? 1 : Math.ceil(size / chunkSize);
-  // Two buffers: the next chunk is read from disk while the actor takes the current one.
-  const buffers = [Buffer.allocUnsafe(Math.min(chunkSize, size)), Buffer.allocUnsafe(Math.min(chunkSize, size))];
+  // Each chunk is read straight into the payload that carries it.
   const readChunk = async (seq: number): Promise<Uint8Array> => {
     const offset = seq * chunkSize;
     const length = Math.min(chunkSize, size - offset);
-    const buffer = buffers[seq % 2]!;
+    const meta = { sequenceNo: seq, container: request.container, id: request.id, totalBytes: size, chunkSize, context: request.context };
+    const { payload, bytesAt } = fileChunkFrame(meta, length);
     let filled = 0;
     while (filled < length) {
-      const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
-      if (bytesRead === 0) break; // truncated under us: deliver what is there
+      const { bytesRead } = await handle.read(payload, bytesAt + filled, length - filled, offset + filled);
+      if (bytesRead === 0) throw new Error(`blob shrank to ${offset + filled} bytes while it was downloaded`);
       filled += bytesRead;
     }
-    return buffer.subarray(0, filled);
+    return payload;
   };
   try {
     let next = readChunk(0);
     for (let seq = 0; seq < chunks; seq++) {
-      const bytes = await next;
-      // The encoder copies the bytes, so the buffer may be refilled once this chunk is encoded.
-      const payload = encodeFileChunk({ sequenceNo: seq, container: request.container, id: request.id, totalBytes: size, chunkSize, context: request.context, chunkBytes: bytes });
+      const payload = await next;
+      // The next chunk is read from disk while the actor takes this one.
       if (seq + 1 < chunks) {
         next = readChunk(seq + 1);
         next.catch(() => {}); // awaited next round; not unhandled if this delivery fails first

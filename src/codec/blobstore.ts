@@ -99,6 +99,22 @@ export function decodeFileChunk(payload: Uint8Array, what = "FileChunk"): FileCh
 export const encodeFileChunk = (c: FileChunk): Uint8Array =>
   encode({ sequenceNo: c.sequenceNo, container: c.container, id: c.id, totalBytes: c.totalBytes, chunkSize: c.chunkSize, ...(c.context !== undefined && { context: c.context }), chunkBytes: c.chunkBytes });
 
+/**
+ * A FileChunk payload whose `chunkBytes` (`length` bytes, uninitialized) the caller fills in
+ * place at `payload.subarray(bytesAt)`: a download reads the file straight into the payload it
+ * delivers, with no copy. The same bytes as encodeFileChunk once filled (a bin 32 header).
+ */
+export function fileChunkFrame(meta: Omit<FileChunk, "chunkBytes">, length: number): { payload: Uint8Array; bytesAt: number } {
+  const head = encodeFileChunk({ ...meta, chunkBytes: new Uint8Array() });
+  // chunkBytes is encoded last; its empty value is `c4 00` (bin 8, length 0): replace it.
+  const prefix = head.length - 2;
+  const payload = Buffer.allocUnsafe(prefix + 5 + length);
+  payload.set(head.subarray(0, prefix));
+  payload[prefix] = 0xc6; // bin 32
+  payload.writeUInt32BE(length, prefix + 1);
+  return { payload, bytesAt: prefix + 5 };
+}
+
 export function decodeStreamRequest(payload: Uint8Array): StreamRequest {
   const what = "StreamRequest";
   const m = read(payload, what);
