@@ -108,10 +108,13 @@ export function fileChunkFrame(meta: Omit<FileChunk, "chunkBytes">, length: numb
   const head = encodeFileChunk({ ...meta, chunkBytes: new Uint8Array() });
   // chunkBytes is encoded last; its empty value is `c4 00` (bin 8, length 0): replace it.
   const prefix = head.length - 2;
-  const payload = Buffer.allocUnsafe(prefix + 5 + length);
+  // Its own memory, never zero-filled (every byte is written), never the shared Buffer pool:
+  // a payload may be transferred to another thread. Handed out as a plain Uint8Array.
+  const memory = Buffer.allocUnsafeSlow(prefix + 5 + length);
+  const payload = new Uint8Array(memory.buffer, memory.byteOffset, memory.length);
   payload.set(head.subarray(0, prefix));
   payload[prefix] = 0xc6; // bin 32
-  payload.writeUInt32BE(length, prefix + 1);
+  new DataView(memory.buffer, memory.byteOffset).setUint32(prefix + 1, length);
   return { payload, bytesAt: prefix + 5 };
 }
 
