@@ -1,5 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { WELL_KNOWN_CAPABILITIES } from "../src/claims/mod.js";
 import { BUILTIN_CAPABILITIES, ExtrasProvider, LoggingProvider, createBuiltinProvider, isBuiltinCapability } from "../capabilities/mod.js";
 import { decodeExtrasReply, decodeFirst, encodeExtrasRequest, encodeWriteLog, type ExtrasReply } from "../src/codec/mod.js";
 import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
@@ -130,6 +132,13 @@ describe("createBuiltinProvider", () => {
       expect(provider.name).toBe(`my-${id}`);
       expect(isBuiltinCapability(id)).toBe(true);
     }
+  });
+
+  it("every built-in capability is well known to claims and offered by the dashboard's link form", () => {
+    const page = readFileSync(new URL("../ui/index.html", import.meta.url), "utf8");
+    const offered = [...page.matchAll(/<option value="([^"]+)">/g)].map((m) => m[1]);
+    expect([...offered].sort()).toEqual([...BUILTIN_CAPABILITIES].sort());
+    expect([...WELL_KNOWN_CAPABILITIES].sort()).toEqual([...BUILTIN_CAPABILITIES].sort());
   });
 
   it("refuses unknown ids with WACTOR_ERR_NO_PROVIDER", () => {
