@@ -83,6 +83,19 @@ describe("blob store binding", () => {
       expect(provider.bindingStatus(OTHER.key, "bad")).toBeUndefined();
     }
   });
+
+  it("reports a root that went away after bind as a failed binding", async () => {
+    const gone = mkdtempSync(join(base, "gone-"));
+    await provider.bind(OTHER, "gone", { ROOT: gone });
+    try {
+      expect(provider.bindingStatus(OTHER.key, "gone")).toEqual({ state: "ok" });
+      rmSync(gone, { recursive: true });
+      expect(provider.bindingStatus(OTHER.key, "gone")).toMatchObject({ state: "failed", reason: expect.stringContaining("is gone") });
+      expect(await codeOf(call("ListObjects", encodeContainer({ id: "x" }), OTHER, "gone"))).toBe("WACTOR_ERR_BLOB_NOT_FOUND");
+    } finally {
+      await provider.unbind(OTHER.key, "gone");
+    }
+  });
 });
 
 describe("containers and blobs", () => {

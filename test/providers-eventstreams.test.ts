@@ -210,3 +210,28 @@ describe("DeliverEvent through the actor's consumer group", () => {
     }
   });
 });
+
+describe("while Redis is away", () => {
+  it("calls fail fast and the status says so; once Redis is back, writes and deliveries resume", async () => {
+    const durable = await startRedis({ durable: true });
+    const log: Delivered[] = [];
+    const { provider, context } = host("outage", log);
+    await provider.start(context);
+    try {
+      await provider.bind(WRITER, "default", { URL: durable.url });
+      await provider.bind(READER, "default", { URL: durable.url, STREAMS: "outage" });
+      await write("outage", { n: "before" }, provider);
+      await eventually(() => expect(numbers(log)).toEqual(["before"]));
+      await durable.kill();
+      expect(await codeOf(write("outage", { n: "lost" }, provider))).toBe("WACTOR_ERR_PROVIDER_UNAVAILABLE");
+      await eventually(() => expect(provider.bindingStatus(READER.key, "default")).toMatchObject({ state: "failed" }));
+      await durable.restart();
+      await eventually(() => expect(provider.bindingStatus(WRITER.key, "default")).toEqual({ state: "ok" }), { timeoutMs: 15_000 });
+      await eventually(() => write("outage", { n: "after" }, provider), { timeoutMs: 15_000 });
+      await eventually(() => expect(numbers(log)).toEqual(["before", "after"]), { timeoutMs: 15_000 });
+    } finally {
+      await provider.stop();
+      await durable.stop();
+    }
+  }, 60_000);
+});

@@ -12,6 +12,7 @@
  * (uploads.ts), downloads are delivered in order through the host (downloads.ts).
  * docs/blobstore.md gives the contract.
  */
+import { existsSync } from "node:fs";
 import { open, rm, rmdir } from "node:fs/promises";
 import {
   BLOBSTORE_OPERATIONS,
@@ -32,7 +33,7 @@ import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, Pr
 import { ATTR, SPAN } from "../../src/tracing/names.js";
 import { bindingFor, bindingKey, integerValue, reasonOf, requireContext, unknownOperation } from "../shared.js";
 import { streamBlob } from "./downloads.js";
-import { BlobRoot, READ_NO_FOLLOW, checkId } from "./paths.js";
+import { BlobRoot, READ_NO_FOLLOW, STAGING_DIR, checkId } from "./paths.js";
 import { Upload } from "./uploads.js";
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024 * 1024;
@@ -117,7 +118,10 @@ export class BlobstoreProvider implements CapabilityProvider {
   }
 
   bindingStatus(actorKey: string, binding: string): BindingStatus | undefined {
-    return this.#bindings.has(bindingKey(actorKey, binding)) ? { state: "ok" } : undefined;
+    const state = this.#bindings.get(bindingKey(actorKey, binding));
+    if (!state) return undefined;
+    // A root removed or unmounted after bind fails every call: say so where bindings are shown.
+    return existsSync(state.root.staging) ? { state: "ok" } : { state: "failed", reason: `ROOT ${state.root.path} (or its ${STAGING_DIR} folder) is gone` };
   }
 
   async handleCall(call: ProviderCall): Promise<Uint8Array> {
@@ -137,11 +141,11 @@ export class BlobstoreProvider implements CapabilityProvider {
         return encodeContainer(container);
       }
       case "RemoveContainer": {
-        const dir = await b.root.container(decodeContainer(payload, "RemoveContainer").id);
+        const { id } = decodeContainer(payload, "RemoveContainer");
         try {
-          await rmdir(dir);
+          await rmdir(await b.root.container(id));
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY") throw new WactorError("WACTOR_ERR_CONTAINER_NOT_EMPTY", `container ${JSON.stringify(decodeContainer(payload).id)} holds blobs`);
+          if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY") throw new WactorError("WACTOR_ERR_CONTAINER_NOT_EMPTY", `container ${JSON.stringify(id)} holds blobs`);
           throw err;
         }
         return EMPTY_REPLY;
