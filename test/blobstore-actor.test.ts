@@ -5,7 +5,7 @@
  * call, as for every capability: no claim, no binding, no call.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -59,6 +59,15 @@ describe("blobber actor on a real directory", () => {
     }, { timeoutMs: 60_000 });
     expect(done).toEqual({ chunks: 40, bytes: size, totalBytes: size, inOrder: true, intact: true });
   }, 120_000);
+
+  it("lists, removes the blob and its container through the SDK", async () => {
+    await invoke("Upload", { container: "tidy", id: "small.bin", size: 10, chunkSize: 4, seed: 2 });
+    expect(await invoke("List", { container: "tidy" })).toEqual({ ids: ["small.bin"], sizes: [10] });
+    expect(await invoke("Remove", { container: "tidy", id: "small.bin" })).toEqual({});
+    expect(existsSync(join(root, "tidy"))).toBe(false);
+    const message = await host.invoke(blobber.publicKey, "List", encode({ container: "tidy" })).catch((e: Error) => e.message);
+    expect(message).toContain("WACTOR_ERR_BLOB_NOT_FOUND");
+  });
 
   it("the actor sees a refused path as its call's error, with the catalog code", async () => {
     const message = await host.invoke(blobber.publicKey, "Upload", encode({ container: "../outside", id: "x", size: 1, chunkSize: 1, seed: 0 })).catch((e: Error) => e.message);

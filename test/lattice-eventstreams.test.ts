@@ -78,6 +78,9 @@ describe("lattice: events from one actor to another on a second host, exactly on
     await eventually(async () => expect(await redisClient.get("reader:delivered")).toBe("20"), { timeoutMs: 30_000 });
     expect(await seen(20)).toEqual(once(20));
     await eventually(async () => expect(((await redisClient.xpending("orders", groupName(reader.publicKey, "default"))) as [number])[0]).toBe(0));
+    // QueryStream through the SDK: the first five, oldest first.
+    const queried = decodeFirst(await a.host.invoke(writer.publicKey, "Query", encode({ stream: "orders", count: "5" }))) as { events: Array<{ eventId: string; values: { n: string } }> };
+    expect(queried.events.map((e) => [e.eventId, e.values.n])).toEqual(ids.slice(0, 5).map((id, n) => [id, String(n)]));
   }, 60_000);
 
   it("events written while the reader's host is down arrive once after it restarts; nothing delivered before comes again", async () => {

@@ -4,8 +4,10 @@
 //   Download {container, id, chunkSize, seed}        -> {} at once; ReceiveChunk calls follow
 //   Status   -> {chunks, bytes, totalBytes, inOrder, intact}: what the download delivered so far
 //   Info     {container, id} -> the GetObjectInfo reply
+//   List     {container} -> {ids, sizes}: ListObjects, as the SDK decodes it
+//   Remove   {container, id} -> {}: RemoveObject, then RemoveContainer
 // Run it with one instance: the download's progress lives in the instance.
-import { BlobStore, FileChunk, Reader, register, Result, Writer } from "../sdk";
+import { Blob, BlobStore, FileChunk, Reader, register, Result, Writer } from "../sdk";
 export { __guest_call } from "../sdk";
 
 class Args {
@@ -98,4 +100,25 @@ register("Status", (_payload: ArrayBuffer): Result => {
 register("Info", (payload: ArrayBuffer): Result => {
   const a = args(payload);
   return new BlobStore().getObjectInfo(a.container, a.id);
+});
+
+register("List", (payload: ArrayBuffer): Result => {
+  const listed = new BlobStore().listObjects(args(payload).container);
+  if (!listed.ok) return Result.failure(listed.error);
+  const blobs = Blob.decodeList(listed.data);
+  const w = new Writer().mapHeader(2);
+  w.string("ids").arrayHeader(blobs.length);
+  for (let i = 0; i < blobs.length; i++) w.string(blobs[i].id);
+  w.string("sizes").arrayHeader(blobs.length);
+  for (let i = 0; i < blobs.length; i++) w.int(<i64>blobs[i].byteSize);
+  return Result.success(w.toBuffer());
+});
+
+register("Remove", (payload: ArrayBuffer): Result => {
+  const a = args(payload);
+  const store = new BlobStore();
+  const removed = store.removeObject(a.container, a.id);
+  if (!removed.ok) return Result.failure(removed.error);
+  const gone = store.removeContainer(a.container);
+  return gone.ok ? empty() : Result.failure(gone.error);
 });
