@@ -108,6 +108,7 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_BLOB_NOT_FOUND: { status: 404, message: "No such container or blob in the binding's store. Create the container first, or check the ids (ListObjects lists a container's blobs)." },
   WACTOR_ERR_BLOB_TOO_LARGE: { status: 413, message: "The blob is larger than the binding allows (MAX_BYTES) and was not stored. Store less, or raise MAX_BYTES." },
   WACTOR_ERR_CONTAINER_NOT_EMPTY: { status: 409, message: "The container still holds blobs and was not removed. Remove its blobs first (ListObjects, RemoveObject)." },
+  WACTOR_ERR_BLOB_IO: { status: 507, message: "The blob store's directory refused the operation (disk full, no permission, an I/O error); nothing partial was stored. Fix the directory named in the detail, then retry." },
   WACTOR_ERR_UPLOAD_STATE: { status: 409, message: "The chunk does not fit an upload in progress: StartUpload was not called for this container, id and context, the upload ended or was abandoned, or the chunk lies outside the announced size. Start the upload again." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

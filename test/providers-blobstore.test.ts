@@ -231,6 +231,24 @@ describe("path escapes", () => {
     expect(tree(outside)).toEqual(before);
     expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe("keep out");
   });
+
+  it("refuses a folder inside a container as a blob, and reports file system failures as WACTOR_ERR_BLOB_IO", async () => {
+    mkdirSync(join(root, "safe", "a-folder"));
+    expect(await codeOf(start("safe", "a-folder", 1, 1))).toBe("WACTOR_ERR_BLOB_PATH");
+    expect(await codeOf(blobCall("GetObjectInfo", "safe", "a-folder"))).toBe("WACTOR_ERR_BLOB_PATH");
+    expect(decodeBlobList(await container("ListObjects", "safe")).map((b) => b.id)).not.toContain("a-folder");
+    // A container the provider may not write to (root ignores permissions: a file in the way instead).
+    await container("CreateContainer", "blocked");
+    writeFileSync(join(root, "blocked", "x"), "");
+    rmSync(join(root, STAGING_DIR), { recursive: true });
+    writeFileSync(join(root, STAGING_DIR), "not a folder");
+    try {
+      expect(await codeOf(start("blocked", "y", 4, 4))).toBe("WACTOR_ERR_BLOB_IO");
+    } finally {
+      rmSync(join(root, STAGING_DIR));
+      mkdirSync(join(root, STAGING_DIR));
+    }
+  });
 });
 
 describe("uploads kept apart and cut off", () => {

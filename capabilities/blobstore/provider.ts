@@ -13,7 +13,7 @@
  * docs/blobstore.md gives the contract.
  */
 import { existsSync } from "node:fs";
-import { open, rm, rmdir } from "node:fs/promises";
+import { lstat, open, rm, rmdir } from "node:fs/promises";
 import {
   BLOBSTORE_OPERATIONS,
   CAP_BLOBSTORE,
@@ -58,6 +58,13 @@ interface BlobBinding {
   uploads: Map<string, Upload>;
   downloads: Set<Promise<void>>;
   aborted: AbortController;
+}
+
+/** A file system error (ENOSPC, EACCES, EIO, …) is the directory's, not a bug: WACTOR_ERR_BLOB_IO. */
+function ioFailure(op: string, err: unknown): unknown {
+  const errno = (err as NodeJS.ErrnoException | null)?.code;
+  if (err instanceof WactorError || typeof errno !== "string") return err;
+  return new WactorError("WACTOR_ERR_BLOB_IO", `${op}: ${reasonOf(err)}`, { cause: err });
 }
 
 const isOperation = (op: string): op is BlobstoreOperation => (BLOBSTORE_OPERATIONS as readonly string[]).includes(op);
@@ -128,9 +135,12 @@ export class BlobstoreProvider implements CapabilityProvider {
     const op = call.operation;
     if (!isOperation(op)) throw unknownOperation(this.capabilityId, op);
     const state = bindingFor(this.#bindings, this.capabilityId, call);
+    const run = (): Promise<Uint8Array> => this.#dispatch(op, state, call.payload).catch((err: unknown) => {
+      throw ioFailure(op, err);
+    });
     const tracing = this.#context?.tracing;
-    if (!tracing) return this.#dispatch(op, state, call.payload);
-    return tracing.traced(SPAN.blobstore(op), "client", { [ATTR.capability]: this.capabilityId, [ATTR.binding]: call.binding }, () => this.#dispatch(op, state, call.payload));
+    if (!tracing) return run();
+    return tracing.traced(SPAN.blobstore(op), "client", { [ATTR.capability]: this.capabilityId, [ATTR.binding]: call.binding }, run);
   }
 
   async #dispatch(op: BlobstoreOperation, b: BlobBinding, payload: Uint8Array): Promise<Uint8Array> {
@@ -178,8 +188,11 @@ export class BlobstoreProvider implements CapabilityProvider {
 
   async #startUpload(b: BlobBinding, payload: Uint8Array): Promise<void> {
     const start = decodeFileChunk(payload, "StartUpload");
-    checkId("blob", start.id);
-    await b.root.container(start.container);
+    const target = await b.root.blobPath(start.container, start.id);
+    // A folder of that name would fail the final rename: refuse it now. A link is replaced, never followed.
+    if ((await lstat(target).catch(() => undefined))?.isDirectory()) {
+      throw new WactorError("WACTOR_ERR_BLOB_PATH", `blob ${JSON.stringify(start.id)} in ${JSON.stringify(start.container)} is a folder, not a blob`);
+    }
     if (start.totalBytes > b.maxBytes) {
       throw new WactorError("WACTOR_ERR_BLOB_TOO_LARGE", `blob ${JSON.stringify(start.id)} of ${start.totalBytes} bytes; this binding's MAX_BYTES is ${b.maxBytes}`);
     }
