@@ -89,11 +89,13 @@ export class StreamConsumer {
         const ids = o.streams.map(() => ">");
         const reply = (await o.blocking.xreadgroup("GROUP", o.group, o.consumer, "COUNT", o.batch, "BLOCK", Math.ceil(wait), "STREAMS", ...o.streams, ...ids)) as ReadReply;
         if (await this.#deliverAll(reply)) pendingDue = Math.min(pendingDue, Date.now() + o.retryMs);
+        if (this.failure !== undefined) o.logger.info({ group: o.group }, "event stream reads resumed");
         this.failure = undefined;
       } catch (err) {
         if (this.#stopped) break;
+        // Logged when reads start failing, not on every retry while Redis stays away.
+        if (this.failure === undefined) o.logger.warn({ group: o.group, err: reasonOf(err) }, "event stream read failed; retrying");
         this.failure = reasonOf(err);
-        o.logger.warn({ group: o.group, err: this.failure }, "event stream read failed; retrying");
         await sleep(o.retryMs);
       }
     }
