@@ -7,6 +7,7 @@ import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
 import { runtimeBench, type Row } from "./runtime.js";
+import { storageBench } from "./storage.js";
 import { tracingBench } from "./tracing.js";
 
 function table(title: string, rows: Row[]): string {
@@ -39,6 +40,9 @@ if (!only || only === "lattice") {
 }
 if (!only || only === "registry") {
   process.stdout.write(`${table("OCI registry, docker-registry on loopback (baseline: the same requests by hand, or a file read)", await registryBench())}\n`);
+}
+if (!only || only === "storage") {
+  process.stdout.write(`${table("Blob store on a local directory, event streams on redis-server (baselines: plain fs streams, direct ioredis XADD)", await storageBench())}\n`);
 }
 if (only === "failover") {
   process.stdout.write(`${table("A 3-node JetStream cluster, one server SIGKILLed (lattice host on it; loopback)", await failoverBench())}\n`);

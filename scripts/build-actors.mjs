@@ -27,6 +27,9 @@ const ACTOR_CAPS = {
   sneaky: ["wascc:http_server"], // deliberately NOT wascc:keyvalue
   dice: ["wascc:http_server", "wascc:extras"],
   visits: ["wascc:http_server", "wascc:keyvalue", "wascc:logging"],
+  blobber: ["wascc:blobstore"],
+  eventwriter: ["wascc:eventstreams"],
+  eventreader: ["wascc:eventstreams", "wascc:keyvalue"],
 };
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {

@@ -102,6 +102,14 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_UNKNOWN_OPERATION: { status: 400, message: "The provider has no such operation. See the waSCC contract for the operations of this capability." },
   WACTOR_ERR_REQUEST_TIMEOUT: { status: 504, message: "No reply arrived within the request's timeout. Check that a responder listens on the subject, or raise the timeout." },
   WACTOR_ERR_WRONG_TYPE: { status: 409, message: "The key holds a value of another kind than the operation needs (a list, a set, or a non-integer for Add). Use another key or delete it first." },
+
+  // Blob store (wascc:blobstore)
+  WACTOR_ERR_BLOB_PATH: { status: 400, message: "The container or blob id is not allowed: ids are single path segments (no '/', '\\', NUL, '.' or '..'; containers may not start with '.') and never reach through a symbolic link. Choose another id." },
+  WACTOR_ERR_BLOB_NOT_FOUND: { status: 404, message: "No such container or blob in the binding's store. Create the container first, or check the ids (ListObjects lists a container's blobs)." },
+  WACTOR_ERR_BLOB_TOO_LARGE: { status: 413, message: "The blob is larger than the binding allows (MAX_BYTES) and was not stored. Store less, or raise MAX_BYTES." },
+  WACTOR_ERR_CONTAINER_NOT_EMPTY: { status: 409, message: "The container still holds blobs and was not removed. Remove its blobs first (ListObjects, RemoveObject)." },
+  WACTOR_ERR_BLOB_IO: { status: 507, message: "The blob store's directory refused the operation (disk full, no permission, an I/O error); nothing partial was stored. Fix the directory named in the detail, then retry." },
+  WACTOR_ERR_UPLOAD_STATE: { status: 409, message: "The chunk does not fit an upload in progress: StartUpload was not called for this container, id and context, the upload ended or was abandoned, or the chunk lies outside the announced size. Start the upload again." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -23,6 +23,9 @@ describe("wactor call on every example actor", () => {
     ["panicker", ["Panic"], 1, "WACTOR_ERR_TRAP"],
     ["looper", ["Loop", "--deadline-ms", "300"], 1, "WACTOR_ERR_DEADLINE"],
     ["hog", ["Hog"], 1, "WACTOR_ERR_MEMORY_LIMIT"],
+    ["blobber", ["Status"], 0, '"chunks": 0'],
+    ["eventwriter", ["Write", "--data", '{"stream":"s","n":"1"}'], 1, "WACTOR_ERR_GUEST_ERROR"], // eventstreams not bound
+    ["eventreader", ["DeliverEvent", "--data", '{"eventId":"1-0","stream":"s","values":{"n":"1"}}'], 1, "WACTOR_ERR_GUEST_ERROR"], // key-value not bound
   ] as const)("%s", (name, args, status, text) => {
     const result = wactor(["call", actor(name).signedPath, ...args]);
     expect(result.status).toBe(status);
@@ -39,6 +42,7 @@ describe("wactor call on every example actor", () => {
       { statusCode: 200, body: { source1: 1, source2: 10 } },
     ],
     ["dice", "HandleRequest", {}, "  - { actor: dice, capability: wascc:extras }", { statusCode: 200, body: { seq: 0 } }],
+    ["blobber", "Upload", { container: "cli", id: "x", size: 10, chunkSize: 4, seed: 1 }, `  - { actor: blobber, capability: wascc:blobstore, values: { ROOT: "${dir}" } }`, {}],
   ] as const)("%s works once its bindings come from a manifest", (name, operation, data, bindings, expected) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, `actors: [${actor(name).signedPath}]\nbindings:\n${bindings}\n`);

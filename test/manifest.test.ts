@@ -51,6 +51,9 @@ describe("host manifest", () => {
     ]);
     expect(capabilityOfNativeLibrary("libwascc_nats.so")).toBe("wascc:messaging");
     expect(capabilityOfNativeLibrary("libwascc_logging.so")).toBe("wascc:logging");
+    expect(capabilityOfNativeLibrary("libredis_streams.so")).toBe("wascc:eventstreams");
+    expect(capabilityOfNativeLibrary("libwascc_fs.so")).toBe("wascc:blobstore");
+    expect(capabilityOfNativeLibrary("libwascc_s3.so")).toBe("wascc:blobstore");
     expect(capabilityOfNativeLibrary("libsomething.so")).toBeUndefined();
   });
 

@@ -1,5 +1,7 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { WELL_KNOWN_CAPABILITIES } from "../src/claims/mod.js";
 import { BUILTIN_CAPABILITIES, ExtrasProvider, LoggingProvider, createBuiltinProvider, isBuiltinCapability } from "../capabilities/mod.js";
 import { decodeExtrasReply, decodeFirst, encodeExtrasRequest, encodeWriteLog, type ExtrasReply } from "../src/codec/mod.js";
 import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
@@ -123,7 +125,7 @@ describe("extras provider", () => {
 
 describe("createBuiltinProvider", () => {
   it("makes a provider for each built-in capability id", () => {
-    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:extras", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
+    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:blobstore", "wascc:eventstreams", "wascc:extras", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
     for (const id of BUILTIN_CAPABILITIES) {
       const provider = createBuiltinProvider(id, { name: `my-${id}` });
       expect(provider.capabilityId).toBe(id);
@@ -132,8 +134,15 @@ describe("createBuiltinProvider", () => {
     }
   });
 
+  it("every built-in capability is well known to claims and offered by the dashboard's link form", () => {
+    const page = readFileSync(new URL("../ui/index.html", import.meta.url), "utf8");
+    const offered = [...page.matchAll(/<option value="([^"]+)">/g)].map((m) => m[1]);
+    expect([...offered].sort()).toEqual([...BUILTIN_CAPABILITIES].sort());
+    expect([...WELL_KNOWN_CAPABILITIES].sort()).toEqual([...BUILTIN_CAPABILITIES].sort());
+  });
+
   it("refuses unknown ids with WACTOR_ERR_NO_PROVIDER", () => {
-    expect(() => createBuiltinProvider("wascc:blobstore")).toThrow(expect.objectContaining({ code: "WACTOR_ERR_NO_PROVIDER" }));
+    expect(() => createBuiltinProvider("wascc:graphdb")).toThrow(expect.objectContaining({ code: "WACTOR_ERR_NO_PROVIDER" }));
     expect(isBuiltinCapability("toString")).toBe(false);
   });
 });

@@ -3,17 +3,22 @@
  * they are — only ports become free ones and server URLs point at this test's own Redis and
  * NATS — and the actors answer over HTTP or messaging. Lattice examples must at least load.
  */
-import { readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import { connect, StringCodec } from "nats";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HttpServerProvider } from "../capabilities/http-server/mod.js";
+import { encode } from "../src/codec/mod.js";
 import { loadAppManifest } from "../src/deploy/app-manifest.js";
 import { applyHostManifest } from "../src/deploy/apply-host-manifest.js";
 import { loadHostManifest, type HostManifest } from "../src/deploy/host-manifest.js";
 import type { Host } from "../src/host/host.js";
+import { actor } from "./helpers/actors.js";
+import { eventually } from "./helpers/eventually.js";
 import { startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
 
 const DIR = fileURLToPath(new URL("../manifests/", import.meta.url));
@@ -23,6 +28,7 @@ describe("shipped manifests", () => {
   let redis: ServerHandle;
   let nats: ServerHandle;
   const hosts: Host[] = [];
+  const blobRoot = mkdtempSync(join(tmpdir(), "wactor-shipped-blobs-"));
 
   beforeAll(async () => {
     [redis, nats] = await Promise.all([startRedis(), startNats()]);
@@ -30,6 +36,7 @@ describe("shipped manifests", () => {
   afterAll(async () => {
     for (const host of hosts) await host.shutdown();
     await Promise.all([redis?.stop(), nats?.stop()]);
+    rmSync(blobRoot, { recursive: true, force: true });
   });
 
   /** The manifest as shipped, bound to free ports and to this test's servers. */
@@ -42,6 +49,7 @@ describe("shipped manifests", () => {
         if (values.PORT) values.PORT = "0";
         if (values.URL?.startsWith("redis://")) values.URL = redis.url;
         if (values.URL?.startsWith("nats://")) values.URL = nats.url;
+        if (values.ROOT) values.ROOT = blobRoot;
         return { ...b, values };
       }),
     };
@@ -75,8 +83,21 @@ describe("shipped manifests", () => {
     }
   });
 
+  it("storage.yaml stores a blob and delivers an event written to its stream", async () => {
+    const { host } = await run("storage.yaml");
+    await host.invoke(actor("blobber").publicKey, "Upload", encode({ container: "demo", id: "a.bin", size: 3_000_000, chunkSize: 1_048_576, seed: 1 }));
+    expect(existsSync(join(blobRoot, "demo", "a.bin")) && statSync(join(blobRoot, "demo", "a.bin")).size).toBe(3_000_000);
+    await host.invoke(actor("eventwriter").publicKey, "Write", encode({ stream: "orders", n: "7" }));
+    const client = new Redis(redis.url);
+    try {
+      await eventually(async () => expect(await client.get("reader:seen:7")).toBe("1"));
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("covers every host manifest in manifests/, and the lattice examples load", async () => {
-    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml"];
+    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml"];
     expect(readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort()).toEqual([...tested].sort());
     for (const name of readdirSync(join(DIR, "lattice"))) {
       const file = join(DIR, "lattice", name);

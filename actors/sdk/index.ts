@@ -4,3 +4,5 @@ export { Reader, Writer } from "./msgpack";
 export { Request, Response } from "./http";
 export * from "./capabilities";
 export { jsonString } from "./json";
+export * from "./blobstore";
+export * from "./eventstreams";

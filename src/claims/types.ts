@@ -32,4 +32,6 @@ export const WELL_KNOWN_CAPABILITIES = [
   "wascc:messaging",
   "wascc:logging",
   "wascc:extras",
+  "wascc:blobstore",
+  "wascc:eventstreams",
 ] as const;

@@ -4,3 +4,5 @@ export * from "./http.js";
 export * from "./keyvalue.js";
 export * from "./messaging.js";
 export * from "./core.js";
+export * from "./blobstore.js";
+export * from "./eventstreams.js";

@@ -20,3 +20,21 @@ export const KEYVALUE_OPERATIONS = [
   "SetAdd", "SetRemove", "SetUnion", "SetIntersection", "SetQuery", "KeyExists",
 ] as const;
 export type KeyValueOperation = (typeof KEYVALUE_OPERATIONS)[number];
+
+export const CAP_BLOBSTORE = "wascc:blobstore";
+export const CAP_EVENTSTREAMS = "wascc:eventstreams";
+
+/** Actor -> provider operations of `wascc:blobstore` (waSCC codec `blobstore.rs`). */
+export const BLOBSTORE_OPERATIONS = [
+  "CreateContainer", "RemoveContainer", "ListObjects", "GetObjectInfo", "RemoveObject",
+  "StartUpload", "UploadChunk", "StartDownload",
+] as const;
+export type BlobstoreOperation = (typeof BLOBSTORE_OPERATIONS)[number];
+/** Provider -> actor: one chunk of a download. */
+export const OP_RECEIVE_CHUNK = "ReceiveChunk";
+
+/** `wascc:eventstreams` (waSCC codec `eventstreams.rs`). */
+export const OP_WRITE_EVENT = "WriteEvent";
+export const OP_QUERY_STREAM = "QueryStream";
+/** Provider -> actor: one event of a stream the binding delivers from. */
+export const OP_DELIVER_EVENT = "DeliverEvent";

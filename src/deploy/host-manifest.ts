@@ -100,10 +100,13 @@ export interface HostManifest {
 /** waSCC provider library names -> capability ids (spec section 6; issue text). */
 const NATIVE_LIBRARY_CAPABILITIES: Array<[RegExp, string]> = [
   [/httpsrv|http_server|httpserver/i, "wascc:http_server"],
+  // Before Redis: waSCC's Redis Streams provider is `libredis_streams` / `wascc-streams-redis`.
+  [/streams/i, "wascc:eventstreams"],
   [/redis|keyvalue/i, "wascc:keyvalue"],
   [/nats|messaging/i, "wascc:messaging"],
   [/logging/i, "wascc:logging"],
   [/extras/i, "wascc:extras"],
+  [/blobstore|fs[-_]provider|wascc[-_]fs\b|[-_]s3[-_.]/i, "wascc:blobstore"],
 ];
 
 export function capabilityOfNativeLibrary(path: string): string | undefined {

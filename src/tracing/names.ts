@@ -12,6 +12,12 @@ export const SPAN = {
   redis: (operation: string): string => `redis ${operation}`,
   natsPublish: (operation: string): string => `nats ${operation}`,
   natsDeliver: "nats deliver",
+  /** The blob store provider's file system work for one operation. */
+  blobstore: (operation: string): string => `blobstore ${operation}`,
+  /** One ReceiveChunk of a download delivered to an actor. */
+  blobstoreDeliver: "blobstore deliver",
+  /** One DeliverEvent of an event stream delivered to an actor. */
+  eventsDeliver: "eventstreams deliver",
   latticeSend: (operation: string): string => `lattice send ${operation}`,
   latticeServe: (operation: string): string => `lattice serve ${operation}`,
 } as const;
@@ -44,6 +50,8 @@ export const ATTR = {
   messagingOperation: "messaging.operation.name",
   messagingDestination: "messaging.destination.name",
   errorType: "error.type",
+  blobContainer: "wactor.blob.container",
+  blobId: "wactor.blob.id",
 } as const;
 
 export const OUTCOME_OK = "ok";

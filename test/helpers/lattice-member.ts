@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
+import type { CapabilityProvider } from "../../src/host/provider.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
 import type { Tracing } from "../../src/tracing/mod.js";
@@ -15,6 +16,8 @@ export interface Member {
 export interface MemberOptions {
   labels?: Record<string, string>;
   capabilities?: readonly string[];
+  /** Providers made by the test (options of its own), added like `capabilities` before joining. */
+  providers?: readonly CapabilityProvider[];
   lattice?: string;
   cluster: KeyPair;
   instances?: number;
@@ -31,6 +34,7 @@ export async function joinMember(natsUrl: string, options: MemberOptions): Promi
   const logger = options.logger ?? testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
   const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 }, ...(options.tracing && { tracing: options.tracing }) });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
+  for (const provider of options.providers ?? []) await host.addProvider(provider);
   const lattice = await LatticeHost.join(host, {
     url: natsUrl,
     lattice: options.lattice ?? "default",

@@ -1,0 +1,1 @@
+export { EventStreamsProvider, groupName, type EventStreamsProviderOptions } from "./provider.js";
