@@ -2,16 +2,18 @@
  * The built-in capability providers. Each implements the host's CapabilityProvider
  * interface (src/host/provider.ts); `createBuiltinProvider` maps a waSCC capability id to one.
  */
-import { CAP_EXTRAS, CAP_HTTP_SERVER, CAP_KEYVALUE, CAP_LOGGING, CAP_MESSAGING } from "../src/codec/mod.js";
+import { CAP_EXTRAS, CAP_HTTP_CLIENT, CAP_HTTP_SERVER, CAP_KEYVALUE, CAP_LOGGING, CAP_MESSAGING } from "../src/codec/mod.js";
 import { WactorError } from "../src/errors.js";
 import type { CapabilityProvider } from "../src/host/provider.js";
 import { ExtrasProvider } from "./extras/mod.js";
+import { HttpClientProvider } from "./http-client/mod.js";
 import { HttpServerProvider } from "./http-server/mod.js";
 import { KeyValueProvider } from "./keyvalue/mod.js";
 import { LoggingProvider } from "./logging/mod.js";
 import { MessagingProvider } from "./messaging/mod.js";
 
 export * from "./extras/mod.js";
+export * from "./http-client/mod.js";
 export * from "./http-server/mod.js";
 export * from "./keyvalue/mod.js";
 export * from "./logging/mod.js";
@@ -28,6 +30,7 @@ const FACTORIES: Readonly<Record<string, (options: BuiltinProviderOptions) => Ca
   [CAP_MESSAGING]: (o) => new MessagingProvider(o),
   [CAP_LOGGING]: (o) => new LoggingProvider(o),
   [CAP_EXTRAS]: (o) => new ExtrasProvider(o),
+  [CAP_HTTP_CLIENT]: (o) => new HttpClientProvider(o),
 };
 
 /** Capability ids wactor has a built-in provider for. */

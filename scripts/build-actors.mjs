@@ -27,6 +27,7 @@ const ACTOR_CAPS = {
   sneaky: ["wascc:http_server"], // deliberately NOT wascc:keyvalue
   dice: ["wascc:http_server", "wascc:extras"],
   visits: ["wascc:http_server", "wascc:keyvalue", "wascc:logging"],
+  fetcher: ["wascc:http_server", "wascc:http_client"],
 };
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {

@@ -102,6 +102,13 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_UNKNOWN_OPERATION: { status: 400, message: "The provider has no such operation. See the waSCC contract for the operations of this capability." },
   WACTOR_ERR_REQUEST_TIMEOUT: { status: 504, message: "No reply arrived within the request's timeout. Check that a responder listens on the subject, or raise the timeout." },
   WACTOR_ERR_WRONG_TYPE: { status: 409, message: "The key holds a value of another kind than the operation needs (a list, a set, or a non-integer for Add). Use another key or delete it first." },
+
+  // Outbound HTTP (the http_client provider)
+  WACTOR_ERR_HTTP_HOST_NOT_ALLOWED: { status: 403, message: "The outbound HTTP request was refused before anything was sent: its host is not in the binding's ALLOWED_HOSTS (nothing is allowed by default), or it resolves to a loopback, private or link-local address. Add the host to ALLOWED_HOSTS; a private address needs the host or IP listed exactly (a wildcard never grants one)." },
+  WACTOR_ERR_HTTP_TIMEOUT: { status: 504, message: "The outbound HTTP request got no complete response within the binding's TIMEOUT_MS (default 10000). Raise TIMEOUT_MS or check the remote server." },
+  WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE: { status: 502, message: "The outbound HTTP response body is larger than the binding's MAX_RESPONSE_BYTES (default 1048576); it was cut off and not delivered. Raise MAX_RESPONSE_BYTES or ask for less." },
+  WACTOR_ERR_HTTP_TOO_MANY_REDIRECTS: { status: 502, message: "The outbound HTTP request was redirected more times than the binding's MAX_REDIRECTS (default 5). Call the final URL directly or raise MAX_REDIRECTS." },
+  WACTOR_ERR_HTTP_FAILED: { status: 502, message: "The outbound HTTP request failed before a response arrived (name not resolved, connection refused or reset, TLS); the detail says which. Check the URL and that the remote server runs." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -32,4 +32,5 @@ export const WELL_KNOWN_CAPABILITIES = [
   "wascc:messaging",
   "wascc:logging",
   "wascc:extras",
+  "wascc:http_client",
 ] as const;

@@ -100,6 +100,7 @@ export interface HostManifest {
 /** waSCC provider library names -> capability ids (spec section 6; issue text). */
 const NATIVE_LIBRARY_CAPABILITIES: Array<[RegExp, string]> = [
   [/httpsrv|http_server|httpserver/i, "wascc:http_server"],
+  [/httpclient|http_client/i, "wascc:http_client"],
   [/redis|keyvalue/i, "wascc:keyvalue"],
   [/nats|messaging/i, "wascc:messaging"],
   [/logging/i, "wascc:logging"],
