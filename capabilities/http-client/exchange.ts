@@ -72,6 +72,8 @@ function notAllowed(config: HttpClientConfig, url: URL, hop: number): WactorErro
 /** Reads a body to its end, or fails once it passes `max` bytes and drops the connection. */
 async function readCapped(body: Readable, max: number, declared: string | string[] | undefined, url: URL): Promise<Uint8Array> {
   const tooLarge = (seen: string): WactorError => new WactorError("WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE", `${redactUrl(url.origin)}${url.pathname} sent ${seen}, more than MAX_RESPONSE_BYTES=${max}`);
+  // Destroying the body below makes undici emit an abort error: ours is the one that counts.
+  body.on("error", () => {});
   const length = typeof declared === "string" ? Number(declared) : NaN;
   if (length > max) {
     body.destroy();
