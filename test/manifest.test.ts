@@ -51,6 +51,7 @@ describe("host manifest", () => {
     ]);
     expect(capabilityOfNativeLibrary("libwascc_nats.so")).toBe("wascc:messaging");
     expect(capabilityOfNativeLibrary("libwascc_logging.so")).toBe("wascc:logging");
+    expect(capabilityOfNativeLibrary("libwascc_httpclient.so")).toBe("wascc:http_client");
     expect(capabilityOfNativeLibrary("libsomething.so")).toBeUndefined();
   });
 
