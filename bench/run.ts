@@ -4,6 +4,7 @@ import { densityBench } from "./density.js";
 import { failoverBench } from "./failover.js";
 import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
+import { httpClientBench } from "./http-client.js";
 import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
 import { runtimeBench, type Row } from "./runtime.js";
@@ -31,6 +32,9 @@ if (!only || only === "hostile") {
 }
 if (!only || only === "http") {
   process.stdout.write(`${table(`HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baselines: bare fastify, fastify + ioredis)`, await httpBench())}\n`);
+}
+if (!only || only === "http-client") {
+  process.stdout.write(`${table(`Outbound HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the no-isolation limit awaiting undici in-thread)`, await httpClientBench())}\n`);
 }
 if (!only || only === "tracing") {
   process.stdout.write(`${table(`Tracing over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same actor on a host without tracing)`, await tracingBench())}\n`);

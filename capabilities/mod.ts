@@ -2,12 +2,13 @@
  * The built-in capability providers. Each implements the host's CapabilityProvider
  * interface (src/host/provider.ts); `createBuiltinProvider` maps a waSCC capability id to one.
  */
-import { CAP_BLOBSTORE, CAP_EVENTSTREAMS, CAP_EXTRAS, CAP_HTTP_SERVER, CAP_KEYVALUE, CAP_LOGGING, CAP_MESSAGING } from "../src/codec/mod.js";
+import { CAP_BLOBSTORE, CAP_EVENTSTREAMS, CAP_EXTRAS, CAP_HTTP_CLIENT, CAP_HTTP_SERVER, CAP_KEYVALUE, CAP_LOGGING, CAP_MESSAGING } from "../src/codec/mod.js";
 import { WactorError } from "../src/errors.js";
 import type { CapabilityProvider } from "../src/host/provider.js";
 import { BlobstoreProvider } from "./blobstore/mod.js";
 import { EventStreamsProvider } from "./eventstreams/mod.js";
 import { ExtrasProvider } from "./extras/mod.js";
+import { HttpClientProvider } from "./http-client/mod.js";
 import { HttpServerProvider } from "./http-server/mod.js";
 import { KeyValueProvider } from "./keyvalue/mod.js";
 import { LoggingProvider } from "./logging/mod.js";
@@ -16,6 +17,7 @@ import { MessagingProvider } from "./messaging/mod.js";
 export * from "./blobstore/mod.js";
 export * from "./eventstreams/mod.js";
 export * from "./extras/mod.js";
+export * from "./http-client/mod.js";
 export * from "./http-server/mod.js";
 export * from "./keyvalue/mod.js";
 export * from "./logging/mod.js";
@@ -34,6 +36,7 @@ const FACTORIES: Readonly<Record<string, (options: BuiltinProviderOptions) => Ca
   [CAP_EXTRAS]: (o) => new ExtrasProvider(o),
   [CAP_BLOBSTORE]: (o) => new BlobstoreProvider(o),
   [CAP_EVENTSTREAMS]: (o) => new EventStreamsProvider(o),
+  [CAP_HTTP_CLIENT]: (o) => new HttpClientProvider(o),
 };
 
 /** Capability ids wactor has a built-in provider for. */

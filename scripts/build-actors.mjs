@@ -30,6 +30,7 @@ const ACTOR_CAPS = {
   blobber: ["wascc:blobstore"],
   eventwriter: ["wascc:eventstreams"],
   eventreader: ["wascc:eventstreams", "wascc:keyvalue"],
+  fetcher: ["wascc:http_server", "wascc:http_client"],
 };
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {

@@ -110,6 +110,12 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_CONTAINER_NOT_EMPTY: { status: 409, message: "The container still holds blobs and was not removed. Remove its blobs first (ListObjects, RemoveObject)." },
   WACTOR_ERR_BLOB_IO: { status: 507, message: "The blob store's directory refused the operation (disk full, no permission, an I/O error); nothing partial was stored. Fix the directory named in the detail, then retry." },
   WACTOR_ERR_UPLOAD_STATE: { status: 409, message: "The chunk does not fit an upload in progress: StartUpload was not called for this container, id and context, the upload ended or was abandoned, or the chunk lies outside the announced size. Start the upload again." },
+  // Outbound HTTP (the http_client provider)
+  WACTOR_ERR_HTTP_HOST_NOT_ALLOWED: { status: 403, message: "The outbound HTTP request was refused before anything was sent: its host is not in the binding's ALLOWED_HOSTS (nothing is allowed by default), or it resolves to a loopback, private or link-local address. Add the host to ALLOWED_HOSTS; a private address needs the host or IP listed exactly (a wildcard never grants one)." },
+  WACTOR_ERR_HTTP_TIMEOUT: { status: 504, message: "The outbound HTTP request got no complete response within the binding's TIMEOUT_MS (default 10000). Raise TIMEOUT_MS or check the remote server." },
+  WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE: { status: 502, message: "The outbound HTTP response body is larger than the binding's MAX_RESPONSE_BYTES (default 1048576); it was cut off and not delivered. Raise MAX_RESPONSE_BYTES or ask for less." },
+  WACTOR_ERR_HTTP_TOO_MANY_REDIRECTS: { status: 502, message: "The outbound HTTP request was redirected more times than the binding's MAX_REDIRECTS (default 5). Call the final URL directly or raise MAX_REDIRECTS." },
+  WACTOR_ERR_HTTP_FAILED: { status: 502, message: "The outbound HTTP request failed before a response arrived (name not resolved, connection refused or reset, TLS); the detail says which. Check the URL and that the remote server runs." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

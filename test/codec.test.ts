@@ -6,6 +6,7 @@ import {
   decodeHttpResponse, decodeKeyValueRequest, decodeKeyValueResponse, decodeRequestMessage, decodeWriteLog, encode, encodeBrokerMessage,
   encodeExtrasReply, encodeHealthRequest, encodeHealthResponse, encodeHttpRequest, encodeHttpResponse, encodeKeyValueResponse,
   encodeRequestMessage, KEYVALUE_OPERATIONS,
+  decodeHttpClientRequest, decodeHttpClientResponse, encodeHttpClientRequest, encodeHttpClientResponse,
 } from "../src/codec/mod.js";
 import { isWactorError } from "../src/errors.js";
 
@@ -22,6 +23,31 @@ describe("payload codec", () => {
     const response = { statusCode: 201, status: "Created", header: { a: "b" }, body: bytes("{}") };
     expect(Object.keys(decodeFirst(encodeHttpResponse(response)) as object)).toContain("statusCode");
     expect(decodeHttpResponse(withTrailingByte(encodeHttpResponse(response)))).toEqual(response);
+  });
+
+  it("round-trips the http_client Request and its reply; method and url are required, named when wrong", () => {
+    const request = { method: "POST", url: "https://api.example.com/v1?q=1", header: { accept: "application/json" }, body: new Uint8Array([1, 2]) };
+    const wire = encodeHttpClientRequest(request);
+    expect(Object.keys(decodeFirst(wire) as object)).toEqual(["method", "url", "header", "body"]);
+    expect(decodeHttpClientRequest(withTrailingByte(wire))).toEqual(request);
+    expect(decodeHttpClientRequest(encode({ method: "GET", url: "http://a.test/" }))).toEqual({ method: "GET", url: "http://a.test/", header: {}, body: new Uint8Array(0) });
+    const response = { statusCode: 404, status: "Not Found", header: { "content-type": "text/plain" }, body: bytes("nope") };
+    expect(Object.keys(decodeFirst(encodeHttpClientResponse(response)) as object)).toEqual(["statusCode", "status", "header", "body"]);
+    expect(decodeHttpClientResponse(encodeHttpClientResponse(response))).toEqual(response);
+    const fails = (decode: (p: Uint8Array) => unknown, value: unknown): string => {
+      try {
+        decode(encode(value));
+        return "decoded";
+      } catch (err) {
+        return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+      }
+    };
+    expect(fails(decodeHttpClientRequest, { url: "http://a.test/" })).toMatch(/^WACTOR_ERR_BAD_PAYLOAD: .*field 'method' must be present/);
+    expect(fails(decodeHttpClientRequest, { method: "GET", url: "" })).toMatch(/field 'url' must not be empty/);
+    expect(fails(decodeHttpClientRequest, { method: "GET", url: "http://a.test/", body: { no: 1 } })).toMatch(/field 'body' must be bytes/);
+    expect(fails(decodeHttpClientRequest, [1, 2])).toMatch(/expected a map/);
+    expect(fails(decodeHttpClientResponse, { status: "OK" })).toMatch(/field 'statusCode' must be present/);
+    expect(fails(decodeHttpClientResponse, { statusCode: 42 })).toMatch(/field 'statusCode' must be an HTTP status/);
   });
 
   it("accepts a trailing byte after the object (the AssemblyScript SDK sends one)", () => {

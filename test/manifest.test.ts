@@ -54,6 +54,7 @@ describe("host manifest", () => {
     expect(capabilityOfNativeLibrary("libredis_streams.so")).toBe("wascc:eventstreams");
     expect(capabilityOfNativeLibrary("libwascc_fs.so")).toBe("wascc:blobstore");
     expect(capabilityOfNativeLibrary("libwascc_s3.so")).toBe("wascc:blobstore");
+    expect(capabilityOfNativeLibrary("libwascc_httpclient.so")).toBe("wascc:http_client");
     expect(capabilityOfNativeLibrary("libsomething.so")).toBeUndefined();
   });
 

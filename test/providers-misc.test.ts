@@ -125,7 +125,7 @@ describe("extras provider", () => {
 
 describe("createBuiltinProvider", () => {
   it("makes a provider for each built-in capability id", () => {
-    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:blobstore", "wascc:eventstreams", "wascc:extras", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
+    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:blobstore", "wascc:eventstreams", "wascc:extras", "wascc:http_client", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
     for (const id of BUILTIN_CAPABILITIES) {
       const provider = createBuiltinProvider(id, { name: `my-${id}` });
       expect(provider.capabilityId).toBe(id);

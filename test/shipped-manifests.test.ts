@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
 import { Redis } from "ioredis";
 import { connect, StringCodec } from "nats";
 import { pino } from "pino";
@@ -40,7 +41,7 @@ describe("shipped manifests", () => {
   });
 
   /** The manifest as shipped, bound to free ports and to this test's servers. */
-  async function run(name: string): Promise<{ host: Host; port: () => number }> {
+  async function run(name: string, allowedHosts?: string): Promise<{ host: Host; port: () => number }> {
     const shipped = await loadHostManifest(join(DIR, name));
     const manifest: HostManifest = {
       ...shipped,
@@ -50,6 +51,7 @@ describe("shipped manifests", () => {
         if (values.URL?.startsWith("redis://")) values.URL = redis.url;
         if (values.URL?.startsWith("nats://")) values.URL = nats.url;
         if (values.ROOT) values.ROOT = blobRoot;
+        if (values.ALLOWED_HOSTS && allowedHosts !== undefined) values.ALLOWED_HOSTS = allowedHosts;
         return { ...b, values };
       }),
     };
@@ -96,8 +98,27 @@ describe("shipped manifests", () => {
     }
   });
 
+  it("fetcher.yaml fetches an allowed URL through wascc:http_client and refuses the rest", async () => {
+    const upstream = Fastify({ logger: false });
+    upstream.get("/page", async () => "upstream page");
+    await upstream.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const address = upstream.server.address();
+      const origin = `127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      const { port } = await run("fetcher.yaml", origin);
+      const fetched = await fetch(`http://127.0.0.1:${port()}/?url=${encodeURIComponent(`http://${origin}/page`)}`);
+      expect(fetched.status).toBe(200);
+      expect(await fetched.text()).toBe("upstream page");
+      const refused = await fetch(`http://127.0.0.1:${port()}/?url=${encodeURIComponent("http://127.0.0.1:9/")}`);
+      expect(refused.status).toBe(502);
+      expect(await refused.text()).toContain("WACTOR_ERR_HTTP_HOST_NOT_ALLOWED");
+    } finally {
+      await upstream.close();
+    }
+  });
+
   it("covers every host manifest in manifests/, and the lattice examples load", async () => {
-    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml"];
+    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml", "fetcher.yaml"];
     expect(readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort()).toEqual([...tested].sort());
     for (const name of readdirSync(join(DIR, "lattice"))) {
       const file = join(DIR, "lattice", name);

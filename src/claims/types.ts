@@ -34,4 +34,5 @@ export const WELL_KNOWN_CAPABILITIES = [
   "wascc:extras",
   "wascc:blobstore",
   "wascc:eventstreams",
+  "wascc:http_client",
 ] as const;

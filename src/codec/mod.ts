@@ -1,6 +1,7 @@
 export { encode, decodeFirst } from "./msgpack.js";
 export * from "./operations.js";
 export * from "./http.js";
+export * from "./http-client.js";
 export * from "./keyvalue.js";
 export * from "./messaging.js";
 export * from "./core.js";

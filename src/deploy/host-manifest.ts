@@ -102,6 +102,7 @@ const NATIVE_LIBRARY_CAPABILITIES: Array<[RegExp, string]> = [
   [/httpsrv|http_server|httpserver/i, "wascc:http_server"],
   // Before Redis: waSCC's Redis Streams provider is `libredis_streams` / `wascc-streams-redis`.
   [/streams/i, "wascc:eventstreams"],
+  [/httpclient|http_client/i, "wascc:http_client"],
   [/redis|keyvalue/i, "wascc:keyvalue"],
   [/nats|messaging/i, "wascc:messaging"],
   [/logging/i, "wascc:logging"],

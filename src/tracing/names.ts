@@ -6,6 +6,8 @@
 export const SPAN = {
   /** The HTTP provider's server span: the method, as the HTTP semantic conventions name it. */
   http: (method: string): string => method,
+  /** The http_client provider's client span of one request (each redirect hop has its own). */
+  httpClient: (method: string): string => method,
   invoke: (operation: string): string => `invoke ${operation}`,
   hostCall: (capabilityId: string, operation: string): string => `call ${capabilityId} ${operation}`,
   actorCall: (operation: string): string => `call actor ${operation}`,
@@ -44,6 +46,9 @@ export const ATTR = {
   urlPath: "url.path",
   urlScheme: "url.scheme",
   serverPort: "server.port",
+  serverAddress: "server.address",
+  /** Redirects followed before this hop of an outbound request (0 for the first). */
+  httpResendCount: "http.request.resend_count",
   dbSystem: "db.system.name",
   dbOperation: "db.operation.name",
   messagingSystem: "messaging.system",
