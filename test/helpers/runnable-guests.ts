@@ -123,6 +123,7 @@ ${ALLOCATOR}
  (func (export "run_e") (param $ptr i32) (param $len i32) (param $ident i32)
   (local $op i32) (local $mib i32) (local $at i32)
   (local.set $op (i32.load8_u (local.get $ptr)))
+  (if (i32.eq (local.get $op) (i32.const 0x6e)) (then (return)))
   (if (i32.eq (local.get $op) (i32.const 0x6c)) (then (loop $forever (br $forever))))
   (if (i32.eq (local.get $op) (i32.const 0x6d))
    (then (loop $more (br_if $more (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) (unreachable)))
