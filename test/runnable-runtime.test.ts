@@ -34,7 +34,7 @@ describe("runnables on the host thread", () => {
     wasi = (await host.startActor((await signedRunnable(wasiStartRunnable())).bytes, { instances: 2 })).key;
     hostile = (await host.startActor((await signedRunnable(hostileRunnable())).bytes, { deadlineMs: 300 })).key;
     swift = (await host.startActor((await signedRunnable(echoRunnable({ swift: true }))).bytes)).key;
-  });
+  }, 240_000);
   afterAll(() => host.shutdown());
 
   it("(a) run: the echo runnable answers its input; an empty input is a job too", async () => {

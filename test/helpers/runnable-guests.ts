@@ -29,16 +29,21 @@ const ENV: Record<string, [number, boolean]> = {
 
 /** `swift`: import the `_swift` twins (two extra trailing i32s), called through same-named wrappers. */
 function envImports(names: string[], swift: boolean): string {
-  return names
-    .map((name) => {
-      const [params, result] = ENV[name]!;
-      const sig = `(param${" i32".repeat(params)})${result ? " (result i32)" : ""}`;
-      if (!swift) return ` (import "env" "${name}" (func $${name} ${sig}))`;
-      const args = Array.from({ length: params }, (_, i) => `(local.get ${i})`).join(" ");
-      return ` (import "env" "${name}_swift" (func $${name}_twin (param${" i32".repeat(params + 2)})${result ? " (result i32)" : ""}))
- (func $${name} ${sig} (call $${name}_twin ${args} (i32.const 7) (i32.const 9)))`;
-    })
-    .join("\n");
+  const imports: string[] = [];
+  const wrappers: string[] = [];
+  for (const name of names) {
+    const [params, result] = ENV[name]!;
+    const sig = `(param${" i32".repeat(params)})${result ? " (result i32)" : ""}`;
+    if (!swift) {
+      imports.push(` (import "env" "${name}" (func $${name} ${sig}))`);
+      continue;
+    }
+    const args = Array.from({ length: params }, (_, i) => `(local.get ${i})`).join(" ");
+    imports.push(` (import "env" "${name}_swift" (func $${name}_twin (param${" i32".repeat(params + 2)})${result ? " (result i32)" : ""}))`);
+    wrappers.push(` (func $${name} ${sig} (call $${name}_twin ${args} (i32.const 7) (i32.const 9)))`);
+  }
+  // The text format wants every import before any function.
+  return [...imports, ...wrappers].join("\n");
 }
 
 /** Memory, a bump allocator from 64 KiB up, and `deallocate` counting its calls (global $freed). */
@@ -152,7 +157,8 @@ ${ALLOCATOR}
  * Data-returning calls answer through $deliver: -1 → return_error(599, "unknown"), a negative
  * size → return_error(400, <message>), else return_result(<data>).
  * 'g' cache_get(rest) · 's' cache_set("k", rest, ttl 1) → "0" or return_error(<rc>) ·
- * 'f' fetch_url(GET, rest) · 'p' fetch_url(POST, rest, body "hi") · 'M' fetch_url(method 9) ·
+ * 'f' fetch_url(GET, rest) · 'p' fetch_url(POST, rest, body "hi") · 'M' + a digit: fetch_url(that
+ * method code, rest) answered as return_error(<its return value>) ·
  * 'q' graphql_query(rest, "{ x }") · 'l' log_msg(rest, 2) → "logged" · 'S' get_static_file(rest) ·
  * 'd' add_ffi_var + db_exec · 'P' cache_get twice without reading (the "P" rule) ·
  * 'i' cache_get with a wrong ident · 'R' request_get_field in plain mode.
@@ -198,7 +204,7 @@ ${ALLOCATOR}
   (if (i32.eq (local.get $op) (i32.const 0x66)) (then (call $deliver (call $fetch_url (i32.const 0) (local.get $arg) (local.get $n) (i32.const 0) (i32.const 0) (local.get $ident)) (local.get $ident)) (return)))
   (if (i32.eq (local.get $op) (i32.const 0x70)) (then (call $deliver (call $fetch_url (i32.const 3) (local.get $arg) (local.get $n) (i32.const 56) (i32.const 2) (local.get $ident)) (local.get $ident)) (return)))
   (if (i32.eq (local.get $op) (i32.const 0x4d))
-   (then (call $return_error (call $fetch_url (i32.const 9) (local.get $arg) (local.get $n) (i32.const 0) (i32.const 0) (local.get $ident)) (i32.const 16) (i32.const 7) (local.get $ident)) (return)))
+   (then (call $return_error (call $fetch_url (i32.sub (i32.load8_u (local.get $arg)) (i32.const 48)) (i32.add (local.get $arg) (i32.const 1)) (i32.sub (local.get $n) (i32.const 1)) (i32.const 0) (i32.const 0) (local.get $ident)) (i32.const 16) (i32.const 7) (local.get $ident)) (return)))
   (if (i32.eq (local.get $op) (i32.const 0x71)) (then (call $deliver (call $graphql_query (local.get $arg) (local.get $n) (i32.const 48) (i32.const 5) (local.get $ident)) (local.get $ident)) (return)))
   (if (i32.eq (local.get $op) (i32.const 0x6c))
    (then (call $log_msg (local.get $arg) (local.get $n) (i32.const 2) (local.get $ident)) (call $return_result (i32.const 40) (i32.const 6) (local.get $ident)) (return)))
