@@ -6,6 +6,7 @@ import { hostileBench } from "./hostile.js";
 import { httpBench } from "./http.js";
 import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
+import { runnablesBench } from "./runnables.js";
 import { runtimeBench, type Row } from "./runtime.js";
 import { tracingBench } from "./tracing.js";
 
@@ -30,6 +31,9 @@ if (!only || only === "hostile") {
 }
 if (!only || only === "http") {
   process.stdout.write(`${table(`HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baselines: bare fastify, fastify + ioredis)`, await httpBench())}\n`);
+}
+if (!only || only === "runnables") {
+  process.stdout.write(`${table(`Reactr runnables over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same module called in-thread by a fastify handler)`, await runnablesBench())}\n`);
 }
 if (!only || only === "tracing") {
   process.stdout.write(`${table(`Tracing over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same actor on a host without tracing)`, await tracingBench())}\n`);
