@@ -4,12 +4,15 @@
  * no-isolation limit: the same module called in-thread by a fastify handler that does only
  * what any Reactr host must per request (the request's fields, a fresh request id, allocate,
  * run_e, read the result, deallocate). The echo makes no host call, so the limit is not
- * asyncified.
+ * asyncified. A second limit adds the waSCC HTTP codec the http_server contract puts on every
+ * request (encode and decode of the request and of the response), as the actor rows' limits
+ * do: what is left between it and wactor is what isolation costs.
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { pino } from "pino";
 import { createBuiltinProvider } from "../dist/capabilities/mod.js";
+import { decodeHttpRequest, decodeHttpResponse, encodeHttpRequest, encodeHttpResponse } from "../dist/src/codec/mod.js";
 import { Host } from "../dist/src/mod.js";
 import { echoRunnable, signedRunnable } from "../test/helpers/runnable-guests.js";
 import { freePort } from "../test/helpers/servers.js";
@@ -56,7 +59,7 @@ class InThreadRunnable {
   }
 }
 
-async function limitServer(bytes: Uint8Array, port: number): Promise<{ close: () => Promise<unknown> }> {
+async function limitServer(bytes: Uint8Array, port: number, codec: boolean): Promise<{ close: () => Promise<unknown> }> {
   const module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   const idle = Array.from({ length: INSTANCES }, () => new InThreadRunnable(module));
   const requests = new Map<number, unknown>();
@@ -73,7 +76,10 @@ async function limitServer(bytes: Uint8Array, port: number): Promise<{ close: ()
     requests.set(ident, job); // the ident -> request table the imports would read
     const guest = idle.pop()!; // synchronous: the instance is back before the next request
     try {
-      const output = guest.run(request.body instanceof Uint8Array ? request.body : new Uint8Array(0), ident);
+      let input = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+      if (codec) input = decodeHttpRequest(encodeHttpRequest({ method: job.method, path: job.url, queryString: "", header: headers, body: input })).body;
+      let output = guest.run(input, ident);
+      if (codec) output = decodeHttpResponse(encodeHttpResponse({ statusCode: 200, status: "OK", header: {}, body: output })).body;
       await reply.code(200).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
     } finally {
       requests.delete(ident);
@@ -96,11 +102,13 @@ export async function runnablesBench(): Promise<Row[]> {
     const key = (await host.startActor(bytes, { instances: INSTANCES })).key;
     const ours = await freePort();
     await host.bind(key, "wascc:http_server", "default", { PORT: String(ours) });
-    const limitPort = await freePort();
-    servers.push(await limitServer(plain, limitPort));
+    const [limitPort, codecPort] = [await freePort(), await freePort()];
+    servers.push(await limitServer(plain, limitPort, false), await limitServer(plain, codecPort, true));
     const limit = await load(`http://127.0.0.1:${limitPort}/run`, BODY);
+    const withCodec = await load(`http://127.0.0.1:${codecPort}/run`, BODY);
     const wactor = await load(`http://127.0.0.1:${ours}/run`, BODY);
     out.push(...rows("HTTP runnable echo (POST, no host call): no-isolation limit vs wactor", limit, wactor));
+    out.push(...rows("HTTP runnable echo: the limit with the waSCC HTTP codec (as the actor rows) vs wactor", withCodec, wactor));
     // fetch_url row: needs the wascc:http_client provider (capabilities/http-client, built on
     // another branch). Once it is in, add: a runnable calling fetch_url on a local fastify
     // server per request, against the same call made by a fastify handler with fetch().

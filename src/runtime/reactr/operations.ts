@@ -10,7 +10,7 @@
  */
 import { STATUS_CODES } from "node:http";
 import { randomUUID } from "node:crypto";
-import { decodeHttpRequest, encodeHttpResponse } from "../../codec/http.js";
+import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../../codec/http.js";
 import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
 import { isWactorError } from "../../errors.js";
@@ -35,22 +35,44 @@ function plainMap<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
   return map;
 }
 
+/**
+ * A request from wascc:http_server. Its id and lower-cased headers are made when the guest
+ * first reads them: a runnable that never does (an echo) pays for neither (docs/runtime.md).
+ */
+class HttpJobRequest implements JobRequest {
+  method: string;
+  url: string;
+  body: Uint8Array;
+  readonly params = plainMap<string>();
+  readonly state = plainMap<Uint8Array>();
+  readonly respHeaders = plainMap<string>();
+  readonly #header: Record<string, string>;
+  #id: string | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(http: HttpRequest) {
+    this.method = http.method;
+    this.url = http.queryString === "" ? http.path : `${http.path}?${http.queryString}`;
+    this.body = http.body;
+    this.#header = http.header;
+  }
+
+  get id(): string {
+    return (this.#id ??= randomUUID());
+  }
+
+  get headers(): Record<string, string> {
+    return (this.#headers ??= plainMap(Object.entries(this.#header).map(([k, v]) => [k.toLowerCase(), v])));
+  }
+}
+
 /** The job an invocation runs, or its answer when no job runs at all. */
 export function openInvocation(operation: string, payload: Uint8Array): Invocation | GuestCallResult {
   try {
     if (operation === OP_RUN) return { operation, input: payload, request: undefined };
     if (operation === OP_HANDLE_REQUEST) {
       const http = decodeHttpRequest(payload);
-      const request: JobRequest = {
-        method: http.method,
-        url: http.queryString === "" ? http.path : `${http.path}?${http.queryString}`,
-        id: randomUUID(),
-        body: http.body,
-        headers: plainMap(Object.entries(http.header).map(([k, v]) => [k.toLowerCase(), v])),
-        params: plainMap(),
-        state: plainMap(),
-        respHeaders: plainMap(),
-      };
+      const request = new HttpJobRequest(http);
       return { operation, input: http.body, request };
     }
     if (operation === OP_JOB) {

@@ -29,6 +29,13 @@ interface Running {
 }
 
 const utf8 = new TextDecoder();
+/** The pools pass each operation's name as the same bytes every time: decoded once. */
+const names = new WeakMap<Uint8Array, string>();
+function operationName(bytes: Uint8Array): string {
+  let name = names.get(bytes);
+  if (name === undefined) names.set(bytes, (name = utf8.decode(bytes)));
+  return name;
+}
 
 export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   #guest!: RunnableExports;
@@ -66,7 +73,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   }
 
   begin(operation: Uint8Array, payload: Uint8Array): Step {
-    const opened = openInvocation(utf8.decode(operation), payload);
+    const opened = openInvocation(operationName(operation), payload);
     if (!("input" in opened)) return { done: true, result: opened };
     const job = new Job(opened.request);
     const len = opened.input.length;
