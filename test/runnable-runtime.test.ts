@@ -10,7 +10,8 @@ import { WactorError } from "../src/errors.js";
 import { Host } from "../src/host/host.js";
 import { codeOf } from "./helpers/code-of.js";
 import { rawGuestBytes, testAccount } from "./helpers/raw-guest.js";
-import { echoRunnable, hostileRunnable, signedRunnable, startTrapRunnable, wasiStartRunnable } from "./helpers/runnable-guests.js";
+import { KeyValueProvider } from "../capabilities/mod.js";
+import { capabilityRunnable, echoRunnable, hostileRunnable, signedRunnable, startTrapRunnable, wasiStartRunnable } from "./helpers/runnable-guests.js";
 import { assemble } from "./helpers/wat-guests.js";
 import { signModule } from "../src/claims/sign.js";
 import { KeyPair } from "../src/claims/nkeys.js";
@@ -196,5 +197,16 @@ describe("runnables on an executor thread", () => {
     const err = await host.invoke(hostile, "run", enc("e")).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "WACTOR_ERR_RUNNABLE_ERROR", detail: '{"code":400,"message":"job failed"}' });
     expect(dec(await host.invoke(echo, "run", enc("still")))).toBe("still");
+  });
+
+  it("suspend on host calls that travel to the host thread's providers, under the same claims", async () => {
+    await host.addProvider(new KeyValueProvider());
+    const cache = (await host.startActor((await signedRunnable(capabilityRunnable(), { caps: ["wascc:keyvalue"] })).bytes)).key;
+    await host.bind(cache, "wascc:keyvalue", "default", {});
+    expect(dec(await host.invoke(cache, "run", enc("sfar away")))).toBe("0");
+    expect(dec(await host.invoke(cache, "run", enc("gk")))).toBe("far away");
+    const denied = await host.invoke(cache, "run", enc("lnot claimed")).then(dec);
+    expect(denied).toBe("logged"); // log_msg without the claim: dropped, the job goes on
+    expect(host.authorizer.deniedCounts().find((c) => c.actorKey === cache)?.capabilityId).toBe("wascc:logging");
   });
 });
