@@ -3,7 +3,7 @@
  * fields, response headers, return_error as a status), and the CLI (`wactor claims inspect`
  * shows the kind, `wactor call <runnable> run`, `wactor up` with a runnable in its manifest).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -12,7 +12,7 @@ import { HttpServerProvider } from "../capabilities/mod.js";
 import { Host } from "../src/host/host.js";
 import { actor } from "./helpers/actors.js";
 import { wactorAsync } from "./helpers/cli.js";
-import { echoRunnable, hostileRunnable, requestRunnable, signedRunnable } from "./helpers/runnable-guests.js";
+import { capabilityRunnable, echoRunnable, hostileRunnable, requestRunnable, signedRunnable } from "./helpers/runnable-guests.js";
 import { freePort } from "./helpers/servers.js";
 import { startUp, stopUp, waitForOutput } from "./helpers/up-process.js";
 
@@ -104,15 +104,26 @@ describe("the CLI with runnables", () => {
     expect(failed.stderr).toContain('{"code":400,"message":"job failed"}');
   }, CLI_MS);
 
-  it("wactor up serves a runnable listed in the manifest and bound to wascc:http_server", async () => {
-    const port = await freePort();
-    writeFileSync(file("up.yaml"), `actors: [${file("echo.wasm")}]\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n  - { actor: echo-runnable, capability: wascc:http_server, values: { PORT: "${port}" } }\n`);
+  it("wactor up serves runnables listed in the manifest and bound to wascc:http_server, with their static_dir", async () => {
+    const [port, filesPort] = [await freePort(), await freePort()];
+    mkdirSync(file("public"));
+    writeFileSync(file("public/page.txt"), "a static page");
+    writeFileSync(file("files.wasm"), (await signedRunnable(capabilityRunnable(), { name: "files-runnable", caps: ["wascc:http_server"] })).bytes);
+    writeFileSync(
+      file("up.yaml"),
+      `actors:\n  - ${file("echo.wasm")}\n  - { path: ./files.wasm, static_dir: ./public }\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n` +
+        `  - { actor: echo-runnable, capability: wascc:http_server, values: { PORT: "${port}" } }\n` +
+        `  - { actor: files-runnable, capability: wascc:http_server, values: { PORT: "${filesPort}" } }\n`,
+    );
     const up = startUp([file("up.yaml"), "--log-level", "warn"]);
     try {
       await waitForOutput(up, "wactor host ready", CLI_MS);
       const res = await fetch(`http://127.0.0.1:${port}/anything`, { method: "POST", body: "served" });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe("served");
+      // The capability runnable's 'S' op reads a static file: the manifest's static_dir, relative to it.
+      const page = await fetch(`http://127.0.0.1:${filesPort}/`, { method: "POST", body: "Sstatic/page.txt" });
+      expect(await page.text()).toBe("a static page");
     } finally {
       expect(await stopUp(up)).toBe(0);
     }

@@ -175,6 +175,17 @@ describe("runnables on the host thread", () => {
     expect(err).toMatchObject({ code: "WACTOR_ERR_UNSUPPORTED_MODULE", detail: expect.stringContaining("'thread' is not offered to runnables") });
   });
 
+  it("a runnable the transform cannot handle does not start, and does not fall back to threads", async () => {
+    // TinyGo's asyncify scheduler exports these names already: asyncify cannot run twice.
+    const module = assemble(`(module (memory (export "memory") 1)
+ (func (export "allocate") (param i32) (result i32) (i32.const 1024))
+ (func (export "deallocate") (param i32 i32))
+ (func (export "run_e") (param i32 i32 i32))
+ (func (export "asyncify_get_state") (result i32) (i32.const 0)))`);
+    const err = await host.startActor((await signedRunnable(module)).bytes).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "WACTOR_ERR_UNSUPPORTED_MODULE", detail: expect.stringContaining("runnables are not offered the 'thread' isolation") });
+  }, 240_000); // the transform worker may start here (Binaryen loads for seconds on a loaded machine)
+
   it("a waPC actor still runs beside runnables (the kinds are told apart)", async () => {
     const actor = await signModule(rawGuestBytes(), { issuer: testAccount, subject: KeyPair.create("module"), name: "raw" });
     const key = (await host.startActor(actor.bytes)).key;
