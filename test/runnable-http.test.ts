@@ -93,9 +93,15 @@ describe("the CLI with runnables", () => {
     expect(JSON.parse(wapc.stdout)).toMatchObject({ valid: true, kind: "actor" });
   }, CLI_MS);
 
-  it("call <runnable> run prints the result; a RunErr in catalog form", async () => {
-    const raw = await wactorAsync(["call", file("echo.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
+  it("claims sign signs a runnable as it signs an actor; call <runnable> run prints the result; a RunErr in catalog form", async () => {
+    writeFileSync(file("plain.wasm"), echoRunnable());
+    const signed = await wactorAsync(["claims", "sign", file("plain.wasm"), "-o", file("plain_s.wasm"), "--name", "signed-here"], { timeoutMs: CLI_MS });
+    expect(signed.status).toBe(0);
+    const raw = await wactorAsync(["call", file("plain_s.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
     expect(raw).toMatchObject({ status: 0, stdout: "hello" });
+    const unsigned = await wactorAsync(["call", file("plain.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
+    expect(unsigned.status).not.toBe(0);
+    expect(unsigned.stderr).toContain("WACTOR_ERR_NO_CLAIMS");
     const fromFile = await wactorAsync(["call", file("echo.wasm"), "run", "--data", `@${file("input.bin")}`], { timeoutMs: CLI_MS });
     expect(fromFile.stdout).toBe("from a file");
     const failed = await wactorAsync(["call", file("hostile.wasm"), "run", "--raw", "e"], { timeoutMs: CLI_MS });
