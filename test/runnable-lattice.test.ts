@@ -1,7 +1,7 @@
 /**
- * A runnable moves through the lattice like any actor (the lattice moves bytes and claims,
- * never looks at the ABI): started with `ctl start actor` from a file (uploaded to the object
- * store), then invoked from outside with a signed lattice invocation.
+ * A runnable moves like any actor (the lattice and the registry move bytes and claims, never
+ * look at the ABI): started with `ctl start actor` from a file (uploaded to the object store)
+ * and invoked with a signed lattice invocation; pushed to a real OCI registry and pulled back.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +11,8 @@ import { KeyPair } from "../src/claims/nkeys.js";
 import { ControlClient } from "../src/lattice/mod.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { echoRunnable, signedRunnable } from "./helpers/runnable-guests.js";
+import { pullActor, pushActor } from "../src/oci/mod.js";
+import { startRegistry } from "./helpers/registry.js";
 import { startNats, type ServerHandle } from "./helpers/servers.js";
 
 const cluster = KeyPair.create("cluster");
@@ -39,4 +41,19 @@ it("ctl start actor places a runnable from its file, and a lattice invocation ru
   expect(member.host.actorInfo(runnable.key)?.name).toBe("lattice-runnable");
   const reply = await client.invokeActor("lattice-runnable", "run", new TextEncoder().encode("across the lattice"), { clusterKey: cluster, timeoutMs: 60_000 });
   expect(new TextDecoder().decode(reply)).toBe("across the lattice");
+}, 240_000);
+
+it("an OCI push and pull carry a runnable, verified, ready to start", async () => {
+  const registry = await startRegistry();
+  try {
+    const runnable = await signedRunnable(echoRunnable(), { name: "oci-runnable" });
+    const reference = `${registry.host}/runnables/echo:v1`;
+    await pushActor(reference, runnable.bytes, "echo-runnable.wasm", { insecure: true });
+    const pulled = await pullActor(reference, { insecure: true });
+    expect(pulled.bytes).toEqual(runnable.bytes);
+    const key = (await member.host.startActor(pulled.bytes)).key;
+    expect(new TextDecoder().decode(await member.host.invoke(key, "run", new TextEncoder().encode("pulled")))).toBe("pulled");
+  } finally {
+    await registry.stop();
+  }
 }, 240_000);
