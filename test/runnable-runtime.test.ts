@@ -11,6 +11,8 @@ import { Host } from "../src/host/host.js";
 import { codeOf } from "./helpers/code-of.js";
 import { rawGuestBytes, testAccount } from "./helpers/raw-guest.js";
 import { KeyValueProvider } from "../capabilities/mod.js";
+import { runningJobs } from "../src/runtime/reactr/job.js";
+import { SpyProvider } from "./helpers/spy-provider.js";
 import { capabilityRunnable, echoRunnable, hostileRunnable, signedRunnable, startTrapRunnable, wasiStartRunnable } from "./helpers/runnable-guests.js";
 import { assemble } from "./helpers/wat-guests.js";
 import { signModule } from "../src/claims/sign.js";
@@ -157,6 +159,17 @@ describe("runnables on the host thread", () => {
     expect(host.actorInfo(key)?.instances).toBe(3);
     expect(dec(await host.invoke(key, "run", enc("r2")))).toBe("r2");
     await host.stopActor(key);
+  });
+
+  it("a job suspended on a provider that never answers hits its deadline; its ident is freed; the runnable serves on", async () => {
+    await host.addProvider(new SpyProvider("wascc:keyvalue", () => new Promise<Uint8Array>(() => undefined)));
+    const { bytes } = await signedRunnable(capabilityRunnable(), { caps: ["wascc:keyvalue"] });
+    const key = (await host.startActor(bytes, { deadlineMs: 200 })).key;
+    await host.bind(key, "wascc:keyvalue", "default", {});
+    const before = runningJobs();
+    expect(await codeOf(host.invoke(key, "run", enc("gk")))).toBe("WACTOR_ERR_DEADLINE");
+    expect(runningJobs()).toBe(before);
+    expect(dec(await host.invoke(key, "run", enc("eserves")))).toBe("eserves");
   });
 
   it("an unsigned runnable is refused with the same code as an unsigned actor", async () => {

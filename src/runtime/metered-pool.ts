@@ -236,6 +236,7 @@ export class MeteredPool implements ActorPool {
   }
 
   #discard(slot: Slot): void {
+    slot.guest.dispose?.();
     this.#live--;
     this.#memoryBytes -= slot.counted;
   }

@@ -52,6 +52,8 @@ export interface Guest {
   begin(operation: Uint8Array, payload: Uint8Array): Step;
   /** Continues a suspended operation; `reply` settles a host call (undefined after a yield). */
   resume(reply?: HostCallResult): Step;
+  /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
+  dispose?(): void;
 }
 
 export interface SuspendableExports {

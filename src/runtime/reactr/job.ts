@@ -32,6 +32,9 @@ const toUtf8 = new TextEncoder();
 /** Idents of the jobs running in this thread: never handed out twice while in flight. */
 const running = new Set<number>();
 
+/** Jobs running (or suspended) in this thread now. */
+export const runningJobs = (): number => running.size;
+
 function freshIdent(): number {
   for (;;) {
     // Not a secret: an import only accepts the ident of its own instance's running job.

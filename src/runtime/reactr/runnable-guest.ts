@@ -121,6 +121,11 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return discard ? { done: true, result, discard } : { done: true, result };
   }
 
+  /** Dropped while a job was suspended (its deadline, a stop): its ident is free again. */
+  dispose(): void {
+    this.#finish();
+  }
+
   #finish(): void {
     this.#running?.job.end();
     this.#running = undefined;
