@@ -38,8 +38,8 @@ interface AutocannonJson {
 }
 
 /** autocannon in its own process, so the load generator does not share the server's thread. */
-async function autocannon(url: string, seconds: number): Promise<AutocannonJson> {
-  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", url], { maxBuffer: 64 * 1024 * 1024 });
+async function autocannon(url: string, seconds: number, extra: string[]): Promise<AutocannonJson> {
+  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", ...extra, url], { maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as AutocannonJson;
 }
 
@@ -49,12 +49,13 @@ export type Load = { rps: number; p50: number; p99: number; errors: number; cpuU
 /**
  * Every server measured here runs in this process and the load generator in another, so this
  * process's CPU time over the run is the server's: per request, it is steadier than req/s on a
- * 2-core machine where the load generator and the server compete for the cores.
+ * 2-core machine where the load generator and the server compete for the cores. `extra`:
+ * more autocannon arguments (method, body).
  */
-export async function load(url: string): Promise<Load> {
-  await autocannon(url, 1); // warm-up
+export async function load(url: string, extra: string[] = []): Promise<Load> {
+  await autocannon(url, 1, extra); // warm-up
   const before = process.cpuUsage();
-  const r = await autocannon(url, SECONDS);
+  const r = await autocannon(url, SECONDS, extra);
   const used = process.cpuUsage(before);
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, cpuUs: (used.user + used.system) / Math.max(1, r.requests.total) };
 }

@@ -7,6 +7,7 @@ import { httpBench } from "./http.js";
 import { httpClientBench } from "./http-client.js";
 import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
+import { runnablesBench } from "./runnables.js";
 import { runtimeBench, type Row } from "./runtime.js";
 import { storageBench } from "./storage.js";
 import { tracingBench } from "./tracing.js";
@@ -35,6 +36,9 @@ if (!only || only === "http") {
 }
 if (!only || only === "http-client") {
   process.stdout.write(`${table(`Outbound HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the no-isolation limit awaiting undici in-thread)`, await httpClientBench())}\n`);
+}
+if (!only || only === "runnables") {
+  process.stdout.write(`${table(`Reactr runnables over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same module called in-thread by a fastify handler)`, await runnablesBench())}\n`);
 }
 if (!only || only === "tracing") {
   process.stdout.write(`${table(`Tracing over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same actor on a host without tracing)`, await tracingBench())}\n`);

@@ -23,12 +23,13 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_KEY_TYPE: { status: 400, message: "The key has the wrong type for this use (for example a module key where an account key is needed)." },
 
   // Actor runtime
-  WACTOR_ERR_UNSUPPORTED_MODULE: { status: 400, message: "The module uses a WebAssembly feature wactor does not run, or is not a waPC actor (it must export memory and __guest_call)." },
-  WACTOR_ERR_MODULE_COMPILE: { status: 400, message: "The module passed verification but WebAssembly could not compile or instantiate it. Rebuild it for core wasm (no WASI)." },
+  WACTOR_ERR_UNSUPPORTED_MODULE: { status: 400, message: "The module uses a WebAssembly feature wactor does not run, or is neither a waPC actor (exports memory and __guest_call) nor a Reactr runnable (exports memory, allocate, deallocate and run_e)." },
+  WACTOR_ERR_MODULE_COMPILE: { status: 400, message: "The module passed verification but WebAssembly could not compile or instantiate it. Rebuild it: an actor for core wasm (no WASI), a runnable for core wasm or wasm32-wasi (see docs/runnables.md for the WASI it gets); a trap in its initialization (_start) is shown in the detail." },
   WACTOR_ERR_MEMORY_LIMIT: { status: 507, message: "The actor instance needs more memory than its ceiling (max_memory_mb). Raise the ceiling or reduce the actor's memory use." },
   WACTOR_ERR_DEADLINE: { status: 504, message: "The actor did not finish within its deadline (deadline_ms); the instance was stopped and replaced. Raise the deadline or fix the actor." },
   WACTOR_ERR_TRAP: { status: 500, message: "The actor trapped (panic, unreachable, abort, out-of-bounds); the instance was replaced. See the detail for the guest's message." },
   WACTOR_ERR_GUEST_ERROR: { status: 500, message: "The actor returned an error for this operation. See the detail for the actor's message." },
+  WACTOR_ERR_RUNNABLE_ERROR: { status: 500, message: "The runnable reported an error for this job (return_error, or return_abort with code -1). The detail is its RunErr as JSON {code, message}." },
   WACTOR_ERR_ACTOR_BACKOFF: { status: 503, message: "The actor failed hard (traps, deadlines, memory) many times in a row and is backed off for a while. Fix the actor; calls are accepted again after the pause." },
   WACTOR_ERR_BUSY: { status: 503, message: "Every instance of the actor is busy and its queue is full. Retry later or raise 'instances'." },
   WACTOR_ERR_ACTOR_NOT_FOUND: { status: 404, message: "No actor with that module key runs on this host. Start it first ('wactor up' manifest or host.startActor)." },

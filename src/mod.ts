@@ -14,3 +14,6 @@ export type { CallOrigin, RemoteRouter } from "./host/host.js";
 export * from "./lattice/mod.js";
 export * from "./oci/mod.js";
 export * from "./tracing/mod.js";
+export { DirectoryStaticFiles, normalizeStaticName } from "./host/static-files.js";
+export type { StaticFiles } from "./host/static-files.js";
+export { moduleKind } from "./runtime/compile-actor.js";

@@ -12,6 +12,7 @@ import { decodeCallReply, encodeCallPayload } from "./call-payload.js";
 import { cliLogger } from "./logger.js";
 import { natsAccessFromFlags, withNatsFlags, type NatsFlags } from "./nats-flags.js";
 import { printJson } from "./output.js";
+import { OP_RUN } from "../runtime/reactr/operations.js";
 
 interface CallFlags extends NatsFlags {
   deadlineMs: string;
@@ -32,6 +33,21 @@ function parseData(data: string | undefined): unknown {
   } catch (err) {
     throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--data is not JSON: ${(err as Error).message}`);
   }
+}
+
+/** `--data` for `run`: the text itself, or a file's bytes with `@file`. */
+function rawData(data: string): Uint8Array {
+  if (!data.startsWith("@")) return new TextEncoder().encode(data);
+  try {
+    return new Uint8Array(readFileSync(data.slice(1)));
+  } catch (err) {
+    throw new WactorError("WACTOR_ERR_FILE_READ", `${data.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function printRaw(bytes: Uint8Array): void {
+  process.stdout.write(bytes);
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a && process.stdout.isTTY) process.stdout.write("\n");
 }
 
 function readDataFile(path: string): string {
@@ -59,7 +75,7 @@ export function registerCallCommand(program: Command): void {
     .description("invoke one operation of an actor ad hoc and print the decoded reply")
     .argument("<actor>", "actor module (.wasm), an OCI reference (registry/repo:tag), or its module key / claims name in --manifest")
     .argument("<operation>", "operation, e.g. HandleRequest")
-    .option("-d, --data <json|@file>", "payload as JSON (HandleRequest: {method, path, queryString, header, body})")
+    .option("-d, --data <json|@file>", "payload as JSON (HandleRequest: {method, path, queryString, header, body}); for a runnable's 'run', the raw text or file")
     .option("--raw <text>", "payload as raw UTF-8 bytes instead of MessagePack")
     .option("-m, --manifest <file>", "start this host manifest first (providers, bindings, other actors)")
     .option("--deadline-ms <ms>", "per-invocation deadline for an actor started from a file", "10000")
@@ -68,10 +84,13 @@ export function registerCallCommand(program: Command): void {
     .option("--cluster-seed <seed>", "cluster seed (SC…) that signs the lattice call; default $WACTOR_CLUSTER_SEED")
     .option("--log-level <level>", "log level", "warn")
     .action(async (actorRef: string, operation: string, flags: CallFlags) => {
-      const payload = encodeCallPayload(operation, parseData(flags.data), flags.raw);
+      // A runnable's `run` takes raw input and answers raw output (docs/runnables.md).
+      const rawRun = operation === OP_RUN;
+      const payload = rawRun && flags.data !== undefined && flags.raw === undefined ? rawData(flags.data) : encodeCallPayload(operation, rawRun ? undefined : parseData(flags.data), flags.raw);
+      const print = (reply: Uint8Array): void => (rawRun ? printRaw(reply) : printJson(decodeCallReply(reply)));
       if (flags.lattice) {
         if (flags.manifest) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--lattice calls an actor already running in the lattice; --manifest starts one here: give one of them");
-        printJson(decodeCallReply(await callInLattice(actorRef, operation, payload, flags)));
+        print(await callInLattice(actorRef, operation, payload, flags));
         return;
       }
       const logger = cliLogger(flags.logLevel);
@@ -88,8 +107,7 @@ export function registerCallCommand(program: Command): void {
           const source = fromRegistry ? (await pullActorFromEnv(actorRef)).bytes : actorRef;
           key = (await host.startActor(source, { instances: 1, deadlineMs })).key;
         }
-        const reply = await host.invoke(key, operation, payload);
-        printJson(decodeCallReply(reply));
+        print(await host.invoke(key, operation, payload));
       } finally {
         await host.shutdown();
       }

@@ -8,6 +8,7 @@ import type { ActorClaims } from "../claims/types.js";
 import { verifyModule, type Verdict } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
 import { readModule } from "../host/read-module.js";
+import { moduleKind } from "../runtime/compile-actor.js";
 import { parseDurationSeconds } from "./duration.js";
 import { resolveKey } from "./keys.js";
 import { formatTime, printJson, warn } from "./output.js";
@@ -91,12 +92,14 @@ export function registerClaimsCommands(program: Command): void {
     .command("inspect")
     .description("show a module's claims and whether they verify")
     .argument("<file.wasm>", "module to inspect")
-    .option("--json", "print a stable JSON object: { valid, error, claims, hash }")
+    .option("--json", "print a stable JSON object: { valid, error, claims, hash, kind }")
     .option("--trusted-issuer <account>", "trust only these issuers (repeat)", collect, [])
     .action(async (file: string, flags: { json?: boolean; trustedIssuer: string[] }) => {
-      const verdict = await verifyModule(await readModule(file), { trustedIssuers: flags.trustedIssuer });
-      if (flags.json) printJson(verdictToJson(verdict));
-      else process.stdout.write(renderVerdict(file, verdict));
+      const bytes = await readModule(file);
+      const verdict = await verifyModule(bytes, { trustedIssuers: flags.trustedIssuer });
+      const kind = (await moduleKind(bytes)) ?? null;
+      if (flags.json) printJson({ ...verdictToJson(verdict), kind });
+      else process.stdout.write(renderVerdict(file, verdict, kind));
       if (!verdict.valid) process.exitCode = 1;
     });
 }
@@ -110,9 +113,10 @@ export function verdictToJson(verdict: Verdict): { valid: boolean; error: { code
   };
 }
 
-function renderVerdict(file: string, verdict: Verdict): string {
+/** `kind`: "actor" (waPC) or "runnable" (Reactr), from the module's exports; null when neither. */
+function renderVerdict(file: string, verdict: Verdict, kind: string | null): string {
   const c = verdict.claims;
-  const lines = [`${c?.name ?? basename(file)} - Module`];
+  const lines = [`${c?.name ?? basename(file)} - Module`, `  Kind              ${kind ?? "unknown (neither a waPC actor nor a Reactr runnable)"}`];
   if (c) {
     lines.push(
       `  Account (issuer)  ${c.issuer}`,

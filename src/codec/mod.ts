@@ -7,3 +7,5 @@ export * from "./messaging.js";
 export * from "./core.js";
 export * from "./blobstore.js";
 export * from "./eventstreams.js";
+export * from "./job.js";
+export * from "./static-files.js";

@@ -23,6 +23,8 @@ const actorEntry = z.union([
     /** "metered" (default), "executor" (metered, on an executor thread) or "thread": a worker thread per instance (docs/runtime.md). */
     isolation: z.enum(["metered", "executor", "thread"]).optional(),
     max_queue: z.number().int().min(0).max(1_000_000).optional(),
+    /** The actor's static files (a runnable's get_static_file), relative to the manifest. */
+    static_dir: nonEmpty.optional(),
   }),
 ]);
 
@@ -63,6 +65,8 @@ export interface ManifestActor {
   maxMemoryBytes?: number;
   isolation?: "metered" | "executor" | "thread";
   maxQueue?: number;
+  /** Absolute. */
+  staticDir?: string;
 }
 
 export interface ManifestCapability {
@@ -148,6 +152,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
             ...(a.max_memory_mb !== undefined && { maxMemoryBytes: a.max_memory_mb * 1024 * 1024 }),
             ...(a.isolation !== undefined && { isolation: a.isolation }),
             ...(a.max_queue !== undefined && { maxQueue: a.max_queue }),
+            ...(a.static_dir !== undefined && { staticDir: resolve(base, a.static_dir) }),
           },
     ),
     capabilities,

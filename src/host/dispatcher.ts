@@ -4,12 +4,14 @@
  * provider without passing the Authorizer.
  */
 import { isPublicKey } from "../claims/nkeys.js";
+import { decodeStaticReadRequest, encodeStaticReadReply, OP_STATIC_READ, STATIC_NAMESPACE } from "../codec/static-files.js";
 import { WactorError } from "../errors.js";
 import type { HostCallRequest } from "../runtime/worker-protocol.js";
 import { traceHostCall } from "../tracing/host-spans.js";
 import type { Tracing } from "../tracing/tracing.js";
 import type { Authorizer } from "./authorizer.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+import type { StaticFiles } from "./static-files.js";
 
 export interface DispatchTargets {
   authorizer: Authorizer;
@@ -19,6 +21,8 @@ export interface DispatchTargets {
   invokeActor(targetKey: string, operation: string, payload: Uint8Array, callerKey: string): Promise<Uint8Array>;
   /** An authorized call for a capability whose provider does not run here (the lattice). */
   remoteProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /** The actor's own static files, if it has any (answers `wactor:static`). */
+  staticFiles(actorKey: string): StaticFiles | undefined;
   /** Set while tracing is on: every host call then gets a span. */
   tracing: Tracing | undefined;
 }
@@ -45,10 +49,19 @@ function dispatch(callerKey: string, targets: DispatchTargets, request: HostCall
   if (isActorNamespace(request.namespace)) {
     return targets.invokeActor(request.namespace, request.operation, request.payload, callerKey);
   }
+  // The caller's own files: no capability, no provider, nothing leaves the host.
+  if (request.namespace === STATIC_NAMESPACE) return readStatic(targets.staticFiles(callerKey), request);
   targets.authorizer.authorize(caller, request.namespace, binding, request.operation);
   const provider = targets.provider(request.namespace);
   if (!provider) return targets.remoteProvider(caller, request.namespace, binding, request.operation, request.payload);
   return provider.handleCall({ actor: caller, binding, operation: request.operation, payload: request.payload });
+}
+
+async function readStatic(source: StaticFiles | undefined, request: HostCallRequest): Promise<Uint8Array> {
+  if (request.operation !== OP_STATIC_READ) throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${STATIC_NAMESPACE} serves ${OP_STATIC_READ}, not '${request.operation}'`);
+  const name = decodeStaticReadRequest(request.payload);
+  const body = source ? await source.read(name) : undefined;
+  return encodeStaticReadReply({ enabled: source !== undefined, found: body !== undefined, body: body ?? new Uint8Array(0) });
 }
 
 /** Cheap shape test first: this runs on every host call, and decoding a key is not free. */

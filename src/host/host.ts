@@ -19,6 +19,7 @@ import { ImplicitExtras } from "./implicit-extras.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
 import { readModule } from "./read-module.js";
+import { DirectoryStaticFiles, type StaticFiles } from "./static-files.js";
 
 export { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 
@@ -71,6 +72,8 @@ interface ActorRecord {
   isolation: Isolation;
   options: Required<ActorOptions>;
   lifecycle: LifecycleActor;
+  /** The actor's static files (wactor:static), if it has any. */
+  staticFiles: StaticFiles | undefined;
 }
 
 export class Host {
@@ -102,6 +105,7 @@ export class Host {
         if (!this.#remote) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
         return this.#remote.callProvider(caller, capabilityId, binding, op, payload);
       },
+      staticFiles: (key) => this.#actors.get(key)?.staticFiles,
       tracing,
     };
   }
@@ -122,7 +126,7 @@ export class Host {
       const merged = { ...ACTOR_DEFAULTS, ...this.#options.actorDefaults, ...options };
       const { pool, isolation } = await this.#startPool(claims, bytes, merged);
       const identity: ActorIdentity = { key, issuer: claims.issuer, caps: claims.caps, ...(claims.name !== undefined && { name: claims.name }) };
-      this.#actors.set(key, { claims, bytes, identity, pool, isolation, options: merged, lifecycle });
+      this.#actors.set(key, { claims, bytes, identity, pool, isolation, options: merged, lifecycle, staticFiles: staticFilesOf(merged) });
       lifecycle.send({ type: "STARTED" });
       await this.#implicitExtras.actorStarted(key, claims.caps);
       this.logger.info({ actor: key, name, instances: merged.instances, isolation }, "actor started");
@@ -148,7 +152,8 @@ export class Host {
       const { pool, isolation } = await this.#startPool(claims, bytes, merged);
       const old = record.pool;
       // Swap first so new invocations go to the new version, then drain the old one.
-      Object.assign(record, { claims, bytes, pool, isolation, options: merged, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
+      const staticFiles = merged.staticDir === record.options.staticDir ? record.staticFiles : staticFilesOf(merged);
+      Object.assign(record, { claims, bytes, pool, isolation, options: merged, staticFiles, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
       record.lifecycle.send({ type: "UPDATED" });
       await this.#implicitExtras.actorStarted(key, claims.caps);
       await old.drain(this.#options.drainMs ?? 10_000);
@@ -210,6 +215,14 @@ export class Host {
   async scaleActor(key: string, instances: number): Promise<ActorInfo> {
     const record = this.#requireActor(key);
     return this.replaceActor(key, record.bytes, { instances });
+  }
+
+  /**
+   * Gives a running actor another source of static files (a bundle, say), or none; it
+   * replaces the one its `staticDir` option made.
+   */
+  setStaticFiles(key: string, source: StaticFiles | undefined): void {
+    this.#requireActor(key).staticFiles = source;
   }
 
   /** The verified module bytes of a running actor. */
@@ -395,4 +408,8 @@ export class Host {
     if (!record) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", key);
     return record;
   }
+}
+
+function staticFilesOf(options: Required<ActorOptions>): StaticFiles | undefined {
+  return options.staticDir === "" ? undefined : new DirectoryStaticFiles(options.staticDir);
 }

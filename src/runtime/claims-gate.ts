@@ -7,6 +7,7 @@
  * shares. Denials are reported to the host in batches: the first of each kind at once (for
  * the log and the event stream), the rest counted and reported when the invocation ends.
  */
+import { STATIC_NAMESPACE } from "../codec/static-files.js";
 import { WactorError } from "../errors.js";
 import { guestErrorText } from "./channel.js";
 
@@ -37,7 +38,8 @@ export class ClaimsGate {
 
   /** The error text for the guest when the call is denied here; undefined when it may go on. */
   check(binding: string, namespace: string, operation: string): string | undefined {
-    if (this.#caps.has(namespace) || looksLikeModuleKey(namespace)) return undefined;
+    // An actor's own static files (wactor:static) need no claim: the host answers from its own source.
+    if (this.#caps.has(namespace) || looksLikeModuleKey(namespace) || namespace === STATIC_NAMESPACE) return undefined;
     const name = binding === "" ? "default" : binding;
     const kind = `${namespace}\u0000${name}\u0000${operation}`;
     let message = this.#messages.get(kind);

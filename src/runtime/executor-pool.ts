@@ -13,12 +13,14 @@ import { guestErrorText } from "./channel.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes } from "./executor-protocol.js";
 import { sharedExecutors, type Executor, type ExecutorClient } from "./executors.js";
 import type { InvocationTrace } from "./invocation-trace.js";
+import type { GuestKind } from "./suspendable-guest.js";
 
 let nextPoolId = 0;
 
 export interface ExecutorPoolOptions extends Omit<ActorPoolOptions, "bytes" | "codeHash" | "isolation" | "cacheDir" | "onFallback"> {
   /** Instrumented and memory-capped, as for a metered pool. */
   module: WebAssembly.Module;
+  kind: GuestKind;
 }
 
 export class ExecutorPool implements ActorPool {
@@ -36,8 +38,8 @@ export class ExecutorPool implements ActorPool {
 
   constructor(options: ExecutorPoolOptions) {
     this.#options = options;
-    const { module, identity, instances, maxQueue, deadlineMs, maxMemoryBytes } = options;
-    this.#spec = { module, identity, instances, maxQueue, deadlineMs, maxMemoryBytes };
+    const { module, kind, identity, instances, maxQueue, deadlineMs, maxMemoryBytes } = options;
+    this.#spec = { module, kind, identity, instances, maxQueue, deadlineMs, maxMemoryBytes };
     this.#client = {
       hostCall: (message, trace) => this.#hostCall(message, trace),
       log: (line) => options.onLog?.(line),

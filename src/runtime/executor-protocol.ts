@@ -6,7 +6,7 @@
 import type { MeteredPoolOptions } from "./metered-pool.js";
 
 /** What a metered pool needs to start over there: everything but the callbacks, which stay here. */
-export type ExecutorPoolSpec = Pick<MeteredPoolOptions, "module" | "identity" | "instances" | "maxQueue" | "deadlineMs" | "maxMemoryBytes">;
+export type ExecutorPoolSpec = Pick<MeteredPoolOptions, "module" | "kind" | "identity" | "instances" | "maxQueue" | "deadlineMs" | "maxMemoryBytes">;
 
 /** A failed invocation or start, as its catalog code and detail. */
 export interface WireError {

@@ -13,14 +13,18 @@ import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import type { InvocationTrace } from "./invocation-trace.js";
-import { DeadlineTrap, MeteredGuest, SUSPEND_STACK_PAGES, WASM_PAGE, type Step } from "./metered-guest.js";
+import { MeteredGuest } from "./metered-guest.js";
+import { RunnableGuest } from "./reactr/runnable-guest.js";
+import { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type Guest, type GuestKind, type Step } from "./suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
-import { GuestTrap, type HostCallResult } from "./wapc-guest.js";
+import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import type { HostCallRequest } from "./worker-protocol.js";
 
 export interface MeteredPoolOptions {
   /** Instrumented (transform/instrument.ts) and memory-capped. */
   module: WebAssembly.Module;
+  /** Which ABI the module speaks: a waPC actor or a Reactr runnable. */
+  kind: GuestKind;
   identity: GateIdentity;
   /** Most instances at once. */
   instances: number;
@@ -39,7 +43,7 @@ export interface MeteredPoolOptions {
 
 /** One instance and what its tick reads: the current slice end and the deadline. */
 interface Slot {
-  guest: MeteredGuest;
+  guest: Guest;
   sliceEnd: number;
   deadline: number;
   /** Its memory as last counted in the pool's total. */
@@ -203,9 +207,9 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const options = this.#options;
-    const slot: Slot = { guest: undefined as unknown as MeteredGuest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0, trace: undefined };
+    const slot: Slot = { guest: undefined as unknown as Guest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0, trace: undefined };
     try {
-      slot.guest = MeteredGuest.create(options.module, {
+      slot.guest = (options.kind === "runnable" ? RunnableGuest : MeteredGuest).create(options.module, {
         hostCall: (binding, namespace, operation, payload) => {
           const denied = this.#gate.check(binding, namespace, operation);
           if (denied !== undefined) {
@@ -222,7 +226,8 @@ export class MeteredPool implements ActorPool {
         consoleLog: options.onLog,
       });
     } catch (err) {
-      throw new WactorError(err instanceof DeadlineTrap ? "WACTOR_ERR_DEADLINE" : "WACTOR_ERR_MODULE_COMPILE", `the actor's initialization failed: ${(err as Error).message}`);
+      const what = options.kind === "runnable" ? "the runnable's initialization (_start, init)" : "the actor's initialization";
+      throw new WactorError(err instanceof DeadlineTrap ? "WACTOR_ERR_DEADLINE" : "WACTOR_ERR_MODULE_COMPILE", `${what} failed: ${(err as Error).message}`);
     }
     this.#live++;
     slot.counted = slot.guest.memoryBytes;
@@ -231,6 +236,7 @@ export class MeteredPool implements ActorPool {
   }
 
   #discard(slot: Slot): void {
+    slot.guest.dispose?.();
     this.#live--;
     this.#memoryBytes -= slot.counted;
   }
@@ -243,6 +249,9 @@ export class MeteredPool implements ActorPool {
     let now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
     let failure: WactorError | undefined;
+    let result: GuestCallResult;
+    /** The operation is answered but the instance serves no more (step.discard). */
+    let spent = false;
     try {
       const background = this.#state.heavy;
       let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
@@ -288,10 +297,9 @@ export class MeteredPool implements ActorPool {
         this.#state.heavy = false;
       }
       this.#breaker.record(undefined);
-      if (!step.result.ok) throw new WactorError("WACTOR_ERR_GUEST_ERROR", step.result.error);
-      return step.result.payload;
+      result = step.result;
+      spent = step.discard === true;
     } catch (err) {
-      if (isWactorError(err, "WACTOR_ERR_GUEST_ERROR")) throw err;
       failure = this.#classify(slot, err);
       this.#breaker.record(failure);
       if (failure.code === "WACTOR_ERR_DEADLINE") this.#state.heavy = true;
@@ -300,7 +308,7 @@ export class MeteredPool implements ActorPool {
       this.#inFlight--;
       slot.trace = undefined;
       this.#gate.flush();
-      if (!failure && !this.#stopped) {
+      if (!failure && !spent && !this.#stopped) {
         const now = slot.guest.memoryBytes;
         this.#memoryBytes += now - slot.counted;
         slot.counted = now;
@@ -308,10 +316,12 @@ export class MeteredPool implements ActorPool {
       } else {
         // A trapped, timed-out or stopped instance may hold any state: it is dropped.
         this.#discard(slot);
-        if (failure && !this.#stopped) this.#options.onReplaced?.(failure.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
+        if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
       }
       this.#pump();
     }
+    if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
+    return result.payload;
   }
 
   /** A background turn, unless the deadline comes first (then the turn is handed back). */

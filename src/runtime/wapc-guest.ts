@@ -2,13 +2,15 @@
  * One waPC guest instance (spec section 1), driven synchronously on the current thread.
  * Used inside instance workers, and directly by benchmarks as the in-thread baseline.
  */
+import type { ErrorCode } from "../errors.js";
 
 export type HostCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
 
 /** Answers a guest's `__host_call`; must be synchronous (the guest is blocked in it). */
 export type SyncHostCall = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult;
 
-export type GuestCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
+/** `code`: the catalog code of a failure the guest answered with (default WACTOR_ERR_GUEST_ERROR). */
+export type GuestCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string; code?: ErrorCode };
 
 /** Thrown when the guest traps or calls env.abort: the instance must not be reused. */
 export class GuestTrap extends Error {

@@ -7,7 +7,11 @@ export class SpyProvider implements CapabilityProvider {
   readonly bound = new Map<string, Readonly<Record<string, string>>>();
   context: ProviderContext | undefined;
 
-  constructor(readonly capabilityId: string) {}
+  /** `answer`: how calls are answered, instead of the echo of capability, operation and payload. */
+  constructor(
+    readonly capabilityId: string,
+    readonly answer?: (call: ProviderCall) => Promise<Uint8Array>,
+  ) {}
 
   async start(context: ProviderContext): Promise<void> {
     this.context = context;
@@ -24,6 +28,7 @@ export class SpyProvider implements CapabilityProvider {
   }
   async handleCall(call: ProviderCall): Promise<Uint8Array> {
     this.calls.push(call);
+    if (this.answer) return this.answer(call);
     return new TextEncoder().encode(`${this.capabilityId}:${call.operation}:${new TextDecoder().decode(call.payload)}`);
   }
 }

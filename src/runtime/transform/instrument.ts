@@ -5,21 +5,22 @@
  *    every function that can recurse (a cycle in the call graph, `call_indirect` counted as a
  *    call to every function in a table); when it runs out the guest calls `wactor.tick`, where
  *    the host checks the clock. Those are the only places a guest can run forever.
- * 2. **Suspension.** Binaryen's asyncify makes `wapc.__host_call` and `wactor.tick` able to
- *    unwind the guest's stack into a region of its memory and rewind it later: a host call
- *    waits for its provider without blocking the thread, and a guest past its time slice
- *    yields to the others.
+ * 2. **Suspension.** Binaryen's asyncify makes the kind's host-call imports (`wapc.__host_call`
+ *    for a waPC actor, the Reactr imports that reach a capability for a runnable: metering-abi.ts)
+ *    and `wactor.tick` able to unwind the guest's stack into a region of its memory and rewind
+ *    it later: a host call waits for its provider without blocking the thread, and a guest
+ *    past its time slice yields to the others.
  *
  * Loop headers are found in Binaryen's own text output, which it parses back: the printer
  * puts every loop header on a line of its own, so the insertion is exact and the result is
- * validated before use. A module this cannot handle is reported, and runs on a thread.
+ * validated before use. A module this cannot handle is reported: an actor then runs on a
+ * thread, a runnable does not start (runnables are offered no thread isolation).
  */
 import binaryen from "binaryen";
 import { WactorError } from "../../errors.js";
 import { stripCustomSections } from "../../claims/wasm-sections.js";
-import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./metering-abi.js";
-
-const ASYNC_IMPORTS = `wapc.__host_call,${TICK_MODULE}.${TICK_NAME}`;
+import type { GuestKind } from "../suspendable-guest.js";
+import { ASYNC_IMPORTS, FUEL_GLOBAL, FUEL_PER_TICK, TICK_MODULE, TICK_NAME } from "./metering-abi.js";
 
 export interface InstrumentReport {
   loops: number;
@@ -61,7 +62,7 @@ const peeledLoop = (k: number): { before: string; check: string; after: string }
 });
 const UNTYPED_LOOP = new RegExp(String.raw`^\s*\(loop(?: ${NAME})?$`);
 
-export function instrument(input: Uint8Array): InstrumentResult {
+export function instrument(input: Uint8Array, kind: GuestKind = "wapc"): InstrumentResult {
   const started = performance.now();
   // Custom sections mean nothing at run time (Rust's debug sections are megabytes), and a
   // name section could name something after what this transform adds.
@@ -86,7 +87,7 @@ export function instrument(input: Uint8Array): InstrumentResult {
     // (measured: same output size, same calls/s) at a fraction of the transform time.
     binaryen.setOptimizeLevel(1);
     binaryen.setShrinkLevel(0);
-    binaryen.setPassArgument("asyncify-imports", ASYNC_IMPORTS);
+    binaryen.setPassArgument("asyncify-imports", [...ASYNC_IMPORTS[kind], `${TICK_MODULE}.${TICK_NAME}`].join(","));
     module.runPasses(["asyncify"]);
     binaryen.setPassArgument("asyncify-imports", null);
     const output = module.emitBinary();

@@ -2,9 +2,10 @@
  * What the metering transform adds to a module and the runtime relies on: kept apart from
  * the transform itself, so that running guests never loads Binaryen (megabytes of code).
  */
+import type { GuestKind } from "../suspendable-guest.js";
 
 /** Bumped whenever the output of the transform changes: cached results are keyed by it. */
-export const TRANSFORM_VERSION = 3;
+export const TRANSFORM_VERSION = 4;
 
 /** The exported fuel counter, decremented at loop headers and recursive function entries. */
 export const FUEL_GLOBAL = "__wactor_fuel";
@@ -18,3 +19,14 @@ export const FUEL_PER_TICK = 5_000;
 /** The import a guest calls when its fuel runs out. */
 export const TICK_MODULE = "wactor";
 export const TICK_NAME = "tick";
+
+/**
+ * The imports that may suspend, per kind of module: those that wait for a provider. A waPC
+ * actor has one; a runnable's are the Reactr imports that reach a capability (each also
+ * imported as its `_swift` twin). The tick is added to both.
+ */
+const RUNNABLE_ASYNC = ["fetch_url", "graphql_query", "cache_get", "cache_set", "get_static_file", "db_exec", "log_msg"];
+export const ASYNC_IMPORTS: Readonly<Record<GuestKind, readonly string[]>> = {
+  wapc: ["wapc.__host_call"],
+  runnable: RUNNABLE_ASYNC.flatMap((name) => [`env.${name}`, `env.${name}_swift`]),
+};

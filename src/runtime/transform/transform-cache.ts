@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { WactorError } from "../../errors.js";
+import type { GuestKind } from "../suspendable-guest.js";
 import { startWorker } from "../worker-source.js";
 import type { InstrumentReport } from "./instrument.js";
 import { TRANSFORM_VERSION } from "./metering-abi.js";
@@ -33,13 +34,14 @@ export function defaultCacheDir(): string {
 
 /**
  * The instrumented form of `bytes` (already verified), whose code hash is `codeHash`.
- * Concurrent requests for one module share one transform.
+ * Concurrent requests for one module share one transform. The kind is part of the key: the
+ * two kinds suspend at different imports, so they never share an entry.
  */
-export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir = defaultCacheDir()): Promise<InstrumentedModule> {
-  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${CACHE_TAG}.wasm`);
+export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir = defaultCacheDir(), kind: GuestKind = "wapc"): Promise<InstrumentedModule> {
+  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${kind}-${CACHE_TAG}.wasm`);
   let pending = inFlight.get(file);
   if (!pending) {
-    pending = load(bytes, file).finally(() => inFlight.delete(file));
+    pending = load(bytes, file, kind).finally(() => inFlight.delete(file));
     inFlight.set(file, pending);
   }
   return pending;
@@ -47,13 +49,13 @@ export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir
 
 const inFlight = new Map<string, Promise<InstrumentedModule>>();
 
-async function load(bytes: Uint8Array, file: string): Promise<InstrumentedModule> {
+async function load(bytes: Uint8Array, file: string, kind: GuestKind): Promise<InstrumentedModule> {
   const hit = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
   });
   if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
-  const { bytes: output, report } = await transformer.run(bytes);
+  const { bytes: output, report } = await transformer.run(bytes, kind);
   await store(file, output);
   return { bytes: output, cached: false, report };
 }
@@ -83,7 +85,7 @@ class Transformer {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (r: { bytes: Uint8Array; report: InstrumentReport }) => void; reject: (e: Error) => void }>();
 
-  run(bytes: Uint8Array): Promise<{ bytes: Uint8Array; report: InstrumentReport }> {
+  run(bytes: Uint8Array, kind: GuestKind): Promise<{ bytes: Uint8Array; report: InstrumentReport }> {
     const worker = this.#ensure();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -95,7 +97,7 @@ class Transformer {
       };
       this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       worker.ref();
-      worker.postMessage({ id, bytes } satisfies TransformRequest);
+      worker.postMessage({ id, bytes, kind } satisfies TransformRequest);
     });
   }
 

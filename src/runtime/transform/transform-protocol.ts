@@ -1,9 +1,11 @@
 /** Messages between the host and its transform worker. */
+import type { GuestKind } from "../suspendable-guest.js";
 import type { InstrumentReport } from "./instrument.js";
 
 export interface TransformRequest {
   id: number;
   bytes: Uint8Array;
+  kind: GuestKind;
 }
 
 export type TransformReply =

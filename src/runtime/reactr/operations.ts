@@ -1,0 +1,118 @@
+/**
+ * How a runnable is invoked (docs/runnables.md): the operations it serves, the job each
+ * payload becomes, and the reply each outcome becomes. A runnable is an actor whose payloads
+ * this translates, so hosts, lattices, registries and manifests move it like any actor.
+ * - `run`: plain mode; the payload is the input, the reply the result; an error rejects
+ *   with WACTOR_ERR_RUNNABLE_ERROR.
+ * - `HandleRequest` (wascc:http_server): request mode; the reply is an HTTP response, an
+ *   error a response with its code as status.
+ * - `Job`: request mode from a MessagePack request; an error is a reply, not a rejection.
+ */
+import { STATUS_CODES } from "node:http";
+import { randomUUID } from "node:crypto";
+import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../../codec/http.js";
+import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
+import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
+import { isWactorError } from "../../errors.js";
+import type { GuestCallResult } from "../wapc-guest.js";
+import { runErrJson, type Job, type JobRequest } from "./job.js";
+
+export const OP_RUN = "run";
+
+export interface Invocation {
+  operation: typeof OP_RUN | typeof OP_HANDLE_REQUEST | typeof OP_JOB;
+  input: Uint8Array;
+  request: JobRequest | undefined;
+}
+
+const EMPTY = new Uint8Array(0);
+const toUtf8 = new TextEncoder();
+
+/** Maps with no prototype: a guest's keys (`__proto__`…) are plain keys. */
+function plainMap<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
+  const map = Object.create(null) as Record<string, T>;
+  for (const [k, v] of entries) map[k] = v;
+  return map;
+}
+
+/**
+ * A request from wascc:http_server. Its id and lower-cased headers are made when the guest
+ * first reads them: a runnable that never does (an echo) pays for neither (docs/runtime.md).
+ */
+class HttpJobRequest implements JobRequest {
+  method: string;
+  url: string;
+  body: Uint8Array;
+  readonly params = plainMap<string>();
+  readonly state = plainMap<Uint8Array>();
+  readonly respHeaders = plainMap<string>();
+  readonly #header: Record<string, string>;
+  #id: string | undefined;
+  #headers: Record<string, string> | undefined;
+
+  constructor(http: HttpRequest) {
+    this.method = http.method;
+    this.url = http.queryString === "" ? http.path : `${http.path}?${http.queryString}`;
+    this.body = http.body;
+    this.#header = http.header;
+  }
+
+  get id(): string {
+    return (this.#id ??= randomUUID());
+  }
+
+  get headers(): Record<string, string> {
+    return (this.#headers ??= plainMap(Object.entries(this.#header).map(([k, v]) => [k.toLowerCase(), v])));
+  }
+}
+
+/** The job an invocation runs, or its answer when no job runs at all. */
+export function openInvocation(operation: string, payload: Uint8Array): Invocation | GuestCallResult {
+  try {
+    if (operation === OP_RUN) return { operation, input: payload, request: undefined };
+    if (operation === OP_HANDLE_REQUEST) {
+      const http = decodeHttpRequest(payload);
+      const request = new HttpJobRequest(http);
+      return { operation, input: http.body, request };
+    }
+    if (operation === OP_JOB) {
+      const job = decodeJobRequest(payload);
+      const request: JobRequest = {
+        method: job.method,
+        url: job.url,
+        id: job.requestId,
+        body: job.body,
+        headers: plainMap(Object.entries(job.headers)),
+        params: plainMap(Object.entries(job.params)),
+        state: plainMap(Object.entries(job.state)),
+        respHeaders: plainMap(),
+      };
+      return { operation, input: job.body, request };
+    }
+    // A runnable has no health of its own to report: it is healthy while it runs.
+    if (operation === OP_HEALTH_REQUEST) return { ok: true, payload: EMPTY };
+    return { ok: false, error: `a runnable serves ${OP_RUN}, ${OP_HANDLE_REQUEST} and ${OP_JOB}, not '${operation}'` };
+  } catch (err) {
+    if (isWactorError(err, "WACTOR_ERR_BAD_PAYLOAD")) return { ok: false, code: "WACTOR_ERR_BAD_PAYLOAD", error: err.detail ?? err.message };
+    throw err;
+  }
+}
+
+/** The reply for a job that ran to its end (or reported an error before trapping). */
+export function invocationReply(invocation: Invocation, job: Job): GuestCallResult {
+  const output = job.result ?? EMPTY;
+  const headers = job.request?.respHeaders ?? plainMap<string>();
+  const error = job.error;
+  switch (invocation.operation) {
+    case OP_RUN:
+      return error ? { ok: false, code: "WACTOR_ERR_RUNNABLE_ERROR", error: runErrJson(error) } : { ok: true, payload: output };
+    case OP_JOB:
+      return { ok: true, payload: encodeJobReply(error ? { error } : { output, headers: { ...headers } }) };
+    case OP_HANDLE_REQUEST: {
+      if (!error) return { ok: true, payload: encodeHttpResponse({ statusCode: 200, status: "OK", header: { ...headers }, body: output }) };
+      const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
+      const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
+      return { ok: true, payload: encodeHttpResponse({ statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body }) };
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * One Reactr runnable (docs/runnables.md) built by transform/instrument.ts: the Reactr adapter
+ * over the shared suspendable core (suspendable-guest.ts), driven by the same pools as a waPC
+ * actor. Each invocation is one job: `allocate` the input, `run_e`, read the outcome,
+ * `deallocate`. Only `run_e` may suspend: the imports that reach a capability wait for their
+ * provider there, and its ticks may yield; `_start`, `init`, `allocate` and `deallocate` may
+ * be stopped by their deadline but never suspend.
+ */
+import { TICK_MODULE } from "../transform/metering-abi.js";
+import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
+import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
+import type { CapabilityCall } from "./capability-calls.js";
+import { Job } from "./job.js";
+import { invocationReply, openInvocation, type Invocation } from "./operations.js";
+import { reactrImports, type ReactrHost } from "./reactr-imports.js";
+import { ProcExit, WASI_MODULE, wasiImports } from "./wasi-shim.js";
+
+interface RunnableExports {
+  allocate(size: number): number;
+  deallocate(ptr: number, size: number): void;
+  run_e(ptr: number, size: number, ident: number): void;
+}
+
+interface Running {
+  invocation: Invocation;
+  job: Job;
+  ptr: number;
+  len: number;
+}
+
+const utf8 = new TextDecoder();
+/** The pools pass each operation's name as the same bytes every time: decoded once. */
+const names = new WeakMap<Uint8Array, string>();
+function operationName(bytes: Uint8Array): string {
+  let name = names.get(bytes);
+  if (name === undefined) names.set(bytes, (name = utf8.decode(bytes)));
+  return name;
+}
+
+export class RunnableGuest extends SuspendableGuest implements ReactrHost {
+  #guest!: RunnableExports;
+  #running: Running | undefined;
+  /** How the suspended capability call's reply becomes its import's value. */
+  #pending: ((reply: HostCallResult) => number) | undefined;
+
+  private constructor(module: WebAssembly.Module, hooks: GuestHooks) {
+    super(hooks);
+    this.instantiate(module, {
+      env: {
+        ...reactrImports(this),
+        // An AssemblyScript runnable built without Reactr's abort hook aborts the waPC way.
+        abort: (msgPtr: number, filePtr: number, line: number, column: number) => {
+          throw new GuestTrap(abortMessage(this.memory(), msgPtr, filePtr, line, column));
+        },
+      },
+      [WASI_MODULE]: wasiImports(module, { memory: () => this.memory(), log: (line) => hooks.consoleLog?.(line) }),
+      [TICK_MODULE]: this.tickImport(),
+    });
+    this.#guest = this.exports as unknown as RunnableExports;
+  }
+
+  /** Instantiates and runs `_start` then `init` (each once, when exported); `proc_exit(0)` ends one normally. */
+  static create(module: WebAssembly.Module, hooks: GuestHooks): RunnableGuest {
+    const guest = new RunnableGuest(module, hooks);
+    guest.initialize(["_start", "init"], (init) => {
+      try {
+        init();
+      } catch (err) {
+        if (!(err instanceof ProcExit && err.code === 0)) throw err;
+      }
+    });
+    return guest;
+  }
+
+  begin(operation: Uint8Array, payload: Uint8Array): Step {
+    const opened = openInvocation(operationName(operation), payload);
+    if (!("input" in opened)) return { done: true, result: opened };
+    const job = new Job(opened.request);
+    const len = opened.input.length;
+    let ptr: number;
+    try {
+      ptr = this.#guest.allocate(len);
+      this.memory().set(opened.input, ptr);
+    } catch (err) {
+      job.end();
+      throw asGuestTrap(err);
+    }
+    this.#running = { invocation: opened, job, ptr, len };
+    return this.#step();
+  }
+
+  resume(reply?: HostCallResult): Step {
+    this.startRewind(reply);
+    return this.#step();
+  }
+
+  #step(): Step {
+    const running = this.#running!;
+    this.suspendable = true;
+    try {
+      this.#guest.run_e(running.ptr, running.len, running.job.ident);
+    } catch (err) {
+      this.suspendable = false;
+      this.#finish();
+      const trap = asGuestTrap(err);
+      // An error reported before the trap is the job's answer; the instance is spent either way.
+      if (trap instanceof DeadlineTrap || !running.job.error) throw trap;
+      return { done: true, result: invocationReply(running.invocation, running.job), discard: true };
+    }
+    const suspension = this.unwound();
+    if (suspension) return { done: false, suspension };
+    this.suspendable = false;
+    let discard = false;
+    try {
+      this.#guest.deallocate(running.ptr, running.len);
+    } catch {
+      discard = true; // the job is answered; an instance whose allocator trapped serves no more
+    }
+    this.#finish();
+    const result = invocationReply(running.invocation, running.job);
+    return discard ? { done: true, result, discard } : { done: true, result };
+  }
+
+  /** Dropped while a job was suspended (its deadline, a stop): its ident is free again. */
+  dispose(): void {
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#running?.job.end();
+    this.#running = undefined;
+    this.#pending = undefined;
+  }
+
+  // ReactrHost: what the env imports reach.
+
+  override memory(): Uint8Array {
+    return super.memory();
+  }
+
+  job(ident: number): Job | undefined {
+    const job = this.#running?.job;
+    return job !== undefined && job.ident === ident ? job : undefined;
+  }
+
+  capability(ident: number, slot: boolean, build: (job: Job) => CapabilityCall | number): number {
+    if (this.rewound()) {
+      const settle = this.#pending!;
+      this.#pending = undefined;
+      return settle(this.resumeWith!);
+    }
+    const job = this.job(ident);
+    if (!job || (slot && job.ffi !== undefined)) return -1;
+    const call = build(job);
+    if (typeof call === "number") return call;
+    const answer = this.hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
+    if (!(answer instanceof Promise)) return call.settle(answer, job);
+    if (!this.suspend({ kind: "host-call", reply: answer })) {
+      void answer.catch(() => undefined);
+      return call.settle({ ok: false, error: "host calls are only available inside run_e" }, job);
+    }
+    this.#pending = (reply) => call.settle(reply, job);
+    return 0;
+  }
+
+  abort(message: string): void {
+    this.hooks.consoleLog?.(message);
+  }
+}
