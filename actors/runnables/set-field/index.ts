@@ -17,7 +17,8 @@ function refusal(fieldType: i32, key: string): string {
 }
 
 register((input: ArrayBuffer): Result => {
-  const jsonBody = Request.getField(FieldType.BODY, "set-field").ok; // a JSON object body
+  // Only a JSON object body has fields to set (a missing field reads as an error, so look at the body).
+  const jsonBody = String.UTF8.decode(Request.body()).trimStart().startsWith("{");
   const json = "{\"header\":" + setAndRead(FieldType.HEADER, "x-set-field", "header-value") +
     ",\"state\":" + setAndRead(FieldType.STATE, "set-field", "state-value") +
     ",\"param\":" + setAndRead(FieldType.PARAM, "set-field", "param-value") +
