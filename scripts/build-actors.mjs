@@ -32,7 +32,7 @@ const ACTOR_CAPS = {
 };
 
 /**
- * Claims of each example runnable (docs/runnables.md). AssemblyScript ones live in
+ * Claims of each example runnable (docs/runnable-guest.md). AssemblyScript ones live in
  * actors/runnables/<name>/index.ts, hand-written WAT ones (the WASI shape of Rust, TinyGo,
  * Grain and Swift modules) in actors/runnables/wat/<name>.wat. Served over HTTP (they read the
  * request) → wascc:http_server; cache → wascc:keyvalue; fetch_url/graphql_query →

@@ -1,5 +1,5 @@
 /**
- * The SHAPE of every example runnable (docs/runnables.md): the exports a Reactr host calls,
+ * The SHAPE of every example runnable (docs/runnable-guest.md): the exports a Reactr host calls,
  * imports drawn only from the host API and the WASI calls real runnables make, each with the
  * contract's signature, and signed claims carrying the declared capabilities. How they behave
  * on a host is the runnable runtime's tests' business.

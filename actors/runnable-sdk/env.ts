@@ -1,4 +1,4 @@
-// The host API of a Reactr Runnable (docs/runnables.md): namespace "env", every parameter and
+// The host API of a Reactr Runnable (docs/runnable-guest.md): namespace "env", every parameter and
 // result an i32, every call ending with the job's ident. AssemblyScript imports only the
 // functions a module actually calls, so a runnable's import list stays as small as its code.
 
