@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Compiles the example actors (AssemblyScript) and signs them with dev keys.
 // Output: actors/build/<name>.wasm (unsigned), <name>_s.wasm (signed), keys/, manifest.json.
+// Then the example Reactr runnables (AssemblyScript and hand-written WAT), the same way, into
+// actors/build/runnables/ with their own manifest.json.
 // Dev keys are generated on first build and reused, so actor identities stay stable;
 // they live under actors/build/ and are never committed.
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -32,6 +34,49 @@ const ACTOR_CAPS = {
   eventreader: ["wascc:eventstreams", "wascc:keyvalue"],
   fetcher: ["wascc:http_server", "wascc:http_client"],
 };
+
+/**
+ * Claims of each example runnable (docs/runnable-guest.md). AssemblyScript ones live in
+ * actors/runnables/<name>/index.ts, hand-written WAT ones (the WASI shape of Rust, TinyGo,
+ * Grain and Swift modules) in actors/runnables/wat/<name>.wat. Served over HTTP (they read the
+ * request) → wascc:http_server; cache → wascc:keyvalue; fetch_url/graphql_query →
+ * wascc:http_client; log_msg → wascc:logging.
+ */
+const RUNNABLE_CAPS = {
+  echo: [],
+  fields: ["wascc:http_server"],
+  "set-field": ["wascc:http_server"],
+  headers: ["wascc:http_server"],
+  cache: ["wascc:http_server", "wascc:keyvalue"],
+  fetch: ["wascc:http_server", "wascc:http_client"],
+  graphql: ["wascc:http_client"],
+  logger: ["wascc:logging"],
+  abort: [],
+  fail: [],
+  // the Atmo example project's functions, same names and behaviour
+  "helloworld-rs": ["wascc:http_server"],
+  "modify-url": ["wascc:http_server"],
+  "return-err": ["wascc:http_server"],
+  "set-array": ["wascc:http_server"],
+  "run-each": ["wascc:http_server"],
+  "get-file": ["wascc:http_server"],
+  "cache-set": ["wascc:http_server", "wascc:keyvalue", "wascc:logging"],
+  "cache-get": ["wascc:http_server", "wascc:keyvalue", "wascc:logging"],
+  "log-it": ["wascc:http_server", "wascc:logging"],
+  "fetch-test": ["wascc:http_server", "wascc:http_client", "wascc:logging"],
+  // WAT
+  "wasi-hello": [],
+  "wasi-hello-swift": [],
+  "legacy-init": [],
+  "start-trap": [],
+  "no-result": [],
+  "loop-forever": [],
+  "memory-bomb": [],
+};
+const RUNNABLES = join(ACTORS, "runnables");
+const RUNNABLES_OUT = join(OUT, "runnables");
+// AssemblyScript's abort would import env.abort; a Runnable host has return_abort instead.
+const RUNNABLE_ABORT = "abort=actors/runnable-sdk/runnable/runnableAbort";
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {
   console.error("build-actors: dist/ is missing; run `npm run build` first");
@@ -72,3 +117,49 @@ for (const [name, caps] of Object.entries(ACTOR_CAPS)) {
   console.log(`${fresh ? "up to date" : "built     "} ${name.padEnd(10)} ${subject.publicKey} ${statSync(signed).size} B  caps=${caps.join(",") || "-"}`);
 }
 writeFileSync(join(OUT, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+
+// Runnables: compiled (or assembled from WAT), kept unsigned for Atmo-style bundles, and signed.
+mkdirSync(RUNNABLES_OUT, { recursive: true });
+const runnableSdkTime = Math.max(newestMtime(join(ACTORS, "runnable-sdk")), statSync(join(ACTORS, "sdk", "json.ts")).mtimeMs);
+let binaryen;
+const runnables = {};
+for (const [name, caps] of Object.entries(RUNNABLE_CAPS)) {
+  const wat = join(RUNNABLES, "wat", `${name}.wat`);
+  const isWat = existsSync(wat);
+  const unsigned = join(RUNNABLES_OUT, `${name}.wasm`);
+  const signed = join(RUNNABLES_OUT, `${name}_s.wasm`);
+  const subject = keyPair(join(KEYS, `runnable_${name}_module.nk`), "module");
+  const sourceTime = isWat ? statSync(wat).mtimeMs : Math.max(runnableSdkTime, newestMtime(join(RUNNABLES, name)));
+  const fresh = existsSync(unsigned) && existsSync(signed) && statSync(signed).mtimeMs > sourceTime;
+  if (!fresh) {
+    if (isWat) {
+      binaryen ??= (await import("binaryen")).default;
+      const module = binaryen.parseText(readFileSync(wat, "utf8"));
+      if (!module.validate()) {
+        console.error(`build-actors: runnable ${name}: ${wat} does not validate`);
+        process.exit(1);
+      }
+      writeFileSync(unsigned, module.emitBinary());
+      module.dispose();
+    } else {
+      // Relative paths under --baseDir: abort messages then name the file as actors/runnables/<name>/index.ts.
+      const args = [`actors/runnables/${name}/index.ts`, "-o", `actors/build/runnables/${name}.wasm`, "--runtime", "incremental", "-O3", "--use", RUNNABLE_ABORT, "--baseDir", ROOT];
+      const { error, stderr } = await asc.main(args, {});
+      if (error) {
+        console.error(`build-actors: runnable ${name} failed to compile:\n${stderr.toString()}`);
+        process.exit(1);
+      }
+    }
+    const { bytes } = await signModule(new Uint8Array(readFileSync(unsigned)), { issuer: account, subject, caps, name, ver: "0.1.0", rev: 1 });
+    writeFileSync(signed, bytes);
+  }
+  runnables[name] = {
+    path: `actors/build/runnables/${name}.wasm`,
+    signedPath: `actors/build/runnables/${name}_s.wasm`,
+    publicKey: subject.publicKey,
+    caps,
+    source: isWat ? `actors/runnables/wat/${name}.wat` : `actors/runnables/${name}/index.ts`,
+  };
+  console.log(`${fresh ? "up to date" : "built     "} runnable ${name.padEnd(16)} ${subject.publicKey} ${statSync(signed).size} B  caps=${caps.join(",") || "-"}`);
+}
+writeFileSync(join(RUNNABLES_OUT, "manifest.json"), `${JSON.stringify(runnables, null, 2)}\n`);

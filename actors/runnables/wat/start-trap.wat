@@ -1,0 +1,21 @@
+;; A runnable whose initializer traps: `_start` hits `unreachable`, so instantiation must fail
+;; (no job may run on it). run_e would answer the input unchanged.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "return_result" (func $return_result (param i32 i32 i32)))
+  (memory (export "memory") 2)
+
+  (func (export "_start")
+    unreachable)
+
+  ;; one job at a time: the input always sits at 64 KiB, memory grown to fit
+  (func (export "allocate") (param $size i32) (result i32)
+    (if (i32.gt_u (i32.add (i32.const 65536) (local.get $size)) (i32.shl (memory.size) (i32.const 16)))
+      (then (drop (memory.grow (i32.add (i32.shr_u (local.get $size) (i32.const 16)) (i32.const 1))))))
+    (i32.const 65536))
+
+  (func (export "deallocate") (param $ptr i32) (param $size i32))
+
+  (func (export "run_e") (param $ptr i32) (param $size i32) (param $ident i32)
+    (call $return_result (local.get $ptr) (local.get $size) (local.get $ident)))
+)
