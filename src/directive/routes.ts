@@ -5,7 +5,7 @@
  */
 import { posix } from "node:path";
 import { RouteConflict, RouteTree, normalizePattern, type Route, type RouteMatch } from "./route-tree.js";
-import type { Directive, DirectiveProblem } from "./types.js";
+import type { Directive, DirectiveProblem, Handler } from "./types.js";
 
 export type RouteOutcome<T> =
   | { kind: "match"; match: RouteMatch<T> }
@@ -69,10 +69,10 @@ export function mountedHandlers(d: Directive): Array<{ index: number; method: st
   return d.handlers.flatMap((h, index) => (h.type === "request" && h.method !== "" && h.resource !== "" ? [{ index, method: h.method, resource: h.resource, line: h.line }] : []));
 }
 
-/** Builds the router of a Directive's request handlers (value: handler index). */
-export function buildRouter(d: Directive): Router<number> {
-  const router = new Router<number>();
-  for (const h of mountedHandlers(d)) router.add(h.method, h.resource, h.index);
+/** Builds the router of a Directive's request handlers, each route's value made from its handler. */
+export function buildRouter<T>(d: Directive, valueOf: (handler: Handler) => T): Router<T> {
+  const router = new Router<T>();
+  for (const h of mountedHandlers(d)) router.add(h.method, h.resource, valueOf(d.handlers[h.index]!));
   return router;
 }
 
