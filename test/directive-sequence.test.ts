@@ -228,3 +228,22 @@ describe("infrastructure failures", () => {
     expect(fakes.calls[0]!.request.headers).toEqual({ "User-Agent": "t" });
   });
 });
+
+describe("the Job wire form (MessagePack)", () => {
+  it("invokerFromCall sends operation Job with the request and decodes both reply shapes", async () => {
+    const { decode, encode } = await import("@msgpack/msgpack");
+    const { invokerFromCall } = await import("../src/directive/job.js");
+    const seen: Array<{ fqfn: string; operation: string; payload: unknown }> = [];
+    const replies = [encode({ output: bytes("out"), headers: { "X-A": "1" } }), encode({ error: { code: 418, message: "teapot" } }), encode({ output: "not bytes" })];
+    const invoker = invokerFromCall(async (fqfn, operation, payload) => {
+      seen.push({ fqfn, operation, payload: decode(payload) });
+      return replies.shift()!;
+    });
+    const request = { method: "GET", url: "/x?y=1", requestId: "id", body: bytes("b"), headers: { Accept: "*/*" }, params: { k: "v" }, state: { s: bytes("1") } };
+    const signal = new AbortController().signal;
+    expect(await invoker.invoke("a#default::f@v1", request, signal)).toEqual({ output: bytes("out"), headers: { "X-A": "1" } });
+    expect(seen[0]).toEqual({ fqfn: "a#default::f@v1", operation: "Job", payload: request });
+    expect(await invoker.invoke("a#default::f@v1", request, signal)).toEqual({ error: { code: 418, message: "teapot" } });
+    await expect(invoker.invoke("a#default::f@v1", request, signal)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
+  });
+});
