@@ -53,6 +53,16 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_BAD_ARGUMENT: { status: 400, message: "A command-line argument is invalid. See '--help' for the expected form." },
   WACTOR_ERR_TARGET_EXISTS: { status: 409, message: "The folder for the new project already exists and is not empty. Choose another name or move that folder away." },
 
+  // Atmo Directives and bundles (docs/directive.md)
+  WACTOR_ERR_DIRECTIVE: { status: 400, message: "The Directive is invalid. Fix every problem listed in the detail (file:line each); docs/directive.md describes the schema." },
+  WACTOR_ERR_STEP_TIMEOUT: { status: 504, message: "A step of the handler's sequence did not finish within the step timeout (30 s by default); the request failed. Make the function faster or raise the step timeout." },
+  WACTOR_ERR_STATE_KEY_MISSING: { status: 500, message: "A step needs a state key no earlier step set (a 'with' value or a forEach 'in'). Fix the Directive so the key is set before the step." },
+  WACTOR_ERR_FOREACH_INPUT: { status: 500, message: "The forEach step's 'in' state value is not a JSON array. Make the step that sets it return a JSON array." },
+  WACTOR_ERR_FOREACH_OUTPUT: { status: 500, message: "A forEach function returned something other than a JSON object for an element. Make the function return one JSON object per element." },
+  WACTOR_ERR_BUNDLE: { status: 400, message: "The bundle (.wasm.zip) is malformed: see the detail (a missing Directive.yaml, a module no runnable claims, a runnable without a module, or not a ZIP). Rebuild it with 'wactor bundle build'." },
+  WACTOR_ERR_BUNDLE_UNSIGNED: { status: 401, message: "The bundle carries no wactor-bundle.jwt descriptor, so its Directive, static files and modules cannot be trusted. Sign it with 'wactor bundle sign'." },
+  WACTOR_ERR_BUNDLE_TAMPERED: { status: 401, message: "The bundle changed after it was signed: the entry named in the detail was altered, added or removed, or the descriptor's signature does not verify. Rebuild it and sign it again with 'wactor bundle sign'." },
+
   // Failures that are nobody's input: a bug to report, never relabelled as the user's fault
   WACTOR_ERR_INTERNAL: { status: 500, message: "An unexpected internal error: this is a bug in wactor, not a problem with your input. Please report it with this message and the stack trace logged with it." },
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerAppCommands } from "./app.js";
+import { registerBundleCommands } from "./bundle.js";
 import { registerCallCommand } from "./call.js";
 import { registerClaimsCommands } from "./claims.js";
 import { registerCtlCommands } from "./ctl.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerClaimsCommands(program);
   registerRegCommands(program);
+  registerBundleCommands(program);
   return program;
 }
 

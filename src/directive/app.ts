@@ -1,0 +1,150 @@
+/**
+ * A Directive ready to serve: its routes and sequences over a StepInvoker. Mounting it on an
+ * HTTP server is one call per request, `handle(request)`; schedules are `runSchedule(name)`
+ * on a timer of `schedules()[i].periodMs`.
+ */
+import { randomUUID } from "node:crypto";
+import { WactorError } from "../errors.js";
+import { httpResponse, textResponse, type DirectiveResponse } from "./http-response.js";
+import type { StepInvoker } from "./job.js";
+import { fqfnOf } from "./references.js";
+import { buildRouter, Router } from "./routes.js";
+import { canonicalHeaderKey, runSequence, type SequenceOutcome } from "./sequence.js";
+import { utf8, type SequenceOptions } from "./step-context.js";
+import type { Directive, Step } from "./types.js";
+
+export interface DirectiveRequest {
+  method: string;
+  /** Request URI: escaped path plus `?query`. */
+  url: string;
+  /** As node gives them: lower-case names, a value or a list of values. */
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array;
+}
+
+export interface DirectiveAppOptions extends SequenceOptions {
+  /**
+   * Serve every runnable at `POST /<identifier>/<namespace>/<name>/<appVersion>` instead of the
+   * handlers (Atmo's ATMO_HEADLESS). Defaults to the Directive's `headless` key.
+   */
+  headless?: boolean;
+  /** Told about each infrastructure failure (the HTTP reply carries only the catalog text). */
+  onFailure?: (error: WactorError, where: { target: string; requestId: string }) => void;
+  /** Request ids; UUIDv4 by default. */
+  newRequestId?: () => string;
+}
+
+interface Target {
+  name: string;
+  steps: Step[];
+  response: string | undefined;
+  headless: boolean;
+}
+
+export interface ScheduleInfo {
+  name: string;
+  periodMs: number;
+}
+
+/** A JSON object of strings in a header (headless mode); anything else is empty, as in Atmo. */
+function jsonStringMap(value: string | undefined): Record<string, string> {
+  if (!value) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"));
+  } catch {
+    return {};
+  }
+}
+
+/** First value of each header, canonical names, no Host: what functions see. */
+function functionHeaders(headers: DirectiveRequest["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined || name.toLowerCase() === "host") continue;
+    out[canonicalHeaderKey(name)] ??= first;
+  }
+  return out;
+}
+
+export class DirectiveApp {
+  private readonly router: Router<Target>;
+  private readonly newRequestId: () => string;
+
+  /** `directive` must be validated (loadDirective / a loaded bundle). */
+  constructor(
+    readonly directive: Directive,
+    private readonly invoker: StepInvoker,
+    private readonly options: DirectiveAppOptions = {},
+  ) {
+    this.newRequestId = options.newRequestId ?? randomUUID;
+    const headless = options.headless ?? directive.headless;
+    if (headless) {
+      this.router = new Router<Target>();
+      for (const r of directive.runnables) {
+        const step: Step = { fn: fqfnOf(directive.identifier, r.namespace, r.name, directive.appVersion), as: r.name, line: r.line };
+        this.router.add("POST", `/${directive.identifier}/${r.namespace}/${r.name}/${directive.appVersion}`, { name: r.fqfn, steps: [step], response: r.name, headless: true });
+      }
+    } else {
+      this.router = buildRouter(directive, (h) => ({ name: `${h.method} ${h.resource}`, steps: h.steps, response: h.response, headless: false }));
+    }
+  }
+
+  /** Answers one HTTP request: a route's sequence, or the router's redirect, OPTIONS, 405 or 404. */
+  async handle(request: DirectiveRequest): Promise<DirectiveResponse> {
+    const q = request.url.indexOf("?");
+    const rawPath = q >= 0 ? request.url.slice(0, q) : request.url;
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return textResponse(400, "400 Bad Request");
+    }
+    const routed = this.router.route(request.method, path, q >= 0 ? request.url.slice(q + 1) : "");
+    switch (routed.kind) {
+      case "redirect":
+        return { status: routed.status, headers: { Location: routed.location }, body: new Uint8Array() };
+      case "options":
+        return { status: 200, headers: { Allow: routed.allow }, body: new Uint8Array() };
+      case "methodNotAllowed":
+        return textResponse(405, "Method Not Allowed\n", { Allow: routed.allow });
+      case "notFound":
+        return textResponse(404, "404 page not found\n");
+      case "match":
+        break;
+    }
+    const target = routed.match.route.value;
+    const requestId = this.newRequestId();
+    const headers = functionHeaders(request.headers);
+    const state = new Map<string, Uint8Array>();
+    let params = routed.match.params;
+    if (target.headless) {
+      for (const [k, v] of Object.entries(jsonStringMap(headers["X-Atmo-State"]))) state.set(k, utf8.encode(v));
+      params = jsonStringMap(headers["X-Atmo-Params"]);
+    }
+    const ctx = { method: request.method, url: request.url, requestId, body: request.body, headers, params };
+    const outcome = await runSequence(this.directive, target.steps, ctx, state, this.invoker, this.options);
+    if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: target.name, requestId });
+    const response = httpResponse(outcome, target.steps, target.response);
+    if (target.headless) response.headers["X-Atmo-Requestid"] = requestId;
+    return response;
+  }
+
+  schedules(): ScheduleInfo[] {
+    return this.directive.schedules.map((s) => ({ name: s.name, periodMs: (s.every.seconds + 60 * s.every.minutes + 3600 * s.every.hours + 86400 * s.every.days) * 1000 }));
+  }
+
+  /** One run of a schedule: method SCHED, url = its name, empty body, its seed state. The result is only for logging. */
+  async runSchedule(name: string): Promise<SequenceOutcome> {
+    const schedule = this.directive.schedules.find((s) => s.name === name);
+    if (!schedule) throw new WactorError("WACTOR_ERR_INTERNAL", `the Directive has no schedule '${name}'`);
+    const requestId = this.newRequestId();
+    const state = new Map(Object.entries(schedule.state).map(([k, v]) => [k, utf8.encode(v)] as const));
+    const ctx = { method: "SCHED", url: name, requestId, body: new Uint8Array(), headers: {}, params: {} };
+    const outcome = await runSequence(this.directive, schedule.steps, ctx, state, this.invoker, this.options);
+    if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: `schedule ${name}`, requestId });
+    return outcome;
+  }
+}

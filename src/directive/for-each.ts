@@ -1,0 +1,59 @@
+/**
+ * forEach: the function runs once per element of the JSON array in `state[in]`, with the full
+ * state plus `__elem` (the element as compact JSON). Elements run in parallel, at most
+ * `forEachConcurrency` at once; the results are stored as one JSON array in INPUT order
+ * (Atmo: completion order), and `__elem` does not stay in the state afterwards.
+ */
+import { WactorError } from "../errors.js";
+import { goJson } from "./go-json.js";
+import type { JobReply } from "./job.js";
+import { fqfnFor, invoke, stateRecord, utf8, withStepTimeout, type CallResult, type StepRun } from "./step-context.js";
+import type { Directive, Step } from "./types.js";
+
+export const ELEMENT_KEY = "__elem";
+
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count && !signal.aborted) {
+      const i = next++;
+      results[i] = await work(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(count, Math.max(1, limit)) }, worker));
+  return results;
+}
+
+export async function runForEach(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+  const each = step.forEach!;
+  const inKey = each.in!;
+  const as = each.as ?? each.fn!;
+  const source = state.get(inKey);
+  if (source === undefined) throw new WactorError("WACTOR_ERR_STATE_KEY_MISSING", `${run.where}: forEach 'in' key '${inKey}' is not in the state`);
+  const elements = parseJson(source);
+  if (!Array.isArray(elements)) throw new WactorError("WACTOR_ERR_FOREACH_INPUT", `${run.where}: state '${inKey}' is not a JSON array`);
+  const fqfn = fqfnFor(d, each.fn!);
+  const base = stateRecord(state);
+  const replies = await withStepTimeout(run, `forEach ${each.fn}`, (signal) =>
+    boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, signal, (i) => invoke(run, fqfn, { ...base, [ELEMENT_KEY]: utf8.encode(goJson(elements[i])) }, signal)),
+  );
+  const onErr = each.onErr ?? step.onErr;
+  const failed = replies.find((r) => "error" in r);
+  if (failed) return [{ key: as, reply: failed, onErr }];
+  const objects = replies.map((reply, i) => {
+    const value = parseJson((reply as { output: Uint8Array }).output);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new WactorError("WACTOR_ERR_FOREACH_OUTPUT", `${run.where}: element ${i} of '${inKey}' gave no JSON object`);
+    return goJson(value);
+  });
+  // Headers set by the element calls are dropped, as in Atmo.
+  return [{ key: as, reply: { output: utf8.encode(`[${objects.join(",")}]`), headers: {} }, onErr }];
+}

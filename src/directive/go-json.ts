@@ -1,0 +1,33 @@
+/**
+ * JSON as Go's encoding/json writes it, where Atmo's bytes are observable: object keys sorted,
+ * `<`, `>`, `&`, U+2028 and U+2029 escaped as \u003c…; numbers as float64 (JavaScript's
+ * shortest form matches Go's for the values JSON.parse can produce).
+ */
+
+const GO_ESCAPES: Record<string, string> = { "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029" };
+
+export function goString(text: string): string {
+  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+}
+
+/** A JSON.parse result re-serialized compactly with Go's key order and escaping. */
+export function goJson(value: unknown): string {
+  if (value === null || typeof value === "boolean" || typeof value === "number") return JSON.stringify(value);
+  if (typeof value === "string") return goString(value);
+  if (Array.isArray(value)) return `[${value.map(goJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${goString(k)}:${goJson(v)}`).join(",")}}`;
+}
+
+export interface RunErr {
+  code: number;
+  message: string;
+}
+
+/** Reactr's RunErr as JSON: `code` first, both fields omitted when empty (Go's omitempty). */
+export function runErrJson(error: RunErr): string {
+  const fields: string[] = [];
+  if (error.code !== 0) fields.push(`"code":${error.code}`);
+  if (error.message !== "") fields.push(`"message":${goString(error.message)}`);
+  return `{${fields.join(",")}}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The sequence engine shared by handlers and schedules: steps run in order, each an fn, a
+ * group (members at once) or a forEach; results land in the state under `as` (else the
+ * reference as written); a RunErr goes through onErr (return ends the sequence, continue
+ * stores the error's JSON). docs/directive.md, "Execution".
+ */
+import { toWactorError, type WactorError } from "../errors.js";
+import { runErrJson, type RunErr } from "./go-json.js";
+import { runForEach } from "./for-each.js";
+import { DEFAULT_FOREACH_CONCURRENCY, fqfnFor, type CallResult, DEFAULT_STEP_TIMEOUT_MS, decide, desiredState, invoke, utf8, withStepTimeout, type RequestContext, type SequenceOptions, type StepRun } from "./step-context.js";
+import { resultKey, stepKind } from "./steps.js";
+import type { Directive, Step } from "./types.js";
+import type { StepInvoker } from "./job.js";
+
+export type SequenceOutcome =
+  | { kind: "ok"; state: Map<string, Uint8Array>; headers: Record<string, string> }
+  /** A function's RunErr that onErr says to return. */
+  | { kind: "runErr"; error: RunErr }
+  /** An infrastructure failure: timeout, trap, missing function or state key, bad forEach data. */
+  | { kind: "failed"; error: WactorError };
+
+/** Go's canonical MIME header key (`content-type` → `Content-Type`); other keys unchanged. */
+export function canonicalHeaderKey(key: string): string {
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) return key;
+  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+async function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+  const fn = step.fn!;
+  const input = desiredState(step.with, state, run.where);
+  const reply = await withStepTimeout(run, `fn ${fn}`, (signal) => invoke(run, fqfnFor(d, fn), input, signal));
+  return [{ key: resultKey(step), reply, onErr: step.onErr }];
+}
+
+/** Members start together on the state before the step, each with its own `with` (the step's as a fallback). */
+async function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+  const members = step.group!.map((m) => ({ member: m, fqfn: fqfnFor(d, m.fn), input: desiredState(m.with ?? step.with, state, `${run.where} (${m.fn})`) }));
+  const replies = await withStepTimeout(run, "fn group", (signal) => Promise.all(members.map(({ fqfn, input }) => invoke(run, fqfn, input, signal))));
+  // Applied in the order written, so the outcome does not depend on which member finished first.
+  return members.map(({ member }, i) => ({ key: resultKey(member), reply: replies[i]!, onErr: member.onErr ?? step.onErr }));
+}
+
+export async function runSequence(
+  d: Directive,
+  steps: readonly Step[],
+  ctx: RequestContext,
+  initialState: Map<string, Uint8Array>,
+  invoker: StepInvoker,
+  options: SequenceOptions = {},
+): Promise<SequenceOutcome> {
+  const state = new Map(initialState);
+  const headers: Record<string, string> = {};
+  const resolved = { stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY };
+  try {
+    for (const [j, step] of steps.entries()) {
+      const run: StepRun = { ctx, invoker, options: resolved, where: `step ${j}` };
+      const kind = stepKind(step);
+      const results =
+        kind === "fn" ? await runFn(d, run, step, state)
+        : kind === "group" ? await runGroup(d, run, step, state)
+        : kind === "forEach" ? await runForEach(d, run, step, state)
+        : [];
+      for (const { key, reply, onErr } of results) {
+        if ("error" in reply) {
+          if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };
+          state.set(key, utf8.encode(runErrJson(reply.error)));
+          continue;
+        }
+        state.set(key, reply.output);
+        for (const [name, value] of Object.entries(reply.headers)) headers[canonicalHeaderKey(name)] = value;
+      }
+    }
+  } catch (err) {
+    return { kind: "failed", error: toWactorError(err) };
+  }
+  return { kind: "ok", state, headers };
+}

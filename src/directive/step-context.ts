@@ -1,0 +1,103 @@
+/** What every kind of step needs while a sequence runs: the request, the invoker, time limits. */
+import { WactorError, toWactorError } from "../errors.js";
+import type { RunErr } from "./go-json.js";
+import type { JobReply, JobRequest, StepInvoker } from "./job.js";
+import { resolveReference } from "./references.js";
+import type { Directive, ErrAction, OnErr } from "./types.js";
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+export const DEFAULT_FOREACH_CONCURRENCY = 16;
+
+export interface SequenceOptions {
+  /** Time a step (an fn, a whole group, a whole forEach) may take; 30 s by default, as in Atmo. */
+  stepTimeoutMs?: number;
+  /** forEach elements running at once (Atmo starts them all); 16 by default. */
+  forEachConcurrency?: number;
+}
+
+/** The request fields every step's functions see; state is added per call. */
+export type RequestContext = Omit<JobRequest, "state">;
+
+export interface StepRun {
+  ctx: RequestContext;
+  invoker: StepInvoker;
+  options: Required<SequenceOptions>;
+  /** Where the step is, for messages: `step 2`. */
+  where: string;
+}
+
+export const utf8 = new TextEncoder();
+
+export function stateRecord(state: Map<string, Uint8Array>): Record<string, Uint8Array> {
+  return Object.fromEntries(state);
+}
+
+/**
+ * The state a callable sees: the full state without `with`, else only its aliases. A key no
+ * earlier step set is an infrastructure failure (the Directive's validation normally
+ * prevents it; a forEach `in` or a `with` on a step-level field is not checked at load).
+ */
+export function desiredState(withMap: Record<string, string> | undefined, state: Map<string, Uint8Array>, where: string): Record<string, Uint8Array> {
+  if (!withMap || Object.keys(withMap).length === 0) return stateRecord(state);
+  const out: Record<string, Uint8Array> = {};
+  for (const [alias, key] of Object.entries(withMap)) {
+    const value = state.get(key);
+    if (value === undefined) throw new WactorError("WACTOR_ERR_STATE_KEY_MISSING", `${where}: 'with' key '${key}' (alias '${alias}') is not in the state`);
+    Object.defineProperty(out, alias, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * Runs work under the step timeout: on expiry the work's signal aborts and the step fails
+ * with WACTOR_ERR_STEP_TIMEOUT; any other rejection becomes a catalog error.
+ */
+export async function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, run.options.stepTimeoutMs);
+  });
+  try {
+    return await Promise.race([work(controller.signal), timeout]);
+  } catch (err) {
+    controller.abort(err);
+    throw toWactorError(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): Promise<JobReply> {
+  return run.invoker.invoke(fqfn, { ...run.ctx, state }, signal);
+}
+
+/** Atmo's onErr decision for a RunErr's code (no onErr, or `{}`: return). */
+export function decide(onErr: OnErr | undefined, code: number): ErrAction {
+  if (!onErr) return "return";
+  const codes = onErr.code ?? {};
+  if (Object.keys(codes).length > 0) {
+    const listed = codes[code];
+    if (listed !== undefined) return listed === "continue" ? "continue" : "return";
+    return onErr.other === "continue" ? "continue" : "return";
+  }
+  return onErr.any === "continue" ? "continue" : "return";
+}
+
+export interface CallResult {
+  key: string;
+  reply: JobReply;
+  onErr: OnErr | undefined;
+}
+
+export function fqfnFor(d: Directive, reference: string): string {
+  const runnable = resolveReference(d, reference);
+  if (!runnable) throw new WactorError("WACTOR_ERR_INTERNAL", `the reference '${reference}' does not resolve; the Directive was not validated`);
+  return runnable.fqfn;
+}
+
+export type { RunErr };
