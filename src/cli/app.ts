@@ -37,6 +37,7 @@ export function formatStatus(status: AppStatus | undefined, app: DesiredApp): st
     const where = a.running.map((r) => `${short(r.hostId)} x${r.instances} ${r.state}${r.current ? "" : " (old version)"}`).join(", ") || "nowhere";
     lines.push(`  ${a.name ?? short(a.key)}: ${a.running.length}/${a.desiredReplicas} replicas: ${where}`);
   }
+  for (const c of status.conflicts ?? []) lines.push(`  ! conflict: ${c}`);
   for (const p of status.problems) lines.push(`  ! ${p}`);
   for (const n of status.notes ?? []) lines.push(`  ~ ${n}`);
   for (const p of status.pending) lines.push(`  > ${p}`);

@@ -1,7 +1,7 @@
 /** Human-readable output of `wactor ctl`: short tables, secrets masked. */
 import type { ActorClaims } from "../claims/types.js";
 import { maskValues } from "../lattice/mask.js";
-import type { HostSummary, Inventory, LatticeEvent, LatticeState, Link, LinkPutResult } from "../lattice/mod.js";
+import { ownerText, type HostSummary, type Inventory, type LatticeEvent, type LatticeState, type Link, type LinkPutResult } from "../lattice/mod.js";
 
 
 export const maskLink = (link: Link): Link => ({ ...link, values: maskValues(link.values) });
@@ -40,7 +40,7 @@ export function formatInventory(inv: Inventory): string {
   lines.push(
     inv.actors.length === 0
       ? "no actors"
-      : table(["ACTOR", "KEY", "INSTANCES", "STATE", "CAPS"], inv.actors.map((a) => [a.name ?? "-", a.key, String(a.instances), a.reason ? `${a.state} (${a.reason})` : a.state, a.caps.join(",") || "-"])).trimEnd(),
+      : table(["ACTOR", "KEY", "INSTANCES", "STATE", "CAPS", "APP"], inv.actors.map((a) => [a.name ?? "-", a.key, String(a.instances), a.reason ? `${a.state} (${a.reason})` : a.state, a.caps.join(",") || "-", ownerText(a.owner)])).trimEnd(),
   );
   lines.push("");
   // Providers started for applications say so: an undeploy stops them, unlike the host's own.
@@ -59,7 +59,7 @@ export function formatClaims(all: ActorClaims[]): string {
 
 export function formatLinks(links: Link[]): string {
   if (links.length === 0) return "no links\n";
-  return table(["ACTOR", "CAPABILITY", "BINDING", "VALUES"], links.map((l) => [l.actorKey, l.capabilityId, l.binding, kv(maskValues(l.values))]));
+  return table(["ACTOR", "CAPABILITY", "BINDING", "APP", "VALUES"], links.map((l) => [l.actorKey, l.capabilityId, l.binding, ownerText(l.owner), kv(maskValues(l.values))]));
 }
 
 export function formatLinkPut(result: LinkPutResult): string {

@@ -139,6 +139,12 @@ export class AppClient {
           if (s.deployedAt !== desired.deployedAt) return;
           last = s;
           wait.onStatus?.(s);
+          // Another application owns part of this one: waiting would not change that.
+          if (s.phase === "conflict" && !desired.undeployed) {
+            clearTimeout(timer);
+            reject(new WactorError("WACTOR_ERR_APP_CONFLICT", `${desired.name} ${desired.version} conflicts with ${(s.conflictsWith ?? []).map((n) => `'${n}'`).join(", ")}: ${(s.conflicts ?? []).join("; ")}`));
+            return;
+          }
           if (done(s)) {
             clearTimeout(timer);
             resolve(s);

@@ -11,6 +11,7 @@ import type { KeyPair } from "../claims/nkeys.js";
 import type { Binding } from "../host/bindings.js";
 import { normalizeBinding } from "../host/provider.js";
 import type { LatticeBuckets } from "./buckets.js";
+import { isOwner, type Owner } from "./ownership.js";
 import { EntryReader } from "./entry-reader.js";
 import { followKv } from "./kv-follow.js";
 import { signEntry, type SignatureVerifier } from "./operator-signature.js";
@@ -18,7 +19,8 @@ import type { RejectionReporter } from "./rejections.js";
 import { readState } from "./state-read.js";
 import { writeState } from "./state-write.js";
 
-export type Link = Binding;
+/** A binding as the lattice stores it; `owner` is the application whose reconciler put it (none: made by hand). */
+export type Link = Binding & { owner?: Owner };
 
 /** A signed deletion. */
 interface Tombstone {
@@ -37,7 +39,14 @@ function isStoredLink(value: unknown): value is Link | Tombstone {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<Link> & { deleted?: unknown };
   if (v.deleted === true) return true;
-  return typeof v.actorKey === "string" && typeof v.capabilityId === "string" && typeof v.binding === "string" && typeof v.values === "object" && v.values !== null;
+  return (
+    typeof v.actorKey === "string" &&
+    typeof v.capabilityId === "string" &&
+    typeof v.binding === "string" &&
+    typeof v.values === "object" &&
+    v.values !== null &&
+    (v.owner === undefined || isOwner(v.owner))
+  );
 }
 
 const isTombstone = (v: Link | Tombstone): v is Tombstone => "deleted" in v && v.deleted === true;

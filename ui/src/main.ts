@@ -30,7 +30,12 @@ async function run(question: string, action: Record<string, unknown>, done: stri
     await act(action);
     toast(done);
   } catch (err) {
-    toast((err as Error).message);
+    // What an application owns is refused unless forced: ask once more, saying it will be restored.
+    if ((err as { code?: string }).code === "WACTOR_ERR_OWNED_BY_APP" && window.confirm(`${(err as Error).message}\n\nChange it anyway?`)) {
+      await act({ ...action, force: true }).then(() => toast(`${done}; its application's reconciler restores it on its next round`), (e: unknown) => toast((e as Error).message));
+    } else {
+      toast((err as Error).message);
+    }
   }
   await refresh();
 }
