@@ -9,7 +9,7 @@ import type { KV, KvEntry } from "nats";
 import type { KeyPair } from "../claims/nkeys.js";
 import type { LatticeBuckets } from "../lattice/buckets.js";
 import { EntryReader } from "../lattice/entry-reader.js";
-import { followKv } from "../lattice/kv-follow.js";
+import { followKv, readHistory } from "../lattice/kv-follow.js";
 import { signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
 import type { RejectionReporter } from "../lattice/rejections.js";
 import { readState } from "../lattice/state-read.js";
@@ -43,6 +43,8 @@ export class AppStore {
   readonly #signer: KeyPair | undefined;
   readonly #apps: EntryReader<DesiredApp>;
   readonly #statuses: EntryReader<AppStatus>;
+  /** Applications whose signed versions were learnt from their history (once per key and process). */
+  readonly #learnt = new Set<string>();
 
   private constructor(desired: KV, status: KV, options: AppStoreOptions) {
     this.#desired = desired;
@@ -64,6 +66,10 @@ export class AppStore {
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
+    if (this.#apps.checking && !this.#learnt.has(name)) {
+      this.#apps.learn(await readHistory(this.#desired, `application ${name}`, name));
+      this.#learnt.add(name);
+    }
     return this.#read(this.#apps, await readState(`reading application ${name}`, () => this.#desired.get(name)));
   }
 

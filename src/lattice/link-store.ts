@@ -13,7 +13,7 @@ import { normalizeBinding } from "../host/provider.js";
 import type { LatticeBuckets } from "./buckets.js";
 import { isOwner, type Owner } from "./ownership.js";
 import { EntryReader } from "./entry-reader.js";
-import { followKv } from "./kv-follow.js";
+import { followKv, readHistory } from "./kv-follow.js";
 import { signEntry, type SignatureVerifier } from "./operator-signature.js";
 import type { RejectionReporter } from "./rejections.js";
 import { readState } from "./state-read.js";
@@ -65,6 +65,7 @@ export class LinkStore {
   readonly #kv: KV;
   readonly #signer: KeyPair | undefined;
   readonly #reader: EntryReader<Link | Tombstone>;
+  #learnt: Promise<void> | undefined;
 
   private constructor(kv: KV, options: LinkStoreOptions) {
     this.#kv = kv;
@@ -82,7 +83,21 @@ export class LinkStore {
     await writeState(`storing link ${key}`, () => this.#kv.put(key, this.#encode(key, normalized)));
   }
 
+  /** A checking store learns every link's newest signed version from the bucket's history first (entry-reader.ts), once. */
+  #learn(): Promise<void> {
+    if (!this.#reader.checking) return Promise.resolve();
+    this.#learnt ??= readHistory(this.#kv, "the links").then(
+      (entries) => this.#reader.learn(entries),
+      (err: unknown) => {
+        this.#learnt = undefined;
+        throw err;
+      },
+    );
+    return this.#learnt;
+  }
+
   async get(actorKey: string, capabilityId: string, binding: string): Promise<Link | undefined> {
+    await this.#learn();
     const key = linkKey(actorKey, capabilityId, binding);
     const entry = await readState(`reading link ${key}`, () => this.#kv.get(key));
     return entry ? this.#linkOf(entry) : undefined;
@@ -98,6 +113,7 @@ export class LinkStore {
   }
 
   async list(): Promise<Link[]> {
+    await this.#learn();
     // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
     const keys = await readState("listing the links", async () => {
       const keys: string[] = [];
@@ -118,7 +134,8 @@ export class LinkStore {
    * ones were delivered, so a host joining knows every link before it serves. The watch
    * survives the loss of its consumer (kv-follow.ts).
    */
-  watch(onChange: (change: LinkChange) => void, logger?: Logger): Promise<{ stop(): void }> {
+  async watch(onChange: (change: LinkChange) => void, logger?: Logger): Promise<{ stop(): void }> {
+    await this.#learn();
     return followKv(
       this.#kv,
       (entry) => {
