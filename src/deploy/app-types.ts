@@ -1,6 +1,7 @@
 /** Desired and observed state of applications, shared by the store, the planner, the reconciler and the CLI. */
 import type { LifecycleState } from "../host/lifecycle.js";
 import type { Owner } from "../lattice/ownership.js";
+import type { Proof } from "../lattice/record-proof.js";
 
 export interface DesiredActor {
   key: string;
@@ -64,6 +65,8 @@ export interface AppStatus {
   conflictsWith?: string[];
   updatedAt: string;
   reconciler: string;
+  /** Set by a reader that checks statuses (RecordProofs), never stored: whose signature it carries, or why it fails. */
+  proof?: Proof;
 }
 
 /** What the reconciler sees of one host (from its ping summary). */

@@ -9,6 +9,7 @@ export type { HostSummary, Inventory, InventoryActor, InventoryProvider, Lattice
 export type { Link } from "./link-store.js";
 export { putLinkByHand, deleteLinkByHand, stopActorByHand, scaleActorByHand, type Overridden } from "./hand-changes.js";
 export { ownerText, type Owner } from "./ownership.js";
+export { RecordProofs, type Proof } from "./record-proof.js";
 export { InvocationSigner, InvocationVerifier, ReplayGuard, InvocationRejected, encodeInvocation, decodeInvocation, invocationHash, entityUrl } from "./invocation.js";
 export type { Invocation, Entity, RejectionReason } from "./invocation.js";
 export { latticeSubjects } from "./subjects.js";

@@ -86,7 +86,8 @@ function onHeartbeat(e: LatticeEvent): void {
 }
 
 function onEvent(e: LatticeEvent): void {
-  if (e.type === "host_heartbeat") {
+  // A heartbeat whose proof fails counts for nothing (no liveness, no rates) and is listed as an alert.
+  if (e.type === "host_heartbeat" && e.proof?.ok !== false) {
     onHeartbeat(e);
     return;
   }

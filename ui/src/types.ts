@@ -55,6 +55,8 @@ export interface AppRow {
     notes?: string[];
     pending: string[];
     conflicts?: string[];
+    /** The server's check of the status's signature (absent: not checked, or an open lattice's plain status). */
+    proof?: Proof;
     actors: Array<{ key: string; name: string | null; desiredReplicas: number; running: Array<{ hostId: string; instances: number; state: string; current: boolean }> }>;
   };
 }
@@ -72,4 +74,8 @@ export interface LatticeEvent {
   hostId: string;
   time: string;
   data: Record<string, unknown>;
+  /** Heartbeats: the server's check of the host's proof. */
+  proof?: Proof;
 }
+
+export type Proof = { ok: true; signer: string } | { ok: false; reason: string; detail: string };

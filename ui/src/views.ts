@@ -118,7 +118,10 @@ export function appsView(apps: AppRow[]): HTMLElement {
       const actual = (s?.actors ?? []).map((a) => `${a.name ?? short(a.key)} ${a.running.length}/${a.desiredReplicas}${a.running.some((r) => !r.current) ? " (rolling)" : ""}`).join(", ");
       const why = [...(s?.conflicts ?? []).map((c) => `conflict: ${c}`), ...(s?.problems ?? []), ...(s?.notes ?? []), ...(s?.pending ?? []).map((p) => `pending: ${p}`)].join("; ");
       const phase = app.undeployed ? (s?.phase ?? "undeploying") : (s?.phase ?? "no status yet");
-      return h("tr", {}, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), h("td", { class: `phase-${phase}` }, phase), h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
+      // A status no reconciler signed is shown, marked: its content may be anyone's.
+      const unproven = s?.proof && !s.proof.ok ? s.proof : undefined;
+      const phaseCell = unproven ? h("td", { class: "alert unproven", title: unproven.detail }, `${phase} (not proven: ${unproven.reason})`) : h("td", { class: `phase-${phase}` }, phase);
+      return h("tr", { "data-app": app.name }, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), phaseCell, h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
     }),
     "no applications deployed",
   );
@@ -128,6 +131,7 @@ const ALERTS = new Set(["invocation_denied", "invocation_rejected", "state_rejec
 
 export function eventItem(e: LatticeEvent, actorName: (key: string) => string): HTMLElement {
   const d = e.data;
+  if (e.proof && !e.proof.ok) return h("li", { class: "alert forged", "data-type": e.type }, h("time", {}, e.time.slice(11, 19)), h("strong", {}, e.type), ` ${short(e.hostId)} forged (${e.proof.reason}): ${e.proof.detail}`);
   const detail =
     e.type === "invocation_denied"
       ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}${typeof d.count === "number" && d.count > 1 ? ` (×${d.count})` : ""}`
