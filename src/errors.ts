@@ -92,6 +92,8 @@ export const ERROR_CATALOG = {
   // Applications (deployments across a lattice)
   WACTOR_ERR_APP_NOT_FOUND: { status: 404, message: "No application of that name is deployed in the lattice. List them with 'wactor app list'." },
   WACTOR_ERR_DEPLOY_TIMEOUT: { status: 504, message: "The application did not reach its desired state in time; the detail says what is missing. The reconciler keeps working on it: see 'wactor app status'." },
+  WACTOR_ERR_OWNED_BY_APP: { status: 409, message: "An application deployed in the lattice owns this (link, actor placement): its reconciler would undo a change made by hand. Change it with 'wactor app deploy' of that application's manifest, or pass --force (the reconciler restores it on its next round)." },
+  WACTOR_ERR_APP_CONFLICT: { status: 409, message: "Another deployed application already owns an actor or link this application wants; the reconciler leaves it to the first and reports the conflict. Give each application its own actors and links, or undeploy the other one: see 'wactor app status'." },
 
   // OCI registries (`wactor reg`, actors named by reference)
   WACTOR_ERR_OCI_REFERENCE: { status: 400, message: "Not a usable OCI reference: expected registry/repository:tag or registry/repository@sha256:<hex>, with the registry named; ':latest' (or no tag) needs --allow-latest." },

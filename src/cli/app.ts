@@ -4,17 +4,19 @@ import { AppClient } from "../deploy/app-client.js";
 import { loadAppManifest } from "../deploy/app-manifest.js";
 import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { WactorError } from "../errors.js";
+import { RecordProofs } from "../lattice/record-proof.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { waitForSignal } from "./signals.js";
 import { natsAccessFromFlags } from "./nats-flags.js";
 import { operatorSigner } from "./operator-key.js";
 import { printJson } from "./output.js";
 
-type AppOpts = LatticeOptions;
+type AppOpts = LatticeOptions & { trustedCluster?: string[] };
 
 async function withApps<T>(opts: AppOpts, work: (apps: AppClient) => Promise<T>): Promise<T> {
   const signer = operatorSigner(opts);
-  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), ...(signer && { signer }) });
+  const proofs = new RecordProofs(opts.trustedCluster);
+  const apps = await AppClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), proofs, ...(signer && { signer }) });
   try {
     return await work(apps);
   } finally {
@@ -37,6 +39,8 @@ export function formatStatus(status: AppStatus | undefined, app: DesiredApp): st
     const where = a.running.map((r) => `${short(r.hostId)} x${r.instances} ${r.state}${r.current ? "" : " (old version)"}`).join(", ") || "nowhere";
     lines.push(`  ${a.name ?? short(a.key)}: ${a.running.length}/${a.desiredReplicas} replicas: ${where}`);
   }
+  if (status.proof && !status.proof.ok) lines.push(`  ! this status is not proven (${status.proof.reason}: ${status.proof.detail}): a reconciler did not write it`);
+  for (const c of status.conflicts ?? []) lines.push(`  ! conflict: ${c}`);
   for (const p of status.problems) lines.push(`  ! ${p}`);
   for (const n of status.notes ?? []) lines.push(`  ~ ${n}`);
   for (const p of status.pending) lines.push(`  > ${p}`);
@@ -86,6 +90,7 @@ export function registerAppCommands(program: Command): void {
   );
   withLatticeOptions(app.command("status").argument("<name>", "application"))
     .option("--watch", "keep printing as it changes (Ctrl-C to stop)")
+    .option("--trusted-cluster <key...>", "the lattice's cluster keys (C…): a status not signed by one is marked")
     .description("desired vs actual per actor and host, and why they differ")
     .action((name: string, opts: AppOpts & { watch?: boolean }) =>
       withApps(opts, async (apps) => {

@@ -2,8 +2,9 @@
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
 import { checkInstances } from "../host/instance-count.js";
+import { scaleActorByHand, stopActorByHand } from "../lattice/mod.js";
 import { keyValuePairs } from "./arguments.js";
-import { actorSource, onHost, out, withClient, withCtlOptions, type LatticeOpts } from "./ctl-common.js";
+import { actorSource, FORCE_HELP, onHost, out, overrideNote, withClient, withCtlOptions, type LatticeOpts } from "./ctl-common.js";
 
 export function registerCtlStart(ctl: Command): void {
   const start = ctl.command("start").description("start something on a host");
@@ -39,11 +40,11 @@ export function registerCtlStart(ctl: Command): void {
 
 export function registerCtlStop(ctl: Command): void {
   const stop = ctl.command("stop").description("stop something");
-  withCtlOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").description("stop an actor (on every host running it unless --host)")).action(
-    (ref: string, opts: LatticeOpts & { host?: string }) =>
+  withCtlOptions(stop.command("actor").argument("<key|name>", "actor").option("--host <id>", "only on this host").option("--force", FORCE_HELP).description("stop an actor (on every host running it unless --host)")).action(
+    (ref: string, opts: LatticeOpts & { host?: string; force?: boolean }) =>
       withClient(opts, async (c) => {
-        const results = await c.stopActor(ref, onHost(opts));
-        out(opts, results, results.map((r) => `stopped ${r.key} on ${r.hostId}\n`).join(""));
+        const stopped = await stopActorByHand(c, ref, onHost(opts), opts.force);
+        out(opts, stopped.owner ? stopped : stopped.results, stopped.results.map((r) => `stopped ${r.key} on ${r.hostId}\n`).join("") + overrideNote(stopped));
       }),
   );
   withCtlOptions(stop.command("provider").argument("<capability>", "capability id").option("--host <id>", "only on this host"))
@@ -58,12 +59,12 @@ export function registerCtlStop(ctl: Command): void {
 
 export function registerCtlScale(ctl: Command): void {
   const scale = ctl.command("scale").description("change instance counts");
-  withCtlOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").description("set an actor's instances")).action(
-    (ref: string, count: string, opts: LatticeOpts & { host?: string }) => {
+  withCtlOptions(scale.command("actor").argument("<key|name>", "actor").argument("<instances>", "instances per host").option("--host <id>", "only on this host").option("--force", FORCE_HELP).description("set an actor's instances")).action(
+    (ref: string, count: string, opts: LatticeOpts & { host?: string; force?: boolean }) => {
       const instances = checkInstances(count);
       return withClient(opts, async (c) => {
-        const results = await c.scaleActor(ref, instances, onHost(opts));
-        out(opts, results, results.map((r) => `${r.key} on ${r.hostId}: ${r.instances} instances\n`).join(""));
+        const scaled = await scaleActorByHand(c, ref, instances, onHost(opts), opts.force);
+        out(opts, scaled.owner ? scaled : scaled.results, scaled.results.map((r) => `${r.key} on ${r.hostId}: ${r.instances} instances\n`).join("") + overrideNote(scaled));
       });
     },
   );

@@ -2,7 +2,7 @@
 import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
-import { ControlClient } from "../lattice/mod.js";
+import { ControlClient, type Overridden } from "../lattice/mod.js";
 import { integerArgument } from "./arguments.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { natsAccessFromFlags } from "./nats-flags.js";
@@ -43,3 +43,8 @@ export const out = (opts: { json?: boolean }, value: unknown, text: string): voi
 
 /** `--host <id>` as a placement, or every host. */
 export const onHost = (opts: { host?: string }): { hostId?: string } => (opts.host !== undefined ? { hostId: opts.host } : {});
+
+export const FORCE_HELP = "change it even when an application owns it (its reconciler restores it on its next round)";
+
+/** The line a forced change over an application's property prints (stderr-worthy, but part of the result). */
+export const overrideNote = (result: Overridden): string => (result.note ? `note: ${result.note}\n` : "");

@@ -1,7 +1,7 @@
 /** Human-readable output of `wactor ctl`: short tables, secrets masked. */
 import type { ActorClaims } from "../claims/types.js";
 import { maskValues } from "../lattice/mask.js";
-import type { HostSummary, Inventory, LatticeEvent, LatticeState, Link, LinkPutResult } from "../lattice/mod.js";
+import { ownerText, type Proof, type HostSummary, type Inventory, type LatticeEvent, type LatticeState, type Link, type LinkPutResult } from "../lattice/mod.js";
 
 
 export const maskLink = (link: Link): Link => ({ ...link, values: maskValues(link.values) });
@@ -40,7 +40,7 @@ export function formatInventory(inv: Inventory): string {
   lines.push(
     inv.actors.length === 0
       ? "no actors"
-      : table(["ACTOR", "KEY", "INSTANCES", "STATE", "CAPS"], inv.actors.map((a) => [a.name ?? "-", a.key, String(a.instances), a.reason ? `${a.state} (${a.reason})` : a.state, a.caps.join(",") || "-"])).trimEnd(),
+      : table(["ACTOR", "KEY", "INSTANCES", "STATE", "CAPS", "APP"], inv.actors.map((a) => [a.name ?? "-", a.key, String(a.instances), a.reason ? `${a.state} (${a.reason})` : a.state, a.caps.join(",") || "-", ownerText(a.owner)])).trimEnd(),
   );
   lines.push("");
   // Providers started for applications say so: an undeploy stops them, unlike the host's own.
@@ -59,7 +59,7 @@ export function formatClaims(all: ActorClaims[]): string {
 
 export function formatLinks(links: Link[]): string {
   if (links.length === 0) return "no links\n";
-  return table(["ACTOR", "CAPABILITY", "BINDING", "VALUES"], links.map((l) => [l.actorKey, l.capabilityId, l.binding, kv(maskValues(l.values))]));
+  return table(["ACTOR", "CAPABILITY", "BINDING", "APP", "VALUES"], links.map((l) => [l.actorKey, l.capabilityId, l.binding, ownerText(l.owner), kv(maskValues(l.values))]));
 }
 
 export function formatLinkPut(result: LinkPutResult): string {
@@ -69,11 +69,13 @@ export function formatLinkPut(result: LinkPutResult): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function formatEvent(e: LatticeEvent): string {
+export function formatEvent(e: LatticeEvent & { proof?: Proof }): string {
   const data = Object.entries(e.data)
     .filter(([, v]) => v !== undefined && typeof v !== "object")
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(" ");
+  // A heartbeat whose proof fails: forged, or edited on the way.
+  if (e.proof && !e.proof.ok) return `${e.time} ! ${e.type.padEnd(20)} host=${e.hostId.slice(0, 12)}… FORGED (${e.proof.reason}: ${e.proof.detail})\n`;
   const marker = e.type === "invocation_denied" || e.type === "invocation_rejected" || e.type === "state_rejected" || e.type === "host_gone" || e.type === "actor_failed" || e.type === "link_failed" ? "!" : " ";
   return `${e.time} ${marker} ${e.type.padEnd(20)} host=${e.hostId.slice(0, 12)}… ${data}\n`;
 }

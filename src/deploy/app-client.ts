@@ -8,6 +8,7 @@ import type { ActorClaims } from "../claims/types.js";
 import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../host/provider.js";
 import { ControlClient, type ClientOptions } from "../lattice/control-client.js";
+import type { RecordProofs } from "../lattice/record-proof.js";
 import type { AppManifest } from "./app-manifest.js";
 import { AppStore } from "./app-store.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
@@ -26,11 +27,12 @@ export class AppClient {
     readonly store: AppStore,
   ) {}
 
-  static async connect(options: ClientOptions): Promise<AppClient> {
+  /** `proofs`: statuses read are checked (signed by the reconciler's cluster key), the verdict in their `proof`. */
+  static async connect(options: ClientOptions & { proofs?: RecordProofs }): Promise<AppClient> {
     const control = await ControlClient.connect(options);
     try {
       // Versions are stored signed by the operator's key when the client has one.
-      return new AppClient(control, await AppStore.open(control.buckets, control.subjects, options.signer ? { signer: options.signer } : {}));
+      return new AppClient(control, await AppStore.open(control.buckets, control.subjects, { ...(options.signer && { signer: options.signer }), ...(options.proofs && { proofs: options.proofs }) }));
     } catch (err) {
       await control.close();
       throw err;
@@ -139,6 +141,12 @@ export class AppClient {
           if (s.deployedAt !== desired.deployedAt) return;
           last = s;
           wait.onStatus?.(s);
+          // Another application owns part of this one: waiting would not change that.
+          if (s.phase === "conflict" && !desired.undeployed) {
+            clearTimeout(timer);
+            reject(new WactorError("WACTOR_ERR_APP_CONFLICT", `${desired.name} ${desired.version} conflicts with ${(s.conflictsWith ?? []).map((n) => `'${n}'`).join(", ")}: ${(s.conflicts ?? []).join("; ")}`));
+            return;
+          }
           if (done(s)) {
             clearTimeout(timer);
             resolve(s);

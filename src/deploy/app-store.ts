@@ -9,9 +9,10 @@ import type { KV, KvEntry } from "nats";
 import type { KeyPair } from "../claims/nkeys.js";
 import type { LatticeBuckets } from "../lattice/buckets.js";
 import { EntryReader } from "../lattice/entry-reader.js";
-import { followKv } from "../lattice/kv-follow.js";
+import { followKv, readHistory } from "../lattice/kv-follow.js";
 import { signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
 import type { RejectionReporter } from "../lattice/rejections.js";
+import { STATUS_KIND, type RecordProofs } from "../lattice/record-proof.js";
 import { readState } from "../lattice/state-read.js";
 import { writeState } from "../lattice/state-write.js";
 import type { LatticeSubjects } from "../lattice/subjects.js";
@@ -33,6 +34,10 @@ function allKeys(kv: KV): Promise<string[]> {
 
 export interface AppStoreOptions {
   signer?: KeyPair;
+  /** Signs the statuses this store writes (the reconciler's host cluster key, in a lattice that trusts operators). */
+  statusSigner?: KeyPair;
+  /** Checks each status read, its verdict in `proof` (the CLI's and the dashboard's). */
+  proofs?: RecordProofs;
   verifier?: SignatureVerifier;
   reporter?: RejectionReporter;
 }
@@ -41,16 +46,22 @@ export class AppStore {
   readonly #desired: KV;
   readonly #status: KV;
   readonly #signer: KeyPair | undefined;
+  readonly #statusSigner: KeyPair | undefined;
+  readonly #proofs: RecordProofs | undefined;
   readonly #apps: EntryReader<DesiredApp>;
   readonly #statuses: EntryReader<AppStatus>;
+  /** Applications whose signed versions were learnt from their history (once per key and process). */
+  readonly #learnt = new Set<string>();
 
   private constructor(desired: KV, status: KV, options: AppStoreOptions) {
     this.#desired = desired;
     this.#status = status;
     this.#signer = options.signer;
+    this.#statusSigner = options.statusSigner;
+    this.#proofs = options.proofs;
     const reporter = options.reporter && { reporter: options.reporter };
     this.#apps = new EntryReader({ kind: APP_KIND, scope: "apps", valid: isDesiredApp, ...(options.verifier && { verifier: options.verifier }), ...reporter });
-    this.#statuses = new EntryReader({ kind: "app_status", scope: "app_status", valid: isAppStatus, ...reporter });
+    this.#statuses = new EntryReader({ kind: STATUS_KIND, scope: "app_status", valid: isAppStatus, ...reporter });
   }
 
   static async open(buckets: LatticeBuckets, subjects: LatticeSubjects, options: AppStoreOptions = {}): Promise<AppStore> {
@@ -64,6 +75,10 @@ export class AppStore {
   }
 
   async getDesired(name: string): Promise<DesiredApp | undefined> {
+    if (this.#apps.checking && !this.#learnt.has(name)) {
+      this.#apps.learn(await readHistory(this.#desired, `application ${name}`, name));
+      this.#learnt.add(name);
+    }
     return this.#read(this.#apps, await readState(`reading application ${name}`, () => this.#desired.get(name)));
   }
 
@@ -85,11 +100,18 @@ export class AppStore {
   }
 
   async putStatus(status: AppStatus): Promise<void> {
-    await writeState(`storing the status of application ${status.name}`, () => this.#status.put(status.name, encoder.encode(JSON.stringify(status))));
+    const bytes = this.#statusSigner ? signEntry(this.#statusSigner, STATUS_KIND, status.name, status) : encoder.encode(JSON.stringify(status));
+    await writeState(`storing the status of application ${status.name}`, () => this.#status.put(status.name, bytes));
   }
 
   async getStatus(name: string): Promise<AppStatus | undefined> {
-    return this.#read(this.#statuses, await readState(`reading the status of application ${name}`, () => this.#status.get(name)));
+    return this.#readStatus(await readState(`reading the status of application ${name}`, () => this.#status.get(name)));
+  }
+
+  #readStatus(entry: KvEntry | null): AppStatus | undefined {
+    const status = this.#read(this.#statuses, entry);
+    const proof = status && entry ? this.#proofs?.status(entry.value, entry.key) : undefined;
+    return status && proof ? { ...status, proof } : status;
   }
 
   /** Calls back on every status change of one application (the watch survives the loss of its consumer); returns a stop function. */
@@ -97,7 +119,7 @@ export class AppStore {
     const follower = await followKv(
       this.#status,
       (entry) => {
-        const status = this.#read(this.#statuses, entry);
+        const status = this.#readStatus(entry);
         if (status) onStatus(status);
       },
       { key: name, what: `status of application ${name}` },

@@ -1,5 +1,7 @@
 /** Desired and observed state of applications, shared by the store, the planner, the reconciler and the CLI. */
 import type { LifecycleState } from "../host/lifecycle.js";
+import type { Owner } from "../lattice/ownership.js";
+import type { Proof } from "../lattice/record-proof.js";
 
 export interface DesiredActor {
   key: string;
@@ -32,7 +34,8 @@ export interface DesiredApp {
   owned: string[];
 }
 
-export type AppPhase = "reconciling" | "deployed" | "failed" | "undeploying" | "undeployed";
+/** `conflict`: another deployed application owns an actor or link this one wants (it is left to that one). */
+export type AppPhase = "reconciling" | "deployed" | "failed" | "conflict" | "undeploying" | "undeployed";
 
 export interface ActorStatus {
   key: string;
@@ -56,8 +59,14 @@ export interface AppStatus {
   notes: string[];
   /** What the reconciler is doing about it. */
   pending: string[];
+  /** What another deployed application owns and this one wants too, in words (absent in statuses of earlier versions). */
+  conflicts?: string[];
+  /** The applications named in `conflicts`. */
+  conflictsWith?: string[];
   updatedAt: string;
   reconciler: string;
+  /** Set by a reader that checks statuses (RecordProofs), never stored: whose signature it carries, or why it fails. */
+  proof?: Proof;
 }
 
 /** What the reconciler sees of one host (from its ping summary). */
@@ -68,4 +77,6 @@ export interface ObservedHost {
   /** Capability -> applications its provider was started for here (HostSummary.providerApps). */
   providerApps: Record<string, string[]>;
   actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
+  /** Actor key -> the application that placed it there (HostSummary.actorApps); undefined: a host of an earlier version, which records none. */
+  actorApps: Record<string, Owner> | undefined;
 }

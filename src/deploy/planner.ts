@@ -4,16 +4,21 @@
  * says, in words, why they still differ. No I/O here, so every rule is unit-tested.
  */
 import type { Link } from "../lattice/link-store.js";
+import type { Owner } from "../lattice/ownership.js";
 import type { AppPhase, AppStatus, DesiredActor, DesiredApp, DesiredLink, ObservedHost } from "./app-types.js";
+import { Claimants, sameLink } from "./claimants.js";
 
+/** What the reconciler does; what it places or puts carries the application (and version) that owns it. */
 export type Command =
-  | { kind: "start_actor"; hostId: string; actorKey: string; ref: string; instances: number }
-  | { kind: "update_actor"; hostId: string; actorKey: string; ref: string }
-  | { kind: "scale_actor"; hostId: string; actorKey: string; instances: number }
+  | { kind: "start_actor"; hostId: string; actorKey: string; ref: string; instances: number; owner: Owner }
+  | { kind: "update_actor"; hostId: string; actorKey: string; ref: string; owner: Owner }
+  | { kind: "scale_actor"; hostId: string; actorKey: string; instances: number; owner: Owner }
+  /** Records a placement as this application's version (made by an earlier version, or left by an undeployed application): nothing restarts. */
+  | { kind: "adopt_actor"; hostId: string; actorKey: string; instances: number; owner: Owner }
   | { kind: "stop_actor"; hostId: string; actorKey: string }
   | { kind: "start_provider"; hostId: string; capabilityId: string; app: string }
   | { kind: "stop_provider"; hostId: string; capabilityId: string; app: string }
-  | { kind: "put_link"; link: DesiredLink }
+  | { kind: "put_link"; link: DesiredLink; owner: Owner }
   | { kind: "delete_link"; actorKey: string; capabilityId: string; binding: string };
 
 /** Identifies a command across ticks, for backoff: the same action on the same target. */
@@ -39,6 +44,8 @@ export function describeCommand(c: Command, name: (key: string) => string): stri
       return `update ${name(c.actorKey)} on ${short(c.hostId)} (rolling)`;
     case "scale_actor":
       return `scale ${name(c.actorKey)} on ${short(c.hostId)} to ${c.instances}`;
+    case "adopt_actor":
+      return `adopt ${name(c.actorKey)} on ${short(c.hostId)} as ${c.owner.app}@${c.owner.version}`;
     case "stop_actor":
       return `stop ${name(c.actorKey)} on ${short(c.hostId)}`;
     case "start_provider":
@@ -87,8 +94,19 @@ export function apportion(replicas: number, weights: number[]): number[] {
 
 export function plan(input: PlanInput): Plan {
   const commands: Command[] = [];
-  const statuses = input.apps.map((app) => planApp(app, input, commands, wantedElsewhere(app, input.apps)));
+  const claimants = new Claimants(input.apps, input.hosts, input.links);
+  const statuses = input.apps.map((app) => planApp(app, input, commands, wantedElsewhere(app, input.apps), claimants));
   return { commands, statuses };
+}
+
+/** One application's round: its own commands, and what it found left to others. */
+interface AppRound {
+  app: DesiredApp;
+  owner: Owner;
+  claimants: Claimants;
+  issue(c: Command): void;
+  conflict(what: string, first: string): void;
+  name(key: string): string;
 }
 
 interface Elsewhere {
@@ -106,9 +124,11 @@ function wantedElsewhere(app: DesiredApp, apps: readonly DesiredApp[]): Elsewher
   return { actors: new Set(others.flatMap((a) => a.actors.map((x) => x.key))), links: others.flatMap((a) => a.links) };
 }
 
-function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhere: Elsewhere): AppStatus {
+function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhere: Elsewhere, claimants: Claimants): AppStatus {
   const own: Command[] = [];
   const problems: string[] = [];
+  const conflicts: string[] = [];
+  const conflictsWith = new Set<string>();
   const issue = (c: Command): void => {
     const held = input.heldBack(commandKey(c));
     if (held) problems.push(held);
@@ -117,22 +137,35 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
   const desiredActors = app.undeployed ? [] : app.actors;
   const names = new Map(app.actors.map((a) => [a.key, a.name ?? a.key.slice(0, 10)]));
   const name = (key: string): string => names.get(key) ?? `${key.slice(0, 10)}…`;
-  const actors = desiredActors.map((actor) => planActor(actor, input, issue, name));
-  // Actors this application ran before and no longer wants: stopped everywhere.
+  const round: AppRound = {
+    app,
+    owner: { app: app.name, version: app.version },
+    claimants,
+    issue,
+    name,
+    conflict: (what, first) => {
+      conflicts.push(`${what}: application '${first}' owns it and keeps it; this application leaves it alone (give each application its own, or undeploy '${first}')`);
+      conflictsWith.add(first);
+    },
+  };
+  const actors = desiredActors.map((actor) => planActor(actor, input, round));
+  // Placements this application made and no longer wants: stopped (unless another deployed
+  // application wants that actor: it adopts them). A host of an earlier version records no
+  // owner: there, every actor an earlier version of the application ran counts as its own.
   const wanted = new Set(desiredActors.map((a) => a.key));
-  const released = app.owned.filter((key) => !elsewhere.actors.has(key));
-  for (const key of released) {
-    if (wanted.has(key)) continue;
-    for (const host of input.hosts) if (host.actors.some((a) => a.key === key)) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
-  }
+  const released = input.hosts.flatMap((h) =>
+    h.actors.filter((a) => !wanted.has(a.key) && !elsewhere.actors.has(a.key) && (h.actorApps ? h.actorApps[a.key]?.app === app.name : app.owned.includes(a.key))).map((a) => ({ host: h, key: a.key })),
+  );
+  for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   planProviders(app, input, issue, problems);
-  planLinks(app, input, issue, elsewhere);
+  planLinks(app, input, round, elsewhere);
   commands.push(...own);
   for (const a of actors) problems.push(...a.problems);
   const notes = actors.flatMap((a) => a.notes);
-  const runningOwned = input.hosts.some((h) => h.actors.some((a) => released.includes(a.key)) || startedFor(h, app.name).length > 0);
+  const runningOwned = released.length > 0 || input.hosts.some((h) => startedFor(h, app.name).length > 0);
   let phase: AppPhase;
   if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
+  else if (conflicts.length > 0) phase = "conflict";
   else if (own.length > 0) phase = "reconciling";
   else if (problems.length > 0) phase = "failed";
   else phase = actors.every((a) => a.running.every((r) => r.state === "running" && r.current)) ? "deployed" : "reconciling";
@@ -145,23 +178,47 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
     problems,
     notes,
     pending: own.map((c) => describeCommand(c, name)),
+    conflicts,
+    conflictsWith: [...conflictsWith],
     updatedAt: input.now.toISOString(),
     reconciler: input.reconciler,
   };
 }
 
-function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) => void, name: (key: string) => string): AppStatus["actors"][number] {
+function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppStatus["actors"][number] {
+  const { issue, name, owner } = round;
   const problems: string[] = [];
-  const running = input.hosts.flatMap((h) => {
-    const a = h.actors.find((x) => x.key === actor.key);
-    return a ? [{ host: h, actor: a }] : [];
+  const notes: string[] = [];
+  const status = (running: Array<{ host: ObservedHost; actor: ObservedHost["actors"][number] }>): AppStatus["actors"][number] => ({
+    key: actor.key,
+    name: actor.name,
+    desiredReplicas: actor.replicas,
+    running: running.map((r) => ({ hostId: r.host.id, instances: r.actor.instances, state: r.actor.state, current: r.actor.digest === actor.digest })),
+    problems,
+    notes,
   });
+  const first = round.claimants.actor(actor.key);
+  if (first !== undefined && first !== round.app.name) {
+    round.conflict(name(actor.key), first);
+    return status([]);
+  }
+  const everywhere = input.hosts.flatMap((h) => {
+    const a = h.actors.find((x) => x.key === actor.key);
+    return a ? [{ host: h, actor: a, owner: h.actorApps?.[actor.key] }] : [];
+  });
+  // This application's replicas: those it placed, those left by an application that no longer
+  // wants the actor (adopted), and every one on a host of an earlier version (it records no
+  // owner). One started by hand is left alone, and its host is not used for another replica.
+  const running = everywhere.filter((r) => !r.host.actorApps || (r.owner !== undefined && (r.owner.app === round.app.name || !round.claimants.wantsActor(r.owner.app, actor.key))));
+  for (const r of everywhere) if (r.host.actorApps && !r.owner) notes.push(`${name(actor.key)} on ${short(r.host.id)} was started by hand (unmanaged): left alone`);
   // Rolling update: one host at a time, and only while every other replica serves.
   const stale = running.filter((r) => r.actor.digest !== actor.digest);
   const allServing = running.every((r) => r.actor.state === "running");
-  if (stale.length > 0 && allServing) issue({ kind: "update_actor", hostId: stale[0]!.host.id, actorKey: actor.key, ref: actor.digest });
+  if (stale.length > 0 && allServing) issue({ kind: "update_actor", hostId: stale[0]!.host.id, actorKey: actor.key, ref: actor.digest, owner });
   for (const r of running) {
-    if (r.actor.digest === actor.digest && r.actor.instances !== actor.instances) issue({ kind: "scale_actor", hostId: r.host.id, actorKey: actor.key, instances: actor.instances });
+    if (r.actor.digest !== actor.digest) continue;
+    if (r.actor.instances !== actor.instances) issue({ kind: "scale_actor", hostId: r.host.id, actorKey: actor.key, instances: actor.instances, owner });
+    else if (r.owner && (r.owner.app !== owner.app || r.owner.version !== owner.version)) issue({ kind: "adopt_actor", hostId: r.host.id, actorKey: actor.key, instances: r.actor.instances, owner });
   }
   // Placement over the spread groups.
   const targets = apportion(actor.replicas, actor.spread.map((g) => g.weight));
@@ -172,12 +229,12 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
   /** Starts up to `count` replicas on the least loaded free hosts that pass `fits`; returns how many. */
   const startOn = (fits: (h: ObservedHost) => boolean, count: number): number => {
     const free = input.hosts
-      .filter((h) => fits(h) && !assigned.has(h.id) && !running.some((r) => r.host.id === h.id) && !input.heldBack(`start_actor:${h.id}:${actor.key}`))
+      .filter((h) => fits(h) && !assigned.has(h.id) && !everywhere.some((r) => r.host.id === h.id) && !input.heldBack(`start_actor:${h.id}:${actor.key}`))
       .sort((a, b) => a.actors.length - b.actors.length || a.id.localeCompare(b.id))
       .slice(0, Math.max(0, count));
     for (const h of free) {
       assigned.add(h.id);
-      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances });
+      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances, owner });
     }
     starting += free.length;
     return free.length;
@@ -202,7 +259,6 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
     shortfall--;
   }
   shortfall -= startOn((h) => actor.spread.some((g) => matches(h.labels, g.labels)), shortfall);
-  const notes: string[] = [];
   if (shortOf.length > 0 && shortfall === 0) notes.push(`${name(actor.key)}: spread not met (too few hosts matching ${shortOf.join(" / ")}); replicas run on other hosts of the spread until they return`);
   if (shortfall > 0) {
     const held = input.hosts.map((h) => input.heldBack(`start_actor:${h.id}:${actor.key}`)).filter((x): x is string => x !== undefined);
@@ -211,14 +267,7 @@ function planActor(actor: DesiredActor, input: PlanInput, issue: (c: Command) =>
   // Surplus replicas stop only once nothing is starting, so capacity never dips below desired.
   if (starting === 0) for (const r of running) if (!assigned.has(r.host.id)) issue({ kind: "stop_actor", hostId: r.host.id, actorKey: actor.key });
   for (const r of running) if (r.actor.state === "failed") problems.push(`${name(actor.key)} on ${short(r.host.id)} failed`);
-  return {
-    key: actor.key,
-    name: actor.name,
-    desiredReplicas: actor.replicas,
-    running: running.map((r) => ({ hostId: r.host.id, instances: r.actor.instances, state: r.actor.state, current: r.actor.digest === actor.digest })),
-    problems,
-    notes,
-  };
+  return status(running);
 }
 
 /** Capabilities whose provider runs on a host because this application had it started there. */
@@ -248,14 +297,25 @@ function planProviders(app: DesiredApp, input: PlanInput, issue: (c: Command) =>
   }
 }
 
-function planLinks(app: DesiredApp, input: PlanInput, issue: (c: Command) => void, elsewhere: Elsewhere): void {
+/**
+ * Links this application wants are put with it as their owner (taking over one made by hand
+ * under the same name); a link another deployed application owns is left to it. Only links
+ * this application owns are ever deleted: one made by hand on its actor stays.
+ */
+function planLinks(app: DesiredApp, input: PlanInput, round: AppRound, elsewhere: Elsewhere): void {
   const desired = app.undeployed ? [] : app.links;
-  const same = (l: { actorKey: string; capabilityId: string; binding: string }, d: DesiredLink): boolean => l.actorKey === d.actorKey && l.capabilityId === d.capabilityId && l.binding === d.binding;
+  const { owner } = round;
   for (const d of desired) {
-    const stored = input.links.find((l) => same(l, d));
-    if (!stored || JSON.stringify(Object.entries(stored.values).sort()) !== JSON.stringify(Object.entries(d.values).sort())) issue({ kind: "put_link", link: d });
+    const first = round.claimants.link(d);
+    if (first !== undefined && first !== app.name) {
+      round.conflict(`link ${round.name(d.actorKey)} -> ${d.capabilityId} '${d.binding}'`, first);
+      continue;
+    }
+    const stored = input.links.find((l) => sameLink(l, d));
+    const current = stored && stored.owner?.app === owner.app && stored.owner.version === owner.version && JSON.stringify(Object.entries(stored.values).sort()) === JSON.stringify(Object.entries(d.values).sort());
+    if (!current) round.issue({ kind: "put_link", link: d, owner });
   }
   for (const l of input.links) {
-    if (app.owned.includes(l.actorKey) && !desired.some((d) => same(l, d)) && !elsewhere.links.some((d) => same(l, d))) issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
+    if (l.owner?.app === app.name && !desired.some((d) => sameLink(l, d)) && !elsewhere.links.some((d) => sameLink(l, d))) round.issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
   }
 }

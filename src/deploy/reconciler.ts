@@ -128,7 +128,7 @@ export class Reconciler {
     const [apps, answered, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
     const summaries = this.#roll.plan(answered);
     // A host of an older version sends no providerApps: nothing there was started for an app.
-    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, providerApps: h.providerApps ?? {}, actors: h.actors }));
+    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, providerApps: h.providerApps ?? {}, actors: h.actors, actorApps: h.actorApps }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
     const describe = (key: string): string => {
       const [kind, ...rest] = key.split(":");
@@ -160,13 +160,14 @@ export class Reconciler {
     const { client } = this.#o;
     switch (c.kind) {
       case "start_actor":
-        await client.startActor({ ref: c.ref }, { hostId: c.hostId, instances: c.instances });
+        await client.startActor({ ref: c.ref }, { hostId: c.hostId, instances: c.instances, owner: c.owner });
         return;
       case "update_actor":
-        await client.updateActor(c.hostId, c.ref);
+        await client.updateActor(c.hostId, c.ref, c.owner);
         return;
       case "scale_actor":
-        await client.scaleActor(c.actorKey, c.instances, { hostId: c.hostId });
+      case "adopt_actor":
+        await client.scaleActor(c.actorKey, c.instances, { hostId: c.hostId, owner: c.owner });
         return;
       case "stop_actor":
         // Already gone (stopped by hand, or its host left between observing and acting): done.
@@ -181,7 +182,7 @@ export class Reconciler {
         await client.stopProvider(c.capabilityId, { hostId: c.hostId, app: c.app });
         return;
       case "put_link": {
-        const result = await client.putLink({ actor: c.link.actorKey, capabilityId: c.link.capabilityId, binding: c.link.binding, values: c.link.values });
+        const result = await client.putLink({ actor: c.link.actorKey, capabilityId: c.link.capabilityId, binding: c.link.binding, values: c.link.values, owner: c.owner });
         const refusal = result.validations.find((v) => !v.ok);
         if (refusal) throw new Error(`refused by host ${refusal.hostId.slice(0, 10)}…: ${refusal.code}: ${refusal.detail}`);
         return;

@@ -54,7 +54,12 @@ export async function runReconciler(options: RunReconcilerOptions): Promise<Runn
     ...(guard && { reporter: guard.reporter }),
   });
   try {
-    const store = await AppStore.open(client.buckets, client.subjects, { ...(appVerifier && { verifier: appVerifier }), ...(guard && { reporter: guard.reporter }) });
+    // Statuses are signed with the host's cluster key where versions are signed (readers check them: record-proof.ts).
+    const store = await AppStore.open(client.buckets, client.subjects, {
+      ...(appVerifier && { verifier: appVerifier }),
+      ...(guard && { reporter: guard.reporter }),
+      ...(options.signer && !plain && { statusSigner: options.signer }),
+    });
     const lease = await Lease.open(client.buckets, client.subjects.leaseBucket, Math.max(5 * intervalMs, MIN_LEASE_MS), {
       ...(guard && { reporter: guard.reporter }),
       ...(options.signer && !plain && { signer: options.signer }),

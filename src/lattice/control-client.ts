@@ -24,6 +24,7 @@ import { connectLattice, type LatticeConnection } from "./connection.js";
 import { DEFAULT_LATTICE } from "./lattice-host.js";
 import { encodeInvocation, InvocationSigner } from "./invocation.js";
 import { LinkStore, type Link } from "./link-store.js";
+import type { Owner } from "./ownership.js";
 import { watchEvents } from "./event-watch.js";
 import { chooseHost, hostsRunning } from "./placement.js";
 import { requestInvocation } from "./rpc.js";
@@ -71,6 +72,8 @@ export interface Placement {
   hostId?: string;
   /** Host labels that must match (key -> value). */
   constraints?: Record<string, string>;
+  /** The application this placement belongs to (the reconciler's); the host records it. */
+  owner?: Owner;
 }
 
 export interface ActorPlacementResult {
@@ -170,7 +173,7 @@ export class ControlClient {
       key = (await this.#findClaims(source.ref))?.subject;
     }
     const hostId = placement.hostId ?? chooseHost(await this.getHosts(), placement.constraints ?? {}, key);
-    return this.#hostRequest<ActorPlacementResult>(hostId, "start_actor", { ref, ...(placement.instances !== undefined && { instances: placement.instances }) });
+    return this.#hostRequest<ActorPlacementResult>(hostId, "start_actor", { ref, ...(placement.instances !== undefined && { instances: placement.instances }), ...(placement.owner && { owner: placement.owner }) });
   }
 
   /** Uploads a signed module after verifying its claims here; returns its digest (object-store name) and claims. */
@@ -197,8 +200,8 @@ export class ControlClient {
   }
 
   /** Live-updates an actor on one host to another signing of it (same subject), by object-store ref. */
-  updateActor(hostId: string, ref: string): Promise<ActorPlacementResult> {
-    return this.#hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref });
+  updateActor(hostId: string, ref: string, owner?: Owner): Promise<ActorPlacementResult> {
+    return this.#hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref, ...(owner && { owner }) });
   }
 
   /** Starts a built-in provider on one host; `app` records which application wants it (the deployer's). */
@@ -261,11 +264,11 @@ export class ControlClient {
   }
 
   /** Sets the instance count of an actor on one host, or on every host running it. */
-  async scaleActor(actorRef: string, instances: number, placement: { hostId?: string } = {}): Promise<ActorPlacementResult[]> {
+  async scaleActor(actorRef: string, instances: number, placement: { hostId?: string; owner?: Owner } = {}): Promise<ActorPlacementResult[]> {
     const key = (await this.#findClaims(actorRef))?.subject ?? actorRef;
     const hostIds = placement.hostId ? [placement.hostId] : await this.#hostsRunning(key);
     if (hostIds.length === 0) throw new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host runs ${actorRef}`);
-    return Promise.all(hostIds.map((id) => this.#hostRequest<ActorPlacementResult>(id, "scale_actor", { key, instances })));
+    return Promise.all(hostIds.map((id) => this.#hostRequest<ActorPlacementResult>(id, "scale_actor", { key, instances, ...(placement.owner && { owner: placement.owner }) })));
   }
 
   /**
@@ -273,14 +276,14 @@ export class ControlClient {
    * answers with its verdict; the link is stored only when none refused it, so a broken link
    * is reported now, never accepted to fail later.
    */
-  async putLink(input: { actor: string; capabilityId: string; binding?: string; values?: Record<string, string> }): Promise<LinkPutResult> {
+  async putLink(input: { actor: string; capabilityId: string; binding?: string; values?: Record<string, string>; owner?: Owner }): Promise<LinkPutResult> {
     const claims = await this.#findClaims(input.actor);
     const actorKey = claims?.subject ?? input.actor;
     if (!/^M[A-Z2-7]{55}$/.test(actorKey)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${input.actor}' is neither a module key nor the name of an actor known to the lattice`);
     if (claims && !claims.caps.includes(input.capabilityId)) {
       throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${claims.name ?? ""} ${actorKey} did not claim ${input.capabilityId}; it cannot be linked to it`);
     }
-    const link: Link = { actorKey, capabilityId: input.capabilityId, binding: normalizeBinding(input.binding), values: input.values ?? {} };
+    const link: Link = { actorKey, capabilityId: input.capabilityId, binding: normalizeBinding(input.binding), values: input.values ?? {}, ...(input.owner && { owner: input.owner }) };
     const validations = (await this.#scatter(this.subjects.control("link.validate"), encodeJson(link), 3000)).map((b) => decodeJson<LinkValidation>(b));
     if (validations.some((v) => !v.ok)) {
       // Hosts that accepted it go back to what the store says.
@@ -308,6 +311,16 @@ export class ControlClient {
 
   getLinks(): Promise<Link[]> {
     return this.#links.list();
+  }
+
+  /** The stored link, by actor ref (module key or name), capability and binding name. */
+  async getLink(actor: string, capabilityId: string, binding?: string): Promise<Link | undefined> {
+    return this.#links.get(await this.actorKeyOf(actor), capabilityId, normalizeBinding(binding));
+  }
+
+  /** The module key of an actor named by key or claims name (the ref itself when the lattice does not know it). */
+  async actorKeyOf(ref: string): Promise<string> {
+    return (await this.#findClaims(ref))?.subject ?? ref;
   }
 
   /**

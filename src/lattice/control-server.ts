@@ -32,6 +32,7 @@ import type {
 } from "./control-types.js";
 import type { Link } from "./link-store.js";
 import type { LinkSync } from "./link-sync.js";
+import { isOwner, type Owner } from "./ownership.js";
 import type { LatticeSubjects } from "./subjects.js";
 
 export interface ControlServerOptions {
@@ -67,6 +68,8 @@ export class ControlServer {
    * application owns it, so none stops it.
    */
   readonly #providerApps = new Map<string, Set<string>>();
+  /** Actor key -> the application whose reconciler placed it here; none: started by hand or by the manifest. */
+  readonly #actorApps = new Map<string, Owner>();
   /** Provider starts and stops one at a time: a start racing a stop never leaves two. */
   #providerQueue: Promise<unknown> = Promise.resolve();
 
@@ -111,6 +114,17 @@ export class ControlServer {
     return Object.fromEntries([...this.#providerApps].map(([id, apps]) => [id, [...apps].sort()]));
   }
 
+  /** For the host summary: running actor -> the application that placed it (actors stopped meanwhile are left out). */
+  actorApps(): Record<string, Owner> {
+    const running = new Set(this.#o.host.listActors().map((a) => a.key));
+    return Object.fromEntries([...this.#actorApps].filter(([key]) => running.has(key)));
+  }
+
+  /** Records which application a placement belongs to; a command without one (by hand) leaves the record as it is. */
+  #own(key: string, owner: Owner | undefined): void {
+    if (owner) this.#actorApps.set(key, { app: owner.app, version: owner.version });
+  }
+
   /** A link validation refused by the gate, as the validation the client reads; undefined when signed as needed. */
   #refusal(msg: Msg): LinkValidation | undefined {
     try {
@@ -146,7 +160,11 @@ export class ControlServer {
 
   #inventory(): Inventory {
     const { host } = this.#o;
-    const actors = host.listActors().map((a) => ({ key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], ...claimsSummary(a.claims), inFlight: a.inFlight }));
+    const owners = this.actorApps();
+    const actors = host.listActors().map((a) => {
+      const owner = owners[a.key];
+      return { key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], ...claimsSummary(a.claims), inFlight: a.inFlight, ...(owner && { owner }) };
+    });
     const providers = new Map<string, Inventory["providers"][number]>();
     for (const capabilityId of this.#o.summary().providers) {
       const provider = host.provider(capabilityId);
@@ -162,11 +180,14 @@ export class ControlServer {
 
   async #startActor(request: StartActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_actor needs a 'ref'");
+    checkOwner(request.owner, "start_actor");
     const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
     // An OCI reference is pulled by this host itself, with its own registry settings (environment).
     // The host verifies the claims again: neither the object store nor a registry is trusted.
     const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const info = await this.#o.host.startActor(bytes, options);
+    this.#actorApps.delete(info.key);
+    this.#own(info.key, request.owner);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, name: info.name, instances: info.instances, state: info.state };
   }
@@ -175,13 +196,19 @@ export class ControlServer {
     const key = this.#o.host.resolveActor(request.key);
     if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
     await this.#o.host.stopActor(key);
+    this.#actorApps.delete(key);
     return { hostId: this.#o.hostId, key };
   }
 
   async #scaleActor(request: ScaleActorRequest): Promise<unknown> {
     const key = this.#o.host.resolveActor(request.key);
     if (!key) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `${request.key} on host ${this.#o.hostId}`);
-    const info = await this.#o.host.scaleActor(key, checkInstances(request.instances));
+    checkOwner(request.owner, "scale_actor");
+    const instances = checkInstances(request.instances);
+    this.#own(key, request.owner);
+    // The reconciler adopting a placement at its count: recorded, nothing restarted.
+    if (request.owner && this.#o.host.actorInfo(key)?.instances === instances) return { hostId: this.#o.hostId, key, instances };
+    const info = await this.#o.host.scaleActor(key, instances);
     await this.#o.announced(key);
     return { hostId: this.#o.hostId, key, instances: info.instances };
   }
@@ -189,9 +216,11 @@ export class ControlServer {
   /** Live update to another signing of the same actor (same subject), fetched from the object store and verified. */
   async #updateActor(request: UpdateActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "update_actor needs a 'ref'");
+    checkOwner(request.owner, "update_actor");
     const bytes = await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const { claims } = await assertValidModule(bytes);
     const info = await this.#o.host.replaceActor(claims.subject, bytes);
+    this.#own(info.key, request.owner);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, instances: info.instances };
   }
@@ -261,4 +290,8 @@ function decodeRequest(bytes: Uint8Array): unknown {
 
 function checkApp(app: unknown, verb: string): void {
   if (app !== undefined && (typeof app !== "string" || app === "")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'app' must be a non-empty string`);
+}
+
+function checkOwner(owner: unknown, verb: string): void {
+  if (owner !== undefined && !isOwner(owner)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'owner' must be { app, version } with a non-empty app`);
 }

@@ -3,6 +3,7 @@ import type { ActorClaims } from "../claims/types.js";
 import type { LifecycleState } from "../host/lifecycle.js";
 import type { BindingStatus } from "../host/provider.js";
 import type { Link } from "./link-store.js";
+import type { Owner } from "./ownership.js";
 
 export interface HostSummary {
   /** Server key (`N…`) of the host: its id in the lattice. */
@@ -25,6 +26,12 @@ export interface HostSummary {
    * by an operator without an application) has no entry and is never stopped by one.
    */
   providerApps: Record<string, string[]>;
+  /**
+   * Actor key -> the application (and version) whose reconciler placed it here. An actor
+   * without an entry was started by hand (or by the host's manifest): no application changes
+   * or stops it. Absent altogether from hosts of earlier versions.
+   */
+  actorApps?: Record<string, Owner>;
   heartbeatMs: number;
   /** The host's signature over the rest of the summary, with its cluster key (host-record.ts). */
   proof?: string;
@@ -44,6 +51,8 @@ export interface InventoryActor {
   /** Expiry of the claims, seconds since the epoch; undefined = never. */
   expires: number | undefined;
   inFlight: number;
+  /** The application that placed it here; absent: started by hand (unmanaged). */
+  owner?: Owner;
 }
 
 export interface InventoryProvider {
@@ -64,6 +73,8 @@ export interface StartActorRequest {
   /** Module hash in the object store, a module key, or a claims name known to the lattice. */
   ref: string;
   instances?: number;
+  /** Set by the reconciler: the application this placement belongs to. */
+  owner?: Owner;
 }
 
 export interface StopActorRequest {
@@ -73,6 +84,7 @@ export interface StopActorRequest {
 export interface UpdateActorRequest {
   /** Object-store name of the new signed module (same subject as the running actor). */
   ref: string;
+  owner?: Owner;
 }
 
 export interface StartProviderRequest {
@@ -102,6 +114,8 @@ export interface ProviderCommandResult {
 export interface ScaleActorRequest {
   key: string;
   instances: number;
+  /** Set by the reconciler: the placement is (now) this application's; the same count only records that. */
+  owner?: Owner;
 }
 
 /** One provider host's answer to a link put: the binding was made there, or why not. */
@@ -149,4 +163,4 @@ export interface LatticeEvent {
   data: Record<string, unknown>;
 }
 
-export type { ActorClaims, Link };
+export type { ActorClaims, Link, Owner };

@@ -34,6 +34,17 @@ export class EntryReader<T> {
   }
 
   /**
+   * Learns the newest signed version of every key from the bucket's history, oldest first,
+   * so a process that just started refuses an older version written back while it was down
+   * ("stale"), as one that kept running does: the memory of what was accepted is the state
+   * itself. Refusals among the history are reported as any read's.
+   */
+  learn(history: Iterable<KvEntry>): void {
+    if (!this.checking) return;
+    for (const entry of history) if (entry.operation === "PUT" && entry.value.length > 0) this.#read(entry, true);
+  }
+
+  /**
    * The content of a PUT entry, or undefined when it must not be acted on (reported). A
    * checking reader answers a refused latest entry with the last one it accepted under that
    * key: a forged overwrite neither takes effect nor erases what the operator signed.

@@ -29,6 +29,15 @@ export interface KvFollower {
 const MAX_PAUSE_MS = 2000;
 const CLOSING = new Set(["CONNECTION_CLOSED", "CONNECTION_DRAINING"]);
 
+/** Every stored version of the key(s), oldest first (as deep as the bucket keeps history). */
+export function readHistory(kv: KV, what: string, key?: string): Promise<KvEntry[]> {
+  return readState(`reading the history of ${what}`, async () => {
+    const entries: KvEntry[] = [];
+    for await (const entry of await kv.history(key !== undefined ? { key } : {})) entries.push(entry);
+    return entries.sort((a, b) => a.revision - b.revision);
+  });
+}
+
 export async function followKv(kv: KV, onEntry: (entry: KvEntry) => void, options: FollowOptions): Promise<KvFollower> {
   let stopped = false;
   let restarts = 0;

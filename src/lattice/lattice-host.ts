@@ -214,6 +214,7 @@ export class LatticeHost {
       actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key), invocations: this.#invocations.get(a.key) ?? 0 })),
       providers: this.#host.providerIds(),
       providerApps: this.#control.providerApps(),
+      actorApps: this.#control.actorApps(),
       heartbeatMs: this.#heartbeatMs,
     });
   }

@@ -11,14 +11,16 @@ import type { KeyPair } from "../claims/nkeys.js";
 import type { Binding } from "../host/bindings.js";
 import { normalizeBinding } from "../host/provider.js";
 import type { LatticeBuckets } from "./buckets.js";
+import { isOwner, type Owner } from "./ownership.js";
 import { EntryReader } from "./entry-reader.js";
-import { followKv } from "./kv-follow.js";
+import { followKv, readHistory } from "./kv-follow.js";
 import { signEntry, type SignatureVerifier } from "./operator-signature.js";
 import type { RejectionReporter } from "./rejections.js";
 import { readState } from "./state-read.js";
 import { writeState } from "./state-write.js";
 
-export type Link = Binding;
+/** A binding as the lattice stores it; `owner` is the application whose reconciler put it (none: made by hand). */
+export type Link = Binding & { owner?: Owner };
 
 /** A signed deletion. */
 interface Tombstone {
@@ -37,7 +39,14 @@ function isStoredLink(value: unknown): value is Link | Tombstone {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Partial<Link> & { deleted?: unknown };
   if (v.deleted === true) return true;
-  return typeof v.actorKey === "string" && typeof v.capabilityId === "string" && typeof v.binding === "string" && typeof v.values === "object" && v.values !== null;
+  return (
+    typeof v.actorKey === "string" &&
+    typeof v.capabilityId === "string" &&
+    typeof v.binding === "string" &&
+    typeof v.values === "object" &&
+    v.values !== null &&
+    (v.owner === undefined || isOwner(v.owner))
+  );
 }
 
 const isTombstone = (v: Link | Tombstone): v is Tombstone => "deleted" in v && v.deleted === true;
@@ -56,6 +65,7 @@ export class LinkStore {
   readonly #kv: KV;
   readonly #signer: KeyPair | undefined;
   readonly #reader: EntryReader<Link | Tombstone>;
+  #learnt: Promise<void> | undefined;
 
   private constructor(kv: KV, options: LinkStoreOptions) {
     this.#kv = kv;
@@ -73,7 +83,21 @@ export class LinkStore {
     await writeState(`storing link ${key}`, () => this.#kv.put(key, this.#encode(key, normalized)));
   }
 
+  /** A checking store learns every link's newest signed version from the bucket's history first (entry-reader.ts), once. */
+  #learn(): Promise<void> {
+    if (!this.#reader.checking) return Promise.resolve();
+    this.#learnt ??= readHistory(this.#kv, "the links").then(
+      (entries) => this.#reader.learn(entries),
+      (err: unknown) => {
+        this.#learnt = undefined;
+        throw err;
+      },
+    );
+    return this.#learnt;
+  }
+
   async get(actorKey: string, capabilityId: string, binding: string): Promise<Link | undefined> {
+    await this.#learn();
     const key = linkKey(actorKey, capabilityId, binding);
     const entry = await readState(`reading link ${key}`, () => this.#kv.get(key));
     return entry ? this.#linkOf(entry) : undefined;
@@ -89,6 +113,7 @@ export class LinkStore {
   }
 
   async list(): Promise<Link[]> {
+    await this.#learn();
     // Keys first: awaiting inside the keys iterator ends it early (nats.js v2).
     const keys = await readState("listing the links", async () => {
       const keys: string[] = [];
@@ -109,7 +134,8 @@ export class LinkStore {
    * ones were delivered, so a host joining knows every link before it serves. The watch
    * survives the loss of its consumer (kv-follow.ts).
    */
-  watch(onChange: (change: LinkChange) => void, logger?: Logger): Promise<{ stop(): void }> {
+  async watch(onChange: (change: LinkChange) => void, logger?: Logger): Promise<{ stop(): void }> {
+    await this.#learn();
     return followKv(
       this.#kv,
       (entry) => {

@@ -2,13 +2,16 @@
 import { WactorError } from "../errors.js";
 import { checkInstances } from "../host/instance-count.js";
 import type { ControlClient } from "../lattice/control-client.js";
+import { deleteLinkByHand, putLinkByHand, scaleActorByHand, stopActorByHand } from "../lattice/hand-changes.js";
 
-export type DashboardAction =
+/** `force`: change it even when an application owns it (refused otherwise, as in `wactor ctl`). */
+export type DashboardAction = { force?: boolean } & (
   | { action: "start"; ref: string; hostId?: string; instances?: number }
   | { action: "stop"; key: string; hostId?: string }
   | { action: "scale"; key: string; instances: number; hostId?: string }
   | { action: "link_put"; actor: string; capabilityId: string; binding?: string; values?: Record<string, string> }
-  | { action: "link_del"; actor: string; capabilityId: string; binding?: string };
+  | { action: "link_del"; actor: string; capabilityId: string; binding?: string }
+);
 
 const str = (v: unknown, field: string): string => {
   if (typeof v !== "string" || v === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${field}' must be a non-empty string`);
@@ -19,6 +22,10 @@ const optStr = (v: unknown, field: string): string | undefined => (v === undefin
 /** Validates an untrusted request body into an action. */
 export function parseAction(body: unknown): DashboardAction {
   const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  return { ...parseKind(b), ...(b.force === true && { force: true }) };
+}
+
+function parseKind(b: Record<string, unknown>): DashboardAction {
   const hostId = optStr(b.hostId, "hostId");
   const host = hostId !== undefined ? { hostId } : {};
   switch (b.action) {
@@ -48,16 +55,16 @@ export async function runAction(client: ControlClient, a: DashboardAction): Prom
     case "start":
       return client.startActor({ ref: a.ref }, { ...(a.hostId !== undefined && { hostId: a.hostId }), ...(a.instances !== undefined && { instances: a.instances }) });
     case "stop":
-      return client.stopActor(a.key, a.hostId !== undefined ? { hostId: a.hostId } : {});
+      return stopActorByHand(client, a.key, a.hostId !== undefined ? { hostId: a.hostId } : {}, a.force);
     case "scale":
-      return client.scaleActor(a.key, a.instances, a.hostId !== undefined ? { hostId: a.hostId } : {});
+      return scaleActorByHand(client, a.key, a.instances, a.hostId !== undefined ? { hostId: a.hostId } : {}, a.force);
     case "link_put": {
-      const result = await client.putLink({ actor: a.actor, capabilityId: a.capabilityId, ...(a.binding !== undefined && { binding: a.binding }), ...(a.values !== undefined && { values: a.values }) });
+      const result = await putLinkByHand(client, { actor: a.actor, capabilityId: a.capabilityId, ...(a.binding !== undefined && { binding: a.binding }), ...(a.values !== undefined && { values: a.values }) }, a.force);
       const refusal = result.validations.find((v) => !v.ok);
       if (refusal) throw new WactorError("WACTOR_ERR_BINDING_FAILED", `refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}`);
-      return { stored: result.stored, pending: result.pending };
+      return { stored: result.stored, pending: result.pending, ...(result.note && { note: result.note }) };
     }
     case "link_del":
-      return client.deleteLink(a.actor, a.capabilityId, a.binding);
+      return deleteLinkByHand(client, a.actor, a.capabilityId, a.binding, a.force);
   }
 }

@@ -9,6 +9,7 @@ import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
 import type { KeyPair } from "../claims/nkeys.js";
 import type { NatsAccess } from "../lattice/nats-access.js";
+import { RecordProofs } from "../lattice/record-proof.js";
 import { toWactorError, WactorError } from "../errors.js";
 import { clientErrorHandler } from "../http-client-error.js";
 import { parseAction, runAction } from "./actions.js";
@@ -25,6 +26,8 @@ export interface DashboardOptions {
   logger?: Logger;
   /** The operator key the dashboard's actions are signed with (none: they go unsigned). */
   signer?: KeyPair;
+  /** The lattice's cluster keys: heartbeats and statuses not signed by one are marked (none: each must be signed by the key it names). */
+  trustedClusters?: string[];
 }
 
 export interface Dashboard {
@@ -74,7 +77,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const host = options.host ?? "127.0.0.1";
   const logger = options.logger ?? pino(pino.destination(2));
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
-  const apps = await AppClient.connect({ url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }), ...(options.signer && { signer: options.signer }) });
+  const proofs = new RecordProofs(options.trustedClusters);
+  const apps = await AppClient.connect({ proofs, url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }), ...(options.signer && { signer: options.signer }) });
   // Open event streams must not keep close() waiting.
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 
@@ -124,7 +128,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     reply.hijack();
     reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
     reply.raw.write(": connected\n\n");
-    const stop = apps.control.watch((event) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`), { sweepMs: 1000 });
+    const stop = apps.control.watch((event) => reply.raw.write(`data: ${JSON.stringify(proofs.mark(event))}\n\n`), { sweepMs: 1000 });
     const keepAlive = setInterval(() => reply.raw.write(": keep-alive\n\n"), 15_000);
     request.raw.on("close", () => {
       clearInterval(keepAlive);

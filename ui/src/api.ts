@@ -13,7 +13,7 @@ export async function fetchOverview(): Promise<Overview> {
 export async function act(action: Record<string, unknown>): Promise<unknown> {
   const res = await fetch(withToken("api/actions"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(action) });
   const body = (await res.json()) as { ok: boolean; result?: unknown; code?: string; message?: string };
-  if (!body.ok) throw new Error(`${body.code}: ${body.message}`);
+  if (!body.ok) throw Object.assign(new Error(`${body.code}: ${body.message}`), { code: body.code });
   return body.result;
 }
 

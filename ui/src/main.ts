@@ -30,7 +30,12 @@ async function run(question: string, action: Record<string, unknown>, done: stri
     await act(action);
     toast(done);
   } catch (err) {
-    toast((err as Error).message);
+    // What an application owns is refused unless forced: ask once more, saying it will be restored.
+    if ((err as { code?: string }).code === "WACTOR_ERR_OWNED_BY_APP" && window.confirm(`${(err as Error).message}\n\nChange it anyway?`)) {
+      await act({ ...action, force: true }).then(() => toast(`${done}; its application's reconciler restores it on its next round`), (e: unknown) => toast((e as Error).message));
+    } else {
+      toast((err as Error).message);
+    }
   }
   await refresh();
 }
@@ -81,7 +86,8 @@ function onHeartbeat(e: LatticeEvent): void {
 }
 
 function onEvent(e: LatticeEvent): void {
-  if (e.type === "host_heartbeat") {
+  // A heartbeat whose proof fails counts for nothing (no liveness, no rates) and is listed as an alert.
+  if (e.type === "host_heartbeat" && e.proof?.ok !== false) {
     onHeartbeat(e);
     return;
   }

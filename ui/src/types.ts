@@ -12,6 +12,13 @@ export interface ActorRow {
   /** Seconds since the epoch; absent = never expires. */
   expires?: number;
   inFlight: number;
+  /** The application that placed it; absent: started by hand (unmanaged). */
+  owner?: Owner;
+}
+
+export interface Owner {
+  app: string;
+  version: string;
 }
 
 export interface Host {
@@ -35,6 +42,7 @@ export interface Link {
   capabilityId: string;
   binding: string;
   values: Record<string, string>;
+  owner?: Owner;
 }
 
 export interface AppRow {
@@ -46,6 +54,9 @@ export interface AppRow {
     problems: string[];
     notes?: string[];
     pending: string[];
+    conflicts?: string[];
+    /** The server's check of the status's signature (absent: not checked, or an open lattice's plain status). */
+    proof?: Proof;
     actors: Array<{ key: string; name: string | null; desiredReplicas: number; running: Array<{ hostId: string; instances: number; state: string; current: boolean }> }>;
   };
 }
@@ -63,4 +74,8 @@ export interface LatticeEvent {
   hostId: string;
   time: string;
   data: Record<string, unknown>;
+  /** Heartbeats: the server's check of the host's proof. */
+  proof?: Proof;
 }
+
+export type Proof = { ok: true; signer: string } | { ok: false; reason: string; detail: string };

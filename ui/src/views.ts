@@ -1,7 +1,10 @@
 /** Renders each part of the overview; actions are passed in, so views stay free of I/O. */
 import { h, labels, short, table } from "./dom.js";
 import { sparkline } from "./sparkline.js";
-import type { ActorRow, AppRow, Host, LatticeEvent, Link } from "./types.js";
+import type { ActorRow, AppRow, Host, LatticeEvent, Link, Owner } from "./types.js";
+
+/** `shop@1.2`, or `unmanaged` for what was made by hand (no application changes it). */
+const ownerCell = (owner: Owner | undefined): HTMLElement => h("td", { class: owner ? "owner" : "owner muted" }, owner ? `${owner.app}@${owner.version}` : "unmanaged");
 
 export interface Actions {
   scale(hostId: string, key: string, name: string, instances: number): void;
@@ -56,6 +59,7 @@ export function actorsView(hosts: Host[], rates: (hostId: string, key: string) =
         h("td", { class: "claims" }, actor.caps.join(", ") || "-", h("div", { class: "muted" }, claimsLine(actor))),
         h("td", { class: "instances-count" }, actor.instances),
         h("td", { class: `state-${actor.state}`, title: actor.reason ?? "" }, actor.state),
+        ownerCell(actor.owner),
         h("td", {}, sparkline(series), ` ${(series.at(-1) ?? 0).toFixed(1)}/s`),
         h(
           "td",
@@ -69,7 +73,7 @@ export function actorsView(hosts: Host[], rates: (hostId: string, key: string) =
       );
     }),
   );
-  return table(["actor", "key", "host", "claims: capabilities, version, issuer", "instances", "state", "calls/s", ""], rows, "no actors run");
+  return table(["actor", "key", "host", "claims: capabilities, version, issuer", "instances", "state", "application", "calls/s", ""], rows, "no actors run");
 }
 
 export function providersView(hosts: Host[]): HTMLElement {
@@ -89,7 +93,7 @@ export function providersView(hosts: Host[]): HTMLElement {
 
 export function linksView(links: Link[], actorName: (key: string) => string, actions: Actions): HTMLElement {
   return table(
-    ["actor", "capability", "binding", "values", ""],
+    ["actor", "capability", "binding", "application", "values", ""],
     links.map((link) =>
       h(
         "tr",
@@ -97,6 +101,7 @@ export function linksView(links: Link[], actorName: (key: string) => string, act
         h("td", {}, actorName(link.actorKey)),
         h("td", {}, link.capabilityId),
         h("td", {}, link.binding),
+        ownerCell(link.owner),
         h("td", {}, Object.entries(link.values).map(([k, v]) => `${k}=${v}`).join(" ") || "-"),
         h("td", {}, h("button", { type: "button", class: "danger", onclick: () => actions.deleteLink(link) }, "Delete")),
       ),
@@ -111,9 +116,12 @@ export function appsView(apps: AppRow[]): HTMLElement {
     apps.map((app) => {
       const s = app.status;
       const actual = (s?.actors ?? []).map((a) => `${a.name ?? short(a.key)} ${a.running.length}/${a.desiredReplicas}${a.running.some((r) => !r.current) ? " (rolling)" : ""}`).join(", ");
-      const why = [...(s?.problems ?? []), ...(s?.notes ?? []), ...(s?.pending ?? []).map((p) => `pending: ${p}`)].join("; ");
+      const why = [...(s?.conflicts ?? []).map((c) => `conflict: ${c}`), ...(s?.problems ?? []), ...(s?.notes ?? []), ...(s?.pending ?? []).map((p) => `pending: ${p}`)].join("; ");
       const phase = app.undeployed ? (s?.phase ?? "undeploying") : (s?.phase ?? "no status yet");
-      return h("tr", {}, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), h("td", { class: `phase-${phase}` }, phase), h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
+      // A status no reconciler signed is shown, marked: its content may be anyone's.
+      const unproven = s?.proof && !s.proof.ok ? s.proof : undefined;
+      const phaseCell = unproven ? h("td", { class: "alert unproven", title: unproven.detail }, `${phase} (not proven: ${unproven.reason})`) : h("td", { class: `phase-${phase}` }, phase);
+      return h("tr", { "data-app": app.name }, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), phaseCell, h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
     }),
     "no applications deployed",
   );
@@ -123,6 +131,7 @@ const ALERTS = new Set(["invocation_denied", "invocation_rejected", "state_rejec
 
 export function eventItem(e: LatticeEvent, actorName: (key: string) => string): HTMLElement {
   const d = e.data;
+  if (e.proof && !e.proof.ok) return h("li", { class: "alert forged", "data-type": e.type }, h("time", {}, e.time.slice(11, 19)), h("strong", {}, e.type), ` ${short(e.hostId)} forged (${e.proof.reason}): ${e.proof.detail}`);
   const detail =
     e.type === "invocation_denied"
       ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}${typeof d.count === "number" && d.count > 1 ? ` (×${d.count})` : ""}`
