@@ -28,6 +28,9 @@ const number = (name: string, text: string | undefined, min: number): number => 
 };
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : number("seed", values.seed, 0);
 const started = Date.now();
+// Ctrl-C ends the run early but still stops every process it started (and reports what it saw).
+const interrupt = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => interrupt.abort());
 const stamp = (): string => `[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s]`;
 const report = await runChaos({
   minutes: number("minutes", values.minutes, 0.5),
@@ -36,6 +39,7 @@ const report = await runChaos({
   deadlineMs: number("deadline-ms", values["deadline-ms"], 1000),
   maxRssMiB: number("max-rss-mib", values["max-rss-mib"], 16),
   ...(values.faults !== undefined && { maxFaults: number("faults", values.faults, 1) }),
+  signal: interrupt.signal,
   log: (line) => process.stdout.write(`${stamp()} ${line}\n`),
 });
 process.stdout.write(`\n${formatReport(report)}\n`);

@@ -21,6 +21,8 @@ export interface LoadResult {
   acknowledged: number[];
   /** Non-200 answers and transport failures, by catalog code (or `HTTP <status>`, or the error's name). */
   errors: Map<string, number>;
+  /** Each failure's code and when it was answered (epoch ms), to tell which fault caused it. */
+  failures: Array<{ code: string; at: number }>;
   /** Requests still unanswered at their deadline: when each was sent (ms into the run). */
   pastDeadline: number[];
   slowestMs: number;
@@ -29,7 +31,7 @@ export interface LoadResult {
 export const COUNTER_PATH = "/chaos";
 
 export class Load {
-  readonly result: LoadResult = { sent: 0, acknowledged: [], errors: new Map(), pastDeadline: [], slowestMs: 0 };
+  readonly result: LoadResult = { sent: 0, acknowledged: [], errors: new Map(), failures: [], pastDeadline: [], slowestMs: 0 };
   #running = true;
   readonly #loops: Promise<void>[];
   readonly #started = Date.now();
@@ -61,7 +63,10 @@ export class Load {
         },
       );
       this.result.slowestMs = Math.max(this.result.slowestMs, Date.now() - sentAt);
-      if (failure) this.result.errors.set(failure, (this.result.errors.get(failure) ?? 0) + 1);
+      if (failure) {
+        this.result.errors.set(failure, (this.result.errors.get(failure) ?? 0) + 1);
+        this.result.failures.push({ code: failure, at: Date.now() });
+      }
       // After a failure, a longer pause: a host down refuses connections at once, and a hot loop would only load the machine.
       await sleep(failure ? Math.max(pauseMs, 50) : pauseMs);
     }

@@ -21,6 +21,8 @@ export interface Fault {
   /** Killed at, ms into the run. */
   at: number;
   downMs: number;
+  /** Ms from the kill until the restarted process was ready (the fault's end). */
+  restartedAfterMs: number;
   /** Ms from the restart (the fault's end) until the application was deployed and serving; undefined: not within the wait. */
   recoveredAfterMs: number | undefined;
 }
@@ -64,6 +66,7 @@ export class Nemesis {
       const fault = await this.#inject(kind, this.rng.int(downMs[0], downMs[1]));
       this.faults.push(fault);
       const endedAt = Date.now();
+      fault.restartedAfterMs = endedAt - this.runStart - fault.at;
       fault.recoveredAfterMs = await this.#recovery(endedAt);
       this.log(`fault ${this.faults.length}: ${describe(fault)}`);
     }
@@ -73,15 +76,14 @@ export class Nemesis {
     // The same draws for every kind, whatever the lattice looks like: the seed replays the schedule.
     const pickA = this.rng.next();
     const pickB = this.rng.next();
-    const base = { kind, downMs, recoveredAfterMs: undefined };
+    const base = { kind, downMs, restartedAfterMs: 0, recoveredAfterMs: undefined };
     if (kind === "host") {
       const slot = this.lattice.hosts[Math.floor(pickA * this.lattice.hosts.length)]!;
       const role = await this.#hostRole(slot.hostId, slot.role);
       const at = Date.now() - this.runStart;
       await this.lattice.killHost(slot.name);
       await sleep(downMs);
-      await this.lattice.restartHost(slot.name);
-      return { ...base, target: slot.name, role, at };
+      return { ...base, target: slot.name, role: role + (await failure(() => this.lattice.restartHost(slot.name))), at };
     }
     if (kind === "nats") {
       const nodes = this.lattice.nats.nodes;
@@ -100,14 +102,12 @@ export class Nemesis {
       const at = Date.now() - this.runStart;
       await node.kill();
       await sleep(downMs);
-      await node.restart();
-      return { ...base, target: node.name, role, at };
+      return { ...base, target: node.name, role: role + (await failure(() => node.restart())), at };
     }
     const at = Date.now() - this.runStart;
     await this.lattice.redis.kill();
     await sleep(downMs);
-    await this.lattice.redis.restart();
-    return { ...base, target: "redis", role: "the counter's store", at };
+    return { ...base, target: "redis", role: "the counter's store" + (await failure(() => this.lattice.redis.restart())), at };
   }
 
   /** Ms from `endedAt` until the application is whole, or undefined after the wait. */
@@ -152,7 +152,17 @@ export class Nemesis {
   }
 }
 
+/** A restart that failed is part of the fault's story (the application then does not recover), not the end of the run. */
+async function failure(restart: () => Promise<void>): Promise<string> {
+  try {
+    await restart();
+    return "";
+  } catch (err) {
+    return `; restart FAILED: ${(err as Error).message.split("\n")[0]}`;
+  }
+}
+
 export function describe(f: Fault): string {
-  const recovered = f.recoveredAfterMs === undefined ? "NOT recovered" : `recovered after ${f.recoveredAfterMs} ms`;
-  return `${f.kind} ${f.target} (${f.role}) killed at ${(f.at / 1000).toFixed(1)} s, down ${f.downMs} ms, ${recovered}`;
+  const recovered = f.recoveredAfterMs === undefined ? "NOT recovered" : `recovered ${f.recoveredAfterMs} ms after it (${f.restartedAfterMs + f.recoveredAfterMs} ms after the kill)`;
+  return `${f.kind} ${f.target} (${f.role}) killed at ${(f.at / 1000).toFixed(1)} s, down ${f.downMs} ms, restarted ready ${f.restartedAfterMs} ms after the kill, ${recovered}`;
 }

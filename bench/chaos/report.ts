@@ -69,9 +69,35 @@ export function worstRecovery(faults: Fault[]): number | undefined {
   return times.length === 0 ? undefined : Math.max(...times);
 }
 
+/** The longest stretch from a kill until the application was whole again (the restart's time included). */
+export function longestOutage(faults: Fault[]): number | undefined {
+  const times = faults.map((f) => (f.recoveredAfterMs === undefined ? Infinity : f.restartedAfterMs + f.recoveredAfterMs));
+  return times.length === 0 ? undefined : Math.max(...times);
+}
+
+/**
+ * Errors by code, each split by the kind of the last fault before it was answered (a
+ * request's answer can come up to its deadline after the kill), e.g. `redis 1130`.
+ */
+export function errorsByFault(failures: LoadResult["failures"], faults: Fault[], runStart: number): Array<{ code: string; count: number; byKind: string }> {
+  const rows = new Map<string, Map<string, number>>();
+  for (const f of failures) {
+    const t = f.at - runStart;
+    const cause = [...faults].reverse().find((x) => x.at <= t)?.kind ?? "before any fault";
+    const byKind = rows.get(f.code) ?? new Map<string, number>();
+    byKind.set(cause, (byKind.get(cause) ?? 0) + 1);
+    rows.set(f.code, byKind);
+  }
+  return [...rows]
+    .map(([code, byKind]) => ({ code, count: [...byKind.values()].reduce((a, b) => a + b, 0), byKind: [...byKind].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ") }))
+    .sort((a, b) => b.count - a.count);
+}
+
 interface Reported extends Seen {
   options: Seen["options"] & { minutes: number; seed: number; clients: number; gapMs: [number, number] };
   durationMs: number;
+  runStart: number;
+  interrupted: boolean;
   loggedCodes: Map<string, number>;
   verdicts: Verdict[];
   passed: boolean;
@@ -86,11 +112,11 @@ export function formatReport(r: Reported): string {
     "",
     `faults (${r.faults.length}, kinds: ${[...kinds].join(", ") || "none"}):`,
     ...r.faults.map((f, i) => `  ${String(i + 1).padStart(2)}. ${describe(f)}`),
-    `worst recovery: ${worstRecovery(r.faults) ?? "-"} ms`,
+    `worst recovery: ${worstRecovery(r.faults) ?? "-"} ms after a restart; longest from a kill to whole again: ${longestOutage(r.faults) ?? "-"} ms`,
     "",
     `requests: ${r.load.sent} sent, ${r.load.acknowledged.length} acknowledged with 200, final counter ${r.finalCounter}`,
-    "errors answered to clients, by catalog code:",
-    ...(r.load.errors.size ? byCount(r.load.errors) : ["  none"]),
+    "errors answered to clients, by catalog code (and the kind of the last fault before each):",
+    ...(r.load.errors.size ? errorsByFault(r.load.failures, r.faults, r.runStart).map((e) => `  ${e.count.toString().padStart(7)}  ${e.code} (${e.byKind})`) : ["  none"]),
     "codes in the hosts' logs (warn and above):",
     ...(r.loggedCodes.size ? byCount(r.loggedCodes) : ["  none"]),
     "host memory (RSS MiB, first / last / peak per process):",
@@ -99,7 +125,7 @@ export function formatReport(r: Reported): string {
     "invariants:",
     ...r.verdicts.map((v) => `  ${v.ok ? "PASS" : "FAIL"}  ${v.invariant}: ${v.detail}`),
     "",
-    r.passed ? "chaos: PASS" : "chaos: FAIL",
+    r.interrupted ? "chaos: INTERRUPTED (not a full run)" : r.passed ? "chaos: PASS" : "chaos: FAIL",
   ];
   return lines.join("\n");
 }

@@ -26,12 +26,17 @@ export interface ChaosOptions {
   gapMs?: [number, number];
   /** Ends the run after this many faults (and a few seconds of load after the last), if the minutes have not ended it before. */
   maxFaults?: number;
+  /** Ends the run early (Ctrl-C): it still tears everything down and reports, as interrupted. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
 export interface ChaosReport {
-  options: Required<Omit<ChaosOptions, "log">>;
+  options: Required<Omit<ChaosOptions, "log" | "signal">>;
+  interrupted: boolean;
   durationMs: number;
+  /** When the faults began (epoch ms): fault times are ms from it. */
+  runStart: number;
   faults: Fault[];
   load: LoadResult;
   finalCounter: number;
@@ -66,7 +71,7 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
     const durationMs = options.minutes * 60_000;
     load = new Load({ url: lattice.url, clients: options.clients, deadlineMs: options.deadlineMs, pauseMs: options.pauseMs, maxRequests: Math.ceil(durationMs / 1000) * 500 + 10_000 });
     // Steady before the first fault: increments acknowledged (bounded wait).
-    for (let i = 0; i < 120 && load.result.acknowledged.length < 20; i++) await sleep(250);
+    for (let i = 0; i < 120 && load.result.acknowledged.length < 20 && !input.signal?.aborted; i++) await sleep(250);
     if (load.result.acknowledged.length === 0) throw new Error(`no increment acknowledged within 30 s of the deploy: errors ${JSON.stringify([...load.result.errors])}`);
     const runStart = Date.now();
     let endAt = runStart + durationMs;
@@ -89,13 +94,19 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
     })();
 
     nemesis = new Nemesis(lattice, prng(options.seed), { gapMs: options.gapMs, downMs: [500, 3000], recoveryWaitMs: 60_000, tailMs: 3000 + options.recoveryLimitMs }, runStart, log);
+    const interrupt = (): void => {
+      nemesis?.stop();
+      endAt = Date.now();
+    };
+    input.signal?.addEventListener("abort", interrupt, { once: true });
+    if (input.signal?.aborted) interrupt();
     await nemesis.run(endAt, options.maxFaults);
     // Load goes on after the last fault: a while after a fault-bounded run, to the end of a timed one.
     if (nemesis.faults.length >= options.maxFaults) endAt = Math.min(endAt, Date.now() + 5000);
     while (Date.now() < endAt) await sleep(Math.min(1000, endAt - Date.now()));
 
     // The end: whole again (bounded), then no more load, then the count.
-    for (let i = 0; i < 120 && !(await nemesis.whole()); i++) await sleep(250);
+    for (let i = 0; i < 120 && !input.signal?.aborted && !(await nemesis.whole()); i++) await sleep(250);
     const result = await load.stop();
     load = undefined;
     sampling = false;
@@ -105,7 +116,9 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
     for (const text of lattice.allOutput()) for (const [code] of text.matchAll(/WACTOR_ERR_[A-Z0-9_]+/g)) loggedCodes.set(code, (loggedCodes.get(code) ?? 0) + 1);
     const report = {
       options,
+      interrupted: input.signal?.aborted ?? false,
       durationMs: Date.now() - runStart,
+      runStart,
       faults: nemesis.faults,
       load: result,
       finalCounter,
@@ -114,7 +127,7 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
       loggedCodes,
     };
     const checked = verdicts(report);
-    return { ...report, verdicts: checked, passed: checked.every((v) => v.ok) };
+    return { ...report, verdicts: checked, passed: !report.interrupted && checked.every((v) => v.ok) };
   } finally {
     sampling = false;
     nemesis?.stop();
