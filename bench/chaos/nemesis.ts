@@ -3,7 +3,7 @@
  * a host, a NATS node (half the time the leader of a lattice bucket's stream) or Redis, keeps
  * it down for a moment, starts it again (same port and data; a host as a new process), and
  * measures how long after that restart the application is whole again. Kinds come from a
- * shuffled bag, so every three faults in a row cover the three kinds; the seed replays the
+ * shuffled bag, so faults 1–3, 4–6, … each cover the three kinds; the seed replays the
  * schedule (the targets a fault finds, such as a stream's leader, are the lattice's own).
  */
 import { APP, type ChaosLattice } from "./lattice.js";
