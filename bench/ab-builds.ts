@@ -10,7 +10,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { freePort, startRedis } from "../test/helpers/servers.js";
+import { freePort, startRedis } from "../scripts/lib/servers.js";
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));

@@ -9,7 +9,7 @@ import { connect, Events } from "nats";
 import { pino } from "pino";
 import { Host, KeyPair, LatticeHost } from "../dist/src/mod.js";
 import { actor } from "../test/helpers/actors.js";
-import { startNatsCluster, type NatsCluster } from "../test/helpers/nats-cluster.js";
+import { startNatsCluster, type NatsCluster } from "../scripts/lib/nats-cluster.js";
 import type { Row } from "./runtime.js";
 
 const ROUNDS = 3;

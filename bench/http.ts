@@ -16,7 +16,7 @@ import { createBuiltinProvider } from "../dist/capabilities/mod.js";
 import { Host } from "../dist/src/mod.js";
 import type { CapabilityProvider } from "../dist/src/host/provider.js";
 import { actor } from "../test/helpers/actors.js";
-import { freePort, startRedis } from "../test/helpers/servers.js";
+import { freePort, startRedis } from "../scripts/lib/servers.js";
 import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";
 import { fmt } from "./stats.js";
 import type { Row } from "./runtime.js";

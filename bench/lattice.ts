@@ -17,7 +17,7 @@ import { encode } from "@msgpack/msgpack";
 import { pino } from "pino";
 import { Host, KeyPair, LatticeHost } from "../dist/src/mod.js";
 import { actor } from "../test/helpers/actors.js";
-import { startNats } from "../test/helpers/servers.js";
+import { startNats } from "../scripts/lib/servers.js";
 import { fmt, pipelinedRate, sequentialRate } from "./stats.js";
 import type { Row } from "./runtime.js";
 

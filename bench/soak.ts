@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { createBuiltinProvider } from "../dist/capabilities/mod.js";
 import { Host } from "../dist/src/mod.js";
 import { actor } from "../test/helpers/actors.js";
-import { freePort } from "../test/helpers/servers.js";
+import { freePort } from "../scripts/lib/servers.js";
 
 const TOTAL = Number(process.env.SOAK_REQUESTS ?? 1_000_000);
 const SLICE = Math.min(100_000, TOTAL);

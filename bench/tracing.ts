@@ -11,7 +11,7 @@ import { createBuiltinProvider } from "../dist/capabilities/mod.js";
 import { Host } from "../dist/src/mod.js";
 import { startTracing } from "../dist/src/tracing/mod.js";
 import { actor } from "../test/helpers/actors.js";
-import { freePort, startRedis } from "../test/helpers/servers.js";
+import { freePort, startRedis } from "../scripts/lib/servers.js";
 import { load, rows } from "./http.js";
 import type { Row } from "./runtime.js";
 

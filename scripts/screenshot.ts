@@ -16,7 +16,7 @@ import { Host } from "../src/host/host.js";
 import { ControlClient, LatticeHost } from "../src/lattice/mod.js";
 import { startDashboard } from "../src/ui/server.js";
 import { actor } from "../test/helpers/actors.js";
-import { freePort, startNats } from "../test/helpers/servers.js";
+import { freePort, startNats } from "./lib/servers.js";
 
 const silent = pino({ level: "silent" });
 const nats = await startNats({ jetstream: true });

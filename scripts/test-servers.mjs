@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The servers the test suites start themselves (test/helpers/servers.ts, the dashboard and
+// The servers the test suites start themselves (scripts/lib/servers.ts, the dashboard and
 // registry suites): found on PATH, or installed here, so that `npm test` needs no other step.
 // Missing ones are installed with apt-get when running as root on Debian or Ubuntu; anywhere
 // else this stops at once with the exact command to run, instead of failing suites later.

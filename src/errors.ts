@@ -76,6 +76,7 @@ export const ERROR_CATALOG = {
   WACTOR_ERR_LATTICE_NO_ACTOR: { status: 503, message: "No host in the lattice runs the target actor. Start it ('wactor ctl start actor') or check the lattice name." },
   WACTOR_ERR_LATTICE_NO_PROVIDER: { status: 503, message: "No host in the lattice serves this capability and binding name for the actor: the provider is down or the link failed on its host. See 'wactor ctl link get' and 'wactor ctl get inventory'." },
   WACTOR_ERR_LATTICE_TIMEOUT: { status: 504, message: "The lattice invocation got no answer within its deadline. The target host may be overloaded or gone; retry." },
+  WACTOR_ERR_LATTICE_CONNECTION_LOST: { status: 503, message: "The connection to the lattice's NATS server dropped while this call was in flight (the client reconnects to another server by itself). The call may or may not have been carried out: retry it if it is idempotent." },
   WACTOR_ERR_LATTICE_UNAVAILABLE: { status: 503, message: "The lattice's NATS server is unreachable or refused this client (the detail says why: credentials, TLS, address). Check the --lattice URL, the --nats-* credentials and that nats-server runs." },
   WACTOR_ERR_JETSTREAM_UNAVAILABLE: { status: 503, message: "The lattice needs JetStream (links, claims and actor bytes live there). Start nats-server with '-js'." },
   WACTOR_ERR_LATTICE_STORAGE_FULL: { status: 507, message: "JetStream has no room left for the lattice's state (links, claims, actor bytes, applications); the write did not happen. Free space, or raise the nats-server's max_file_store, then retry." },

@@ -1,7 +1,8 @@
 /**
  * The lattice's request/reply (src/lattice/request-mux.ts) against a real nats-server: every
  * reply reaches its own caller, a subject nobody serves fails at once, a silent responder
- * times out with the catalog code, and closing fails whatever still waits.
+ * times out with the catalog code, closing fails whatever still waits, and so does losing the
+ * server (its reply cannot come any more).
  */
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,5 +63,28 @@ describe("RequestMux", () => {
     await client.flush();
     mux.close();
     expect(await codeOf(waiting)).toBe("WACTOR_ERR_LATTICE_UNAVAILABLE");
+  });
+
+  it("fails the requests in flight with WACTOR_ERR_LATTICE_CONNECTION_LOST when the connection's server dies, not at their deadline", async () => {
+    const doomed = await startNats();
+    const responder = await connect({ servers: doomed.url, maxReconnectAttempts: 0 });
+    const caller = await connect({ servers: doomed.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    try {
+      responder.subscribe("mux.silent", { callback: () => undefined });
+      await responder.flush();
+      const mux = new RequestMux(caller);
+      // A ten-minute deadline: only the lost connection can end this within the test's timeout.
+      const waiting = mux.request("mux.silent", enc("x"), 600_000).catch((e: unknown) => e);
+      await caller.flush();
+      await doomed.kill();
+      const err = (await waiting) as Error & { code?: string };
+      expect(err.code).toBe("WACTOR_ERR_LATTICE_CONNECTION_LOST");
+      expect(err.message).toContain("may or may not have been carried out");
+      mux.close();
+    } finally {
+      await caller.close();
+      await responder.close().catch(() => undefined);
+      await doomed.stop();
+    }
   });
 });

@@ -38,9 +38,10 @@ export class RequestMux {
   constructor(nc: NatsConnection) {
     this.#nc = nc;
     this.#prefix = `${createInbox()}.`;
+    void this.#failOnDisconnect();
   }
 
-  /** Sends `data` to `subject`; the reply's data, `NoResponders`, or WACTOR_ERR_LATTICE_TIMEOUT. */
+  /** Sends `data` to `subject`; the reply's data, `NoResponders`, WACTOR_ERR_LATTICE_TIMEOUT, or WACTOR_ERR_LATTICE_CONNECTION_LOST. */
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     this.#subscribe();
     const token = (this.#next++).toString(36);
@@ -62,9 +63,25 @@ export class RequestMux {
     this.#subscription = undefined;
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
+    this.#failPending("WACTOR_ERR_LATTICE_UNAVAILABLE", "the lattice connection closed");
+  }
+
+  #failPending(code: "WACTOR_ERR_LATTICE_UNAVAILABLE" | "WACTOR_ERR_LATTICE_CONNECTION_LOST", why: string): void {
     for (const [token, p] of this.#pending) {
       this.#pending.delete(token);
-      p.reject(new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", `${p.subject}: the lattice connection closed`));
+      p.reject(new WactorError(code, `${p.subject}: ${why}`));
+    }
+  }
+
+  /**
+   * Requests in flight when the connection to their server drops fail at once: the request or
+   * its reply went down with that connection (core NATS keeps neither), so waiting meant the
+   * full deadline. In the chaos run (docs/reliability.md) calls held that way after a NATS node
+   * was SIGKILLed kept every actor instance busy until the actor's deadline, 10 s.
+   */
+  async #failOnDisconnect(): Promise<void> {
+    for await (const s of this.#nc.status()) {
+      if (s.type === "disconnect") this.#failPending("WACTOR_ERR_LATTICE_CONNECTION_LOST", `the connection to NATS server ${String(s.data)} was lost with the call in flight; it may or may not have been carried out`);
     }
   }
 
