@@ -134,7 +134,7 @@ describe("claims: sign and verify", () => {
 
 describe("claims: the public waSCC token", () => {
   // From the waSCC docs ("Embedding Tokens"): a messaging actor signed by the same account
-  // as the kvcounter vector in spec section 3. Early waSCC kept hash/caps at the top level.
+  // as the kvcounter vector in docs/wascc-protocol.md §3. Early waSCC kept hash/caps at the top level.
   const WASCC_TOKEN =
     "eyJ0eXAiOiJqd3QiLCJhbGciOiJFZDI1NTE5In0.eyJqdGkiOiJDM3JzeWt2cHFxNFFpc1ZhQnd2MGU4IiwiaWF0IjoxNTc1NDkzMDE0LCJpc3MiOiJBQUdSVVhYVEdTUDRDMjdSV1BUTUNIQ0pGNTZKRDUzRVFQQTJSN1JQQzVWSTRFMjc0S1BSTU1KNSIsInN1YiI6Ik1CSFJTSk9SQlhBUFJDQUxLNkVLT0JCQ05BUE1SVE02T0RMWE5MT1Y1VEtQRE1QWE1UQ01SNERXIiwiaGFzaCI6IjM4NTgwQjhCRkY3RjdDNTlBN0I0RENERTc4MTA5N0QxNzIzN0UwMkU3N0M5MjVGMUU0OURDN0QyMEFCNThBNEEiLCJ0YWdzIjpbXSwiY2FwcyI6WyJ3YXNjYzptZXNzYWdpbmciXX0.LC_zuDTItYME0xMNU0Pa4M6Aj5y1loF3BZUbWeMgFH3f0uhV0pUN6ZSkiA4n4vyRDV0gSwARTsXfQrvmfd4fDw";
 

@@ -1,4 +1,4 @@
-/** Anti-forgery claims on lattice invocations (spec section 5): what a receiving host accepts and rejects. */
+/** Anti-forgery claims on lattice invocations (docs/wascc-protocol.md §5): what a receiving host accepts and rejects. */
 import { createHash } from "node:crypto";
 import { SignJWT, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";

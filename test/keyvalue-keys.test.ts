@@ -1,5 +1,5 @@
 /**
- * Keys reach Redis as the actor names them (spec section 2): the waSCC counter's `:counter`
+ * Keys reach Redis as the actor names them (docs/wascc-protocol.md §2): the waSCC counter's `:counter`
  * is the Redis key `:counter`, so data a waSCC host wrote is found, and any other Redis
  * client reads the counter by that name. KEY_PREFIX is the opt-in namespace.
  */

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { KeyPair, KEY_TYPES, decodePublicKey, decodeSeed, encodePublicKey, encodeSeed, isPublicKey } from "../src/claims/nkeys.js";
 import { isWactorError } from "../src/errors.js";
 
-// Real keys from the waSCC kvcounter actor (spec sections 3 and 4).
+// Real keys from the waSCC kvcounter actor (docs/wascc-protocol.md §3 and §4).
 const SPEC_ISSUER = "AAGRUXXTGSP4C27RWPTMCHCJF56JD53EQPA2R7RPC5VI4E274KPRMMJ5";
 const SPEC_SUBJECT = "MASCXFM4R6X63UD5MSCDZYCJNPBVSIU6RKMXUPXRKAOSBQ6UY3VT3NPZ";
 const FIRST_LETTER = { account: "A", cluster: "C", module: "M", server: "N", operator: "O", user: "U", service: "V" };

@@ -1,4 +1,4 @@
-// Typed helpers for the other waSCC capabilities (spec section 2), on top of hostCall.
+// Typed helpers for the other waSCC capabilities (docs/wascc-protocol.md §2), on top of hostCall.
 import { Reader, Writer } from "./msgpack";
 import { hostCall, Result } from "./wapc";
 

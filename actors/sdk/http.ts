@@ -1,4 +1,4 @@
-// wascc:http_server payloads (spec section 2).
+// wascc:http_server payloads (docs/wascc-protocol.md §2).
 import { Reader, Writer } from "./msgpack";
 
 export class Request {

@@ -1,4 +1,4 @@
-// The waPC guest side (spec section 1): imports from "wapc", the __guest_call dispatcher and
+// The waPC guest side (docs/wascc-protocol.md §1): imports from "wapc", the __guest_call dispatcher and
 // synchronous host calls.
 
 @external("wapc", "__guest_request") declare function guest_request(op: usize, msg: usize): void;
@@ -78,7 +78,7 @@ export function __guest_call(op_len: usize, msg_len: usize): bool {
     }
   }
   // waSCC hosts probe every actor with HealthRequest and read an empty reply as healthy
-  // (spec section 2, Core): answer it unless the actor registered its own handler.
+  // (docs/wascc-protocol.md §2, Core): answer it unless the actor registered its own handler.
   if (operation == "HealthRequest") {
     guest_response(changetype<usize>(msg), 0);
     return true;

@@ -9,7 +9,7 @@
  *   lives until its last binding goes.
  * - `KEY_PREFIX` (optional, Redis only): prepended to every key. Default none: keys reach
  *   Redis exactly as the actor names them, as with waSCC's and wasmCloud's Redis providers
- *   (spec section 2), so data a waSCC host wrote is found and anything else reading that
+ *   (docs/wascc-protocol.md §2), so data a waSCC host wrote is found and anything else reading that
  *   Redis sees the actor's own key names. Isolating actors that share one Redis is the
  *   operator's choice: a database in the URL (`redis://host/2`) or a prefix.
  */

@@ -1,6 +1,6 @@
 /**
  * NATS nkeys codec for every prefix, including module (M) and service (V) keys that the
- * official nkeys packages refuse (spec section 4). Ed25519 comes from node:crypto.
+ * official nkeys packages refuse (docs/wascc-protocol.md §4). Ed25519 comes from node:crypto.
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { base32nopad } from "@scure/base";

@@ -1,5 +1,5 @@
 /**
- * The wascap JWT: header `{"typ":"jwt","alg":"Ed25519"}`, signed by the issuer (spec section 3).
+ * The wascap JWT: header `{"typ":"jwt","alg":"Ed25519"}`, signed by the issuer (docs/wascc-protocol.md §3).
  * Signing and signature checks go through `jose`; decoding validates the payload's shape.
  */
 import { SignJWT, compactVerify, errors as joseErrors } from "jose";

@@ -25,7 +25,7 @@ export interface ActorClaims {
   callAlias?: string;
 }
 
-/** Well-known capability ids (spec section 2). Others are allowed: providers are pluggable. */
+/** Well-known capability ids (docs/wascc-protocol.md §2). Others are allowed: providers are pluggable. */
 export const WELL_KNOWN_CAPABILITIES = [
   "wascc:http_server",
   "wascc:keyvalue",

@@ -1,5 +1,5 @@
 /**
- * Admission check for an actor module (spec section 3): structure, claims, signature by
+ * Admission check for an actor module (docs/wascc-protocol.md §3): structure, claims, signature by
  * the issuer, hash, validity dates, issuer trust. Returns a verdict; never throws for bad input.
  */
 import { WactorError, toWactorError } from "../errors.js";

@@ -1,6 +1,6 @@
 /**
  * Just enough of the WebAssembly binary format to find, strip and append custom sections
- * without touching any other byte (the claims hash depends on that: spec section 3).
+ * without touching any other byte (the claims hash depends on that: docs/wascc-protocol.md §3).
  */
 import { WactorError } from "../errors.js";
 

@@ -1,4 +1,4 @@
-/** Logging, extras, health and binding configuration payloads (spec section 2). */
+/** Logging, extras, health and binding configuration payloads (docs/wascc-protocol.md §2). */
 import { WactorError } from "../errors.js";
 import { asMap, bool, int, str, stringMap } from "./fields.js";
 import { decodeFirst, encode } from "./msgpack.js";
@@ -46,7 +46,7 @@ export function decodeExtrasReply(payload: Uint8Array): ExtrasReply {
   return { guid: m.guid === null || m.guid === undefined ? null : str(m, "guid", what), sequenceNumber: int(m, "sequenceNumber", what, 0), randomNumber: int(m, "randomNumber", what, 0) };
 }
 
-/** Host -> actor `HealthRequest` (spec section 2, Core); waSCC always sends `placeholder: true`. */
+/** Host -> actor `HealthRequest` (docs/wascc-protocol.md §2, Core); waSCC always sends `placeholder: true`. */
 export interface HealthRequest {
   placeholder: boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * Key-value payloads (spec section 2). One request and one response shape per operation;
+ * Key-value payloads (docs/wascc-protocol.md §2). One request and one response shape per operation;
  * the provider decodes the request for its operation and encodes the response.
  */
 import { asMap, bool, int, str, strings, type WireMap } from "./fields.js";

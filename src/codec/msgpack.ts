@@ -1,5 +1,5 @@
 /**
- * MessagePack framing for waPC payloads (spec section 2): decode the FIRST object and
+ * MessagePack framing for waPC payloads (docs/wascc-protocol.md §2): decode the FIRST object and
  * ignore what follows (the AssemblyScript SDK appends a byte), with limits that turn hostile
  * input (deep nesting, huge lengths) into WACTOR_ERR_BAD_PAYLOAD instead of a crash.
  */

@@ -1,4 +1,4 @@
-/** Capability ids and operation names of the waSCC contract (spec section 2). */
+/** Capability ids and operation names of the waSCC contract (docs/wascc-protocol.md §2). */
 export const CAP_HTTP_SERVER = "wascc:http_server";
 export const CAP_KEYVALUE = "wascc:keyvalue";
 export const CAP_MESSAGING = "wascc:messaging";

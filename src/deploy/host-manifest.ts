@@ -1,5 +1,5 @@
 /**
- * The host manifest (`wactor up`): the waSCC form of spec section 6, extended with labels,
+ * The host manifest (`wactor up`): the waSCC form of docs/wascc-protocol.md §6, extended with labels,
  * trusted issuers and per-actor limits. Validated with zod; every error is located.
  */
 import { existsSync } from "node:fs";
@@ -101,7 +101,7 @@ export interface HostManifest {
   bindings: ManifestBinding[];
 }
 
-/** waSCC provider library names -> capability ids (spec section 6; issue text). */
+/** waSCC provider library names -> capability ids (docs/wascc-protocol.md §6; issue text). */
 const NATIVE_LIBRARY_CAPABILITIES: Array<[RegExp, string]> = [
   [/httpsrv|http_server|httpserver/i, "wascc:http_server"],
   // Before Redis: waSCC's Redis Streams provider is `libredis_streams` / `wascc-streams-redis`.

@@ -1,5 +1,5 @@
 /**
- * The waSCC authorization rule, applied on every actor -> capability call (spec section 5):
+ * The waSCC authorization rule, applied on every actor -> capability call (docs/wascc-protocol.md §5):
  * the capability must be in the actor's `caps` claim AND bound under that binding name.
  * Denials are counted, and logged once per (actor, capability) so a hostile actor cannot
  * flood the log.

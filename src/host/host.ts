@@ -251,7 +251,7 @@ export class Host {
       logger: this.logger.child({ capability: capabilityId }),
       tracing: this.tracing,
       deliver: (actorKey, binding, operation, payload) => {
-        // A provider delivers only to actors bound to it (spec section 5).
+        // A provider delivers only to actors bound to it (docs/wascc-protocol.md §5).
         if (!this.bindings.has(actorKey, capabilityId, binding)) {
           return Promise.reject(new WactorError("WACTOR_ERR_NOT_BOUND", `${capabilityId} '${normalizeBinding(binding)}' -> ${actorKey}`));
         }

@@ -1,5 +1,5 @@
 /**
- * waSCC semantics the manifests of its users rely on (spec section 2, Extras): the host
+ * waSCC semantics the manifests of its users rely on (docs/wascc-protocol.md §2, Extras): the host
  * always carries its extras provider and binds it, binding `default`, to every actor whose
  * claims include `wascc:extras`; no waSCC manifest binds it. Doing it here, where actors
  * start, covers every way an actor runs (manifests, `wactor call`, `wactor dev`, lattice

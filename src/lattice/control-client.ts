@@ -242,7 +242,7 @@ export class ControlClient {
 
   /**
    * Invokes an actor wherever it runs, like a host would: the invocation is signed with the
-   * given cluster key (spec section 5), so only a lattice that trusts it answers. The caller
+   * given cluster key (docs/wascc-protocol.md §5), so only a lattice that trusts it answers. The caller
    * appears as a one-off actor identity of its own (a fresh module key).
    */
   async invokeActor(actorRef: string, operation: string, payload: Uint8Array, options: { clusterKey: KeyPair; timeoutMs?: number }): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 /**
- * Lattice invocations and their anti-forgery claims (spec section 5). The sending host signs
+ * Lattice invocations and their anti-forgery claims (docs/wascc-protocol.md §5). The sending host signs
  * a JWT with its cluster key over `invocation_hash` = SHA-256 upper-hex of
  * origin_url + target_url + msg; the receiver checks signature, trust, expiry, hash, both
  * URLs and that the token's subject is the invocation id, and refuses ids it has seen.

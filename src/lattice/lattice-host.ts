@@ -40,7 +40,7 @@ export interface JoinOptions {
   trustedClustersFile?: string;
   /**
    * How this host authenticates the invocations it sends: a MAC under a host session
-   * ("session", default) or an Ed25519-signed JWT per call (spec section 5, "jwt"). Both are
+   * ("session", default) or an Ed25519-signed JWT per call (docs/wascc-protocol.md §5, "jwt"). Both are
    * always accepted on receipt.
    */
   invocationAuth?: InvocationAuth;

@@ -12,7 +12,7 @@
  * The sequence sits in the fixed prefix so that the MessagePack header is the same bytes for
  * every call of one pair of sessions to one target and operation: the receiver decodes such a
  * header once and reuses it (a 150-byte compare instead of a ~1.3 µs decode per call).
- * A JWT invocation (spec section 5) is a MessagePack map and never starts with 'W'.
+ * A JWT invocation (docs/wascc-protocol.md §5) is a MessagePack map and never starts with 'W'.
  * A traced call appends the W3C `traceparent` (and `tracestate`) to the header, under the
  * MAC; an untraced call sends 6 fields.
  */

@@ -1,5 +1,5 @@
 /**
- * The static half of the authorization rule (spec section 5), checked in the instance's own
+ * The static half of the authorization rule (docs/wascc-protocol.md §5), checked in the instance's own
  * thread before a host call leaves it: a capability missing from the actor's `caps` claim is
  * denied right there. Claims do not change while an instance lives, so this is exact; the
  * host still checks claims and bindings on every call that gets through. A guest flooding

@@ -1,5 +1,5 @@
 /**
- * One waPC guest (spec section 1) built by transform/instrument.ts, run on the host thread:
+ * One waPC guest (docs/wascc-protocol.md §1) built by transform/instrument.ts, run on the host thread:
  * the waPC adapter over the shared suspendable core (suspendable-guest.ts). Its
  * `__host_call` suspends: the guest's stack is unwound, the provider's promise is awaited by
  * the caller, and the guest is rewound to the same point with the reply. Its `wactor.tick`

@@ -1,5 +1,5 @@
 /**
- * One waPC guest instance (spec section 1), driven synchronously on the current thread.
+ * One waPC guest instance (docs/wascc-protocol.md §1), driven synchronously on the current thread.
  * Used inside instance workers, and directly by benchmarks as the in-thread baseline.
  */
 import type { ErrorCode } from "../errors.js";
