@@ -14,7 +14,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createBuiltinProvider } from "../dist/capabilities/mod.js";
 import { Host } from "../dist/src/mod.js";
-import type { CapabilityProvider } from "../dist/src/host/provider.js";
+import type { CapabilityProvider } from "../dist/src/provider/contract.js";
 import { actor } from "../test/helpers/actors.js";
 import { freePort, startRedis } from "../scripts/lib/servers.js";
 import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";

@@ -1,10 +1,10 @@
 /**
  * The built-in capability providers. Each implements the host's CapabilityProvider
- * interface (src/host/provider.ts); `createBuiltinProvider` maps a waSCC capability id to one.
+ * interface (src/provider/contract.ts); `createBuiltinProvider` maps a waSCC capability id to one.
  */
 import { CAP_BLOBSTORE, CAP_EVENTSTREAMS, CAP_EXTRAS, CAP_HTTP_CLIENT, CAP_HTTP_SERVER, CAP_KEYVALUE, CAP_LOGGING, CAP_MESSAGING } from "../src/codec/mod.js";
 import { WactorError } from "../src/errors.js";
-import type { CapabilityProvider } from "../src/host/provider.js";
+import type { CapabilityProvider } from "../src/provider/contract.js";
 import { BlobstoreProvider } from "./blobstore/mod.js";
 import { EventStreamsProvider } from "./eventstreams/mod.js";
 import { ExtrasProvider } from "./extras/mod.js";

@@ -1,6 +1,6 @@
 /** Small helpers every built-in provider shares. */
 import { WactorError } from "../src/errors.js";
-import type { ProviderCall, ProviderContext } from "../src/host/provider.js";
+import type { ProviderCall, ProviderContext } from "../src/provider/contract.js";
 
 /** Map key of one binding: an actor may bind the same capability under several names. */
 export const bindingKey = (actorKey: string, binding: string): string => `${actorKey}\u0000${binding}`;

@@ -7,7 +7,7 @@ import {
 } from "../src/codec/mod.js";
 import { createBuiltinProvider } from "../capabilities/mod.js";
 import { Host } from "../src/host/host.js";
-import type { ProviderCall } from "../src/host/provider.js";
+import type { ProviderCall } from "../src/provider/contract.js";
 import { actor, signedBytes, unsignedBytes } from "./helpers/actors.js";
 import { SpyProvider } from "./helpers/spy-provider.js";
 

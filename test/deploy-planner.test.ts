@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredApp, ObservedHost } from "../src/deploy/app-types.js";
 import { apportion, plan, type PlanInput } from "../src/deploy/planner.js";
-import type { Link } from "../src/lattice/link-store.js";
+import type { Link } from "../src/lattice/state/link-store.js";
 
 const KEY = "MAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const OLD = "MBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";

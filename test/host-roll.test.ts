@@ -1,7 +1,7 @@
 /** A host that misses one reconcile round keeps its last answer; two in a row, it is gone. */
 import { describe, expect, it } from "vitest";
 import { HostRoll } from "../src/deploy/host-roll.js";
-import type { HostSummary } from "../src/lattice/control-types.js";
+import type { HostSummary } from "../src/lattice/wire/control-types.js";
 
 const host = (id: string, startedAt: string, actors: string[] = []): HostSummary => ({ id, startedAt, actors: actors.map((key) => ({ key })) }) as unknown as HostSummary;
 

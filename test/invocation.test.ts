@@ -13,7 +13,7 @@ import {
   invocationHash,
   type Entity,
   type Invocation,
-} from "../src/lattice/invocation.js";
+} from "../src/lattice/wire/invocation.js";
 
 const cluster = KeyPair.create("cluster");
 const hostId = KeyPair.create("server").publicKey;

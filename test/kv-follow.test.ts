@@ -6,7 +6,7 @@
  */
 import { connect, type KV, type KvEntry, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { followKv } from "../src/lattice/kv-follow.js";
+import { followKv } from "../src/lattice/state/kv-follow.js";
 import { eventually } from "./helpers/eventually.js";
 import { startNats, type ServerHandle } from "./helpers/servers.js";
 

@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from "nats";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LatticeBuckets } from "../src/lattice/buckets.js";
+import { LatticeBuckets } from "../src/lattice/state/buckets.js";
 import { codeOf } from "./helpers/code-of.js";
 import { startNats, type ServerHandle } from "./helpers/servers.js";
 

@@ -11,7 +11,7 @@ import { KeyPair } from "../src/claims/nkeys.js";
 import { AppClient } from "../src/deploy/app-client.js";
 import { loadAppManifest } from "../src/deploy/app-manifest.js";
 import { runReconciler, type RunningReconciler } from "../src/deploy/run-reconciler.js";
-import { linkKey } from "../src/lattice/link-store.js";
+import { linkKey } from "../src/lattice/state/link-store.js";
 import { ControlClient, latticeSubjects } from "../src/lattice/mod.js";
 import { actor } from "./helpers/actors.js";
 import { eventually } from "./helpers/eventually.js";

@@ -12,11 +12,11 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { operatorSigner, saveContext } from "../src/cli/operator-key.js";
-import { ControlGate } from "../src/lattice/control-auth.js";
-import { EntryReader } from "../src/lattice/entry-reader.js";
-import { LatticeTrust } from "../src/lattice/lattice-trust.js";
-import { SIGNATURE_HEADER, SignatureVerifier, signControl, signEntry } from "../src/lattice/operator-signature.js";
-import { RejectionReporter } from "../src/lattice/rejections.js";
+import { ControlGate } from "../src/lattice/trust/control-auth.js";
+import { EntryReader } from "../src/lattice/state/entry-reader.js";
+import { LatticeTrust } from "../src/lattice/trust/lattice-trust.js";
+import { SIGNATURE_HEADER, SignatureVerifier, signControl, signEntry } from "../src/lattice/trust/operator-signature.js";
+import { RejectionReporter } from "../src/lattice/wire/rejections.js";
 import { codeOf } from "./helpers/code-of.js";
 
 const operator = KeyPair.create("operator");

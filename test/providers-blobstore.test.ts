@@ -14,7 +14,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobstoreProvider, STAGING_DIR } from "../capabilities/blobstore/mod.js";
 import { decodeBlob, decodeBlobList, decodeContainer, decodeFileChunk, decodeFirst, encode, encodeBlob, encodeContainer, encodeFileChunk, encodeStreamRequest, type FileChunk } from "../src/codec/mod.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
 

@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventStreamsProvider, groupName } from "../capabilities/eventstreams/mod.js";
 import { decodeEvent, decodeStreamResults, decodeWriteResponse, encode, encodeEvent, encodeStreamQuery, type StreamEvent } from "../src/codec/mod.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
 import { freePort, startRedis, type ServerHandle } from "./helpers/servers.js";

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { HttpClientProvider, parseConfig } from "../capabilities/http-client/mod.js";
 import { decodeHttpClientResponse, encodeHttpClientRequest, type HttpClientResponse } from "../src/codec/mod.js";
 import { isWactorError } from "../src/errors.js";
-import type { ActorIdentity } from "../src/host/provider.js";
-import { maskValues } from "../src/lattice/mask.js";
+import type { ActorIdentity } from "../src/provider/contract.js";
+import { maskValues } from "../src/lattice/wire/mask.js";
 import { eventually } from "./helpers/eventually.js";
 
 interface Seen {

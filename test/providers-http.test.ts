@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpServerProvider } from "../capabilities/http-server/mod.js";
 import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../src/codec/mod.js";
 import { WactorError } from "../src/errors.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { freePort } from "./helpers/servers.js";
 
 const actor = (key: string): ActorIdentity => ({ key, issuer: "AISSUER", caps: ["wascc:http_server"] });

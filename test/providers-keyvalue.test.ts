@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyValueProvider } from "../capabilities/keyvalue/mod.js";
 import { decodeKeyValueResponse, encodeKeyValueRequest, type KeyValueOperation, type KeyValueRequests, type KeyValueResponses } from "../src/codec/mod.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { freePort, startRedis, type ServerHandle } from "./helpers/servers.js";
 
 const context: ProviderContext = {

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessagingProvider } from "../capabilities/messaging/mod.js";
 import { decodeBrokerMessage, decodeFirst, encodeBrokerMessage, encodeRequestMessage, type BrokerMessage } from "../src/codec/mod.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 
 const actor = (key: string): ActorIdentity => ({ key, issuer: "AISSUER", caps: ["wascc:messaging"] });

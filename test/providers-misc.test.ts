@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { WELL_KNOWN_CAPABILITIES } from "../src/claims/mod.js";
 import { BUILTIN_CAPABILITIES, ExtrasProvider, LoggingProvider, createBuiltinProvider, isBuiltinCapability } from "../capabilities/mod.js";
 import { decodeExtrasReply, decodeFirst, encodeExtrasRequest, encodeWriteLog, type ExtrasReply } from "../src/codec/mod.js";
-import type { ActorIdentity, ProviderContext } from "../src/host/provider.js";
+import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 
 const ACTOR: ActorIdentity = { key: "MMISCACTOR", name: "misc-actor", issuer: "AISSUER", caps: ["wascc:logging", "wascc:extras"] };
 const OTHER: ActorIdentity = { key: "MOTHERACTOR", issuer: "AISSUER", caps: ["wascc:extras"] };

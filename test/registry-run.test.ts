@@ -17,7 +17,7 @@ import { parseAppManifest } from "../src/deploy/app-manifest.js";
 import { applyHostManifest } from "../src/deploy/apply-host-manifest.js";
 import { loadHostManifest, parseHostManifest } from "../src/deploy/host-manifest.js";
 import { runReconciler } from "../src/deploy/run-reconciler.js";
-import { ControlClient } from "../src/lattice/control-client.js";
+import { ControlClient } from "../src/lattice/control/control-client.js";
 import { runAction } from "../src/ui/actions.js";
 import { actor, signedBytes } from "./helpers/actors.js";
 import { wactor, wactorAsync } from "./helpers/cli.js";

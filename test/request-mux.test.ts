@@ -6,7 +6,7 @@
  */
 import { connect, type NatsConnection } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NoResponders, RequestMux } from "../src/lattice/request-mux.js";
+import { NoResponders, RequestMux } from "../src/lattice/rpc/request-mux.js";
 import { codeOf } from "./helpers/code-of.js";
 import { startNats, type ServerHandle } from "./helpers/servers.js";
 

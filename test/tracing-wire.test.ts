@@ -7,9 +7,9 @@ import { createSecretKey, randomBytes } from "node:crypto";
 import { decode } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
-import { peekPayload } from "../src/lattice/compact-jws.js";
-import { InvocationSigner, InvocationVerifier, decodeInvocation, encodeInvocation, type Entity } from "../src/lattice/invocation.js";
-import { openEnvelope, sealEnvelope, verifyTag, type SessionHeader } from "../src/lattice/session-envelope.js";
+import { peekPayload } from "../src/lattice/wire/compact-jws.js";
+import { InvocationSigner, InvocationVerifier, decodeInvocation, encodeInvocation, type Entity } from "../src/lattice/wire/invocation.js";
+import { openEnvelope, sealEnvelope, verifyTag, type SessionHeader } from "../src/lattice/sessions/session-envelope.js";
 
 const cluster = KeyPair.create("cluster");
 const hostId = KeyPair.create("server").publicKey;

@@ -29,7 +29,7 @@ import {
   type BlobstoreOperation,
 } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { ATTR, SPAN } from "../../src/tracing/names.js";
 import { bindingFor, bindingKey, integerValue, reasonOf, requireContext, unknownOperation } from "../shared.js";
 import { streamBlob } from "./downloads.js";

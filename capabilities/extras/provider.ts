@@ -9,7 +9,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { CAP_EXTRAS, OP_REQUEST_GUID, OP_REQUEST_RANDOM, OP_REQUEST_SEQUENCE, decodeExtrasRequest, encodeExtrasReply } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, unknownOperation } from "../shared.js";
 
 const U32_MAX = 0xffff_ffff;

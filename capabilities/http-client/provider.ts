@@ -13,7 +13,7 @@
  */
 import { Agent } from "undici";
 import { CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, decodeHttpClientRequest, encodeHttpClientResponse } from "../../src/codec/mod.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, requireContext, unknownOperation } from "../shared.js";
 import { guardedConnector, systemResolve, type Resolve } from "./connector.js";
 import { exchange } from "./exchange.js";

@@ -18,7 +18,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { CAP_HTTP_SERVER, OP_HANDLE_REQUEST, decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../../src/codec/mod.js";
 import { WactorError, isWactorError } from "../../src/errors.js";
 import { clientErrorHandler } from "../../src/http-client-error.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, HttpTarget, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, HttpTarget, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingKey, integerValue, reasonOf, requireContext } from "../shared.js";
 import { traceRequest } from "./trace.js";
 

@@ -1,6 +1,6 @@
 /** The embedded store: a Map per binding with Redis semantics (see store.ts), expiry included. */
 import { WactorError } from "../../src/errors.js";
-import type { BindingStatus } from "../../src/host/provider.js";
+import type { BindingStatus } from "../../src/provider/contract.js";
 import { sortStrings, type KeyValueStore } from "./store.js";
 
 type Value = { kind: "string"; value: string } | { kind: "list"; items: string[] } | { kind: "set"; members: Set<string> };

@@ -23,7 +23,7 @@ import {
   type KeyValueResponses,
 } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, unknownOperation } from "../shared.js";
 import { ATTR, SPAN } from "../../src/tracing/names.js";
 import type { Tracing } from "../../src/tracing/tracing.js";

@@ -5,7 +5,7 @@
  */
 import { Redis } from "ioredis";
 import { WactorError } from "../../src/errors.js";
-import type { BindingStatus } from "../../src/host/provider.js";
+import type { BindingStatus } from "../../src/provider/contract.js";
 import { reasonOf, redactUrl, withTimeout } from "../shared.js";
 import { sortStrings, type KeyValueStore } from "./store.js";
 

@@ -9,7 +9,7 @@
  * - an operation on a key of another kind fails with WACTOR_ERR_WRONG_TYPE.
  * Set members are returned sorted so that both stores answer byte-for-byte alike.
  */
-import type { BindingStatus } from "../../src/host/provider.js";
+import type { BindingStatus } from "../../src/provider/contract.js";
 
 export interface KeyValueStore {
   /** Adds `delta` to the integer at `key` (missing = 0); returns the new value. */

@@ -5,7 +5,7 @@
 import type { Level, Logger } from "pino";
 import { CAP_LOGGING, EMPTY_REPLY, OP_WRITE_LOG, decodeWriteLog } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, requireContext, unknownOperation } from "../shared.js";
 
 /** waSCC levels: 0 off, 1 error, 2 warn, 3 info, 4 debug, 5 trace. */

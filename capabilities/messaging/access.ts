@@ -6,7 +6,7 @@
  * values are shown (`maskValues`).
  */
 import { WactorError } from "../../src/errors.js";
-import type { NatsAccess, NatsAuth } from "../../src/lattice/nats-access.js";
+import type { NatsAccess, NatsAuth } from "../../src/nats/access.js";
 
 export function accessFromValues(values: Readonly<Record<string, string>>): NatsAccess | undefined {
   const given = (name: string): string | undefined => (values[name]?.trim() ? values[name] : undefined);

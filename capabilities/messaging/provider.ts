@@ -23,9 +23,9 @@ import {
   encodeBrokerMessage,
 } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, reasonOf, redactUrl, requireContext, unknownOperation, withTimeout } from "../shared.js";
-import { connectFailureCause, natsConnectOptions, type NatsAccess } from "../../src/lattice/nats-access.js";
+import { connectFailureCause, natsConnectOptions, type NatsAccess } from "../../src/nats/access.js";
 import { accessFromValues } from "./access.js";
 import { assertSubject, parseSubscriptions } from "./subjects.js";
 import { traceDelivery, tracePublish } from "./trace.js";

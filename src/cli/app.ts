@@ -4,7 +4,7 @@ import { AppClient } from "../deploy/app-client.js";
 import { loadAppManifest } from "../deploy/app-manifest.js";
 import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { WactorError } from "../errors.js";
-import { RecordProofs } from "../lattice/record-proof.js";
+import { RecordProofs } from "../lattice/trust/record-proof.js";
 import { withLatticeOptions, type LatticeOptions } from "./lattice-options.js";
 import { waitForSignal } from "./signals.js";
 import { natsAccessFromFlags } from "./nats-flags.js";

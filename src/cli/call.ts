@@ -5,7 +5,7 @@ import { loadHostManifest } from "../deploy/host-manifest.js";
 import { WactorError } from "../errors.js";
 import { KeyPair } from "../claims/nkeys.js";
 import { Host } from "../host/host.js";
-import { ControlClient } from "../lattice/control-client.js";
+import { ControlClient } from "../lattice/control/control-client.js";
 import { isOciReference } from "../oci/reference.js";
 import { pullActorFromEnv } from "../oci/registry.js";
 import { decodeCallReply, encodeCallPayload } from "./call-payload.js";

@@ -1,6 +1,6 @@
 /** Human-readable output of `wactor ctl`: short tables, secrets masked. */
 import type { ActorClaims } from "../claims/types.js";
-import { maskValues } from "../lattice/mask.js";
+import { maskValues } from "../lattice/wire/mask.js";
 import { ownerText, type Proof, type HostSummary, type Inventory, type LatticeEvent, type LatticeState, type Link, type LinkPutResult } from "../lattice/mod.js";
 
 

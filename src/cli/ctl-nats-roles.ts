@@ -1,6 +1,6 @@
 /** `wactor ctl nats-roles`: the nats-server permissions of each lattice role, for one lattice (docs/nats-roles.conf is the default's). */
 import type { Command } from "commander";
-import { rolesConfig } from "../lattice/nats-roles.js";
+import { rolesConfig } from "../lattice/trust/nats-roles.js";
 
 export function registerCtlNatsRoles(ctl: Command): void {
   ctl

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { WactorError } from "../errors.js";
-import type { NatsAccess, NatsAuth } from "../lattice/nats-access.js";
+import type { NatsAccess, NatsAuth } from "../nats/access.js";
 
 export interface NatsFlags {
   natsUser?: string;

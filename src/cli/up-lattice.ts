@@ -8,7 +8,7 @@ import type { HostManifest } from "../deploy/host-manifest.js";
 import { WactorError, toWactorError } from "../errors.js";
 import { parseDurationSeconds } from "./duration.js";
 import type { Host } from "../host/host.js";
-import { ControlClient } from "../lattice/control-client.js";
+import { ControlClient } from "../lattice/control/control-client.js";
 import { LatticeHost } from "../lattice/lattice-host.js";
 import { runReconciler, type RunningReconciler } from "../deploy/run-reconciler.js";
 import { natsAccessFromFlags, type NatsFlags } from "./nats-flags.js";

@@ -6,9 +6,9 @@
  */
 import type { ActorClaims } from "../claims/types.js";
 import { WactorError } from "../errors.js";
-import { normalizeBinding } from "../host/provider.js";
-import { ControlClient, type ClientOptions } from "../lattice/control-client.js";
-import type { RecordProofs } from "../lattice/record-proof.js";
+import { normalizeBinding } from "../provider/contract.js";
+import { ControlClient, type ClientOptions } from "../lattice/control/control-client.js";
+import type { RecordProofs } from "../lattice/trust/record-proof.js";
 import type { AppManifest } from "./app-manifest.js";
 import { AppStore } from "./app-store.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";

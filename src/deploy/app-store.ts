@@ -7,15 +7,15 @@
  */
 import type { KV, KvEntry } from "nats";
 import type { KeyPair } from "../claims/nkeys.js";
-import type { LatticeBuckets } from "../lattice/buckets.js";
-import { EntryReader } from "../lattice/entry-reader.js";
-import { followKv, readHistory } from "../lattice/kv-follow.js";
-import { signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
-import type { RejectionReporter } from "../lattice/rejections.js";
-import { STATUS_KIND, type RecordProofs } from "../lattice/record-proof.js";
-import { readState } from "../lattice/state-read.js";
-import { writeState } from "../lattice/state-write.js";
-import type { LatticeSubjects } from "../lattice/subjects.js";
+import type { LatticeBuckets } from "../lattice/state/buckets.js";
+import { EntryReader } from "../lattice/state/entry-reader.js";
+import { followKv, readHistory } from "../lattice/state/kv-follow.js";
+import { signEntry, type SignatureVerifier } from "../lattice/trust/operator-signature.js";
+import type { RejectionReporter } from "../lattice/wire/rejections.js";
+import { STATUS_KIND, type RecordProofs } from "../lattice/trust/record-proof.js";
+import { readState } from "../lattice/state/state-read.js";
+import { writeState } from "../lattice/state/state-write.js";
+import type { LatticeSubjects } from "../lattice/wire/subjects.js";
 import { isAppStatus, isDesiredApp } from "./app-shape.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
 

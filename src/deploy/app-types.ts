@@ -1,7 +1,7 @@
 /** Desired and observed state of applications, shared by the store, the planner, the reconciler and the CLI. */
 import type { LifecycleState } from "../host/lifecycle.js";
-import type { Owner } from "../lattice/ownership.js";
-import type { Proof } from "../lattice/record-proof.js";
+import type { Owner } from "../lattice/wire/ownership.js";
+import type { Proof } from "../lattice/trust/record-proof.js";
 
 export interface DesiredActor {
   key: string;

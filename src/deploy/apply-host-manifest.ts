@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from "../../capabilities/mod.js";
 import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
-import type { CapabilityProvider } from "../host/provider.js";
+import type { CapabilityProvider } from "../provider/contract.js";
 import { pullActorFromEnv } from "../oci/registry.js";
 import type { HostManifest } from "./host-manifest.js";
 

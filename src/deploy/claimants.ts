@@ -4,7 +4,7 @@
  * deployed first (then by name), so the choice is the same every round and two
  * applications never take a thing from each other in turn. The others report a conflict.
  */
-import type { Link } from "../lattice/link-store.js";
+import type { Link } from "../lattice/state/link-store.js";
 import type { DesiredApp, DesiredLink, ObservedHost } from "./app-types.js";
 
 type LinkId = Pick<DesiredLink, "actorKey" | "capabilityId" | "binding">;

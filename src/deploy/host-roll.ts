@@ -6,7 +6,7 @@
  * and misses this one keeps its last answer for this round; missing two rounds in a row, it
  * is gone (healing waits one reconcile interval longer, 1 s by default).
  */
-import type { HostSummary } from "../lattice/control-types.js";
+import type { HostSummary } from "../lattice/wire/control-types.js";
 
 export class HostRoll {
   /** Every host planned with last round, by id. */

@@ -9,11 +9,11 @@
 import type { KV, KvEntry } from "nats";
 import type { KeyPair } from "../claims/nkeys.js";
 import { isPublicKey } from "../claims/nkeys.js";
-import type { LatticeBuckets } from "../lattice/buckets.js";
-import { readEntryUnchecked, signEntry, type SignatureVerifier } from "../lattice/operator-signature.js";
-import type { RejectionReporter } from "../lattice/rejections.js";
-import { readState } from "../lattice/state-read.js";
-import { stateWriteError } from "../lattice/state-write.js";
+import type { LatticeBuckets } from "../lattice/state/buckets.js";
+import { readEntryUnchecked, signEntry, type SignatureVerifier } from "../lattice/trust/operator-signature.js";
+import type { RejectionReporter } from "../lattice/wire/rejections.js";
+import { readState } from "../lattice/state/state-read.js";
+import { stateWriteError } from "../lattice/state/state-write.js";
 
 const KEY = "reconciler";
 const KIND = "lease";

@@ -3,8 +3,8 @@
  * the control commands that bring actual toward desired, and a status per application that
  * says, in words, why they still differ. No I/O here, so every rule is unit-tested.
  */
-import type { Link } from "../lattice/link-store.js";
-import type { Owner } from "../lattice/ownership.js";
+import type { Link } from "../lattice/state/link-store.js";
+import type { Owner } from "../lattice/wire/ownership.js";
 import type { AppPhase, AppStatus, DesiredActor, DesiredApp, DesiredLink, ObservedHost } from "./app-types.js";
 import { Claimants, sameLink } from "./claimants.js";
 

@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import { assign, createActor, fromPromise, setup, type Actor } from "xstate";
 import { isWactorError } from "../errors.js";
-import type { ControlClient } from "../lattice/control-client.js";
+import type { ControlClient } from "../lattice/control/control-client.js";
 import type { AppStore } from "./app-store.js";
 import type { AppStatus, ObservedHost } from "./app-types.js";
 import { CommandBackoff } from "./backoff.js";

@@ -1,9 +1,9 @@
 /** Starts the reconciler of one host: its own control connection, the app store and the lease. */
 import type { Logger } from "pino";
 import type { KeyPair } from "../claims/nkeys.js";
-import type { LatticeGuard } from "../lattice/lattice-guard.js";
-import { ControlClient } from "../lattice/control-client.js";
-import type { NatsAccess } from "../lattice/nats-access.js";
+import type { LatticeGuard } from "../lattice/trust/lattice-guard.js";
+import { ControlClient } from "../lattice/control/control-client.js";
+import type { NatsAccess } from "../nats/access.js";
 import { AppStore } from "./app-store.js";
 import { Lease } from "./lease.js";
 import { Reconciler } from "./reconciler.js";

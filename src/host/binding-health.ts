@@ -4,7 +4,7 @@
  * that does not know the binding, is down (with the reason), never healthy by default.
  */
 import type { Binding } from "./bindings.js";
-import type { CapabilityProvider } from "./provider.js";
+import type { CapabilityProvider } from "../provider/contract.js";
 
 export type BindingHealth = { up: true; state: "ok" } | { up: false; state: "failed" | "missing"; reason: string };
 

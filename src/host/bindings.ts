@@ -1,5 +1,5 @@
 /** The host's binding table: (actor, capability, binding name) -> configuration values. */
-import { normalizeBinding } from "./provider.js";
+import { normalizeBinding } from "../provider/contract.js";
 
 export interface Binding {
   actorKey: string;

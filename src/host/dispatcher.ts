@@ -7,10 +7,10 @@ import { isPublicKey } from "../claims/nkeys.js";
 import { decodeStaticReadRequest, encodeStaticReadReply, OP_STATIC_READ, STATIC_NAMESPACE } from "../codec/static-files.js";
 import { WactorError } from "../errors.js";
 import type { HostCallRequest } from "../runtime/worker-protocol.js";
-import { traceHostCall } from "../tracing/host-spans.js";
+import { traceHostCall } from "./host-spans.js";
 import type { Tracing } from "../tracing/tracing.js";
 import type { Authorizer } from "./authorizer.js";
-import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
 import type { StaticFiles } from "./static-files.js";
 
 export interface DispatchTargets {

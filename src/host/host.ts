@@ -8,7 +8,7 @@ import type { ActorClaims } from "../claims/types.js";
 import { WactorError, isWactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import type { InvocationTrace } from "../runtime/invocation-trace.js";
-import { traceInvocation } from "../tracing/host-spans.js";
+import { traceInvocation } from "./host-spans.js";
 import type { Tracing } from "../tracing/tracing.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
@@ -17,7 +17,7 @@ import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
 import { HostEvents } from "./events.js";
 import { ImplicitExtras } from "./implicit-extras.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
-import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
 import { readModule } from "./read-module.js";
 import { DirectoryStaticFiles, type StaticFiles } from "./static-files.js";
 

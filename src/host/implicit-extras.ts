@@ -8,7 +8,7 @@
 import { ExtrasProvider } from "../../capabilities/extras/mod.js";
 import { CAP_EXTRAS } from "../codec/operations.js";
 import type { BindingTable } from "./bindings.js";
-import { DEFAULT_BINDING, type ActorIdentity, type CapabilityProvider } from "./provider.js";
+import { DEFAULT_BINDING, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
 
 /** The part of the Host this needs (kept narrow: the host owns providers and bindings). */
 export interface ImplicitExtrasHost {

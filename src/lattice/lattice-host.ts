@@ -8,24 +8,24 @@ import { KeyPair, isPublicKey } from "../claims/nkeys.js";
 import { WactorError } from "../errors.js";
 import type { Host } from "../host/host.js";
 import { WACTOR_VERSION } from "../version.js";
-import { ArtifactStore, moduleDigest } from "./artifact-store.js";
-import { ClaimsStore } from "./claims-store.js";
-import { encodeJson } from "./control-codec.js";
-import { ControlServer } from "./control-server.js";
-import type { HostSummary, LatticeEvent, LatticeEventType } from "./control-types.js";
-import { connectLattice, settleWithin, type LatticeConnection } from "./connection.js";
-import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./invocation.js";
-import { LinkStore } from "./link-store.js";
-import type { NatsAccess } from "./nats-access.js";
-import { LinkSync } from "./link-sync.js";
-import { clusterKeyFrom } from "./cluster-key.js";
-import { LatticeGuard } from "./lattice-guard.js";
-import { proveSummary } from "./host-record.js";
-import { LatticeRpc } from "./rpc.js";
-import { SessionTable } from "./session-table.js";
-import { LatticeSessions } from "./sessions.js";
-import { TrustFile } from "./trust-file.js";
-import { latticeSubjects, type LatticeSubjects } from "./subjects.js";
+import { ArtifactStore, moduleDigest } from "./state/artifact-store.js";
+import { ClaimsStore } from "./state/claims-store.js";
+import { encodeJson } from "./wire/control-codec.js";
+import { ControlServer } from "./control/control-server.js";
+import type { HostSummary, LatticeEvent, LatticeEventType } from "./wire/control-types.js";
+import { connectLattice, settleWithin, type LatticeConnection } from "./state/connection.js";
+import { InvocationSigner, InvocationVerifier, type RejectionReason } from "./wire/invocation.js";
+import { LinkStore } from "./state/link-store.js";
+import type { NatsAccess } from "../nats/access.js";
+import { LinkSync } from "./control/link-sync.js";
+import { clusterKeyFrom } from "./trust/cluster-key.js";
+import { LatticeGuard } from "./trust/lattice-guard.js";
+import { proveSummary } from "./trust/host-record.js";
+import { LatticeRpc } from "./rpc/rpc.js";
+import { SessionTable } from "./sessions/session-table.js";
+import { LatticeSessions } from "./sessions/sessions.js";
+import { TrustFile } from "./trust/trust-file.js";
+import { DEFAULT_LATTICE, latticeSubjects, type LatticeSubjects } from "./wire/subjects.js";
 
 export interface JoinOptions {
   /** NATS URL(s), comma-separated. */
@@ -62,7 +62,6 @@ export interface JoinOptions {
   closeQueries?: boolean;
 }
 
-export const DEFAULT_LATTICE = "default";
 export type InvocationAuth = "session" | "jwt";
 const HOUR_MS = 3_600_000;
 

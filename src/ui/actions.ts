@@ -1,8 +1,8 @@
 /** Dashboard actions: each one a call of the same control interface `wactor ctl` uses. */
 import { WactorError } from "../errors.js";
 import { checkInstances } from "../host/instance-count.js";
-import type { ControlClient } from "../lattice/control-client.js";
-import { deleteLinkByHand, putLinkByHand, scaleActorByHand, stopActorByHand } from "../lattice/hand-changes.js";
+import type { ControlClient } from "../lattice/control/control-client.js";
+import { deleteLinkByHand, putLinkByHand, scaleActorByHand, stopActorByHand } from "../lattice/control/hand-changes.js";
 
 /** `force`: change it even when an application owns it (refused otherwise, as in `wactor ctl`). */
 export type DashboardAction = { force?: boolean } & (

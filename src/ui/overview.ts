@@ -4,7 +4,7 @@
  */
 import type { AppClient } from "../deploy/app-client.js";
 import type { AppStatus } from "../deploy/app-types.js";
-import { maskValues } from "../lattice/mask.js";
+import { maskValues } from "../lattice/wire/mask.js";
 import type { HostSummary, Inventory, Link } from "../lattice/mod.js";
 
 

@@ -8,8 +8,8 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { pino, type Logger } from "pino";
 import { AppClient } from "../deploy/app-client.js";
 import type { KeyPair } from "../claims/nkeys.js";
-import type { NatsAccess } from "../lattice/nats-access.js";
-import { RecordProofs } from "../lattice/record-proof.js";
+import type { NatsAccess } from "../nats/access.js";
+import { RecordProofs } from "../lattice/trust/record-proof.js";
 import { toWactorError, WactorError } from "../errors.js";
 import { clientErrorHandler } from "../http-client-error.js";
 import { parseAction, runAction } from "./actions.js";

@@ -14,7 +14,7 @@ import { decodeKeyValueRequest } from "../../src/codec/keyvalue.js";
 import { decodeBrokerMessage, decodeRequestMessage } from "../../src/codec/messaging.js";
 import { parseHostManifest } from "../../src/deploy/host-manifest.js";
 import { WactorError } from "../../src/errors.js";
-import { decodeInvocation } from "../../src/lattice/invocation.js";
+import { decodeInvocation } from "../../src/lattice/wire/invocation.js";
 import { actor } from "../helpers/actors.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

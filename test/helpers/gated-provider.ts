@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { KeyPair } from "../../src/claims/nkeys.js";
 import { signModule } from "../../src/claims/sign.js";
 import type { Host } from "../../src/host/host.js";
-import type { ProviderCall } from "../../src/host/provider.js";
+import type { ProviderCall } from "../../src/provider/contract.js";
 import { eventually } from "./eventually.js";
 import { rawGuestBytes, testAccount } from "./raw-guest.js";
 import { SpyProvider } from "./spy-provider.js";

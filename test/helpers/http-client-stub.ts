@@ -3,7 +3,7 @@
  * capabilities/http-client): `Request` made with Node's fetch, every call recorded.
  */
 import { decodeHttpClientRequest, encodeHttpClientResponse, CAP_HTTP_CLIENT, type HttpClientRequest } from "../../src/codec/mod.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall } from "../../src/provider/contract.js";
 
 export class HttpClientStub implements CapabilityProvider {
   readonly capabilityId = CAP_HTTP_CLIENT;

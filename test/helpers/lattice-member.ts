@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
 import type { KeyPair } from "../../src/claims/nkeys.js";
-import type { CapabilityProvider } from "../../src/host/provider.js";
+import type { CapabilityProvider } from "../../src/provider/contract.js";
 import { Host } from "../../src/host/host.js";
 import { LatticeHost, type NatsAccess } from "../../src/lattice/mod.js";
 import type { Tracing } from "../../src/tracing/mod.js";

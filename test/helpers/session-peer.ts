@@ -4,9 +4,9 @@
  */
 import { connect, type NatsConnection } from "nats";
 import { KeyPair } from "../../src/claims/nkeys.js";
-import { decodeReply, type Entity, type InvocationReply } from "../../src/lattice/invocation.js";
-import { SessionTable } from "../../src/lattice/session-table.js";
-import { latticeSubjects } from "../../src/lattice/subjects.js";
+import { decodeReply, type Entity, type InvocationReply } from "../../src/lattice/wire/invocation.js";
+import { SessionTable } from "../../src/lattice/sessions/session-table.js";
+import { latticeSubjects } from "../../src/lattice/wire/subjects.js";
 import { eventually } from "./eventually.js";
 
 const subjects = latticeSubjects("default");

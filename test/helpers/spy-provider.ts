@@ -1,4 +1,4 @@
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/host/provider.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 
 /** A provider that records every call it sees and answers "<capability>:<operation>:<payload>". */
 export class SpyProvider implements CapabilityProvider {
