@@ -5,6 +5,7 @@
  * with a keep-alive pool like the provider's and none of its checks.
  */
 import { readFileSync } from "node:fs";
+import { STATUS_CODES } from "node:http";
 import Fastify from "fastify";
 import { pino } from "pino";
 import { Agent, request } from "undici";
@@ -27,7 +28,7 @@ function undiciHostCall(agent: Agent): LimitHostCall {
     const body = new Uint8Array(await res.body.arrayBuffer());
     const header: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) header[name] = Array.isArray(value) ? value.join(", ") : value;
-    return encodeHttpClientResponse({ statusCode: res.statusCode, status: res.statusText, header, body });
+    return encodeHttpClientResponse({ statusCode: res.statusCode, status: STATUS_CODES[res.statusCode] ?? "", header, body });
   };
 }
 

@@ -311,3 +311,19 @@ describe("binding values are validated at bind", () => {
     expect([...config.auth.keys()]).toEqual(["api.example.com"]);
   });
 });
+
+describe("living beside Node's own fetch", () => {
+  // npm undici, once loaded, installs its Agent as the process's global dispatcher, which
+  // Node's built-in fetch then uses: of another major, fetch fails (a POST with
+  // content-length: 0 broke every `wactor reg push`). The two majors must stay equal.
+  it("npm undici has the major of the undici inside Node", async () => {
+    const { createRequire } = await import("node:module");
+    const { version } = createRequire(import.meta.url)("undici/package.json") as { version: string };
+    expect(version.split(".")[0]).toBe(process.versions.undici?.split(".")[0]);
+  });
+
+  it("global fetch still POSTs with an explicit content-length once the provider is loaded", async () => {
+    const res = await fetch(`http://${A()}/echo`, { method: "POST", headers: { "content-length": "0" } });
+    expect(res.status).toBe(200);
+  });
+});

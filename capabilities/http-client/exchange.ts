@@ -103,10 +103,10 @@ async function sendHop(agent: Agent, config: HttpClientConfig, url: URL, method:
   if (redirect) {
     // Read off (up to undici's small dump limit) so the connection can be reused.
     await res.body.dump();
-    return { statusCode: res.statusCode, statusText: res.statusText, header: {}, body: undefined, location };
+    return { statusCode: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", header: {}, body: undefined, location };
   }
   const payload = await readCapped(res.body, config.maxResponseBytes, res.headers["content-length"], url);
-  return { statusCode: res.statusCode, statusText: res.statusText, header: responseHeaders(res.headers), body: payload, location: undefined };
+  return { statusCode: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", header: responseHeaders(res.headers), body: payload, location: undefined };
 }
 
 /** A failure of undici or the socket as a catalog error; ours pass through unchanged. */
