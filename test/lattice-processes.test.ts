@@ -39,7 +39,6 @@ describe("lattice of separate processes", () => {
   let client: ControlClient;
   let nc: NatsConnection;
   const procs: UpProcess[] = [];
-  let edge: UpProcess;
   let compute: UpProcess;
   let data: UpProcess;
   let second: UpProcess; // a second compute host, from "two hosts ... share the load" on
@@ -73,7 +72,7 @@ describe("lattice of separate processes", () => {
         `  - { actor: ${kvcounter.publicKey}, capability: wascc:keyvalue, values: { URL: "${redis.url}", KEY_PREFIX: "procs:" } }`,
       ]),
     );
-    edge = await up(
+    await up(
       manifest("edge.yaml", [
         "labels: { role: edge }",
         "capabilities: [ { id: wascc:http_server } ]",

@@ -5,7 +5,7 @@
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
-import { WactorError, isWactorError, toWactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import type { InvocationTrace } from "../runtime/invocation-trace.js";
 import { traceInvocation } from "./host-spans.js";

@@ -330,7 +330,7 @@ export class LatticeHost {
     const events = this.#host.events;
     const onState = (e: { actorKey: string; name: string | undefined; state: string; reason: string | undefined }): void => {
       if (!isPublicKey(e.actorKey, "module")) return;
-      if (e.state === "running") this.#announce(e.actorKey);
+      if (e.state === "running") this.#announce(e.actorKey).catch((err: unknown) => this.#logger.warn({ actor: e.actorKey, err: (err as Error).message }, "could not announce the actor to the lattice"));
       else if (e.state === "stopped") this.#actorGone(e.actorKey, "actor_stopped", e);
       else if (e.state === "failed" && this.#served.has(e.actorKey)) this.#actorGone(e.actorKey, "actor_failed", e);
       else if (e.state === "failed") this.publish("actor_failed", { actorKey: e.actorKey, name: e.name, reason: e.reason });

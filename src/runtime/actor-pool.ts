@@ -7,53 +7,16 @@
  * metered or on an executor only: its host calls exist only as suspensions.
  */
 import { WactorError, isWactorError } from "../errors.js";
-import type { GateIdentity } from "./claims-gate.js";
 import { compileActorModule } from "./compile-actor.js";
 import { ExecutorPool } from "./executor-pool.js";
 import { MeteredPool } from "./metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE, type GuestKind } from "./suspendable-guest.js";
 import { InstancePool } from "./pool.js";
 import { instrumentedModule } from "./transform/transform-cache.js";
-import type { InvocationTrace } from "./invocation-trace.js";
-import type { HostCallRequest } from "./worker-protocol.js";
+import { MAX_THREAD_INSTANCES, type ActorPool, type ActorPoolOptions, type Isolation } from "./actor-pool-interface.js";
 
-export interface ActorPool {
-  /** Instances that exist now. */
-  readonly size: number;
-  readonly inFlight: number;
-  readonly queued: number;
-  readonly memoryBytes: number;
-  start(): Promise<void>;
-  /** `trace` only while tracing is on (invocation-trace.ts). */
-  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array>;
-  /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
-  drain(timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
-}
-
-export type Isolation = "metered" | "executor" | "thread";
-
-/** Worker threads cost a core's worth of wake-ups each: a thread-isolated actor gets few. */
-export const MAX_THREAD_INSTANCES = 4;
-
-export interface ActorPoolOptions {
-  /** The verified module, and the hash of its code from its claims. */
-  bytes: Uint8Array;
-  codeHash: string;
-  identity: GateIdentity;
-  isolation: Isolation;
-  instances: number;
-  maxQueue: number;
-  deadlineMs: number;
-  maxMemoryBytes: number;
-  cacheDir?: string;
-  hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
-  onLog?: (line: string) => void;
-  onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
-  onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
-  /** Told when an actor that asked for metering runs on threads instead, and why. */
-  onFallback?: (reason: string) => void;
-}
+export type { ActorPool, ActorPoolOptions, Isolation } from "./actor-pool-interface.js";
+export { MAX_THREAD_INSTANCES } from "./actor-pool-interface.js";
 
 export interface StartedPool {
   pool: ActorPool;

@@ -7,7 +7,7 @@
  * new thread.
  */
 import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool, ActorPoolOptions } from "./actor-pool.js";
+import type { ActorPool, ActorPoolOptions } from "./actor-pool-interface.js";
 import { untilIdle } from "./bounded-wait.js";
 import { guestErrorText } from "./channel.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes } from "./executor-protocol.js";

@@ -7,7 +7,7 @@
  * neighbours never notice.
  */
 import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool } from "./actor-pool.js";
+import type { ActorPool } from "./actor-pool-interface.js";
 import { untilIdle } from "./bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "./claims-gate.js";

@@ -3,7 +3,7 @@
  * extra invocations wait in a bounded FIFO queue, beyond which callers get WACTOR_ERR_BUSY.
  */
 import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool } from "./actor-pool.js";
+import type { ActorPool } from "./actor-pool-interface.js";
 import { untilIdle } from "./bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";

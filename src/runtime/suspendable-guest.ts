@@ -16,8 +16,7 @@ export const SUSPEND_STACK_PAGES = 2;
 const UNWINDING = 1;
 const REWINDING = 2;
 
-/** The kinds of module the runtime runs, told apart by their exports (compile-actor.ts). */
-export type GuestKind = "wapc" | "runnable";
+export type { GuestKind } from "./guest-kind.js";
 
 /** What the guest is waiting for when a step returns unfinished. */
 export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array> } | { kind: "yield" };

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { KeyPair } from "../../claims/nkeys.js";
 import { normalizeBinding } from "../../provider/contract.js";
 import type { LatticeBuckets } from "./buckets.js";
-import { isOwner, type Link, type Owner } from "../wire/ownership.js";
+import { isOwner, type Link } from "../wire/ownership.js";
 import { EntryReader } from "./entry-reader.js";
 import { followKv, readHistory } from "./kv-follow.js";
 import { signEntry, type SignatureVerifier } from "../trust/operator-signature.js";

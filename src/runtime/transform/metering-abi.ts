@@ -2,7 +2,7 @@
  * What the metering transform adds to a module and the runtime relies on: kept apart from
  * the transform itself, so that running guests never loads Binaryen (megabytes of code).
  */
-import type { GuestKind } from "../suspendable-guest.js";
+import type { GuestKind } from "../guest-kind.js";
 
 /** Bumped whenever the output of the transform changes: cached results are keyed by it. */
 export const TRANSFORM_VERSION = 4;

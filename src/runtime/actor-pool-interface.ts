@@ -1,0 +1,45 @@
+/**
+ * What every actor pool is, whatever isolates it (instances on the host thread, an executor
+ * thread, worker threads): the implementations import this, and actor-pool.ts picks one.
+ */
+import type { GateIdentity } from "./claims-gate.js";
+import type { InvocationTrace } from "./invocation-trace.js";
+import type { HostCallRequest } from "./worker-protocol.js";
+
+export interface ActorPool {
+  /** Instances that exist now. */
+  readonly size: number;
+  readonly inFlight: number;
+  readonly queued: number;
+  readonly memoryBytes: number;
+  start(): Promise<void>;
+  /** `trace` only while tracing is on (invocation-trace.ts). */
+  invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array>;
+  /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
+  drain(timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type Isolation = "metered" | "executor" | "thread";
+
+/** Worker threads cost a core's worth of wake-ups each: a thread-isolated actor gets few. */
+export const MAX_THREAD_INSTANCES = 4;
+
+export interface ActorPoolOptions {
+  /** The verified module, and the hash of its code from its claims. */
+  bytes: Uint8Array;
+  codeHash: string;
+  identity: GateIdentity;
+  isolation: Isolation;
+  instances: number;
+  maxQueue: number;
+  deadlineMs: number;
+  maxMemoryBytes: number;
+  cacheDir?: string;
+  hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  onLog?: (line: string) => void;
+  onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
+  onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
+  /** Told when an actor that asked for metering runs on threads instead, and why. */
+  onFallback?: (reason: string) => void;
+}
