@@ -4,6 +4,7 @@
  * deployed, and reads status and history. `deploy` never says "deployed" for an
  * application that is not running.
  */
+import { mayBind } from "../claims/may-bind.js";
 import type { ActorClaims } from "../claims/types.js";
 import { WactorError } from "../errors.js";
 import { normalizeBinding } from "../provider/contract.js";
@@ -56,7 +57,7 @@ export class AppClient {
     const links = manifest.links.map((l) => {
       const actorKey = keyOf(l.actor);
       const claims = modules.find((m) => m.claims.subject === actorKey)!.claims;
-      if (!claims.caps.includes(l.capability)) {
+      if (!mayBind({ key: actorKey, caps: claims.caps }, l.capability)) {
         throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `${manifest.file}: actor ${claims.name ?? actorKey} did not claim ${l.capability}; it cannot be linked to it`);
       }
       return { actorKey, capabilityId: l.capability, binding: normalizeBinding(l.binding), values: l.values };

@@ -5,6 +5,7 @@
  * flood the log.
  */
 import type { Logger } from "pino";
+import { mayBind } from "../claims/may-bind.js";
 import { permissionDenied } from "../runtime/claims-gate.js";
 import type { BindingTable } from "./bindings.js";
 
@@ -34,7 +35,7 @@ export class Authorizer {
   /** Throws WACTOR_ERR_PERMISSION_DENIED naming actor, capability, binding and operation. */
   authorize(actor: { key: string; name?: string | undefined; caps: readonly string[] }, capabilityId: string, binding: string, operation: string): void {
     let reason: Denial["reason"] | undefined;
-    if (!actor.caps.includes(capabilityId)) reason = "not-claimed";
+    if (!mayBind(actor, capabilityId)) reason = "not-claimed";
     else if (!this.#bindings.has(actor.key, capabilityId, binding)) reason = "not-bound";
     if (!reason) return;
     this.record({ actorKey: actor.key, actorName: actor.name, capabilityId, binding, operation, reason, count: 1 });

@@ -5,6 +5,7 @@
 import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
+import { assertMayBind } from "../claims/may-bind.js";
 import { WactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import type { InvocationTrace } from "../runtime/invocation-trace.js";
@@ -307,12 +308,9 @@ export class Host {
     const actor = record?.identity ?? identity;
     if (!actor && !this.#remote) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey);
     const name = normalizeBinding(binding);
-    if (actor && actor.caps.length > 0 && !actor.caps.includes(capabilityId)) {
-      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.name ?? ""} ${actorKey} did not claim ${capabilityId}; it cannot be bound to it`);
-    }
-    if (record && !record.claims.caps.includes(capabilityId)) {
-      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${record.claims.name ?? ""} ${actorKey} did not claim ${capabilityId}; it cannot be bound to it`);
-    }
+    // A remote actor named without its claims (empty caps) is checked where it runs.
+    if (record) assertMayBind({ key: actorKey, name: record.claims.name, caps: record.claims.caps }, capabilityId);
+    else if (actor && actor.caps.length > 0) assertMayBind(actor, capabilityId);
     const provider = this.#providers.get(capabilityId);
     if (!provider && !this.#remote) throw new WactorError("WACTOR_ERR_NO_PROVIDER", capabilityId);
     if (this.bindings.has(actorKey, capabilityId, name)) await this.unbind(actorKey, capabilityId, name);

@@ -3,6 +3,7 @@
  * dashboard use. Every call has a deadline; a host that does not answer is named. Placement
  * decisions live in placement.ts, the event stream in event-watch.ts, ref reading in actor-ref.ts.
  */
+import { assertMayBind } from "../../claims/may-bind.js";
 import { ErrorCode as NatsErrorCode, NatsError, RequestStrategy, type JetStreamClient } from "nats";
 import { pino, type Logger } from "pino";
 import { isPublicKey, KeyPair } from "../../claims/nkeys.js";
@@ -279,9 +280,7 @@ export class ControlClient {
     const claims = await this.#findClaims(input.actor);
     const actorKey = claims?.subject ?? input.actor;
     if (!/^M[A-Z2-7]{55}$/.test(actorKey)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${input.actor}' is neither a module key nor the name of an actor known to the lattice`);
-    if (claims && !claims.caps.includes(input.capabilityId)) {
-      throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${claims.name ?? ""} ${actorKey} did not claim ${input.capabilityId}; it cannot be linked to it`);
-    }
+    if (claims) assertMayBind({ key: actorKey, name: claims.name, caps: claims.caps }, input.capabilityId);
     const link: Link = { actorKey, capabilityId: input.capabilityId, binding: normalizeBinding(input.binding), values: input.values ?? {}, ...(input.owner && { owner: input.owner }) };
     const validations = (await this.#scatter(this.subjects.control("link.validate"), encodeJson(link), 3000)).map((b) => decodeJson<LinkValidation>(b));
     if (validations.some((v) => !v.ok)) {
