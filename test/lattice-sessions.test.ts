@@ -25,6 +25,7 @@ import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 import { SessionPeer } from "./helpers/session-peer.js";
 import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-process.js";
+import { httpOk } from "./helpers/http-reply.js";
 
 const HEARTBEAT_MS = 300;
 const dir = mkdtempSync(join(tmpdir(), "wactor-sessions-"));
@@ -121,10 +122,10 @@ describe("lattice host sessions", () => {
       expect(bySession.sentCounts().session).toBeGreaterThan(0);
     });
     const before = bySession.sentCounts();
-    for (let i = 0; i < 10; i++) expect(await bySession.invoke(echo.publicKey, "HandleRequest", request)).toBeInstanceOf(Uint8Array);
+    for (let i = 0; i < 10; i++) httpOk(await bySession.invoke(echo.publicKey, "HandleRequest", request));
     expect(new TextDecoder().decode(await bySession.invoke(ponger.publicKey, "Ping", new TextEncoder().encode("x")))).toBe("pong:x");
     expect(bySession.sentCounts()).toEqual({ session: before.session + 11, jwt: before.jwt });
-    for (let i = 0; i < 5; i++) expect(await byJwt.invoke(echo.publicKey, "HandleRequest", request)).toBeInstanceOf(Uint8Array);
+    for (let i = 0; i < 5; i++) httpOk(await byJwt.invoke(echo.publicKey, "HandleRequest", request));
     expect(byJwt.sentCounts()).toEqual({ session: 0, jwt: 5 });
   });
 

@@ -20,6 +20,7 @@ import { eventually } from "./helpers/eventually.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { freePort, startNats, startRedis, type ServerHandle } from "./helpers/servers.js";
 import { tamperCode } from "./helpers/tamper.js";
+import { httpOk } from "./helpers/http-reply.js";
 
 const cluster = KeyPair.create("cluster");
 
@@ -201,7 +202,7 @@ describe("lattice: many hosts, one runtime", () => {
       const target = { kind: "actor" as const, key: kvcounter.publicKey };
       const trusted = new InvocationSigner({ clusterKey: cluster, hostId: "NFORGER" });
       const good = await trusted.sign(origin, target, "HandleRequest", request);
-      expect((await send(good)).msg).toBeInstanceOf(Uint8Array);
+      expect(httpOk((await send(good)).msg).text).toMatch(/"counter":\s*\d+/);
       const replay = await send(good);
       const unsigned = await send({ ...good, id: "fresh", encodedClaims: "" });
       const tampered = await send({ ...(await trusted.sign(origin, target, "HandleRequest", request)), msg: new Uint8Array([0x80]) });
@@ -280,7 +281,7 @@ describe("lattice: names and restarts", () => {
       expect(hosts.map((h) => h.id)).toEqual([red.lattice.hostId]);
       // An actor running in 'red' is reachable from red, not from 'blue'.
       const request = encode({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array() });
-      expect(await red.lattice.invoke(actor("echo").publicKey, "HandleRequest", request)).toBeInstanceOf(Uint8Array);
+      httpOk(await red.lattice.invoke(actor("echo").publicKey, "HandleRequest", request));
       await expect(blue.lattice.invoke(actor("echo").publicKey, "HandleRequest", request)).rejects.toMatchObject({ code: "WACTOR_ERR_LATTICE_NO_ACTOR" });
     } finally {
       await redClient.close();

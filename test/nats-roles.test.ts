@@ -16,6 +16,7 @@ import { AppClient } from "../src/deploy/app-client.js";
 import { loadAppManifest } from "../src/deploy/app-manifest.js";
 import { runReconciler, type RunningReconciler } from "../src/deploy/run-reconciler.js";
 import { AppStore } from "../src/deploy/app-store.js";
+import { encode } from "../src/codec/mod.js";
 import { encodeJson } from "../src/lattice/wire/control-codec.js";
 import { LinkStore } from "../src/lattice/state/link-store.js";
 import { ControlClient, InvocationSigner, encodeInvocation, latticeSubjects, type NatsAccess } from "../src/lattice/mod.js";
@@ -26,6 +27,7 @@ import { actor } from "./helpers/actors.js";
 import { joinMember, leaveMember, type Member } from "./helpers/lattice-member.js";
 import { startNatsWithConfig, type NatsNode } from "./helpers/nats-cluster.js";
 import { freePort } from "./helpers/servers.js";
+import { httpOk } from "./helpers/http-reply.js";
 
 const DOC = fileURLToPath(new URL("../docs/nats-roles.conf", import.meta.url));
 const cluster = KeyPair.create("cluster");
@@ -109,9 +111,10 @@ describe("per-role NATS permissions", { timeout: 60_000 }, () => {
     const nc: NatsConnection = await connect({ servers: nats.url, user: "wactor-caller", pass: password("caller") });
     try {
       const signer = new InvocationSigner({ clusterKey: cluster, hostId: KeyPair.create("server").publicKey });
-      const invocation = signer.sign({ kind: "actor", key: KeyPair.create("module").publicKey }, { kind: "actor", key: echo.publicKey }, "HandleRequest", new Uint8Array());
+      const request = encode({ method: "GET", path: "/caller", queryString: "", header: {}, body: new Uint8Array() });
+      const invocation = signer.sign({ kind: "actor", key: KeyPair.create("module").publicKey }, { kind: "actor", key: echo.publicKey }, "HandleRequest", request);
       const reply = await requestInvocation(nc, subjects.actor(echo.publicKey), encodeInvocation(invocation), 5000, () => new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", "none"));
-      expect(reply).toBeInstanceOf(Uint8Array);
+      expect(httpOk(reply).text).toContain("/caller");
       await expect(nc.jetstream().views.kv(subjects.linksBucket)).rejects.toThrow(/Permissions Violation/);
       await expect(nc.request(subjects.hostControl(host.lattice.hostId, "stop_actor"), encodeJson({ key: echo.publicKey }), { timeout: 5000 })).rejects.toThrow(/Permissions Violation/);
     } finally {

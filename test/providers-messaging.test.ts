@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessagingProvider } from "../capabilities/messaging/mod.js";
 import { decodeBrokerMessage, decodeFirst, encodeBrokerMessage, encodeRequestMessage, type BrokerMessage } from "../src/codec/mod.js";
 import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
+import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 
 const actor = (key: string): ActorIdentity => ({ key, issuer: "AISSUER", caps: ["wascc:messaging"] });
@@ -12,13 +13,8 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
+/** Polls until `check` holds, on the shared `eventually`. */
+const waitFor = (check: () => boolean, what: string, timeoutMs = 5000): Promise<void> => eventually(() => expect(check(), what).toBe(true), { timeoutMs, intervalMs: 20 });
 
 interface Delivery {
   actorKey: string;

@@ -17,6 +17,7 @@ import { applyHostManifest } from "../../src/deploy/apply-host-manifest.js";
 import { loadHostManifest } from "../../src/deploy/host-manifest.js";
 import { Host } from "../../src/host/host.js";
 import { actor } from "../helpers/actors.js";
+import { codeOf } from "../helpers/code-of.js";
 import { eventually } from "../helpers/eventually.js";
 import { freePort } from "../helpers/servers.js";
 import { account, manifestCases, payloadCases, wasmCases } from "./corpus.js";
@@ -41,14 +42,6 @@ const portIsClosed = (port: number): Promise<boolean> =>
     socket.once("error", () => resolve(true));
   });
 
-async function codeOf(work: () => Promise<unknown>): Promise<string> {
-  try {
-    await work();
-  } catch (err) {
-    return (err as { code?: string }).code ?? `not a WactorError: ${String(err)}`;
-  }
-  return "accepted";
-}
 
 /** OS threads of this process: every instance worker is one, so a leaked worker shows here. */
 const osThreads = (): number => Number(/^Threads:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
@@ -73,7 +66,7 @@ describe("hardening: the bad-input corpus", () => {
     for (const c of wasmCases) {
       it(`${c.name} -> ${c.code}`, async () => {
         const target = c.trustedIssuers ? new Host({ logger: silent, trustedIssuers: c.trustedIssuers }) : host;
-        expect(await codeOf(async () => target.startActor(await c.bytes()))).toBe(c.code);
+        expect(await codeOf((async () => target.startActor(await c.bytes()))())).toBe(c.code);
         expect(target.listActors()).toEqual([]);
         if (target !== host) await target.shutdown();
       });
@@ -86,7 +79,7 @@ describe("hardening: the bad-input corpus", () => {
       await host.addProvider(createBuiltinProvider("wascc:keyvalue"));
       const info = await host.startActor(signed.bytes);
       expect(info.claims.caps).toEqual(odd);
-      expect(await codeOf(() => host.bind(info.key, "wascc:keyvalue", "default"))).toBe("WACTOR_ERR_PERMISSION_DENIED");
+      expect(await codeOf(host.bind(info.key, "wascc:keyvalue", "default"))).toBe("WACTOR_ERR_PERMISSION_DENIED");
       await host.stopActor(info.key);
     });
   });
@@ -102,7 +95,7 @@ describe("hardening: the bad-input corpus", () => {
           .replaceAll("$PORT", String(port));
         const file = join(dir, `${c.name.replaceAll(/\W+/g, "-")}.yaml`);
         writeFileSync(file, text);
-        expect(await codeOf(async () => applyHostManifest(await loadHostManifest(file), { logger: silent }))).toBe(c.code);
+        expect(await codeOf((async () => applyHostManifest(await loadHostManifest(file), { logger: silent }))())).toBe(c.code);
         // All or nothing: no port of the manifest is left open.
         expect(await portIsClosed(port)).toBe(true);
         expect(await portIsClosed(port2)).toBe(true);
@@ -129,7 +122,7 @@ describe("hardening: the bad-input corpus", () => {
 
     for (const c of payloadCases) {
       it(`${c.name} -> ${c.code}`, async () => {
-        expect(await codeOf(() => host.callLocalProvider(identity, "wascc:keyvalue", "default", c.operation, c.payload()))).toBe(c.code);
+        expect(await codeOf(host.callLocalProvider(identity, "wascc:keyvalue", "default", c.operation, c.payload()))).toBe(c.code);
       });
     }
 
