@@ -3,20 +3,18 @@
  * dies, creating a consumer can fail for tens of seconds while plain reads work): it reads
  * the status instead, and reports it.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WactorError } from "../src/errors.js";
-import { AppClient } from "../src/deploy/app-client.js";
+import { AppClient, STATUS_POLL_MS } from "../src/deploy/app-client.js";
+import type { ControlClient } from "../src/lattice/mod.js";
 import type { AppStore } from "../src/deploy/app-store.js";
 import type { AppStatus, DesiredApp } from "../src/deploy/app-types.js";
 
 const desired = { name: "echo", version: "1", deployedAt: "2026-12-02T17:00:00.000Z", undeployed: false, actors: [], providers: [], links: [], owned: [] } as unknown as DesiredApp;
 const status = (phase: string, deployedAt: string): AppStatus => ({ name: "echo", version: "1", deployedAt, phase, problems: [], pending: [] }) as unknown as AppStatus;
 
-function clientOver(store: Partial<AppStore>): AppClient {
-  // The constructor is private: AppClient.connect opens a real lattice; the store is all undeploy uses.
-  const Client = AppClient as unknown as new (control: unknown, store: Partial<AppStore>) => AppClient;
-  return new Client(undefined, store);
-}
+/** The store is all undeploy uses: no control client (a call to it would fail the test). */
+const clientOver = (store: Partial<AppStore>): AppClient => new AppClient(undefined as unknown as ControlClient, store as AppStore);
 
 describe("waiting for a deployment's status", () => {
   it("reads the status every half second while the watch cannot start, and resolves on the one it waits for", async () => {
@@ -49,5 +47,34 @@ describe("waiting for a deployment's status", () => {
       getStatus: async () => status("undeploying", stored.deployedAt),
     });
     await expect(client.undeploy("echo", { timeoutMs: 1_200 })).rejects.toMatchObject({ code: "WACTOR_ERR_DEPLOY_TIMEOUT" });
+  });
+
+  it(`reads every ${STATUS_POLL_MS} ms, not sooner, while the watch cannot start`, async () => {
+    vi.useFakeTimers();
+    try {
+      let reads = 0;
+      let stored = desired;
+      const client = clientOver({
+        getDesired: async () => desired,
+        putDesired: async (app: DesiredApp) => void (stored = app),
+        watchStatus: () => Promise.reject(new WactorError("WACTOR_ERR_LATTICE_STATE_READ", "TIMEOUT")),
+        getStatus: async () => {
+          reads++;
+          return status(reads < 3 ? "undeploying" : "undeployed", stored.deployedAt);
+        },
+      });
+      const done = client.undeploy("echo", { timeoutMs: 10_000 });
+      await vi.advanceTimersByTimeAsync(STATUS_POLL_MS - 1);
+      expect(reads).toBe(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(reads).toBe(1);
+      await vi.advanceTimersByTimeAsync(STATUS_POLL_MS - 1);
+      expect(reads).toBe(1);
+      await vi.advanceTimersByTimeAsync(1 + STATUS_POLL_MS);
+      expect(reads).toBe(3);
+      expect((await done).phase).toBe("undeployed");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -1,3 +1,8 @@
+/**
+ * The thread runtime (isolation "thread": instances in worker threads, talking to the host
+ * thread through two rings). The default, metered isolation has its own suite
+ * (metered-runtime.test.ts), as do executor threads (executor-runtime.test.ts).
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
@@ -36,7 +41,7 @@ function echoLoad(host: Host, key: string): { stop: () => Promise<{ ok: number; 
 }
 
 describe("actor runtime", () => {
-  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { deadlineMs: 1000, instances: 2, maxMemoryBytes: 16 * 1024 * 1024 } });
+  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { isolation: "thread", deadlineMs: 1000, instances: 2, maxMemoryBytes: 16 * 1024 * 1024 } });
   const spy = new SpyProvider("wascc:keyvalue");
   let echoKey: string;
   let hostileKey: string;
@@ -50,6 +55,7 @@ describe("actor runtime", () => {
     await host.bind(echoKey, "wascc:keyvalue", "", {});
     const hostile = await signedRawGuest({ caps: [], name: "hostile" });
     hostileKey = (await host.startActor(hostile.bytes, { deadlineMs: 300 })).key;
+    expect([host.actorInfo(echoKey)?.isolation, host.actorInfo(hostileKey)?.isolation]).toEqual(["thread", "thread"]);
   });
   afterAll(() => host.shutdown());
 
@@ -153,7 +159,7 @@ describe("actor runtime", () => {
 
 describe("live update", () => {
   it("replaces an actor under load with zero failed invocations and refuses another subject", async () => {
-    const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 2 } });
+    const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { isolation: "thread", instances: 2 } });
     try {
       const subject = KeyPair.create("module");
       const v1 = await signedRawGuest({ subject, ver: "1" });
@@ -178,9 +184,10 @@ describe("live update", () => {
 
 describe("large payloads", () => {
   it("returns a reply larger than the result ring (sent as a message instead)", async () => {
-    const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { instances: 1 } });
+    const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { isolation: "thread", instances: 1 } });
     try {
       const { key } = await signedRawGuest({}).then(async (g) => ({ key: (await host.startActor(g.bytes)).key }));
+      expect(host.actorInfo(key)?.isolation).toBe("thread"); // the rings exist only between threads
       const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i & 0xff);
       const [a, b, c] = await Promise.all([host.invoke(key, "Echo", enc("small-1")), host.invoke(key, "Echo", big), host.invoke(key, "Echo", enc("small-2"))]);
       expect(dec(a)).toBe("small-1");

@@ -1,6 +1,6 @@
 /** Logging, extras, health and binding configuration payloads (docs/wascc-protocol.md §2). */
 import { WactorError } from "../errors.js";
-import { asMap, bool, int, str, stringMap } from "./fields.js";
+import { asMap, bool, int, str } from "./fields.js";
 import { decodeFirst, encode } from "./msgpack.js";
 
 export interface WriteLog {
@@ -85,17 +85,6 @@ export function decodeHealthResponse(payload: Uint8Array): HealthResponse {
   // Any other reply is not the healthy one: refuse it rather than guess.
   if (typeof m.healthy !== "boolean") throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: expected an empty reply or a map with a boolean 'healthy'`);
   return { healthy: m.healthy, message: str(m, "message", what, "") };
-}
-
-export interface BindingConfig {
-  module: string;
-  values: Record<string, string>;
-}
-export const encodeBindingConfig = (c: BindingConfig): Uint8Array => encode({ module: c.module, values: c.values });
-export function decodeBindingConfig(payload: Uint8Array): BindingConfig {
-  const what = "binding configuration";
-  const m = asMap(decodeFirst(payload, what), what);
-  return { module: str(m, "module", what), values: stringMap(m, "values", what) };
 }
 
 /** The empty map that acknowledges an operation with no result. */

@@ -15,7 +15,7 @@ import { AppStore } from "./app-store.js";
 import type { AppStatus, DesiredApp } from "./app-types.js";
 
 /** How often a deploy reads its status while no watch can be started. */
-const STATUS_POLL_MS = 500;
+export const STATUS_POLL_MS = 500;
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -23,7 +23,8 @@ export interface WaitOptions {
 }
 
 export class AppClient {
-  private constructor(
+  /** Over an open control client and application store (connect() opens both on a lattice). */
+  constructor(
     readonly control: ControlClient,
     readonly store: AppStore,
   ) {}

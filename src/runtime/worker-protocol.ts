@@ -1,6 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
 import type { GateIdentity } from "./claims-gate.js";
-import type { RingRecord } from "./ring.js";
 
 /** How the host thread and an instance worker talk. Transport only; no policy. */
 export interface WorkerInit {
@@ -22,9 +21,6 @@ export type FromWorker =
   | { type: "ready"; memoryBytes: number; threadId: number | undefined }
   | { type: "start-failed"; error: string }
   | { type: "log"; line: string };
-
-/** A ring record that travelled over the port because of its size. */
-export type PortRecord = RingRecord;
 
 export interface HostCallRequest {
   binding: string;
