@@ -49,6 +49,7 @@ const RUNNABLE_CAPS = {
   headers: ["wascc:http_server"],
   cache: ["wascc:http_server", "wascc:keyvalue"],
   fetch: ["wascc:http_server", "wascc:http_client"],
+  "fetch-get": ["wascc:http_server", "wascc:http_client"],
   graphql: ["wascc:http_server", "wascc:http_client"],
   logger: ["wascc:http_server", "wascc:logging"],
   abort: ["wascc:http_server"],
