@@ -38,21 +38,22 @@ const ACTOR_CAPS = {
 /**
  * Claims of each example runnable (docs/runnable-guest.md). AssemblyScript ones live in
  * actors/runnables/<name>/index.ts, hand-written WAT ones (the WASI shape of Rust, TinyGo,
- * Grain and Swift modules) in actors/runnables/wat/<name>.wat. Served over HTTP (they read the
- * request) → wascc:http_server; cache → wascc:keyvalue; fetch_url/graphql_query →
- * wascc:http_client; log_msg → wascc:logging.
+ * Grain and Swift modules) in actors/runnables/wat/<name>.wat. Every one claims
+ * wascc:http_server so manifests/runnables.yaml can serve it; cache → wascc:keyvalue;
+ * fetch_url/graphql_query → wascc:http_client; log_msg → wascc:logging.
  */
 const RUNNABLE_CAPS = {
-  echo: [],
+  echo: ["wascc:http_server"],
   fields: ["wascc:http_server"],
   "set-field": ["wascc:http_server"],
   headers: ["wascc:http_server"],
   cache: ["wascc:http_server", "wascc:keyvalue"],
   fetch: ["wascc:http_server", "wascc:http_client"],
-  graphql: ["wascc:http_client"],
-  logger: ["wascc:logging"],
-  abort: [],
-  fail: [],
+  "fetch-get": ["wascc:http_server", "wascc:http_client"],
+  graphql: ["wascc:http_server", "wascc:http_client"],
+  logger: ["wascc:http_server", "wascc:logging"],
+  abort: ["wascc:http_server"],
+  fail: ["wascc:http_server"],
   // the Atmo example project's functions, same names and behaviour
   "helloworld-rs": ["wascc:http_server"],
   "modify-url": ["wascc:http_server"],
@@ -65,13 +66,14 @@ const RUNNABLE_CAPS = {
   "log-it": ["wascc:http_server", "wascc:logging"],
   "fetch-test": ["wascc:http_server", "wascc:http_client", "wascc:logging"],
   // WAT
-  "wasi-hello": [],
-  "wasi-hello-swift": [],
-  "legacy-init": [],
-  "start-trap": [],
-  "no-result": [],
-  "loop-forever": [],
-  "memory-bomb": [],
+  "wasi-hello": ["wascc:http_server"],
+  "wasi-hello-swift": ["wascc:http_server"],
+  "legacy-init": ["wascc:http_server"],
+  "start-trap": ["wascc:http_server"],
+  "no-result": ["wascc:http_server"],
+  "loop-forever": ["wascc:http_server"],
+  "memory-bomb": ["wascc:http_server"],
+  "huge-result": ["wascc:http_server"],
 };
 const RUNNABLES = join(ACTORS, "runnables");
 const RUNNABLES_OUT = join(OUT, "runnables");
@@ -130,7 +132,8 @@ for (const [name, caps] of Object.entries(RUNNABLE_CAPS)) {
   const signed = join(RUNNABLES_OUT, `${name}_s.wasm`);
   const subject = keyPair(join(KEYS, `runnable_${name}_module.nk`), "module");
   const sourceTime = isWat ? statSync(wat).mtimeMs : Math.max(runnableSdkTime, newestMtime(join(RUNNABLES, name)));
-  const fresh = existsSync(unsigned) && existsSync(signed) && statSync(signed).mtimeMs > sourceTime;
+  // The claims are listed in this script: editing them re-signs.
+  const fresh = existsSync(unsigned) && existsSync(signed) && statSync(signed).mtimeMs > Math.max(sourceTime, statSync(fileURLToPath(import.meta.url)).mtimeMs);
   if (!fresh) {
     if (isWat) {
       binaryen ??= (await import("binaryen")).default;

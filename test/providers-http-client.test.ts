@@ -79,6 +79,16 @@ beforeAll(async () => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
       return reply.send("late");
     });
+    // Headers at once, then a declared 20-byte body one byte per 50 ms: only the whole-exchange deadline stops it.
+    app.get("/trickle", (_request, reply) => {
+      reply.raw.writeHead(200, { "content-length": "20" });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (reply.raw.destroyed || sent === 20) return clearInterval(timer);
+        reply.raw.write("x");
+        sent++;
+      }, 50);
+    });
     app.all("/redirect", async (request, reply) => {
       const query = request.query as { to: string; code?: string };
       return reply.code(Number(query.code ?? 302)).header("location", query.to).send();
@@ -242,6 +252,8 @@ describe("redirects", () => {
 describe("limits", () => {
   it("TIMEOUT_MS bounds the whole exchange", async () => {
     expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "200" }, `http://${A()}/slow`)).toMatchObject({ code: "WACTOR_ERR_HTTP_TIMEOUT", detail: expect.stringContaining("TIMEOUT_MS=200") });
+    // a body that keeps coming, each byte well within the idle timeout, is still cut at TIMEOUT_MS
+    expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "300" }, `http://${A()}/trickle`)).toMatchObject({ code: "WACTOR_ERR_HTTP_TIMEOUT", detail: expect.stringContaining("TIMEOUT_MS=300") });
   });
 
   it("a body over MAX_RESPONSE_BYTES fails with a catalog code; a streamed one is cut off, not read to its end", async () => {

@@ -117,8 +117,16 @@ describe("shipped manifests", () => {
     }
   });
 
+  it("runnables.yaml serves the example runnables (test/runnable-examples-cli.test.ts runs it under wactor up)", async () => {
+    const { host, port } = await run("runnables.yaml");
+    expect(await (await fetch(`http://127.0.0.1:${port()}/`, { method: "POST", body: "runnable" })).text()).toBe("runnable");
+    const http = host.provider("wascc:http_server") as HttpServerProvider;
+    const fail = http.address(host.resolveActor("fail")!, "default")!.port;
+    expect((await fetch(`http://127.0.0.1:${fail}/`, { method: "POST", body: "418 teapot" })).status).toBe(418);
+  });
+
   it("covers every host manifest in manifests/, and the lattice examples load", async () => {
-    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml", "fetcher.yaml"];
+    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml", "fetcher.yaml", "runnables.yaml"];
     expect(readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort()).toEqual([...tested].sort());
     for (const name of readdirSync(join(DIR, "lattice"))) {
       const file = join(DIR, "lattice", name);

@@ -4,6 +4,7 @@
  * parameter); an unknown ident answers -1 (or nothing, for a void import). The six marked
  * "P" answer -1 while the job's FFI slot still holds an unread result.
  */
+import { GuestTrap } from "../wapc-guest.js";
 import { cacheGet, cacheSet, fetchUrl, graphqlQuery, logMsg, NOT_ENABLED, staticFile, type CapabilityCall } from "./capability-calls.js";
 import type { Job } from "./job.js";
 import { getField, setField, setResponseHeader } from "./request-fields.js";
@@ -27,8 +28,15 @@ const utf8 = new TextDecoder();
 type Import = (...args: number[]) => number | void;
 
 export function reactrImports(host: ReactrHost): WebAssembly.ModuleImports {
-  const read = (ptr: number, len: number): Uint8Array => host.memory().slice(ptr, ptr + len);
-  const text = (ptr: number, len: number): string => utf8.decode(host.memory().subarray(ptr, ptr + len));
+  /** The guest's bytes; a range past the end of its memory traps (as an out-of-bounds load would) instead of being cut short. */
+  const view = (ptr: number, len: number): Uint8Array => {
+    const memory = host.memory();
+    // i32 arguments arrive signed: a "length" of 2^31 or more is negative here.
+    if (ptr < 0 || len < 0 || ptr + len > memory.length) throw new GuestTrap(`out of bounds: [${ptr >>> 0}, +${len >>> 0}) is outside the runnable's ${memory.length}-byte memory`);
+    return memory.subarray(ptr, ptr + len);
+  };
+  const read = (ptr: number, len: number): Uint8Array => view(ptr, len).slice();
+  const text = (ptr: number, len: number): string => utf8.decode(view(ptr, len));
   /** A "P" import answered on the spot. */
   const slotted = (ident: number, answer: (job: Job) => number): number => {
     const job = host.job(ident);
