@@ -13,8 +13,8 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 export interface BundleSpec {
   directive: string;
-  /** Function name → example runnable whose module it is (default: the same name). */
-  modules: Record<string, string>;
+  /** Function name → example runnable whose module it is, or a module's bytes. */
+  modules: Record<string, string | Uint8Array>;
   statics?: Record<string, string>;
   /** Capabilities for every function. */
   caps?: string[];
@@ -24,7 +24,7 @@ export interface BundleSpec {
 /** The unsigned archive (as Atmo's build tool would write it). */
 export function unsignedBundle(spec: BundleSpec): Uint8Array {
   const entries = new Map<string, Uint8Array>([["Directive.yaml", utf8(spec.directive)]]);
-  for (const [fn, runnable] of Object.entries(spec.modules)) entries.set(`${fn}.wasm`, unsignedRunnable(runnable));
+  for (const [fn, runnable] of Object.entries(spec.modules)) entries.set(`${fn}.wasm`, typeof runnable === "string" ? unsignedRunnable(runnable) : runnable);
   for (const [name, text] of Object.entries(spec.statics ?? {})) entries.set(`static/${name}`, utf8(text));
   return writeBundleEntries(entries);
 }
