@@ -6,6 +6,7 @@
  * wired to plain JavaScript and no codec between steps. Rows:
  * - a 3-step handler: fn → group of 2 → fn;
  * - a forEach over 100 elements (JSON array in, one call per element, JSON array out);
+ * Each function runs 2 instances (the limit has 1 per module).
  * - a schedule's start delay (how late each run starts against its grid), idle and while the
  *   3-step handler is under load; the target is p99 ≤ 50 ms.
  */
@@ -166,7 +167,7 @@ export async function bundlesBench(): Promise<Row[]> {
     for (const f of FUNCTIONS) entries.set(`${f}.wasm`, unsignedRunnable(f));
     const signed = await signBundle(writeBundleEntries(entries), "bench.wasm.zip", { issuer: KeyPair.create("account") });
     const ours = await freePort();
-    const runner = new BundleRunner(host, await loadBundle(signed.bytes, "bench.wasm.zip"), { http: { port: ours }, runSchedules: false });
+    const runner = new BundleRunner(host, await loadBundle(signed.bytes, "bench.wasm.zip"), { http: { port: ours }, runSchedules: false, instances: 2 });
     await runner.start();
     const limitPort = await freePort();
     servers.push(await limitServer(limitPort));
