@@ -110,6 +110,7 @@ export function registerUpCommand(program: Command): void {
       await dashboard?.close();
       await reconciler?.stop();
       await lattice?.stopServing();
+      for (const bundle of running.bundles ?? []) await bundle.stop();
       await host.shutdown();
       await lattice?.close();
       // Spans still buffered are exported before the process ends.
@@ -131,6 +132,12 @@ export function readySummary(file: string, running: RunningManifest): string {
     const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
     lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${health.up ? "ok" : `${health.state}: ${health.reason}`}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
+  }
+  for (const bundle of running.bundles ?? []) {
+    const info = bundle.info;
+    if (!info) continue;
+    lines.push(`  bundle   ${info.identifier} ${info.appVersion}  functions=${info.functions.length}  schedules=${info.schedules.join(",") || "-"}`);
+    if (info.address) lines.push(`  listening http://${info.address.host}:${info.address.port}/ (bundle ${info.identifier})`);
   }
   return `${lines.join("\n")}\n`;
 }
