@@ -1,5 +1,6 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { asyncifyBench } from "./asyncify.js";
+import { bundlesBench } from "./bundles.js";
 import { densityBench } from "./density.js";
 import { failoverBench } from "./failover.js";
 import { hostileBench } from "./hostile.js";
@@ -39,6 +40,9 @@ if (!only || only === "http-client") {
 }
 if (!only || only === "runnables") {
   process.stdout.write(`${table(`Reactr runnables over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same module called in-thread by a fastify handler)`, await runnablesBench())}\n`);
+}
+if (!only || only === "bundles") {
+  process.stdout.write(`${table(`Bundles over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: a fastify handler running the same modules in-thread in the same steps)`, await bundlesBench())}\n`);
 }
 if (!only || only === "tracing") {
   process.stdout.write(`${table(`Tracing over HTTP, autocannon -c 50 -d ${process.env.BENCH_SECONDS ?? 5} (baseline: the same actor on a host without tracing)`, await tracingBench())}\n`);

@@ -18,9 +18,10 @@ import { watchActorFiles } from "./watch.js";
 import { natsAccessFromFlags, withNatsFlags } from "./nats-flags.js";
 import type { LatticeHost } from "../lattice/lattice-host.js";
 import { startTracing } from "../tracing/setup.js";
+import { checkBundleFlags, isBundlePath, upBundle, withBundleUpOptions, type UpBundleFlags } from "./up-bundle.js";
 import { tracingConfig } from "../tracing/config.js";
 
-interface UpFlags extends LatticeFlags {
+interface UpFlags extends LatticeFlags, UpBundleFlags {
   ui?: boolean;
   operatorSeed?: string;
   uiPort: string;
@@ -31,9 +32,9 @@ interface UpFlags extends LatticeFlags {
 }
 
 export function registerUpCommand(program: Command): void {
-  withNatsFlags(program.command("up"))
-    .description("run a host from a manifest until SIGINT/SIGTERM, then drain in-flight invocations and exit")
-    .argument("<manifest>", "host manifest (YAML)")
+  withBundleUpOptions(withNatsFlags(program.command("up")))
+    .description("run a host from a manifest, or serve one signed bundle (.wasm.zip), until SIGINT/SIGTERM, then drain in-flight invocations and exit")
+    .argument("<manifest>", "host manifest (YAML), or a signed bundle <app.wasm.zip>")
     .option("--log-level <level>", `one of ${LOG_LEVELS.join(", ")}`, "info")
     .option("--metrics-port <port>", "serve /metrics, /healthz and /readyz on 127.0.0.1:<port>")
     .option("--watch", "live-update actors whose files change (same subject required)")
@@ -56,6 +57,8 @@ export function registerUpCommand(program: Command): void {
       if (!(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
         throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--log-level '${flags.logLevel}'; expected one of ${LOG_LEVELS.join(", ")}`);
       }
+      checkBundleFlags(file, flags);
+      if (isBundlePath(file)) return upBundle(file, flags);
       // Every flag is checked before anything starts: a typo never leaves a half-started host.
       const metricsPort = flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "--metrics-port");
       const uiPort = parsePort(flags.uiPort, "--ui-port");
@@ -107,6 +110,7 @@ export function registerUpCommand(program: Command): void {
       await dashboard?.close();
       await reconciler?.stop();
       await lattice?.stopServing();
+      for (const bundle of running.bundles ?? []) await bundle.stop();
       await host.shutdown();
       await lattice?.close();
       // Spans still buffered are exported before the process ends.
@@ -128,6 +132,12 @@ export function readySummary(file: string, running: RunningManifest): string {
     const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
     lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${health.up ? "ok" : `${health.state}: ${health.reason}`}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
+  }
+  for (const bundle of running.bundles ?? []) {
+    const info = bundle.info;
+    if (!info) continue;
+    lines.push(`  bundle   ${info.identifier} ${info.appVersion}  functions=${info.functions.length}  schedules=${info.schedules.join(",") || "-"}`);
+    if (info.address) lines.push(`  listening http://${info.address.host}:${info.address.port}/ (bundle ${info.identifier})`);
   }
   return `${lines.join("\n")}\n`;
 }

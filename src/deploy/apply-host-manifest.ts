@@ -11,11 +11,15 @@ import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
 import type { CapabilityProvider } from "../provider/contract.js";
 import { pullActorFromEnv } from "../oci/registry.js";
-import type { HostManifest } from "./host-manifest.js";
+import type { HostManifest, ManifestBundle } from "./host-manifest.js";
+import { loadBundleFile } from "../bundle/load.js";
+import { BundleRunner } from "../bundle/run/bundle-runner.js";
 
 export interface RunningManifest {
   host: Host;
   actors: ActorInfo[];
+  /** The manifest's bundles, running; stop them before the host shuts down (their timers). */
+  bundles?: BundleRunner[];
 }
 
 async function loadProviderModule(path: string): Promise<CapabilityProvider> {
@@ -89,8 +93,27 @@ export interface ApplyOptions {
   skipBindings?: boolean;
 }
 
+/** Loads (seal, claims against the manifest's trusted issuers) and starts one bundle. */
+async function startBundle(host: Host, manifest: HostManifest, entry: ManifestBundle): Promise<BundleRunner> {
+  const bundle = await loadBundleFile(entry.path, { trustedIssuers: manifest.trustedIssuers });
+  const runner = new BundleRunner(host, bundle, {
+    http: { port: entry.port, host: entry.listen },
+    allowedHosts: entry.allowedHosts,
+    runSchedules: entry.runSchedules,
+    ...(entry.cacheUrl !== undefined && { cacheUrl: entry.cacheUrl }),
+    ...(entry.cacheKeyPrefix !== undefined && { cacheKeyPrefix: entry.cacheKeyPrefix }),
+    ...(entry.headless !== undefined && { headless: entry.headless }),
+    ...(entry.stepTimeoutMs !== undefined && { stepTimeoutMs: entry.stepTimeoutMs }),
+    ...(entry.forEachConcurrency !== undefined && { forEachConcurrency: entry.forEachConcurrency }),
+    ...(entry.instances !== undefined && { instances: entry.instances }),
+  });
+  await runner.start();
+  return runner;
+}
+
 export async function applyHostManifest(manifest: HostManifest, options: ApplyOptions): Promise<RunningManifest> {
   const host = options.host ?? hostForManifest(manifest, options.logger);
+  const bundles: BundleRunner[] = [];
   try {
     const sources = await actorSources(manifest, options.logger);
     for (const provider of await providersFor(manifest, options.logger)) await host.addProvider(provider);
@@ -106,8 +129,10 @@ export async function applyHostManifest(manifest: HostManifest, options: ApplyOp
       }
       await host.bind(key, binding.capability, binding.binding, binding.values);
     }
-    return { host, actors };
+    for (const entry of manifest.bundles) bundles.push(await startBundle(host, manifest, entry));
+    return { host, actors, bundles };
   } catch (err) {
+    for (const runner of bundles) await runner.stop();
     await host.shutdown();
     throw err;
   }

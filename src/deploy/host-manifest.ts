@@ -45,6 +45,24 @@ const bindingEntry = z.strictObject({
   values: stringMap.nullish(),
 });
 
+/** A signed bundle this host serves (docs/directive.md, "Running a bundle"). */
+const bundleEntry = z.strictObject({
+  path: nonEmpty,
+  /** Port of its routes; 0 picks a free one. */
+  port: z.number().int().min(0).max(65535).optional(),
+  listen: nonEmpty.optional(),
+  /** Its cache in Redis instead of the embedded store shared by its functions. */
+  cache_url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").optional(),
+  cache_key_prefix: z.string().optional(),
+  /** Hosts its functions may reach through wascc:http_client. */
+  allowed_hosts: z.array(nonEmpty).nullish(),
+  headless: z.boolean().optional(),
+  step_timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
+  foreach_concurrency: z.number().int().min(1).max(1024).optional(),
+  instances: z.number().int().min(1).max(MAX_INSTANCES).optional(),
+  run_schedules: z.boolean().optional(),
+});
+
 export const hostManifestSchema = z.strictObject({
   labels: stringMap.nullish(),
   trusted_issuers: z.array(z.string().regex(/^A[A-Z2-7]{55}$/, "expected an account public key (A… , 56 characters)")).nullish(),
@@ -53,6 +71,7 @@ export const hostManifestSchema = z.strictObject({
   actors: z.array(actorEntry).nullish(),
   capabilities: z.array(capabilityEntry).nullish(),
   bindings: z.array(bindingEntry).nullish(),
+  bundles: z.array(bundleEntry).nullish(),
 });
 
 export interface ManifestActor {
@@ -91,6 +110,21 @@ export interface ManifestBinding {
   values: Record<string, string>;
 }
 
+export interface ManifestBundle {
+  /** The signed `.wasm.zip`, absolute. */
+  path: string;
+  port: number;
+  listen: string;
+  cacheUrl?: string;
+  cacheKeyPrefix?: string;
+  allowedHosts: string[];
+  headless?: boolean;
+  stepTimeoutMs?: number;
+  forEachConcurrency?: number;
+  instances?: number;
+  runSchedules: boolean;
+}
+
 export interface HostManifest {
   file: string;
   labels: Record<string, string>;
@@ -99,6 +133,7 @@ export interface HostManifest {
   actors: ManifestActor[];
   capabilities: ManifestCapability[];
   bindings: ManifestBinding[];
+  bundles: ManifestBundle[];
 }
 
 /** waSCC provider library names -> capability ids (docs/wascc-protocol.md §6; issue text). */
@@ -157,6 +192,19 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     ),
     capabilities,
     bindings: (m.bindings ?? []).map((b) => ({ actor: b.actor, capability: b.capability, binding: b.binding ?? "default", values: b.values ?? {} })),
+    bundles: (m.bundles ?? []).map((b) => ({
+      path: resolve(base, b.path),
+      port: b.port ?? 8080,
+      listen: b.listen ?? "127.0.0.1",
+      ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),
+      ...(b.cache_key_prefix !== undefined && { cacheKeyPrefix: b.cache_key_prefix }),
+      allowedHosts: b.allowed_hosts ?? [],
+      ...(b.headless !== undefined && { headless: b.headless }),
+      ...(b.step_timeout_ms !== undefined && { stepTimeoutMs: b.step_timeout_ms }),
+      ...(b.foreach_concurrency !== undefined && { forEachConcurrency: b.foreach_concurrency }),
+      ...(b.instances !== undefined && { instances: b.instances }),
+      runSchedules: b.run_schedules ?? true,
+    })),
   };
 }
 

@@ -1,0 +1,199 @@
+/**
+ * Bundles over HTTP (docs/directive.md, "Running a bundle"): a Directive's sequences served by
+ * a BundleRunner (wascc:http_server, the DirectiveApp, one Job invocation per step on metered
+ * instances) against their no-isolation limit: a fastify handler running the same modules
+ * in-thread in the same steps, with only the imports they use (results, headers, state reads)
+ * wired to plain JavaScript and no codec between steps. Rows:
+ * - a 3-step handler: fn → group of 2 → fn;
+ * - a forEach over 100 elements (JSON array in, one call per element, JSON array out);
+ * Each function runs 2 instances (the limit has 1 per module).
+ * - a schedule's start delay (how late each run starts against its grid), idle and while the
+ *   3-step handler is under load; the target is p99 ≤ 50 ms.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import { pino } from "pino";
+import { KeyPair } from "../dist/src/claims/nkeys.js";
+import { loadBundle } from "../dist/src/bundle/load.js";
+import { signBundle } from "../dist/src/bundle/sign.js";
+import { writeBundleEntries } from "../dist/src/bundle/write.js";
+import { BundleRunner } from "../dist/src/bundle/run/bundle-runner.js";
+import { ScheduleTimer } from "../dist/src/bundle/run/schedule-timer.js";
+import { Host } from "../dist/src/mod.js";
+import { unsignedRunnable } from "../test/helpers/runnables.js";
+import { freePort } from "../test/helpers/servers.js";
+import { load, rows } from "./http.js";
+import type { Row } from "./runtime.js";
+import { fmt, percentile } from "./stats.js";
+
+const FUNCTIONS = ["helloworld-rs", "modify-url", "set-array", "run-each"];
+const DIRECTIVE = `identifier: com.example.bench
+appVersion: v0.1.0
+atmoVersion: v0.4.0
+runnables:
+${FUNCTIONS.map((f) => `  - { name: ${f}, namespace: default }`).join("\n")}
+handlers:
+  - type: request
+    method: POST
+    resource: /three
+    steps:
+      - { fn: helloworld-rs, as: first }
+      - group: [ { fn: modify-url, as: a }, { fn: set-array, as: b } ]
+      - { fn: helloworld-rs, as: last }
+  - type: request
+    method: POST
+    resource: /each
+    steps:
+      - fn: set-array
+      - forEach: { in: set-array, fn: run-each, as: out }
+schedules:
+  - { name: tick, every: { days: 1 }, steps: [ { fn: helloworld-rs } ] }
+`;
+const ELEMENTS = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ name: `p${i}` })));
+const utf8 = new TextEncoder();
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  allocate(size: number): number;
+  deallocate(ptr: number, size: number): void;
+  run_e(ptr: number, size: number, ident: number): void;
+}
+
+/** One instance in the caller's thread with the imports the bench's runnables use. */
+class InThread {
+  readonly #exports: Exports;
+  #result: Uint8Array | undefined;
+  #error: string | undefined;
+  #slot: Uint8Array | undefined;
+  #state: Map<string, Uint8Array> = new Map();
+  #headers: Record<string, string> = {};
+
+  constructor(module: WebAssembly.Module) {
+    const mem = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
+    const text = (ptr: number, len: number): string => new TextDecoder().decode(mem().subarray(ptr, ptr + len));
+    const env: Record<string, (...args: number[]) => number | void> = {
+      return_result: (ptr, len) => void (this.#result = mem().slice(ptr, ptr + len)),
+      return_error: (_code, ptr, len) => void (this.#error = text(ptr, len)),
+      return_abort: () => void (this.#error = "abort"),
+      resp_set_header: (kp, kl, vp, vl) => void (this.#headers[text(kp, kl)] = text(vp, vl)),
+      // Only state (field type 4) is read by these runnables.
+      request_get_field: (type, kp, kl) => {
+        if (type !== 4) return -1;
+        this.#slot = this.#state.get(text(kp, kl)) ?? new Uint8Array(0);
+        return this.#slot.length;
+      },
+      get_ffi_result: (ptr) => {
+        mem().set(this.#slot ?? new Uint8Array(0), ptr);
+        this.#slot = undefined;
+        return 0;
+      },
+    };
+    this.#exports = new WebAssembly.Instance(module, { env }).exports as unknown as Exports;
+  }
+
+  run(input: Uint8Array, state: Map<string, Uint8Array>, headers: Record<string, string>): Uint8Array {
+    const e = this.#exports;
+    this.#result = undefined;
+    this.#error = undefined;
+    this.#state = state;
+    this.#headers = headers;
+    const ptr = e.allocate(input.length);
+    new Uint8Array(e.memory.buffer).set(input, ptr);
+    e.run_e(ptr, input.length, 1);
+    e.deallocate(ptr, input.length);
+    if (this.#error !== undefined) throw new Error(this.#error);
+    return this.#result ?? new Uint8Array(0);
+  }
+}
+
+/** Sorted keys, as the engine re-serializes forEach results. */
+function sortedJson(value: Record<string, unknown>): string {
+  return JSON.stringify(Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])));
+}
+
+async function limitServer(port: number): Promise<{ close: () => Promise<unknown> }> {
+  const fns = new Map(FUNCTIONS.map((f) => [f, new InThread(new WebAssembly.Module(unsignedRunnable(f) as Uint8Array<ArrayBuffer>))]));
+  const fn = (name: string): InThread => fns.get(name)!;
+  const app = Fastify({ logger: false });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  const send = (reply: FastifyReply, headers: Record<string, string>, body: Uint8Array): FastifyReply =>
+    reply.code(200).headers({ "content-type": "application/octet-stream", ...headers }).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  app.post("/three", async (request: FastifyRequest, reply) => {
+    void randomUUID(); // a request id, as every sequence gets
+    const body = request.body as Uint8Array;
+    const state = new Map<string, Uint8Array>();
+    const headers: Record<string, string> = {};
+    state.set("first", fn("helloworld-rs").run(body, state, headers));
+    const a = fn("modify-url").run(body, state, headers);
+    const b = fn("set-array").run(body, state, headers);
+    state.set("a", a).set("b", b);
+    state.set("last", fn("helloworld-rs").run(body, state, headers));
+    return send(reply, headers, state.get("last")!);
+  });
+  app.post("/each", async (request: FastifyRequest, reply) => {
+    void randomUUID();
+    const body = request.body as Uint8Array;
+    const state = new Map<string, Uint8Array>();
+    const headers: Record<string, string> = {};
+    state.set("set-array", fn("set-array").run(body, state, headers));
+    const elements = JSON.parse(new TextDecoder().decode(state.get("set-array"))) as unknown[];
+    const results = elements.map((element) => {
+      const elementState = new Map(state).set("__elem", utf8.encode(JSON.stringify(element)));
+      return sortedJson(JSON.parse(new TextDecoder().decode(fn("run-each").run(body, elementState, {}))) as Record<string, unknown>);
+    });
+    return send(reply, headers, utf8.encode(`[${results.join(",")}]`));
+  });
+  await app.listen({ port, host: "127.0.0.1" });
+  return app;
+}
+
+/** Start delays (ms) of a 50 ms schedule running the bundle's `tick` sequence for `ms`. */
+async function scheduleDelays(runner: BundleRunner, ms: number): Promise<number[]> {
+  const lates: number[] = [];
+  const timer = new ScheduleTimer([{ name: "tick", periodMs: 50 }], async (name) => void (await runner.app!.runSchedule(name)), { firstAfterMs: 50, onStarted: (_n, late) => lates.push(late) });
+  timer.start();
+  await new Promise((r) => setTimeout(r, ms));
+  await timer.stop();
+  return lates.sort((x, y) => x - y);
+}
+
+export async function bundlesBench(): Promise<Row[]> {
+  const out: Row[] = [];
+  const host = new Host({ logger: pino({ level: "silent" }) });
+  const servers: Array<{ close: () => Promise<unknown> }> = [];
+  try {
+    const entries = new Map<string, Uint8Array>([["Directive.yaml", utf8.encode(DIRECTIVE)]]);
+    for (const f of FUNCTIONS) entries.set(`${f}.wasm`, unsignedRunnable(f));
+    const signed = await signBundle(writeBundleEntries(entries), "bench.wasm.zip", { issuer: KeyPair.create("account") });
+    const ours = await freePort();
+    const runner = new BundleRunner(host, await loadBundle(signed.bytes, "bench.wasm.zip"), { http: { port: ours }, runSchedules: false, instances: 2 });
+    await runner.start();
+    const limitPort = await freePort();
+    servers.push(await limitServer(limitPort));
+
+    // Both sides must answer the same bytes, or the comparison means nothing.
+    for (const [path, body] of [["/three", "world"], ["/each", ELEMENTS]] as const) {
+      const [limit, wactor] = await Promise.all([limitPort, ours].map(async (port) => (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body })).text()));
+      if (limit !== wactor) throw new Error(`bundles bench: ${path} answers differ:\n${limit}\n${wactor}`);
+    }
+    const three = ["-m", "POST", "-b", "world"];
+    const limitThree = await load(`http://127.0.0.1:${limitPort}/three`, three);
+    const idle = await scheduleDelays(runner, 3000);
+    const [wactorThree, busy] = await Promise.all([load(`http://127.0.0.1:${ours}/three`, three), scheduleDelays(runner, 3000)]);
+    out.push(...rows("3-step handler (fn → group of 2 → fn): fastify calling the modules in-thread vs wactor", limitThree, wactorThree));
+
+    const each = ["-m", "POST", "-b", ELEMENTS, "-H", "content-type=application/json"];
+    const limitEach = await load(`http://127.0.0.1:${limitPort}/each`, each);
+    const wactorEach = await load(`http://127.0.0.1:${ours}/each`, each);
+    out.push(...rows("forEach over 100 elements: fastify calling the module in-thread vs wactor", limitEach, wactorEach));
+
+    const p = (xs: number[], q: number): string => fmt(percentile(xs, q), 1);
+    out.push({ what: `schedule start delay p50 / p99 (ms), 50 ms period: idle (${idle.length} runs) vs while the 3-step handler is under load (${busy.length} runs)`, baseline: `${p(idle, 50)} / ${p(idle, 99)}`, wactor: `${p(busy, 50)} / ${p(busy, 99)}`, ratio: "target p99 ≤ 50" });
+    await runner.stop();
+  } finally {
+    for (const s of servers) await s.close();
+    await host.shutdown();
+  }
+  return out;
+}

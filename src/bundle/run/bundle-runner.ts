@@ -1,0 +1,180 @@
+/**
+ * Runs one loaded (signed, verified) bundle on a Host: its functions as actors with their
+ * claims enforced per call and their bindings (functions.ts), its request handlers as a
+ * DirectiveApp mounted on `wascc:http_server`, its schedules on timers. `stop()` undoes all of
+ * it, in the reverse order: no new requests, no new schedule runs, then the functions.
+ *
+ * A step reaches its function through the host (`Host.invoke(key, "Job", …)`), so a trap, a
+ * deadline or a denied capability is the host's usual failure, and the sequence engine turns
+ * it into an infrastructure failure of the request (500 with a catalog code).
+ */
+import type { Logger } from "pino";
+import { CAP_HTTP_SERVER } from "../../codec/mod.js";
+import { DirectiveApp } from "../../directive/app.js";
+import { invokerFromCall, type StepInvoker } from "../../directive/job.js";
+import { DEFAULT_FOREACH_CONCURRENCY, DEFAULT_STEP_TIMEOUT_MS } from "../../directive/step-context.js";
+import { WactorError } from "../../errors.js";
+import type { Host } from "../../host/host.js";
+import { isHttpMountable } from "../../host/provider.js";
+import type { Isolation } from "../../runtime/actor-pool.js";
+import type { LoadedBundle } from "../load.js";
+import type { BundleCapabilityOptions } from "./capability-bindings.js";
+import { ensureProvider, startFunctions, stopFunctions, type StartedFunction } from "./functions.js";
+import { directiveTarget } from "./http-target.js";
+import { scheduleTimer, type BundleScheduleOptions } from "./schedules.js";
+import type { ScheduleTimer } from "./schedule-timer.js";
+
+export interface BundleRunnerOptions extends BundleCapabilityOptions {
+  /** Where the routes listen (`wascc:http_server` values); false: no listener. Default 127.0.0.1:8080. */
+  http?: { port: number; host?: string; maxBodyBytes?: number } | false;
+  /** Serve every function at `POST /<identifier>/<namespace>/<name>/<appVersion>` (default: the Directive's `headless`). */
+  headless?: boolean;
+  stepTimeoutMs?: number;
+  forEachConcurrency?: number;
+  /** Run the schedules (default true; headless mode never runs them, as in Atmo). */
+  runSchedules?: boolean;
+  schedules?: BundleScheduleOptions;
+  /** Instances and isolation of each function (host defaults otherwise). */
+  instances?: number;
+  isolation?: Isolation;
+}
+
+export interface RunningBundleInfo {
+  identifier: string;
+  appVersion: string;
+  functions: StartedFunction[];
+  /** Where the routes listen, when they do. */
+  address: { host: string; port: number } | undefined;
+  schedules: string[];
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    // defineProperty: a header named __proto__ stays a plain key.
+    if (!Object.hasOwn(out, lower)) Object.defineProperty(out, lower, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Time a function may run past the step timeout before the host stops it: the step fails first. */
+const DEADLINE_MARGIN_MS = 1000;
+
+export class BundleRunner {
+  readonly logger: Logger;
+  readonly #host: Host;
+  readonly #bundle: LoadedBundle;
+  readonly #options: BundleRunnerOptions;
+  #app: DirectiveApp | undefined;
+  #functions: StartedFunction[] = [];
+  #addedProviders: string[] = [];
+  #mounted = false;
+  #timer: ScheduleTimer | undefined;
+  #info: RunningBundleInfo | undefined;
+
+  constructor(host: Host, bundle: LoadedBundle, options: BundleRunnerOptions = {}) {
+    this.#host = host;
+    this.#bundle = bundle;
+    this.#options = options;
+    this.logger = host.logger.child({ bundle: bundle.directive.identifier, appVersion: bundle.directive.appVersion });
+  }
+
+  /** The owner name of the bundle's HTTP listener on the provider. */
+  get owner(): string {
+    return `bundle:${this.#bundle.directive.identifier}@${this.#bundle.directive.appVersion}`;
+  }
+
+  /** The running app (routes and sequences); undefined before start. */
+  get app(): DirectiveApp | undefined {
+    return this.#app;
+  }
+
+  get info(): RunningBundleInfo | undefined {
+    return this.#info;
+  }
+
+  /** Module key of a running function, by FQFN. */
+  functionKey(fqfn: string): string | undefined {
+    return this.#functions.find((f) => f.fqfn === fqfn)?.key;
+  }
+
+  async start(): Promise<RunningBundleInfo> {
+    if (this.#app) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `bundle ${this.owner} is already running`);
+    const directive = this.#bundle.directive;
+    const stepTimeoutMs = this.#options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+    const headless = this.#options.headless ?? directive.headless;
+    try {
+      const started = await startFunctions(this.#host, this.#bundle, { ...this.#options, deadlineMs: stepTimeoutMs + DEADLINE_MARGIN_MS }, this.logger);
+      this.#functions = started.functions;
+      this.#addedProviders = started.addedProviders;
+      const app = new DirectiveApp(directive, this.#invoker(), {
+        stepTimeoutMs,
+        forEachConcurrency: this.#options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
+        headless,
+        onFailure: (error, where) => {
+          // Schedule outcomes are logged by the schedule timer itself.
+          if (!where.target.startsWith("schedule ")) this.logger.warn({ target: where.target, requestId: where.requestId, code: error.code, err: error }, "request failed");
+        },
+      });
+      this.#app = app;
+      const address = await this.#mount(app, headless);
+      const runSchedules = !headless && (this.#options.runSchedules ?? true) && app.schedules().length > 0;
+      if (runSchedules) {
+        this.#timer = scheduleTimer(app, this.logger, this.#options.schedules);
+        this.#timer.start();
+      }
+      this.#info = { identifier: directive.identifier, appVersion: directive.appVersion, functions: this.#functions, address, schedules: runSchedules ? app.schedules().map((s) => s.name) : [] };
+      this.logger.info({ functions: this.#functions.length, address, schedules: this.#info.schedules, headless }, "bundle running");
+      return this.#info;
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Stops taking requests and schedule runs (those in flight finish), then stops the functions. */
+  async stop(): Promise<void> {
+    const timer = this.#timer;
+    this.#timer = undefined;
+    if (this.#mounted) {
+      this.#mounted = false;
+      const provider = this.#host.provider(CAP_HTTP_SERVER);
+      if (isHttpMountable(provider)) await provider.unbind(this.owner, "default").catch((err: unknown) => this.logger.warn({ err }, "http listener failed to close"));
+    }
+    await timer?.stop();
+    const functions = this.#functions;
+    const added = this.#addedProviders;
+    this.#functions = [];
+    this.#addedProviders = [];
+    await stopFunctions(this.#host, functions, added, this.logger);
+    this.#app = undefined;
+    this.#info = undefined;
+  }
+
+  #invoker(): StepInvoker {
+    const keys = new Map(this.#functions.map((f) => [f.fqfn, f.key]));
+    const call = invokerFromCall((fqfn, operation, payload) => {
+      const key = keys.get(fqfn);
+      if (key === undefined) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
+      return this.#host.invoke(key, operation, payload);
+    });
+    // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
+    // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`.
+    return { invoke: (fqfn, request, signal) => call.invoke(fqfn, { ...request, headers: lowerCaseKeys(request.headers) }, signal) };
+  }
+
+  /** Mounts the routes on the host's `wascc:http_server` (added if the host has none). */
+  async #mount(app: DirectiveApp, headless: boolean): Promise<RunningBundleInfo["address"]> {
+    const http = this.#options.http ?? { port: 8080 };
+    const hasRoutes = headless ? this.#bundle.directive.runnables.length > 0 : this.#bundle.directive.handlers.some((h) => h.type === "request");
+    if (http === false || !hasRoutes) return undefined;
+    if (await ensureProvider(this.#host, CAP_HTTP_SERVER)) this.#addedProviders.push(CAP_HTTP_SERVER);
+    const provider = this.#host.provider(CAP_HTTP_SERVER);
+    if (!isHttpMountable(provider)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `the host's ${CAP_HTTP_SERVER} provider cannot serve a bundle's routes (it has no mount())`);
+    const values: Record<string, string> = { PORT: String(http.port), HOST: http.host ?? "127.0.0.1", ...(http.maxBodyBytes !== undefined && { MAX_BODY: String(http.maxBodyBytes) }) };
+    await provider.mount(this.owner, "default", values, directiveTarget(app));
+    this.#mounted = true;
+    return provider.address(this.owner, "default");
+  }
+}
