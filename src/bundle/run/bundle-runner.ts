@@ -15,7 +15,7 @@ import { invokerFromCall, type StepInvoker } from "../../directive/job.js";
 import { DEFAULT_FOREACH_CONCURRENCY, DEFAULT_STEP_TIMEOUT_MS } from "../../directive/step-context.js";
 import { WactorError } from "../../errors.js";
 import type { Host } from "../../host/host.js";
-import { isHttpMountable } from "../../host/provider.js";
+import { isHttpMountable } from "../../provider/contract.js";
 import type { Isolation } from "../../runtime/actor-pool.js";
 import type { LoadedBundle } from "../load.js";
 import type { BundleCapabilityOptions } from "./capability-bindings.js";

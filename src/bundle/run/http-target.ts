@@ -6,7 +6,7 @@
  */
 import type { HttpRequest, HttpResponse } from "../../codec/http.js";
 import type { DirectiveApp } from "../../directive/app.js";
-import type { HttpTarget } from "../../host/provider.js";
+import type { HttpTarget } from "../../provider/contract.js";
 
 export function directiveTarget(app: DirectiveApp): HttpTarget {
   return async (request: HttpRequest): Promise<HttpResponse> => {
