@@ -6,9 +6,9 @@
  * wired to plain JavaScript and no codec between steps. Rows:
  * - a 3-step handler: fn → group of 2 → fn;
  * - a forEach over 100 elements (JSON array in, one call per element, JSON array out);
- * Each function runs 2 instances (the limit has 1 per module).
  * - a schedule's start delay (how late each run starts against its grid), idle and while the
  *   3-step handler is under load; the target is p99 ≤ 50 ms.
+ * Each function runs 2 instances (the limit has 1 per module).
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";

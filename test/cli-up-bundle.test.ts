@@ -96,6 +96,25 @@ describe("wactor up <bundle.wasm.zip>", () => {
     }
   });
 
+  it("--headless serves every function at its own route and lists them", async () => {
+    const { up, base } = await upAndWait([join(dir, "signed.wasm.zip"), "--port", "0", "--headless", "--log-level", "warn"]);
+    try {
+      expect(up.stdout()).toContain("route    POST /com.example.cli/default/helloworld-rs/v0.1.0");
+      const r = await fetch(`${base}/com.example.cli/default/helloworld-rs/v0.1.0`, { method: "POST", body: "x" });
+      expect([r.status, await r.text()]).toEqual([200, "hello x"]);
+      expect(r.headers.get("x-atmo-requestid")).toBeTruthy();
+    } finally {
+      await stopUp(up);
+    }
+  });
+
+  it("refuses a bad --step-timeout or --port before anything starts", () => {
+    const timeout = wactor(["up", join(dir, "signed.wasm.zip"), "--step-timeout", "soon"]);
+    expect([timeout.status, timeout.stderr]).toEqual([1, expect.stringContaining("error[WACTOR_ERR_BAD_ARGUMENT]")]);
+    const port = wactor(["up", join(dir, "signed.wasm.zip"), "--port", "99999"]);
+    expect([port.status, port.stderr]).toEqual([1, expect.stringContaining("--port '99999'")]);
+  });
+
   it("refuses an unsigned bundle, naming wactor bundle sign", () => {
     const r = wactor(["up", join(dir, "app.wasm.zip"), "--port", "0"]);
     expect(r.status).toBe(1);

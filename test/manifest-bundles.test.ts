@@ -50,10 +50,10 @@ function manifestError(text: string): string {
 
 describe("bundles: in a host manifest", () => {
   it("parses entries with defaults, paths relative to the manifest", () => {
-    const m = parseHostManifest("bundles:\n  - path: app.wasm.zip\n  - { path: b.wasm.zip, port: 0, allowed_hosts: [api.example.com], cache_url: redis://127.0.0.1:6379 }\n", join(dir, "host.yaml"));
+    const m = parseHostManifest("bundles:\n  - path: app.wasm.zip\n  - { path: b.wasm.zip, port: 0, allowed_hosts: [api.example.com], cache_url: redis://127.0.0.1:6379, messaging: { URL: 'nats://127.0.0.1:4222' } }\n", join(dir, "host.yaml"));
     expect(m.bundles).toEqual([
       { path: join(dir, "app.wasm.zip"), port: 8080, listen: "127.0.0.1", allowedHosts: [], runSchedules: true },
-      { path: join(dir, "b.wasm.zip"), port: 0, listen: "127.0.0.1", allowedHosts: ["api.example.com"], cacheUrl: "redis://127.0.0.1:6379", runSchedules: true },
+      { path: join(dir, "b.wasm.zip"), port: 0, listen: "127.0.0.1", allowedHosts: ["api.example.com"], cacheUrl: "redis://127.0.0.1:6379", messaging: { URL: "nats://127.0.0.1:4222" }, runSchedules: true },
     ]);
   });
 

@@ -23,7 +23,7 @@ import {
   encodeBrokerMessage,
 } from "../../src/codec/mod.js";
 import { WactorError } from "../../src/errors.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, MessageTarget, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, reasonOf, redactUrl, requireContext, unknownOperation, withTimeout } from "../shared.js";
 import { connectFailureCause, natsConnectOptions, type NatsAccess } from "../../src/nats/access.js";
 import { accessFromValues } from "./access.js";
@@ -89,8 +89,29 @@ export class MessagingProvider implements CapabilityProvider {
     await Promise.all(connections.map((c) => c.nc.close()));
   }
 
-  async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
+  bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const context = requireContext(this.#context, this.capabilityId);
+    return this.#listen(context, actor.key, binding, values, (err, msg) => this.#deliver(context, actor.key, binding, err, msg));
+  }
+
+  /**
+   * Subscriptions answered by a host part instead of an actor (a bundle's stream handlers):
+   * `owner` names it (for logs and `unbind()`), the values are a binding's. What `target`
+   * resolves with is published to the message's reply subject, when it has one.
+   */
+  mount(owner: string, binding: string, values: Readonly<Record<string, string>>, target: MessageTarget): Promise<void> {
+    const context = requireContext(this.#context, this.capabilityId);
+    return this.#listen(context, owner, binding, values, (err, msg) => {
+      if (err) return void context.logger.warn({ actor: owner, binding, err }, "nats subscription error");
+      target({ subject: msg.subject, replyTo: msg.reply ?? "", body: msg.data })
+        .then((reply) => {
+          if (reply !== undefined && msg.reply) msg.respond(reply);
+        })
+        .catch((failure: unknown) => context.logger.warn({ actor: owner, binding, subject: msg.subject, err: failure }, "mounted message handler failed"));
+    });
+  }
+
+  async #listen(context: ProviderContext, owner: string, binding: string, values: Readonly<Record<string, string>>, onMessage: (err: NatsError | null, msg: Msg) => void): Promise<void> {
     const servers = parseServers(values);
     const subscriptions = parseSubscriptions(values.SUBSCRIPTION);
     const access: NatsAccess | undefined = accessFromValues(values);
@@ -104,7 +125,7 @@ export class MessagingProvider implements CapabilityProvider {
     const timeoutMs = this.#options.connectTimeoutMs ?? 2000;
     const pending = connect({
       servers,
-      name: `wactor ${actor.key}/${binding}`,
+      name: `wactor ${owner}/${binding}`,
       timeout: timeoutMs,
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.#options.reconnectWaitMs ?? 250,
@@ -121,7 +142,7 @@ export class MessagingProvider implements CapabilityProvider {
     const connection: Connection = { nc, url: shown, down: undefined };
     try {
       for (const { subject, queue } of subscriptions) {
-        nc.subscribe(subject, { queue, callback: (err, msg) => this.#deliver(context, actor.key, binding, err, msg) });
+        nc.subscribe(subject, { queue, callback: onMessage });
       }
       // Round trip to the server: the subscriptions are live when bind() resolves.
       await nc.flush();
@@ -129,8 +150,8 @@ export class MessagingProvider implements CapabilityProvider {
       await nc.close();
       throw new WactorError("WACTOR_ERR_BINDING_FAILED", `nats at ${shown}: subscribing failed: ${reasonOf(err)}`, { cause: err });
     }
-    void this.#watch(connection, context, actor.key, binding);
-    const key = bindingKey(actor.key, binding);
+    void this.#watch(connection, context, owner, binding);
+    const key = bindingKey(owner, binding);
     const previous = this.#connections.get(key);
     this.#connections.set(key, connection);
     await previous?.nc.close();

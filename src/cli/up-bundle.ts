@@ -25,6 +25,7 @@ export interface UpBundleFlags {
   listen?: string;
   allowHost?: string[];
   cacheUrl?: string;
+  streamUrl?: string;
   headless?: boolean;
   stepTimeout?: string;
 }
@@ -48,11 +49,12 @@ export function withBundleUpOptions(command: Command): Command {
     .option("--listen <host>", "with a bundle: interface its routes listen on (default 127.0.0.1)")
     .option("--allow-host <host>", "with a bundle: a host its functions may reach over HTTP (repeat for more; none by default)", collect)
     .option("--cache-url <redis-url>", "with a bundle: keep its cache in Redis instead of in memory")
+    .option("--stream-url <nats-url>", "with a bundle: serve its 'type: stream' handlers from this NATS server (wascc:messaging)")
     .option("--headless", "with a bundle: serve every function at POST /<identifier>/<namespace>/<name>/<appVersion> instead of its handlers")
     .option("--step-timeout <duration>", "with a bundle: time one step may take (500ms, 30s, 2m; default 30s)");
 }
 
-const BUNDLE_ONLY = ["port", "listen", "allowHost", "cacheUrl", "headless", "stepTimeout"] as const;
+const BUNDLE_ONLY = ["port", "listen", "allowHost", "cacheUrl", "streamUrl", "headless", "stepTimeout"] as const;
 const MANIFEST_ONLY = ["lattice", "ui", "watch", "metricsPort", "otlp"] as const;
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -72,6 +74,7 @@ function summary(file: string, bundle: LoadedBundle, info: RunningBundleInfo, he
   if (headless) for (const r of d.runnables) lines.push(`  route    POST /${d.identifier}/${r.namespace}/${r.name}/${d.appVersion}`);
   else for (const h of d.handlers.filter((x) => x.type === "request")) lines.push(`  route    ${h.method} ${h.resource.startsWith("/") ? h.resource : `/${h.resource}`}`);
   for (const name of info.schedules) lines.push(`  schedule ${name}`);
+  for (const subject of info.streams) lines.push(`  stream   ${subject}`);
   if (info.address) lines.push(`  listening http://${info.address.host}:${info.address.port}/`);
   return `${lines.join("\n")}\n`;
 }
@@ -90,6 +93,7 @@ export async function upBundle(file: string, flags: UpBundleFlags): Promise<void
     allowedHosts: flags.allowHost ?? [],
     headless,
     ...(flags.cacheUrl !== undefined && { cacheUrl: flags.cacheUrl }),
+    ...(flags.streamUrl !== undefined && { messaging: { URL: flags.streamUrl } }),
     ...(stepTimeoutMs !== undefined && { stepTimeoutMs }),
   });
   let info: RunningBundleInfo;

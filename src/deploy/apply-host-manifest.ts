@@ -102,6 +102,7 @@ async function startBundle(host: Host, manifest: HostManifest, entry: ManifestBu
     runSchedules: entry.runSchedules,
     ...(entry.cacheUrl !== undefined && { cacheUrl: entry.cacheUrl }),
     ...(entry.cacheKeyPrefix !== undefined && { cacheKeyPrefix: entry.cacheKeyPrefix }),
+    ...(entry.messaging !== undefined && { messaging: entry.messaging }),
     ...(entry.headless !== undefined && { headless: entry.headless }),
     ...(entry.stepTimeoutMs !== undefined && { stepTimeoutMs: entry.stepTimeoutMs }),
     ...(entry.forEachConcurrency !== undefined && { forEachConcurrency: entry.forEachConcurrency }),

@@ -54,6 +54,8 @@ const bundleEntry = z.strictObject({
   /** Its cache in Redis instead of the embedded store shared by its functions. */
   cache_url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").optional(),
   cache_key_prefix: z.string().optional(),
+  /** wascc:messaging binding values (URL, credentials) for its `type: stream` handlers. */
+  messaging: stringMap.nullish(),
   /** Hosts its functions may reach through wascc:http_client. */
   allowed_hosts: z.array(nonEmpty).nullish(),
   headless: z.boolean().optional(),
@@ -117,6 +119,7 @@ export interface ManifestBundle {
   listen: string;
   cacheUrl?: string;
   cacheKeyPrefix?: string;
+  messaging?: Record<string, string>;
   allowedHosts: string[];
   headless?: boolean;
   stepTimeoutMs?: number;
@@ -198,6 +201,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
       listen: b.listen ?? "127.0.0.1",
       ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),
       ...(b.cache_key_prefix !== undefined && { cacheKeyPrefix: b.cache_key_prefix }),
+      ...(b.messaging && { messaging: b.messaging }),
       allowedHosts: b.allowed_hosts ?? [],
       ...(b.headless !== undefined && { headless: b.headless }),
       ...(b.step_timeout_ms !== undefined && { stepTimeoutMs: b.step_timeout_ms }),

@@ -11,7 +11,7 @@ import { fqfnOf } from "./references.js";
 import { buildRouter, Router } from "./routes.js";
 import { canonicalHeaderKey, runSequence, type SequenceOutcome } from "./sequence.js";
 import { utf8, type SequenceOptions } from "./step-context.js";
-import type { Directive, Step } from "./types.js";
+import type { Directive, Handler, Step } from "./types.js";
 
 export interface DirectiveRequest {
   method: string;
@@ -72,6 +72,8 @@ function functionHeaders(headers: DirectiveRequest["headers"]): Record<string, s
 export class DirectiveApp {
   private readonly router: Router<Target>;
   private readonly newRequestId: () => string;
+  /** Whether every function is served at its own route (handlers and schedules ignored). */
+  readonly headless: boolean;
 
   /** `directive` must be validated (loadDirective / a loaded bundle). */
   constructor(
@@ -81,6 +83,7 @@ export class DirectiveApp {
   ) {
     this.newRequestId = options.newRequestId ?? randomUUID;
     const headless = options.headless ?? directive.headless;
+    this.headless = headless;
     if (headless) {
       this.router = new Router<Target>();
       for (const r of directive.runnables) {
@@ -130,6 +133,24 @@ export class DirectiveApp {
     const response = httpResponse(outcome, target.steps, target.response);
     if (target.headless) response.headers["X-Atmo-Requestid"] = requestId;
     return response;
+  }
+
+  /** The `type: stream` handlers (their resource is a NATS subject); none in headless mode. */
+  streamHandlers(): Handler[] {
+    return this.headless ? [] : this.directive.handlers.filter((h) => h.type === "stream");
+  }
+
+  /**
+   * One message for a stream handler: method as written (else `STREAM`), url = the subject it
+   * arrived on, the message as the body, no headers or params. The answer is built as for
+   * HTTP (the body on success, `{"status","message"}` on an error) for the reply subject.
+   */
+  async runStream(handler: Handler, message: { subject: string; body: Uint8Array }): Promise<DirectiveResponse> {
+    const requestId = this.newRequestId();
+    const ctx = { method: handler.method || "STREAM", url: message.subject, requestId, body: message.body, headers: {}, params: {} };
+    const outcome = await runSequence(this.directive, handler.steps, ctx, new Map(), this.invoker, this.options);
+    if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: `stream ${handler.resource}`, requestId });
+    return httpResponse(outcome, handler.steps, handler.response);
   }
 
   schedules(): ScheduleInfo[] {

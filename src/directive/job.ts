@@ -4,7 +4,7 @@
  * A RunErr is a reply; anything else that goes wrong (trap, deadline, missing function) is a
  * rejected promise with a WactorError, which the engine treats as an infrastructure failure.
  */
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 import { WactorError } from "../errors.js";
 import type { RunErr } from "./go-json.js";
 
@@ -29,8 +29,13 @@ export interface StepInvoker {
   invoke(fqfn: string, request: JobRequest, signal: AbortSignal): Promise<JobReply>;
 }
 
+// One codec each, reused: `encode()`/`decode()` build a new one (and its buffers) per call,
+// and a sequence encodes and decodes once per step.
+const encoder = new Encoder();
+const decoder = new Decoder();
+
 export function encodeJobRequest(request: JobRequest): Uint8Array {
-  return encode(request);
+  return encoder.encode(request);
 }
 
 const bad = (detail: string): WactorError => new WactorError("WACTOR_ERR_BAD_PAYLOAD", `Job reply: ${detail}`);
@@ -46,7 +51,7 @@ function stringRecord(value: unknown, field: string): Record<string, string> {
 export function decodeJobReply(bytes: Uint8Array): JobReply {
   let raw: unknown;
   try {
-    raw = decode(bytes);
+    raw = decoder.decode(bytes);
   } catch (err) {
     throw bad(`not MessagePack (${(err as Error).message})`);
   }

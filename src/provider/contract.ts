@@ -75,6 +75,27 @@ export interface HttpMountable {
   address(owner: string, binding: string): { host: string; port: number } | undefined;
 }
 
+/** A message a mounted host part receives from `wascc:messaging`. */
+export interface MountedMessage {
+  subject: string;
+  /** "" when the sender expects no reply. */
+  replyTo: string;
+  body: Uint8Array;
+}
+
+/** Answers one message in place of an actor; the bytes are published to its reply subject (if any). */
+export type MessageTarget = (message: MountedMessage) => Promise<Uint8Array | undefined>;
+
+/** A provider that can deliver subscriptions to a host part (the messaging provider's `mount()`). */
+export interface MessageMountable {
+  mount(owner: string, binding: string, values: Readonly<Record<string, string>>, target: MessageTarget): Promise<void>;
+  unbind(owner: string, binding: string): Promise<void>;
+}
+
+export function isMessageMountable(provider: CapabilityProvider | undefined): provider is CapabilityProvider & MessageMountable {
+  return typeof (provider as Partial<MessageMountable> | undefined)?.mount === "function";
+}
+
 export function isHttpMountable(provider: CapabilityProvider | undefined): provider is CapabilityProvider & HttpMountable {
   return typeof (provider as Partial<HttpMountable> | undefined)?.mount === "function";
 }

@@ -9,7 +9,7 @@
  * it into an infrastructure failure of the request (500 with a catalog code).
  */
 import type { Logger } from "pino";
-import { CAP_HTTP_SERVER } from "../../codec/mod.js";
+import { CAP_HTTP_SERVER, CAP_MESSAGING } from "../../codec/mod.js";
 import { DirectiveApp } from "../../directive/app.js";
 import { invokerFromCall, type StepInvoker } from "../../directive/job.js";
 import { DEFAULT_FOREACH_CONCURRENCY, DEFAULT_STEP_TIMEOUT_MS } from "../../directive/step-context.js";
@@ -22,6 +22,7 @@ import type { BundleCapabilityOptions } from "./capability-bindings.js";
 import { ensureProvider, startFunctions, stopFunctions, type StartedFunction } from "./functions.js";
 import { directiveTarget } from "./http-target.js";
 import { scheduleTimer, type BundleScheduleOptions } from "./schedules.js";
+import { mountStreams, unmountStreams } from "./stream-handlers.js";
 import type { ScheduleTimer } from "./schedule-timer.js";
 
 export interface BundleRunnerOptions extends BundleCapabilityOptions {
@@ -31,6 +32,11 @@ export interface BundleRunnerOptions extends BundleCapabilityOptions {
   headless?: boolean;
   stepTimeoutMs?: number;
   forEachConcurrency?: number;
+  /**
+   * `wascc:messaging` binding values (URL, credentials) for the `type: stream` handlers; without
+   * them stream handlers are not served (a warning says so).
+   */
+  messaging?: Record<string, string>;
   /** Run the schedules (default true; headless mode never runs them, as in Atmo). */
   runSchedules?: boolean;
   schedules?: BundleScheduleOptions;
@@ -46,6 +52,8 @@ export interface RunningBundleInfo {
   /** Where the routes listen, when they do. */
   address: { host: string; port: number } | undefined;
   schedules: string[];
+  /** Subjects of the stream handlers served. */
+  streams: string[];
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
@@ -70,6 +78,7 @@ export class BundleRunner {
   #functions: StartedFunction[] = [];
   #addedProviders: string[] = [];
   #mounted = false;
+  #streamBindings: string[] = [];
   #timer: ScheduleTimer | undefined;
   #info: RunningBundleInfo | undefined;
 
@@ -119,12 +128,13 @@ export class BundleRunner {
       });
       this.#app = app;
       const address = await this.#mount(app, headless);
+      const streams = await this.#mountStreams(app);
       const runSchedules = !headless && (this.#options.runSchedules ?? true) && app.schedules().length > 0;
       if (runSchedules) {
         this.#timer = scheduleTimer(app, this.logger, this.#options.schedules);
         this.#timer.start();
       }
-      this.#info = { identifier: directive.identifier, appVersion: directive.appVersion, functions: this.#functions, address, schedules: runSchedules ? app.schedules().map((s) => s.name) : [] };
+      this.#info = { identifier: directive.identifier, appVersion: directive.appVersion, functions: this.#functions, address, schedules: runSchedules ? app.schedules().map((s) => s.name) : [], streams };
       this.logger.info({ functions: this.#functions.length, address, schedules: this.#info.schedules, headless }, "bundle running");
       return this.#info;
     } catch (err) {
@@ -142,6 +152,9 @@ export class BundleRunner {
       const provider = this.#host.provider(CAP_HTTP_SERVER);
       if (isHttpMountable(provider)) await provider.unbind(this.owner, "default").catch((err: unknown) => this.logger.warn({ err }, "http listener failed to close"));
     }
+    const streamBindings = this.#streamBindings;
+    this.#streamBindings = [];
+    await unmountStreams(this.#host, this.owner, streamBindings);
     await timer?.stop();
     const functions = this.#functions;
     const added = this.#addedProviders;
@@ -162,6 +175,19 @@ export class BundleRunner {
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
     // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`.
     return { invoke: (fqfn, request, signal) => call.invoke(fqfn, { ...request, headers: lowerCaseKeys(request.headers) }, signal) };
+  }
+
+  /** Subscribes the stream handlers through the host's `wascc:messaging` (added if the host has none). */
+  async #mountStreams(app: DirectiveApp): Promise<string[]> {
+    const handlers = app.streamHandlers();
+    if (handlers.length === 0) return [];
+    if (!this.#options.messaging) {
+      this.logger.warn({ subjects: handlers.map((h) => h.resource) }, "stream handlers are not served: no NATS connection was given for the bundle");
+      return [];
+    }
+    if (await ensureProvider(this.#host, CAP_MESSAGING)) this.#addedProviders.push(CAP_MESSAGING);
+    this.#streamBindings = await mountStreams(this.#host, app, this.owner, this.#options.messaging, this.logger);
+    return handlers.map((h) => h.resource);
   }
 
   /** Mounts the routes on the host's `wascc:http_server` (added if the host has none). */
