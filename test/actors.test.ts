@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import {
-  decodeHealthResponse, decodeHttpResponse, decodeKeyValueRequest, encodeHealthRequest, encodeHttpRequest, encodeKeyValueResponse, OP_HEALTH_REQUEST, type HttpRequest,
+  decodeHealthResponse, decodeHttpResponse, decodeKeyValueRequest, encode, encodeHealthRequest, encodeHttpRequest, encodeKeyValueResponse, OP_HEALTH_REQUEST, type HttpRequest,
 } from "../src/codec/mod.js";
 import { createBuiltinProvider } from "../capabilities/mod.js";
 import { Host } from "../src/host/host.js";
@@ -45,6 +45,13 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
     expect(reply.statusCode).toBe(200);
     expect(reply.header["content-type"]).toBe("application/json");
     expect(JSON.parse(text(reply.body))).toEqual({ method: "POST", path: "/hello", query_string: "a=1", headers: { "x-k": "v" }, body_len: 2, body: "hi" });
+  });
+
+  it("the SDK skips fields it does not know, long strings and bytes included (their length bytes too)", async () => {
+    // A newer host may send more fields; str8 (> 31 bytes), str16 and bin8 values lead the known ones.
+    const payload = encode({ extra8: "x".repeat(40), extra16: "y".repeat(300), extraBin: new Uint8Array(70), method: "PUT", path: "/after", queryString: "", header: {}, body: new TextEncoder().encode("ok") });
+    const reply = decodeHttpResponse(await host.invoke(actor("echo").publicKey, "HandleRequest", payload));
+    expect(JSON.parse(text(reply.body))).toMatchObject({ method: "PUT", path: "/after", body: "ok" });
   });
 
   it("echo answers the spec's HealthRequest healthy without registering a handler (SDK default)", async () => {

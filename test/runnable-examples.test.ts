@@ -102,8 +102,9 @@ describe("the request a job serves", () => {
   });
 
   it("a Job's params and state are read like the HTTP fields", async () => {
-    const reply = await job("fields", { url: "/j?param=route&state=s", params: { route: "p-value" }, state: { s: enc("state-value") } });
-    expect("output" in reply && JSON.parse(dec(reply.output))).toMatchObject({ param: "p-value", state: "state-value", url: "/j?param=route&state=s" });
+    const reply = await job("fields", { url: "/j?param=route&state=s", params: { route: "p-value" }, state: { s: enc("state-value") }, headers: { "X-Test": "canonical" } });
+    // Header names are matched without case, as over HTTP: a Job may carry them canonical.
+    expect("output" in reply && JSON.parse(dec(reply.output))).toMatchObject({ param: "p-value", state: "state-value", url: "/j?param=route&state=s", header: "canonical" });
   });
 
   it("request_set_field writes header, state, param, method and a body field, read back; query and unknown meta keys are refused", async () => {

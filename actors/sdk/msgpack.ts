@@ -211,9 +211,9 @@ export class Reader {
       case 0xcd: case 0xd1: this.pos += 2; return;
       case 0xce: case 0xd2: case 0xca: this.pos += 4; return;
       case 0xcf: case 0xd3: case 0xcb: this.pos += 8; return;
-      case 0xd9: case 0xc4: this.pos += <i32>this.be(1); return;
-      case 0xda: case 0xc5: this.pos += <i32>this.be(2); return;
-      case 0xdb: case 0xc6: this.pos += <i32>this.be(4); return;
+      case 0xd9: case 0xc4: { const n = <i32>this.be(1); this.pos += n; return; }
+      case 0xda: case 0xc5: { const n = <i32>this.be(2); this.pos += n; return; }
+      case 0xdb: case 0xc6: { const n = <i32>this.be(4); this.pos += n; return; }
       case 0xdc: { const n = <i32>this.be(2); for (let i = 0; i < n; i++) this.skip(); return; }
       case 0xde: { const n = <i32>this.be(2); for (let i = 0; i < n * 2; i++) this.skip(); return; }
     }

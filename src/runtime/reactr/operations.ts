@@ -82,7 +82,8 @@ export function openInvocation(operation: string, payload: Uint8Array): Invocati
         url: job.url,
         id: job.requestId,
         body: job.body,
-        headers: plainMap(Object.entries(job.headers)),
+        // Looked up lower-cased (request-fields.ts), as an HTTP request's are.
+        headers: plainMap(Object.entries(job.headers).map(([k, v]) => [k.toLowerCase(), v])),
         params: plainMap(Object.entries(job.params)),
         state: plainMap(Object.entries(job.state)),
         respHeaders: plainMap(),
