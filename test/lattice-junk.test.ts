@@ -104,7 +104,10 @@ describe("junk in every bucket", { timeout: 60_000 }, () => {
     const apps = await AppClient.connect({ url: nats.url, signer: operator });
     try {
       expect(await apps.store.getStatus("junk-app")).toBeUndefined();
-      // A signed deployment still goes through: more reconcile rounds read the junk again.
+      // A signed deployment still goes through: more reconcile rounds read the junk again. The
+      // echo started by hand on the strict host is the operator's (an application never adopts
+      // it), so it is stopped first to leave the application a free host.
+      await client.stopActor("echo", { hostId: strict.lattice.hostId });
       const dir = mkdtempSync(join(tmpdir(), "wactor-junk-"));
       const file = join(dir, "app.yaml");
       writeFileSync(file, ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: strict } } ] }`, ""].join("\n"));
