@@ -234,7 +234,7 @@ describe("the Job wire form (MessagePack)", () => {
     const { decode, encode } = await import("@msgpack/msgpack");
     const { invokerFromCall } = await import("../src/directive/job.js");
     const seen: Array<{ fqfn: string; operation: string; payload: unknown }> = [];
-    const replies = [encode({ output: bytes("out"), headers: { "X-A": "1" } }), encode({ error: { code: 418, message: "teapot" } }), encode({ output: "not bytes" })];
+    const replies = [encode({ output: bytes("out"), headers: { "X-A": "1" } }), encode({ error: { code: 418, message: "teapot" } }), encode({ output: { not: "bytes" } })];
     const invoker = invokerFromCall(async (fqfn, operation, payload) => {
       seen.push({ fqfn, operation, payload: decode(payload) });
       return replies.shift()!;
