@@ -9,26 +9,9 @@ import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { verifyModule } from "../src/claims/mod.js";
+import { ENV } from "./helpers/runnable-guests.js";
 import { builtRunnables, signedRunnable, unsignedRunnable } from "./helpers/runnables.js";
 
-/** env imports: parameter count (all i32) and whether they return an i32. */
-const HOST_API: Record<string, [params: number, returns: boolean]> = {
-  return_result: [3, false],
-  return_error: [4, false],
-  return_abort: [7, false],
-  get_ffi_result: [2, true],
-  add_ffi_var: [5, true],
-  request_get_field: [4, true],
-  request_set_field: [6, true],
-  resp_set_header: [5, false],
-  fetch_url: [6, true],
-  graphql_query: [5, true],
-  cache_set: [6, true],
-  cache_get: [3, true],
-  log_msg: [4, false],
-  get_static_file: [3, true],
-  db_exec: [4, true],
-};
 /** The WASI preview1 calls seen in Rust, TinyGo and Grain runnables. */
 const WASI = ["fd_write", "environ_get", "environ_sizes_get", "args_get", "args_sizes_get", "proc_exit", "clock_time_get", "random_get", "sched_yield"];
 const EXPORTS: Record<string, [params: number, returns: boolean]> = { allocate: [1, true], deallocate: [2, false], run_e: [3, false] };
@@ -95,7 +78,7 @@ describe("example runnables: module shape", () => {
       const label = `${name} imports ${imp.module}.${imp.name}`;
       if (imp.module === "env") {
         const swift = imp.name.endsWith("_swift");
-        const contract = HOST_API[swift ? imp.name.slice(0, -"_swift".length) : imp.name];
+        const contract = ENV[swift ? imp.name.slice(0, -"_swift".length) : imp.name];
         expect(contract, label).toBeDefined();
         expect(imp.params, label).toEqual(i32s(contract![0] + (swift ? 2 : 0)));
         expect(imp.results, label).toEqual(contract![1] ? [binaryen.i32] : []);

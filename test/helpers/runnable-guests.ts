@@ -9,7 +9,7 @@ import { testAccount } from "./raw-guest.js";
 import { assemble } from "./wat-guests.js";
 
 /** Imports by name with their parameter count (all i32) and whether they return an i32. */
-const ENV: Record<string, [number, boolean]> = {
+export const ENV: Readonly<Record<string, [params: number, returns: boolean]>> = {
   return_result: [3, false],
   return_error: [4, false],
   return_abort: [7, false],
