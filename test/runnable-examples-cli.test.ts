@@ -88,6 +88,16 @@ describe("wactor up manifests/runnables.yaml", () => {
     expect(await (await post("wasi-hello", "/", "up")).text()).toBe("hello up");
     expect(`${up.stdout()}${up.stderr()}`).toContain("wasi-hello started");
   });
+
+  it("set-field, abort, no-result and the Swift and init shapes", async () => {
+    expect(await (await post("set-field", "/", '{"a":1}')).json()).toMatchObject({ header: "header-value", method: "PATCH", bodyField: "body-value", queryError: "invalid field type" });
+    const aborted = await post("abort", "/", "");
+    expect([aborted.status, await aborted.json()]).toEqual([500, { status: 500, message: "runnable abort: runnable gave up; file: actors/runnables/abort/index.ts, line: 7, col: 30" }]);
+    const empty = await post("no-result", "/", "x");
+    expect([empty.status, await empty.text()]).toEqual([200, ""]);
+    expect(await (await post("wasi-hello-swift", "/", "swift")).text()).toBe("hello swift");
+    expect(await (await post("legacy-init", "/", "init")).text()).toBe("hello init");
+  });
 });
 
 describe("wactor call <runnable.wasm> run", () => {
