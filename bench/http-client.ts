@@ -2,7 +2,8 @@
  * Outbound HTTP: the fetcher actor over HTTP makes one wascc:http_client request per request
  * to a local fastify server, against its no-isolation limit: a fastify handler running the
  * same module in-thread (asyncified on `__host_call`) whose host call awaits undici directly,
- * with a keep-alive pool like the provider's and none of its checks.
+ * with a keep-alive pool like the provider's and none of its checks. Measured in alternation
+ * (bench/paired.ts).
  */
 import { readFileSync } from "node:fs";
 import { STATUS_CODES } from "node:http";
@@ -14,8 +15,9 @@ import { decodeHttpClientRequest, encodeHttpClientResponse } from "../dist/src/c
 import { Host } from "../dist/src/mod.js";
 import { actor } from "../test/helpers/actors.js";
 import { freePort } from "../test/helpers/servers.js";
-import { load, rows } from "./http.js";
+import { rows } from "./http.js";
 import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";
+import { PAIRS, paired } from "./paired.js";
 import type { Row } from "./runtime.js";
 
 const INSTANCES = Number(process.env.BENCH_IO_INSTANCES ?? 16);
@@ -53,9 +55,8 @@ export async function httpClientBench(): Promise<Row[]> {
 
     const limitPort = await freePort();
     servers.push(await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), INSTANCES, undiciHostCall(agent)), limitPort));
-    const limit = await load(`http://127.0.0.1:${limitPort}${path}`);
-    const wactor = await load(`http://127.0.0.1:${ours}${path}`);
-    return rows(`HTTP fetcher, one http_client GET per request to a local fastify (${INSTANCES} instances): no-isolation limit vs wactor`, limit, wactor);
+    const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}${path}`, `http://127.0.0.1:${ours}${path}`);
+    return rows(`HTTP fetcher, one http_client GET per request to a local fastify (${INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor);
   } finally {
     for (const s of servers) await s.close();
     await agent.close();

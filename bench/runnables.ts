@@ -8,6 +8,7 @@
  * - fetch-get (actors/runnables/fetch-get): one fetch_url GET per request to a local fastify
  *   server through the real wascc:http_client; the limit's fetch_url awaits undici directly,
  *   with a keep-alive pool like the provider's and none of its checks.
+ * Each pair is measured in alternation (bench/paired.ts).
  */
 import Fastify from "fastify";
 import { pino } from "pino";
@@ -17,14 +18,14 @@ import { Host } from "../dist/src/mod.js";
 import { echoRunnable, signedRunnable } from "../test/helpers/runnable-guests.js";
 import { runnable, unsignedRunnable } from "../test/helpers/runnables.js";
 import { freePort } from "../test/helpers/servers.js";
-import { load, rows } from "./http.js";
+import { rows } from "./http.js";
 import { runnableLimitServer, type LimitFetch } from "./no-isolation-runnable.js";
+import { PAIRS, paired } from "./paired.js";
 import type { Row } from "./runtime.js";
 
 const INSTANCES = 2;
 const IO_INSTANCES = Number(process.env.BENCH_IO_INSTANCES ?? 16);
 const BODY = ["-m", "POST", "-b", "hello, runnable"];
-
 /** The limit's fetch: undici on a keep-alive pool, nothing checked. */
 function undiciFetch(agent: Agent): LimitFetch {
   return async (method, url, headers, body) => {
@@ -41,12 +42,11 @@ async function echoRows(host: Host, servers: Array<{ close: () => Promise<unknow
   await host.bind(key, "wascc:http_server", "default", { PORT: String(ours) });
   const [limitPort, codecPort] = [await freePort(), await freePort()];
   servers.push(await runnableLimitServer(plain, limitPort, { instances: INSTANCES }), await runnableLimitServer(plain, codecPort, { instances: INSTANCES, codec: true }));
-  const limit = await load(`http://127.0.0.1:${limitPort}/run`, BODY);
-  const withCodec = await load(`http://127.0.0.1:${codecPort}/run`, BODY);
-  const wactor = await load(`http://127.0.0.1:${ours}/run`, BODY);
+  const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}/run`, `http://127.0.0.1:${ours}/run`, BODY);
+  const [withCodec, wactorAgain] = await paired(`http://127.0.0.1:${codecPort}/run`, `http://127.0.0.1:${ours}/run`, BODY);
   return [
-    ...rows("HTTP runnable echo (POST, no host call): no-isolation limit vs wactor", limit, wactor),
-    ...rows("HTTP runnable echo: the limit with the waSCC HTTP codec (as the actor rows) vs wactor", withCodec, wactor),
+    ...rows(`HTTP runnable echo (POST, no host call): no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor),
+    ...rows("HTTP runnable echo: the limit with the waSCC HTTP codec (as the actor rows) vs wactor", withCodec, wactorAgain),
   ];
 }
 
@@ -64,9 +64,8 @@ async function fetchRows(host: Host, servers: Array<{ close: () => Promise<unkno
   await host.bind(key, "wascc:http_client", "default", { ALLOWED_HOSTS: `127.0.0.1:${upstreamPort}` });
   const limitPort = await freePort();
   servers.push(await runnableLimitServer(unsignedRunnable("fetch-get"), limitPort, { instances: IO_INSTANCES, fetch: undiciFetch(agent) }));
-  const limit = await load(`http://127.0.0.1:${limitPort}/run`, body);
-  const wactor = await load(`http://127.0.0.1:${ours}/run`, body);
-  return rows(`HTTP runnable fetch-get, one fetch_url GET per request to a local fastify (${IO_INSTANCES} instances): no-isolation limit vs wactor`, limit, wactor);
+  const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}/run`, `http://127.0.0.1:${ours}/run`, body);
+  return rows(`HTTP runnable fetch-get, one fetch_url GET per request to a local fastify (${IO_INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor);
 }
 
 export async function runnablesBench(): Promise<Row[]> {

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { wactorAsync } from "./helpers/cli.js";
+import { eventually } from "./helpers/eventually.js";
 import { runnable } from "./helpers/runnables.js";
 import { startLocalWeb, type LocalWeb } from "./helpers/runnable-world.js";
 import { freePort } from "./helpers/servers.js";
@@ -77,16 +78,29 @@ describe("wactor up manifests/runnables.yaml", () => {
 
   it("logger: a line per level in the host's log; fail: return_error's code is the status; wasi-hello ran _start", async () => {
     expect(await (await post("logger", "/", "from-up")).text()).toBe("logged");
-    const levels = `${up.stdout()}${up.stderr()}`
-      .split("\n")
-      .filter((l) => l.includes(' from-up"'))
-      .map((l) => JSON.parse(l) as { level: number; msg: string })
-      .map((l) => `${l.level} ${l.msg}`);
-    expect(levels).toEqual(["50 error from-up", "40 warn from-up", "30 info from-up", "20 debug from-up"]);
+    // The lines reach this process through the child's stdout pipe: they may trail the response.
+    await eventually(() => {
+      const levels = `${up.stdout()}${up.stderr()}`
+        .split("\n")
+        .filter((l) => l.includes(' from-up"'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .map((l) => `${l.level} ${l.msg}`);
+      expect(levels).toEqual(["50 error from-up", "40 warn from-up", "30 info from-up", "20 debug from-up"]);
+    });
     const failed = await post("fail", "/", "418 teapot");
     expect([failed.status, await failed.json()]).toEqual([418, { status: 418, message: "teapot" }]);
     expect(await (await post("wasi-hello", "/", "up")).text()).toBe("hello up");
-    expect(`${up.stdout()}${up.stderr()}`).toContain("wasi-hello started");
+    await eventually(() => expect(`${up.stdout()}${up.stderr()}`).toContain("wasi-hello started"));
+  });
+
+  it("set-field, abort, no-result and the Swift and init shapes", async () => {
+    expect(await (await post("set-field", "/", '{"a":1}')).json()).toMatchObject({ header: "header-value", method: "PATCH", bodyField: "body-value", queryError: "invalid field type" });
+    const aborted = await post("abort", "/", "");
+    expect([aborted.status, await aborted.json()]).toEqual([500, { status: 500, message: "runnable abort: runnable gave up; file: actors/runnables/abort/index.ts, line: 7, col: 30" }]);
+    const empty = await post("no-result", "/", "x");
+    expect([empty.status, await empty.text()]).toEqual([200, ""]);
+    expect(await (await post("wasi-hello-swift", "/", "swift")).text()).toBe("hello swift");
+    expect(await (await post("legacy-init", "/", "init")).text()).toBe("hello init");
   });
 });
 
