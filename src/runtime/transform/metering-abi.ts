@@ -21,6 +21,14 @@ export const TICK_MODULE = "wactor";
 export const TICK_NAME = "tick";
 
 /**
+ * JSPI only: the exported flag the host raises when an import must suspend, and the one
+ * `WebAssembly.Suspending` import the guest then calls (`wactor.wait`, returning the value
+ * the suspended import answers with once resumed).
+ */
+export const SUSPEND_FLAG = "__wactor_suspend";
+export const WAIT_NAME = "wait";
+
+/**
  * The imports that may suspend, per kind of module: those that wait for a provider. A waPC
  * actor has one; a runnable's are the Reactr imports that reach a capability (each also
  * imported as its `_swift` twin). The tick is added to both.
