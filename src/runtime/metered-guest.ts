@@ -15,8 +15,7 @@ const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder();
 const toUtf8 = new TextEncoder();
 
-/** A number, or (JSPI, through `promising`) a promise of one. */
-type GuestCall = (opLength: number, msgLength: number) => unknown;
+type GuestCall = (opLength: number, msgLength: number) => number;
 
 export class MeteredGuest extends SuspendableGuest {
   #guestCall!: GuestCall;
@@ -30,7 +29,7 @@ export class MeteredGuest extends SuspendableGuest {
   private constructor(module: WebAssembly.Module, hooks: GuestHooks) {
     super(hooks);
     this.instantiate(module, this.#imports());
-    this.#guestCall = this.entry((this.exports as unknown as { __guest_call: GuestCall }).__guest_call);
+    this.#guestCall = (this.exports as unknown as { __guest_call: GuestCall }).__guest_call;
   }
 
   /** Instantiates and runs `_start` and `wapc_init`, then may suspend from then on. */
@@ -62,7 +61,7 @@ export class MeteredGuest extends SuspendableGuest {
    * look at the clock earlier (each tick refills it), and setting a Wasm global from JS on
    * every step cost ~1 % of an invocation with one host call.
    */
-  readonly #step = (): Step | Promise<Step> => this.enter(this.#call, this.#finished, this.#trapped);
+  readonly #step = (): Step | Promise<Step> => this.enter(this.#call, [this.#operation.length, this.#payload.length], this.#finished, this.#trapped);
   readonly #call = (): unknown => this.#guestCall(this.#operation.length, this.#payload.length);
   readonly #trapped = (err: unknown): Step => {
     throw asGuestTrap(err);

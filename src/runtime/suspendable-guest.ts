@@ -1,8 +1,9 @@
 /**
  * What every metered guest shares, whatever its ABI (docs/runtime.md): a module built by
  * transform/instrument.ts whose listed imports and `wactor.tick` can suspend, one of two ways
- * (suspension.ts). With JSPI the engine keeps the suspended stack: the guest's entry point is
- * called through `WebAssembly.promising`, and an import that must wait raises the module's
+ * (suspension.ts). With JSPI the engine keeps the suspended stack: each instance runs its
+ * operations in one serve loop entered once through `WebAssembly.promising` (it waits at
+ * `wactor.next` between operations), and an import that must wait raises the module's
  * suspend flag, so its trampoline calls `wactor.wait` (a `WebAssembly.Suspending` import)
  * whose promise the pool settles. With asyncify, a suspension unwinds the guest's stack into
  * a region of its own memory and the pool rewinds it to the same point. The ABI adapters
@@ -11,7 +12,7 @@
  */
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import { jspi, type SuspensionMode } from "./suspension.js";
-import { FUEL_GLOBAL, FUEL_PER_TICK, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
+import { ARG_NAME, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
 
 export const WASM_PAGE = 65536;
 /** asyncify's saved stack: locals and call indexes of the frames between export and import. */
@@ -114,6 +115,11 @@ export abstract class SuspendableGuest implements Guest {
   #waiter: StepWaiter | undefined;
   #wake: ((value: number) => void) | undefined;
   #onReply: ((reply: HostCallResult) => number) | undefined;
+  // JSPI's serve loop: what starts the next operation, its arguments and how it ends.
+  #next: (() => void) | undefined;
+  #args: readonly number[] = [];
+  #onReturn: ((value: unknown) => Step) | undefined;
+  #onThrow: ((err: unknown) => Step) | undefined;
 
   protected constructor(hooks: GuestHooks) {
     this.hooks = hooks;
@@ -144,7 +150,12 @@ export abstract class SuspendableGuest implements Guest {
     this.jspi = suspensionModeOf(module) === "jspi";
     if (this.jspi) {
       if (!jspi) throw new GuestTrap("the module was instrumented for JSPI, which this engine does not have");
-      (imports.wactor as Record<string, unknown>)[WAIT_NAME] = new jspi.Suspending(() => this.#waitImport());
+      Object.assign(imports.wactor as Record<string, unknown>, {
+        [WAIT_NAME]: new jspi.Suspending(() => this.#waitImport()),
+        [NEXT_NAME]: new jspi.Suspending(() => new Promise<void>((resolve) => (this.#next = resolve))),
+        [ARG_NAME]: (i: number) => this.#args[i],
+        [DONE_NAME]: (value: number) => this.#done(value),
+      });
     }
     const instance = trapping(() => new WebAssembly.Instance(module, imports));
     this.exports = instance.exports as unknown as SuspendableExports;
@@ -164,23 +175,25 @@ export abstract class SuspendableGuest implements Guest {
     }
     if (this.jspi) {
       this.#stackAt = 0;
+      const serve = (this.exports as unknown as Record<string, () => void>)[SERVE_EXPORT]!;
+      // Runs until the loop waits for its first operation; a trap ends it with the instance.
+      jspi!.promising(serve)().then(
+        () => undefined,
+        (err: unknown) => this.#ended(err),
+      );
       return;
     }
     const grown = trapping(() => this.exports.memory.grow(SUSPEND_STACK_PAGES));
     this.#stackAt = grown * WASM_PAGE;
   }
 
-  /** The export as the entry of an operation: through `promising` with JSPI (it then returns a promise). */
-  protected entry<F extends (...args: never[]) => unknown>(fn: F): F {
-    return (this.jspi ? jspi!.promising(fn) : fn) as F;
-  }
-
   /**
-   * Runs an operation's entry point (from `entry`) until it finishes or suspends. `onReturn`
-   * makes the finished step from its value, `onThrow` from what it threw (or throws itself).
-   * With JSPI both are called later, when the operation ends, however many suspensions later.
+   * Runs an operation until it finishes or suspends: asyncify calls `call`, JSPI hands `args`
+   * to the serve loop's entry call. `onReturn` makes the finished step from the entry's value,
+   * `onThrow` from what it threw (or throws itself). With JSPI both are called later, when the
+   * operation ends, however many suspensions later.
    */
-  protected enter(call: () => unknown, onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | Promise<Step> {
+  protected enter(call: () => unknown, args: readonly number[], onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | Promise<Step> {
     if (!this.jspi) {
       let value: unknown;
       try {
@@ -191,12 +204,30 @@ export abstract class SuspendableGuest implements Guest {
       const suspension = this.unwound();
       return suspension ? { done: false, suspension } : onReturn(value);
     }
+    const next = this.#next;
+    if (next === undefined) throw new GuestTrap("the instance is not waiting for an operation (it trapped)");
+    this.#next = undefined;
     const step = this.#nextStep();
-    (call() as Promise<unknown>).then(
-      (value) => this.#deliver(() => onReturn(value)),
-      (err: unknown) => this.#deliver(() => onThrow(err)),
-    );
+    this.#args = args;
+    this.#onReturn = onReturn;
+    this.#onThrow = onThrow;
+    next();
     return step;
+  }
+
+  /** `wactor.done`: the operation's entry returned (the loop then waits at `next` again). */
+  #done(value: number): void {
+    const onReturn = this.#onReturn!;
+    this.#onReturn = this.#onThrow = undefined;
+    this.#deliver(() => onReturn(value));
+  }
+
+  /** The serve loop ended: a trap (or a deadline) in the running operation. */
+  #ended(err: unknown): void {
+    const onThrow = this.#onThrow;
+    this.#onReturn = this.#onThrow = undefined;
+    this.#next = undefined;
+    if (onThrow !== undefined) this.#deliver(() => onThrow(err));
   }
 
   /** Continues a suspended operation: asyncify re-enters the export (`again`), JSPI wakes the engine's stack. */
@@ -248,6 +279,8 @@ export abstract class SuspendableGuest implements Guest {
     this.#waiter = undefined;
     this.#wake = undefined;
     this.#onReply = undefined;
+    this.#next = undefined;
+    this.#onReturn = this.#onThrow = undefined;
   }
 
   /** Lets ticks yield and host calls suspend (or not): a runnable allows it only inside `run_e`. */

@@ -18,8 +18,7 @@ import { ProcExit, WASI_MODULE, wasiImports } from "./wasi-shim.js";
 interface RunnableExports {
   allocate(size: number): number;
   deallocate(ptr: number, size: number): void;
-  /** Returns nothing, or (JSPI, through `promising`) a promise. */
-  run_e(ptr: number, size: number, ident: number): unknown;
+  run_e(ptr: number, size: number, ident: number): void;
 }
 
 interface Running {
@@ -57,8 +56,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
       [WASI_MODULE]: wasiImports(module, { memory: () => this.memory(), log: (line) => hooks.consoleLog?.(line) }),
       [TICK_MODULE]: this.tickImport(),
     });
-    const exports = this.exports as unknown as RunnableExports;
-    this.#guest = { allocate: exports.allocate, deallocate: exports.deallocate, run_e: this.entry(exports.run_e) };
+    this.#guest = this.exports as unknown as RunnableExports;
   }
 
   /** Instantiates and runs `_start` then `init` (each once, when exported); `proc_exit(0)` ends one normally. */
@@ -98,7 +96,12 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   readonly #step = (): Step | Promise<Step> => {
     const running = this.#running!;
     this.suspendable = true;
-    return this.enter(() => this.#guest.run_e(running.ptr, running.len, running.job.ident), () => this.#ran(running), (err) => this.#trapped(running, err));
+    return this.enter(
+      () => this.#guest.run_e(running.ptr, running.len, running.job.ident),
+      [running.ptr, running.len, running.job.ident],
+      () => this.#ran(running),
+      (err) => this.#trapped(running, err),
+    );
   };
 
   #trapped(running: Running, err: unknown): Step {

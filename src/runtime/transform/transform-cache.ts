@@ -15,7 +15,7 @@ import type { GuestKind } from "../suspendable-guest.js";
 import { suspensionMode, type SuspensionMode } from "../suspension.js";
 import { startWorker } from "../worker-source.js";
 import type { InstrumentReport } from "./instrument.js";
-import { TRANSFORM_VERSION } from "./metering-abi.js";
+import { JSPI_TRANSFORM_VERSION, TRANSFORM_VERSION } from "./metering-abi.js";
 import type { TransformReply, TransformRequest } from "./transform-protocol.js";
 
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
@@ -45,7 +45,7 @@ export function instrumentedModule(
   kind: GuestKind = "wapc",
   mode: SuspensionMode = suspensionMode(),
 ): Promise<InstrumentedModule> {
-  const variant = mode === "jspi" ? `${kind}-jspi` : kind;
+  const variant = mode === "jspi" ? `${kind}-jspi${JSPI_TRANSFORM_VERSION}` : kind;
   const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${variant}-${CACHE_TAG}.wasm`);
   let pending = inFlight.get(file);
   if (!pending) {
