@@ -368,5 +368,15 @@ function withinTurn(turn: Turn, run: () => Step | Promise<Step>): Step | Promise
     turn.end();
     return step;
   }
-  return step.finally(() => turn.end());
+  // `then` rather than `finally`: one promise hop less per JSPI step.
+  return step.then(
+    (known) => {
+      turn.end();
+      return known;
+    },
+    (err: unknown) => {
+      turn.end();
+      throw err;
+    },
+  );
 }
