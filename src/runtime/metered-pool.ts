@@ -259,7 +259,15 @@ export class MeteredPool implements ActorPool {
       let yielded = false;
       slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
       const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
-      let step = first instanceof Promise ? await first : first;
+      let step: Step;
+      if (first instanceof Promise) {
+        // Awaited here, not chained: each chained promise is one more hop per JSPI step.
+        try {
+          step = await first;
+        } finally {
+          turn.end();
+        }
+      } else step = first;
       while (!step.done) {
         let reply: HostCallResult | undefined;
         if (step.suspension.kind === "yield") {
@@ -283,7 +291,13 @@ export class MeteredPool implements ActorPool {
         }
         slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
         const next = withinTurn(turn, () => slot.guest.resume(reply));
-        step = next instanceof Promise ? await next : next;
+        if (next instanceof Promise) {
+          try {
+            step = await next;
+          } finally {
+            turn.end();
+          }
+        } else step = next;
       }
       if (!yielded) {
         this.#overruns = 0;
@@ -353,8 +367,9 @@ export class MeteredPool implements ActorPool {
 }
 
 /**
- * Runs a step inside its turn: the turn ends when the step is known, which with JSPI is a
- * microtask later (the engine runs the guest in a promise reaction).
+ * Runs a step inside its turn. A step known at once (asyncify) ends the turn here; one that
+ * comes as a promise (JSPI: the engine runs the guest in a promise reaction) is returned as it
+ * is, and the caller ends the turn once it is known.
  */
 function withinTurn(turn: Turn, run: () => Step | Promise<Step>): Step | Promise<Step> {
   let step: Step | Promise<Step>;
@@ -364,19 +379,7 @@ function withinTurn(turn: Turn, run: () => Step | Promise<Step>): Step | Promise
     turn.end();
     throw err;
   }
-  if (!(step instanceof Promise)) {
-    turn.end();
-    return step;
-  }
-  // `then` rather than `finally`: one promise hop less per JSPI step.
-  return step.then(
-    (known) => {
-      turn.end();
-      return known;
-    },
-    (err: unknown) => {
-      turn.end();
-      throw err;
-    },
-  );
+  if (!(step instanceof Promise)) turn.end();
+  return step;
 }
+
