@@ -4,6 +4,13 @@
  * that makes host calls is asyncified on `__host_call` alone (Binaryen, the same optimize
  * level wactor's transform uses) so it can await its provider; `instances` of it serve
  * invocations one at a time each. This is what giving up isolation would buy.
+ *
+ * `BENCH_LIMIT=jspi` (an engine with JSPI) leaves the module as it is instead: `__host_call` is
+ * a `WebAssembly.Suspending` import and each invocation enters `__guest_call` through
+ * `WebAssembly.promising`. Not the default: with 16 invocations in flight that costs 83-92 µs
+ * of CPU per kvcounter invocation against 11.5-43 µs asyncified (in-process, a provider that
+ * answers at once, 3 rounds of 1 s each): every `promising` call gets a new stack, and many
+ * live at once (wactor's serve loop keeps one per instance instead; docs/runtime.md).
  */
 import binaryen from "binaryen";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
@@ -41,6 +48,14 @@ export function asyncifyHostCalls(bytes: Uint8Array): Uint8Array | null {
   }
 }
 
+interface Jspi {
+  Suspending: new (fn: (...args: never[]) => unknown) => WebAssembly.ImportValue;
+  promising: (fn: unknown) => (...args: number[]) => Promise<number>;
+}
+const engine = WebAssembly as unknown as Partial<Jspi>;
+/** The engine's JSPI when the limit uses it. */
+const jspi: Jspi | undefined = typeof engine.Suspending === "function" && process.env.BENCH_LIMIT === "jspi" ? (engine as Jspi) : undefined;
+
 /** One guest instance driven in the caller's thread. */
 class Guest {
   #exports!: Exports;
@@ -52,7 +67,10 @@ class Guest {
   #hostResponse: Uint8Array = new Uint8Array();
   #pending: Promise<Uint8Array> | undefined;
 
-  constructor(module: WebAssembly.Module, hostCall: LimitHostCall) {
+  #promisingCall: ((opLength: number, msgLength: number) => Promise<number>) | undefined;
+
+  /** `usesJspi`: the module was left as it is and suspends by JSPI. */
+  constructor(module: WebAssembly.Module, hostCall: LimitHostCall, usesJspi = false) {
     const text = new TextDecoder();
     const mem = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
     const str = (p: number, l: number): string => text.decode(mem().subarray(p, p + l));
@@ -64,7 +82,12 @@ class Guest {
         },
         __guest_response: (ptr: number, len: number) => void (this.#response = mem().slice(ptr, ptr + len)),
         __guest_error: (ptr: number, len: number) => void (this.#error = str(ptr, len)),
-        __host_call: (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
+        __host_call: jspi && usesJspi
+          ? new jspi.Suspending(async (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
+              this.#hostResponse = await hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
+              return 1;
+            })
+          : (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
           const exports = this.#exports;
           if (exports.asyncify_get_state!() === REWINDING) {
             exports.asyncify_stop_rewind!();
@@ -88,12 +111,17 @@ class Guest {
     this.#exports = instance.exports as unknown as Exports;
     for (const name of ["_start", "wapc_init"]) (instance.exports[name] as (() => void) | undefined)?.();
     if (this.#exports.asyncify_get_state) this.#data = this.#exports.memory.grow(2) * PAGE;
+    if (jspi && usesJspi) this.#promisingCall = jspi.promising(this.#exports.__guest_call);
   }
 
   async invoke(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
     this.#operation = operation;
     this.#message = message;
     const exports = this.#exports;
+    if (this.#promisingCall) {
+      if (!(await this.#promisingCall(operation.length, message.length))) throw new Error(this.#error);
+      return this.#response;
+    }
     let ok = exports.__guest_call(operation.length, message.length);
     while (exports.asyncify_get_state?.() === UNWINDING) {
       exports.asyncify_stop_unwind!();
@@ -112,8 +140,10 @@ export class InThreadActor {
   readonly #waiting: Array<(guest: Guest) => void> = [];
 
   constructor(bytes: Uint8Array, instances: number, hostCall: LimitHostCall = () => Promise.reject(new Error("no host calls here"))) {
-    const module = new WebAssembly.Module((asyncifyHostCalls(bytes) ?? bytes) as Uint8Array<ArrayBuffer>);
-    this.#idle = Array.from({ length: instances }, () => new Guest(module, hostCall));
+    const callsOut = WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).some((i) => i.name === "__host_call");
+    const usesJspi = jspi !== undefined && callsOut;
+    const module = new WebAssembly.Module((usesJspi ? bytes : (asyncifyHostCalls(bytes) ?? bytes)) as Uint8Array<ArrayBuffer>);
+    this.#idle = Array.from({ length: instances }, () => new Guest(module, hostCall, usesJspi));
   }
 
   async invoke(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {

@@ -10,6 +10,8 @@ import { latticeBench } from "./lattice.js";
 import { registryBench } from "./registry.js";
 import { runnablesBench } from "./runnables.js";
 import { runtimeBench, type Row } from "./runtime.js";
+import { runtimeNodeBench } from "./runtime-node.js";
+import { suspensionMode } from "../dist/src/runtime/suspension.js";
 import { storageBench } from "./storage.js";
 import { tracingBench } from "./tracing.js";
 
@@ -20,6 +22,11 @@ function table(title: string, rows: Row[]): string {
 }
 
 const only = process.argv[2];
+// Every figure depends on the engine: say which one, and how it suspends guests.
+process.stdout.write(`wactor bench on Node ${process.version} (V8 ${process.versions.v8}), guests suspended by ${suspensionMode()}\n`);
+if (!only || only === "node") {
+  process.stdout.write(`${table("The runtime on this Node: JSPI against the asyncify fallback, interleaved (baselines in the same run)", await runtimeNodeBench())}\n`);
+}
 if (!only || only === "runtime") {
   process.stdout.write(`${table("Runtime, in-process (baseline: direct in-thread call of the same Wasm export)", await runtimeBench())}\n`);
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { moduleHash } from "../dist/src/claims/hash.js";
 import { moduleKind } from "../dist/src/runtime/compile-actor.js";
+import { suspensionMode } from "../dist/src/runtime/suspension.js";
 import { instrumentedModule } from "../dist/src/runtime/transform/transform-cache.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -15,7 +16,10 @@ const results = await Promise.all(
     const bytes = new Uint8Array(readFileSync(join(ROOT, actor.signedPath)));
     // The kind is part of the cache key: a Reactr runnable suspends at other imports.
     const kind = (await moduleKind(bytes)) === "runnable" ? "runnable" : "wapc";
-    const { cached } = await instrumentedModule(bytes, moduleHash(bytes), undefined, kind);
+    // Both ways of suspending where the engine has JSPI: the asyncify fallback is tested too.
+    const modes = suspensionMode() === "jspi" ? ["jspi", "asyncify"] : ["asyncify"];
+    let cached = true;
+    for (const mode of modes) cached = (await instrumentedModule(bytes, moduleHash(bytes), undefined, kind, mode)).cached && cached;
     return `${name}${cached ? "" : "*"}`;
   }),
 );

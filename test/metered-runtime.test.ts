@@ -11,6 +11,7 @@ import { moduleHash } from "../src/claims/hash.js";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import { Host } from "../src/host/host.js";
+import { jspi, suspensionMode } from "../src/runtime/suspension.js";
 import { instrumentedModule } from "../src/runtime/transform/transform-cache.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
@@ -173,6 +174,25 @@ describe("a module the instrumentation cannot handle", () => {
   });
 });
 
+describe("how guests are suspended", () => {
+  it("by the engine (JSPI) where it has it, else by asyncify; WACTOR_SUSPENSION=asyncify forces the fallback", async () => {
+    // Node 26 (what the package's scripts run) has JSPI on by default.
+    if (Number(process.versions.node.split(".")[0]) >= 26) expect(jspi).toBeDefined();
+    const expected = process.env.WACTOR_SUSPENSION === "asyncify" || !jspi ? "asyncify" : "jspi";
+    expect(suspensionMode()).toBe(expected);
+    const plain = rawGuestBytes();
+    const { bytes } = await instrumentedModule(plain, moduleHash(plain), mkdtempSync(join(tmpdir(), "wactor-transform-")));
+    const exported = WebAssembly.Module.exports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).map((e) => e.name);
+    const imported = WebAssembly.Module.imports(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>)).map((i) => `${i.module}.${i.name}`);
+    // JSPI: no asyncify at all, one suspending import and the flag that says when to call it.
+    expect(exported.includes("asyncify_get_state")).toBe(expected === "asyncify");
+    expect(exported.includes("__wactor_suspend")).toBe(expected === "jspi");
+    expect(imported.includes("wactor.wait")).toBe(expected === "jspi");
+    expect(exported.includes("__wactor_serve")).toBe(expected === "jspi");
+    console.log(`suspension: ${expected} on Node ${process.version}`);
+  });
+});
+
 describe("the transform cache", () => {
   it("survives a restart, is keyed by the module's code and rebuilds a damaged entry", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wactor-transform-"));
@@ -203,8 +223,9 @@ describe("the transform cache", () => {
       const { bytes } = await signedRawGuest({ name: "cached" });
       expect(existsSync(join(dir, "transform"))).toBe(false);
       expect((await host.startActor(bytes)).isolation).toBe("metered");
-      // Keyed by code hash and kind (a runnable's transform suspends at other imports).
-      expect(readdirSync(join(dir, "transform"))).toEqual([expect.stringMatching(new RegExp(`^${moduleHash(bytes).toLowerCase()}-wapc-[0-9a-f]{12}\.wasm$`))]);
+      // Keyed by code hash, kind (a runnable's transform suspends at other imports) and mode.
+      const variant = suspensionMode() === "jspi" ? "wapc-jspi\\d+" : "wapc";
+      expect(readdirSync(join(dir, "transform"))).toEqual([expect.stringMatching(new RegExp(`^${moduleHash(bytes).toLowerCase()}-${variant}-[0-9a-f]{12}\.wasm$`))]);
     } finally {
       await host.shutdown();
     }

@@ -15,12 +15,19 @@ import { codeOf } from "./helpers/code-of.js";
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-/** Sequential echo invocations until `stop()`; counts successes and failures. */
+/**
+ * Sequential echo invocations until `stop()`; counts successes and failures. Each lane lets
+ * the event loop turn every 64 invocations, as clients arriving over I/O do: invocations
+ * awaited back to back are a chain of microtasks that never lets a timer or an I/O callback
+ * (the scheduler's background turns among them) run, so a hostile guest's yielded invocation,
+ * or an echo that overran its slice, would wait for the whole load to end.
+ */
 function echoLoad(host: Host, key: string): { stop: () => Promise<{ ok: number; failed: number; errors: string[] }> } {
   let running = true;
   const stats = { ok: 0, failed: 0, errors: [] as string[] };
   const lanes = Array.from({ length: 4 }, async () => {
     for (let i = 0; running && i < 200_000; i++) {
+      if (i % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
       try {
         const reply = await host.invoke(key, "Echo", enc(`m${i}`));
         if (dec(reply) === `m${i}`) stats.ok++;

@@ -12,6 +12,7 @@ import { ExecutorPool } from "./executor-pool.js";
 import { MeteredPool } from "./metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE, type GuestKind } from "./suspendable-guest.js";
 import { InstancePool } from "./pool.js";
+import { suspensionMode } from "./suspension.js";
 import { instrumentedModule } from "./transform/transform-cache.js";
 import { MAX_THREAD_INSTANCES, type ActorPool, type ActorPoolOptions, type Isolation } from "./actor-pool-interface.js";
 
@@ -70,10 +71,11 @@ function cachedCompile(key: string, compile: () => Promise<Compiled>): Promise<C
 }
 
 async function meteredModule(options: ActorPoolOptions, kind: GuestKind): Promise<WebAssembly.Module> {
-  const { module } = await cachedCompile(`metered/${kind}/${options.cacheDir ?? ""}/${options.codeHash}/${options.maxMemoryBytes}`, async () => {
-    const { bytes } = await instrumentedModule(options.bytes, options.codeHash, options.cacheDir, kind);
-    // The suspend region lives above what the guest may use: the ceiling makes room for it.
-    return compileActorModule(bytes, options.maxMemoryBytes + SUSPEND_STACK_PAGES * WASM_PAGE);
+  const mode = suspensionMode();
+  const { module } = await cachedCompile(`metered/${kind}/${mode}/${options.cacheDir ?? ""}/${options.codeHash}/${options.maxMemoryBytes}`, async () => {
+    const { bytes } = await instrumentedModule(options.bytes, options.codeHash, options.cacheDir, kind, mode);
+    // asyncify's suspend region lives above what the guest may use: the ceiling makes room for it.
+    return compileActorModule(bytes, options.maxMemoryBytes + (mode === "asyncify" ? SUSPEND_STACK_PAGES * WASM_PAGE : 0));
   });
   return module;
 }

@@ -40,7 +40,7 @@ export class MeteredGuest extends SuspendableGuest {
     return guest;
   }
 
-  begin(operation: Uint8Array, payload: Uint8Array): Step {
+  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step> {
     this.#operation = operation;
     this.#payload = payload;
     this.#response = undefined;
@@ -48,9 +48,12 @@ export class MeteredGuest extends SuspendableGuest {
     return this.#step();
   }
 
-  resume(reply?: HostCallResult): Step {
-    this.startRewind(reply);
-    return this.#step();
+  resume(reply?: HostCallResult): Step | Promise<Step> {
+    return this.continueWith(reply, this.#step);
+  }
+
+  dispose(): void {
+    this.forget();
   }
 
   /**
@@ -58,19 +61,17 @@ export class MeteredGuest extends SuspendableGuest {
    * look at the clock earlier (each tick refills it), and setting a Wasm global from JS on
    * every step cost ~1 % of an invocation with one host call.
    */
-  #step(): Step {
-    let status: number;
-    try {
-      status = this.#guestCall(this.#operation.length, this.#payload.length);
-    } catch (err) {
-      throw asGuestTrap(err);
-    }
-    const suspension = this.unwound();
-    if (suspension) return { done: false, suspension };
+  readonly #step = (): Step | Promise<Step> => this.enter(this.#call, [this.#operation.length, this.#payload.length], this.#finished, this.#trapped);
+  readonly #call = (): unknown => this.#guestCall(this.#operation.length, this.#payload.length);
+  readonly #trapped = (err: unknown): Step => {
+    throw asGuestTrap(err);
+  };
+  readonly #finished = (status: unknown): Step => {
     this.#payload = EMPTY;
     if (status === 1) return { done: true, result: { ok: true, payload: this.#response ?? EMPTY } };
     return { done: true, result: { ok: false, error: this.#error ?? `guest call '${utf8.decode(this.#operation)}' failed without an error message` } };
-  }
+  };
+  readonly #answerReply = (result: HostCallResult): number => this.#answer(result);
 
   #answer(result: HostCallResult): number {
     if (result.ok) {
@@ -108,7 +109,7 @@ export class MeteredGuest extends SuspendableGuest {
             read(ptr, len),
           );
           if (!(answer instanceof Promise)) return this.#answer(answer);
-          if (!this.suspend({ kind: "host-call", reply: answer })) {
+          if (!this.suspend({ kind: "host-call", reply: answer }, this.#answerReply)) {
             // During initialization there is no suspend region yet: refuse, do not block.
             void answer.catch(() => undefined);
             return this.#answer({ ok: false, error: "host calls are not available while the actor initializes" });

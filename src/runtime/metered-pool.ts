@@ -15,7 +15,7 @@ import { DeadlineSweeper } from "./deadline-sweeper.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import { MeteredGuest } from "./metered-guest.js";
 import { RunnableGuest } from "./reactr/runnable-guest.js";
-import { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type Guest, type GuestKind, type Step } from "./suspendable-guest.js";
+import { DeadlineTrap, type Guest, type GuestKind, type Step } from "./suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import type { HostCallRequest } from "./worker-protocol.js";
@@ -257,13 +257,17 @@ export class MeteredPool implements ActorPool {
       let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
       if (background) now = performance.now(); // the turn came later
       let yielded = false;
-      let step: Step;
       slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
-      try {
-        step = slot.guest.begin(operation, payload);
-      } finally {
-        turn.end();
-      }
+      const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
+      let step: Step;
+      if (first instanceof Promise) {
+        // Awaited here, not chained: each chained promise is one more hop per JSPI step.
+        try {
+          step = await first;
+        } finally {
+          turn.end();
+        }
+      } else step = first;
       while (!step.done) {
         let reply: HostCallResult | undefined;
         if (step.suspension.kind === "yield") {
@@ -286,11 +290,14 @@ export class MeteredPool implements ActorPool {
           throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
         }
         slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
-        try {
-          step = slot.guest.resume(reply);
-        } finally {
-          turn.end();
-        }
+        const next = withinTurn(turn, () => slot.guest.resume(reply));
+        if (next instanceof Promise) {
+          try {
+            step = await next;
+          } finally {
+            turn.end();
+          }
+        } else step = next;
       }
       if (!yielded) {
         this.#overruns = 0;
@@ -337,7 +344,7 @@ export class MeteredPool implements ActorPool {
     const message = err instanceof GuestTrap ? err.message : String(err);
     // A failed memory.grow shows up as a plain trap (the allocator gives up); a trap with
     // memory this close to the ceiling is that, so report it as such.
-    const guestBytes = slot.guest.memoryBytes - SUSPEND_STACK_PAGES * WASM_PAGE;
+    const guestBytes = slot.guest.memoryBytes - slot.guest.suspendRegionBytes;
     if (guestBytes >= this.#options.maxMemoryBytes * 0.9) return new WactorError("WACTOR_ERR_MEMORY_LIMIT", message);
     return new WactorError("WACTOR_ERR_TRAP", message);
   }
@@ -358,3 +365,21 @@ export class MeteredPool implements ActorPool {
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }
 }
+
+/**
+ * Runs a step inside its turn. A step known at once (asyncify) ends the turn here; one that
+ * comes as a promise (JSPI: the engine runs the guest in a promise reaction) is returned as it
+ * is, and the caller ends the turn once it is known.
+ */
+function withinTurn(turn: Turn, run: () => Step | Promise<Step>): Step | Promise<Step> {
+  let step: Step | Promise<Step>;
+  try {
+    step = run();
+  } catch (err) {
+    turn.end();
+    throw err;
+  }
+  if (!(step instanceof Promise)) turn.end();
+  return step;
+}
+

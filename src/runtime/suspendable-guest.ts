@@ -1,13 +1,18 @@
 /**
  * What every metered guest shares, whatever its ABI (docs/runtime.md): a module built by
- * transform/instrument.ts whose listed imports and `wactor.tick` can suspend. A suspension
- * unwinds the guest's stack into a region of its own memory (asyncify); the pool awaits what
- * the guest waits for and rewinds it to the same point. The ABI adapters (metered-guest.ts
- * for waPC actors, reactr/runnable-guest.ts for Reactr runnables) supply the imports and the
- * entry point; this holds the suspend region, the unwind/rewind protocol and the tick.
+ * transform/instrument.ts whose listed imports and `wactor.tick` can suspend, one of two ways
+ * (suspension.ts). With JSPI the engine keeps the suspended stack: each instance runs its
+ * operations in one serve loop entered once through `WebAssembly.promising` (it waits at
+ * `wactor.next` between operations), and an import that must wait raises the module's
+ * suspend flag, so its trampoline calls `wactor.wait` (a `WebAssembly.Suspending` import)
+ * whose promise the pool settles. With asyncify, a suspension unwinds the guest's stack into
+ * a region of its own memory and the pool rewinds it to the same point. The ABI adapters
+ * (metered-guest.ts for waPC actors, reactr/runnable-guest.ts for Reactr runnables) supply the
+ * imports and the entry point; this holds the suspend protocol of both modes and the tick.
  */
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
-import { FUEL_GLOBAL, FUEL_PER_TICK, TICK_NAME } from "./transform/metering-abi.js";
+import { jspi, type SuspensionMode } from "./suspension.js";
+import { ARG_NAME, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
 
 export const WASM_PAGE = 65536;
 /** asyncify's saved stack: locals and call indexes of the frames between export and import. */
@@ -43,14 +48,20 @@ export interface GuestHooks {
   consoleLog?(line: string): void;
 }
 
-/** What the pools drive: one operation at a time, through every suspension. */
+/**
+ * What the pools drive: one operation at a time, through every suspension. A step is known
+ * at once with asyncify, and a microtask later with JSPI (the engine resumes the guest in
+ * a promise reaction), so it may come as a promise. A trap throws (or rejects with) GuestTrap.
+ */
 export interface Guest {
   /** Linear memory in bytes, the suspend region included. */
   readonly memoryBytes: number;
-  /** Starts an operation; runs until it finishes or suspends. A trap throws GuestTrap. */
-  begin(operation: Uint8Array, payload: Uint8Array): Step;
+  /** What the runtime added to the guest's memory (asyncify's suspend region). */
+  readonly suspendRegionBytes: number;
+  /** Starts an operation; runs until it finishes or suspends. */
+  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step>;
   /** Continues a suspended operation; `reply` settles a host call (undefined after a yield). */
-  resume(reply?: HostCallResult): Step;
+  resume(reply?: HostCallResult): Step | Promise<Step>;
   /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
   dispose?(): void;
 }
@@ -63,6 +74,25 @@ export interface SuspendableExports {
   asyncify_stop_rewind(): void;
   asyncify_get_state(): number;
   [FUEL_GLOBAL]: WebAssembly.Global;
+  /** JSPI only. */
+  [SUSPEND_FLAG]: WebAssembly.Global;
+}
+
+/** How a module suspends, from what the transform exported (cached: modules are shared). */
+const modes = new WeakMap<WebAssembly.Module, SuspensionMode>();
+export function suspensionModeOf(module: WebAssembly.Module): SuspensionMode {
+  let mode = modes.get(module);
+  if (mode === undefined) {
+    mode = WebAssembly.Module.exports(module).some((e) => e.name === SUSPEND_FLAG) ? "jspi" : "asyncify";
+    modes.set(module, mode);
+  }
+  return mode;
+}
+
+/** One operation's next step, while the engine runs the guest (JSPI). */
+interface StepWaiter {
+  resolve(step: Step): void;
+  reject(err: unknown): void;
 }
 
 export abstract class SuspendableGuest implements Guest {
@@ -77,16 +107,32 @@ export abstract class SuspendableGuest implements Guest {
   #suspendable = false;
   #suspension: Suspension | undefined;
   #view = new Uint8Array(0);
+  /** Set by instantiate: suspensions by the engine (JSPI) rather than by asyncify. */
+  protected jspi = false;
+  // JSPI: who waits for the next step, what wakes the suspended guest, and what turns the
+  // awaited reply into the suspended import's value.
+  #waiter: StepWaiter | undefined;
+  #wake: ((value: number) => void) | undefined;
+  #onReply: ((reply: HostCallResult) => number) | undefined;
+  // JSPI's serve loop: what starts the next operation, its arguments and how it ends.
+  #next: (() => void) | undefined;
+  #args: readonly number[] = [];
+  #onReturn: ((value: unknown) => Step) | undefined;
+  #onThrow: ((err: unknown) => Step) | undefined;
 
   protected constructor(hooks: GuestHooks) {
     this.hooks = hooks;
   }
 
-  abstract begin(operation: Uint8Array, payload: Uint8Array): Step;
-  abstract resume(reply?: HostCallResult): Step;
+  abstract begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step>;
+  abstract resume(reply?: HostCallResult): Step | Promise<Step>;
 
   get memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
+  }
+
+  get suspendRegionBytes(): number {
+    return this.jspi ? 0 : SUSPEND_STACK_PAGES * WASM_PAGE;
   }
 
   /**
@@ -98,8 +144,18 @@ export abstract class SuspendableGuest implements Guest {
     return this.#view.length !== 0 ? this.#view : (this.#view = new Uint8Array(this.exports.memory.buffer));
   }
 
-  /** Instantiates, trapping as GuestTrap. */
+  /** Instantiates, trapping as GuestTrap. `imports` gets `wactor.wait` for a JSPI module. */
   protected instantiate(module: WebAssembly.Module, imports: WebAssembly.Imports): void {
+    this.jspi = suspensionModeOf(module) === "jspi";
+    if (this.jspi) {
+      if (!jspi) throw new GuestTrap("the module was instrumented for JSPI, which this engine does not have");
+      Object.assign(imports.wactor as Record<string, unknown>, {
+        [WAIT_NAME]: new jspi.Suspending(() => this.#waitImport()),
+        [NEXT_NAME]: new jspi.Suspending(() => new Promise<void>((resolve) => (this.#next = resolve))),
+        [ARG_NAME]: (i: number) => this.#args[i],
+        [DONE_NAME]: (value: number) => this.#done(value),
+      });
+    }
     const instance = trapping(() => new WebAssembly.Instance(module, imports));
     this.exports = instance.exports as unknown as SuspendableExports;
   }
@@ -108,15 +164,122 @@ export abstract class SuspendableGuest implements Guest {
    * Runs the module's own initializers (each once, in order, when exported), then grows the
    * suspend region: after the guest's allocator has taken what it wants (AssemblyScript's
    * takes memory up to `memory.size` when it starts), so it can never hand the region out.
-   * Ticks during initialization may trap but not yield (there is nowhere to keep a stack yet).
+   * Ticks during initialization may trap but not yield (there is nowhere to keep a stack yet;
+   * with JSPI the initializers are not called through `promising`). A JSPI guest needs no region.
    */
   protected initialize(initializers: readonly string[], call: (init: () => void) => void = (init) => init()): void {
     for (const name of initializers) {
       const init = (this.exports as unknown as Record<string, unknown>)[name];
       if (typeof init === "function") trapping(() => call(init as () => void));
     }
+    if (this.jspi) {
+      this.#stackAt = 0;
+      const serve = (this.exports as unknown as Record<string, () => void>)[SERVE_EXPORT]!;
+      // Runs until the loop waits for its first operation; a trap ends it with the instance.
+      jspi!.promising(serve)().then(
+        () => undefined,
+        (err: unknown) => this.#ended(err),
+      );
+      return;
+    }
     const grown = trapping(() => this.exports.memory.grow(SUSPEND_STACK_PAGES));
     this.#stackAt = grown * WASM_PAGE;
+  }
+
+  /**
+   * Runs an operation until it finishes or suspends: asyncify calls `call`, JSPI hands `args`
+   * to the serve loop's entry call. `onReturn` makes the finished step from the entry's value,
+   * `onThrow` from what it threw (or throws itself). With JSPI both are called later, when the
+   * operation ends, however many suspensions later.
+   */
+  protected enter(call: () => unknown, args: readonly number[], onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | Promise<Step> {
+    if (!this.jspi) {
+      let value: unknown;
+      try {
+        value = call();
+      } catch (err) {
+        return onThrow(err);
+      }
+      const suspension = this.unwound();
+      return suspension ? { done: false, suspension } : onReturn(value);
+    }
+    const next = this.#next;
+    if (next === undefined) throw new GuestTrap("the instance is not waiting for an operation (it trapped)");
+    this.#next = undefined;
+    const step = this.#nextStep();
+    this.#args = args;
+    this.#onReturn = onReturn;
+    this.#onThrow = onThrow;
+    next();
+    return step;
+  }
+
+  /** `wactor.done`: the operation's entry returned (the loop then waits at `next` again). */
+  #done(value: number): void {
+    const onReturn = this.#onReturn!;
+    this.#onReturn = this.#onThrow = undefined;
+    this.#deliver(() => onReturn(value));
+  }
+
+  /** The serve loop ended: a trap (or a deadline) in the running operation. */
+  #ended(err: unknown): void {
+    const onThrow = this.#onThrow;
+    this.#onReturn = this.#onThrow = undefined;
+    this.#next = undefined;
+    if (onThrow !== undefined) this.#deliver(() => onThrow(err));
+  }
+
+  /** Continues a suspended operation: asyncify re-enters the export (`again`), JSPI wakes the engine's stack. */
+  protected continueWith(reply: HostCallResult | undefined, again: () => Step | Promise<Step>): Step | Promise<Step> {
+    if (!this.jspi) {
+      this.startRewind(reply);
+      return again();
+    }
+    const step = this.#nextStep();
+    const onReply = this.#onReply;
+    const wake = this.#wake!;
+    this.#onReply = undefined;
+    this.#wake = undefined;
+    wake(onReply !== undefined && reply !== undefined ? onReply(reply) : 0);
+    return step;
+  }
+
+  #nextStep(): Promise<Step> {
+    return new Promise<Step>((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  #deliver(make: () => Step): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    if (waiter === undefined) return; // dropped while suspended
+    try {
+      waiter.resolve(make());
+    } catch (err) {
+      waiter.reject(err);
+    }
+  }
+
+  /** `wactor.wait`: the guest is suspended here until `continueWith` wakes it with the import's value. */
+  #waitImport(): Promise<number> {
+    const suspension = this.#suspension!;
+    this.#suspension = undefined;
+    const resumed = new Promise<number>((resolve) => (this.#wake = resolve));
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.resolve({ done: false, suspension });
+    return resumed;
+  }
+
+  /**
+   * JSPI: the instance is dropped; a guest suspended at `wait` is never woken (resuming it
+   * would run guest code, which may catch what it is thrown), and its stack goes with it.
+   */
+  protected forget(): void {
+    this.#waiter = undefined;
+    this.#wake = undefined;
+    this.#onReply = undefined;
+    this.#next = undefined;
+    this.#onReturn = this.#onThrow = undefined;
   }
 
   /** Lets ticks yield and host calls suspend (or not): a runnable allows it only inside `run_e`. */
@@ -144,9 +307,18 @@ export abstract class SuspendableGuest implements Guest {
     return suspension;
   }
 
-  /** Starts unwinding; false (nothing done) where the guest may not suspend. */
-  protected suspend(suspension: Suspension): boolean {
+  /**
+   * Starts suspending; false (nothing done) where the guest may not suspend. `onReply` turns
+   * the reply into the suspended import's value (JSPI; with asyncify the rewound import does).
+   */
+  protected suspend(suspension: Suspension, onReply?: (reply: HostCallResult) => number): boolean {
     if (!this.#suspendable) return false;
+    if (this.jspi) {
+      this.#suspension = suspension;
+      this.#onReply = onReply;
+      this.exports[SUSPEND_FLAG].value = 1;
+      return true;
+    }
     // asyncify's data header: where its saved stack starts and ends (two little-endian i32).
     const memory = new DataView(this.exports.memory.buffer);
     memory.setInt32(this.#stackAt, this.#stackAt + 8, true);
@@ -159,7 +331,7 @@ export abstract class SuspendableGuest implements Guest {
   /** True (and the rewind finished) when this import call is the rewound one. */
   protected rewound(): boolean {
     const exports = this.exports;
-    if (exports === undefined || exports.asyncify_get_state() !== REWINDING) return false;
+    if (this.jspi || exports === undefined || exports.asyncify_get_state() !== REWINDING) return false;
     exports.asyncify_stop_rewind();
     return true;
   }

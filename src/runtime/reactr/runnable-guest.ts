@@ -72,7 +72,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return guest;
   }
 
-  begin(operation: Uint8Array, payload: Uint8Array): Step {
+  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step> {
     const opened = openInvocation(operationName(operation), payload);
     if (!("input" in opened)) return { done: true, result: opened };
     const job = new Job(opened.request);
@@ -89,26 +89,31 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return this.#step();
   }
 
-  resume(reply?: HostCallResult): Step {
-    this.startRewind(reply);
-    return this.#step();
+  resume(reply?: HostCallResult): Step | Promise<Step> {
+    return this.continueWith(reply, this.#step);
   }
 
-  #step(): Step {
+  readonly #step = (): Step | Promise<Step> => {
     const running = this.#running!;
     this.suspendable = true;
-    try {
-      this.#guest.run_e(running.ptr, running.len, running.job.ident);
-    } catch (err) {
-      this.suspendable = false;
-      this.#finish();
-      const trap = asGuestTrap(err);
-      // An error reported before the trap is the job's answer; the instance is spent either way.
-      if (trap instanceof DeadlineTrap || !running.job.error) throw trap;
-      return { done: true, result: invocationReply(running.invocation, running.job), discard: true };
-    }
-    const suspension = this.unwound();
-    if (suspension) return { done: false, suspension };
+    return this.enter(
+      () => this.#guest.run_e(running.ptr, running.len, running.job.ident),
+      [running.ptr, running.len, running.job.ident],
+      () => this.#ran(running),
+      (err) => this.#trapped(running, err),
+    );
+  };
+
+  #trapped(running: Running, err: unknown): Step {
+    this.suspendable = false;
+    this.#finish();
+    const trap = asGuestTrap(err);
+    // An error reported before the trap is the job's answer; the instance is spent either way.
+    if (trap instanceof DeadlineTrap || !running.job.error) throw trap;
+    return { done: true, result: invocationReply(running.invocation, running.job), discard: true };
+  }
+
+  #ran(running: Running): Step {
     this.suspendable = false;
     let discard = false;
     try {
@@ -123,6 +128,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
 
   /** Dropped while a job was suspended (its deadline, a stop): its ident is free again. */
   dispose(): void {
+    this.forget();
     this.#finish();
   }
 
@@ -155,11 +161,12 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     if (typeof call === "number") return call;
     const answer = this.hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
     if (!(answer instanceof Promise)) return call.settle(answer, job);
-    if (!this.suspend({ kind: "host-call", reply: answer })) {
+    const settle = (reply: HostCallResult): number => call.settle(reply, job);
+    if (!this.suspend({ kind: "host-call", reply: answer }, settle)) {
       void answer.catch(() => undefined);
       return call.settle({ ok: false, error: "host calls are only available inside run_e" }, job);
     }
-    this.#pending = (reply) => call.settle(reply, job);
+    this.#pending = settle;
     return 0;
   }
 

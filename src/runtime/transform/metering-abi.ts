@@ -21,6 +21,26 @@ export const TICK_MODULE = "wactor";
 export const TICK_NAME = "tick";
 
 /**
+ * JSPI only: the exported flag the host raises when an import must suspend, and the one
+ * `WebAssembly.Suspending` import the guest then calls (`wactor.wait`, returning the value
+ * the suspended import answers with once resumed).
+ */
+export const SUSPEND_FLAG = "__wactor_suspend";
+export const WAIT_NAME = "wait";
+
+/**
+ * JSPI only: the serve loop an instance runs its operations in (instrument.ts), its
+ * Suspending import (waits for the next operation) and the two that pass its arguments and value.
+ */
+export const SERVE_EXPORT = "__wactor_serve";
+export const NEXT_NAME = "next";
+export const ARG_NAME = "arg";
+export const DONE_NAME = "done";
+
+/** Bumped whenever the JSPI output changes (its cache entries are keyed apart from asyncify's). */
+export const JSPI_TRANSFORM_VERSION = 2;
+
+/**
  * The imports that may suspend, per kind of module: those that wait for a provider. A waPC
  * actor has one; a runnable's are the Reactr imports that reach a capability (each also
  * imported as its `_swift` twin). The tick is added to both.

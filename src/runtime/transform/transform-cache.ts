@@ -12,9 +12,10 @@ import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { WactorError } from "../../errors.js";
 import type { GuestKind } from "../suspendable-guest.js";
+import { suspensionMode, type SuspensionMode } from "../suspension.js";
 import { startWorker } from "../worker-source.js";
 import type { InstrumentReport } from "./instrument.js";
-import { TRANSFORM_VERSION } from "./metering-abi.js";
+import { JSPI_TRANSFORM_VERSION, TRANSFORM_VERSION } from "./metering-abi.js";
 import type { TransformReply, TransformRequest } from "./transform-protocol.js";
 
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
@@ -34,14 +35,21 @@ export function defaultCacheDir(): string {
 
 /**
  * The instrumented form of `bytes` (already verified), whose code hash is `codeHash`.
- * Concurrent requests for one module share one transform. The kind is part of the key: the
- * two kinds suspend at different imports, so they never share an entry.
+ * Concurrent requests for one module share one transform. The kind and the suspension mode are
+ * part of the key: the two kinds suspend at different imports, the two modes differently.
  */
-export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir = defaultCacheDir(), kind: GuestKind = "wapc"): Promise<InstrumentedModule> {
-  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${kind}-${CACHE_TAG}.wasm`);
+export function instrumentedModule(
+  bytes: Uint8Array,
+  codeHash: string,
+  cacheDir = defaultCacheDir(),
+  kind: GuestKind = "wapc",
+  mode: SuspensionMode = suspensionMode(),
+): Promise<InstrumentedModule> {
+  const variant = mode === "jspi" ? `${kind}-jspi${JSPI_TRANSFORM_VERSION}` : kind;
+  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${variant}-${CACHE_TAG}.wasm`);
   let pending = inFlight.get(file);
   if (!pending) {
-    pending = load(bytes, file, kind).finally(() => inFlight.delete(file));
+    pending = load(bytes, file, kind, mode).finally(() => inFlight.delete(file));
     inFlight.set(file, pending);
   }
   return pending;
@@ -49,13 +57,13 @@ export function instrumentedModule(bytes: Uint8Array, codeHash: string, cacheDir
 
 const inFlight = new Map<string, Promise<InstrumentedModule>>();
 
-async function load(bytes: Uint8Array, file: string, kind: GuestKind): Promise<InstrumentedModule> {
+async function load(bytes: Uint8Array, file: string, kind: GuestKind, mode: SuspensionMode): Promise<InstrumentedModule> {
   const hit = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
   });
   if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
-  const { bytes: output, report } = await transformer.run(bytes, kind);
+  const { bytes: output, report } = await transformer.run(bytes, kind, mode);
   await store(file, output);
   return { bytes: output, cached: false, report };
 }
@@ -85,7 +93,7 @@ class Transformer {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve: (r: { bytes: Uint8Array; report: InstrumentReport }) => void; reject: (e: Error) => void }>();
 
-  run(bytes: Uint8Array, kind: GuestKind): Promise<{ bytes: Uint8Array; report: InstrumentReport }> {
+  run(bytes: Uint8Array, kind: GuestKind, mode: SuspensionMode): Promise<{ bytes: Uint8Array; report: InstrumentReport }> {
     const worker = this.#ensure();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -97,7 +105,7 @@ class Transformer {
       };
       this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       worker.ref();
-      worker.postMessage({ id, bytes, kind } satisfies TransformRequest);
+      worker.postMessage({ id, bytes, kind, mode } satisfies TransformRequest);
     });
   }
 

@@ -10,7 +10,7 @@ const parent = parentPort!;
 parent.on("message", (request: TransformRequest) => {
   let reply: TransformReply;
   try {
-    const { bytes, report } = instrument(request.bytes, request.kind);
+    const { bytes, report } = instrument(request.bytes, request.kind, request.mode);
     reply = { id: request.id, ok: true, bytes, report };
   } catch (err) {
     reply = { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err), detail: (err as { detail?: string }).detail };
