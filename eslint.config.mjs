@@ -12,6 +12,8 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
       "max-lines": ["error", { max: 400, skipBlankLines: true, skipComments: true }],
+      // A closure that reads a binding assigned later, and destructuring that reassigns one part, keep let.
+      "prefer-const": ["error", { destructuring: "all", ignoreReadBeforeAssign: true }],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
     },
   },
