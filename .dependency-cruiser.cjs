@@ -53,6 +53,17 @@ module.exports = {
     { name: "no-circular", severity: "error", comment: "a cycle makes parts impossible to read or test alone", from: {}, to: { circular: true } },
     ...layerRules,
     ...latticeRules,
+    // The runtime's isolation modes stand apart (an executor thread runs metered instances);
+    // what they share sits at the runtime's top, where only actor-pool.ts picks among them.
+    { name: "runtime-thread-apart", severity: "error", from: { path: "^src/runtime/thread/" }, to: { path: "^src/runtime/(metered|executor)/" } },
+    { name: "runtime-metered-apart", severity: "error", from: { path: "^src/runtime/metered/" }, to: { path: "^src/runtime/(thread|executor)/" } },
+    { name: "runtime-executor-apart", severity: "error", from: { path: "^src/runtime/executor/" }, to: { path: "^src/runtime/thread/" } },
+    {
+      name: "runtime-shared-below-modes",
+      severity: "error",
+      from: { path: "^src/runtime/[^/]+\\.ts$", pathNot: "^src/runtime/actor-pool\\.ts$" },
+      to: { path: "^src/runtime/(metered|executor|thread)/" },
+    },
     { name: "lattice-parts-below-top", severity: "error", comment: "a lattice part may not import the composition root", from: { path: "^src/lattice/[^/]+/" }, to: { path: "^src/lattice/[^/]+\\.ts$" } },
   ],
   options: {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { Host, KeyPair, signModule } from "../dist/src/mod.js";
 import { moduleHash } from "../dist/src/claims/hash.js";
-import { MeteredGuest } from "../dist/src/runtime/metered-guest.js";
+import { MeteredGuest } from "../dist/src/runtime/metered/metered-guest.js";
 import { instrumentedModule } from "../dist/src/runtime/transform/transform-cache.js";
 import { actor } from "../test/helpers/actors.js";
 import { rawGuestBytes } from "../test/helpers/raw-guest.js";

@@ -21,7 +21,7 @@ import { moduleHash } from "../dist/src/claims/hash.js";
 import { encodeHttpRequest } from "../dist/src/codec/mod.js";
 import { Host } from "../dist/src/mod.js";
 import { compileActorModule } from "../dist/src/runtime/compile-actor.js";
-import { MeteredGuest } from "../dist/src/runtime/metered-guest.js";
+import { MeteredGuest } from "../dist/src/runtime/metered/metered-guest.js";
 import { jspi, suspensionMode, type SuspensionMode } from "../dist/src/runtime/suspension.js";
 import { instrumentedModule } from "../dist/src/runtime/transform/transform-cache.js";
 import { freePort, startRedis } from "../scripts/lib/servers.js";

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Host } from "../src/host/host.js";
-import { sharedExecutors } from "../src/runtime/executors.js";
+import { sharedExecutors } from "../src/runtime/executor/executors.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";

@@ -8,10 +8,10 @@
  */
 import { WactorError, isWactorError } from "../errors.js";
 import { compileActorModule } from "./compile-actor.js";
-import { ExecutorPool } from "./executor-pool.js";
-import { MeteredPool } from "./metered-pool.js";
+import { ExecutorPool } from "./executor/executor-pool.js";
+import { MeteredPool } from "./metered/metered-pool.js";
 import { SUSPEND_STACK_PAGES, WASM_PAGE, type GuestKind } from "./suspendable-guest.js";
-import { InstancePool } from "./pool.js";
+import { InstancePool } from "./thread/pool.js";
 import { suspensionMode } from "./suspension.js";
 import { instrumentedModule } from "./transform/transform-cache.js";
 import { MAX_THREAD_INSTANCES, type ActorPool, type ActorPoolOptions, type Isolation } from "./actor-pool-interface.js";

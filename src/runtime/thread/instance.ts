@@ -5,17 +5,17 @@
  * deadline (terminate + respawn) and serves the guest's host calls through an async handler.
  */
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
-import { WactorError, toWactorError } from "../errors.js";
+import { WactorError, toWactorError } from "../../errors.js";
 import {
   decodeNamed, encodeNamed, guestErrorText, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
   OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
-} from "./channel.js";
-import type { GateIdentity } from "./claims-gate.js";
-import type { InvocationTrace } from "./invocation-trace.js";
-import { createRing, RingReader, RingWriter, type RingRecord } from "./ring.js";
+} from "../channel.js";
+import type { GateIdentity } from "../claims-gate.js";
+import type { InvocationTrace } from "../invocation-trace.js";
+import { createRing, RingReader, RingWriter, type RingRecord } from "../ring.js";
 import { demoteThread, restoreThread } from "./thread-priority.js";
 import { sharedSpares } from "./worker-spares.js";
-import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "./worker-protocol.js";
+import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "../worker-protocol.js";
 
 const PAGE = 65536;
 /** Event-loop turns the host thread polls an instance's results before it sleeps on them. */

@@ -2,12 +2,12 @@
  * N instances of one actor. Each instance serves one invocation at a time (actor model);
  * extra invocations wait in a bounded FIFO queue, beyond which callers get WACTOR_ERR_BUSY.
  */
-import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool } from "./actor-pool-interface.js";
-import { untilIdle } from "./bounded-wait.js";
-import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
+import { WactorError, isWactorError } from "../../errors.js";
+import type { ActorPool } from "../actor-pool-interface.js";
+import { untilIdle } from "../bounded-wait.js";
+import { CircuitBreaker, type BreakerOptions } from "../circuit-breaker.js";
 import { ActorInstance, type InstanceOptions } from "./instance.js";
-import type { InvocationTrace } from "./invocation-trace.js";
+import type { InvocationTrace } from "../invocation-trace.js";
 
 export interface PoolOptions extends InstanceOptions {
   instances: number;

@@ -4,10 +4,10 @@
  * suspended meanwhile and the executor runs others (executor-protocol.ts).
  */
 import { parentPort } from "node:worker_threads";
-import { toWactorError } from "../errors.js";
+import { toWactorError } from "../../errors.js";
 import type { FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
-import type { InvocationTrace } from "./invocation-trace.js";
-import { MeteredPool } from "./metered-pool.js";
+import type { InvocationTrace } from "../invocation-trace.js";
+import { MeteredPool } from "../metered/metered-pool.js";
 
 /** What a traced invocation carries over here: its call id, so its host calls and denials can name it. */
 interface CallTrace extends InvocationTrace {

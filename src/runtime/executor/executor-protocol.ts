@@ -3,7 +3,7 @@
  * An executor runs the metered pools of many actors; the host thread keeps the providers, so a
  * guest's host call travels to it and its reply back, while the executor runs other guests.
  */
-import type { MeteredPoolOptions } from "./metered-pool.js";
+import type { MeteredPoolOptions } from "../metered/metered-pool.js";
 
 /** What a metered pool needs to start over there: everything but the callbacks, which stay here. */
 export type ExecutorPoolSpec = Pick<MeteredPoolOptions, "module" | "kind" | "identity" | "instances" | "maxQueue" | "deadlineMs" | "maxMemoryBytes">;

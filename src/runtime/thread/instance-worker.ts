@@ -9,12 +9,12 @@ import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import {
   encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
   OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP, splitFirstName,
-} from "./channel.js";
-import { ClaimsGate } from "./claims-gate.js";
-import { RingReader, RingWriter, type RingRecord } from "./ring.js";
+} from "../channel.js";
+import { ClaimsGate } from "../claims-gate.js";
+import { RingReader, RingWriter, type RingRecord } from "../ring.js";
 import { currentThreadId } from "./thread-priority.js";
-import { GuestTrap, WapcGuest, type HostCallResult } from "./wapc-guest.js";
-import type { FromWorker, ToWorker, WorkerInit } from "./worker-protocol.js";
+import { GuestTrap, WapcGuest, type HostCallResult } from "../wapc-guest.js";
+import type { FromWorker, ToWorker, WorkerInit } from "../worker-protocol.js";
 
 const PAGE = 65536;
 // A fast provider answers a host call sooner than a futex round trip would take.

@@ -3,9 +3,9 @@
  * turn), checked by one timer per pool rather than a timer per suspension: a `setTimeout` and
  * its promise hops per host call were the largest JS cost left on that path (docs/runtime.md).
  */
-import { guestErrorText } from "./channel.js";
+import { guestErrorText } from "../channel.js";
 import { DeadlineTrap } from "./metered-guest.js";
-import type { HostCallResult } from "./wapc-guest.js";
+import type { HostCallResult } from "../wapc-guest.js";
 
 /** How often deadlines are checked: the deadline's precision. */
 const SWEEP_MS = 20;

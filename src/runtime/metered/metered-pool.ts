@@ -6,19 +6,19 @@
  * the scheduler; a guest past its deadline traps. A trapped instance is discarded and its
  * neighbours never notice.
  */
-import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool } from "./actor-pool-interface.js";
-import { untilIdle } from "./bounded-wait.js";
-import { CircuitBreaker, type BreakerOptions } from "./circuit-breaker.js";
-import { ClaimsGate, type GateIdentity } from "./claims-gate.js";
+import { WactorError, isWactorError } from "../../errors.js";
+import type { ActorPool } from "../actor-pool-interface.js";
+import { untilIdle } from "../bounded-wait.js";
+import { CircuitBreaker, type BreakerOptions } from "../circuit-breaker.js";
+import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
-import type { InvocationTrace } from "./invocation-trace.js";
+import type { InvocationTrace } from "../invocation-trace.js";
 import { MeteredGuest } from "./metered-guest.js";
-import { RunnableGuest } from "./reactr/runnable-guest.js";
-import { DeadlineTrap, type Guest, type GuestKind, type Step } from "./suspendable-guest.js";
+import { RunnableGuest } from "../reactr/runnable-guest.js";
+import { DeadlineTrap, type Guest, type GuestKind, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
-import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
-import type { HostCallRequest } from "./worker-protocol.js";
+import { GuestTrap, type GuestCallResult, type HostCallResult } from "../wapc-guest.js";
+import type { HostCallRequest } from "../worker-protocol.js";
 
 export interface MeteredPoolOptions {
   /** Instrumented (transform/instrument.ts) and memory-capped. */

@@ -5,11 +5,11 @@
  * the caller, and the guest is rewound to the same point with the reply. Its `wactor.tick`
  * lets the scheduler trap it past its deadline or suspend it past its slice.
  */
-import { abortMessage, GuestTrap, type HostCallResult } from "./wapc-guest.js";
-import { TICK_MODULE } from "./transform/metering-abi.js";
-import { asGuestTrap, SuspendableGuest, type GuestHooks, type Step } from "./suspendable-guest.js";
+import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
+import { TICK_MODULE } from "../transform/metering-abi.js";
+import { asGuestTrap, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
 
-export { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type GuestHooks as MeteredGuestHooks, type Step, type Suspension } from "./suspendable-guest.js";
+export { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type GuestHooks as MeteredGuestHooks, type Step, type Suspension } from "../suspendable-guest.js";
 
 const EMPTY = new Uint8Array(0);
 const utf8 = new TextDecoder();

@@ -7,10 +7,10 @@
  */
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import { WactorError } from "../errors.js";
+import { WactorError } from "../../errors.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
-import type { InvocationTrace } from "./invocation-trace.js";
-import { startWorker } from "./worker-source.js";
+import type { InvocationTrace } from "../invocation-trace.js";
+import { startWorker } from "../worker-source.js";
 
 /** What an executor tells the pool it carries. */
 export interface ExecutorClient {

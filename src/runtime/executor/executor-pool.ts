@@ -6,14 +6,14 @@
  * the invocations on it fail with WACTOR_ERR_TRAP and the next one starts the actor on a
  * new thread.
  */
-import { WactorError, isWactorError } from "../errors.js";
-import type { ActorPool, ActorPoolOptions } from "./actor-pool-interface.js";
-import { untilIdle } from "./bounded-wait.js";
-import { guestErrorText } from "./channel.js";
+import { WactorError, isWactorError } from "../../errors.js";
+import type { ActorPool, ActorPoolOptions } from "../actor-pool-interface.js";
+import { untilIdle } from "../bounded-wait.js";
+import { guestErrorText } from "../channel.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes } from "./executor-protocol.js";
 import { sharedExecutors, type Executor, type ExecutorClient } from "./executors.js";
-import type { InvocationTrace } from "./invocation-trace.js";
-import type { GuestKind } from "./suspendable-guest.js";
+import type { InvocationTrace } from "../invocation-trace.js";
+import type { GuestKind } from "../suspendable-guest.js";
 
 let nextPoolId = 0;
 

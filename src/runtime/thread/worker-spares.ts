@@ -3,7 +3,7 @@
  * costs a message and an instantiate instead of a thread boot (tens of milliseconds).
  */
 import type { Worker } from "node:worker_threads";
-import { startWorker } from "./worker-source.js";
+import { startWorker } from "../worker-source.js";
 
 function bootWorker(): Worker {
   // Bounds the worker's JS heap; the guest's linear memory is capped in the module itself.
