@@ -64,7 +64,13 @@ module.exports = {
       from: { path: "^src/runtime/[^/]+\\.ts$", pathNot: "^src/runtime/actor-pool\\.ts$" },
       to: { path: "^src/runtime/(metered|executor|thread)/" },
     },
-    { name: "lattice-parts-below-top", severity: "error", comment: "a lattice part may not import the composition root", from: { path: "^src/lattice/[^/]+/" }, to: { path: "^src/lattice/[^/]+\\.ts$" } },
+    {
+      name: "lattice-parts-below-top",
+      severity: "error",
+      comment: "a lattice part may not import the composition root",
+      from: { path: "^src/lattice/[^/]+/" },
+      to: { path: "^src/lattice/[^/]+\\.ts$" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

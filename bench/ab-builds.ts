@@ -42,13 +42,18 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
       const before = cpuUs(s.proc.pid!);
-      const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", "50", "-d", "3", "--json", `http://127.0.0.1:${s.port}${paths[name]}`], { maxBuffer: 1 << 26 });
+      const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", "50", "-d", "3", "--json", `http://127.0.0.1:${s.port}${paths[name]}`], {
+        maxBuffer: 1 << 26,
+      });
       const r = JSON.parse(stdout) as { requests: { average: number; total: number } };
       s.rps.push(r.requests.average);
       s.cpu.push((cpuUs(s.proc.pid!) - before) / r.requests.total);
     }
   }
-  for (const s of servers) console.log(`${s.root}: req/s median ${Math.round(median(s.rps))}, CPU µs per request median ${median(s.cpu).toFixed(1)} (${s.cpu.map((c) => c.toFixed(1)).join(" ")})`);
+  for (const s of servers)
+    console.log(
+      `${s.root}: req/s median ${Math.round(median(s.rps))}, CPU µs per request median ${median(s.cpu).toFixed(1)} (${s.cpu.map((c) => c.toFixed(1)).join(" ")})`,
+    );
   const [x, y] = servers as [(typeof servers)[0], (typeof servers)[0]];
   console.log(`B / A: req/s ${(median(y.rps) / median(x.rps)).toFixed(3)}, CPU per request (A / B, as req/s) ${(median(x.cpu) / median(y.cpu)).toFixed(3)}`);
 } finally {

@@ -23,7 +23,16 @@ export async function asyncifyBench(): Promise<Row[]> {
 
   const host = new Host({ logger: pino({ level: "silent" }) });
   try {
-    await host.addProvider({ capabilityId: "wascc:extras", name: "echo", start: async () => {}, stop: async () => {}, bind: async () => {}, unbind: async () => {}, bindingStatus: () => ({ state: "ok" as const }), handleCall: async (c: { payload: Uint8Array }) => c.payload });
+    await host.addProvider({
+      capabilityId: "wascc:extras",
+      name: "echo",
+      start: async () => {},
+      stop: async () => {},
+      bind: async () => {},
+      unbind: async () => {},
+      bindingStatus: () => ({ state: "ok" as const }),
+      handleCall: async (c: { payload: Uint8Array }) => c.payload,
+    });
     const keys: Record<string, string> = {};
     for (const isolation of ["metered", "thread"] as const) {
       const signed = await signModule(raw, { issuer: KeyPair.create("account"), subject: KeyPair.create("module"), caps: ["wascc:extras"] });
@@ -35,14 +44,29 @@ export async function asyncifyBench(): Promise<Row[]> {
       limit: () => sequentialRate(() => limit.invoke(operation, request), 200_000, 2000),
       metered: () => sequentialRate(() => host.invoke(keys.metered!, "HostCall", request), 200_000, 2000),
     });
-    rows.push({ what: "one async host call per invocation, sequential (calls/s): no-isolation limit vs metered", baseline: fmt(seq.limit.perSecond), wactor: fmt(seq.metered.perSecond), ratio: fmt(seq.metered.perSecond / seq.limit.perSecond, 2) });
+    rows.push({
+      what: "one async host call per invocation, sequential (calls/s): no-isolation limit vs metered",
+      baseline: fmt(seq.limit.perSecond),
+      wactor: fmt(seq.metered.perSecond),
+      ratio: fmt(seq.metered.perSecond / seq.limit.perSecond, 2),
+    });
     const piped = await bestOf(3, {
       limit: () => pipelinedRate(() => limit.invoke(operation, request), 400_000, IN_FLIGHT, 2000),
       metered: () => pipelinedRate(() => host.invoke(keys.metered!, "HostCall", request), 400_000, IN_FLIGHT, 2000),
     });
-    rows.push({ what: `same, ${IN_FLIGHT} in flight on ${IN_FLIGHT} instances (calls/s; target >= 0.7): no-isolation limit vs metered`, baseline: fmt(piped.limit.perSecond), wactor: fmt(piped.metered.perSecond), ratio: fmt(piped.metered.perSecond / piped.limit.perSecond, 2) });
+    rows.push({
+      what: `same, ${IN_FLIGHT} in flight on ${IN_FLIGHT} instances (calls/s; target >= 0.7): no-isolation limit vs metered`,
+      baseline: fmt(piped.limit.perSecond),
+      wactor: fmt(piped.metered.perSecond),
+      ratio: fmt(piped.metered.perSecond / piped.limit.perSecond, 2),
+    });
     const threadPiped = await pipelinedRate(() => host.invoke(keys.thread!, "HostCall", request), 200_000, IN_FLIGHT, 2000);
-    rows.push({ what: `same, ${IN_FLIGHT} in flight (calls/s): no-isolation limit vs thread isolation (4 worker threads, the old design)`, baseline: fmt(piped.limit.perSecond), wactor: fmt(threadPiped.perSecond), ratio: fmt(threadPiped.perSecond / piped.limit.perSecond, 2) });
+    rows.push({
+      what: `same, ${IN_FLIGHT} in flight (calls/s): no-isolation limit vs thread isolation (4 worker threads, the old design)`,
+      baseline: fmt(piped.limit.perSecond),
+      wactor: fmt(threadPiped.perSecond),
+      ratio: fmt(threadPiped.perSecond / piped.limit.perSecond, 2),
+    });
     return rows;
   } finally {
     await host.shutdown();

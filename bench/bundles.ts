@@ -108,7 +108,13 @@ class InThread {
 
 /** Sorted keys, as the engine re-serializes forEach results. */
 function sortedJson(value: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, value[k]]),
+    ),
+  );
 }
 
 async function limitServer(port: number): Promise<{ close: () => Promise<unknown> }> {
@@ -118,7 +124,10 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
   const send = (reply: FastifyReply, headers: Record<string, string>, body: Uint8Array): FastifyReply =>
-    reply.code(200).headers({ "content-type": "application/octet-stream", ...headers }).send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    reply
+      .code(200)
+      .headers({ "content-type": "application/octet-stream", ...headers })
+      .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   app.post("/three", async (request: FastifyRequest, reply) => {
     void randomUUID(); // a request id, as every sequence gets
     const body = request.body as Uint8Array;
@@ -151,7 +160,10 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
 /** Start delays (ms) of a 50 ms schedule running the bundle's `tick` sequence for `ms`. */
 async function scheduleDelays(runner: BundleRunner, ms: number): Promise<number[]> {
   const lates: number[] = [];
-  const timer = new ScheduleTimer([{ name: "tick", periodMs: 50 }], async (name) => void (await runner.app!.runSchedule(name)), { firstAfterMs: 50, onStarted: (_n, late) => lates.push(late) });
+  const timer = new ScheduleTimer([{ name: "tick", periodMs: 50 }], async (name) => void (await runner.app!.runSchedule(name)), {
+    firstAfterMs: 50,
+    onStarted: (_n, late) => lates.push(late),
+  });
   timer.start();
   await new Promise((r) => setTimeout(r, ms));
   await timer.stop();
@@ -173,8 +185,13 @@ export async function bundlesBench(): Promise<Row[]> {
     servers.push(await limitServer(limitPort));
 
     // Both sides must answer the same bytes, or the comparison means nothing.
-    for (const [path, body] of [["/three", "world"], ["/each", ELEMENTS]] as const) {
-      const [limit, wactor] = await Promise.all([limitPort, ours].map(async (port) => (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body })).text()));
+    for (const [path, body] of [
+      ["/three", "world"],
+      ["/each", ELEMENTS],
+    ] as const) {
+      const [limit, wactor] = await Promise.all(
+        [limitPort, ours].map(async (port) => (await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body })).text()),
+      );
       if (limit !== wactor) throw new Error(`bundles bench: ${path} answers differ:\n${limit}\n${wactor}`);
     }
     const three = ["-m", "POST", "-b", "world"];
@@ -189,7 +206,12 @@ export async function bundlesBench(): Promise<Row[]> {
     out.push(...rows("forEach over 100 elements: fastify calling the module in-thread vs wactor", limitEach, wactorEach));
 
     const p = (xs: number[], q: number): string => fmt(percentile(xs, q), 1);
-    out.push({ what: `schedule start delay p50 / p99 (ms), 50 ms period: idle (${idle.length} runs) vs while the 3-step handler is under load (${busy.length} runs)`, baseline: `${p(idle, 50)} / ${p(idle, 99)}`, wactor: `${p(busy, 50)} / ${p(busy, 99)}`, ratio: "target p99 ≤ 50" });
+    out.push({
+      what: `schedule start delay p50 / p99 (ms), 50 ms period: idle (${idle.length} runs) vs while the 3-step handler is under load (${busy.length} runs)`,
+      baseline: `${p(idle, 50)} / ${p(idle, 99)}`,
+      wactor: `${p(busy, 50)} / ${p(busy, 99)}`,
+      ratio: "target p99 ≤ 50",
+    });
     await runner.stop();
   } finally {
     for (const s of servers) await s.close();

@@ -22,7 +22,8 @@ export async function densityBench(): Promise<Row[]> {
   const echo = new Uint8Array(readFileSync(actor("echo").path));
   const account = KeyPair.create("account");
   const signed: Uint8Array[] = [];
-  for (let i = 0; i < ACTORS; i++) signed.push((await signModule(echo, { issuer: account, subject: KeyPair.create("module"), caps: ["wascc:http_server"], name: `echo${i}` })).bytes);
+  for (let i = 0; i < ACTORS; i++)
+    signed.push((await signModule(echo, { issuer: account, subject: KeyPair.create("module"), caps: ["wascc:http_server"], name: `echo${i}` })).bytes);
 
   const host = new Host({ logger: pino({ level: "silent" }) });
   try {
@@ -37,8 +38,18 @@ export async function densityBench(): Promise<Row[]> {
     const rss = process.memoryUsage().rss;
     const health = await Promise.all(host.listActors().map((a) => host.invoke(a.key, "HealthRequest", new Uint8Array())));
     if (health.some((r) => r.length !== 0)) throw new Error("an actor did not answer its health check");
-    rows.push({ what: `${fmt(ACTORS)} distinct echo actors started through Host.startActor (s; target <= 10)`, baseline: "-", wactor: fmt(seconds, 2), ratio: `${fmt((seconds * 1000) / ACTORS, 2)} ms each` });
-    rows.push({ what: `process RSS with them (MiB; target <= 1,024)`, baseline: fmt(rssBefore / MiB), wactor: fmt(rss / MiB), ratio: `${fmt((rss - rssBefore) / ACTORS / 1024, 0)} KiB each` });
+    rows.push({
+      what: `${fmt(ACTORS)} distinct echo actors started through Host.startActor (s; target <= 10)`,
+      baseline: "-",
+      wactor: fmt(seconds, 2),
+      ratio: `${fmt((seconds * 1000) / ACTORS, 2)} ms each`,
+    });
+    rows.push({
+      what: `process RSS with them (MiB; target <= 1,024)`,
+      baseline: fmt(rssBefore / MiB),
+      wactor: fmt(rss / MiB),
+      ratio: `${fmt((rss - rssBefore) / ACTORS / 1024, 0)} KiB each`,
+    });
   } finally {
     await host.shutdown();
   }
@@ -51,7 +62,14 @@ export async function densityBench(): Promise<Row[]> {
   const plain = new WebAssembly.Module(echo as Uint8Array<ArrayBuffer>);
   const hooks = { hostCall: () => ({ ok: false as const, error: "none" }), tick: () => "run" as const };
   const noop = () => undefined;
-  const plainImports = { wapc: Object.fromEntries(WebAssembly.Module.imports(plain).filter((i) => i.module === "wapc").map((i) => [i.name, noop])), env: { abort: noop } };
+  const plainImports = {
+    wapc: Object.fromEntries(
+      WebAssembly.Module.imports(plain)
+        .filter((i) => i.module === "wapc")
+        .map((i) => [i.name, noop]),
+    ),
+    env: { abort: noop },
+  };
   const makeBare = (): unknown => {
     const instance = new WebAssembly.Instance(plain, plainImports);
     (instance.exports._start as (() => void) | undefined)?.();
@@ -74,9 +92,19 @@ export async function densityBench(): Promise<Row[]> {
   kept.length = 0;
   const bare = (bareMs * 1000) / 200;
   const ours = (oursMs * 1000) / 200;
-  rows.push({ what: "making one more instance (µs): bare instantiate + _start vs a metered instance (+ suspend region, hooks)", baseline: fmt(bare, 1), wactor: fmt(ours, 1), ratio: fmt(ours / bare, 2) });
+  rows.push({
+    what: "making one more instance (µs): bare instantiate + _start vs a metered instance (+ suspend region, hooks)",
+    baseline: fmt(bare, 1),
+    wactor: fmt(ours, 1),
+    ratio: fmt(ours / bare, 2),
+  });
   const scaled = await scaleUpLatency();
-  rows.push({ what: "an invocation that scales its actor up by one instance (µs; target <= 100): on an idle instance vs the one made ahead", baseline: fmt(scaled.idle, 1), wactor: fmt(scaled.scaling, 1), ratio: fmt(scaled.scaling / scaled.idle, 2) });
+  rows.push({
+    what: "an invocation that scales its actor up by one instance (µs; target <= 100): on an idle instance vs the one made ahead",
+    baseline: fmt(scaled.idle, 1),
+    wactor: fmt(scaled.scaling, 1),
+    ratio: fmt(scaled.scaling / scaled.idle, 2),
+  });
   return rows;
 }
 

@@ -47,18 +47,24 @@ export async function hostileBench(): Promise<Row[]> {
     await loopOnly;
     running = true;
     outcomes.clear();
-    const attackers = [
-      attack(looper, "Loop"),
-      attack(hog, "Hog"),
-      ...["Panic", "Abort", "Recurse", "Huge", "Flood"].map((op) => attack(panicker, op)),
-    ];
+    const attackers = [attack(looper, "Loop"), attack(hog, "Hog"), ...["Panic", "Abort", "Recurse", "Huge", "Flood"].map((op) => attack(panicker, op))];
     const besieged = await measure();
     running = false;
     await Promise.all(attackers);
     const tallies = [...outcomes].map(([op, t]) => `${op} ${t.failed}/${t.done}`).join(", ");
     return [
-      { what: "healthy echo, 64 in flight (calls/s): alone vs beside a looping actor (target >= 0.8)", baseline: fmt(solo.perSecond), wactor: fmt(beside.perSecond), ratio: fmt(beside.perSecond / solo.perSecond, 2) },
-      { what: "healthy echo, 64 in flight (calls/s): alone vs beside loop, memory bomb, traps, aborts, recursion, 32 MiB replies, host-call flood (target >= 0.6)", baseline: fmt(solo.perSecond), wactor: fmt(besieged.perSecond), ratio: fmt(besieged.perSecond / solo.perSecond, 2) },
+      {
+        what: "healthy echo, 64 in flight (calls/s): alone vs beside a looping actor (target >= 0.8)",
+        baseline: fmt(solo.perSecond),
+        wactor: fmt(beside.perSecond),
+        ratio: fmt(beside.perSecond / solo.perSecond, 2),
+      },
+      {
+        what: "healthy echo, 64 in flight (calls/s): alone vs beside loop, memory bomb, traps, aborts, recursion, 32 MiB replies, host-call flood (target >= 0.6)",
+        baseline: fmt(solo.perSecond),
+        wactor: fmt(besieged.perSecond),
+        ratio: fmt(besieged.perSecond / solo.perSecond, 2),
+      },
       { what: "hostile invocations in that window, failed/completed", baseline: "-", wactor: tallies, ratio: "-" },
       { what: "host peak RSS (MiB)", baseline: "-", wactor: fmt(peakRss / 1048576), ratio: "-" },
     ];

@@ -56,7 +56,11 @@ export async function httpClientBench(): Promise<Row[]> {
     const limitPort = await freePort();
     servers.push(await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), INSTANCES, undiciHostCall(agent)), limitPort));
     const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}${path}`, `http://127.0.0.1:${ours}${path}`);
-    return rows(`HTTP fetcher, one http_client GET per request to a local fastify (${INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor);
+    return rows(
+      `HTTP fetcher, one http_client GET per request to a local fastify (${INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`,
+      limit,
+      wactor,
+    );
   } finally {
     for (const s of servers) await s.close();
     await agent.close();

@@ -39,7 +39,9 @@ interface AutocannonJson {
 
 /** autocannon in its own process, so the load generator does not share the server's thread. */
 async function autocannon(url: string, seconds: number, extra: string[]): Promise<AutocannonJson> {
-  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", ...extra, url], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", ...extra, url], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as AutocannonJson;
 }
 
@@ -57,14 +59,30 @@ export async function load(url: string, extra: string[] = []): Promise<Load> {
   const before = process.cpuUsage();
   const r = await autocannon(url, SECONDS, extra);
   const used = process.cpuUsage(before);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx, cpuUs: (used.user + used.system) / Math.max(1, r.requests.total) };
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + r.non2xx,
+    cpuUs: (used.user + used.system) / Math.max(1, r.requests.total),
+  };
 }
 
 export function rows(what: string, base: Load, ours: Load): Row[] {
   return [
     { what: `${what} (req/s)`, baseline: fmt(base.rps), wactor: fmt(ours.rps), ratio: fmt(ours.rps / base.rps, 2) },
-    { what: `${what} latency p50 / p99 (ms)`, baseline: `${base.p50} / ${base.p99}`, wactor: `${ours.p50} / ${ours.p99}`, ratio: `errors ${base.errors} / ${ours.errors}` },
-    { what: `${what} server CPU per request (µs; ratio: baseline / wactor, as req/s)`, baseline: fmt(base.cpuUs, 1), wactor: fmt(ours.cpuUs, 1), ratio: fmt(base.cpuUs / ours.cpuUs, 2) },
+    {
+      what: `${what} latency p50 / p99 (ms)`,
+      baseline: `${base.p50} / ${base.p99}`,
+      wactor: `${ours.p50} / ${ours.p99}`,
+      ratio: `errors ${base.errors} / ${ours.errors}`,
+    },
+    {
+      what: `${what} server CPU per request (µs; ratio: baseline / wactor, as req/s)`,
+      baseline: fmt(base.cpuUs, 1),
+      wactor: fmt(ours.cpuUs, 1),
+      ratio: fmt(base.cpuUs / ours.cpuUs, 2),
+    },
   ];
 }
 
@@ -73,7 +91,10 @@ async function directProviders(actorKey: string, caps: string[], redisUrl: strin
   const logger = pino({ level: "silent" });
   const identity = { key: actorKey, issuer: "", caps };
   const providers = new Map<string, CapabilityProvider>();
-  for (const [capabilityId, values] of [["wascc:keyvalue", { URL: redisUrl }], ["wascc:logging", {}]] as const) {
+  for (const [capabilityId, values] of [
+    ["wascc:keyvalue", { URL: redisUrl }],
+    ["wascc:logging", {}],
+  ] as const) {
     if (!caps.includes(capabilityId)) continue;
     const provider = createBuiltinProvider(capabilityId);
     await provider.start({ logger, deliver: () => Promise.reject(new Error("no deliveries")) });
@@ -105,7 +126,12 @@ export async function httpBench(): Promise<Row[]> {
       // The same actor with its guests on an executor thread: a compute-bound actor's placement.
       { name: "echo", what: "HTTP echo on an executor thread (isolation: executor)", path: "/bench", instances: 2, isolation: "executor" as const },
       { name: "kvcounter", what: `HTTP kvcounter on Redis (one Add per request, ${IO_INSTANCES} instances)`, path: "/counter", instances: IO_INSTANCES },
-      { name: "visits", what: `HTTP visits on Redis (3 key-value calls and 1 log line per request, ${IO_INSTANCES} instances)`, path: "/visits", instances: IO_INSTANCES },
+      {
+        name: "visits",
+        what: `HTTP visits on Redis (3 key-value calls and 1 log line per request, ${IO_INSTANCES} instances)`,
+        path: "/visits",
+        instances: IO_INSTANCES,
+      },
     ];
     for (const c of cases) {
       const built = actor(c.name);
@@ -133,7 +159,12 @@ export async function httpBench(): Promise<Row[]> {
     servers.push(base);
     const bare = await load(`http://127.0.0.1:${basePort}/bench`);
     const incr = await load(`http://127.0.0.1:${basePort}/counter`);
-    out.push({ what: "reference: bare fastify (no actor) / fastify + ioredis INCR (no actor), req/s", baseline: fmt(bare.rps), wactor: fmt(incr.rps), ratio: "-" });
+    out.push({
+      what: "reference: bare fastify (no actor) / fastify + ioredis INCR (no actor), req/s",
+      baseline: fmt(bare.rps),
+      wactor: fmt(incr.rps),
+      ratio: "-",
+    });
   } finally {
     for (const s of servers) await s.close();
     for (const stop of stops) await stop();

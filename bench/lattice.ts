@@ -68,8 +68,29 @@ export async function latticeBench(): Promise<Row[]> {
   const lattices: LatticeHost[] = [];
   try {
     children.push(await child(["--input-type=module", "-e", responderScript], "responder ready"));
-    children.push(await child(["--import", "tsx", "bench/nats-limit-responder.ts", nats.url, "bench.limit", actor("echo").signedPath, "HandleRequest"], "limit responder ready"));
-    children.push(await child([...(process.env.WACTOR_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof2"] : []), "bin/wactor.js", "up", manifest, "--lattice", nats.url, "--cluster-seed", clusterSeed, "--log-level", "error"], "lattice  default"));
+    children.push(
+      await child(
+        ["--import", "tsx", "bench/nats-limit-responder.ts", nats.url, "bench.limit", actor("echo").signedPath, "HandleRequest"],
+        "limit responder ready",
+      ),
+    );
+    children.push(
+      await child(
+        [
+          ...(process.env.WACTOR_BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof2"] : []),
+          "bin/wactor.js",
+          "up",
+          manifest,
+          "--lattice",
+          nats.url,
+          "--cluster-seed",
+          clusterSeed,
+          "--log-level",
+          "error",
+        ],
+        "lattice  default",
+      ),
+    );
     const bySession = await LatticeHost.join(hosts[0]!, { url: nats.url, clusterSeed, invocationAuth: "session", logger: pino({ level: "silent" }) });
     lattices.push(bySession);
     const byJwt = await LatticeHost.join(hosts[1]!, { url: nats.url, clusterSeed, invocationAuth: "jwt", logger: pino({ level: "silent" }) });
@@ -95,24 +116,51 @@ export async function latticeBench(): Promise<Row[]> {
     const rounds: Array<Record<string, number>> = [];
     for (let round = 0; round < ROUNDS; round++) {
       const r: Record<string, number> = {};
-      for (const [name, fn] of [["raw", raw], ["limit", limit], ["session", session], ["jwt", jwt], ["pong", pong]] as const) r[`seq ${name}`] = (await sequentialRate(fn, 3000, 1500)).perSecond;
-      for (const [name, fn] of [["raw", raw], ["limit", limit], ["session", session], ["jwt", jwt], ["pong", pong]] as const) {
+      for (const [name, fn] of [
+        ["raw", raw],
+        ["limit", limit],
+        ["session", session],
+        ["jwt", jwt],
+        ["pong", pong],
+      ] as const)
+        r[`seq ${name}`] = (await sequentialRate(fn, 3000, 1500)).perSecond;
+      for (const [name, fn] of [
+        ["raw", raw],
+        ["limit", limit],
+        ["session", session],
+        ["jwt", jwt],
+        ["pong", pong],
+      ] as const) {
         const before = cpu.read();
         const rate = await pipelinedRate(fn, 60_000, 64, 2500);
         const used = cpu.read().map((t, i) => (t - before[i]!) / rate.count);
-        Object.assign(r, { [`pipe ${name}`]: rate.perSecond, [`cpu host ${name}`]: used[0]!, [`cpu caller ${name}`]: used[1]!, [`cpu limit ${name}`]: used[2]! });
+        Object.assign(r, {
+          [`pipe ${name}`]: rate.perSecond,
+          [`cpu host ${name}`]: used[0]!,
+          [`cpu caller ${name}`]: used[1]!,
+          [`cpu limit ${name}`]: used[2]!,
+        });
       }
       rounds.push(r);
     }
     const sent = bySession.sentCounts();
-    if (sent.jwt > 0) process.stderr.write(`bench: the session caller sent ${sent.jwt} of ${sent.jwt + sent.session} calls with a JWT (no session route yet)\n`);
+    if (sent.jwt > 0)
+      process.stderr.write(`bench: the session caller sent ${sent.jwt} of ${sent.jwt + sent.session} calls with a JWT (no session route yet)\n`);
     const ratio = (mode: string, what: "seq" | "pipe", base: "raw" | "limit" = "raw"): Row => {
       const ratios = rounds.map((r) => r[`${what} ${mode}`]! / r[`${what} ${base}`]!).sort((a, b) => a - b);
       const mid = rounds.find((r) => r[`${what} ${mode}`]! / r[`${what} ${base}`]! === ratios[Math.floor(ratios.length / 2)])!;
       const label = what === "seq" ? "one at a time" : "64 in flight";
       const baseline = base === "raw" ? "raw NATS" : "the echo actor in-thread behind a plain NATS responder (its no-isolation limit)";
-      const call = mode === "pong" ? "cross-host call of ponger (no work of its own), session MAC" : `cross-host call of echo, ${mode === "session" ? "session MAC" : "JWT per call"}`;
-      return { what: `${label} (calls/s): ${baseline} vs ${call} (ratio: median of ${ROUNDS} rounds, [min–max])`, baseline: fmt(mid[`${what} ${base}`]!), wactor: fmt(mid[`${what} ${mode}`]!), ratio: `${fmt(ratios[Math.floor(ratios.length / 2)]!, 2)} [${fmt(ratios[0]!, 2)}–${fmt(ratios.at(-1)!, 2)}]` };
+      const call =
+        mode === "pong"
+          ? "cross-host call of ponger (no work of its own), session MAC"
+          : `cross-host call of echo, ${mode === "session" ? "session MAC" : "JWT per call"}`;
+      return {
+        what: `${label} (calls/s): ${baseline} vs ${call} (ratio: median of ${ROUNDS} rounds, [min–max])`,
+        baseline: fmt(mid[`${what} ${base}`]!),
+        wactor: fmt(mid[`${what} ${mode}`]!),
+        ratio: `${fmt(ratios[Math.floor(ratios.length / 2)]!, 2)} [${fmt(ratios[0]!, 2)}–${fmt(ratios.at(-1)!, 2)}]`,
+      };
     };
     const median = (key: string): number => rounds.map((r) => r[key]!).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
     const rows = [
@@ -127,8 +175,18 @@ export async function latticeBench(): Promise<Row[]> {
     ];
     if (cpu.available) {
       rows.push(
-        { what: "CPU µs per call at 64 in flight, serving process: echo's limit responder vs echo by session / by JWT / ponger by session", baseline: fmt(median("cpu limit limit")), wactor: `${fmt(median("cpu host session"))} / ${fmt(median("cpu host jwt"))} / ${fmt(median("cpu host pong"))}`, ratio: "-" },
-        { what: "CPU µs per call at 64 in flight, calling process: raw vs session / JWT", baseline: fmt(median("cpu caller raw")), wactor: `${fmt(median("cpu caller session"))} / ${fmt(median("cpu caller jwt"))}`, ratio: "-" },
+        {
+          what: "CPU µs per call at 64 in flight, serving process: echo's limit responder vs echo by session / by JWT / ponger by session",
+          baseline: fmt(median("cpu limit limit")),
+          wactor: `${fmt(median("cpu host session"))} / ${fmt(median("cpu host jwt"))} / ${fmt(median("cpu host pong"))}`,
+          ratio: "-",
+        },
+        {
+          what: "CPU µs per call at 64 in flight, calling process: raw vs session / JWT",
+          baseline: fmt(median("cpu caller raw")),
+          wactor: `${fmt(median("cpu caller session"))} / ${fmt(median("cpu caller jwt"))}`,
+          ratio: "-",
+        },
       );
     }
     return rows;

@@ -149,14 +149,16 @@ export async function runnableLimitServer(bytes: Uint8Array, port: number, optio
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // What a Reactr host builds per request, whether the runnable reads it or not.
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value[0]! : value;
+    for (const [name, value] of Object.entries(request.headers))
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value[0]! : value;
     const job = { method: request.method, url: request.raw.url ?? "/", id: randomUUID(), headers };
     const ident = (nextIdent = (nextIdent + 1) & 0x7fffffff);
     requests.set(ident, job); // the ident -> request table the imports would read
     const guest = idle.pop() ?? (await new Promise<InThreadRunnable>((resolve) => waiting.push(resolve)));
     try {
       let input = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
-      if (options.codec) input = decodeHttpRequest(encodeHttpRequest({ method: job.method, path: job.url, queryString: "", header: headers, body: input })).body;
+      if (options.codec)
+        input = decodeHttpRequest(encodeHttpRequest({ method: job.method, path: job.url, queryString: "", header: headers, body: input })).body;
       const ran = guest.run(input, ident);
       let output = ran instanceof Promise ? await ran : ran;
       if (options.codec) output = decodeHttpResponse(encodeHttpResponse({ statusCode: 200, status: "OK", header: {}, body: output })).body;

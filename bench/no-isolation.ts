@@ -82,31 +82,36 @@ class Guest {
         },
         __guest_response: (ptr: number, len: number) => void (this.#response = mem().slice(ptr, ptr + len)),
         __guest_error: (ptr: number, len: number) => void (this.#error = str(ptr, len)),
-        __host_call: jspi && usesJspi
-          ? new jspi.Suspending(async (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
-              this.#hostResponse = await hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
-              return 1;
-            })
-          : (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
-          const exports = this.#exports;
-          if (exports.asyncify_get_state!() === REWINDING) {
-            exports.asyncify_stop_rewind!();
-            return 1;
-          }
-          this.#pending = hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
-          const words = new Int32Array(exports.memory.buffer, this.#data, 2);
-          words[0] = this.#data + 8;
-          words[1] = this.#data + 2 * PAGE;
-          exports.asyncify_start_unwind!(this.#data);
-          return 0;
-        },
+        __host_call:
+          jspi && usesJspi
+            ? new jspi.Suspending(async (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
+                this.#hostResponse = await hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
+                return 1;
+              })
+            : (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
+                const exports = this.#exports;
+                if (exports.asyncify_get_state!() === REWINDING) {
+                  exports.asyncify_stop_rewind!();
+                  return 1;
+                }
+                this.#pending = hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
+                const words = new Int32Array(exports.memory.buffer, this.#data, 2);
+                words[0] = this.#data + 8;
+                words[1] = this.#data + 2 * PAGE;
+                exports.asyncify_start_unwind!(this.#data);
+                return 0;
+              },
         __host_response_len: () => this.#hostResponse.length,
         __host_response: (ptr: number) => mem().set(this.#hostResponse, ptr),
         __host_error_len: () => 0,
         __host_error: () => undefined,
         __console_log: () => undefined,
       },
-      env: { abort: () => { throw new Error("abort"); } },
+      env: {
+        abort: () => {
+          throw new Error("abort");
+        },
+      },
     });
     this.#exports = instance.exports as unknown as Exports;
     for (const name of ["_start", "wapc_init"]) (instance.exports[name] as (() => void) | undefined)?.();

@@ -39,12 +39,30 @@ export async function registryBench(count = 40): Promise<Row[]> {
     let run = 0;
     const fresh = (): string => join(dir, `cache-${run++}`); // an empty cache: every pull goes to the registry
     const rows: Row[] = [];
-    rows.push(row(`pull ${fmt(echo.byteLength / 1024)} KiB echo by tag, empty cache (baseline: the same 2 GETs by hand)`, await sequentialRate(() => rawPull(base("echo"), "v1"), count), await sequentialRate(() => pullActor(`${registry.host}/bench/echo:v1`, { cacheDir: fresh() }), count)));
-    rows.push(row("pull 3 MiB module by tag, empty cache (same baseline)", await sequentialRate(() => rawPull(base("big"), "v1"), count / 4), await sequentialRate(() => pullActor(`${registry.host}/bench/big:v1`, { cacheDir: fresh() }), count / 4)));
+    rows.push(
+      row(
+        `pull ${fmt(echo.byteLength / 1024)} KiB echo by tag, empty cache (baseline: the same 2 GETs by hand)`,
+        await sequentialRate(() => rawPull(base("echo"), "v1"), count),
+        await sequentialRate(() => pullActor(`${registry.host}/bench/echo:v1`, { cacheDir: fresh() }), count),
+      ),
+    );
+    rows.push(
+      row(
+        "pull 3 MiB module by tag, empty cache (same baseline)",
+        await sequentialRate(() => rawPull(base("big"), "v1"), count / 4),
+        await sequentialRate(() => pullActor(`${registry.host}/bench/big:v1`, { cacheDir: fresh() }), count / 4),
+      ),
+    );
     const cacheDir = fresh();
     const pinned = `${registry.host}/bench/echo@${small.digest}`;
     await pullActor(pinned, { cacheDir });
-    rows.push(row("pull echo pinned by digest, cached (baseline: readFile of the module)", await sequentialRate(() => readFile(actor("echo").signedPath), count), await sequentialRate(() => pullActor(pinned, { cacheDir }), count)));
+    rows.push(
+      row(
+        "pull echo pinned by digest, cached (baseline: readFile of the module)",
+        await sequentialRate(() => readFile(actor("echo").signedPath), count),
+        await sequentialRate(() => pullActor(pinned, { cacheDir }), count),
+      ),
+    );
     return rows;
   } finally {
     await registry.stop();

@@ -41,7 +41,10 @@ async function echoRows(host: Host, servers: Array<{ close: () => Promise<unknow
   const ours = await freePort();
   await host.bind(key, "wascc:http_server", "default", { PORT: String(ours) });
   const [limitPort, codecPort] = [await freePort(), await freePort()];
-  servers.push(await runnableLimitServer(plain, limitPort, { instances: INSTANCES }), await runnableLimitServer(plain, codecPort, { instances: INSTANCES, codec: true }));
+  servers.push(
+    await runnableLimitServer(plain, limitPort, { instances: INSTANCES }),
+    await runnableLimitServer(plain, codecPort, { instances: INSTANCES, codec: true }),
+  );
   const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}/run`, `http://127.0.0.1:${ours}/run`, BODY);
   const [withCodec, wactorAgain] = await paired(`http://127.0.0.1:${codecPort}/run`, `http://127.0.0.1:${ours}/run`, BODY);
   return [
@@ -65,7 +68,11 @@ async function fetchRows(host: Host, servers: Array<{ close: () => Promise<unkno
   const limitPort = await freePort();
   servers.push(await runnableLimitServer(unsignedRunnable("fetch-get"), limitPort, { instances: IO_INSTANCES, fetch: undiciFetch(agent) }));
   const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}/run`, `http://127.0.0.1:${ours}/run`, body);
-  return rows(`HTTP runnable fetch-get, one fetch_url GET per request to a local fastify (${IO_INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor);
+  return rows(
+    `HTTP runnable fetch-get, one fetch_url GET per request to a local fastify (${IO_INSTANCES} instances): no-isolation limit vs wactor, ${PAIRS} alternating runs each`,
+    limit,
+    wactor,
+  );
 }
 
 export async function runnablesBench(): Promise<Row[]> {

@@ -75,7 +75,11 @@ function direct(module: WebAssembly.Module): () => void {
       __host_error: () => undefined,
       __console_log: () => undefined,
     },
-    env: { abort: () => { throw new Error("abort"); } },
+    env: {
+      abort: () => {
+        throw new Error("abort");
+      },
+    },
     ...(jspi && {
       wactor: {
         tick: () => void (fuel!.value = 5000),
@@ -86,7 +90,12 @@ function direct(module: WebAssembly.Module): () => void {
       },
     }),
   });
-  const exports = instance.exports as { memory: WebAssembly.Memory; __wactor_fuel?: WebAssembly.Global; __guest_call: (a: number, b: number) => number; _start?: () => void };
+  const exports = instance.exports as {
+    memory: WebAssembly.Memory;
+    __wactor_fuel?: WebAssembly.Global;
+    __guest_call: (a: number, b: number) => number;
+    _start?: () => void;
+  };
   memory = exports.memory;
   fuel = exports.__wactor_fuel;
   exports._start?.();
@@ -134,7 +143,12 @@ async function guestSpeed(): Promise<Row[]> {
   };
   return Object.keys(measures)
     .filter((k) => k !== "plain")
-    .map((k) => ({ what: `guest speed, echo HandleRequest in-process (calls per CPU second, best of ${ROUNDS_IN_PROCESS} interleaved): plain module called directly vs ${label[k]}`, baseline: fmt(base), wactor: fmt(best[k]!.perSecond), ratio: fmt(best[k]!.perSecond / base, 2) }));
+    .map((k) => ({
+      what: `guest speed, echo HandleRequest in-process (calls per CPU second, best of ${ROUNDS_IN_PROCESS} interleaved): plain module called directly vs ${label[k]}`,
+      baseline: fmt(base),
+      wactor: fmt(best[k]!.perSecond),
+      ratio: fmt(best[k]!.perSecond / base, 2),
+    }));
 }
 
 /** A copy of `bytes` with its own code hash (a custom section naming `n`), as a new actor build is. */
@@ -166,7 +180,11 @@ async function coldStart(): Promise<Row[]> {
       warm.get(mode)!.push(await ready(copy, mode)); // from the disk cache now
     }
   }
-  const p50 = (samples: number[]): number => percentile([...samples].sort((a, b) => a - b), 50);
+  const p50 = (samples: number[]): number =>
+    percentile(
+      [...samples].sort((a, b) => a - b),
+      50,
+    );
   return MODES.map((mode) => ({
     what: `a new distinct AssemblyScript echo (${(bytes.length / 1024).toFixed(0)} KiB), cold transform cache -> first instance ready, p50 of 12 (ms; baseline: the same from the disk cache; ratio column: the transform's own time in its worker), ${mode}`,
     baseline: fmt(p50(warm.get(mode)!), 1),
@@ -176,7 +194,12 @@ async function coldStart(): Promise<Row[]> {
 }
 
 /** An HTTP actor on a host of its own, started in `mode`. */
-async function httpActor(name: string, mode: SuspensionMode, redisUrl: string, options: { instances: number; deadlineMs?: number }): Promise<{ host: Host; port: number }> {
+async function httpActor(
+  name: string,
+  mode: SuspensionMode,
+  redisUrl: string,
+  options: { instances: number; deadlineMs?: number },
+): Promise<{ host: Host; port: number }> {
   const host = new Host({ logger: pino({ level: "silent" }) });
   await host.addProvider(createBuiltinProvider("wascc:http_server"));
   await host.addProvider(createBuiltinProvider("wascc:keyvalue"));
@@ -197,7 +220,10 @@ const httpRows = (what: string, base: Load, ours: Load[]): Row => ({
 
 async function httpAgainstLimits(redisUrl: string): Promise<Row[]> {
   const out: Row[] = [];
-  for (const [name, path, instances] of [["echo", "/bench", 2], ["kvcounter", "/counter", 16]] as const) {
+  for (const [name, path, instances] of [
+    ["echo", "/bench", 2],
+    ["kvcounter", "/counter", 16],
+  ] as const) {
     const hosts = new Map<SuspensionMode, { host: Host; port: number }>();
     for (const mode of MODES) hosts.set(mode, await httpActor(name, mode, redisUrl, { instances }));
     const built = actor(name);
@@ -206,7 +232,12 @@ async function httpAgainstLimits(redisUrl: string): Promise<Row[]> {
     await kv.start({ logger: pino({ level: "silent" }), deliver: () => Promise.reject(new Error("no deliveries")) });
     if (built.caps.includes("wascc:keyvalue")) await kv.bind(identity, "default", { URL: redisUrl });
     const limitPort = await freePort();
-    const limit = await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), instances, (_b, _n, operation, payload) => kv.handleCall({ actor: identity, binding: "default", operation, payload })), limitPort);
+    const limit = await limitServer(
+      new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), instances, (_b, _n, operation, payload) =>
+        kv.handleCall({ actor: identity, binding: "default", operation, payload }),
+      ),
+      limitPort,
+    );
     const results = new Map<string, Load[]>();
     for (let round = 0; round < ROUNDS; round++) {
       const order: Array<[string, number]> = [["limit", limitPort], ...MODES.map((m) => [m, hosts.get(m)!.port] as [string, number])];
@@ -216,8 +247,24 @@ async function httpAgainstLimits(redisUrl: string): Promise<Row[]> {
       }
     }
     for (const mode of MODES) {
-      const limitMean = { ...results.get("limit")![0]!, rps: mean(results.get("limit")!.map((l) => l.rps)), cpuUs: mean(results.get("limit")!.map((l) => l.cpuUs)) };
-      out.push(httpRows(`HTTP ${name} (${instances} instances), ${mode}: no-isolation limit vs wactor, req/s, mean of ${ROUNDS} interleaved ${SECONDS} s runs (per run: ${results.get(mode)!.map((l) => fmt(l.rps)).join(", ")} vs limit ${results.get("limit")!.map((l) => fmt(l.rps)).join(", ")})`, limitMean, results.get(mode)!));
+      const limitMean = {
+        ...results.get("limit")![0]!,
+        rps: mean(results.get("limit")!.map((l) => l.rps)),
+        cpuUs: mean(results.get("limit")!.map((l) => l.cpuUs)),
+      };
+      out.push(
+        httpRows(
+          `HTTP ${name} (${instances} instances), ${mode}: no-isolation limit vs wactor, req/s, mean of ${ROUNDS} interleaved ${SECONDS} s runs (per run: ${results
+            .get(mode)!
+            .map((l) => fmt(l.rps))
+            .join(", ")} vs limit ${results
+            .get("limit")!
+            .map((l) => fmt(l.rps))
+            .join(", ")})`,
+          limitMean,
+          results.get(mode)!,
+        ),
+      );
     }
     await limit.close();
     await kv.stop();
@@ -239,12 +286,20 @@ async function httpBesideLooper(redisUrl: string): Promise<Row[]> {
     let attacks = 0;
     for (let round = 0; round < ROUNDS; round++) {
       alone.push(await load(`http://127.0.0.1:${echo.port}/bench`));
-      const attack = run(process.execPath, [AUTOCANNON, "-c", "4", "-d", String(SECONDS + 3), "--json", `http://127.0.0.1:${looper.port}/`], { maxBuffer: 16 * 1024 * 1024 });
+      const attack = run(process.execPath, [AUTOCANNON, "-c", "4", "-d", String(SECONDS + 3), "--json", `http://127.0.0.1:${looper.port}/`], {
+        maxBuffer: 16 * 1024 * 1024,
+      });
       beside.push(await load(`http://127.0.0.1:${echo.port}/bench`));
       const { stdout } = await attack;
       attacks += (JSON.parse(stdout) as { requests: { total: number } }).requests.total;
     }
-    out.push(httpRows(`HTTP echo beside a looping actor (deadline 200 ms, 4 HTTP clients; ${attacks} looper requests answered), ${mode}: echo alone vs beside it, req/s, mean of ${ROUNDS} (per run: ${beside.map((l) => fmt(l.rps)).join(", ")} vs alone ${alone.map((l) => fmt(l.rps)).join(", ")})`, { ...alone[0]!, rps: mean(alone.map((l) => l.rps)), cpuUs: mean(alone.map((l) => l.cpuUs)) }, beside));
+    out.push(
+      httpRows(
+        `HTTP echo beside a looping actor (deadline 200 ms, 4 HTTP clients; ${attacks} looper requests answered), ${mode}: echo alone vs beside it, req/s, mean of ${ROUNDS} (per run: ${beside.map((l) => fmt(l.rps)).join(", ")} vs alone ${alone.map((l) => fmt(l.rps)).join(", ")})`,
+        { ...alone[0]!, rps: mean(alone.map((l) => l.rps)), cpuUs: mean(alone.map((l) => l.cpuUs)) },
+        beside,
+      ),
+    );
     await echo.host.shutdown();
     await looper.host.shutdown();
   }
@@ -252,7 +307,9 @@ async function httpBesideLooper(redisUrl: string): Promise<Row[]> {
 }
 
 export async function runtimeNodeBench(): Promise<Row[]> {
-  const rows: Row[] = [{ what: "engine", baseline: `Node ${process.version}`, wactor: `V8 ${process.versions.v8}`, ratio: `default suspension: ${suspensionMode()}` }];
+  const rows: Row[] = [
+    { what: "engine", baseline: `Node ${process.version}`, wactor: `V8 ${process.versions.v8}`, ratio: `default suspension: ${suspensionMode()}` },
+  ];
   const parts = (process.env.BENCH_PARTS ?? "speed,cold,http,looper").split(",");
   if (parts.includes("speed")) rows.push(...(await guestSpeed()));
   if (parts.includes("cold")) rows.push(...(await coldStart()));

@@ -38,7 +38,9 @@ let peak = 0;
 const started = Date.now();
 for (let slice = 0; sent < TOTAL && Date.now() - started < 30 * 60_000; slice++) {
   const amount = Math.min(SLICE, TOTAL - sent);
-  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", "50", "-a", String(amount), "--json", `http://127.0.0.1:${port}/soak?slice=${slice}`], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", "50", "-a", String(amount), "--json", `http://127.0.0.1:${port}/soak?slice=${slice}`], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const r = JSON.parse(stdout) as Slice;
   sent += r.requests.total;
   failed += r.errors + r.timeouts + r.non2xx;
@@ -49,7 +51,9 @@ for (let slice = 0; sent < TOTAL && Date.now() - started < 30 * 60_000; slice++)
   process.stdout.write(`slice ${slice}: ${r.requests.total} requests, ${Math.round(r.requests.average)} req/s, failed so far ${failed}, RSS ${mib(rss)} MiB\n`);
 }
 const growth = baseline > 0 && peak > 0 ? (peak - baseline) / baseline : 0;
-process.stdout.write(`\nsoak: ${sent} requests, ${failed} failed, RSS after warm-up ${mib(baseline)} MiB, peak ${mib(peak)} MiB, growth ${(growth * 100).toFixed(1)} %\n`);
+process.stdout.write(
+  `\nsoak: ${sent} requests, ${failed} failed, RSS after warm-up ${mib(baseline)} MiB, peak ${mib(peak)} MiB, growth ${(growth * 100).toFixed(1)} %\n`,
+);
 await host.shutdown();
 const ok = failed === 0 && sent >= TOTAL && growth < 0.1;
 process.stdout.write(ok ? "soak: PASS\n" : "soak: FAIL\n");

@@ -65,36 +65,50 @@ async function blobRows(): Promise<Row[]> {
   const chunkPayloads = chunks.map((chunkBytes, sequenceNo) => encodeFileChunk({ ...base, sequenceNo, chunkBytes }));
   try {
     const upload = await bestOf(BLOB_ROUNDS, {
-      plain: () => timed(async () => {
-        const stream = createWriteStream(join(plain, "blob"));
-        for (const c of chunks) if (!stream.write(c)) await once(stream, "drain");
-        stream.end();
-        await once(stream, "finish");
-        const handle = await open(join(plain, "blob"), "r+");
-        await handle.sync();
-        await handle.close();
-      }),
-      wactor: () => timed(async () => {
-        await call("StartUpload", startPayload);
-        for (const p of chunkPayloads) await call("UploadChunk", p);
-      }),
+      plain: () =>
+        timed(async () => {
+          const stream = createWriteStream(join(plain, "blob"));
+          for (const c of chunks) if (!stream.write(c)) await once(stream, "drain");
+          stream.end();
+          await once(stream, "finish");
+          const handle = await open(join(plain, "blob"), "r+");
+          await handle.sync();
+          await handle.close();
+        }),
+      wactor: () =>
+        timed(async () => {
+          await call("StartUpload", startPayload);
+          for (const p of chunkPayloads) await call("UploadChunk", p);
+        }),
     });
     const download = await bestOf(BLOB_ROUNDS, {
-      plain: () => timed(async () => {
-        let bytes = 0;
-        for await (const c of createReadStream(join(plain, "blob"), { highWaterMark: CHUNK })) bytes += (c as Buffer).length;
-        if (bytes !== BLOB_BYTES) throw new Error(`read ${bytes} bytes`);
-      }),
-      wactor: () => timed(async () => {
-        delivered = 0;
-        const all = new Promise<void>((resolve) => (done = resolve));
-        await call("StartDownload", encodeStreamRequest({ container: "bench", id: "blob", chunkSize: 0 }));
-        await all;
-      }),
+      plain: () =>
+        timed(async () => {
+          let bytes = 0;
+          for await (const c of createReadStream(join(plain, "blob"), { highWaterMark: CHUNK })) bytes += (c as Buffer).length;
+          if (bytes !== BLOB_BYTES) throw new Error(`read ${bytes} bytes`);
+        }),
+      wactor: () =>
+        timed(async () => {
+          delivered = 0;
+          const all = new Promise<void>((resolve) => (done = resolve));
+          await call("StartDownload", encodeStreamRequest({ container: "bench", id: "blob", chunkSize: 0 }));
+          await all;
+        }),
     });
     return [
-      { what: `blob upload, ${BLOB_BYTES / MiB} MiB in 1 MiB chunks, fsynced (baseline: fs.createWriteStream + fsync)`, baseline: mibPerSecond(upload.plain), wactor: mibPerSecond(upload.wactor), ratio: fmt(upload.wactor.perSecond / upload.plain.perSecond, 2) },
-      { what: `blob download, ${BLOB_BYTES / MiB} MiB as 1 MiB ReceiveChunk deliveries (baseline: fs.createReadStream)`, baseline: mibPerSecond(download.plain), wactor: mibPerSecond(download.wactor), ratio: fmt(download.wactor.perSecond / download.plain.perSecond, 2) },
+      {
+        what: `blob upload, ${BLOB_BYTES / MiB} MiB in 1 MiB chunks, fsynced (baseline: fs.createWriteStream + fsync)`,
+        baseline: mibPerSecond(upload.plain),
+        wactor: mibPerSecond(upload.wactor),
+        ratio: fmt(upload.wactor.perSecond / upload.plain.perSecond, 2),
+      },
+      {
+        what: `blob download, ${BLOB_BYTES / MiB} MiB as 1 MiB ReceiveChunk deliveries (baseline: fs.createReadStream)`,
+        baseline: mibPerSecond(download.plain),
+        wactor: mibPerSecond(download.wactor),
+        ratio: fmt(download.wactor.perSecond / download.plain.perSecond, 2),
+      },
     ];
   } finally {
     await provider.stop();
@@ -115,7 +129,14 @@ async function eventRows(count = 1000): Promise<Row[]> {
       wactor: () => sequentialRate(() => provider.handleCall({ actor, binding: "default", operation: "WriteEvent", payload }), count, 3000),
     });
     const perSecond = (r: Rate): string => `${fmt(r.perSecond)}/s`;
-    return [{ what: "WriteEvent, sequential (baseline: ioredis XADD of the same values)", baseline: perSecond(rates.direct), wactor: perSecond(rates.wactor), ratio: fmt(rates.wactor.perSecond / rates.direct.perSecond, 2) }];
+    return [
+      {
+        what: "WriteEvent, sequential (baseline: ioredis XADD of the same values)",
+        baseline: perSecond(rates.direct),
+        wactor: perSecond(rates.wactor),
+        ratio: fmt(rates.wactor.perSecond / rates.direct.perSecond, 2),
+      },
+    ];
   } finally {
     await provider.stop();
     direct.disconnect();

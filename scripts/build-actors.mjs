@@ -146,7 +146,18 @@ for (const [name, caps] of Object.entries(RUNNABLE_CAPS)) {
       module.dispose();
     } else {
       // Relative paths under --baseDir: abort messages then name the file as actors/runnables/<name>/index.ts.
-      const args = [`actors/runnables/${name}/index.ts`, "-o", `actors/build/runnables/${name}.wasm`, "--runtime", "incremental", "-O3", "--use", RUNNABLE_ABORT, "--baseDir", ROOT];
+      const args = [
+        `actors/runnables/${name}/index.ts`,
+        "-o",
+        `actors/build/runnables/${name}.wasm`,
+        "--runtime",
+        "incremental",
+        "-O3",
+        "--use",
+        RUNNABLE_ABORT,
+        "--baseDir",
+        ROOT,
+      ];
       const { error, stderr } = await asc.main(args, {});
       if (error) {
         console.error(`build-actors: runnable ${name} failed to compile:\n${stderr.toString()}`);
@@ -163,6 +174,8 @@ for (const [name, caps] of Object.entries(RUNNABLE_CAPS)) {
     caps,
     source: isWat ? `actors/runnables/wat/${name}.wat` : `actors/runnables/${name}/index.ts`,
   };
-  console.log(`${fresh ? "up to date" : "built     "} runnable ${name.padEnd(16)} ${subject.publicKey} ${statSync(signed).size} B  caps=${caps.join(",") || "-"}`);
+  console.log(
+    `${fresh ? "up to date" : "built     "} runnable ${name.padEnd(16)} ${subject.publicKey} ${statSync(signed).size} B  caps=${caps.join(",") || "-"}`,
+  );
 }
 writeFileSync(join(RUNNABLES_OUT, "manifest.json"), `${JSON.stringify(runnables, null, 2)}\n`);

@@ -39,7 +39,18 @@ for (const fn of readdirSync(join(dir, "runnables"))) {
   const source = join(dir, "runnables", fn, "index.ts");
   if (!existsSync(source)) continue;
   // Relative to --baseDir, so an abort names the file as examples/<name>/runnables/<fn>/index.ts.
-  const args = [relative(ROOT, source), "-o", relative(ROOT, join(dir, "runnables", fn, `${fn}.wasm`)), "--runtime", "incremental", "-O3", "--use", RUNNABLE_ABORT, "--baseDir", ROOT];
+  const args = [
+    relative(ROOT, source),
+    "-o",
+    relative(ROOT, join(dir, "runnables", fn, `${fn}.wasm`)),
+    "--runtime",
+    "incremental",
+    "-O3",
+    "--use",
+    RUNNABLE_ABORT,
+    "--baseDir",
+    ROOT,
+  ];
   const { error, stderr } = await asc.main(args, {});
   if (error) {
     console.error(`example-bundle: ${fn} failed to compile:\n${stderr.toString()}`);

@@ -22,11 +22,25 @@ const silent = pino({ level: "silent" });
 const nats = await startNats({ jetstream: true });
 const seed = KeyPair.create("cluster").seed;
 const members = [];
-for (const [role, caps] of [["edge", ["wascc:http_server", "wascc:keyvalue"]], ["worker", []], ["worker", []]] as const) {
+for (const [role, caps] of [
+  ["edge", ["wascc:http_server", "wascc:keyvalue"]],
+  ["worker", []],
+  ["worker", []],
+] as const) {
   const host = new Host({ logger: silent });
   for (const cap of caps) await host.addProvider(createBuiltinProvider(cap));
-  const lattice = await LatticeHost.join(host, { url: nats.url, clusterSeed: seed, labels: { role, zone: members.length % 2 ? "a" : "b" }, heartbeatMs: 500, logger: silent });
-  members.push({ host, lattice, reconciler: await runReconciler({ url: nats.url, lattice: "default", holder: lattice.hostId, logger: silent, intervalMs: 300 }) });
+  const lattice = await LatticeHost.join(host, {
+    url: nats.url,
+    clusterSeed: seed,
+    labels: { role, zone: members.length % 2 ? "a" : "b" },
+    heartbeatMs: 500,
+    logger: silent,
+  });
+  members.push({
+    host,
+    lattice,
+    reconciler: await runReconciler({ url: nats.url, lattice: "default", holder: lattice.hostId, logger: silent, intervalMs: 300 }),
+  });
 }
 const port = await freePort();
 const dir = mkdtempSync(join(tmpdir(), "wactor-shot-"));

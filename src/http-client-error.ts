@@ -17,7 +17,9 @@ export function clientErrorHandler(body: ErrorBody): (err: NodeJS.ErrnoException
     const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
     const text = JSON.stringify(body(new WactorError("WACTOR_ERR_BAD_REQUEST", `${err.code ?? "parse error"}: ${err.message}`)));
     if (socket.writable) {
-      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`);
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${text}`,
+      );
     }
     socket.destroy(err);
   };

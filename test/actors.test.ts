@@ -3,7 +3,15 @@ import { pino } from "pino";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import {
-  decodeHealthResponse, decodeHttpResponse, decodeKeyValueRequest, encode, encodeHealthRequest, encodeHttpRequest, encodeKeyValueResponse, OP_HEALTH_REQUEST, type HttpRequest,
+  decodeHealthResponse,
+  decodeHttpResponse,
+  decodeKeyValueRequest,
+  encode,
+  encodeHealthRequest,
+  encodeHttpRequest,
+  encodeKeyValueResponse,
+  OP_HEALTH_REQUEST,
+  type HttpRequest,
 } from "../src/codec/mod.js";
 import { createBuiltinProvider } from "../capabilities/mod.js";
 import { Host } from "../src/host/host.js";
@@ -41,7 +49,13 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
   afterAll(() => host.shutdown());
 
   it("echo answers HandleRequest with a JSON description of the request", async () => {
-    const reply = decodeHttpResponse(await host.invoke(actor("echo").publicKey, "HandleRequest", request({ method: "POST", path: "/hello", queryString: "a=1", header: { "x-k": "v" }, body: new TextEncoder().encode("hi") })));
+    const reply = decodeHttpResponse(
+      await host.invoke(
+        actor("echo").publicKey,
+        "HandleRequest",
+        request({ method: "POST", path: "/hello", queryString: "a=1", header: { "x-k": "v" }, body: new TextEncoder().encode("hi") }),
+      ),
+    );
     expect(reply.statusCode).toBe(200);
     expect(reply.header["content-type"]).toBe("application/json");
     expect(JSON.parse(text(reply.body))).toEqual({ method: "POST", path: "/hello", query_string: "a=1", headers: { "x-k": "v" }, body_len: 2, body: "hi" });
@@ -49,7 +63,16 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
 
   it("the SDK skips fields it does not know, long strings and bytes included (their length bytes too)", async () => {
     // A newer host may send more fields; str8 (> 31 bytes), str16 and bin8 values lead the known ones.
-    const payload = encode({ extra8: "x".repeat(40), extra16: "y".repeat(300), extraBin: new Uint8Array(70), method: "PUT", path: "/after", queryString: "", header: {}, body: new TextEncoder().encode("ok") });
+    const payload = encode({
+      extra8: "x".repeat(40),
+      extra16: "y".repeat(300),
+      extraBin: new Uint8Array(70),
+      method: "PUT",
+      path: "/after",
+      queryString: "",
+      header: {},
+      body: new TextEncoder().encode("ok"),
+    });
     const reply = decodeHttpResponse(await host.invoke(actor("echo").publicKey, "HandleRequest", payload));
     expect(JSON.parse(text(reply.body))).toMatchObject({ method: "PUT", path: "/after", body: "ok" });
   });
@@ -76,7 +99,13 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
   });
 
   it("pinger calls ponger actor-to-actor", async () => {
-    const reply = decodeHttpResponse(await host.invoke(actor("pinger").publicKey, "HandleRequest", request({ queryString: `target=${actor("ponger").publicKey}`, body: new TextEncoder().encode("hello") })));
+    const reply = decodeHttpResponse(
+      await host.invoke(
+        actor("pinger").publicKey,
+        "HandleRequest",
+        request({ queryString: `target=${actor("ponger").publicKey}`, body: new TextEncoder().encode("hello") }),
+      ),
+    );
     expect(reply.statusCode).toBe(200);
     expect(text(reply.body)).toBe("pong:hello");
   });
@@ -90,7 +119,12 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
     expect(kv.calls.length).toBe(before);
 
     const account = KeyPair.create("account");
-    const honest = await signModule(unsignedBytes("sneaky"), { issuer: account, subject: KeyPair.create("module"), caps: ["wascc:http_server", "wascc:keyvalue"], name: "sneaky-honest" });
+    const honest = await signModule(unsignedBytes("sneaky"), {
+      issuer: account,
+      subject: KeyPair.create("module"),
+      caps: ["wascc:http_server", "wascc:keyvalue"],
+      name: "sneaky-honest",
+    });
     const key = (await host.startActor(honest.bytes)).key;
     await host.bind(key, "wascc:keyvalue", "default", {});
     const allowed = decodeHttpResponse(await host.invoke(key, "HandleRequest", request()));
@@ -107,7 +141,10 @@ describe.each(["metered", "executor", "thread"] as const)("example actors (Assem
       host.invoke(actor("hog").publicKey, "Hog", new Uint8Array()),
     ]);
     expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "ok"))).toEqual([
-      "WACTOR_ERR_DEADLINE", "WACTOR_ERR_TRAP", "WACTOR_ERR_TRAP", "WACTOR_ERR_MEMORY_LIMIT",
+      "WACTOR_ERR_DEADLINE",
+      "WACTOR_ERR_TRAP",
+      "WACTOR_ERR_TRAP",
+      "WACTOR_ERR_MEMORY_LIMIT",
     ]);
     expect(String((results[2] as PromiseRejectedResult).reason)).toContain("panicker gave up");
     const echo = decodeHttpResponse(await host.invoke(actor("echo").publicKey, "HandleRequest", request()));

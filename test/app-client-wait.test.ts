@@ -10,8 +10,18 @@ import type { ControlClient } from "../src/lattice/mod.js";
 import type { AppStore } from "../src/deploy/app-store.js";
 import type { AppStatus, DesiredApp } from "../src/deploy/app-types.js";
 
-const desired = { name: "echo", version: "1", deployedAt: "2026-12-02T17:00:00.000Z", undeployed: false, actors: [], providers: [], links: [], owned: [] } as unknown as DesiredApp;
-const status = (phase: string, deployedAt: string): AppStatus => ({ name: "echo", version: "1", deployedAt, phase, problems: [], pending: [] }) as unknown as AppStatus;
+const desired = {
+  name: "echo",
+  version: "1",
+  deployedAt: "2026-12-02T17:00:00.000Z",
+  undeployed: false,
+  actors: [],
+  providers: [],
+  links: [],
+  owned: [],
+} as unknown as DesiredApp;
+const status = (phase: string, deployedAt: string): AppStatus =>
+  ({ name: "echo", version: "1", deployedAt, phase, problems: [], pending: [] }) as unknown as AppStatus;
 
 /** The store is all undeploy uses: no control client (a call to it would fail the test). */
 const clientOver = (store: Partial<AppStore>): AppClient => new AppClient(undefined as unknown as ControlClient, store as AppStore);

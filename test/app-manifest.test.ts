@@ -30,7 +30,15 @@ describe("application manifest", () => {
       "/srv/apps/shop.yaml",
     );
     expect(m.actors).toEqual([
-      { source: "/srv/apps/build/kv.wasm", replicas: 3, instances: 2, spread: [{ labels: { zone: "a" }, weight: 2 }, { labels: { zone: "b" }, weight: 1 }] },
+      {
+        source: "/srv/apps/build/kv.wasm",
+        replicas: 3,
+        instances: 2,
+        spread: [
+          { labels: { zone: "a" }, weight: 2 },
+          { labels: { zone: "b" }, weight: 1 },
+        ],
+      },
       { ref: "echo", replicas: 1, instances: 1, spread: [{ labels: {}, weight: 1 }] },
     ]);
     expect(m.providers).toEqual([{ capability: "wascc:http_server", on: { role: "edge" } }]);
@@ -44,7 +52,9 @@ describe("application manifest", () => {
     expect(refused("name: a\nversion: 1\nactors:\n  - { ref: x, source: y }\n")).toContain("exactly one of 'source'");
     expect(refused("name: a\nversion: 1\nactors:\n  - { ref: x, replica: 2 }\n")).toContain("app.yaml:4: actors[0].replica: unknown key 'replica'");
     expect(refused("name: a\nversion: 1\nactors:\n  - { ref: x, replicas: -1 }\n")).toContain("actors[0].replicas");
-    expect(refused("name: a\nversion: 1\nactors: [ { ref: x } ]\nlinks:\n  - { actor: x, capability: c }\n  - { actor: x, capability: c }\n")).toContain("app.yaml:6: links[1]: duplicate link");
+    expect(refused("name: a\nversion: 1\nactors: [ { ref: x } ]\nlinks:\n  - { actor: x, capability: c }\n  - { actor: x, capability: c }\n")).toContain(
+      "app.yaml:6: links[1]: duplicate link",
+    );
   });
 });
 

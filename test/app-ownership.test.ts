@@ -35,7 +35,8 @@ describe("an application owns only what it made", { timeout: 120_000 }, () => {
 
   const ctl = (args: string[]): Promise<CliResult> => wactorAsync(["ctl", ...args, "--lattice", nats.url], { timeoutMs: 30_000 });
   const app = (args: string[]): Promise<CliResult> => wactorAsync(["app", ...args, "--lattice", nats.url], { timeoutMs: 90_000 });
-  const serves = async (port: number): Promise<boolean> => (await fetch(`http://127.0.0.1:${port}/hello`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
+  const serves = async (port: number): Promise<boolean> =>
+    (await fetch(`http://127.0.0.1:${port}/hello`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
   const shop = (version: string): string =>
     file(
       `shop-${version}.yaml`,
@@ -51,13 +52,26 @@ describe("an application owns only what it made", { timeout: 120_000 }, () => {
         "",
       ].join("\n"),
     );
-  const linkValues = async (binding: string): Promise<Record<string, string> | undefined> => (await apps.control.getLinks()).find((l) => l.actorKey === echo.publicKey && l.binding === binding)?.values;
+  const linkValues = async (binding: string): Promise<Record<string, string> | undefined> =>
+    (await apps.control.getLinks()).find((l) => l.actorKey === echo.publicKey && l.binding === binding)?.values;
 
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
     appPort = await freePort();
     for (const role of ["edge", "worker"]) {
-      const p = startUp([file(`${role}.yaml`, `labels: { role: ${role} }\n`), "--lattice", nats.url, "--cluster-seed", seed, "--heartbeat-ms", "300", "--reconcile-ms", "300", "--log-level", "warn"]);
+      const p = startUp([
+        file(`${role}.yaml`, `labels: { role: ${role} }\n`),
+        "--lattice",
+        nats.url,
+        "--cluster-seed",
+        seed,
+        "--heartbeat-ms",
+        "300",
+        "--reconcile-ms",
+        "300",
+        "--log-level",
+        "warn",
+      ]);
       await waitForOutput(p, "lattice  default");
       hosts.push(p);
       ids.set(role, /host=(N[A-Z2-7]{55})/.exec(p.stdout())![1]!);
@@ -98,7 +112,10 @@ describe("an application owns only what it made", { timeout: 120_000 }, () => {
     expect(refusedPut.stderr).toContain("--force");
     const refusedDel = await ctl(["link", "del", "echo", "wascc:http_server"]);
     expect(refusedDel.stderr).toContain("WACTOR_ERR_OWNED_BY_APP");
-    for (const args of [["stop", "actor", "echo"], ["scale", "actor", "echo", "3"]]) {
+    for (const args of [
+      ["stop", "actor", "echo"],
+      ["scale", "actor", "echo", "3"],
+    ]) {
       const refused = await ctl(args);
       expect(refused.status).toBe(1);
       expect(refused.stderr).toContain("WACTOR_ERR_OWNED_BY_APP");
@@ -114,13 +131,22 @@ describe("an application owns only what it made", { timeout: 120_000 }, () => {
     await eventually(async () => expect(await serves(appPort)).toBe(true), { timeoutMs: 20_000 });
     const scaled = await ctl(["scale", "actor", "echo", "3", "--force"]);
     expect(scaled.stdout).toContain("restores it");
-    await eventually(async () => expect((await apps.control.getInventory(ids.get("worker")!)).actors.find((a) => a.key === echo.publicKey)?.instances).toBe(1), { timeoutMs: 20_000 });
+    await eventually(
+      async () => expect((await apps.control.getInventory(ids.get("worker")!)).actors.find((a) => a.key === echo.publicKey)?.instances).toBe(1),
+      { timeoutMs: 20_000 },
+    );
   });
 
   it("a second application that wants the same actor with another spread is a conflict naming the first, never a fight", async () => {
     const rival = file(
       "rival.yaml",
-      ["name: rival", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, instances: 2, spread: [ { labels: { role: edge } } ] }`, ""].join("\n"),
+      [
+        "name: rival",
+        'version: "1"',
+        "actors:",
+        `  - { source: ${echo.signedPath}, replicas: 1, instances: 2, spread: [ { labels: { role: edge } } ] }`,
+        "",
+      ].join("\n"),
     );
     const deployed = await app(["deploy", rival]);
     expect(deployed.status).toBe(1);
@@ -132,7 +158,10 @@ describe("an application owns only what it made", { timeout: 120_000 }, () => {
     // The first application is untouched: its replica where it was, nothing on the edge host.
     expect((await apps.status("shop")).status).toMatchObject({ phase: "deployed" });
     expect((await apps.control.getInventory(ids.get("edge")!)).actors.map((a) => a.key)).not.toContain(echo.publicKey);
-    expect((await apps.control.getInventory(ids.get("worker")!)).actors.find((a) => a.key === echo.publicKey)).toMatchObject({ instances: 1, owner: { app: "shop", version: "2" } });
+    expect((await apps.control.getInventory(ids.get("worker")!)).actors.find((a) => a.key === echo.publicKey)).toMatchObject({
+      instances: 1,
+      owner: { app: "shop", version: "2" },
+    });
     expect((await ctl(["get", "inventory", ids.get("worker")!])).stdout).toMatch(/echo .* shop@2/);
   });
 });

@@ -44,7 +44,17 @@ describe("binding health", () => {
   });
 
   it("is down when no provider of the capability runs", () => {
-    expect(bindingHealth(undefined, { actorKey: key, capabilityId: CAP, binding: "default" })).toEqual({ up: false, state: "missing", reason: `no provider for ${CAP} runs on this host` });
-    expect(bindingHealth({ ...spy, name: "x", bindingStatus: () => ({ state: "failed", reason: "refused" }) } as unknown as SpyProvider, { actorKey: key, capabilityId: CAP, binding: "default" })).toEqual({ up: false, state: "failed", reason: "refused" });
+    expect(bindingHealth(undefined, { actorKey: key, capabilityId: CAP, binding: "default" })).toEqual({
+      up: false,
+      state: "missing",
+      reason: `no provider for ${CAP} runs on this host`,
+    });
+    expect(
+      bindingHealth({ ...spy, name: "x", bindingStatus: () => ({ state: "failed", reason: "refused" }) } as unknown as SpyProvider, {
+        actorKey: key,
+        capabilityId: CAP,
+        binding: "default",
+      }),
+    ).toEqual({ up: false, state: "failed", reason: "refused" });
   });
 });

@@ -43,7 +43,8 @@ describe("blobber actor on a real directory", () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const invoke = async (operation: string, args: Record<string, unknown>): Promise<unknown> => decodeFirst(await host.invoke(blobber.publicKey, operation, encode(args)));
+  const invoke = async (operation: string, args: Record<string, unknown>): Promise<unknown> =>
+    decodeFirst(await host.invoke(blobber.publicKey, operation, encode(args)));
 
   it("uploads 10 MiB in 1 MiB chunks, byte-identical on disk, and downloads it back in order (CHUNK_SIZE chunks)", async () => {
     const size = 10 * MiB;
@@ -52,11 +53,14 @@ describe("blobber actor on a real directory", () => {
     expect(await invoke("Info", { container: "media", id: "ten.bin" })).toEqual({ id: "ten.bin", container: "media", byteSize: size });
 
     expect(await invoke("Download", { container: "media", id: "ten.bin", chunkSize: 0, seed: 5 })).toEqual({});
-    const done = await eventually(async () => {
-      const status = (await invoke("Status", {})) as { bytes: number };
-      expect(status.bytes).toBe(size);
-      return status;
-    }, { timeoutMs: 60_000 });
+    const done = await eventually(
+      async () => {
+        const status = (await invoke("Status", {})) as { bytes: number };
+        expect(status.bytes).toBe(size);
+        return status;
+      },
+      { timeoutMs: 60_000 },
+    );
     expect(done).toEqual({ chunks: 40, bytes: size, totalBytes: size, inOrder: true, intact: true });
   }, 120_000);
 
@@ -70,7 +74,9 @@ describe("blobber actor on a real directory", () => {
   });
 
   it("the actor sees a refused path as its call's error, with the catalog code", async () => {
-    const message = await host.invoke(blobber.publicKey, "Upload", encode({ container: "../outside", id: "x", size: 1, chunkSize: 1, seed: 0 })).catch((e: Error) => e.message);
+    const message = await host
+      .invoke(blobber.publicKey, "Upload", encode({ container: "../outside", id: "x", size: 1, chunkSize: 1, seed: 0 }))
+      .catch((e: Error) => e.message);
     expect(message).toContain("WACTOR_ERR_BLOB_PATH");
   });
 
@@ -91,9 +97,11 @@ describe("blobber actor on a real directory", () => {
       expect(refused).toContain("WACTOR_ERR_PERMISSION_DENIED");
     }
     // Nothing was written by any refused call.
-    expect(host.authorizer.deniedCounts()).toEqual(expect.arrayContaining([
-      expect.objectContaining({ actorKey: unclaimed, capabilityId: "wascc:blobstore" }),
-      expect.objectContaining({ actorKey: rawKey, capabilityId: "wascc:eventstreams" }),
-    ]));
+    expect(host.authorizer.deniedCounts()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actorKey: unclaimed, capabilityId: "wascc:blobstore" }),
+        expect.objectContaining({ actorKey: rawKey, capabilityId: "wascc:eventstreams" }),
+      ]),
+    );
   });
 });

@@ -28,7 +28,8 @@ beforeAll(async () => {
   const out = join(dir, "stamp.wasm");
   await promisify(execFile)(process.execPath, [ASC, SOURCE, "-o", out, "--runtime", "incremental", "-O3"], { timeout: 90_000 });
   const bundle = await loadedBundle({
-    directive: xDirective(`handlers:
+    directive: xDirective(
+      `handlers:
   - type: request
     method: POST
     resource: "/stamp/:who"
@@ -41,7 +42,9 @@ beforeAll(async () => {
     resource: "/tolerant/:who"
     steps:
       - { fn: stamp, onErr: { code: { 404: continue }, other: return } }
-`, ["helloworld-rs", "stamp", "fields"]),
+`,
+      ["helloworld-rs", "stamp", "fields"],
+    ),
     modules: { "helloworld-rs": "helloworld-rs", stamp: new Uint8Array(readFileSync(out)), fields: "fields" },
   });
   runner = new BundleRunner(host, bundle, { http: { port: 0 } });

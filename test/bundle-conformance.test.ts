@@ -12,7 +12,8 @@ import { Host } from "../src/host/host.js";
 import { loadedBundle, xDirective } from "./helpers/bundles.js";
 
 const FUNCTIONS = ["helloworld-rs", "return-err", "modify-url", "set-array", "run-each", "get-file", "cache-set", "cache-get", "fields", "fail", "log-it"];
-const DIRECTIVE = xDirective(`handlers:
+const DIRECTIVE = xDirective(
+  `handlers:
   - { type: request, method: POST, resource: /e1, steps: [ { fn: helloworld-rs } ] }
   - type: request
     method: POST
@@ -67,7 +68,9 @@ schedules:
     steps:
       - group: [ { fn: helloworld-rs }, { fn: get-file, as: main.md } ]
   - { name: e12, every: { days: 1 }, steps: [ { fn: log-it } ] }
-`, FUNCTIONS);
+`,
+  FUNCTIONS,
+);
 
 const decode = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
 const host = new Host({ logger: pino({ level: "silent" }) });
@@ -196,10 +199,13 @@ describe("a step's time limit, with a function that never returns", () => {
 
   beforeAll(async () => {
     const bundle = await loadedBundle({
-      directive: xDirective(`handlers:
+      directive: xDirective(
+        `handlers:
   - { type: request, method: POST, resource: /slow, steps: [ { fn: helloworld-rs }, { fn: loop-forever } ] }
   - { type: request, method: POST, resource: /fast, steps: [ { fn: helloworld-rs } ] }
-`, ["helloworld-rs", "loop-forever"]),
+`,
+        ["helloworld-rs", "loop-forever"],
+      ),
       modules: { "helloworld-rs": "helloworld-rs", "loop-forever": "loop-forever" },
     });
     slow = new BundleRunner(slowHost, bundle, { http: { port: 0 }, stepTimeoutMs: 400 });
@@ -227,9 +233,12 @@ describe("headless mode (E13) and static names (B4) with real runnables", () => 
 
   beforeAll(async () => {
     const bundle = await loadedBundle({
-      directive: xDirective(`handlers:
+      directive: xDirective(
+        `handlers:
   - { type: request, method: POST, resource: /hello, steps: [ { fn: helloworld-rs } ] }
-`, ["helloworld-rs", "modify-url", "get-file"]),
+`,
+        ["helloworld-rs", "modify-url", "get-file"],
+      ),
       modules: { "helloworld-rs": "helloworld-rs", "modify-url": "modify-url", "get-file": "get-file" },
       statics: { "main.md": "## hello", "css/main.css": "body{}" },
     });
@@ -255,7 +264,8 @@ describe("headless mode (E13) and static names (B4) with real runnables", () => 
   });
 
   it("B4: main.md, /main.md, static/main.md, ./main.md and css/main.css are found; ../x and unknown names are not", async () => {
-    const read = async (file: string): Promise<string> => (await fetch(fn("get-file"), { method: "POST", headers: { "X-Atmo-Params": JSON.stringify({ file }) } })).text();
+    const read = async (file: string): Promise<string> =>
+      (await fetch(fn("get-file"), { method: "POST", headers: { "X-Atmo-Params": JSON.stringify({ file }) } })).text();
     for (const name of ["main.md", "/main.md", "static/main.md", "./main.md"]) expect(await read(name)).toBe("## hello");
     expect(await read("css/main.css")).toBe("body{}");
     for (const name of ["../main.md", "../static/main.md", "nope.md"]) expect(await read(name)).toBe("failed");

@@ -13,7 +13,8 @@ import { eventually } from "./helpers/eventually.js";
 import { loadedBundle, xDirective } from "./helpers/bundles.js";
 
 const FUNCTIONS = ["helloworld-rs", "modify-url", "log-it", "fields", "cache-set", "cache-get", "get-file"];
-const DIRECTIVE = xDirective(`handlers:
+const DIRECTIVE = xDirective(
+  `handlers:
   - type: request
     method: GET
     resource: /chain
@@ -28,10 +29,23 @@ const DIRECTIVE = xDirective(`handlers:
   - { type: request, method: GET, resource: "/file/*file", steps: [ { fn: get-file } ] }
 schedules:
   - { name: tick, every: { seconds: 1 }, state: { seed: s }, steps: [ { fn: log-it } ] }
-`, FUNCTIONS);
+`,
+  FUNCTIONS,
+);
 
 const lines: Array<Record<string, unknown>> = [];
-const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)), done()) });
+const sink = new Writable({
+  write: (chunk: Buffer, _enc, done) => (
+    lines.push(
+      ...chunk
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ),
+    done()
+  ),
+});
 const host = new Host({ logger: pino({ level: "info" }, sink), actorDefaults: { instances: 2 } });
 const outcomes: string[] = [];
 let runner: BundleRunner;
@@ -45,7 +59,10 @@ beforeAll(async () => {
     caps: ["wascc:logging"],
     capsByFunction: { "cache-set": ["wascc:keyvalue"], "cache-get": ["wascc:keyvalue"] },
   });
-  runner = new BundleRunner(host, bundle, { http: { port: 0 }, schedules: { firstAfterMs: 50, onOutcome: (name, outcome) => outcomes.push(`${name}:${outcome}`) } });
+  runner = new BundleRunner(host, bundle, {
+    http: { port: 0 },
+    schedules: { firstAfterMs: 50, onOutcome: (name, outcome) => outcomes.push(`${name}:${outcome}`) },
+  });
   const info = await runner.start();
   base = `http://127.0.0.1:${info.address!.port}`;
 });
@@ -59,14 +76,29 @@ describe("BundleRunner", () => {
   it("starts every function as an actor with the claims it was signed with, and binds only what they claim", () => {
     const info = runner.info!;
     expect(info.functions.map((f) => f.fqfn)).toEqual(FUNCTIONS.map((f) => `com.suborbital.test#default::${f}@v0.0.1`));
-    expect(host.listActors().map((a) => a.name).sort()).toEqual(FUNCTIONS.map((f) => `default::${f}`).sort());
+    expect(
+      host
+        .listActors()
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(FUNCTIONS.map((f) => `default::${f}`).sort());
     const setKey = runner.functionKey("com.suborbital.test#default::cache-set@v0.0.1")!;
     const helloKey = runner.functionKey("com.suborbital.test#default::helloworld-rs@v0.0.1")!;
-    expect(host.listBindings().filter((b) => b.actorKey === setKey).map((b) => [b.capabilityId, b.values])).toEqual([
+    expect(
+      host
+        .listBindings()
+        .filter((b) => b.actorKey === setKey)
+        .map((b) => [b.capabilityId, b.values]),
+    ).toEqual([
       ["wascc:keyvalue", { SHARED: "com.suborbital.test" }],
       ["wascc:logging", {}],
     ]);
-    expect(host.listBindings().filter((b) => b.actorKey === helloKey).map((b) => b.capabilityId)).toEqual(["wascc:logging"]);
+    expect(
+      host
+        .listBindings()
+        .filter((b) => b.actorKey === helloKey)
+        .map((b) => b.capabilityId),
+    ).toEqual(["wascc:logging"]);
     expect(info.schedules).toEqual(["tick"]);
   });
 
@@ -107,7 +139,11 @@ describe("BundleRunner", () => {
 
   it("stop() closes the listener, stops the timers and the functions, and removes the providers it added", async () => {
     const other = new Host({ logger: pino({ level: "silent" }) });
-    const bundle = await loadedBundle({ directive: DIRECTIVE, modules: Object.fromEntries(FUNCTIONS.map((f) => [f, f])), caps: ["wascc:logging", "wascc:keyvalue"] });
+    const bundle = await loadedBundle({
+      directive: DIRECTIVE,
+      modules: Object.fromEntries(FUNCTIONS.map((f) => [f, f])),
+      caps: ["wascc:logging", "wascc:keyvalue"],
+    });
     const second = new BundleRunner(other, bundle, { http: { port: 0 }, runSchedules: false });
     const { address } = await second.start();
     expect((await fetch(`http://127.0.0.1:${address!.port}/get/x`)).status).toBe(200);

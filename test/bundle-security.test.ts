@@ -19,11 +19,14 @@ import { tamperCode } from "./helpers/tamper.js";
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const SPEC: BundleSpec = {
-  directive: xDirective(`handlers:
+  directive: xDirective(
+    `handlers:
   - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
   - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
   - { type: request, method: GET, resource: "/peek/:key", steps: [ { fn: cache-peek } ] }
-`, ["cache-set", "cache-get", "cache-peek"]),
+`,
+    ["cache-set", "cache-get", "cache-peek"],
+  ),
   // cache-peek is the cache-get module, signed without the key-value claim.
   modules: { "cache-set": "cache-set", "cache-get": "cache-get", "cache-peek": "cache-get" },
   statics: { "main.md": "## hello" },
@@ -42,7 +45,11 @@ describe("a bundle changed after signing is refused at load", () => {
   const cases: Array<[string, (entries: Map<string, Uint8Array>) => void, string]> = [
     ["a module's code", (e) => e.set("cache-get.wasm", tamperCode(e.get("cache-get.wasm")!)), "cache-get.wasm was changed"],
     ["a static file", (e) => e.set("static/main.md", utf8("## pwned")), "static/main.md was changed"],
-    ["the Directive", (e) => e.set("Directive.yaml", utf8(new TextDecoder().decode(e.get("Directive.yaml")).replace("/peek/", "/look/"))), "Directive.yaml was changed"],
+    [
+      "the Directive",
+      (e) => e.set("Directive.yaml", utf8(new TextDecoder().decode(e.get("Directive.yaml")).replace("/peek/", "/look/"))),
+      "Directive.yaml was changed",
+    ],
   ];
   for (const [what, tamper, detail] of cases) {
     it(`${what}: wactor up exits with WACTOR_ERR_BUNDLE_TAMPERED naming it`, () => {
@@ -87,7 +94,12 @@ describe("a function calling a capability its claims lack", () => {
     expect((await fetch(`${base}/set/k`, { method: "POST", body: "v" })).status).toBe(200);
     expect(await (await fetch(`${base}/get/k`)).text()).toBe("v");
     const peekKey = runner.functionKey("com.suborbital.test#default::cache-peek@v0.0.1")!;
-    expect(host.listBindings().filter((b) => b.actorKey === peekKey).map((b) => b.capabilityId)).toEqual(["wascc:logging"]);
+    expect(
+      host
+        .listBindings()
+        .filter((b) => b.actorKey === peekKey)
+        .map((b) => b.capabilityId),
+    ).toEqual(["wascc:logging"]);
     for (let i = 0; i < 3; i++) {
       const peek = await fetch(`${base}/peek/k`);
       // cache-get answers an empty value when its cache call fails: the value never left the host.

@@ -12,13 +12,16 @@ import { loadedBundle, xDirective, type BundleSpec } from "./helpers/bundles.js"
 import { startNats, type ServerHandle } from "./helpers/servers.js";
 
 const SPEC: BundleSpec = {
-  directive: xDirective(`handlers:
+  directive: xDirective(
+    `handlers:
   - type: stream
     resource: greet.*
     steps: [ { fn: helloworld-rs, as: hello }, { fn: fields } ]
   - { type: stream, resource: fail.now, steps: [ { fn: return-err } ] }
   - { type: request, method: POST, resource: /hello, steps: [ { fn: helloworld-rs } ] }
-`, ["helloworld-rs", "fields", "return-err"]),
+`,
+    ["helloworld-rs", "fields", "return-err"],
+  ),
   modules: { "helloworld-rs": "helloworld-rs", fields: "fields", "return-err": "return-err" },
 };
 
@@ -58,7 +61,11 @@ describe("stream handlers", () => {
 
   it("stop() unsubscribes: nobody answers any more", async () => {
     const other = new Host({ logger: pino({ level: "silent" }) });
-    const second = new BundleRunner(other, await loadedBundle({ ...SPEC, directive: SPEC.directive.replace("greet.*", "second.*").replace("fail.now", "second-fail") }), { http: false, messaging: { URL: nats.url } });
+    const second = new BundleRunner(
+      other,
+      await loadedBundle({ ...SPEC, directive: SPEC.directive.replace("greet.*", "second.*").replace("fail.now", "second-fail") }),
+      { http: false, messaging: { URL: nats.url } },
+    );
     await second.start();
     expect(text.decode((await nc.request("second.x", new TextEncoder().encode("x"), { timeout: 5000 })).data)).toContain('"method":"STREAM"');
     await second.stop();

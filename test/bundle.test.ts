@@ -35,7 +35,14 @@ function zip(entries: Record<string, Uint8Array | string>): Uint8Array {
 }
 
 const atmoStyle = (extra: Record<string, Uint8Array | string> = {}): Uint8Array =>
-  zip({ "Directive.yaml": DIRECTIVE, "hello.wasm": wasm("hello"), "db::getUser.wasm": wasm("getUser"), "static/main.md": "## hello", "static/css/main.css": "body{}", ...extra });
+  zip({
+    "Directive.yaml": DIRECTIVE,
+    "hello.wasm": wasm("hello"),
+    "db::getUser.wasm": wasm("getUser"),
+    "static/main.md": "## hello",
+    "static/css/main.css": "body{}",
+    ...extra,
+  });
 
 function errorOf(fn: () => unknown): { code: string; message: string } {
   try {
@@ -73,7 +80,10 @@ describe("bundle layout and binding (B1–B4)", () => {
   });
 
   it("B1: no Directive.yaml (Directive.yml is not recognised)", () => {
-    expect(errorOf(() => readBundle(zip({ "Directive.yml": DIRECTIVE, "hello.wasm": wasm("h") }), "b.wasm.zip"))).toMatchObject({ code: "WACTOR_ERR_BUNDLE", message: expect.stringContaining("missing Directive.yaml") });
+    expect(errorOf(() => readBundle(zip({ "Directive.yml": DIRECTIVE, "hello.wasm": wasm("h") }), "b.wasm.zip"))).toMatchObject({
+      code: "WACTOR_ERR_BUNDLE",
+      message: expect.stringContaining("missing Directive.yaml"),
+    });
   });
 
   it("B2: a module no runnable claims, or one inside a folder, fails the bundle", () => {
@@ -90,7 +100,11 @@ describe("bundle layout and binding (B1–B4)", () => {
   });
 
   it("B4: static names are normalised once each; ../x and unknown names do not exist", () => {
-    const statics = new StaticFiles([["static/main.md", utf8("## hello")], ["static/css/main.css", utf8("c")], ["secret", utf8("s")]]);
+    const statics = new StaticFiles([
+      ["static/main.md", utf8("## hello")],
+      ["static/css/main.css", utf8("c")],
+      ["secret", utf8("s")],
+    ]);
     for (const name of ["main.md", "/main.md", "static/main.md", "./main.md"]) expect(new TextDecoder().decode(statics.get(name))).toBe("## hello");
     expect(statics.get("css/main.css")).toBeDefined();
     for (const name of ["../secret", "secret", "static/../secret", "nope.md"]) expect(statics.get(name)).toBeUndefined();
@@ -106,7 +120,11 @@ describe("signed bundles", () => {
   const issuer = KeyPair.create("account");
 
   it("round-trip: sign gives every module claims from the one account; load verifies seal and claims", async () => {
-    const signed = await signBundle(atmoStyle(), "app.wasm.zip", { issuer, caps: ["wasmcloud:httpclient"], capsByFunction: { "db::getUser": ["wasmcloud:keyvalue"] } });
+    const signed = await signBundle(atmoStyle(), "app.wasm.zip", {
+      issuer,
+      caps: ["wasmcloud:httpclient"],
+      capsByFunction: { "db::getUser": ["wasmcloud:keyvalue"] },
+    });
     expect(signed.modules.map((m) => [m.entry, m.claims.caps])).toEqual([
       ["hello.wasm", ["wasmcloud:httpclient"]],
       ["db::getUser.wasm", ["wasmcloud:httpclient", "wasmcloud:keyvalue"]],

@@ -28,7 +28,8 @@ describe("chaos: mixed faults under load", () => {
     expect(new Set(report.faults.map((f) => f.kind)), text).toEqual(new Set(["host", "nats", "redis"]));
     expect(report.load.acknowledged.length, text).toBeGreaterThan(100);
     // Each invariant by name, so a failure says which (its detail is in the message).
-    for (const v of report.verdicts) expect({ invariant: v.invariant, ok: v.ok, detail: v.detail }).toEqual({ invariant: v.invariant, ok: true, detail: v.detail });
+    for (const v of report.verdicts)
+      expect({ invariant: v.invariant, ok: v.ok, detail: v.detail }).toEqual({ invariant: v.invariant, ok: true, detail: v.detail });
     expect(report.passed).toBe(true);
   });
 
@@ -39,7 +40,10 @@ describe("chaos: mixed faults under load", () => {
     const hostExits: HostExit[] = [];
     const memory = [{ host: "w1#1", firstMiB: 100, lastMiB: 100, peakMiB: 100 }];
     const healthy = { options, faults: [fault], load, finalCounter: 3, hostExits, memory };
-    const failing = (seen: Partial<typeof healthy>): string[] => verdicts({ ...healthy, ...seen }).filter((v) => !v.ok).map((v) => v.invariant.split(" (")[0]!.split(":")[0]!);
+    const failing = (seen: Partial<typeof healthy>): string[] =>
+      verdicts({ ...healthy, ...seen })
+        .filter((v) => !v.ok)
+        .map((v) => v.invariant.split(" (")[0]!.split(":")[0]!);
     expect(failing({})).toEqual([]);
     expect(failing({ finalCounter: 2 })).toEqual(["no acknowledged increment lost"]); // Redis lost a write it acknowledged
     expect(failing({ load: { ...load, acknowledged: [1, 2, 2] } })).toEqual(["no acknowledged increment lost"]);

@@ -34,7 +34,11 @@ describe("claims gate", () => {
     for (let i = 0; i < 2000; i++) gate.check("", "wascc:keyvalue", "Get");
     gate.check("other", "wascc:keyvalue", "Get");
     // 1024 counted: reported without waiting for the end of the invocation.
-    expect(reports).toEqual([["wascc:keyvalue", "default", "Get", 1], ["wascc:keyvalue", "default", "Get", 1024], ["wascc:keyvalue", "other", "Get", 1]]);
+    expect(reports).toEqual([
+      ["wascc:keyvalue", "default", "Get", 1],
+      ["wascc:keyvalue", "default", "Get", 1024],
+      ["wascc:keyvalue", "other", "Get", 1],
+    ]);
     gate.flush();
     expect(reports.at(-1)).toEqual(["wascc:keyvalue", "default", "Get", 2000 - 1024]);
     expect(reports.reduce((sum, r) => sum + r[3], 0)).toBe(2002);

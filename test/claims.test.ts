@@ -38,8 +38,15 @@ describe("claims: sign and verify", () => {
     expect(verdict.valid).toBe(true);
     if (!verdict.valid) return;
     expect(verdict.claims).toMatchObject({
-      issuer: account.publicKey, subject: moduleKey.publicKey, name: "answer", caps: ["wascc:http_server"],
-      tags: ["a", "b"], ver: "1.2.3", rev: 7, provider: false, hash: moduleHash(answerModule()),
+      issuer: account.publicKey,
+      subject: moduleKey.publicKey,
+      name: "answer",
+      caps: ["wascc:http_server"],
+      tags: ["a", "b"],
+      ver: "1.2.3",
+      rev: 7,
+      provider: false,
+      hash: moduleHash(answerModule()),
     });
     expect(verdict.claims.exp! - verdict.claims.iat).toBe(3600);
     const header = JSON.parse(Buffer.from(verdict.token.split(".")[0]!, "base64url").toString());
@@ -85,7 +92,13 @@ describe("claims: sign and verify", () => {
     const mallory = KeyPair.create("account");
     const genuine = await signed();
     const forgedClaims = decodeToken(new TextDecoder().decode(jwtSectionContents(genuine)[0]!)).claims;
-    const forged = await new SignJWT({ jti: "x", iat: forgedClaims.iat, iss: account.publicKey, sub: moduleKey.publicKey, wascap: { hash: forgedClaims.hash, caps: ["wascc:keyvalue"], tags: [], prov: false } })
+    const forged = await new SignJWT({
+      jti: "x",
+      iat: forgedClaims.iat,
+      iss: account.publicKey,
+      sub: moduleKey.publicKey,
+      wascap: { hash: forgedClaims.hash, caps: ["wascc:keyvalue"], tags: [], prov: false },
+    })
       .setProtectedHeader({ typ: "jwt", alg: "Ed25519" })
       .sign(mallory.privateKey);
     expect(errorCode(await verifyModule(withToken(genuine, forged)))).toBe("WACTOR_ERR_BAD_SIGNATURE");
@@ -109,7 +122,11 @@ describe("claims: sign and verify", () => {
     ["truncated module", answerModule().subarray(0, 20), "WACTOR_ERR_TRUNCATED_MODULE"],
     ["unsigned module", answerModule(), "WACTOR_ERR_NO_CLAIMS"],
     ["jwt section holding junk", new Uint8Array([...answerModule(), ...customSection("jwt", [1, 2, 3, 0xff])]), "WACTOR_ERR_MALFORMED_TOKEN"],
-    ["jwt section holding text", new Uint8Array([...answerModule(), ...customSection("jwt", [...new TextEncoder().encode("a.b.c")])]), "WACTOR_ERR_MALFORMED_TOKEN"],
+    [
+      "jwt section holding text",
+      new Uint8Array([...answerModule(), ...customSection("jwt", [...new TextEncoder().encode("a.b.c")])]),
+      "WACTOR_ERR_MALFORMED_TOKEN",
+    ],
   ])("gives a clear error for %s", async (_name, bytes, code) => {
     const verdict = await verifyModule(bytes);
     expect(errorCode(verdict)).toBe(code);

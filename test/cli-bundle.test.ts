@@ -20,7 +20,9 @@ beforeAll(() => {
   mkdirSync(join(project, "runnables", "db"), { recursive: true });
   mkdirSync(join(project, "static", "css"), { recursive: true });
   // A hand-written project Directive without runnables: the build adds one per module.
-  writeFileSync(join(project, "Directive.yaml"), `identifier: com.example.app
+  writeFileSync(
+    join(project, "Directive.yaml"),
+    `identifier: com.example.app
 appVersion: v0.1.0
 atmoVersion: v0.4.0
 handlers:
@@ -32,7 +34,8 @@ handlers:
       - { fn: getUser, with: { h: hello } }
 schedules:
   - { name: tick, every: { minutes: 1 }, steps: [ { fn: hello } ] }
-`);
+`,
+  );
   writeFileSync(join(project, "hello.wasm"), wasm("hello"));
   writeFileSync(join(project, "runnables", "db", "getUser.wasm"), wasm("getUser"));
   writeFileSync(join(project, "static", "main.md"), "## hello");
@@ -51,7 +54,19 @@ describe("wactor bundle", () => {
     expect([...entries.keys()]).toEqual(["Directive.yaml", "getUser.wasm", "hello.wasm", "static/css/main.css", "static/main.md"]);
     expect(new TextDecoder().decode(entries.get("Directive.yaml"))).toContain("name: getUser");
 
-    const signed = wactor(["bundle", "sign", join(dir, "app.wasm.zip"), "-o", join(dir, "signed.wasm.zip"), "--issuer", join(dir, "issuer.nk"), "--cap", "wasmcloud:httpclient", "--cap", "getUser=wasmcloud:keyvalue,wasmcloud:logging"]);
+    const signed = wactor([
+      "bundle",
+      "sign",
+      join(dir, "app.wasm.zip"),
+      "-o",
+      join(dir, "signed.wasm.zip"),
+      "--issuer",
+      join(dir, "issuer.nk"),
+      "--cap",
+      "wasmcloud:httpclient",
+      "--cap",
+      "getUser=wasmcloud:keyvalue,wasmcloud:logging",
+    ]);
     expect(signed.status).toBe(0);
     expect(signed.stdout).toContain(`Issuer: ${account.publicKey}`);
     expect(signed.stdout).toMatch(/hello\.wasm {2}default::hello {2}module M[A-Z2-7]{55} {2}caps: wasmcloud:httpclient\n/);
@@ -64,7 +79,10 @@ describe("wactor bundle", () => {
     expect(inspected.stdout).toContain("tick every 60s  hello");
     expect(inspected.stdout).toContain(`Seal: valid, sealed by ${account.publicKey}`);
 
-    const json = JSON.parse(wactor(["bundle", "inspect", join(dir, "signed.wasm.zip"), "--json"]).stdout) as { functions: Array<{ claims: { caps: string[] } }>; seal: { valid: boolean } };
+    const json = JSON.parse(wactor(["bundle", "inspect", join(dir, "signed.wasm.zip"), "--json"]).stdout) as {
+      functions: Array<{ claims: { caps: string[] } }>;
+      seal: { valid: boolean };
+    };
     expect(json.seal.valid).toBe(true);
     expect(json.functions[1]!.claims.caps).toContain("wasmcloud:keyvalue");
   });
@@ -85,7 +103,10 @@ describe("wactor bundle", () => {
   it("an invalid Directive fails the build with every problem located; a bad --cap is a usage error", () => {
     const bad = join(dir, "bad");
     mkdirSync(bad);
-    writeFileSync(join(bad, "Directive.yaml"), "identifier: a.b\nappVersion: 1.0\natmoVersion: v1\nhandlers:\n  - { type: request, resource: /x, method: GET, steps: [ { fn: nope } ] }\n");
+    writeFileSync(
+      join(bad, "Directive.yaml"),
+      "identifier: a.b\nappVersion: 1.0\natmoVersion: v1\nhandlers:\n  - { type: request, resource: /x, method: GET, steps: [ { fn: nope } ] }\n",
+    );
     writeFileSync(join(bad, "a.wasm"), wasm("a"));
     const r = wactor(["bundle", "build", bad]);
     expect(r.status).toBe(1);

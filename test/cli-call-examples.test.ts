@@ -42,7 +42,13 @@ describe("wactor call on every example actor", () => {
       { statusCode: 200, body: { source1: 1, source2: 10 } },
     ],
     ["dice", "HandleRequest", {}, "  - { actor: dice, capability: wascc:extras }", { statusCode: 200, body: { seq: 0 } }],
-    ["blobber", "Upload", { container: "cli", id: "x", size: 10, chunkSize: 4, seed: 1 }, `  - { actor: blobber, capability: wascc:blobstore, values: { ROOT: "${dir}" } }`, {}],
+    [
+      "blobber",
+      "Upload",
+      { container: "cli", id: "x", size: 10, chunkSize: 4, seed: 1 },
+      `  - { actor: blobber, capability: wascc:blobstore, values: { ROOT: "${dir}" } }`,
+      {},
+    ],
   ] as const)("%s works once its bindings come from a manifest", (name, operation, data, bindings, expected) => {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(file, `actors: [${actor(name).signedPath}]\nbindings:\n${bindings}\n`);
@@ -64,7 +70,17 @@ describe("wactor call on every example actor", () => {
       const file = join(dir, "subscriber.yaml");
       const bindings = `  - { actor: subscriber, capability: wascc:keyvalue, values: { URL: "${redis.url}", KEY_PREFIX: "sub:" } }\n  - { actor: subscriber, capability: wascc:logging }`;
       writeFileSync(file, `actors: [${actor("subscriber").signedPath}]\nbindings:\n${bindings}\n`);
-      const result = wactor(["call", "subscriber", "DeliverMessage", "--log-level", "info", "--data", JSON.stringify({ subject: "orders.new", body: "x-42" }), "--manifest", file]);
+      const result = wactor([
+        "call",
+        "subscriber",
+        "DeliverMessage",
+        "--log-level",
+        "info",
+        "--data",
+        JSON.stringify({ subject: "orders.new", body: "x-42" }),
+        "--manifest",
+        file,
+      ]);
       expect(result.stderr).not.toContain("error[");
       expect(result.status).toBe(0);
       expect(JSON.parse(result.stdout)).toBeNull(); // DeliverMessage answers with an empty reply
@@ -83,7 +99,15 @@ describe("wactor call on every example actor", () => {
   it("pinger reaches ponger when both run from one manifest", () => {
     const file = join(dir, "ping.yaml");
     writeFileSync(file, `actors: [${actor("pinger").signedPath}, ${actor("ponger").signedPath}]\n`);
-    const result = wactor(["call", "pinger", "HandleRequest", "--data", JSON.stringify({ queryString: `target=${actor("ponger").publicKey}`, body: "hi" }), "--manifest", file]);
+    const result = wactor([
+      "call",
+      "pinger",
+      "HandleRequest",
+      "--data",
+      JSON.stringify({ queryString: `target=${actor("ponger").publicKey}`, body: "hi" }),
+      "--manifest",
+      file,
+    ]);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ statusCode: 200, body: "pong:hi" });
   });

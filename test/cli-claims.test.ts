@@ -36,7 +36,25 @@ describe("wactor CLI: keys and claims", () => {
   });
 
   it("signs with generated keys (written next to the output with a warning), then inspects", () => {
-    const signed = wactor(["claims", "sign", file("answer.wasm"), "-o", file("gen_s.wasm"), "--cap", "wascc:http_server", "--cap", "wascc:keyvalue", "--name", "Answer", "--ver", "0.2.0", "--rev", "3", "--tag", "demo"]);
+    const signed = wactor([
+      "claims",
+      "sign",
+      file("answer.wasm"),
+      "-o",
+      file("gen_s.wasm"),
+      "--cap",
+      "wascc:http_server",
+      "--cap",
+      "wascc:keyvalue",
+      "--name",
+      "Answer",
+      "--ver",
+      "0.2.0",
+      "--rev",
+      "3",
+      "--tag",
+      "demo",
+    ]);
     expect(signed.status).toBe(0);
     expect(signed.stderr).toContain("warning");
     expect(existsSync(file("gen_s_account.nk"))).toBe(true);
@@ -48,7 +66,14 @@ describe("wactor CLI: keys and claims", () => {
     const out = JSON.parse(inspected.stdout);
     expect(out.valid).toBe(true);
     expect(out.error).toBeNull();
-    expect(out.claims).toMatchObject({ issuer: account.publicKey, name: "Answer", caps: ["wascc:http_server", "wascc:keyvalue"], ver: "0.2.0", rev: 3, tags: ["demo"] });
+    expect(out.claims).toMatchObject({
+      issuer: account.publicKey,
+      name: "Answer",
+      caps: ["wascc:http_server", "wascc:keyvalue"],
+      ver: "0.2.0",
+      rev: 3,
+      tags: ["demo"],
+    });
 
     const text = wactor(["claims", "inspect", file("gen_s.wasm")]);
     expect(text.status).toBe(0);
@@ -73,7 +98,19 @@ describe("wactor CLI: keys and claims", () => {
     const account = KeyPair.create("account");
     const mod = KeyPair.create("module");
     writeFileSync(file("issuer.nk"), account.seed);
-    const signed = wactor(["claims", "sign", file("answer.wasm"), "-o", file("given_s.wasm"), "--issuer", file("issuer.nk"), "--subject", mod.seed, "--expires-in", "1d"]);
+    const signed = wactor([
+      "claims",
+      "sign",
+      file("answer.wasm"),
+      "-o",
+      file("given_s.wasm"),
+      "--issuer",
+      file("issuer.nk"),
+      "--subject",
+      mod.seed,
+      "--expires-in",
+      "1d",
+    ]);
     expect(signed.status).toBe(0);
     expect(signed.stderr).not.toContain("warning");
     const trusted = wactor(["claims", "inspect", file("given_s.wasm"), "--json", "--trusted-issuer", account.publicKey]);

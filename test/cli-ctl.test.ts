@@ -17,7 +17,8 @@ const cluster = KeyPair.create("cluster");
 const echo = actor("echo");
 const kvcounter = actor("kvcounter");
 
-const member = (natsUrl: string, labels: Record<string, string>, capabilities: string[]): Promise<Member> => joinMember(natsUrl, { labels, capabilities, cluster });
+const member = (natsUrl: string, labels: Record<string, string>, capabilities: string[]): Promise<Member> =>
+  joinMember(natsUrl, { labels, capabilities, cluster });
 const leave = leaveMember;
 
 describe("wactor ctl", () => {
@@ -27,7 +28,8 @@ describe("wactor ctl", () => {
   let edgeId: string;
   let computeId: string;
 
-  const ctl = (args: string[], onStderr?: (text: string) => void): Promise<CliResult> => wactorAsync(["ctl", ...args, "--lattice", nats.url], { ...(onStderr && { onStderr }) });
+  const ctl = (args: string[], onStderr?: (text: string) => void): Promise<CliResult> =>
+    wactorAsync(["ctl", ...args, "--lattice", nats.url], { ...(onStderr && { onStderr }) });
   const json = async <T>(...args: string[]): Promise<T> => {
     const result = await ctl([...args, "--json"]);
     expect(result.stderr).toBe("");
@@ -62,7 +64,15 @@ describe("wactor ctl", () => {
   });
 
   it("start actor from a path on the host matching --constraint; inventory and claims show it", async () => {
-    const started = await json<{ hostId: string; key: string; instances: number }>("start", "actor", echo.signedPath, "--constraint", "role=compute", "--instances", "2");
+    const started = await json<{ hostId: string; key: string; instances: number }>(
+      "start",
+      "actor",
+      echo.signedPath,
+      "--constraint",
+      "role=compute",
+      "--instances",
+      "2",
+    );
     expect(started).toMatchObject({ hostId: computeId, key: echo.publicKey, instances: 2 });
     expect(compute.host.actorInfo(echo.publicKey)?.state).toBe("running");
     const [inventory, inventoryTable, claims, claimsTable] = await Promise.all([
@@ -93,10 +103,17 @@ describe("wactor ctl", () => {
     });
     expect(await res.json()).toMatchObject({ path: "/via-ctl" });
     const [links, table, inventory] = await Promise.all([json<Link[]>("link", "get"), ctl(["link", "get"]), json<Inventory>("get", "inventory", edgeId)]);
-    expect(links).toEqual([{ actorKey: echo.publicKey, capabilityId: "wascc:http_server", binding: "default", values: { PORT: String(port), API_TOKEN: "****" } }]);
+    expect(links).toEqual([
+      { actorKey: echo.publicKey, capabilityId: "wascc:http_server", binding: "default", values: { PORT: String(port), API_TOKEN: "****" } },
+    ]);
     expect(table.stdout).toContain(`PORT=${port} API_TOKEN=****`);
     expect(table.stdout).not.toContain("hunter2");
-    expect(inventory.providers).toEqual([expect.objectContaining({ capabilityId: "wascc:http_server", bindings: [{ actorKey: echo.publicKey, binding: "default", status: expect.objectContaining({ state: "ok" }) }] })]);
+    expect(inventory.providers).toEqual([
+      expect.objectContaining({
+        capabilityId: "wascc:http_server",
+        bindings: [{ actorKey: echo.publicKey, binding: "default", status: expect.objectContaining({ state: "ok" }) }],
+      }),
+    ]);
   });
 
   it("link put refused by the provider's host exits 1 with the code; a link nobody serves yet is pending", async () => {
@@ -117,7 +134,10 @@ describe("wactor ctl", () => {
     expect(JSON.parse(asJson.stdout)).toMatchObject({ stored: false, validations: [{ hostId: edgeId, ok: false, code: "WACTOR_ERR_PORT_IN_USE" }] });
     expect(pending.status).toBe(0);
     expect(pending.stdout).toContain("pending: no host runs a provider for wascc:keyvalue yet");
-    expect((await json<Link[]>("link", "get")).map((l) => `${l.capabilityId}/${l.binding}`).sort()).toEqual(["wascc:http_server/default", "wascc:keyvalue/default"]);
+    expect((await json<Link[]>("link", "get")).map((l) => `${l.capabilityId}/${l.binding}`).sort()).toEqual([
+      "wascc:http_server/default",
+      "wascc:keyvalue/default",
+    ]);
   });
 
   it("scale actor; an unknown host and bad arguments are reported with their codes", async () => {

@@ -24,22 +24,42 @@ describe("wactor dev", () => {
     cpSync(join(ROOT, "actors/echo"), join(dir, "hello"), { recursive: true });
     const source = join(dir, "hello/index.ts");
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, "bin/wactor.js"), "dev", join(dir, "hello"), "--port", String(port), "--cap", "wascc:http_server", "--log-level", "warn"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/wactor.js"), "dev", join(dir, "hello"), "--port", String(port), "--cap", "wascc:http_server", "--log-level", "warn"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     try {
-      await until(() => out.includes("serving on"), "first build", () => out);
+      await until(
+        () => out.includes("serving on"),
+        "first build",
+        () => out,
+      );
       const first = await (await fetch(`http://127.0.0.1:${port}/a`)).json();
       expect(first).toMatchObject({ path: "/a" });
 
       writeFileSync(source, readFileSync(source, "utf8").replace('"{\\"method\\":"', '"{\\"edited\\":true,\\"method\\":"'));
-      await until(async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${port}/b`)).json()).includes('"edited":true'), "the edit to serve", () => out);
+      await until(
+        async () => JSON.stringify(await (await fetch(`http://127.0.0.1:${port}/b`)).json()).includes('"edited":true'),
+        "the edit to serve",
+        () => out,
+      );
       // The new version serves as soon as it is swapped in; the line follows once the old one drained.
-      await until(() => out.includes("updated in"), "the update to be reported", () => out);
+      await until(
+        () => out.includes("updated in"),
+        "the update to be reported",
+        () => out,
+      );
 
       writeFileSync(source, `${readFileSync(source, "utf8")}\nthis is not AssemblyScript(\n`);
-      await until(() => out.includes("build failed"), "the build error", () => out);
+      await until(
+        () => out.includes("build failed"),
+        "the build error",
+        () => out,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/c`)).status).toBe(200);
     } finally {
       child.kill("SIGTERM");

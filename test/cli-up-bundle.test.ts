@@ -49,10 +49,27 @@ beforeAll(async () => {
   const project = join(dir, "project");
   mkdirSync(project);
   writeFileSync(join(project, "Directive.yaml"), DIRECTIVE);
-  for (const name of ["helloworld-rs", "modify-url", "set-array", "fields", "cache-set", "cache-get", "fetch"]) copyFileSync(runnable(name).path, join(project, `${name}.wasm`));
+  for (const name of ["helloworld-rs", "modify-url", "set-array", "fields", "cache-set", "cache-get", "fetch"])
+    copyFileSync(runnable(name).path, join(project, `${name}.wasm`));
   writeFileSync(join(dir, "issuer.nk"), `${account.seed}\n`);
   expect(wactor(["bundle", "build", project, "-o", join(dir, "app.wasm.zip")]).status).toBe(0);
-  const signed = wactor(["bundle", "sign", join(dir, "app.wasm.zip"), "-o", join(dir, "signed.wasm.zip"), "--issuer", join(dir, "issuer.nk"), "--cap", "wascc:logging", "--cap", "cache-set=wascc:keyvalue", "--cap", "cache-get=wascc:keyvalue", "--cap", "fetch=wascc:http_client"]);
+  const signed = wactor([
+    "bundle",
+    "sign",
+    join(dir, "app.wasm.zip"),
+    "-o",
+    join(dir, "signed.wasm.zip"),
+    "--issuer",
+    join(dir, "issuer.nk"),
+    "--cap",
+    "wascc:logging",
+    "--cap",
+    "cache-set=wascc:keyvalue",
+    "--cap",
+    "cache-get=wascc:keyvalue",
+    "--cap",
+    "fetch=wascc:http_client",
+  ]);
   expect(signed.status).toBe(0);
 }, 60_000);
 

@@ -47,7 +47,11 @@ describe("wactor up with tracing", () => {
       expect(receiver.contentTypes.every((t) => t.startsWith("application/json"))).toBe(true);
       const trap = only(receiver.trace(failed.traceId), "invoke HandleRequest");
       expect(trap).toMatchObject({ status: { code: 2 }, attributes: { "wactor.outcome": "WACTOR_ERR_TRAP" } });
-      const lines = up.stderr().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { msg?: string; trace_id?: string });
+      const lines = up
+        .stderr()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l) as { msg?: string; trace_id?: string });
       const logged = lines.find((l) => l.msg === "HandleRequest failed");
       expect(logged?.trace_id).toBe(failed.traceId);
     } finally {

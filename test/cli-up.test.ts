@@ -68,7 +68,10 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 describe("wactor up", () => {
   it("serves the echo actor, counts it in /metrics, and stops cleanly on SIGTERM", async () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const file = manifest("echo.yaml", `actors: [${actor("echo").signedPath}]\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n`);
+    const file = manifest(
+      "echo.yaml",
+      `actors: [${actor("echo").signedPath}]\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n`,
+    );
     const up = startUp([file, "--metrics-port", String(metricsPort), "--log-level", "warn"]);
     try {
       await waitForOutput(up, "wactor host ready");
@@ -107,7 +110,9 @@ describe("wactor up", () => {
     const up = startUp([file, "--log-level", "warn"]);
     try {
       await waitForOutput(up, "wactor host ready");
-      const answers = Array.from({ length: REQUESTS }, () => fetch(`http://127.0.0.1:${port}/drain`).then(async (r) => ({ status: r.status, body: await r.text() })));
+      const answers = Array.from({ length: REQUESTS }, () =>
+        fetch(`http://127.0.0.1:${port}/drain`).then(async (r) => ({ status: r.status, body: await r.text() })),
+      );
       await until(() => heldCalls(gate) === REQUESTS, "every request held in the gate");
       up.child.kill("SIGTERM");
       await waitForOutput(up, "draining in-flight invocations");
@@ -130,7 +135,10 @@ describe("wactor up", () => {
     const port = await freePort();
     const tampered = join(dir, "echo_tampered.wasm");
     writeFileSync(tampered, tamperCode(new Uint8Array(readFileSync(actor("echo").signedPath))));
-    const file = manifest("tampered.yaml", `actors: [${tampered}]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n`);
+    const file = manifest(
+      "tampered.yaml",
+      `actors: [${tampered}]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n`,
+    );
     const up = startUp([file, "--log-level", "silent"]);
     const code = await up.exited;
     expect(code).not.toBe(0);
@@ -151,7 +159,10 @@ describe("wactor up", () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(busy, "127.0.0.1", resolve));
     try {
-      const file = manifest("clash.yaml", `actors: [${actor("echo").signedPath}]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n  - { actor: echo, capability: wascc:http_server, binding: second, values: { PORT: "${busy}" } }\n`);
+      const file = manifest(
+        "clash.yaml",
+        `actors: [${actor("echo").signedPath}]\nbindings:\n  - { actor: echo, capability: wascc:http_server, values: { PORT: "${port}" } }\n  - { actor: echo, capability: wascc:http_server, binding: second, values: { PORT: "${busy}" } }\n`,
+      );
       const result = wactor(["up", file, "--log-level", "silent"]);
       expect(result.status).not.toBe(0);
       expect(result.stderr).toContain("WACTOR_ERR_PORT_IN_USE");
@@ -211,7 +222,13 @@ describe("wactor up --watch", () => {
       const statuses: number[] = [];
       const load = Promise.all(
         Array.from({ length: 4 }, async () => {
-          for (let i = 0; running && i < 100_000; i++) statuses.push(await fetch(`http://127.0.0.1:${port}/w${i}`).then((r) => r.status, () => -1));
+          for (let i = 0; running && i < 100_000; i++)
+            statuses.push(
+              await fetch(`http://127.0.0.1:${port}/w${i}`).then(
+                (r) => r.status,
+                () => -1,
+              ),
+            );
         }),
       );
       await new Promise((r) => setTimeout(r, 200));

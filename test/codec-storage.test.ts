@@ -5,9 +5,29 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  decodeBlob, decodeBlobList, decodeContainer, decodeContainerList, decodeEvent, decodeFileChunk, decodeFirst, decodeStreamQuery, decodeStreamRequest,
-  decodeStreamResults, decodeWriteResponse, encode, encodeBlob, encodeBlobList, encodeContainer, encodeContainerList, encodeEvent, encodeFileChunk,
-  encodeStreamQuery, encodeStreamRequest, encodeStreamResults, encodeWriteResponse, fileChunkFrame,
+  decodeBlob,
+  decodeBlobList,
+  decodeContainer,
+  decodeContainerList,
+  decodeEvent,
+  decodeFileChunk,
+  decodeFirst,
+  decodeStreamQuery,
+  decodeStreamRequest,
+  decodeStreamResults,
+  decodeWriteResponse,
+  encode,
+  encodeBlob,
+  encodeBlobList,
+  encodeContainer,
+  encodeContainerList,
+  encodeEvent,
+  encodeFileChunk,
+  encodeStreamQuery,
+  encodeStreamRequest,
+  encodeStreamResults,
+  encodeWriteResponse,
+  fileChunkFrame,
 } from "../src/codec/mod.js";
 
 const keys = (wire: Uint8Array): string[] => Object.keys(decodeFirst(wire) as object);
@@ -29,7 +49,12 @@ describe("blobstore payloads", () => {
     expect(keys(encodeFileChunk({ ...chunk, context: undefined }))).not.toContain("context");
     expect(decodeFileChunk(encode({ ...chunk, context: null })).context).toBeUndefined();
     expect(keys(encodeStreamRequest({ id: "b", container: "c", chunkSize: 0, context: "x" }))).toEqual(["id", "container", "chunkSize", "context"]);
-    expect(decodeStreamRequest(encodeStreamRequest({ id: "b", container: "c", chunkSize: 9 }))).toEqual({ id: "b", container: "c", chunkSize: 9, context: undefined });
+    expect(decodeStreamRequest(encodeStreamRequest({ id: "b", container: "c", chunkSize: 9 }))).toEqual({
+      id: "b",
+      container: "c",
+      chunkSize: 9,
+      context: undefined,
+    });
     expect(keys(encodeBlob({ id: "b", container: "c", byteSize: 5 }))).toEqual(["id", "container", "byteSize"]);
     expect(decodeBlobList(encodeBlobList([{ id: "b", container: "c", byteSize: 5 }]))).toEqual([{ id: "b", container: "c", byteSize: 5 }]);
     expect(keys(encodeBlobList([]))).toEqual(["blobs"]);

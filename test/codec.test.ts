@@ -2,11 +2,32 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Encoder } from "@msgpack/msgpack";
 import {
-  decodeBrokerMessage, decodeExtrasReply, decodeExtrasRequest, decodeFirst, decodeHealthRequest, decodeHealthResponse, decodeHttpRequest,
-  decodeHttpResponse, decodeKeyValueRequest, decodeKeyValueResponse, decodeRequestMessage, decodeWriteLog, encode, encodeBrokerMessage,
-  encodeExtrasReply, encodeHealthRequest, encodeHealthResponse, encodeHttpRequest, encodeHttpResponse, encodeKeyValueResponse,
-  encodeRequestMessage, KEYVALUE_OPERATIONS,
-  decodeHttpClientRequest, decodeHttpClientResponse, encodeHttpClientRequest, encodeHttpClientResponse,
+  decodeBrokerMessage,
+  decodeExtrasReply,
+  decodeExtrasRequest,
+  decodeFirst,
+  decodeHealthRequest,
+  decodeHealthResponse,
+  decodeHttpRequest,
+  decodeHttpResponse,
+  decodeKeyValueRequest,
+  decodeKeyValueResponse,
+  decodeRequestMessage,
+  decodeWriteLog,
+  encode,
+  encodeBrokerMessage,
+  encodeExtrasReply,
+  encodeHealthRequest,
+  encodeHealthResponse,
+  encodeHttpRequest,
+  encodeHttpResponse,
+  encodeKeyValueResponse,
+  encodeRequestMessage,
+  KEYVALUE_OPERATIONS,
+  decodeHttpClientRequest,
+  decodeHttpClientResponse,
+  encodeHttpClientRequest,
+  encodeHttpClientResponse,
 } from "../src/codec/mod.js";
 import { isWactorError } from "../src/errors.js";
 
@@ -15,7 +36,13 @@ const withTrailingByte = (payload: Uint8Array) => new Uint8Array([...payload, 0x
 
 describe("payload codec", () => {
   it("round-trips an HTTP request and response with camelCase keys and bin bodies", () => {
-    const request = { method: "POST", path: "/a/b", queryString: "x=1", header: { "content-type": "application/octet-stream" }, body: new Uint8Array([0, 255, 7]) };
+    const request = {
+      method: "POST",
+      path: "/a/b",
+      queryString: "x=1",
+      header: { "content-type": "application/octet-stream" },
+      body: new Uint8Array([0, 255, 7]),
+    };
     const wire = encodeHttpRequest(request);
     expect(Object.keys(decodeFirst(wire) as object)).toEqual(["method", "path", "queryString", "header", "body"]);
     expect((decodeFirst(wire) as { body: unknown }).body).toBeInstanceOf(Uint8Array);
@@ -30,7 +57,12 @@ describe("payload codec", () => {
     const wire = encodeHttpClientRequest(request);
     expect(Object.keys(decodeFirst(wire) as object)).toEqual(["method", "url", "header", "body"]);
     expect(decodeHttpClientRequest(withTrailingByte(wire))).toEqual(request);
-    expect(decodeHttpClientRequest(encode({ method: "GET", url: "http://a.test/" }))).toEqual({ method: "GET", url: "http://a.test/", header: {}, body: new Uint8Array(0) });
+    expect(decodeHttpClientRequest(encode({ method: "GET", url: "http://a.test/" }))).toEqual({
+      method: "GET",
+      url: "http://a.test/",
+      header: {},
+      body: new Uint8Array(0),
+    });
     const response = { statusCode: 404, status: "Not Found", header: { "content-type": "text/plain" }, body: bytes("nope") };
     expect(Object.keys(decodeFirst(encodeHttpClientResponse(response)) as object)).toEqual(["statusCode", "status", "header", "body"]);
     expect(decodeHttpClientResponse(encodeHttpClientResponse(response))).toEqual(response);
@@ -75,7 +107,11 @@ describe("payload codec", () => {
     const message = { subject: "a.b", replyTo: "_INBOX.1", body: bytes("x") };
     expect(Object.keys(decodeFirst(encodeBrokerMessage(message)) as object)).toEqual(["subject", "replyTo", "body"]);
     expect(decodeBrokerMessage(encodeBrokerMessage(message))).toEqual(message);
-    expect(decodeRequestMessage(encodeRequestMessage({ subject: "s", body: bytes("b"), timeout: 250 }))).toEqual({ subject: "s", body: bytes("b"), timeout: 250 });
+    expect(decodeRequestMessage(encodeRequestMessage({ subject: "s", body: bytes("b"), timeout: 250 }))).toEqual({
+      subject: "s",
+      body: bytes("b"),
+      timeout: 250,
+    });
     expect(decodeWriteLog(encode({ level: 2, body: "careful" }))).toEqual({ level: 2, body: "careful" });
     expect(decodeExtrasRequest(encode({ random: true, min: 1, max: 6 }))).toMatchObject({ random: true, guid: false, min: 1, max: 6 });
     const reply = encodeExtrasReply({ guid: null, sequenceNumber: 4, randomNumber: 5 });
@@ -114,7 +150,15 @@ describe("payload codec", () => {
   });
 
   it("never throws anything but WactorError on random bytes", () => {
-    const decoders = [decodeHttpRequest, decodeHttpResponse, decodeBrokerMessage, decodeWriteLog, decodeHealthRequest, decodeHealthResponse, (p: Uint8Array) => decodeKeyValueRequest("Add", p)];
+    const decoders = [
+      decodeHttpRequest,
+      decodeHttpResponse,
+      decodeBrokerMessage,
+      decodeWriteLog,
+      decodeHealthRequest,
+      decodeHealthResponse,
+      (p: Uint8Array) => decodeKeyValueRequest("Add", p),
+    ];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), (payload) => {
         for (const decode of decoders) {

@@ -21,7 +21,14 @@ const app = (over: Partial<DesiredApp> = {}): DesiredApp => ({
 
 const OWNER = { app: "shop", version: "1" };
 /** A host that records which application placed each actor (`owners`), or, without it, one of an earlier version that records none. */
-const host = (id: string, labels: Record<string, string> = {}, actors: ObservedHost["actors"] = [], providers: string[] = [], providerApps: Record<string, string[]> = {}, owners?: ObservedHost["actorApps"]): ObservedHost => ({
+const host = (
+  id: string,
+  labels: Record<string, string> = {},
+  actors: ObservedHost["actors"] = [],
+  providers: string[] = [],
+  providerApps: Record<string, string[]> = {},
+  owners?: ObservedHost["actorApps"],
+): ObservedHost => ({
   id,
   labels,
   providers,
@@ -30,7 +37,8 @@ const host = (id: string, labels: Record<string, string> = {}, actors: ObservedH
   actorApps: owners,
 });
 /** The edge host running the HTTP provider the application had started there. */
-const edge = (actors: ObservedHost["actors"] = [running()], apps = ["shop"]) => host("NA", { role: "edge" }, actors, ["wascc:http_server"], { "wascc:http_server": apps });
+const edge = (actors: ObservedHost["actors"] = [running()], apps = ["shop"]) =>
+  host("NA", { role: "edge" }, actors, ["wascc:http_server"], { "wascc:http_server": apps });
 const running = (digest = "D1", instances = 2, key = KEY) => ({ key, instances, state: "running" as const, digest });
 const wantedLink = { actorKey: KEY, capabilityId: "wascc:http_server", binding: "default", values: { PORT: "8080" } };
 /** The application's link as stored by its reconciler. */
@@ -91,7 +99,9 @@ describe("planner", () => {
   it("backs off a failing start, tries another host, and reports why", () => {
     const hosts = [host("NA", { role: "edge" }, [running()], ["wascc:http_server"]), host("NB"), host("NC")];
     const heldBack = (key: string) => (key === `start_actor:NB:${KEY}` ? "start echo on NB failed 3 time(s): WACTOR_ERR_TRAP; next try in 4 s" : undefined);
-    expect(run({ hosts, links: [link], heldBack }).commands).toEqual([{ kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2, owner: OWNER }]);
+    expect(run({ hosts, links: [link], heldBack }).commands).toEqual([
+      { kind: "start_actor", hostId: "NC", actorKey: KEY, ref: "D1", instances: 2, owner: OWNER },
+    ]);
     const { commands, statuses } = run({ hosts: hosts.slice(0, 2), links: [link], heldBack });
     expect(commands).toEqual([]);
     expect(statuses[0]!.phase).toBe("failed");
@@ -101,7 +111,11 @@ describe("planner", () => {
 
   it("fails with a reason when the spread cannot be met", () => {
     const spread = [{ labels: { zone: "b" }, weight: 1 }];
-    const { statuses } = run({ apps: [app({ actors: [{ ...app().actors[0]!, replicas: 1, spread }] })], hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"])], links: [link] });
+    const { statuses } = run({
+      apps: [app({ actors: [{ ...app().actors[0]!, replicas: 1, spread }] })],
+      hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"])],
+      links: [link],
+    });
     expect(statuses[0]).toMatchObject({ phase: "failed" });
     expect(statuses[0]!.problems).toEqual(["echo: 1 more replica(s) wanted on hosts matching zone=b, and no free host matches"]);
   });
@@ -137,11 +151,20 @@ describe("planner", () => {
 
   it("an undeployed application leaves alone an actor and a link that another deployed application wants", () => {
     const edgeLink: Link = { ...link, binding: "edge", owner: { app: "edge-app", version: "1" } };
-    const other = app({ name: "edge-app", actors: [{ ...app().actors[0]!, replicas: 1, instances: 1, spread: [{ labels: { site: "edge" }, weight: 1 }] }], providers: [], links: [edgeLink], owned: [KEY] });
+    const other = app({
+      name: "edge-app",
+      actors: [{ ...app().actors[0]!, replicas: 1, instances: 1, spread: [{ labels: { site: "edge" }, weight: 1 }] }],
+      providers: [],
+      links: [edgeLink],
+      owned: [KEY],
+    });
     const hosts = [host("NE", { site: "edge" }, [running("D1", 1)])];
     const result = run({ apps: [app({ undeployed: true }), other], hosts, links: [edgeLink] });
     expect(result.commands).toEqual([]);
-    expect(result.statuses.map((s) => [s.name, s.phase])).toEqual([["shop", "undeployed"], ["edge-app", "deployed"]]);
+    expect(result.statuses.map((s) => [s.name, s.phase])).toEqual([
+      ["shop", "undeployed"],
+      ["edge-app", "deployed"],
+    ]);
     // Alone, the same undeployed application stops the actor and removes the link it owns.
     expect(run({ apps: [app({ undeployed: true })], hosts, links: [{ ...edgeLink, owner: OWNER }] }).commands).toEqual([
       { kind: "stop_actor", hostId: "NE", actorKey: KEY },
@@ -171,7 +194,9 @@ describe("planner", () => {
     expect(run({ hosts: [own, host("NB", {}, [running()])], links: [link] }).commands).toEqual([]);
     const undeploying = run({ apps: [app({ undeployed: true })], hosts: [own, host("NB", {}, [running()])], links: [link] });
     expect(undeploying.commands.filter((c) => c.kind === "stop_provider")).toEqual([]);
-    expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"]), host("NB")] }).statuses[0]!.phase).toBe("undeployed");
+    expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA", { role: "edge" }, [], ["wascc:http_server"]), host("NB")] }).statuses[0]!.phase).toBe(
+      "undeployed",
+    );
     // Another application's provider is not this one's to stop.
     const other = host("NC", { role: "other" }, [], ["wascc:keyvalue"], { "wascc:keyvalue": ["blog"] });
     expect(run({ apps: [app({ undeployed: true })], hosts: [host("NA", { role: "edge" }), other] }).commands).toEqual([]);
@@ -179,7 +204,9 @@ describe("planner", () => {
 
   it("claims a provider another application started, so it outlives that one while this one wants it", () => {
     const shared = edge([running()], ["blog"]);
-    expect(run({ hosts: [shared, host("NB", {}, [running()])], links: [link] }).commands).toEqual([{ kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" }]);
+    expect(run({ hosts: [shared, host("NB", {}, [running()])], links: [link] }).commands).toEqual([
+      { kind: "start_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
+    ]);
     expect(run({ hosts: [edge([running()], ["blog", "shop"]), host("NB", {}, [running()])], links: [link] }).commands).toEqual([]);
   });
 
@@ -191,7 +218,11 @@ describe("planner", () => {
     ]);
     // Version 3 wants it on other hosts: started there, released on NA.
     const v3 = app({ version: "3", providers: [{ capability: "wascc:http_server", on: { role: "gateway" } }] });
-    const moved = run({ apps: [v3], hosts: [edge(), host("NB", { role: "gateway" }, [running()])], links: [{ ...link, owner: { app: "shop", version: "3" } }] });
+    const moved = run({
+      apps: [v3],
+      hosts: [edge(), host("NB", { role: "gateway" }, [running()])],
+      links: [{ ...link, owner: { app: "shop", version: "3" } }],
+    });
     expect(moved.commands).toEqual([
       { kind: "start_provider", hostId: "NB", capabilityId: "wascc:http_server", app: "shop" },
       { kind: "stop_provider", hostId: "NA", capabilityId: "wascc:http_server", app: "shop" },
@@ -199,7 +230,8 @@ describe("planner", () => {
   });
 
   it("backs off a failing provider stop and stays undeploying with the reason", () => {
-    const heldBack = (key: string) => (key === "stop_provider:NA:wascc:http_server" ? "stop provider failed 2 time(s): WACTOR_ERR_LATTICE_TIMEOUT; next try in 2 s" : undefined);
+    const heldBack = (key: string) =>
+      key === "stop_provider:NA:wascc:http_server" ? "stop provider failed 2 time(s): WACTOR_ERR_LATTICE_TIMEOUT; next try in 2 s" : undefined;
     const { commands, statuses } = run({ apps: [app({ undeployed: true })], hosts: [edge([]), host("NB")], heldBack });
     expect(commands).toEqual([]);
     expect(statuses[0]!.phase).toBe("undeploying");
@@ -222,7 +254,9 @@ describe("planner", () => {
     });
 
     it("takes over a hand-made link of the name it wants, and re-puts its link when an operator changed it", () => {
-      expect(run({ hosts: placed, links: [{ ...wantedLink, values: { PORT: "1" } }] }).commands).toEqual([{ kind: "put_link", link: wantedLink, owner: OWNER }]);
+      expect(run({ hosts: placed, links: [{ ...wantedLink, values: { PORT: "1" } }] }).commands).toEqual([
+        { kind: "put_link", link: wantedLink, owner: OWNER },
+      ]);
       expect(run({ hosts: placed, links: [{ ...link, values: { PORT: "1" } }] }).commands).toEqual([{ kind: "put_link", link: wantedLink, owner: OWNER }]);
     });
 
@@ -257,7 +291,13 @@ describe("planner", () => {
     });
 
     it("a second application that wants the same actor or link is a conflict naming the first, and issues nothing for it", () => {
-      const other = app({ name: "other", deployedAt: "2026-11-20T00:00:00.000Z", version: "9", providers: [], actors: [{ ...app().actors[0]!, replicas: 1, spread: [{ labels: { role: "edge" }, weight: 1 }] }] });
+      const other = app({
+        name: "other",
+        deployedAt: "2026-11-20T00:00:00.000Z",
+        version: "9",
+        providers: [],
+        actors: [{ ...app().actors[0]!, replicas: 1, spread: [{ labels: { role: "edge" }, weight: 1 }] }],
+      });
       // 'other' was deployed earlier, but 'shop' placed the replicas and put the link: shop keeps them.
       const { commands, statuses } = run({ apps: [app(), other], hosts: placed, links: [link] });
       expect(commands).toEqual([]);

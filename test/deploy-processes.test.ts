@@ -95,7 +95,8 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
     return (status?.actors[0]?.running ?? []).map((r) => nameOf(r.hostId)).sort();
   };
   const cli = (...args: string[]) => wactor(["app", ...args, "--lattice", nats.url]);
-  const ok = async (path: string): Promise<boolean> => (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
+  const ok = async (path: string): Promise<boolean> =>
+    (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined))?.status === 200;
 
   /**
    * Each test brings the application to the state it needs (deployed, at some version) when
@@ -115,7 +116,13 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
     nats = await startNats({ jetstream: true });
     port = await freePort();
     await startHost("b", "worker"); // first up: it takes the reconciler lease
-    for (const [name, role] of [["c", "worker"], ["d", "worker"], ["e", "worker"], ["a", "edge"]] as const) await startHost(name, role);
+    for (const [name, role] of [
+      ["c", "worker"],
+      ["d", "worker"],
+      ["e", "worker"],
+      ["a", "edge"],
+    ] as const)
+      await startHost(name, role);
     apps = await AppClient.connect({ url: nats.url });
   });
 
@@ -160,19 +167,25 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
     expect(hosts.has(leader)).toBe(true);
     await kill(leader);
     await eventually(async () => expect(nameOf((await lease.holder()) ?? "")).not.toBe(leader), { timeoutMs: 10_000 });
-    await eventually(async () => {
-      expect(await replicaHosts()).toHaveLength(2);
-      expect(await replicaHosts()).not.toContain(leader);
-      expect(await ok("/after-leader")).toBe(true);
-    }, { timeoutMs: 10_000 });
+    await eventually(
+      async () => {
+        expect(await replicaHosts()).toHaveLength(2);
+        expect(await replicaHosts()).not.toContain(leader);
+        expect(await ok("/after-leader")).toBe(true);
+      },
+      { timeoutMs: 10_000 },
+    );
     const victim = (await replicaHosts())[0]!;
     await kill(victim);
-    await eventually(async () => {
-      const now = await replicaHosts();
-      expect(now).toHaveLength(2);
-      expect(now).not.toContain(victim);
-      expect(await ok("/after-replica")).toBe(true);
-    }, { timeoutMs: 10_000 });
+    await eventually(
+      async () => {
+        const now = await replicaHosts();
+        expect(now).toHaveLength(2);
+        expect(now).not.toContain(victim);
+        expect(await ok("/after-replica")).toBe(true);
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 
   it("rolls out a new version under load with zero failed requests; `app status --watch` follows it", async () => {
@@ -231,7 +244,12 @@ describe("applications across a lattice of processes", { timeout: 120_000 }, () 
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ phase: "undeployed" });
     const summaries = await apps.control.getHosts();
-    expect(summaries.map((h) => h.id).sort()).toEqual([...ids].filter(([name]) => hosts.has(name)).map(([, id]) => id).sort());
+    expect(summaries.map((h) => h.id).sort()).toEqual(
+      [...ids]
+        .filter(([name]) => hosts.has(name))
+        .map(([, id]) => id)
+        .sort(),
+    );
     expect(summaries.flatMap((h) => h.actorKeys)).toEqual([]);
     expect(summaries.map((h) => h.providerApps)).toEqual(summaries.map(() => ({})));
     expect(summaries.find((h) => h.id === edgeId)?.providers).toEqual(["wascc:keyvalue"]);

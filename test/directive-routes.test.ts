@@ -7,7 +7,8 @@ import { RouteTree } from "../src/directive/route-tree.js";
 import { Router } from "../src/directive/routes.js";
 import { fakeRunnables, xHeader } from "./helpers/fake-runnables.js";
 
-const handler = (method: string, resource: string): string => `  - type: request\n    resource: ${resource}\n    method: ${method}\n    steps: [ { fn: cache-get } ]\n`;
+const handler = (method: string, resource: string): string =>
+  `  - type: request\n    resource: ${resource}\n    method: ${method}\n    steps: [ { fn: cache-get } ]\n`;
 
 function appWith(...routes: Array<[string, string]>): { app: DirectiveApp; params: () => Record<string, string> | undefined } {
   const fakes = fakeRunnables();
@@ -70,7 +71,11 @@ describe("routes (R1–R7)", () => {
   });
 
   it("R5: nothing matches: 404 page not found as text/plain", async () => {
-    expect(await get(base().app, "GET", "/nothing")).toMatchObject({ status: 404, body: "404 page not found\n", headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    expect(await get(base().app, "GET", "/nothing")).toMatchObject({
+      status: 404,
+      body: "404 page not found\n",
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   });
 
   it("R6: conflicting or duplicate routes fail the load, naming both routes and lines", () => {
@@ -81,7 +86,7 @@ describe("routes (R1–R7)", () => {
     expect(routeProblems(["GET", "/user/:id"], ["GET", "/user/:name/x"])).toEqual([expect.stringContaining("two parameter names")]);
     expect(routeProblems(["GET", "/src/"], ["GET", "/src/*path"])).toEqual([expect.stringContaining("conflicts with 'GET /src/'")]);
     expect(routeProblems(["GET", "/a/*rest/b"])).toEqual([expect.stringContaining("catch-all that is not the last segment")]);
-    expect(routeProblems(["GET", "\"/a/:\""])).toEqual([expect.stringContaining("unnamed")]);
+    expect(routeProblems(["GET", '"/a/:"'])).toEqual([expect.stringContaining("unnamed")]);
     // The same pattern under another method, and a parameter next to a trailing-slash route, are fine.
     expect(routeProblems(["GET", "/user/:id"], ["POST", "/user/new"], ["GET", "/user/"], ["GET", "/src"], ["GET", "/src/*p"])).toEqual([]);
   });

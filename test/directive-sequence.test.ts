@@ -18,12 +18,23 @@ function handlerYaml(method: string, resource: string, steps: string, response?:
   return `  - type: request\n    resource: ${resource}\n    method: ${method}\n    steps:\n${steps}${response ? `    response: ${response}\n` : ""}`;
 }
 
-function app(handlers: string, fakes: FakeRunnables = fakeRunnables(), options: DirectiveAppOptions = {}, extra = ""): { app: DirectiveApp; fakes: FakeRunnables } {
+function app(
+  handlers: string,
+  fakes: FakeRunnables = fakeRunnables(),
+  options: DirectiveAppOptions = {},
+  extra = "",
+): { app: DirectiveApp; fakes: FakeRunnables } {
   const d = loadDirective(`${xHeader()}handlers:\n${handlers}${extra}`);
   return { app: new DirectiveApp(d, fakes, { newRequestId: () => "rid-1", ...options }), fakes };
 }
 
-async function request(a: DirectiveApp, method: string, url: string, body = "", headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+async function request(
+  a: DirectiveApp,
+  method: string,
+  url: string,
+  body = "",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   const r = await a.handle({ method, url, headers, body: bytes(body) });
   return { status: r.status, headers: r.headers, body: text(r.body) };
 }
@@ -45,14 +56,24 @@ describe("sequences (E1–E6)", () => {
   });
 
   it("E2: group members share the state before the step; `as` is honoured", async () => {
-    const state = stateOf(await sequence("      - group:\n          - fn: helloworld-rs\n          - { fn: get-file, as: main.md }\n", "world", { file: "main.md" }, fakeRunnables(), "main.md"));
+    const state = stateOf(
+      await sequence(
+        "      - group:\n          - fn: helloworld-rs\n          - { fn: get-file, as: main.md }\n",
+        "world",
+        { file: "main.md" },
+        fakeRunnables(),
+        "main.md",
+      ),
+    );
     expect(state).toMatchObject({ "helloworld-rs": "hello world", "main.md": "## hello" });
   });
 
   it("E3: onErr any: continue stores the RunErr's JSON (Go escaping) and goes on", async () => {
     const fakes = fakeRunnables();
     fakes.set("return-err", () => ({ error: { code: 400, message: "job <failed> & done" } }));
-    const state = stateOf(await sequence("      - { fn: helloworld-rs, as: hello }\n      - { fn: return-err, onErr: { any: continue } }\n", "world", {}, fakes));
+    const state = stateOf(
+      await sequence("      - { fn: helloworld-rs, as: hello }\n      - { fn: return-err, onErr: { any: continue } }\n", "world", {}, fakes),
+    );
     expect(state.hello).toBe("hello world");
     expect(state["return-err"]).toBe('{"code":400,"message":"job \\u003cfailed\\u003e \\u0026 done"}');
   });
@@ -92,7 +113,14 @@ describe("sequences (E1–E6)", () => {
       return { output: bytes("{}"), headers: {} };
     });
     const items = JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ i })));
-    const outcome = await runSequence(d, d.handlers[0]!.steps, { method: "POST", url: "/x", requestId: "r", body: bytes(""), headers: {}, params: {} }, new Map([["items", bytes(items)]]), fakes, { forEachConcurrency: 3 });
+    const outcome = await runSequence(
+      d,
+      d.handlers[0]!.steps,
+      { method: "POST", url: "/x", requestId: "r", body: bytes(""), headers: {}, params: {} },
+      new Map([["items", bytes(items)]]),
+      fakes,
+      { forEachConcurrency: 3 },
+    );
     expect(outcome.kind).toBe("ok");
     expect(peak).toBe(3);
   });
@@ -100,16 +128,38 @@ describe("sequences (E1–E6)", () => {
 
 describe("group members use their own onErr and with (intent Q1)", () => {
   it("a member's onErr continue is honoured; the step-level onErr is the fallback", async () => {
-    const state = stateOf(await sequence("      - group:\n          - { fn: return-err, onErr: { any: continue } }\n          - fn: helloworld-rs\n", "w", {}, fakeRunnables(), "helloworld-rs"));
+    const state = stateOf(
+      await sequence(
+        "      - group:\n          - { fn: return-err, onErr: { any: continue } }\n          - fn: helloworld-rs\n",
+        "w",
+        {},
+        fakeRunnables(),
+        "helloworld-rs",
+      ),
+    );
     expect(state["return-err"]).toBe('{"code":400,"message":"job failed"}');
-    const fallback = await sequence("      - group:\n          - fn: return-err\n          - fn: helloworld-rs\n        onErr: { any: continue }\n", "w", {}, fakeRunnables(), "helloworld-rs");
+    const fallback = await sequence(
+      "      - group:\n          - fn: return-err\n          - fn: helloworld-rs\n        onErr: { any: continue }\n",
+      "w",
+      {},
+      fakeRunnables(),
+      "helloworld-rs",
+    );
     expect(stateOf(fallback)["return-err"]).toContain("job failed");
-    expect((await sequence("      - group:\n          - fn: return-err\n          - fn: helloworld-rs\n", "w", {}, fakeRunnables(), "helloworld-rs")).kind).toBe("runErr");
+    expect(
+      (await sequence("      - group:\n          - fn: return-err\n          - fn: helloworld-rs\n", "w", {}, fakeRunnables(), "helloworld-rs")).kind,
+    ).toBe("runErr");
   });
 
   it("a member's with decides what it sees", async () => {
     const fakes = fakeRunnables();
-    await sequence("      - { fn: helloworld-rs, as: a }\n      - group:\n          - { fn: modify-url, with: { url: a } }\n          - fn: log-it\n", "", { other: "x" }, fakes, "log-it");
+    await sequence(
+      "      - { fn: helloworld-rs, as: a }\n      - group:\n          - { fn: modify-url, with: { url: a } }\n          - fn: log-it\n",
+      "",
+      { other: "x" },
+      fakes,
+      "log-it",
+    );
     expect(Object.keys(fakes.calls[1]!.request.state)).toEqual(["url"]);
     expect(Object.keys(fakes.calls[2]!.request.state).sort()).toEqual(["a", "other"]);
   });
@@ -117,7 +167,9 @@ describe("group members use their own onErr and with (intent Q1)", () => {
 
 describe("handlers over HTTP (E7–E14)", () => {
   it("E7: POST /foreach returns the array as JSON with the function's Content-Type", async () => {
-    const { app: a } = app(handlerYaml("POST", "/foreach", "      - { fn: set-array, as: people }\n      - forEach: { in: people, fn: run-each, as: hello-people }\n"));
+    const { app: a } = app(
+      handlerYaml("POST", "/foreach", "      - { fn: set-array, as: people }\n      - forEach: { in: people, fn: run-each, as: hello-people }\n"),
+    );
     const r = await request(a, "POST", "/foreach", '[{"name":"Connor"},{"name":"Jimmy"},{"name":"Bob"}]');
     expect(r).toMatchObject({ status: 200, body: '[{"name":"Hello Connor"},{"name":"Hello Jimmy"},{"name":"Hello Bob"}]' });
     expect(r.headers["Content-Type"]).toBe("application/json");
@@ -160,12 +212,22 @@ describe("handlers over HTTP (E7–E14)", () => {
   });
 
   it("E12: a schedule run is method SCHED, url its name, an empty body and its seed state", async () => {
-    const { app: a, fakes } = app(handlerYaml("GET", "/x", "      - fn: log-it\n"), fakeRunnables(), {}, "schedules:\n  - name: run-every-10\n    every: { seconds: 30 }\n    state: { repo: wactor }\n    steps:\n      - fn: log-it\n");
+    const { app: a, fakes } = app(
+      handlerYaml("GET", "/x", "      - fn: log-it\n"),
+      fakeRunnables(),
+      {},
+      "schedules:\n  - name: run-every-10\n    every: { seconds: 30 }\n    state: { repo: wactor }\n    steps:\n      - fn: log-it\n",
+    );
     expect(a.schedules()).toEqual([{ name: "run-every-10", periodMs: 30_000 }]);
     const outcome = await a.runSchedule("run-every-10");
     expect(outcome.kind).toBe("ok");
     const call = fakes.calls[0]!.request;
-    expect({ method: call.method, url: call.url, body: text(call.body), repo: text(call.state.repo) }).toEqual({ method: "SCHED", url: "run-every-10", body: "", repo: "wactor" });
+    expect({ method: call.method, url: call.url, body: text(call.body), repo: text(call.state.repo) }).toEqual({
+      method: "SCHED",
+      url: "run-every-10",
+      body: "",
+      repo: "wactor",
+    });
   });
 
   it("E13: headless mode serves each runnable at /<identifier>/<namespace>/<name>/<version>", async () => {
@@ -179,7 +241,11 @@ describe("handlers over HTTP (E7–E14)", () => {
 
   it("E14 (intent Q7): bad forEach data is a 500 with a catalog code and no internal text", async () => {
     const failures: WactorError[] = [];
-    const { app: a, fakes } = app(handlerYaml("POST", "/each", "      - { fn: set-array, as: items }\n      - forEach: { in: items, fn: run-each, as: out }\n"), fakeRunnables(), { onFailure: (e) => void failures.push(e) });
+    const { app: a, fakes } = app(
+      handlerYaml("POST", "/each", "      - { fn: set-array, as: items }\n      - forEach: { in: items, fn: run-each, as: out }\n"),
+      fakeRunnables(),
+      { onFailure: (e) => void failures.push(e) },
+    );
     const notArray = await request(a, "POST", "/each", '"abc"');
     expect(notArray.status).toBe(500);
     expect(JSON.parse(notArray.body)).toMatchObject({ status: 500, code: "WACTOR_ERR_FOREACH_INPUT" });
@@ -195,10 +261,16 @@ describe("infrastructure failures", () => {
   it("a step that outlives the step timeout is aborted and answered 500 WACTOR_ERR_STEP_TIMEOUT", async () => {
     const fakes = fakeRunnables();
     let aborted = false;
-    fakes.set("helloworld-rs", (_r, signal) => new Promise((_, reject) => signal.addEventListener("abort", () => {
-      aborted = true;
-      reject(signal.reason as Error);
-    })));
+    fakes.set(
+      "helloworld-rs",
+      (_r, signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener("abort", () => {
+            aborted = true;
+            reject(signal.reason as Error);
+          }),
+        ),
+    );
     const { app: a } = app(handlerYaml("GET", "/slow", "      - fn: helloworld-rs\n"), fakes, { stepTimeoutMs: 20 });
     const r = await request(a, "GET", "/slow");
     expect(r.status).toBe(500);
@@ -234,12 +306,24 @@ describe("the Job wire form (MessagePack)", () => {
     const { decode, encode } = await import("@msgpack/msgpack");
     const { invokerFromCall } = await import("../src/directive/job.js");
     const seen: Array<{ fqfn: string; operation: string; payload: unknown }> = [];
-    const replies = [encode({ output: bytes("out"), headers: { "X-A": "1" } }), encode({ error: { code: 418, message: "teapot" } }), encode({ output: { not: "bytes" } })];
+    const replies = [
+      encode({ output: bytes("out"), headers: { "X-A": "1" } }),
+      encode({ error: { code: 418, message: "teapot" } }),
+      encode({ output: { not: "bytes" } }),
+    ];
     const invoker = invokerFromCall(async (fqfn, operation, payload) => {
       seen.push({ fqfn, operation, payload: decode(payload) });
       return replies.shift()!;
     });
-    const request = { method: "GET", url: "/x?y=1", requestId: "id", body: bytes("b"), headers: { Accept: "*/*" }, params: { k: "v" }, state: { s: bytes("1") } };
+    const request = {
+      method: "GET",
+      url: "/x?y=1",
+      requestId: "id",
+      body: bytes("b"),
+      headers: { Accept: "*/*" },
+      params: { k: "v" },
+      state: { s: bytes("1") },
+    };
     const signal = new AbortController().signal;
     expect(await invoker.invoke("a#default::f@v1", request, signal)).toEqual({ output: bytes("out"), headers: { "X-A": "1" } });
     expect(seen[0]).toEqual({ fqfn: "a#default::f@v1", operation: "Job", payload: request });

@@ -41,7 +41,9 @@ ${steps}`;
 
 describe("Directive validation (V1–V19)", () => {
   it("V1: a group then an fn step is valid; 2 steps and 3 runnables are kept", () => {
-    const yaml = BASE_A + handler(`      - group:
+    const yaml =
+      BASE_A +
+      handler(`      - group:
           - fn: db::getUser
           - fn: db::getUserDetails
       - fn: api::returnUser
@@ -57,16 +59,21 @@ describe("Directive validation (V1–V19)", () => {
   });
 
   it("V2: a group as last step without 'response' is one problem", () => {
-    const p = problems(BASE_A + handler(`      - fn: api::returnUser
+    const p = problems(
+      BASE_A +
+        handler(`      - fn: api::returnUser
       - group:
           - fn: db::getUser
           - fn: db::getUserDetails
-`));
+`),
+    );
     expect(p).toEqual([expect.stringContaining("has group as last step but does not include 'response' field")]);
   });
 
   it("V3: onErr.any next to codes says use 'other'; onErr.other without codes says use 'any'", () => {
-    const p = problems(BASE_A + handler(`      - fn: api::returnUser
+    const p = problems(
+      BASE_A +
+        handler(`      - fn: api::returnUser
         onErr:
           code:
             400: continue
@@ -74,28 +81,35 @@ describe("Directive validation (V1–V19)", () => {
       - fn: api::returnUser
         onErr:
           other: continue
-`));
+`),
+    );
     expect(p).toHaveLength(2);
     expect(p[0]).toMatch(/step 0 .*use 'other' instead/);
     expect(p[1]).toMatch(/step 1 .*use 'any' instead/);
   });
 
   it("V4/V5: every missing function, the unavailable 'with' key and the group-last problem are reported at once", () => {
-    const v4 = problems(BASE_A + handler(`      - group:
+    const v4 = problems(
+      BASE_A +
+        handler(`      - group:
           - fn: getUser
           - fn: getFoobar
-`));
+`),
+    );
     expect(v4).toEqual([
       expect.stringContaining("does not exist: getUser (did you forget a namespace?)"),
       expect.stringContaining("does not exist: getFoobar"),
       expect.stringContaining("has group as last step"),
     ]);
-    const v5 = problems(BASE_A + handler(`      - group:
+    const v5 = problems(
+      BASE_A +
+        handler(`      - group:
           - fn: getUser
             with:
               data: someData
           - fn: getFoobar
-`));
+`),
+    );
     expect(v5).toHaveLength(4);
     expect(v5).toContainEqual(expect.stringContaining("referencing a key that is not yet available in the state: someData"));
   });
@@ -152,7 +166,9 @@ schedules:
 
   it("V8: Go semver: a leading v, shorthand, suffixes only on full versions, no leading zeros", () => {
     expect(["0.1.1", "v1", "v1.2.3-rc.1+b5", "v01.2.3", "v1.2-pre", "v1.2.3-01"].map(isGoSemver)).toEqual([false, true, true, false, false, false]);
-    expect(problems(BASE_A.replace("appVersion: v0.1.1", "appVersion: 0.1.1"))).toEqual([expect.stringContaining("app version is not a valid semantic version")]);
+    expect(problems(BASE_A.replace("appVersion: v0.1.1", "appVersion: 0.1.1"))).toEqual([
+      expect.stringContaining("app version is not a valid semantic version"),
+    ]);
   });
 
   it("V9: no runnables is a problem, and every reference is one too", () => {
@@ -170,43 +186,63 @@ schedules:
   const X = "identifier: a.b\nappVersion: v0.1.1\natmoVersion: v1\nrunnables:\n  - { name: a }\n  - { name: b }\n  - { name: c }\n";
 
   it("V11: group siblings cannot see each other's keys", () => {
-    const p = problems(X + handler(`      - group:
+    const p = problems(
+      X +
+        handler(`      - group:
           - { fn: a, as: k }
           - { fn: b, with: { v: k } }
       - fn: c
-`));
+`),
+    );
     expect(p).toEqual([expect.stringContaining("not yet available in the state: k")]);
   });
 
   it("V12: 'response' must name a key an earlier step sets", () => {
-    expect(problems(X + handler("      - { fn: a, as: k }\n", "    response: nope\n"))).toEqual([expect.stringContaining("lists response state key that does not exist: nope")]);
+    expect(problems(X + handler("      - { fn: a, as: k }\n", "    response: nope\n"))).toEqual([
+      expect.stringContaining("lists response state key that does not exist: nope"),
+    ]);
     expect(problems(X + handler("      - { fn: a, as: k }\n", "    response: k\n"))).toEqual([]);
   });
 
   it("V13 (intent Q8): invalid error directives name the field that is wrong", () => {
-    expect(problems(X + handler("      - { fn: a, onErr: { any: ignore } }\n"))).toEqual([expect.stringContaining("invalid error directive 'onErr.any: ignore'")]);
-    expect(problems(X + handler("      - { fn: a, onErr: { code: { 500: skip } } }\n"))).toEqual([expect.stringContaining("invalid error directive for code 500")]);
-    expect(problems(X + handler("      - { fn: a, onErr: { code: { 500: continue }, other: skip } }\n"))).toEqual([expect.stringContaining("invalid error directive 'onErr.other: skip'")]);
+    expect(problems(X + handler("      - { fn: a, onErr: { any: ignore } }\n"))).toEqual([
+      expect.stringContaining("invalid error directive 'onErr.any: ignore'"),
+    ]);
+    expect(problems(X + handler("      - { fn: a, onErr: { code: { 500: skip } } }\n"))).toEqual([
+      expect.stringContaining("invalid error directive for code 500"),
+    ]);
+    expect(problems(X + handler("      - { fn: a, onErr: { code: { 500: continue }, other: skip } }\n"))).toEqual([
+      expect.stringContaining("invalid error directive 'onErr.other: skip'"),
+    ]);
   });
 
   it("V14: forEach needs 'in' and 'as'; 'in' is not checked against the state", () => {
-    expect(problems(X + handler("      - forEach: { fn: a }\n"))).toEqual([expect.stringContaining("missing 'in' value"), expect.stringContaining("missing 'as' value")]);
+    expect(problems(X + handler("      - forEach: { fn: a }\n"))).toEqual([
+      expect.stringContaining("missing 'in' value"),
+      expect.stringContaining("missing 'as' value"),
+    ]);
     expect(problems(X + handler("      - forEach: { in: missing, fn: a, as: o }\n"))).toEqual([]);
   });
 
   it("V15: a schedule needs 'every'; its seed state keys are available to 'with'", () => {
     const p = problems(`${X}schedules:\n  - name: s\n    steps:\n      - fn: a\n`);
     expect(p).toEqual(["schedule s has no 'every' values"]);
-    expect(problems(`${X}schedules:\n  - name: s\n    every: { seconds: 5 }\n    state: { repo: x }\n    steps:\n      - { fn: a, with: { r: repo } }\n`)).toEqual([]);
+    expect(
+      problems(`${X}schedules:\n  - name: s\n    every: { seconds: 5 }\n    state: { repo: x }\n    steps:\n      - { fn: a, with: { r: repo } }\n`),
+    ).toEqual([]);
   });
 
   it("V16: a step with both fn and group, or an empty group, has no valid shape", () => {
-    expect(problems(X + handler("      - { fn: a, group: [ { fn: b } ] }\n", "    response: a\n"))).toContainEqual(expect.stringContaining("step at position 0 isn't an Fn, Group, or ForEach"));
+    expect(problems(X + handler("      - { fn: a, group: [ { fn: b } ] }\n", "    response: a\n"))).toContainEqual(
+      expect.stringContaining("step at position 0 isn't an Fn, Group, or ForEach"),
+    );
     expect(problems(X + handler("      - { group: [] }\n"))).toEqual([expect.stringContaining("isn't an Fn, Group, or ForEach")]);
   });
 
   it("V17: a request handler needs a method; another type does not (and is never mounted)", () => {
-    expect(problems(`${X}handlers:\n  - { type: request, resource: /x, steps: [ { fn: a } ] }\n`)).toEqual([expect.stringContaining("does not specify a method")]);
+    expect(problems(`${X}handlers:\n  - { type: request, resource: /x, steps: [ { fn: a } ] }\n`)).toEqual([
+      expect.stringContaining("does not specify a method"),
+    ]);
     expect(problems(`${X}handlers:\n  - { type: stream, resource: /x, steps: [ { fn: a } ] }\n`)).toEqual([]);
   });
 
@@ -302,7 +338,9 @@ handlers:
   });
 
   it("names that no reference could reach are refused (wactor addition)", () => {
-    expect(problems("identifier: a.b\nappVersion: v1\natmoVersion: v1\nrunnables:\n  - { name: 'x@y' }\n")).toEqual([expect.stringContaining("must not contain '#', '::' or '@'")]);
+    expect(problems("identifier: a.b\nappVersion: v1\natmoVersion: v1\nrunnables:\n  - { name: 'x@y' }\n")).toEqual([
+      expect.stringContaining("must not contain '#', '::' or '@'"),
+    ]);
   });
 
   it("a YAML syntax error is located", () => {

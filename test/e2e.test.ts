@@ -67,7 +67,10 @@ describe("end to end with real Redis and NATS", () => {
   it("keeps named bindings apart: Redis under 'source1', the embedded store under 'source2'", async () => {
     const first = await (await fetch(`http://127.0.0.1:${ports.multibinding}/m`)).json();
     const second = await (await fetch(`http://127.0.0.1:${ports.multibinding}/m`)).json();
-    expect([first, second]).toEqual([{ source1: 1, source2: 10 }, { source1: 2, source2: 20 }]);
+    expect([first, second]).toEqual([
+      { source1: 1, source2: 10 },
+      { source1: 2, source2: 20 },
+    ]);
     expect(await redisClient.get("one:m")).toBe("2");
   });
 

@@ -170,7 +170,12 @@ describe("dashboard, CLI, lattice and control errors", () => {
       ["missing asset", dashboardError("/app/nothing.js"), 404, "WACTOR_ERR_NOT_FOUND"],
       ["bad JSON", dashboardError("/api/actions", post("{not json")), 400, "WACTOR_ERR_BAD_REQUEST"],
       ["bad action", dashboardError("/api/actions", post('{"action":"scale","key":"x","instances":0}')), 400, "WACTOR_ERR_BAD_ARGUMENT"],
-      ["unknown host", dashboardError("/api/actions", post(JSON.stringify({ action: "start", ref: "0".repeat(64), hostId: KeyPair.create("server").publicKey }))), 404, "WACTOR_ERR_HOST_NOT_FOUND"],
+      [
+        "unknown host",
+        dashboardError("/api/actions", post(JSON.stringify({ action: "start", ref: "0".repeat(64), hostId: KeyPair.create("server").publicKey }))),
+        404,
+        "WACTOR_ERR_HOST_NOT_FOUND",
+      ],
     ];
     for (const [where, result, status, code] of cases) {
       const { status: got, code: gotCode } = await result;
@@ -204,12 +209,12 @@ describe("dashboard, CLI, lattice and control errors", () => {
   }, 300_000);
 
   function expectCliError(result: CliResult, [args, code, detail]: [string[], string, string]): void {
-      const where = `wactor ${args.join(" ")}`;
-      expect(result.status, where).toBe(1);
-      const line = result.stderr.split("\n")[0] ?? "";
-      expectCode(where, /^error\[(WACTOR_ERR_[A-Z0-9_]+)\]: /.exec(line)?.[1], code);
-      expect(line, where).toContain(detail);
-      expect(result.stderr, where).not.toMatch(/^error: /m);
+    const where = `wactor ${args.join(" ")}`;
+    expect(result.status, where).toBe(1);
+    const line = result.stderr.split("\n")[0] ?? "";
+    expectCode(where, /^error\[(WACTOR_ERR_[A-Z0-9_]+)\]: /.exec(line)?.[1], code);
+    expect(line, where).toContain(detail);
+    expect(result.stderr, where).not.toMatch(/^error: /m);
   }
 
   it("CLI --json: a usage error is a JSON catalog error too", async () => {
@@ -220,11 +225,27 @@ describe("dashboard, CLI, lattice and control errors", () => {
 
   it("lattice: an actor nobody runs, and an untrusted invocation", async () => {
     const nobody = KeyPair.create("module").publicKey;
-    expectCode("no actor", await codeOf(client.invokeActor(nobody, "HandleRequest", new Uint8Array(), { clusterKey: KeyPair.create("cluster"), timeoutMs: 2000 })), "WACTOR_ERR_LATTICE_NO_ACTOR");
+    expectCode(
+      "no actor",
+      await codeOf(client.invokeActor(nobody, "HandleRequest", new Uint8Array(), { clusterKey: KeyPair.create("cluster"), timeoutMs: 2000 })),
+      "WACTOR_ERR_LATTICE_NO_ACTOR",
+    );
     const echo = (await member.host.startActor(actor("echo").signedPath)).key;
     // The trusting client proves the actor is served on the bus; the outsider is then refused.
-    await eventually(async () => expect(await codeOf(client.invokeActor(echo, "HandleRequest", encodeHttpRequest({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array() }), { clusterKey: CLUSTER }))).toBe("resolved"));
-    expectCode("untrusted cluster", await codeOf(client.invokeActor(echo, "HandleRequest", new Uint8Array(), { clusterKey: KeyPair.create("cluster"), timeoutMs: 2000 })), "WACTOR_ERR_INVOCATION_REJECTED");
+    await eventually(async () =>
+      expect(
+        await codeOf(
+          client.invokeActor(echo, "HandleRequest", encodeHttpRequest({ method: "GET", path: "/", queryString: "", header: {}, body: new Uint8Array() }), {
+            clusterKey: CLUSTER,
+          }),
+        ),
+      ).toBe("resolved"),
+    );
+    expectCode(
+      "untrusted cluster",
+      await codeOf(client.invokeActor(echo, "HandleRequest", new Uint8Array(), { clusterKey: KeyPair.create("cluster"), timeoutMs: 2000 })),
+      "WACTOR_ERR_INVOCATION_REJECTED",
+    );
   });
 
   it("a malformed lattice event is dropped with a logged reason, and the stream goes on", async () => {

@@ -11,7 +11,10 @@ const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 describe("examples/greeter", () => {
   it("builds, signs and serves with one command; the 3-step route answers", async () => {
-    const child = spawn(process.execPath, ["scripts/example-bundle.mjs", "examples/greeter", "--up", "--port", "0", "--log-level", "warn"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["scripts/example-bundle.mjs", "examples/greeter", "--up", "--port", "0", "--log-level", "warn"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
@@ -32,7 +35,11 @@ describe("examples/greeter", () => {
       // The counter lives in the bundle's cache: another handler's function reads it.
       expect(await (await fetch(`${base}/count`)).text()).toBe("2");
       const about = await fetch(`${base}/about`);
-      expect([about.status, about.headers.get("content-type"), await about.text()]).toEqual([200, "text/markdown; charset=utf-8", expect.stringContaining("# greeter")]);
+      expect([about.status, about.headers.get("content-type"), await about.text()]).toEqual([
+        200,
+        "text/markdown; charset=utf-8",
+        expect.stringContaining("# greeter"),
+      ]);
     } finally {
       child.kill("SIGTERM");
     }

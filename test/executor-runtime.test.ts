@@ -63,7 +63,10 @@ describe("actors on an executor thread", () => {
     ["a memory bomb", () => actor("hog").publicKey, "Hog", "WACTOR_ERR_MEMORY_LIMIT"],
     ["a trap", () => actor("panicker").publicKey, "Panic", "WACTOR_ERR_TRAP"],
     ["unbounded recursion", () => actor("panicker").publicKey, "Recurse", "WACTOR_ERR_TRAP"],
-  ])("%s fails with its code and nothing else", failsAlone(host, () => echo));
+  ])(
+    "%s fails with its code and nothing else",
+    failsAlone(host, () => echo),
+  );
 
   it("a host call reaches the host thread's provider with the caller's identity, and its reply the guest", async () => {
     const before = logging.calls.length;

@@ -42,52 +42,64 @@ const onHost = (use: (host: Host) => Promise<void>) => async (): Promise<void> =
 };
 
 describe("extras: bound by the host for every actor that claims it", () => {
-  it("a host with no provider and no binding serves guid, random and sequence", onHost(async (host) => {
-    const { key } = await host.startActor(signedBytes("dice"));
-    const first = await roll(host, key);
-    const second = await roll(host, key);
-    expect(first.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect([first.seq, second.seq]).toEqual([0, 1]);
-    expect(first.roll).toBeGreaterThanOrEqual(1);
-    expect(first.roll).toBeLessThanOrEqual(6);
-    expect(host.listBindings().map((b) => `${b.capabilityId}/${b.binding}`)).toEqual(["wascc:extras/default"]);
-    await host.stopActor(key);
-    expect(host.listBindings()).toEqual([]);
-  }));
+  it(
+    "a host with no provider and no binding serves guid, random and sequence",
+    onHost(async (host) => {
+      const { key } = await host.startActor(signedBytes("dice"));
+      const first = await roll(host, key);
+      const second = await roll(host, key);
+      expect(first.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect([first.seq, second.seq]).toEqual([0, 1]);
+      expect(first.roll).toBeGreaterThanOrEqual(1);
+      expect(first.roll).toBeLessThanOrEqual(6);
+      expect(host.listBindings().map((b) => `${b.capabilityId}/${b.binding}`)).toEqual(["wascc:extras/default"]);
+      await host.stopActor(key);
+      expect(host.listBindings()).toEqual([]);
+    }),
+  );
 
-  it("binds nothing for an actor that does not claim it", onHost(async (host) => {
-    await host.startActor(signedBytes("echo"));
-    expect(host.listBindings()).toEqual([]);
-    expect(host.providerIds()).toEqual([]);
-  }));
+  it(
+    "binds nothing for an actor that does not claim it",
+    onHost(async (host) => {
+      await host.startActor(signedBytes("echo"));
+      expect(host.listBindings()).toEqual([]);
+      expect(host.providerIds()).toEqual([]);
+    }),
+  );
 
-  it("an explicit binding and an explicit provider win", onHost(async (host) => {
-    const { key } = await host.startActor(signedBytes("dice"));
-    expect((await roll(host, key)).seq).toBe(0);
-    // A provider of the operator's own replaces the built-in one, with its bindings.
-    const spy = new SpyProvider("wascc:extras");
-    await host.addProvider(spy);
-    expect([...spy.bound.keys()]).toEqual([`${key}/default`]);
-    await host.bind(key, "wascc:extras", "default", { SEED: "1" });
-    expect(spy.bound.get(`${key}/default`)).toEqual({ SEED: "1" });
-    await host.invoke(key, "HandleRequest", request());
-    expect(spy.calls.map((c) => c.operation)).toEqual(["RequestGuid", "RequestRandom", "RequestSequence"]);
-    // An explicit binding is not the host's to remove when the actor is replaced.
-    await host.replaceActor(key, signedBytes("dice"));
-    expect(host.bindings.get(key, "wascc:extras", "default")?.values).toEqual({ SEED: "1" });
-  }));
+  it(
+    "an explicit binding and an explicit provider win",
+    onHost(async (host) => {
+      const { key } = await host.startActor(signedBytes("dice"));
+      expect((await roll(host, key)).seq).toBe(0);
+      // A provider of the operator's own replaces the built-in one, with its bindings.
+      const spy = new SpyProvider("wascc:extras");
+      await host.addProvider(spy);
+      expect([...spy.bound.keys()]).toEqual([`${key}/default`]);
+      await host.bind(key, "wascc:extras", "default", { SEED: "1" });
+      expect(spy.bound.get(`${key}/default`)).toEqual({ SEED: "1" });
+      await host.invoke(key, "HandleRequest", request());
+      expect(spy.calls.map((c) => c.operation)).toEqual(["RequestGuid", "RequestRandom", "RequestSequence"]);
+      // An explicit binding is not the host's to remove when the actor is replaced.
+      await host.replaceActor(key, signedBytes("dice"));
+      expect(host.bindings.get(key, "wascc:extras", "default")?.values).toEqual({ SEED: "1" });
+    }),
+  );
 
-  it("a live update that adds the claim gets the binding too", onHost(async (host) => {
-    const issuer = KeyPair.create("account");
-    const subject = KeyPair.create("module");
-    const unsigned = unsignedBytes("dice");
-    const without = await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server"], name: "dice" });
-    const withExtras = await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server", "wascc:extras"], name: "dice" });
-    const { key } = await host.startActor(without.bytes);
-    expect(host.listBindings()).toEqual([]);
-    await host.replaceActor(key, withExtras.bytes);
-    expect((await roll(host, key)).seq).toBe(0);
-  }));
+  it(
+    "a live update that adds the claim gets the binding too",
+    onHost(async (host) => {
+      const issuer = KeyPair.create("account");
+      const subject = KeyPair.create("module");
+      const unsigned = unsignedBytes("dice");
+      const without = await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server"], name: "dice" });
+      const withExtras = await signModule(unsigned, { issuer, subject, caps: ["wascc:http_server", "wascc:extras"], name: "dice" });
+      const { key } = await host.startActor(without.bytes);
+      expect(host.listBindings()).toEqual([]);
+      await host.replaceActor(key, withExtras.bytes);
+      expect((await roll(host, key)).seq).toBe(0);
+    }),
+  );
 });
 
 describe("extras without a binding, from the command line", () => {
@@ -101,7 +113,10 @@ describe("extras without a binding, from the command line", () => {
   it("wactor call with a wactor manifest that binds only HTTP", async () => {
     const file = join(dir, "modern.yaml");
     const port = await freePort();
-    writeFileSync(file, `actors: [${actor("dice").signedPath}]\ncapabilities:\n  - { id: wascc:http_server }\nbindings:\n  - { actor: dice, capability: wascc:http_server, values: { PORT: "${port}" } }\n`);
+    writeFileSync(
+      file,
+      `actors: [${actor("dice").signedPath}]\ncapabilities:\n  - { id: wascc:http_server }\nbindings:\n  - { actor: dice, capability: wascc:http_server, values: { PORT: "${port}" } }\n`,
+    );
     const result = wactor(["call", "dice", "HandleRequest", "--manifest", file]);
     expect(result.stderr).not.toContain("error[");
     expect(JSON.parse(result.stdout)).toMatchObject({ statusCode: 200, body: { seq: 0 } });

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { HostRoll } from "../src/deploy/host-roll.js";
 import type { HostSummary } from "../src/lattice/wire/control-types.js";
 
-const host = (id: string, startedAt: string, actors: string[] = []): HostSummary => ({ id, startedAt, actors: actors.map((key) => ({ key })) }) as unknown as HostSummary;
+const host = (id: string, startedAt: string, actors: string[] = []): HostSummary =>
+  ({ id, startedAt, actors: actors.map((key) => ({ key })) }) as unknown as HostSummary;
 
 describe("HostRoll", () => {
   it("keeps a host that misses one round with its last answer, drops it after two", () => {

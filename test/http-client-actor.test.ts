@@ -87,7 +87,10 @@ describe("the fetcher actor over wascc:http_client", () => {
     const hostCall = only(spans, "call wascc:http_client Request");
     // The server span is "GET" too: the client one is the host call's child, of kind client (3).
     const client = spans.find((s) => s.name === "GET" && s.kind === 3)!;
-    expect(client).toMatchObject({ parentSpanId: hostCall.spanId, attributes: { "http.request.method": "GET", "server.port": upstreamPort, "http.response.status_code": 201, "url.path": "/hello" } });
+    expect(client).toMatchObject({
+      parentSpanId: hostCall.spanId,
+      attributes: { "http.request.method": "GET", "server.port": upstreamPort, "http.response.status_code": 201, "url.path": "/hello" },
+    });
     // The upstream saw the client span as its parent.
     expect(sent.split("-")[2]).toBe(client.spanId);
   });

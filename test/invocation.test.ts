@@ -29,13 +29,22 @@ describe("invocation claims", () => {
   it("uses the spec's URLs and hash", () => {
     expect(entityUrl(target)).toBe(`wasmbus://${actorKey}`);
     expect(entityUrl({ kind: "capability", capabilityId: "wascc:keyvalue", binding: "default" })).toBe("wasmbus://wascc/keyvalue/default");
-    const expected = createHash("sha256").update(Buffer.concat([Buffer.from("o"), Buffer.from("t"), Buffer.from(msg)])).digest("hex").toUpperCase();
+    const expected = createHash("sha256")
+      .update(Buffer.concat([Buffer.from("o"), Buffer.from("t"), Buffer.from(msg)]))
+      .digest("hex")
+      .toUpperCase();
     expect(invocationHash("o", "t", msg)).toBe(expected);
   });
 
   it("accepts a signed invocation after a wire round trip, with the caller its host vouches for", async () => {
     const caller = { key: actorKey, name: "kv", issuer: KeyPair.create("account").publicKey, caps: ["wascc:keyvalue"] };
-    const inv = await signer().sign({ kind: "actor", key: actorKey }, { kind: "capability", capabilityId: "wascc:keyvalue", binding: "default" }, "Get", msg, caller);
+    const inv = await signer().sign(
+      { kind: "actor", key: actorKey },
+      { kind: "capability", capabilityId: "wascc:keyvalue", binding: "default" },
+      "Get",
+      msg,
+      caller,
+    );
     const verified = await verifier().verify(decodeInvocation(encodeInvocation(inv)));
     expect(verified).toMatchObject({ id: inv.id, issuer: cluster.publicKey, operation: "Get", caller, hostId });
     expect(verified.msg).toEqual(msg);

@@ -46,7 +46,12 @@ describe("lattice: named bindings route exactly", () => {
   it("with only source1 linked, the source2 call is refused and names its binding", async () => {
     const http = await client.putLink({ actor: multibinding.publicKey, capabilityId: "wascc:http_server", values: { PORT: String(httpPort) } });
     expect(http.stored).toBe(true);
-    const one = await client.putLink({ actor: multibinding.publicKey, capabilityId: "wascc:keyvalue", binding: "source1", values: { URL: redis.url, KEY_PREFIX: "one:" } });
+    const one = await client.putLink({
+      actor: multibinding.publicKey,
+      capabilityId: "wascc:keyvalue",
+      binding: "source1",
+      values: { URL: redis.url, KEY_PREFIX: "one:" },
+    });
     expect(one).toMatchObject({ stored: true, validations: [{ hostId: data.lattice.hostId, ok: true }] });
     await eventually(() => expect(compute.host.bindings.has(multibinding.publicKey, "wascc:keyvalue", "source1")).toBe(true));
     const res = await fetch(`http://127.0.0.1:${httpPort}/hits`);
@@ -57,7 +62,12 @@ describe("lattice: named bindings route exactly", () => {
   });
 
   it("source1 and source2 each reach their own store on the other host", async () => {
-    const two = await client.putLink({ actor: multibinding.publicKey, capabilityId: "wascc:keyvalue", binding: "source2", values: { URL: redis.url, KEY_PREFIX: "two:" } });
+    const two = await client.putLink({
+      actor: multibinding.publicKey,
+      capabilityId: "wascc:keyvalue",
+      binding: "source2",
+      values: { URL: redis.url, KEY_PREFIX: "two:" },
+    });
     expect(two.stored).toBe(true);
     await eventually(() => expect(compute.host.bindings.has(multibinding.publicKey, "wascc:keyvalue", "source2")).toBe(true));
     await redisClient.del("one::hits", "two::hits");
@@ -69,6 +79,11 @@ describe("lattice: named bindings route exactly", () => {
     expect(await redisClient.get("one::hits")).toBe("3");
     expect(await redisClient.get("two::hits")).toBe("30");
     const links = await client.getLinks();
-    expect(links.filter((l) => l.actorKey === multibinding.publicKey && l.capabilityId === "wascc:keyvalue").map((l) => l.binding).sort()).toEqual(["source1", "source2"]);
+    expect(
+      links
+        .filter((l) => l.actorKey === multibinding.publicKey && l.capabilityId === "wascc:keyvalue")
+        .map((l) => l.binding)
+        .sort(),
+    ).toEqual(["source1", "source2"]);
   });
 });

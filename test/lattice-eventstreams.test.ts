@@ -54,13 +54,20 @@ describe("lattice: events from one actor to another on a second host, exactly on
     b = await joinB();
     await client.startActor({ path: writer.signedPath }, { hostId: a.lattice.hostId, instances: 1 });
     expect((await client.putLink({ actor: writer.publicKey, capabilityId: "wascc:eventstreams", values: { URL: redis.url } })).stored).toBe(true);
-    expect((await client.putLink({ actor: reader.publicKey, capabilityId: "wascc:eventstreams", values: { URL: redis.url, STREAMS: "orders" } })).stored).toBe(true);
-    expect((await client.putLink({ actor: reader.publicKey, capabilityId: "wascc:keyvalue", values: { URL: redis.url, KEY_PREFIX: "reader:" } })).stored).toBe(true);
+    expect((await client.putLink({ actor: reader.publicKey, capabilityId: "wascc:eventstreams", values: { URL: redis.url, STREAMS: "orders" } })).stored).toBe(
+      true,
+    );
+    expect((await client.putLink({ actor: reader.publicKey, capabilityId: "wascc:keyvalue", values: { URL: redis.url, KEY_PREFIX: "reader:" } })).stored).toBe(
+      true,
+    );
     await startReader(b);
-    await eventually(() => {
-      for (const m of [a, b!]) expect(m.host.bindings.has(reader.publicKey, "wascc:eventstreams", "default")).toBe(true);
-      expect(a.host.bindings.has(writer.publicKey, "wascc:eventstreams", "default")).toBe(true);
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      () => {
+        for (const m of [a, b!]) expect(m.host.bindings.has(reader.publicKey, "wascc:eventstreams", "default")).toBe(true);
+        expect(a.host.bindings.has(writer.publicKey, "wascc:eventstreams", "default")).toBe(true);
+      },
+      { timeoutMs: 30_000 },
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -79,7 +86,9 @@ describe("lattice: events from one actor to another on a second host, exactly on
     expect(await seen(20)).toEqual(once(20));
     await eventually(async () => expect(((await redisClient.xpending("orders", groupName(reader.publicKey, "default"))) as [number])[0]).toBe(0));
     // QueryStream through the SDK: the first five, oldest first.
-    const queried = decodeFirst(await a.host.invoke(writer.publicKey, "Query", encode({ stream: "orders", count: "5" }))) as { events: Array<{ eventId: string; values: { n: string } }> };
+    const queried = decodeFirst(await a.host.invoke(writer.publicKey, "Query", encode({ stream: "orders", count: "5" }))) as {
+      events: Array<{ eventId: string; values: { n: string } }>;
+    };
     expect(queried.events.map((e) => [e.eventId, e.values.n])).toEqual(ids.slice(0, 5).map((id, n) => [id, String(n)]));
   }, 60_000);
 

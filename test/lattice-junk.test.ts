@@ -64,9 +64,23 @@ describe("junk in every bucket", { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
-    strict = await joinMember(nats.url, { cluster, trustedOperators: [operator.publicKey], capabilities: ["wascc:keyvalue"], logger: strictLog.logger, labels: { role: "strict" } });
+    strict = await joinMember(nats.url, {
+      cluster,
+      trustedOperators: [operator.publicKey],
+      capabilities: ["wascc:keyvalue"],
+      logger: strictLog.logger,
+      labels: { role: "strict" },
+    });
     open = await joinMember(nats.url, { cluster, capabilities: ["wascc:keyvalue"], logger: openLog.logger, labels: { role: "open" } });
-    reconciler = await runReconciler({ url: nats.url, lattice: "default", holder: strict.lattice.hostId, logger: strictLog.logger, intervalMs: 200, signer: strict.lattice.signer, guard: strict.lattice.guard });
+    reconciler = await runReconciler({
+      url: nats.url,
+      lattice: "default",
+      holder: strict.lattice.hostId,
+      logger: strictLog.logger,
+      intervalMs: 200,
+      signer: strict.lattice.signer,
+      guard: strict.lattice.guard,
+    });
     client = await ControlClient.connect({ url: nats.url, signer: operator });
     // Each host runs one actor from its file (its claims are published to the lattice).
     await client.startActor({ path: echo.signedPath }, { hostId: open.lattice.hostId });
@@ -110,7 +124,12 @@ describe("junk in every bucket", { timeout: 60_000 }, () => {
       await client.stopActor("echo", { hostId: strict.lattice.hostId });
       const dir = mkdtempSync(join(tmpdir(), "wactor-junk-"));
       const file = join(dir, "app.yaml");
-      writeFileSync(file, ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: strict } } ] }`, ""].join("\n"));
+      writeFileSync(
+        file,
+        ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: strict } } ] }`, ""].join(
+          "\n",
+        ),
+      );
       const status = await apps.deploy(await loadAppManifest(file), { timeoutMs: 30_000 });
       expect(status.phase).toBe("deployed");
     } finally {
@@ -121,7 +140,9 @@ describe("junk in every bucket", { timeout: 60_000 }, () => {
     expect(strictCounts()).toEqual({ "links:malformed": 1, "links:unsigned": 1, "apps:malformed": 1, "leases:malformed": 1, "claims:malformed": 1 });
     expect(open.lattice.guard.reporter.counts()).toEqual({ "links:malformed": 2, "claims:malformed": 1 });
     const keysOf = (lines: Line[]) => lines.map((l) => `${l.scope} ${l.key}`).sort();
-    expect(keysOf(strictLog.refusals())).toEqual([`apps junk-app`, `claims ${junkClaimsKey}`, `leases reconciler`, `links ${junkLink}`, "links junk-bytes"].sort());
+    expect(keysOf(strictLog.refusals())).toEqual(
+      [`apps junk-app`, `claims ${junkClaimsKey}`, `leases reconciler`, `links ${junkLink}`, "links junk-bytes"].sort(),
+    );
     expect(keysOf(openLog.refusals())).toEqual([`claims ${junkClaimsKey}`, `links ${junkLink}`, "links junk-bytes"].sort());
   });
 });

@@ -64,7 +64,10 @@ describe("lattice of separate processes", () => {
     redisClient = new Redis(redis.url);
     httpPort = await freePort();
     metricsPorts.push(await freePort(), await freePort());
-    compute = await up(manifest("compute.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), ["--metrics-port", String(metricsPorts[0])]);
+    compute = await up(manifest("compute.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), [
+      "--metrics-port",
+      String(metricsPorts[0]),
+    ]);
     data = await up(
       manifest("data.yaml", [
         "labels: { role: data }",
@@ -107,14 +110,21 @@ describe("lattice of separate processes", () => {
   it("a host process refuses forged, replayed, untrusted and unsigned invocations", async () => {
     const subject = latticeSubjects("default").actor(kvcounter.publicKey);
     const request = encode({ method: "GET", path: "/forged", queryString: "", header: {}, body: new Uint8Array() });
-    const send = async (inv: Invocation) => decode((await nc.request(subject, encodeInvocation(inv), { timeout: 5000 })).data) as { msg?: Uint8Array; error?: { code: string; detail: string } };
+    const send = async (inv: Invocation) =>
+      decode((await nc.request(subject, encodeInvocation(inv), { timeout: 5000 })).data) as { msg?: Uint8Array; error?: { code: string; detail: string } };
     const origin = { kind: "actor" as const, key: KeyPair.create("server").publicKey };
     const target = { kind: "actor" as const, key: kvcounter.publicKey };
     const trusted = new InvocationSigner({ clusterKey: cluster, hostId: origin.key });
     const good = trusted.sign(origin, target, "HandleRequest", request);
     expect(httpOk((await send(good)).msg).text).toMatch(/"counter":\s*\d+/);
     const cases: Array<[Invocation, string]> = [
-      [{ ...trusted.sign(origin, target, "HandleRequest", request), msg: encode({ method: "GET", path: "/changed", queryString: "", header: {}, body: new Uint8Array() }) }, "tampered"],
+      [
+        {
+          ...trusted.sign(origin, target, "HandleRequest", request),
+          msg: encode({ method: "GET", path: "/changed", queryString: "", header: {}, body: new Uint8Array() }),
+        },
+        "tampered",
+      ],
       [good, "replayed"],
       [new InvocationSigner({ clusterKey: KeyPair.create("cluster"), hostId: origin.key }).sign(origin, target, "HandleRequest", request), "untrusted-issuer"],
       [{ ...trusted.sign(origin, target, "HandleRequest", request), encodedClaims: "" }, "unsigned"],
@@ -124,12 +134,14 @@ describe("lattice of separate processes", () => {
       expect(reply.error).toMatchObject({ code: "WACTOR_ERR_INVOCATION_REJECTED", detail: expect.stringContaining(reason) });
     }
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPorts[0]}/metrics`)).text();
-    for (const reason of ["tampered", "replayed", "untrusted-issuer", "unsigned"]) expect(metrics).toContain(`wactor_lattice_rejected_total{reason="${reason}"} 1`);
+    for (const reason of ["tampered", "replayed", "untrusted-issuer", "unsigned"])
+      expect(metrics).toContain(`wactor_lattice_rejected_total{reason="${reason}"} 1`);
     expect(await redisClient.get("procs::changed")).toBeNull();
   });
 
   it("wactor call --lattice reaches the actor on another host, signed with the cluster's seed", () => {
-    const call = (seed?: string) => wactor(["call", "kvcounter", "HandleRequest", "--data", '{"path":"/cli"}', "--lattice", nats.url, ...(seed ? ["--cluster-seed", seed] : [])]);
+    const call = (seed?: string) =>
+      wactor(["call", "kvcounter", "HandleRequest", "--data", '{"path":"/cli"}', "--lattice", nats.url, ...(seed ? ["--cluster-seed", seed] : [])]);
     const ok = call(cluster.seed);
     expect(ok.stderr).toBe("");
     expect(JSON.parse(ok.stdout)).toMatchObject({ statusCode: 200, body: { counter: 1 } });
@@ -142,7 +154,10 @@ describe("lattice of separate processes", () => {
   });
 
   it("two hosts running the actor share the load", async () => {
-    second = await up(manifest("compute2.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), ["--metrics-port", String(metricsPorts[1])]);
+    second = await up(manifest("compute2.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), [
+      "--metrics-port",
+      String(metricsPorts[1]),
+    ]);
     await eventually(async () => expect((await client.getHosts()).filter((h) => h.actorKeys.includes(kvcounter.publicKey))).toHaveLength(2));
     const before = await Promise.all(metricsPorts.map(invocationsOn));
     const statuses = await Promise.all(Array.from({ length: 60 }, () => fetch(`http://127.0.0.1:${httpPort}/balanced`).then((r) => r.status)));
@@ -160,7 +175,10 @@ describe("lattice of separate processes", () => {
     const outcomes: Array<{ at: number; ok: boolean }> = [];
     const load = (async () => {
       for (let i = 0; running && i < 600; i++) {
-        const ok = await fetch(`http://127.0.0.1:${httpPort}/restart`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status === 200, () => false);
+        const ok = await fetch(`http://127.0.0.1:${httpPort}/restart`, { signal: AbortSignal.timeout(3000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
         outcomes.push({ at: Date.now(), ok });
         await new Promise((r) => setTimeout(r, 50));
       }

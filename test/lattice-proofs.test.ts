@@ -49,13 +49,29 @@ describe("heartbeat proofs and signed statuses, as readers see them", { timeout:
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
     writeFileSync(join(dir, "host.yaml"), "labels: { role: compute }\n");
-    host = startUp([join(dir, "host.yaml"), "--lattice", nats.url, "--cluster-seed", cluster.seed, "--trusted-operator", operator.publicKey, "--heartbeat-ms", "300", "--reconcile-ms", "300", "--log-level", "warn"]);
+    host = startUp([
+      join(dir, "host.yaml"),
+      "--lattice",
+      nats.url,
+      "--cluster-seed",
+      cluster.seed,
+      "--trusted-operator",
+      operator.publicKey,
+      "--heartbeat-ms",
+      "300",
+      "--reconcile-ms",
+      "300",
+      "--log-level",
+      "warn",
+    ]);
     await waitForOutput(host, "lattice  default");
     hostId = /host=(N[A-Z2-7]{55})/.exec(host.stdout())![1]!;
     apps = await AppClient.connect({ url: nats.url });
     nc = await connect({ servers: nats.url });
     writeFileSync(join(dir, "greeter.yaml"), `name: greeter\nversion: "1"\nactors:\n  - { source: ${actor("echo").signedPath}, replicas: 1 }\n`);
-    const deployed = await wactorAsync(["app", "deploy", join(dir, "greeter.yaml"), "--lattice", nats.url, "--operator-seed", operator.seed], { timeoutMs: 90_000 });
+    const deployed = await wactorAsync(["app", "deploy", join(dir, "greeter.yaml"), "--lattice", nats.url, "--operator-seed", operator.seed], {
+      timeoutMs: 90_000,
+    });
     expect(deployed.stdout).toContain("deployed greeter 1");
     dashboard = await startDashboard({ url: nats.url, port: await freePort(), logger: pino({ level: "silent" }), trustedClusters: [cluster.publicKey] });
   });
@@ -72,7 +88,10 @@ describe("heartbeat proofs and signed statuses, as readers see them", { timeout:
     const real = await realSummary();
     let ready!: () => void;
     const watching = new Promise<void>((resolve) => (ready = resolve));
-    const watch = wactorAsync(["ctl", "watch", "--lattice", nats.url, "--count", "2"], { timeoutMs: 30_000, onStderr: (text) => text.includes("watching lattice") && ready() });
+    const watch = wactorAsync(["ctl", "watch", "--lattice", nats.url, "--count", "2"], {
+      timeoutMs: 30_000,
+      onStderr: (text) => text.includes("watching lattice") && ready(),
+    });
     await watching;
     heartbeat({ ...real, labels: { role: "attacker" } }); // edited after signing
     heartbeat({ ...real, id: KeyPair.create("server").publicKey, proof: undefined }); // never signed
@@ -97,10 +116,13 @@ describe("heartbeat proofs and signed statuses, as readers see them", { timeout:
         if (seen.some((e) => e.proof?.ok === false) && seen.some((e) => e.proof?.ok === true)) return;
       }
     })();
-    await eventually(async () => {
-      heartbeat({ ...proveSummary(rogue, await realSummary()) }); // proven, but by a cluster key the lattice does not use
-      expect(seen.some((e) => e.proof?.ok === false)).toBe(true);
-    }, { timeoutMs: 15_000, intervalMs: 300 });
+    await eventually(
+      async () => {
+        heartbeat({ ...proveSummary(rogue, await realSummary()) }); // proven, but by a cluster key the lattice does not use
+        expect(seen.some((e) => e.proof?.ok === false)).toBe(true);
+      },
+      { timeoutMs: 15_000, intervalMs: 300 },
+    );
     await forgedSeen;
     await reader.cancel();
     expect(seen.find((e) => e.proof?.ok === false)).toMatchObject({ type: "host_heartbeat", proof: { ok: false, reason: "untrusted-issuer" } });
@@ -108,7 +130,10 @@ describe("heartbeat proofs and signed statuses, as readers see them", { timeout:
   });
 
   it("a status no reconciler signed is marked by app status and the dashboard; the reconciler's is not", async () => {
-    const overview = async () => (await (await fetch(`${dashboard.url}api/overview`)).json()) as { apps: Array<{ name: string; status?: { version: string; proof?: { ok: boolean; reason?: string } } }> };
+    const overview = async () =>
+      (await (await fetch(`${dashboard.url}api/overview`)).json()) as {
+        apps: Array<{ name: string; status?: { version: string; proof?: { ok: boolean; reason?: string } } }>;
+      };
     expect((await status(["--trusted-cluster", cluster.publicKey])).stdout).not.toContain("not proven");
     expect((await overview()).apps[0]!.status!.proof).toMatchObject({ ok: true, signer: cluster.publicKey });
     const kv = await statusBucket();
@@ -121,7 +146,9 @@ describe("heartbeat proofs and signed statuses, as readers see them", { timeout:
     await kv.put("greeter", signEntry(rogue, "app_status", "greeter", { ...real, version: "667" }));
     expect((await overview()).apps[0]!.status!.proof).toMatchObject({ ok: false, reason: "untrusted-issuer" });
     const [head, , signature] = new TextDecoder().decode(signEntry(cluster, "app_status", "greeter", real)).split(".");
-    const edited = Buffer.from(JSON.stringify({ iss: cluster.publicKey, iat: 1, wactor: { kind: "app_status", sub: "greeter", at: Date.now(), content: { ...real, version: "668" } } })).toString("base64url");
+    const edited = Buffer.from(
+      JSON.stringify({ iss: cluster.publicKey, iat: 1, wactor: { kind: "app_status", sub: "greeter", at: Date.now(), content: { ...real, version: "668" } } }),
+    ).toString("base64url");
     await kv.put("greeter", new TextEncoder().encode(`${head}.${edited}.${signature}`));
     expect((await status()).stdout).toContain("! this status is not proven (bad-signature");
   });

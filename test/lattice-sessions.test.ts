@@ -68,7 +68,15 @@ describe("lattice host sessions", () => {
   const member = async (seed: string, options: Partial<JoinOptions> = {}): Promise<LatticeHost> => {
     const logger = pino({ level: "silent" });
     const host = new Host({ logger });
-    const lattice = await LatticeHost.join(host, { url: nats.url, clusterSeed: seed, trustedClusters: [cluster.publicKey], heartbeatMs: HEARTBEAT_MS, invocationTimeoutMs: 5000, logger, ...options });
+    const lattice = await LatticeHost.join(host, {
+      url: nats.url,
+      clusterSeed: seed,
+      trustedClusters: [cluster.publicKey],
+      heartbeatMs: HEARTBEAT_MS,
+      invocationTimeoutMs: 5000,
+      logger,
+      ...options,
+    });
     members.push({ host, lattice });
     return lattice;
   };
@@ -149,7 +157,15 @@ describe("lattice host sessions", () => {
       unknownSession: await stranger.send(bId, stranger.seal(bId, echo.publicKey, "HandleRequest", request)),
       impersonation: await mallory.send(bId, impersonate(mallory, honest, bId)),
     };
-    const expected = { replayed: "replayed", replayedElsewhere: "replayed", tamperedHeader: "bad-mac", tamperedPayload: "bad-mac", forgedTag: "bad-mac", unknownSession: "unknown-session", impersonation: "bad-mac" };
+    const expected = {
+      replayed: "replayed",
+      replayedElsewhere: "replayed",
+      tamperedHeader: "bad-mac",
+      tamperedPayload: "bad-mac",
+      forgedTag: "bad-mac",
+      unknownSession: "unknown-session",
+      impersonation: "bad-mac",
+    };
     for (const [name, reason] of Object.entries(expected)) {
       const reply = replies[name as keyof typeof replies];
       expect(reply, name).toMatchObject({ ok: false, code: "WACTOR_ERR_INVOCATION_REJECTED", detail: expect.stringContaining(reason) });
@@ -165,7 +181,11 @@ describe("lattice host sessions", () => {
     });
     await eventually(() => {
       const events = rejections(watched);
-      for (const reason of ["bad-mac", "replayed", "unknown-session"]) expect(events.some((e) => e.hostId === bId && e.data.reason === reason), reason).toBe(true);
+      for (const reason of ["bad-mac", "replayed", "unknown-session"])
+        expect(
+          events.some((e) => e.hostId === bId && e.data.reason === reason),
+          reason,
+        ).toBe(true);
       expect(events.some((e) => e.hostId === cId && e.data.reason === "replayed")).toBe(true);
     });
   });
@@ -183,7 +203,11 @@ describe("lattice host sessions", () => {
 
   it("a host whose cluster key is not trusted is refused at once, with the reason", async () => {
     const untrusted = await member(outsider.seed);
-    expect(await outcome(untrusted.invoke(echo.publicKey, "HandleRequest", request))).toMatchObject({ ok: false, code: "WACTOR_ERR_INVOCATION_REJECTED", message: expect.stringContaining("does not trust") });
+    expect(await outcome(untrusted.invoke(echo.publicKey, "HandleRequest", request))).toMatchObject({
+      ok: false,
+      code: "WACTOR_ERR_INVOCATION_REJECTED",
+      message: expect.stringContaining("does not trust"),
+    });
     await eventually(async () => expect(await rejectedOnB("untrusted-issuer")).toBeGreaterThan(0));
   });
 

@@ -66,7 +66,8 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
   };
   const inventory = (hostId: string): Promise<Inventory> => reader.getInventory(hostId);
   const instancesOf = async (key: string): Promise<number | undefined> => (await inventory(computeId)).actors.find((a) => a.key === key)?.instances;
-  const bindingsOn = async (hostId: string): Promise<string[]> => (await inventory(hostId)).providers.flatMap((p) => p.bindings.map((b) => `${b.actorKey.slice(0, 6)} ${p.capabilityId} ${b.binding}`));
+  const bindingsOn = async (hostId: string): Promise<string[]> =>
+    (await inventory(hostId)).providers.flatMap((p) => p.bindings.map((b) => `${b.actorKey.slice(0, 6)} ${p.capabilityId} ${b.binding}`));
   const expectRefused = (result: CliResult): void => {
     expect(result.status).toBe(1);
     expect(`${result.stdout}${result.stderr}`).toContain("WACTOR_ERR_CONTROL_REJECTED");
@@ -76,13 +77,34 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     [nats, redis] = await Promise.all([startNats({ jetstream: true }), startRedis()]);
     metricsPorts.push(await freePort(), await freePort());
     const up = async (manifest: string, extra: string[]): Promise<UpProcess> => {
-      const p = startUp([manifest, "--lattice", nats.url, "--cluster-seed", cluster.seed, "--heartbeat-ms", "300", "--reconcile-ms", "300", "--log-level", "warn", ...extra]);
+      const p = startUp([
+        manifest,
+        "--lattice",
+        nats.url,
+        "--cluster-seed",
+        cluster.seed,
+        "--heartbeat-ms",
+        "300",
+        "--reconcile-ms",
+        "300",
+        "--log-level",
+        "warn",
+        ...extra,
+      ]);
       await waitForOutput(p, "lattice  default");
       return p;
     };
     // One host trusts the operator by flag, the other by its manifest.
-    compute = await up(file("compute.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), ["--trusted-operator", operator.publicKey, "--metrics-port", String(metricsPorts[0])]);
-    data = await up(file("data.yaml", ["labels: { role: data }", "capabilities: [ { id: wascc:keyvalue } ]", `trusted_operators: [ ${operator.publicKey} ]`]), ["--metrics-port", String(metricsPorts[1])]);
+    compute = await up(file("compute.yaml", ["labels: { role: compute }", "actors:", `  - ${kvcounter.signedPath}`]), [
+      "--trusted-operator",
+      operator.publicKey,
+      "--metrics-port",
+      String(metricsPorts[0]),
+    ]);
+    data = await up(file("data.yaml", ["labels: { role: data }", "capabilities: [ { id: wascc:keyvalue } ]", `trusted_operators: [ ${operator.publicKey} ]`]), [
+      "--metrics-port",
+      String(metricsPorts[1]),
+    ]);
     [computeId, dataId] = [hostIdOf(compute), hostIdOf(data)];
     reader = await ControlClient.connect({ url: nats.url });
     reader.watch((e) => events.push(e));
@@ -116,7 +138,8 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     const subject = subjects.hostControl(computeId, "scale_actor");
     const body = encodeJson({ key: kvcounter.publicKey, instances: 2 });
     const signed = controlHeaders(operator, subject, body);
-    const send = async (data: Uint8Array): Promise<{ ok: boolean; code?: string; detail?: string }> => decodeJson((await nc.request(subject, data, { timeout: 5000, ...signed })).data);
+    const send = async (data: Uint8Array): Promise<{ ok: boolean; code?: string; detail?: string }> =>
+      decodeJson((await nc.request(subject, data, { timeout: 5000, ...signed })).data);
     expect(await send(body)).toMatchObject({ ok: true });
     expect(await send(body)).toMatchObject({ ok: false, code: "WACTOR_ERR_CONTROL_REJECTED", detail: expect.stringContaining("replayed") });
     const altered = await send(encodeJson({ key: kvcounter.publicKey, instances: 5 }));
@@ -128,7 +151,11 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
 
   it("the dashboard's actions are signed with the key it was started with; without one they are refused", async () => {
     const act = async (dashboard: Dashboard, instances: number): Promise<{ status: number; body: { ok: boolean; code?: string } }> => {
-      const res = await fetch(`${dashboard.url}api/actions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: "scale", key: kvcounter.publicKey, instances, hostId: computeId }) });
+      const res = await fetch(`${dashboard.url}api/actions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ action: "scale", key: kvcounter.publicKey, instances, hostId: computeId }),
+      });
       return { status: res.status, body: (await res.json()) as { ok: boolean; code?: string } };
     };
     const quiet = pino({ level: "silent" });
@@ -168,7 +195,9 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     await (await LinkStore.open(reader.buckets, subjects.linksBucket, { signer: rogue })).put({ ...link, binding: "forged2" });
     await eventually(async () => expect(await rejected("links:unsigned")).toBe(2)); // reported by both hosts, once each
     await eventually(async () => expect(await rejected("links:untrusted-issuer")).toBe(2));
-    expect(events.filter((e) => e.type === "state_rejected" && e.data.scope === "links").map((e) => e.data.reason)).toEqual(expect.arrayContaining(["unsigned", "untrusted-issuer"]));
+    expect(events.filter((e) => e.type === "state_rejected" && e.data.scope === "links").map((e) => e.data.reason)).toEqual(
+      expect.arrayContaining(["unsigned", "untrusted-issuer"]),
+    );
     expect(await bindingsOn(dataId)).not.toContain(`${kvcounter.publicKey.slice(0, 6)} wascc:keyvalue forged`);
     await (await LinkStore.open(reader.buckets, subjects.linksBucket, { signer: operator })).put(link);
     await eventually(async () => expect(await bindingsOn(dataId)).toContain(`${kvcounter.publicKey.slice(0, 6)} wascc:keyvalue forged`));
@@ -176,7 +205,12 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
   });
 
   it("an unsigned app deploy deploys nothing and is counted; the operator's deploys", async () => {
-    const manifest = file("greeter.yaml", ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: compute } } ] }`]);
+    const manifest = file("greeter.yaml", [
+      "name: greeter",
+      'version: "1"',
+      "actors:",
+      `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: compute } } ] }`,
+    ]);
     const unsigned = await app(["deploy", manifest, "--timeout", "3"]);
     expect(unsigned.status).toBe(1);
     expect(unsigned.stderr).toContain("WACTOR_ERR_DEPLOY_TIMEOUT");
@@ -197,7 +231,7 @@ describe("signed control and desired state", { timeout: 120_000 }, () => {
     await eventually(async () => expect(await rejected("apps:untrusted-issuer")).toBe(1));
     // The operator's next version is deployed ...
     await (await AppStore.open(reader.buckets, subjects, { signer: operator })).putDesired({ ...current, version: "3", deployedAt: new Date().toISOString() });
-    await eventually(async () => expect((await plain.getStatus("greeter"))).toMatchObject({ version: "3", phase: "deployed" }));
+    await eventually(async () => expect(await plain.getStatus("greeter")).toMatchObject({ version: "3", phase: "deployed" }));
     // ... and its first version, written back with its good signature, is stale.
     const kv = await reader.buckets.kv(subjects.appsBucket, { history: 64 });
     const versions = [];

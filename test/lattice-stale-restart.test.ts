@@ -36,7 +36,23 @@ describe("stale signed versions after a restart", { timeout: 120_000 }, () => {
 
   const start = async (): Promise<string> => {
     const manifest = file("host.yaml", "labels: { role: compute }\n");
-    host = startUp([manifest, "--lattice", nats.url, "--cluster-seed", cluster.seed, "--trusted-operator", operator.publicKey, "--metrics-port", String(metricsPort), "--heartbeat-ms", "300", "--reconcile-ms", "300", "--log-level", "warn"]);
+    host = startUp([
+      manifest,
+      "--lattice",
+      nats.url,
+      "--cluster-seed",
+      cluster.seed,
+      "--trusted-operator",
+      operator.publicKey,
+      "--metrics-port",
+      String(metricsPort),
+      "--heartbeat-ms",
+      "300",
+      "--reconcile-ms",
+      "300",
+      "--log-level",
+      "warn",
+    ]);
     await waitForOutput(host, "lattice  default");
     return /host=(N[A-Z2-7]{55})/.exec(host.stdout())![1]!;
   };
@@ -46,7 +62,21 @@ describe("stale signed versions after a restart", { timeout: 120_000 }, () => {
     return line ? Number(line.split(" ").pop()) : 0;
   };
   const deploy = (version: string) =>
-    wactorAsync(["app", "deploy", file(`greeter-${version}.yaml`, `name: greeter\nversion: "${version}"\nactors:\n  - { source: ${echo.signedPath}, replicas: 1, instances: ${version} }\n`), "--lattice", nats.url, "--operator-seed", operator.seed], { timeoutMs: 90_000 });
+    wactorAsync(
+      [
+        "app",
+        "deploy",
+        file(
+          `greeter-${version}.yaml`,
+          `name: greeter\nversion: "${version}"\nactors:\n  - { source: ${echo.signedPath}, replicas: 1, instances: ${version} }\n`,
+        ),
+        "--lattice",
+        nats.url,
+        "--operator-seed",
+        operator.seed,
+      ],
+      { timeoutMs: 90_000 },
+    );
 
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
@@ -73,7 +103,9 @@ describe("stale signed versions after a restart", { timeout: 120_000 }, () => {
     await kv.put("greeter", versions[0]!);
     const hostId = await start();
     // The restarted host's reconciler reports on the application: still version 2, version 1 refused as stale.
-    await eventually(async () => expect((await apps.status("greeter")).status).toMatchObject({ reconciler: hostId, version: "2", phase: "deployed" }), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await apps.status("greeter")).status).toMatchObject({ reconciler: hostId, version: "2", phase: "deployed" }), {
+      timeoutMs: 30_000,
+    });
     expect(await rejected("apps:stale")).toBe(1);
     const running = (await apps.control.getInventory(hostId)).actors.find((a) => a.key === echo.publicKey);
     expect(running?.instances).toBe(2);

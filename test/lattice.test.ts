@@ -68,9 +68,14 @@ describe("lattice: many hosts, one runtime", () => {
   const kvcounterLinked = async (): Promise<void> => {
     await kvcounterOnB();
     const links = await client.getLinks();
-    const linked = (capabilityId: string): boolean => links.some((l) => l.actorKey === kvcounter.publicKey && l.capabilityId === capabilityId && l.binding === "default");
-    if (!linked("wascc:http_server")) expect((await client.putLink({ actor: kvcounter.publicKey, capabilityId: "wascc:http_server", values: { PORT: String(httpPort) } })).stored).toBe(true);
-    if (!linked("wascc:keyvalue")) expect((await client.putLink({ actor: kvcounter.publicKey, capabilityId: "wascc:keyvalue", values: { URL: redis.url, KEY_PREFIX: "lattice:" } })).stored).toBe(true);
+    const linked = (capabilityId: string): boolean =>
+      links.some((l) => l.actorKey === kvcounter.publicKey && l.capabilityId === capabilityId && l.binding === "default");
+    if (!linked("wascc:http_server"))
+      expect((await client.putLink({ actor: kvcounter.publicKey, capabilityId: "wascc:http_server", values: { PORT: String(httpPort) } })).stored).toBe(true);
+    if (!linked("wascc:keyvalue"))
+      expect(
+        (await client.putLink({ actor: kvcounter.publicKey, capabilityId: "wascc:keyvalue", values: { URL: redis.url, KEY_PREFIX: "lattice:" } })).stored,
+      ).toBe(true);
     await eventually(() => expect(b.host.bindings.has(kvcounter.publicKey, "wascc:keyvalue", "default")).toBe(true));
   };
 
@@ -130,7 +135,9 @@ describe("lattice: many hosts, one runtime", () => {
 
   it("refuses a link to a capability the actor did not claim", async () => {
     await kvcounterOnB();
-    await expect(client.putLink({ actor: "kvcounter", capabilityId: "wascc:messaging", values: {} })).rejects.toMatchObject({ code: "WACTOR_ERR_PERMISSION_DENIED" });
+    await expect(client.putLink({ actor: "kvcounter", capabilityId: "wascc:messaging", values: {} })).rejects.toMatchObject({
+      code: "WACTOR_ERR_PERMISSION_DENIED",
+    });
   });
 
   it("shares the load between hosts running the same actor (queue group)", async () => {
@@ -188,7 +195,9 @@ describe("lattice: many hosts, one runtime", () => {
     expect(res.status).toBe(500);
     expect(await res.text()).toContain("did not claim wascc:keyvalue");
     expect(await redisClient.keys("*sneaky*")).toEqual([]);
-    await eventually(() => expect(events.some((e) => e.type === "invocation_denied" && e.data.actorKey === sneaky.publicKey && e.hostId === b.lattice.hostId)).toBe(true));
+    await eventually(() =>
+      expect(events.some((e) => e.type === "invocation_denied" && e.data.actorKey === sneaky.publicKey && e.hostId === b.lattice.hostId)).toBe(true),
+    );
   });
 
   it("rejects forged invocations on the bus: unsigned, tampered, untrusted, replayed; counts and reports them", async () => {
@@ -197,7 +206,8 @@ describe("lattice: many hosts, one runtime", () => {
     try {
       const subject = b.lattice.subjects.actor(kvcounter.publicKey);
       const request = encode({ method: "GET", path: "/forged", queryString: "", header: {}, body: new Uint8Array() });
-      const send = async (inv: Invocation) => decode((await nc.request(subject, encodeInvocation(inv), { timeout: 5000 })).data) as { msg?: Uint8Array; error?: { code: string; detail: string } };
+      const send = async (inv: Invocation) =>
+        decode((await nc.request(subject, encodeInvocation(inv), { timeout: 5000 })).data) as { msg?: Uint8Array; error?: { code: string; detail: string } };
       const origin = { kind: "actor" as const, key: a.lattice.hostId };
       const target = { kind: "actor" as const, key: kvcounter.publicKey };
       const trusted = new InvocationSigner({ clusterKey: cluster, hostId: "NFORGER" });
@@ -206,8 +216,15 @@ describe("lattice: many hosts, one runtime", () => {
       const replay = await send(good);
       const unsigned = await send({ ...good, id: "fresh", encodedClaims: "" });
       const tampered = await send({ ...(await trusted.sign(origin, target, "HandleRequest", request)), msg: new Uint8Array([0x80]) });
-      const outsider = await send(await new InvocationSigner({ clusterKey: KeyPair.create("cluster"), hostId: "NFORGER" }).sign(origin, target, "HandleRequest", request));
-      for (const [reply, reason] of [[replay, "replayed"], [unsigned, "unsigned"], [tampered, "tampered"], [outsider, "untrusted-issuer"]] as const) {
+      const outsider = await send(
+        await new InvocationSigner({ clusterKey: KeyPair.create("cluster"), hostId: "NFORGER" }).sign(origin, target, "HandleRequest", request),
+      );
+      for (const [reply, reason] of [
+        [replay, "replayed"],
+        [unsigned, "unsigned"],
+        [tampered, "tampered"],
+        [outsider, "untrusted-issuer"],
+      ] as const) {
         expect(reply.error).toMatchObject({ code: "WACTOR_ERR_INVOCATION_REJECTED", detail: expect.stringContaining(reason) });
       }
       expect(b.lattice.rejectedCounts()).toMatchObject({ replayed: 1, unsigned: 1, tampered: 1, "untrusted-issuer": 1 });
@@ -321,10 +338,19 @@ describe("lattice: names and restarts", () => {
     const echo = actor("echo");
     const port = await freePort();
     const id = m.lattice.hostId;
-    const get = () => fetch(`http://127.0.0.1:${port}/p`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => "refused");
+    const get = () =>
+      fetch(`http://127.0.0.1:${port}/p`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.status,
+        () => "refused",
+      );
     try {
       await client.flush();
-      expect(await client.startProvider(id, "wascc:http_server", "shop")).toEqual({ hostId: id, capabilityId: "wascc:http_server", running: true, apps: ["shop"] });
+      expect(await client.startProvider(id, "wascc:http_server", "shop")).toEqual({
+        hostId: id,
+        capabilityId: "wascc:http_server",
+        running: true,
+        apps: ["shop"],
+      });
       expect(await client.startProvider(id, "wascc:http_server", "blog")).toMatchObject({ running: true, apps: ["blog", "shop"] });
       expect((await client.getHosts(800)).find((h) => h.id === id)?.providerApps).toEqual({ "wascc:http_server": ["blog", "shop"] });
       await m.host.startActor(echo.signedPath);
@@ -332,18 +358,29 @@ describe("lattice: names and restarts", () => {
       expect((await client.putLink({ actor: "echo", capabilityId: "wascc:http_server", values: { PORT: String(port) } })).stored).toBe(true);
       expect(await get()).toBe(200);
       // One application lets go: the other still wants it, it keeps serving.
-      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "shop" })).toEqual([{ hostId: id, capabilityId: "wascc:http_server", running: true, apps: ["blog"] }]);
+      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "shop" })).toEqual([
+        { hostId: id, capabilityId: "wascc:http_server", running: true, apps: ["blog"] },
+      ]);
       expect(await get()).toBe(200);
       // The last one lets go: the port closes, the event says so, the link stays stored and recorded.
-      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "blog" })).toEqual([{ hostId: id, capabilityId: "wascc:http_server", running: false, apps: [] }]);
+      expect(await client.stopProvider("wascc:http_server", { hostId: id, app: "blog" })).toEqual([
+        { hostId: id, capabilityId: "wascc:http_server", running: false, apps: [] },
+      ]);
       expect(await get()).toBe("refused");
       expect(m.host.providerIds()).toEqual(["wascc:keyvalue"]);
       expect(m.host.bindings.has(echo.publicKey, "wascc:http_server", "default")).toBe(true);
-      await eventually(() => expect(events.some((e) => e.type === "provider_stopped" && e.hostId === id && e.data.capabilityId === "wascc:http_server")).toBe(true));
+      await eventually(() =>
+        expect(events.some((e) => e.type === "provider_stopped" && e.hostId === id && e.data.capabilityId === "wascc:http_server")).toBe(true),
+      );
       expect((await client.getInventory(id)).providers).toEqual([expect.objectContaining({ capabilityId: "wascc:keyvalue", apps: [] })]);
       // An application never stops a provider it did not start; an unknown one is refused by name.
-      expect(await client.stopProvider("wascc:keyvalue", { hostId: id, app: "shop" })).toEqual([{ hostId: id, capabilityId: "wascc:keyvalue", running: true, apps: [] }]);
-      await expect(client.stopProvider("wascc:http_server", { hostId: id })).rejects.toMatchObject({ code: "WACTOR_ERR_NO_PROVIDER", detail: expect.stringContaining("nothing to stop") });
+      expect(await client.stopProvider("wascc:keyvalue", { hostId: id, app: "shop" })).toEqual([
+        { hostId: id, capabilityId: "wascc:keyvalue", running: true, apps: [] },
+      ]);
+      await expect(client.stopProvider("wascc:http_server", { hostId: id })).rejects.toMatchObject({
+        code: "WACTOR_ERR_NO_PROVIDER",
+        detail: expect.stringContaining("nothing to stop"),
+      });
       // Started again, it makes the stored link again.
       expect(await client.startProvider(id, "wascc:http_server")).toMatchObject({ running: true, apps: [] });
       expect(await get()).toBe(200);

@@ -68,7 +68,10 @@ describe("actor lifecycle through host events", () => {
     // A later good update clears it: no stale failure shown beside the version that runs.
     events.length = 0;
     await host.replaceActor(key, (await signedRawGuest({ subject, ver: "2" })).bytes);
-    expect(events.map((e) => [e.state, e.reason])).toEqual([["updating", expect.stringMatching(/SUBJECT_MISMATCH/)], ["running", undefined]]);
+    expect(events.map((e) => [e.state, e.reason])).toEqual([
+      ["updating", expect.stringMatching(/SUBJECT_MISMATCH/)],
+      ["running", undefined],
+    ]);
     expect(host.actorInfo(key)).toMatchObject({ state: "running", reason: undefined, claims: { ver: "2" } });
   });
 

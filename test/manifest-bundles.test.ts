@@ -17,10 +17,13 @@ import { startRedis, type ServerHandle } from "./helpers/servers.js";
 import { startUp, stopUp, waitForOutput } from "./helpers/up-process.js";
 
 const SPEC: BundleSpec = {
-  directive: xDirective(`handlers:
+  directive: xDirective(
+    `handlers:
   - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
   - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
-`, ["cache-set", "cache-get"]),
+`,
+    ["cache-set", "cache-get"],
+  ),
   modules: { "cache-set": "cache-set", "cache-get": "cache-get" },
   caps: ["wascc:keyvalue", "wascc:logging"],
 };
@@ -50,10 +53,21 @@ function manifestError(text: string): string {
 
 describe("bundles: in a host manifest", () => {
   it("parses entries with defaults, paths relative to the manifest", () => {
-    const m = parseHostManifest("bundles:\n  - path: app.wasm.zip\n  - { path: b.wasm.zip, port: 0, allowed_hosts: [api.example.com], cache_url: redis://127.0.0.1:6379, messaging: { URL: 'nats://127.0.0.1:4222' } }\n", join(dir, "host.yaml"));
+    const m = parseHostManifest(
+      "bundles:\n  - path: app.wasm.zip\n  - { path: b.wasm.zip, port: 0, allowed_hosts: [api.example.com], cache_url: redis://127.0.0.1:6379, messaging: { URL: 'nats://127.0.0.1:4222' } }\n",
+      join(dir, "host.yaml"),
+    );
     expect(m.bundles).toEqual([
       { path: join(dir, "app.wasm.zip"), port: 8080, listen: "127.0.0.1", allowedHosts: [], runSchedules: true },
-      { path: join(dir, "b.wasm.zip"), port: 0, listen: "127.0.0.1", allowedHosts: ["api.example.com"], cacheUrl: "redis://127.0.0.1:6379", messaging: { URL: "nats://127.0.0.1:4222" }, runSchedules: true },
+      {
+        path: join(dir, "b.wasm.zip"),
+        port: 0,
+        listen: "127.0.0.1",
+        allowedHosts: ["api.example.com"],
+        cacheUrl: "redis://127.0.0.1:6379",
+        messaging: { URL: "nats://127.0.0.1:4222" },
+        runSchedules: true,
+      },
     ]);
   });
 
@@ -63,7 +77,10 @@ describe("bundles: in a host manifest", () => {
   });
 
   it("serves the bundle with its cache in Redis under the key prefix", async () => {
-    const manifest = parseHostManifest(`bundles:\n  - { path: app.wasm.zip, port: 0, cache_url: "${redis.url}", cache_key_prefix: "app:" }\n`, join(dir, "host.yaml"));
+    const manifest = parseHostManifest(
+      `bundles:\n  - { path: app.wasm.zip, port: 0, cache_url: "${redis.url}", cache_key_prefix: "app:" }\n`,
+      join(dir, "host.yaml"),
+    );
     const running = await applyHostManifest(manifest, { logger: pino({ level: "silent" }) });
     const client = new Redis(redis.url);
     try {

@@ -44,7 +44,10 @@ describe("host manifest", () => {
   });
 
   it("accepts a waSCC manifest naming native libraries, mapping them to built-in capabilities", () => {
-    const m = parseHostManifest("actors: [./kv.wasm]\ncapabilities:\n  - path: ./libwascc_httpsrv.so\n  - path: ./libredis_provider.so\n    binding_name: cache\n", "h.yaml");
+    const m = parseHostManifest(
+      "actors: [./kv.wasm]\ncapabilities:\n  - path: ./libwascc_httpsrv.so\n  - path: ./libredis_provider.so\n    binding_name: cache\n",
+      "h.yaml",
+    );
     expect(m.capabilities).toEqual([
       { id: "wascc:http_server", nativeLibrary: "./libwascc_httpsrv.so", binding: "default" },
       { id: "wascc:keyvalue", nativeLibrary: "./libredis_provider.so", binding: "cache" },
@@ -78,10 +81,18 @@ describe("host manifest", () => {
     ["binding without actor", "bindings:\n  - capability: wascc:keyvalue\n", /bindings\[0\]\.actor: required field is missing/],
     ["values not a map", "bindings:\n  - { actor: a, capability: c, values: [1] }\n", /bindings\[0\]\.values: .*expected record/],
     ["nested value", "bindings:\n  - { actor: a, capability: c, values: { PORT: { n: 1 } } }\n", /bindings\[0\]\.values\.PORT/],
-    ["bad trusted issuer", "trusted_issuers: [MASCXFM4R6X63UD5MSCDZYCJNPBVSIU6RKMXUPXRKAOSBQ6UY3VT3NPZ]\n", /trusted_issuers\[0\]: expected an account public key/],
+    [
+      "bad trusted issuer",
+      "trusted_issuers: [MASCXFM4R6X63UD5MSCDZYCJNPBVSIU6RKMXUPXRKAOSBQ6UY3VT3NPZ]\n",
+      /trusted_issuers\[0\]: expected an account public key/,
+    ],
     ["labels not a map", "labels: [a, b]\n", /labels: .*expected record/],
     ["top level not a map", "- a\n- b\n", /\(top level\): .*expected object/],
-    ["duplicate binding", "bindings:\n  - { actor: a, capability: c }\n  - { actor: a, capability: c, binding: default }\n", /host\.yaml:3: bindings\[1\]: duplicate binding of a to c 'default'/],
+    [
+      "duplicate binding",
+      "bindings:\n  - { actor: a, capability: c }\n  - { actor: a, capability: c, binding: default }\n",
+      /host\.yaml:3: bindings\[1\]: duplicate binding of a to c 'default'/,
+    ],
   ])("refuses %s with a located message", (_name, text, pattern) => {
     expect(errorOf(text)).toMatch(pattern);
   });

@@ -12,7 +12,10 @@ describe("the one rule for binding and linking", () => {
 
   it("refuses with WACTOR_ERR_PERMISSION_DENIED naming the actor, the capability and the fix", () => {
     expect(() => assertMayBind(actor, "wascc:keyvalue")).toThrow(
-      expect.objectContaining({ code: "WACTOR_ERR_PERMISSION_DENIED", detail: expect.stringMatching(/echo \(MABC\) did not claim wascc:keyvalue.*--cap wascc:keyvalue/) }),
+      expect.objectContaining({
+        code: "WACTOR_ERR_PERMISSION_DENIED",
+        detail: expect.stringMatching(/echo \(MABC\) did not claim wascc:keyvalue.*--cap wascc:keyvalue/),
+      }),
     );
     expect(() => assertMayBind(actor, "wascc:http_server")).not.toThrow();
   });

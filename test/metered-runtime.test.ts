@@ -73,7 +73,10 @@ describe("hostile guests on the shared host thread fail only their own invocatio
     // 32 MiB past a 16 MiB ceiling: the allocator's memory.grow fails and it traps at once.
     ["a huge reply (32 MiB)", () => actor("panicker").publicKey, "Huge", "WACTOR_ERR_TRAP"],
     ["a trap", () => actor("panicker").publicKey, "Panic", "WACTOR_ERR_TRAP"],
-  ])("%s fails with its code and nothing else", failsAlone(host, () => echo));
+  ])(
+    "%s fails with its code and nothing else",
+    failsAlone(host, () => echo),
+  );
 
   it("a trap storm: 50 traps at once fail alone, the neighbour's answers are all right", async () => {
     const traps = Array.from({ length: 50 }, () => codeOf(host.invoke(actor("panicker").publicKey, "Abort", new Uint8Array())));
@@ -148,7 +151,12 @@ describe("suspension", () => {
   });
 
   it("the suspend region is never handed out: a dlmalloc-style guest (Rust) takes memory.grow chunks between suspensions", async () => {
-    const signed = await signModule(dlmallocStyleGuest(), { issuer: testAccount, subject: KeyPair.create("module"), caps: ["wascc:logging"], name: "dlmalloc" });
+    const signed = await signModule(dlmallocStyleGuest(), {
+      issuer: testAccount,
+      subject: KeyPair.create("module"),
+      caps: ["wascc:logging"],
+      name: "dlmalloc",
+    });
     const key = (await host.startActor(signed.bytes)).key;
     await host.bind(key, "wascc:logging", "default", {});
     for (let i = 0; i < 3; i++) expect(dec(await host.invoke(key, "Run", enc(`rust${i}`)))).toBe(`wascc:logging:WriteLog:rust${i}`);
@@ -225,7 +233,9 @@ describe("the transform cache", () => {
       expect((await host.startActor(bytes)).isolation).toBe("metered");
       // Keyed by code hash, kind (a runnable's transform suspends at other imports) and mode.
       const variant = suspensionMode() === "jspi" ? "wapc-jspi\\d+" : "wapc";
-      expect(readdirSync(join(dir, "transform"))).toEqual([expect.stringMatching(new RegExp(`^${moduleHash(bytes).toLowerCase()}-${variant}-[0-9a-f]{12}\.wasm$`))]);
+      expect(readdirSync(join(dir, "transform"))).toEqual([
+        expect.stringMatching(new RegExp(`^${moduleHash(bytes).toLowerCase()}-${variant}-[0-9a-f]{12}\.wasm$`)),
+      ]);
     } finally {
       await host.shutdown();
     }

@@ -65,10 +65,14 @@ beforeAll(async () => {
   };
   users = await started(
     startNatsWithConfig("users", (port, dir) =>
-      [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { users: [ { user: alice, password: "${PASSWORD}" }, { nkey: ${nkeyUser.publicKey} } ] }`].join("\n"),
+      [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { users: [ { user: alice, password: "${PASSWORD}" }, { nkey: ${nkeyUser.publicKey} } ] }`].join(
+        "\n",
+      ),
     ),
   );
-  tokenServer = await started(startNatsWithConfig("token", (port, dir) => [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { token: "${TOKEN}" }`].join("\n")));
+  tokenServer = await started(
+    startNatsWithConfig("token", (port, dir) => [`listen: "127.0.0.1:${port}"`, js(dir), `authorization { token: "${TOKEN}" }`].join("\n")),
+  );
   operator = await started(
     startNatsWithConfig("operator", async (port, dir) => {
       op = await operatorMode(dir);
@@ -78,7 +82,11 @@ beforeAll(async () => {
   tlsServer = await started(
     startNatsWithConfig("tls", async (port, dir) => {
       pki = await makePki(dir);
-      return [`listen: "127.0.0.1:${port}"`, js(dir), `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}", verify: true }`].join("\n");
+      return [
+        `listen: "127.0.0.1:${port}"`,
+        js(dir),
+        `tls { cert_file: "${pki.serverCert}", key_file: "${pki.serverKey}", ca_file: "${pki.ca}", verify: true }`,
+      ].join("\n");
     }),
   );
 }, 60_000);
@@ -130,7 +138,9 @@ describe("lattice connection: each auth method", () => {
     expect(stranger.outcome).toBe("WACTOR_ERR_LATTICE_UNAVAILABLE");
     expect(stranger.message).toContain("authentication refused");
     // The right JWT with another key's seed cannot sign the server's nonce.
-    expect((await latticeOutcome(operator.url, { auth: { kind: "jwt", jwt: op.userJwt, seed: KeyPair.create("user").seed } })).outcome).toBe("WACTOR_ERR_LATTICE_UNAVAILABLE");
+    expect((await latticeOutcome(operator.url, { auth: { kind: "jwt", jwt: op.userJwt, seed: KeyPair.create("user").seed } })).outcome).toBe(
+      "WACTOR_ERR_LATTICE_UNAVAILABLE",
+    );
   });
 
   it("a missing .creds file is a file error before any connection", async () => {
@@ -185,13 +195,35 @@ describe("messaging provider: each auth method, from binding values", () => {
 
   it("TLS_CA/TLS_CERT/TLS_KEY: a trusted server works; an untrusted one and a rogue client certificate are refused", async () => {
     expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.ca, TLS_CERT: pki.clientCert, TLS_KEY: pki.clientKey })).outcome).toBe("ok");
-    expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.rogueCa, TLS_CERT: pki.clientCert, TLS_KEY: pki.clientKey })).outcome).toBe("WACTOR_ERR_BINDING_FAILED");
-    expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.ca, TLS_CERT: pki.rogueClientCert, TLS_KEY: pki.rogueClientKey })).outcome).toBe("WACTOR_ERR_BINDING_FAILED");
+    expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.rogueCa, TLS_CERT: pki.clientCert, TLS_KEY: pki.clientKey })).outcome).toBe(
+      "WACTOR_ERR_BINDING_FAILED",
+    );
+    expect((await bindOutcome(tlsServer.url, { TLS_CA: pki.ca, TLS_CERT: pki.rogueClientCert, TLS_KEY: pki.rogueClientKey })).outcome).toBe(
+      "WACTOR_ERR_BINDING_FAILED",
+    );
   });
 
   it("secret binding values are masked wherever values are shown; paths and names are not", () => {
-    const shown = maskValues({ URL: "nats://127.0.0.1:4222", USER: "alice", PASSWORD, TOKEN, CLIENT_SEED: nkeyUser.seed, CLIENT_JWT: "eyJ.x.y", CLIENT_CREDS: "/etc/host.creds", TLS_CA: "/etc/ca.pem" });
-    expect(shown).toEqual({ URL: "nats://127.0.0.1:4222", USER: "alice", PASSWORD: "****", TOKEN: "****", CLIENT_SEED: "****", CLIENT_JWT: "****", CLIENT_CREDS: "/etc/host.creds", TLS_CA: "/etc/ca.pem" });
+    const shown = maskValues({
+      URL: "nats://127.0.0.1:4222",
+      USER: "alice",
+      PASSWORD,
+      TOKEN,
+      CLIENT_SEED: nkeyUser.seed,
+      CLIENT_JWT: "eyJ.x.y",
+      CLIENT_CREDS: "/etc/host.creds",
+      TLS_CA: "/etc/ca.pem",
+    });
+    expect(shown).toEqual({
+      URL: "nats://127.0.0.1:4222",
+      USER: "alice",
+      PASSWORD: "****",
+      TOKEN: "****",
+      CLIENT_SEED: "****",
+      CLIENT_JWT: "****",
+      CLIENT_CREDS: "/etc/host.creds",
+      TLS_CA: "/etc/ca.pem",
+    });
   });
 
   it("two kinds of credentials at once are an invalid binding", async () => {

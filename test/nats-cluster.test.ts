@@ -57,7 +57,14 @@ interface LoadResult {
  * Invocations from `caller` (two loops) and link and application writes (one loop) until
  * `stop()`; `kill` runs once the load is steady. Each loop is bounded in count.
  */
-async function underLoad(caller: Member, links: LinkStore, apps: AppStore, tag: string, kill: () => Promise<void>, resumed: (r: LoadResult) => boolean): Promise<LoadResult> {
+async function underLoad(
+  caller: Member,
+  links: LinkStore,
+  apps: AppStore,
+  tag: string,
+  kill: () => Promise<void>,
+  resumed: (r: LoadResult) => boolean,
+): Promise<LoadResult> {
   const result: LoadResult = { ok: 0, failed: [], acknowledged: [], writeFailures: 0, okAfterKill: 0 };
   let killed = false;
   let stopping = false;
@@ -78,7 +85,17 @@ async function underLoad(caller: Member, links: LinkStore, apps: AppStore, tag: 
       const key = `${tag}-${i}`;
       try {
         if (i % 2 === 0) await links.put({ actorKey: PROBE_ACTOR, capabilityId: "wactor:probe", binding: key, values: { N: String(i) } });
-        else await apps.putDesired({ name: key, version: "1", deployedAt: new Date().toISOString(), undeployed: true, actors: [], providers: [], links: [], owned: [] });
+        else
+          await apps.putDesired({
+            name: key,
+            version: "1",
+            deployedAt: new Date().toISOString(),
+            undeployed: true,
+            actors: [],
+            providers: [],
+            links: [],
+            owned: [],
+          });
         result.acknowledged.push(key);
       } catch {
         result.writeFailures++;
@@ -146,11 +163,25 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     w1 = await join(nats.url, { role: "worker" });
     w2 = await join(nats.url, { role: "worker" });
     caller = await join(nats.url, { role: "caller" }, ["wascc:http_server"]);
-    for (const m of [w1, w2]) reconcilers.push(await runReconciler({ url: nats.url, lattice: "default", holder: m.lattice.hostId, logger: testLogger(`reconciler ${m.lattice.hostId.slice(0, 8)}`), intervalMs: 300 }));
+    for (const m of [w1, w2])
+      reconcilers.push(
+        await runReconciler({
+          url: nats.url,
+          lattice: "default",
+          holder: m.lattice.hostId,
+          logger: testLogger(`reconciler ${m.lattice.hostId.slice(0, 8)}`),
+          intervalMs: 300,
+        }),
+      );
     control = await ControlClient.connect({ url: nats.url, timeoutMs: 5000 });
     apps = await AppClient.connect({ url: nats.url });
     links = await LinkStore.open(control.buckets, control.subjects.linksBucket);
-    echoV1 = appFile("echo-1", ["name: echo", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 2, spread: [ { labels: { role: worker } } ] }`]);
+    echoV1 = appFile("echo-1", [
+      "name: echo",
+      'version: "1"',
+      "actors:",
+      `  - { source: ${echo.signedPath}, replicas: 2, instances: 2, spread: [ { labels: { role: worker } } ] }`,
+    ]);
     await apps.deploy(await loadAppManifest(echoV1), { timeoutMs: 60_000 });
   }, 120_000);
 
@@ -167,7 +198,14 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
   it("creates every lattice bucket with three replicas, all current", async () => {
     const state = await control.getLatticeState();
     expect(state.server.cluster).toBe("wactor");
-    expect(state.buckets.map((b) => b.bucket).sort()).toEqual(["wactor_default_actors", "wactor_default_app_status", "wactor_default_apps", "wactor_default_claims", "wactor_default_leases", "wactor_default_links"]);
+    expect(state.buckets.map((b) => b.bucket).sort()).toEqual([
+      "wactor_default_actors",
+      "wactor_default_app_status",
+      "wactor_default_apps",
+      "wactor_default_claims",
+      "wactor_default_leases",
+      "wactor_default_links",
+    ]);
     for (const b of state.buckets) expect(b.replicas).toBe(3);
     await eventually(allHealthy, { timeoutMs: 30_000 });
   }, 60_000);
@@ -181,27 +219,44 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     } finally {
       await nc.close();
     }
-    await eventually(async () => {
-      const leader = (await control.getLatticeState()).buckets.find((b) => b.bucket === "wactor_default_links")!.leader;
-      expect(leader).toBeDefined();
-      expect(leader).not.toBe(before);
-    }, { timeoutMs: 30_000, intervalMs: 500 });
-    await eventually(() => links.put({ actorKey: PROBE_ACTOR, capabilityId: "wactor:probe", binding: "after-stepdown", values: {} }), { timeoutMs: 30_000, intervalMs: 500 });
-    for (const m of members) await eventually(() => expect(m.host.bindings.has(PROBE_ACTOR, "wactor:probe", "after-stepdown")).toBe(true), { timeoutMs: 45_000, intervalMs: 200 });
+    await eventually(
+      async () => {
+        const leader = (await control.getLatticeState()).buckets.find((b) => b.bucket === "wactor_default_links")!.leader;
+        expect(leader).toBeDefined();
+        expect(leader).not.toBe(before);
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await eventually(() => links.put({ actorKey: PROBE_ACTOR, capabilityId: "wactor:probe", binding: "after-stepdown", values: {} }), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    for (const m of members)
+      await eventually(() => expect(m.host.bindings.has(PROBE_ACTOR, "wactor:probe", "after-stepdown")).toBe(true), { timeoutMs: 45_000, intervalMs: 200 });
   }, 120_000);
 
   it("SIGKILL of the server an actor's host is connected to: no acknowledged write lost, invocations resume, the host fails over", async () => {
     const victim = nodeNamed(w1.lattice.natsServer);
     try {
       logger.info({ victim: victim.name }, "killing the server an actor's host is on");
-      const result = await underLoad(caller, links, apps.store, "any", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
+      const result = await underLoad(
+        caller,
+        links,
+        apps.store,
+        "any",
+        () => victim.kill(),
+        (r) => r.okAfterKill > 100 && r.acknowledged.length > 20,
+      );
       // The host reconnected to one of the other servers.
       await eventually(() => expect([undefined, victim.name]).not.toContain(w1.lattice.natsServer), { timeoutMs: 20_000 });
       for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
       // The state is degraded, not lost: every bucket keeps a quorum.
-      await eventually(async () => {
-        for (const b of (await control.getLatticeState()).buckets) expect(["ok", "degraded"]).toContain(b.state);
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      await eventually(
+        async () => {
+          for (const b of (await control.getLatticeState()).buckets) expect(["ok", "degraded"]).toContain(b.state);
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       expect(await lostWrites(links, apps.store, result.acknowledged)).toEqual([]);
     } finally {
       await victim.restart();
@@ -214,22 +269,37 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     const victim = nodeNamed(leaderName);
     try {
       logger.info({ victim: victim.name }, "killing the links stream's leader");
-      const result = await underLoad(caller, links, apps.store, "leader", () => victim.kill(), (r) => r.okAfterKill > 100 && r.acknowledged.length > 20);
+      const result = await underLoad(
+        caller,
+        links,
+        apps.store,
+        "leader",
+        () => victim.kill(),
+        (r) => r.okAfterKill > 100 && r.acknowledged.length > 20,
+      );
       for (const code of result.failed) expect(code).toMatch(/^WACTOR_ERR_(LATTICE_|ACTOR_STOPPED)/);
-      await eventually(async () => {
-        const b = (await control.getLatticeState()).buckets.find((x) => x.bucket === "wactor_default_links")!;
-        logger.debug({ bucket: b }, "links stream after the kill");
-        // The whole health in the failure message: state, lagging replicas, why it is unknown.
-        expect(b).toMatchObject({ leader: expect.any(String) });
-        expect(b.leader).not.toBe(victim.name);
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      await eventually(
+        async () => {
+          const b = (await control.getLatticeState()).buckets.find((x) => x.bucket === "wactor_default_links")!;
+          logger.debug({ bucket: b }, "links stream after the kill");
+          // The whole health in the failure message: state, lagging replicas, why it is unknown.
+          expect(b).toMatchObject({ leader: expect.any(String) });
+          expect(b.leader).not.toBe(victim.name);
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       expect(await lostWrites(links, apps.store, result.acknowledged)).toEqual([]);
       // The reconciler's lease is held by one of the hosts (kept, or taken over).
       // Opening the bucket is a JetStream request: it may time out while the cluster settles.
       const lease = await eventually(() => Lease.open(control.buckets, control.subjects.leaseBucket, 1500), { timeoutMs: 30_000, intervalMs: 500 });
       await eventually(async () => expect([w1.lattice.hostId, w2.lattice.hostId]).toContain(await lease.holder()), { timeoutMs: 30_000, intervalMs: 500 });
       // A reconciler leads (the old lease or a new leader) and rolls out a new version with one node down.
-      const v2 = appFile("echo-2", ["name: echo", 'version: "2"', "actors:", `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`]);
+      const v2 = appFile("echo-2", [
+        "name: echo",
+        'version: "2"',
+        "actors:",
+        `  - { source: ${echo.signedPath}, replicas: 2, instances: 1, spread: [ { labels: { role: worker } } ] }`,
+      ]);
       logger.info("deploying v2");
       const status = await apps.deploy(await loadAppManifest(v2), { timeoutMs: 90_000, onStatus: (s) => logger.info({ status: s }, "v2 status") });
       logger.info({ transientRetries: transientRetries() }, "JetStream reads retried in this process so far");
@@ -240,7 +310,6 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     }
     await eventually(allHealthy, { timeoutMs: 60_000, intervalMs: 500 });
   });
-
 
   it("a host on a leaf node (JetStream domain of the hub) and a host on the cluster serve one application together", async () => {
     // The cluster's echo replicas go, so that only the edge site runs the actor.
@@ -264,11 +333,14 @@ describe("a 3-node JetStream cluster with a leaf node", () => {
     const status = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 90_000 });
     expect(status.phase).toBe("deployed");
     await eventually(() => expect(edge.host.listActors().map((a) => a.key)).toEqual([echo.publicKey]), { timeoutMs: 30_000 });
-    const response = await eventually(async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/from-the-core`);
-      expect(r.status).toBe(200);
-      return (await r.json()) as { path: string };
-    }, { timeoutMs: 30_000 });
+    const response = await eventually(
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/from-the-core`);
+        expect(r.status).toBe(200);
+        return (await r.json()) as { path: string };
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(response.path).toBe("/from-the-core");
     // The edge host served it (the actor runs nowhere else under this binding's app).
     await eventually(() => expect(edge.lattice.summary().actors.find((a) => a.key === echo.publicKey)?.invocations).toBeGreaterThan(0));

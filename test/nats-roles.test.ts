@@ -43,17 +43,41 @@ describe("per-role NATS permissions", { timeout: 60_000 }, () => {
   let host: Member;
   let reconciler: RunningReconciler;
   let operator: ControlClient;
-  const violations = (): string[] => readFileSync(join(nats.dir, "nats.log"), "utf8").split("\n").filter((l) => /Violation/i.test(l));
+  const violations = (): string[] =>
+    readFileSync(join(nats.dir, "nats.log"), "utf8")
+      .split("\n")
+      .filter((l) => /Violation/i.test(l));
 
   beforeAll(async () => {
     // nats-server takes the passwords from its environment, as the documented file expects.
     for (const role of ["host", "operator", "dashboard", "caller"] as const) process.env[`WACTOR_${role.toUpperCase()}_PASSWORD`] = password(role);
     nats = await startNatsWithConfig("roles", (port, dir) => {
       copyFileSync(DOC, join(dir, "nats-roles.conf"));
-      return [`listen: "127.0.0.1:${port}"`, `jetstream { store_dir: "${join(dir, "js")}" }`, `log_file: "${join(dir, "nats.log")}"`, `include "nats-roles.conf"`, ""].join("\n");
+      return [
+        `listen: "127.0.0.1:${port}"`,
+        `jetstream { store_dir: "${join(dir, "js")}" }`,
+        `log_file: "${join(dir, "nats.log")}"`,
+        `include "nats-roles.conf"`,
+        "",
+      ].join("\n");
     });
-    host = await joinMember(nats.url, { cluster, capabilities: ["wascc:http_server"], access: access("host"), trustedOperators: [operatorKey.publicKey], labels: { role: "worker" } });
-    reconciler = await runReconciler({ url: nats.url, lattice: "default", holder: host.lattice.hostId, logger: pino({ level: "silent" }), intervalMs: 200, access: access("host"), signer: host.lattice.signer, guard: host.lattice.guard });
+    host = await joinMember(nats.url, {
+      cluster,
+      capabilities: ["wascc:http_server"],
+      access: access("host"),
+      trustedOperators: [operatorKey.publicKey],
+      labels: { role: "worker" },
+    });
+    reconciler = await runReconciler({
+      url: nats.url,
+      lattice: "default",
+      holder: host.lattice.hostId,
+      logger: pino({ level: "silent" }),
+      intervalMs: 200,
+      access: access("host"),
+      signer: host.lattice.signer,
+      guard: host.lattice.guard,
+    });
     operator = await ControlClient.connect({ url: nats.url, access: access("operator"), signer: operatorKey });
   });
 
@@ -77,7 +101,12 @@ describe("per-role NATS permissions", { timeout: 60_000 }, () => {
     const apps = await AppClient.connect({ url: nats.url, access: access("operator"), signer: operatorKey });
     try {
       const file = join(nats.dir, "app.yaml");
-      writeFileSync(file, ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: worker } } ] }`, ""].join("\n"));
+      writeFileSync(
+        file,
+        ["name: greeter", 'version: "1"', "actors:", `  - { source: ${echo.signedPath}, replicas: 1, spread: [ { labels: { role: worker } } ] }`, ""].join(
+          "\n",
+        ),
+      );
       expect((await apps.deploy(await loadAppManifest(file), { timeoutMs: 30_000 })).phase).toBe("deployed");
     } finally {
       await apps.close();
@@ -112,11 +141,24 @@ describe("per-role NATS permissions", { timeout: 60_000 }, () => {
     try {
       const signer = new InvocationSigner({ clusterKey: cluster, hostId: KeyPair.create("server").publicKey });
       const request = encode({ method: "GET", path: "/caller", queryString: "", header: {}, body: new Uint8Array() });
-      const invocation = signer.sign({ kind: "actor", key: KeyPair.create("module").publicKey }, { kind: "actor", key: echo.publicKey }, "HandleRequest", request);
-      const reply = await requestInvocation(nc, subjects.actor(echo.publicKey), encodeInvocation(invocation), 5000, () => new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", "none"));
+      const invocation = signer.sign(
+        { kind: "actor", key: KeyPair.create("module").publicKey },
+        { kind: "actor", key: echo.publicKey },
+        "HandleRequest",
+        request,
+      );
+      const reply = await requestInvocation(
+        nc,
+        subjects.actor(echo.publicKey),
+        encodeInvocation(invocation),
+        5000,
+        () => new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", "none"),
+      );
       expect(httpOk(reply).text).toContain("/caller");
       await expect(nc.jetstream().views.kv(subjects.linksBucket)).rejects.toThrow(/Permissions Violation/);
-      await expect(nc.request(subjects.hostControl(host.lattice.hostId, "stop_actor"), encodeJson({ key: echo.publicKey }), { timeout: 5000 })).rejects.toThrow(/Permissions Violation/);
+      await expect(nc.request(subjects.hostControl(host.lattice.hostId, "stop_actor"), encodeJson({ key: echo.publicKey }), { timeout: 5000 })).rejects.toThrow(
+        /Permissions Violation/,
+      );
     } finally {
       await nc.close();
     }

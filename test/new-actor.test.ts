@@ -37,7 +37,8 @@ describe("wactor new actor", () => {
     const created = wactor(["new", "actor", "hello"], { cwd: work });
     expect(created.stderr).toBe("");
     expect(created.status).toBe(0);
-    for (const file of ["package.json", "index.ts", "README.md", ".gitignore", ".wactor/account.nk", ".wactor/module.nk"]) expect(existsSync(join(project, file)), file).toBe(true);
+    for (const file of ["package.json", "index.ts", "README.md", ".gitignore", ".wactor/account.nk", ".wactor/module.nk"])
+      expect(existsSync(join(project, file)), file).toBe(true);
     expect(statSync(join(project, ".wactor/account.nk")).mode & 0o077).toBe(0);
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
     expect(pkg.devDependencies.wactor).toBe(`file:${ROOT.replace(/\/$/, "")}`);
@@ -96,7 +97,7 @@ describe("wactor new actor", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("cd ../elsewhere/hello2");
     expect(JSON.parse(readFileSync(join(work, "elsewhere/hello2/package.json"), "utf8"))).toMatchObject({ name: "hello2" });
-    expect(readFileSync(join(work, "elsewhere/hello2/index.ts"), "utf8")).toContain('// hello2: an HTTP actor');
+    expect(readFileSync(join(work, "elsewhere/hello2/index.ts"), "utf8")).toContain("// hello2: an HTTP actor");
   });
 
   it("depends on the registry's wactor when this wactor was installed from it", () => {

@@ -10,7 +10,10 @@ const FIRST_LETTER = { account: "A", cluster: "C", module: "M", server: "N", ope
 
 describe("nkeys codec", () => {
   it("decodes and re-encodes the real waSCC account and module keys", () => {
-    for (const [key, type] of [[SPEC_ISSUER, "account"], [SPEC_SUBJECT, "module"]] as const) {
+    for (const [key, type] of [
+      [SPEC_ISSUER, "account"],
+      [SPEC_SUBJECT, "module"],
+    ] as const) {
       const decoded = decodePublicKey(key);
       expect(decoded.type).toBe(type);
       expect(decoded.raw).toHaveLength(32);

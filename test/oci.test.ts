@@ -67,14 +67,27 @@ describe("registry challenges", () => {
 
 describe("the artifact layout", () => {
   it("one wasm layer with the module's digest; claims as annotations; wasmCloud's layer type read back too", async () => {
-    const signed = await signModule(answerModule(), { issuer: KeyPair.create("account"), subject: KeyPair.create("module"), name: "answer", ver: "1.2.3", caps: ["wascc:logging"] });
+    const signed = await signModule(answerModule(), {
+      issuer: KeyPair.create("account"),
+      subject: KeyPair.create("module"),
+      name: "answer",
+      ver: "1.2.3",
+      caps: ["wascc:logging"],
+    });
     const built = buildArtifact(signed.bytes, signed.claims, "answer.wasm");
     const { manifest, layer } = wasmLayerOf(built.manifest, "test");
     expect(layer).toEqual(built.layer);
     expect(layer.digest).toBe(sha256Digest(signed.bytes));
     expect(manifest.config).toMatchObject({ mediaType: "application/vnd.wasm.config.v1+json", digest: sha256Digest(built.config) });
-    expect(manifest.annotations).toMatchObject({ "dev.wactor.actor.module": signed.claims.subject, "dev.wactor.actor.name": "answer", "org.opencontainers.image.version": "1.2.3", "dev.wactor.actor.capabilities": "wascc:logging" });
-    const wasmcloud = new TextEncoder().encode(JSON.stringify({ ...manifest, layers: [{ ...layer, mediaType: "application/vnd.module.wasm.content.layer.v1+wasm" }] }));
+    expect(manifest.annotations).toMatchObject({
+      "dev.wactor.actor.module": signed.claims.subject,
+      "dev.wactor.actor.name": "answer",
+      "org.opencontainers.image.version": "1.2.3",
+      "dev.wactor.actor.capabilities": "wascc:logging",
+    });
+    const wasmcloud = new TextEncoder().encode(
+      JSON.stringify({ ...manifest, layers: [{ ...layer, mediaType: "application/vnd.module.wasm.content.layer.v1+wasm" }] }),
+    );
     expect(wasmLayerOf(wasmcloud, "test").layer.digest).toBe(layer.digest);
   });
 

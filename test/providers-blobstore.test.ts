@@ -13,7 +13,19 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobstoreProvider, STAGING_DIR } from "../capabilities/blobstore/mod.js";
-import { decodeBlob, decodeBlobList, decodeContainer, decodeFileChunk, decodeFirst, encode, encodeBlob, encodeContainer, encodeFileChunk, encodeStreamRequest, type FileChunk } from "../src/codec/mod.js";
+import {
+  decodeBlob,
+  decodeBlobList,
+  decodeContainer,
+  decodeFileChunk,
+  decodeFirst,
+  encode,
+  encodeBlob,
+  encodeContainer,
+  encodeFileChunk,
+  encodeStreamRequest,
+  type FileChunk,
+} from "../src/codec/mod.js";
 import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { codeOf } from "./helpers/code-of.js";
 import { eventually } from "./helpers/eventually.js";
@@ -38,7 +50,8 @@ let root: string;
 let outside: string;
 const provider = new BlobstoreProvider();
 
-const call = (operation: string, payload: Uint8Array, actor = ACTOR, binding = "default"): Promise<Uint8Array> => provider.handleCall({ actor, binding, operation, payload });
+const call = (operation: string, payload: Uint8Array, actor = ACTOR, binding = "default"): Promise<Uint8Array> =>
+  provider.handleCall({ actor, binding, operation, payload });
 const container = (operation: string, id: string, actor = ACTOR) => call(operation, encodeContainer({ id }), actor);
 const blobCall = (operation: string, c: string, id: string) => call(operation, encodeBlob({ container: c, id, byteSize: 0 }));
 const start = (c: string, id: string, totalBytes: number, chunkSize: number, ctx?: string, actor = ACTOR) =>
@@ -49,7 +62,8 @@ const chunk = (c: string, id: string, seq: number, bytes: Uint8Array, totalBytes
 /** Uploads `data` in chunks of `chunkSize`, in order. */
 async function upload(c: string, id: string, data: Uint8Array, chunkSize: number, ctx?: string, actor = ACTOR): Promise<void> {
   await start(c, id, data.length, chunkSize, ctx, actor);
-  for (let seq = 0; seq * chunkSize < data.length; seq++) await chunk(c, id, seq, data.subarray(seq * chunkSize, (seq + 1) * chunkSize), data.length, chunkSize, ctx, actor);
+  for (let seq = 0; seq * chunkSize < data.length; seq++)
+    await chunk(c, id, seq, data.subarray(seq * chunkSize, (seq + 1) * chunkSize), data.length, chunkSize, ctx, actor);
 }
 
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
@@ -58,7 +72,9 @@ const staged = (): string[] => readdirSync(join(root, STAGING_DIR));
 
 /** Every file below `dir` (paths relative to it), for "nothing was written here". */
 function tree(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(dir.length));
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => !e.isDirectory())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length));
 }
 
 beforeAll(async () => {
@@ -78,7 +94,15 @@ afterAll(async () => {
 
 describe("blob store binding", () => {
   it("refuses a binding without a usable ROOT or with bad limits, and binds nothing", async () => {
-    for (const values of [{} as Record<string, string>, { ROOT: "relative/dir" }, { ROOT: join(base, "missing") }, { ROOT: join(outside, "secret.txt") }, { ROOT: root, MAX_BYTES: "-1" }, { ROOT: root, CHUNK_SIZE: "0" }, { ROOT: root, CHUNK_SIZE: String(64 * MiB) }]) {
+    for (const values of [
+      {} as Record<string, string>,
+      { ROOT: "relative/dir" },
+      { ROOT: join(base, "missing") },
+      { ROOT: join(outside, "secret.txt") },
+      { ROOT: root, MAX_BYTES: "-1" },
+      { ROOT: root, CHUNK_SIZE: "0" },
+      { ROOT: root, CHUNK_SIZE: String(64 * MiB) },
+    ]) {
       expect(await codeOf(provider.bind(OTHER, "bad", values))).toBe("WACTOR_ERR_BINDING_INVALID");
       expect(provider.bindingStatus(OTHER.key, "bad")).toBeUndefined();
     }
@@ -127,7 +151,8 @@ describe("containers and blobs", () => {
     const chunkSize = MiB;
     await start("big", "ten.bin", data.length, chunkSize);
     const chunks = Math.ceil(data.length / chunkSize);
-    for (let seq = 0; seq < chunks - 1; seq++) await chunk("big", "ten.bin", seq, data.subarray(seq * chunkSize, (seq + 1) * chunkSize), data.length, chunkSize);
+    for (let seq = 0; seq < chunks - 1; seq++)
+      await chunk("big", "ten.bin", seq, data.subarray(seq * chunkSize, (seq + 1) * chunkSize), data.length, chunkSize);
     // Everything but the last chunk: no blob yet, not even a partial one.
     expect(await codeOf(blobCall("GetObjectInfo", "big", "ten.bin"))).toBe("WACTOR_ERR_BLOB_NOT_FOUND");
     expect(readdirSync(join(root, "big"))).toEqual([]);
@@ -138,13 +163,23 @@ describe("containers and blobs", () => {
     expect(sha(readFileSync(join(root, "big", "ten.bin")))).toBe(sha(data));
 
     // Asked for 0: the binding's CHUNK_SIZE (256 KiB); asked for more: lowered to it; less: as asked.
-    for (const [asked, expected] of [[0, 256 * 1024], [MiB, 256 * 1024], [100_000, 100_000]] as const) {
+    for (const [asked, expected] of [
+      [0, 256 * 1024],
+      [MiB, 256 * 1024],
+      [100_000, 100_000],
+    ] as const) {
       received.length = 0;
-      expect(decodeFirst(await call("StartDownload", encodeStreamRequest({ container: "big", id: "ten.bin", chunkSize: asked, context: `ctx-${asked}` })))).toEqual({});
+      expect(
+        decodeFirst(await call("StartDownload", encodeStreamRequest({ container: "big", id: "ten.bin", chunkSize: asked, context: `ctx-${asked}` }))),
+      ).toEqual({});
       const count = Math.ceil(data.length / expected);
       await eventually(() => expect(received).toHaveLength(count));
       expect(received.map((r) => r.chunk.sequenceNo)).toEqual([...Array(count).keys()]);
-      expect(new Set(received.map((r) => `${r.actorKey} ${r.operation} ${r.chunk.container}/${r.chunk.id} ${r.chunk.totalBytes} ${r.chunk.chunkSize} ${r.chunk.context}`))).toEqual(new Set([`${ACTOR.key} ReceiveChunk big/ten.bin ${data.length} ${expected} ctx-${asked}`]));
+      expect(
+        new Set(
+          received.map((r) => `${r.actorKey} ${r.operation} ${r.chunk.container}/${r.chunk.id} ${r.chunk.totalBytes} ${r.chunk.chunkSize} ${r.chunk.context}`),
+        ),
+      ).toEqual(new Set([`${ACTOR.key} ReceiveChunk big/ten.bin ${data.length} ${expected} ctx-${asked}`]));
       expect(received.slice(0, -1).every((r) => r.chunk.chunkBytes.length === expected)).toBe(true);
       expect(sha(Buffer.concat(received.map((r) => r.chunk.chunkBytes)))).toBe(sha(data));
     }
@@ -189,7 +224,9 @@ describe("containers and blobs", () => {
     expect((err as Error).message).toContain("'id'");
     expect(await codeOf(call("UploadChunk", encode({ container: "a", id: "b", sequenceNo: -1 })))).toBe("WACTOR_ERR_BAD_PAYLOAD");
     expect(await codeOf(call("Frobnicate", encode({})))).toBe("WACTOR_ERR_UNKNOWN_OPERATION");
-    expect(await codeOf(provider.handleCall({ actor: OTHER, binding: "default", operation: "ListObjects", payload: encodeContainer({ id: "x" }) }))).toBe("WACTOR_ERR_NOT_BOUND");
+    expect(await codeOf(provider.handleCall({ actor: OTHER, binding: "default", operation: "ListObjects", payload: encodeContainer({ id: "x" }) }))).toBe(
+      "WACTOR_ERR_NOT_BOUND",
+    );
   });
 });
 
@@ -200,7 +237,8 @@ describe("path escapes", () => {
     await container("CreateContainer", "safe");
     const before = tree(base);
     for (const bad of [...escapes, ".hidden", STAGING_DIR]) {
-      for (const op of ["CreateContainer", "RemoveContainer", "ListObjects"]) expect([op, bad, await codeOf(container(op, bad))]).toEqual([op, bad, "WACTOR_ERR_BLOB_PATH"]);
+      for (const op of ["CreateContainer", "RemoveContainer", "ListObjects"])
+        expect([op, bad, await codeOf(container(op, bad))]).toEqual([op, bad, "WACTOR_ERR_BLOB_PATH"]);
       expect(await codeOf(start(bad, "x", 1, 1))).toBe("WACTOR_ERR_BLOB_PATH");
     }
     for (const bad of escapes) {
@@ -278,8 +316,18 @@ describe("uploads kept apart and cut off", () => {
   it("drops an unfinished upload when its binding goes: no blob, nothing staged", async () => {
     await provider.bind(OTHER, "cut", { ROOT: root });
     await call("CreateContainer", encodeContainer({ id: "cut" }), OTHER, "cut");
-    await call("StartUpload", encodeFileChunk({ sequenceNo: 0, container: "cut", id: "half", totalBytes: 8, chunkSize: 4, chunkBytes: new Uint8Array() }), OTHER, "cut");
-    await call("UploadChunk", encodeFileChunk({ sequenceNo: 0, container: "cut", id: "half", totalBytes: 8, chunkSize: 4, chunkBytes: new Uint8Array(4) }), OTHER, "cut");
+    await call(
+      "StartUpload",
+      encodeFileChunk({ sequenceNo: 0, container: "cut", id: "half", totalBytes: 8, chunkSize: 4, chunkBytes: new Uint8Array() }),
+      OTHER,
+      "cut",
+    );
+    await call(
+      "UploadChunk",
+      encodeFileChunk({ sequenceNo: 0, container: "cut", id: "half", totalBytes: 8, chunkSize: 4, chunkBytes: new Uint8Array(4) }),
+      OTHER,
+      "cut",
+    );
     expect(staged()).toHaveLength(1);
     await provider.unbind(OTHER.key, "cut");
     expect(staged()).toEqual([]);
@@ -288,7 +336,10 @@ describe("uploads kept apart and cut off", () => {
 
   it("an upload whose host is killed midway leaves no blob; its staged bytes are swept at a later bind", async () => {
     const killRoot = mkdtempSync(join(base, "kill-"));
-    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/blob-upload-child.ts", killRoot], { cwd: ROOT_DIR, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/blob-upload-child.ts", killRoot], {
+      cwd: ROOT_DIR,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         child.stdout.on("data", (d: Buffer) => d.toString().includes("half") && resolve());
@@ -306,7 +357,12 @@ describe("uploads kept apart and cut off", () => {
     await later.start(context);
     try {
       await later.bind(ACTOR, "default", { ROOT: killRoot });
-      const blob = later.handleCall({ actor: ACTOR, binding: "default", operation: "GetObjectInfo", payload: encodeBlob({ container: "uploads", id: "big.bin", byteSize: 0 }) });
+      const blob = later.handleCall({
+        actor: ACTOR,
+        binding: "default",
+        operation: "GetObjectInfo",
+        payload: encodeBlob({ container: "uploads", id: "big.bin", byteSize: 0 }),
+      });
       expect(await codeOf(blob)).toBe("WACTOR_ERR_BLOB_NOT_FOUND");
       expect(readdirSync(join(killRoot, STAGING_DIR))).toEqual([]);
     } finally {

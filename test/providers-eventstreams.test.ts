@@ -25,7 +25,11 @@ interface Delivered {
 }
 
 /** A provider standing in for one host; `verdict` decides whether the actor's DeliverEvent succeeds. */
-function host(consumer: string, log: Delivered[], verdict: (event: StreamEvent) => boolean = () => true): { provider: EventStreamsProvider; context: ProviderContext } {
+function host(
+  consumer: string,
+  log: Delivered[],
+  verdict: (event: StreamEvent) => boolean = () => true,
+): { provider: EventStreamsProvider; context: ProviderContext } {
   const provider = new EventStreamsProvider({ consumer, ...FAST });
   const context: ProviderContext = {
     logger: pino({ level: "silent" }),
@@ -45,11 +49,16 @@ const writes: Delivered[] = [];
 const { provider: writer, context: writerContext } = host("writer", writes);
 
 const write = (stream: string, values: Record<string, string>, p = writer, actor = WRITER): Promise<string> =>
-  p.handleCall({ actor, binding: "default", operation: "WriteEvent", payload: encodeEvent({ eventId: "", stream, values }) }).then((r) => decodeWriteResponse(r).eventId);
+  p
+    .handleCall({ actor, binding: "default", operation: "WriteEvent", payload: encodeEvent({ eventId: "", stream, values }) })
+    .then((r) => decodeWriteResponse(r).eventId);
 const query = (streamId: string, count: number, range?: { minTime: number; maxTime: number }) =>
-  writer.handleCall({ actor: WRITER, binding: "default", operation: "QueryStream", payload: encodeStreamQuery({ streamId, count, range }) }).then(decodeStreamResults);
+  writer
+    .handleCall({ actor: WRITER, binding: "default", operation: "QueryStream", payload: encodeStreamQuery({ streamId, count, range }) })
+    .then(decodeStreamResults);
 const numbers = (log: Delivered[]): string[] => log.filter((d) => d.operation === "DeliverEvent").map((d) => d.event.values.n!);
-const pendingCount = async (stream: string, actor = READER): Promise<number> => Number(((await client.xpending(stream, groupName(actor.key, "default"))) as [number])[0]);
+const pendingCount = async (stream: string, actor = READER): Promise<number> =>
+  Number(((await client.xpending(stream, groupName(actor.key, "default"))) as [number])[0]);
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -83,7 +92,9 @@ describe("WriteEvent and QueryStream", () => {
     expect(await client.xrange("audit", "-", "+")).toEqual([[id, ["n", "1", "who", "ann"]]]);
     expect(await codeOf(write("audit", {}))).toBe("WACTOR_ERR_BAD_PAYLOAD");
     expect(await codeOf(write("", { n: "1" }))).toBe("WACTOR_ERR_BAD_PAYLOAD");
-    const missing = await writer.handleCall({ actor: WRITER, binding: "default", operation: "WriteEvent", payload: encode({ values: { a: "b" } }) }).catch((e: Error) => e.message);
+    const missing = await writer
+      .handleCall({ actor: WRITER, binding: "default", operation: "WriteEvent", payload: encode({ values: { a: "b" } }) })
+      .catch((e: Error) => e.message);
     expect(missing).toContain("'stream'");
     await client.set("plain-key", "x");
     expect(await codeOf(write("plain-key", { n: "1" }))).toBe("WACTOR_ERR_WRONG_TYPE");

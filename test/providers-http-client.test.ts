@@ -61,19 +61,26 @@ let b: Awaited<ReturnType<typeof target>>;
 let streamed = { generated: 0, aborted: false };
 
 beforeAll(async () => {
-  await provider.start({ logger: pino({ level: "trace" }, { write: (line: string) => void logLines.push(line) }), deliver: () => Promise.reject(new Error("no deliveries")) });
+  await provider.start({
+    logger: pino({ level: "trace" }, { write: (line: string) => void logLines.push(line) }),
+    deliver: () => Promise.reject(new Error("no deliveries")),
+  });
   a = await target("a", (app) => {
     app.get("/declared/:n", async (request, reply) => reply.send(Buffer.alloc(Number((request.params as { n: string }).n), 120)));
     app.get("/stream", async (_request, reply) => {
       streamed = { generated: 0, aborted: false };
       reply.raw.on("close", () => void (streamed.aborted = !reply.raw.writableFinished));
       const chunk = Buffer.alloc(64 * 1024, 121);
-      return reply.send(Readable.from((function* () {
-        while (streamed.generated < STREAM_TOTAL) {
-          streamed.generated += chunk.length;
-          yield chunk;
-        }
-      })()));
+      return reply.send(
+        Readable.from(
+          (function* () {
+            while (streamed.generated < STREAM_TOTAL) {
+              streamed.generated += chunk.length;
+              yield chunk;
+            }
+          })(),
+        ),
+      );
     });
     app.get("/slow", async (_request, reply) => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -91,7 +98,10 @@ beforeAll(async () => {
     });
     app.all("/redirect", async (request, reply) => {
       const query = request.query as { to: string; code?: string };
-      return reply.code(Number(query.code ?? 302)).header("location", query.to).send();
+      return reply
+        .code(Number(query.code ?? 302))
+        .header("location", query.to)
+        .send();
     });
     app.get("/loop/:n", async (request, reply) => reply.redirect(`/loop/${Number((request.params as { n: string }).n) + 1}`, 302));
   });
@@ -115,7 +125,12 @@ async function call(values: Record<string, string>, url: string, method = "GET",
 }
 
 /** The catalog code and detail a call fails with (fails the test when it succeeds). */
-async function failure(values: Record<string, string>, url: string, method = "GET", header: Record<string, string> = {}): Promise<{ code: string; detail: string }> {
+async function failure(
+  values: Record<string, string>,
+  url: string,
+  method = "GET",
+  header: Record<string, string> = {},
+): Promise<{ code: string; detail: string }> {
   const err = await call(values, url, method, header).then(
     (res) => expect.unreachable(`succeeded with ${res.statusCode}`),
     (e: unknown) => e,
@@ -135,7 +150,12 @@ describe("requests and responses", () => {
     expect(JSON.parse(text(got.body))).toMatchObject({ method: "GET", url: "/echo?x=1", headers: { "x-custom": "yes" } });
 
     const posted = await call({ ALLOWED_HOSTS: A() }, `http://${A()}/submit`, "post", { "content-type": "text/plain", host: "evil.test" }, "hello body");
-    expect(JSON.parse(text(posted.body))).toMatchObject({ method: "POST", url: "/submit", body: "hello body", headers: { "content-type": "text/plain", host: A() } });
+    expect(JSON.parse(text(posted.body))).toMatchObject({
+      method: "POST",
+      url: "/submit",
+      body: "hello body",
+      headers: { "content-type": "text/plain", host: A() },
+    });
     expect(a.seen).toHaveLength(2);
   });
 
@@ -157,15 +177,22 @@ describe("requests and responses", () => {
     expect(await bad({ method: "GET", url: `http://${A()}/`, header: { "bad name": "x" } })).toMatch(/header name 'bad name'/);
     expect(await bad({ method: "GET", url: `http://${A()}/`, header: { "x-a": "1\r\nx-b: 2" } })).toMatch(/line break/);
     expect(a.seen).toHaveLength(0);
-    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Fetch", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
-    await expect(provider.handleCall({ actor: ACTOR, binding: "other", operation: "Request", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({ code: "WACTOR_ERR_NOT_BOUND" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Fetch", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "other", operation: "Request", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({
+      code: "WACTOR_ERR_NOT_BOUND",
+    });
   });
 
   it("a refused connection is WACTOR_ERR_HTTP_FAILED", async () => {
     const closed = await target("closed");
     const port = closed.port;
     await closed.app.close();
-    expect(await failure({ ALLOWED_HOSTS: `127.0.0.1:${port}` }, `http://127.0.0.1:${port}/`)).toMatchObject({ code: "WACTOR_ERR_HTTP_FAILED", detail: expect.stringContaining("ECONNREFUSED") });
+    expect(await failure({ ALLOWED_HOSTS: `127.0.0.1:${port}` }, `http://127.0.0.1:${port}/`)).toMatchObject({
+      code: "WACTOR_ERR_HTTP_FAILED",
+      detail: expect.stringContaining("ECONNREFUSED"),
+    });
   });
 });
 
@@ -206,8 +233,25 @@ describe("ALLOWED_HOSTS", () => {
 
   it("with ALLOWED_HOSTS=* every loopback, private and mapped form is still refused, and the server receives nothing", async () => {
     const port = a.port;
-    for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://2130706433:${port}/`, `http://0.0.0.0:${port}/`, `http://[::1]:${port}/`, `http://rebind.example.com:${port}/`, "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.0.1/", "http://[fd00::1]/", "http://[fe80::1]/"]) {
-      expect(await failure({ ALLOWED_HOSTS: "*" }, url), url).toMatchObject({ code: "WACTOR_ERR_HTTP_HOST_NOT_ALLOWED", detail: expect.stringContaining("wildcard never does") });
+    for (const url of [
+      `http://127.0.0.1:${port}/`,
+      `http://localhost:${port}/`,
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `http://2130706433:${port}/`,
+      `http://0.0.0.0:${port}/`,
+      `http://[::1]:${port}/`,
+      `http://rebind.example.com:${port}/`,
+      "http://169.254.169.254/latest/meta-data",
+      "http://10.0.0.1/",
+      "http://192.168.1.1/",
+      "http://172.16.0.1/",
+      "http://[fd00::1]/",
+      "http://[fe80::1]/",
+    ]) {
+      expect(await failure({ ALLOWED_HOSTS: "*" }, url), url).toMatchObject({
+        code: "WACTOR_ERR_HTTP_HOST_NOT_ALLOWED",
+        detail: expect.stringContaining("wildcard never does"),
+      });
     }
     expect(a.seen).toHaveLength(0);
   });
@@ -251,15 +295,27 @@ describe("redirects", () => {
 
 describe("limits", () => {
   it("TIMEOUT_MS bounds the whole exchange", async () => {
-    expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "200" }, `http://${A()}/slow`)).toMatchObject({ code: "WACTOR_ERR_HTTP_TIMEOUT", detail: expect.stringContaining("TIMEOUT_MS=200") });
+    expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "200" }, `http://${A()}/slow`)).toMatchObject({
+      code: "WACTOR_ERR_HTTP_TIMEOUT",
+      detail: expect.stringContaining("TIMEOUT_MS=200"),
+    });
     // a body that keeps coming, each byte well within the idle timeout, is still cut at TIMEOUT_MS
-    expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "300" }, `http://${A()}/trickle`)).toMatchObject({ code: "WACTOR_ERR_HTTP_TIMEOUT", detail: expect.stringContaining("TIMEOUT_MS=300") });
+    expect(await failure({ ALLOWED_HOSTS: A(), TIMEOUT_MS: "300" }, `http://${A()}/trickle`)).toMatchObject({
+      code: "WACTOR_ERR_HTTP_TIMEOUT",
+      detail: expect.stringContaining("TIMEOUT_MS=300"),
+    });
   });
 
   it("a body over MAX_RESPONSE_BYTES fails with a catalog code; a streamed one is cut off, not read to its end", async () => {
     expect((await call({ ALLOWED_HOSTS: A(), MAX_RESPONSE_BYTES: "1000" }, `http://${A()}/declared/1000`)).body.length).toBe(1000);
-    expect(await failure({ ALLOWED_HOSTS: A(), MAX_RESPONSE_BYTES: "1000" }, `http://${A()}/declared/1001`)).toMatchObject({ code: "WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE", detail: expect.stringContaining("content-length 1001") });
-    expect(await failure({ ALLOWED_HOSTS: A(), MAX_RESPONSE_BYTES: "100000" }, `http://${A()}/stream`)).toMatchObject({ code: "WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE", detail: expect.stringContaining("cut off") });
+    expect(await failure({ ALLOWED_HOSTS: A(), MAX_RESPONSE_BYTES: "1000" }, `http://${A()}/declared/1001`)).toMatchObject({
+      code: "WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE",
+      detail: expect.stringContaining("content-length 1001"),
+    });
+    expect(await failure({ ALLOWED_HOSTS: A(), MAX_RESPONSE_BYTES: "100000" }, `http://${A()}/stream`)).toMatchObject({
+      code: "WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE",
+      detail: expect.stringContaining("cut off"),
+    });
     await eventually(() => expect(streamed.aborted).toBe(true));
     expect(streamed.generated).toBeLessThan(STREAM_TOTAL);
   });
@@ -274,7 +330,11 @@ describe("AUTH_HEADER_<host>", () => {
     const plain = await call(values(), `http://b.example.com:${b.port}/echo`);
     expect(JSON.parse(text(plain.body)).headers.authorization).toBeUndefined();
     const to = encodeURIComponent(`http://b.example.com:${b.port}/landing`);
-    const redirected = await call(values(), `http://api.example.com:${a.port}/redirect?to=${to}`, "GET", { authorization: "Bearer actor-own", cookie: "c=1", "x-keep": "1" });
+    const redirected = await call(values(), `http://api.example.com:${a.port}/redirect?to=${to}`, "GET", {
+      authorization: "Bearer actor-own",
+      cookie: "c=1",
+      "x-keep": "1",
+    });
     expect(a.seen[1]!.headers.authorization).toBe(SECRET);
     expect(JSON.parse(text(redirected.body))).toMatchObject({ from: "b", headers: { "x-keep": "1" } });
     expect(b.seen.at(-1)!.headers.authorization).toBeUndefined();
@@ -284,9 +344,18 @@ describe("AUTH_HEADER_<host>", () => {
   it("is masked wherever values are shown, and never in a log line or error", async () => {
     expect(maskValues(values())).toEqual({ ALLOWED_HOSTS: "api.example.com,b.example.com", "AUTH_HEADER_api.example.com": "****" });
     const errors: string[] = [];
-    const bindings: Array<Record<string, string>> = [{ ...values(), MAX_REDIRECTS: "x" }, { ALLOWED_HOSTS: "b.example.com", "AUTH_HEADER_api.example.com": SECRET }, { ...values(), "AUTH_HEADER_*.example.com": SECRET }];
+    const bindings: Array<Record<string, string>> = [
+      { ...values(), MAX_REDIRECTS: "x" },
+      { ALLOWED_HOSTS: "b.example.com", "AUTH_HEADER_api.example.com": SECRET },
+      { ...values(), "AUTH_HEADER_*.example.com": SECRET },
+    ];
     for (const bad of bindings) {
-      errors.push(await provider.bind(ACTOR, "default", bad).then(() => "bound", (e: Error) => e.message));
+      errors.push(
+        await provider.bind(ACTOR, "default", bad).then(
+          () => "bound",
+          (e: Error) => e.message,
+        ),
+      );
     }
     errors.push((await failure(values(), `http://c.example.net:${a.port}/`)).detail);
     errors.push((await failure({ ...values(), TIMEOUT_MS: "100" }, `http://api.example.com:${a.port}/slow`)).detail);

@@ -41,7 +41,14 @@ const context: ProviderContext = {
           statusCode: 200,
           status: "OK",
           header: { "content-type": "application/json" },
-          body: json({ method: request.method, path: request.path, queryString: request.queryString, header: request.header, body: new TextDecoder().decode(request.body), binding }),
+          body: json({
+            method: request.method,
+            path: request.path,
+            queryString: request.queryString,
+            header: request.header,
+            body: new TextDecoder().decode(request.body),
+            binding,
+          }),
         });
     }
   },
@@ -172,12 +179,19 @@ describe("http server provider", () => {
   it("rejects a port in use at bind time, naming the port, and leaves nothing bound", async () => {
     const taken = provider.address(ACTOR.key, "default")?.port ?? 0;
     const other = actor("MOTHERACTOR");
-    await expect(provider.bind(other, "default", { PORT: String(taken) })).rejects.toMatchObject({ code: "WACTOR_ERR_PORT_IN_USE", message: expect.stringContaining(String(taken)) });
+    await expect(provider.bind(other, "default", { PORT: String(taken) })).rejects.toMatchObject({
+      code: "WACTOR_ERR_PORT_IN_USE",
+      message: expect.stringContaining(String(taken)),
+    });
     const foreign: Server = createServer();
     const port = await freePort();
     await new Promise<void>((resolve) => foreign.listen(port, "127.0.0.1", resolve));
     try {
-      await expect(provider.bind(other, "default", { PORT: String(port) })).rejects.toMatchObject({ code: "WACTOR_ERR_PORT_IN_USE", status: 409, message: expect.stringContaining(String(port)) });
+      await expect(provider.bind(other, "default", { PORT: String(port) })).rejects.toMatchObject({
+        code: "WACTOR_ERR_PORT_IN_USE",
+        status: 409,
+        message: expect.stringContaining(String(port)),
+      });
     } finally {
       await new Promise((resolve) => foreign.close(resolve));
     }
@@ -228,7 +242,9 @@ describe("http server provider", () => {
   });
 
   it("takes no calls from actors", async () => {
-    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "HandleRequest", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "HandleRequest", payload: new Uint8Array() })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
   });
 
   it("quiesce lets requests in flight finish, then closes keep-alive sockets and the port", async () => {

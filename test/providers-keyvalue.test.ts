@@ -16,7 +16,13 @@ const actor = (key: string): ActorIdentity => ({ key, issuer: "AISSUER", caps: [
 const ACTOR = actor("MACTORONE");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function call<Op extends KeyValueOperation>(p: KeyValueProvider, op: Op, req: KeyValueRequests[Op], binding = "default", who = ACTOR): Promise<KeyValueResponses[Op]> {
+async function call<Op extends KeyValueOperation>(
+  p: KeyValueProvider,
+  op: Op,
+  req: KeyValueRequests[Op],
+  binding = "default",
+  who = ACTOR,
+): Promise<KeyValueResponses[Op]> {
   const reply = await p.handleCall({ actor: who, binding, operation: op, payload: encodeKeyValueRequest(op, req) });
   return decodeKeyValueResponse(op, reply);
 }
@@ -177,8 +183,12 @@ describe.each([
 
   it("rejects unknown operations and malformed payloads", async () => {
     const b = await fresh();
-    await expect(provider.handleCall({ actor: ACTOR, binding: b, operation: "Frobnicate", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
-    await expect(provider.handleCall({ actor: ACTOR, binding: b, operation: "Get", payload: new Uint8Array([0xc1]) })).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: b, operation: "Frobnicate", payload: new Uint8Array([0x80]) })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
+    await expect(provider.handleCall({ actor: ACTOR, binding: b, operation: "Get", payload: new Uint8Array([0xc1]) })).rejects.toMatchObject({
+      code: "WACTOR_ERR_BAD_PAYLOAD",
+    });
   });
 });
 
@@ -201,7 +211,10 @@ describe("shared embedded stores (SHARED)", () => {
   });
 
   it("refuses SHARED together with URL", async () => {
-    await expect(provider.bind(actor("MSHAREDX"), "default", { SHARED: "x", URL: redis.url })).rejects.toMatchObject({ code: "WACTOR_ERR_BINDING_INVALID", message: expect.stringContaining("SHARED") });
+    await expect(provider.bind(actor("MSHAREDX"), "default", { SHARED: "x", URL: redis.url })).rejects.toMatchObject({
+      code: "WACTOR_ERR_BINDING_INVALID",
+      message: expect.stringContaining("SHARED"),
+    });
   });
 });
 

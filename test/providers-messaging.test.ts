@@ -14,7 +14,8 @@ const str = (b: Uint8Array): string => new TextDecoder().decode(b);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` holds, on the shared `eventually`. */
-const waitFor = (check: () => boolean, what: string, timeoutMs = 5000): Promise<void> => eventually(() => expect(check(), what).toBe(true), { timeoutMs, intervalMs: 20 });
+const waitFor = (check: () => boolean, what: string, timeoutMs = 5000): Promise<void> =>
+  eventually(() => expect(check(), what).toBe(true), { timeoutMs, intervalMs: 20 });
 
 interface Delivery {
   actorKey: string;
@@ -148,14 +149,22 @@ describe("messaging provider (real nats-server)", () => {
 
   it("rejects calls on an unknown binding or operation", async () => {
     await expect(publishCall("out.x", "x", "", "nope")).rejects.toMatchObject({ code: "WACTOR_ERR_NOT_BOUND" });
-    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Subscribe", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Subscribe", payload: new Uint8Array() })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
   });
 
-  it.each([["a..b"], ["a b"], ["a.>.b"], [".a"], ["a."], ["x|"], ["x|a|b"], ["x|q q"], ["ok, "]])("rejects SUBSCRIPTION %j at bind time", async (subscription) => {
-    const who = actor("MBADSUB");
-    await expect(provider.bind(who, "default", { URL: nats.url, SUBSCRIPTION: subscription })).rejects.toMatchObject({ code: "WACTOR_ERR_BINDING_INVALID", status: 400 });
-    expect(provider.bindingStatus(who.key, "default")).toBeUndefined();
-  });
+  it.each([["a..b"], ["a b"], ["a.>.b"], [".a"], ["a."], ["x|"], ["x|a|b"], ["x|q q"], ["ok, "]])(
+    "rejects SUBSCRIPTION %j at bind time",
+    async (subscription) => {
+      const who = actor("MBADSUB");
+      await expect(provider.bind(who, "default", { URL: nats.url, SUBSCRIPTION: subscription })).rejects.toMatchObject({
+        code: "WACTOR_ERR_BINDING_INVALID",
+        status: 400,
+      });
+      expect(provider.bindingStatus(who.key, "default")).toBeUndefined();
+    },
+  );
 
   it("rejects a dead or malformed URL at bind time", async () => {
     const who = actor("MDEADURL");
@@ -179,10 +188,14 @@ describe("messaging provider (real nats-server)", () => {
       const other = await connect({ servers: own.url });
       try {
         // The client re-subscribes after reconnecting; retry until the server has the interest.
-        await waitFor(() => {
-          other.publish("again", text("back"));
-          return deliveries.some((d) => d.actorKey === who.key && str(d.message.body) === "back");
-        }, "delivery after reconnect", 10_000);
+        await waitFor(
+          () => {
+            other.publish("again", text("back"));
+            return deliveries.some((d) => d.actorKey === who.key && str(d.message.body) === "back");
+          },
+          "delivery after reconnect",
+          10_000,
+        );
       } finally {
         await other.close();
       }

@@ -45,7 +45,9 @@ describe("logging provider", () => {
 
   it("rejects unbound bindings and unknown operations", async () => {
     await expect(writeLog(3, "x", "other")).rejects.toMatchObject({ code: "WACTOR_ERR_NOT_BOUND" });
-    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Log", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "Log", payload: new Uint8Array() })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
     await provider.unbind(ACTOR.key, "default");
     expect(provider.bindingStatus(ACTOR.key, "default")).toBeUndefined();
     await expect(writeLog(3, "gone")).rejects.toMatchObject({ code: "WACTOR_ERR_NOT_BOUND" });
@@ -63,7 +65,13 @@ describe("extras provider", () => {
   });
   afterAll(() => provider.stop());
   const request = async (operation: string, fields: Partial<{ min: number; max: number }> = {}, actor = ACTOR, binding = "default"): Promise<ExtrasReply> => {
-    const payload = encodeExtrasRequest({ guid: operation === "RequestGuid", sequence: operation === "RequestSequence", random: operation === "RequestRandom", min: fields.min ?? 0, max: fields.max ?? 0 });
+    const payload = encodeExtrasRequest({
+      guid: operation === "RequestGuid",
+      sequence: operation === "RequestSequence",
+      random: operation === "RequestRandom",
+      min: fields.min ?? 0,
+      max: fields.max ?? 0,
+    });
     return decodeExtrasReply(await provider.handleCall({ actor, binding, operation, payload }));
   };
 
@@ -114,18 +122,32 @@ describe("extras provider", () => {
   });
 
   it("RequestRandom rejects min > max", async () => {
-    await expect(request("RequestRandom", { min: 5, max: 4 })).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD", message: expect.stringContaining("min (5)") });
+    await expect(request("RequestRandom", { min: 5, max: 4 })).rejects.toMatchObject({
+      code: "WACTOR_ERR_BAD_PAYLOAD",
+      message: expect.stringContaining("min (5)"),
+    });
   });
 
   it("rejects unbound bindings and unknown operations", async () => {
     await expect(request("RequestGuid", {}, ACTOR, "nope")).rejects.toMatchObject({ code: "WACTOR_ERR_NOT_BOUND" });
-    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "RequestTime", payload: new Uint8Array() })).rejects.toMatchObject({ code: "WACTOR_ERR_UNKNOWN_OPERATION" });
+    await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "RequestTime", payload: new Uint8Array() })).rejects.toMatchObject({
+      code: "WACTOR_ERR_UNKNOWN_OPERATION",
+    });
   });
 });
 
 describe("createBuiltinProvider", () => {
   it("makes a provider for each built-in capability id", () => {
-    expect([...BUILTIN_CAPABILITIES].sort()).toEqual(["wascc:blobstore", "wascc:eventstreams", "wascc:extras", "wascc:http_client", "wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:messaging"]);
+    expect([...BUILTIN_CAPABILITIES].sort()).toEqual([
+      "wascc:blobstore",
+      "wascc:eventstreams",
+      "wascc:extras",
+      "wascc:http_client",
+      "wascc:http_server",
+      "wascc:keyvalue",
+      "wascc:logging",
+      "wascc:messaging",
+    ]);
     for (const id of BUILTIN_CAPABILITIES) {
       const provider = createBuiltinProvider(id, { name: `my-${id}` });
       expect(provider.capabilityId).toBe(id);

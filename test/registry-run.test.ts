@@ -69,8 +69,15 @@ afterEach(() => restoreCredentialsEnv(env));
 
 describe("a host manifest naming actors by reference", () => {
   it("a bare string that is a reference is one; a file path stays a path", () => {
-    const parsed = parseHostManifest(`actors:\n  - ${open.host}/wactor/echo:v1\n  - ./missing.wasm\n  - { path: "${open.host}/wactor/kvcounter:v1", instances: 2 }\n`, join(dir, "h.yaml"));
-    expect(parsed.actors).toEqual([{ ref: `${open.host}/wactor/echo:v1` }, { path: join(dir, "missing.wasm") }, { ref: `${open.host}/wactor/kvcounter:v1`, instances: 2 }]);
+    const parsed = parseHostManifest(
+      `actors:\n  - ${open.host}/wactor/echo:v1\n  - ./missing.wasm\n  - { path: "${open.host}/wactor/kvcounter:v1", instances: 2 }\n`,
+      join(dir, "h.yaml"),
+    );
+    expect(parsed.actors).toEqual([
+      { ref: `${open.host}/wactor/echo:v1` },
+      { path: join(dir, "missing.wasm") },
+      { ref: `${open.host}/wactor/kvcounter:v1`, instances: 2 },
+    ]);
   });
 
   it("runs: pushed → pulled → serving HTTP through its binding", async () => {
@@ -89,7 +96,9 @@ describe("a host manifest naming actors by reference", () => {
   it("a registry that is down: the error names it and nothing is started (no port opened)", async () => {
     const port = await freePort();
     const dead = `127.0.0.1:${await freePort()}`;
-    expect(await codeOf(applyHostManifest(await loadHostManifest(hostManifest(`${dead}/wactor/echo:v1`, port)), { logger }))).toBe("WACTOR_ERR_REGISTRY_UNAVAILABLE");
+    expect(await codeOf(applyHostManifest(await loadHostManifest(hostManifest(`${dead}/wactor/echo:v1`, port)), { logger }))).toBe(
+      "WACTOR_ERR_REGISTRY_UNAVAILABLE",
+    );
     expect(await listening(port)).toBe(false);
     const up = wactor(["up", hostManifest(`${dead}/wactor/echo:v1`, port)]);
     expect(up.status).toBe(1);
@@ -144,10 +153,26 @@ describe("a lattice host starting an actor by reference", () => {
   });
 
   it("ctl start actor <ref>: the host pulls it itself, runs it and publishes its claims", async () => {
-    const result = await wactorAsync(["ctl", "start", "actor", `${open.host}/wactor/echo:v1`, "--host", compute.lattice.hostId, "--lattice", nats.url, "--json"]);
+    const result = await wactorAsync([
+      "ctl",
+      "start",
+      "actor",
+      `${open.host}/wactor/echo:v1`,
+      "--host",
+      compute.lattice.hostId,
+      "--lattice",
+      nats.url,
+      "--json",
+    ]);
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toMatchObject({ hostId: compute.lattice.hostId, key: echo.publicKey });
-    const reply = decodeHttpResponse(await compute.host.invoke(echo.publicKey, "HandleRequest", encodeHttpRequest({ method: "GET", path: "/lattice", queryString: "", header: {}, body: new Uint8Array() })));
+    const reply = decodeHttpResponse(
+      await compute.host.invoke(
+        echo.publicKey,
+        "HandleRequest",
+        encodeHttpRequest({ method: "GET", path: "/lattice", queryString: "", header: {}, body: new Uint8Array() }),
+      ),
+    );
     expect(reply.statusCode).toBe(200);
     expect((await client.getClaims()).map((c) => c.subject)).toContain(echo.publicKey);
   });

@@ -53,10 +53,18 @@ describe("wactor reg against an open registry", () => {
     expect(manifest.status).toBe(200);
     expect(sha256(manifest.body)).toBe(digest);
     expect(manifest.headers["docker-content-digest"]).toBe(digest);
-    const json = JSON.parse(manifest.body.toString()) as { config: { mediaType: string }; layers: Array<{ mediaType: string; digest: string }>; annotations: Record<string, string> };
+    const json = JSON.parse(manifest.body.toString()) as {
+      config: { mediaType: string };
+      layers: Array<{ mediaType: string; digest: string }>;
+      annotations: Record<string, string>;
+    };
     expect(json.config.mediaType).toBe("application/vnd.wasm.config.v1+json");
     expect(json.layers.map((l) => l.mediaType)).toEqual(["application/vnd.wasm.content.layer.v1+wasm"]);
-    expect(json.annotations).toMatchObject({ "dev.wactor.actor.module": echo.publicKey, "dev.wactor.actor.name": "echo", "dev.wactor.actor.capabilities": "wascc:http_server" });
+    expect(json.annotations).toMatchObject({
+      "dev.wactor.actor.module": echo.publicKey,
+      "dev.wactor.actor.name": "echo",
+      "dev.wactor.actor.capabilities": "wascc:http_server",
+    });
     const blob = curl("GET", `http://${registry.host}/v2/wactor/readback/blobs/${json.layers[0]!.digest}`);
     expect(blob.status).toBe(200);
     expect(Buffer.compare(blob.body, Buffer.from(signedBytes("echo")))).toBe(0);
@@ -92,7 +100,9 @@ describe("wactor reg against an open registry", () => {
     expect(existsSync(out)).toBe(false);
     expect((await pullActor(ref, { expectDigest: digest })).digest).toBe(digest);
     expect((await pullActor(`${registry.host}/wactor/pinned@${digest}`)).digest).toBe(digest);
-    expect(await codeOf(pullActor(`${registry.host}/wactor/pinned@${digest}`, { expectDigest: `sha256:${"1".repeat(64)}` }))).toBe("WACTOR_ERR_DIGEST_MISMATCH");
+    expect(await codeOf(pullActor(`${registry.host}/wactor/pinned@${digest}`, { expectDigest: `sha256:${"1".repeat(64)}` }))).toBe(
+      "WACTOR_ERR_DIGEST_MISMATCH",
+    );
   });
 
   it("a push verifies the claims first: an unsigned module is refused and nothing reaches the registry", () => {
@@ -140,7 +150,11 @@ describe("wactor reg against an open registry", () => {
   });
 
   it("large modules report progress on stderr, pushed in chunks and pulled back intact", async () => {
-    const signed = await signModule(answerModule({ padding: 3 * 1024 * 1024 }), { issuer: KeyPair.create("account"), subject: KeyPair.create("module"), name: "big" });
+    const signed = await signModule(answerModule({ padding: 3 * 1024 * 1024 }), {
+      issuer: KeyPair.create("account"),
+      subject: KeyPair.create("module"),
+      name: "big",
+    });
     const file = join(dir, "big.wasm");
     writeFileSync(file, signed.bytes);
     const ref = `${registry.host}/wactor/big:v1`;
@@ -210,13 +224,17 @@ describe("wactor reg against a registry behind the bearer token flow", () => {
     const ref = `${registry.host}/tokened/echo:v1`;
     const credentials = { username: "carol", password: "t0ken" };
     expect(await codeOf(pushActor(ref, signedBytes("echo"), "echo_s.wasm"))).toBe("WACTOR_ERR_REGISTRY_AUTH");
-    expect(await codeOf(pushActor(ref, signedBytes("echo"), "echo_s.wasm", { credentials: { ...credentials, password: "nope" } }))).toBe("WACTOR_ERR_REGISTRY_AUTH");
+    expect(await codeOf(pushActor(ref, signedBytes("echo"), "echo_s.wasm", { credentials: { ...credentials, password: "nope" } }))).toBe(
+      "WACTOR_ERR_REGISTRY_AUTH",
+    );
     const pushed = await pushActor(ref, signedBytes("echo"), "echo_s.wasm", { credentials });
     const pulled = await pullActor(ref, { credentials, cacheDir: join(dir, "token-cache") });
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.claims.subject).toBe(echo.publicKey);
     // The registry's challenge lists the actions in no fixed order (push,pull or pull,push): compare them as a set.
-    const actions = registry.tokens!.requests.filter((r) => r.user === "carol" && r.scope.startsWith("repository:tokened/echo:")).map((r) => r.scope.split(":")[2]!.split(",").sort().join(","));
+    const actions = registry
+      .tokens!.requests.filter((r) => r.user === "carol" && r.scope.startsWith("repository:tokened/echo:"))
+      .map((r) => r.scope.split(":")[2]!.split(",").sort().join(","));
     expect(actions).toContain("pull,push");
     expect(registry.tokens!.requests).toContainEqual({ scope: "repository:tokened/echo:pull", user: "carol" });
     // Without the token the registry answers nothing.

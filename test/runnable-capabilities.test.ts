@@ -60,7 +60,9 @@ beforeAll(async () => {
   web.post("/echo", async (request, reply) => reply.header("x-seen-type", request.headers["content-type"] ?? "").send(request.body));
   web.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_r, body, done) => done(null, body));
   web.get("/missing", async (_r, reply) => reply.code(404).send("nope"));
-  web.post("/graphql/ok", async (request) => ({ data: { zeta: 1, alpha: { y: 2, b: 3 }, query: (request.body as { query: string }).query, vars: (request.body as { variables: unknown }).variables } }));
+  web.post("/graphql/ok", async (request) => ({
+    data: { zeta: 1, alpha: { y: 2, b: 3 }, query: (request.body as { query: string }).query, vars: (request.body as { variables: unknown }).variables },
+  }));
   web.post("/graphql/errors", async () => ({ data: null, errors: [{ message: "no such field", path: "repository" }] }));
   web.post("/graphql/down", async (_r, reply) => reply.code(502).send("bad gateway"));
   base = await web.listen({ port: 0, host: "127.0.0.1" });
@@ -118,7 +120,7 @@ describe("fetch_url and graphql_query through wascc:http_client", () => {
     expect(http.requests.length).toBe(before);
   });
 
-  it("graphql: POSTs {query, variables}, answers {\"data\":…} with sorted keys; errors and non-2xx as Reactr words them", async () => {
+  it('graphql: POSTs {query, variables}, answers {"data":…} with sorted keys; errors and non-2xx as Reactr words them', async () => {
     expect(await run(full, `q${base}/graphql/ok`)).toBe('{"data":{"alpha":{"b":3,"y":2},"query":"{ x }","vars":{},"zeta":1}}');
     expect(http.requests.at(-1)?.header).toEqual({ "Content-Type": "application/json" });
     expect(await run(full, `q${base}/graphql/errors`)).toBe(failure(400, "graphQL error; path: repository, message: no such field"));

@@ -28,7 +28,15 @@ const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("codecs", () => {
   it("Job request and both reply shapes round-trip; state values are bytes", () => {
-    const request = { method: "GET", url: "/a?b=1", requestId: "r-1", body: enc("x"), headers: { h: "1" }, params: { p: "2" }, state: { s: new Uint8Array([0, 255]) } };
+    const request = {
+      method: "GET",
+      url: "/a?b=1",
+      requestId: "r-1",
+      body: enc("x"),
+      headers: { h: "1" },
+      params: { p: "2" },
+      state: { s: new Uint8Array([0, 255]) },
+    };
     expect(decodeJobRequest(encodeJobRequest(request))).toEqual(request);
     expect(decodeJobReply(encodeJobReply({ output: enc("out"), headers: { a: "b" } }))).toEqual({ output: enc("out"), headers: { a: "b" } });
     expect(decodeJobReply(encodeJobReply({ error: { code: 418, message: "teapot" } }))).toEqual({ error: { code: 418, message: "teapot" } });
@@ -45,7 +53,11 @@ describe("codecs", () => {
 
   it("static Read", () => {
     expect(decodeStaticReadRequest(encodeStaticReadRequest("a/b.txt"))).toBe("a/b.txt");
-    expect(decodeStaticReadReply(encodeStaticReadReply({ enabled: true, found: false, body: new Uint8Array() }))).toEqual({ enabled: true, found: false, body: new Uint8Array() });
+    expect(decodeStaticReadReply(encodeStaticReadReply({ enabled: true, found: false, body: new Uint8Array() }))).toEqual({
+      enabled: true,
+      found: false,
+      body: new Uint8Array(),
+    });
   });
 });
 

@@ -121,7 +121,10 @@ describe("the Atmo example project's functions", () => {
   it("log-it logs its input at info, and once more on a schedule", async () => {
     expect(output(await job("log-it", { body: enc("tick"), method: "SCHED" }))).toBe("hello tick");
     const mine = log.lines.filter((l) => l.msg === "tick" || l.msg === "running on a schedule");
-    expect(mine.map((l) => [l.msg, l.level])).toEqual([["tick", 30], ["running on a schedule", 30]]);
+    expect(mine.map((l) => [l.msg, l.level])).toEqual([
+      ["tick", 30],
+      ["running on a schedule", 30],
+    ]);
   });
 
   it("fetch-test logs state 'logme' and GETs state 'url' from the local server", async () => {

@@ -58,7 +58,8 @@ describe("wactor up manifests/runnables.yaml", () => {
     await web?.app.close();
   });
 
-  const post = (name: string, path: string, body: string, headers: Record<string, string> = {}) => fetch(`${url(name)}${path}`, { method: "POST", body, headers });
+  const post = (name: string, path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${url(name)}${path}`, { method: "POST", body, headers });
 
   it("echo, fields and headers answer over HTTP as the contract says", async () => {
     expect(await (await post("echo", "/", "served by up")).text()).toBe("served by up");
@@ -73,7 +74,11 @@ describe("wactor up manifests/runnables.yaml", () => {
     const before = web.seen.length;
     expect(await (await post("fetch", "/", `${web.base}/from-up`)).json()).toEqual({ get: "GET /from-up ", post: "POST /from-up posted" });
     expect(await (await post("graphql", "/", `${web.base}/graphql\n{ hello }`)).json()).toMatchObject({ data: { hello: "world" } });
-    expect(web.seen.slice(before).map((s) => `${s.method} ${s.url} ${s.headers["x-runnable"] ?? "-"}`)).toEqual(["GET /from-up fetch", "POST /from-up fetch", "POST /graphql -"]);
+    expect(web.seen.slice(before).map((s) => `${s.method} ${s.url} ${s.headers["x-runnable"] ?? "-"}`)).toEqual([
+      "GET /from-up fetch",
+      "POST /from-up fetch",
+      "POST /graphql -",
+    ]);
   });
 
   it("logger: a line per level in the host's log; fail: return_error's code is the status; wasi-hello ran _start", async () => {
@@ -94,9 +99,17 @@ describe("wactor up manifests/runnables.yaml", () => {
   });
 
   it("set-field, abort, no-result and the Swift and init shapes", async () => {
-    expect(await (await post("set-field", "/", '{"a":1}')).json()).toMatchObject({ header: "header-value", method: "PATCH", bodyField: "body-value", queryError: "invalid field type" });
+    expect(await (await post("set-field", "/", '{"a":1}')).json()).toMatchObject({
+      header: "header-value",
+      method: "PATCH",
+      bodyField: "body-value",
+      queryError: "invalid field type",
+    });
     const aborted = await post("abort", "/", "");
-    expect([aborted.status, await aborted.json()]).toEqual([500, { status: 500, message: "runnable abort: runnable gave up; file: actors/runnables/abort/index.ts, line: 7, col: 30" }]);
+    expect([aborted.status, await aborted.json()]).toEqual([
+      500,
+      { status: 500, message: "runnable abort: runnable gave up; file: actors/runnables/abort/index.ts, line: 7, col: 30" },
+    ]);
     const empty = await post("no-result", "/", "x");
     expect([empty.status, await empty.text()]).toEqual([200, ""]);
     expect(await (await post("wasi-hello-swift", "/", "swift")).text()).toBe("hello swift");
@@ -112,40 +125,58 @@ describe("wactor call <runnable.wasm> run", () => {
   });
   afterAll(() => web?.app.close());
 
-  it("echo prints its input as it is, from --raw and from --data @file", async () => {
-    expect(await wactorAsync(["call", runnable("echo").signedPath, "run", "--raw", "raw input"], { timeoutMs: CLI_MS })).toMatchObject({ status: 0, stdout: "raw input" });
-    writeFileSync(join(dir, "input.bin"), "file input\nsecond line");
-    expect(await wactorAsync(["call", runnable("echo").signedPath, "run", "--data", `@${join(dir, "input.bin")}`], { timeoutMs: CLI_MS })).toMatchObject({ status: 0, stdout: "file input\nsecond line" });
-  }, CLI_MS);
+  it(
+    "echo prints its input as it is, from --raw and from --data @file",
+    async () => {
+      expect(await wactorAsync(["call", runnable("echo").signedPath, "run", "--raw", "raw input"], { timeoutMs: CLI_MS })).toMatchObject({
+        status: 0,
+        stdout: "raw input",
+      });
+      writeFileSync(join(dir, "input.bin"), "file input\nsecond line");
+      expect(await wactorAsync(["call", runnable("echo").signedPath, "run", "--data", `@${join(dir, "input.bin")}`], { timeoutMs: CLI_MS })).toMatchObject({
+        status: 0,
+        stdout: "file input\nsecond line",
+      });
+    },
+    CLI_MS,
+  );
 
-  it("return_error is printed in catalog form with the RunErr, and the exit status is not 0", async () => {
-    const failed = await wactorAsync(["call", runnable("fail").signedPath, "run", "--raw", "422 unprocessable"], { timeoutMs: CLI_MS });
-    expect(failed.status).not.toBe(0);
-    expect(failed.stderr).toContain("WACTOR_ERR_RUNNABLE_ERROR");
-    expect(failed.stderr).toContain('{"code":422,"message":"unprocessable"}');
-    const atmo = await wactorAsync(["call", runnable("return-err").signedPath, "run", "--raw", ""], { timeoutMs: CLI_MS });
-    expect(atmo.stderr).toContain('{"code":400,"message":"job failed"}');
-  }, CLI_MS);
+  it(
+    "return_error is printed in catalog form with the RunErr, and the exit status is not 0",
+    async () => {
+      const failed = await wactorAsync(["call", runnable("fail").signedPath, "run", "--raw", "422 unprocessable"], { timeoutMs: CLI_MS });
+      expect(failed.status).not.toBe(0);
+      expect(failed.stderr).toContain("WACTOR_ERR_RUNNABLE_ERROR");
+      expect(failed.stderr).toContain('{"code":422,"message":"unprocessable"}');
+      const atmo = await wactorAsync(["call", runnable("return-err").signedPath, "run", "--raw", ""], { timeoutMs: CLI_MS });
+      expect(atmo.stderr).toContain('{"code":400,"message":"job failed"}');
+    },
+    CLI_MS,
+  );
 
-  it("fetch through wascc:http_client from a --manifest reaches the local server; without the manifest it is not enabled", async () => {
-    const manifest = join(dir, "fetch.yaml");
-    writeFileSync(
-      manifest,
-      stringify({
-        actors: [runnable("fetch").signedPath],
-        capabilities: [{ id: "wascc:http_client" }],
-        bindings: [{ actor: "fetch", capability: "wascc:http_client", values: { ALLOWED_HOSTS: web.origin } }],
-      }),
-    );
-    writeFileSync(join(dir, "url.txt"), `${web.base}/from-call`);
-    const before = web.seen.length;
-    const fetched = await wactorAsync(["call", "fetch", "run", "--manifest", manifest, "--data", `@${join(dir, "url.txt")}`], { timeoutMs: CLI_MS });
-    expect(fetched).toMatchObject({ status: 0 });
-    expect(JSON.parse(fetched.stdout)).toEqual({ get: "GET /from-call ", post: "POST /from-call posted" });
-    expect(web.seen.slice(before).map((s) => `${s.method} ${s.url}`)).toEqual(["GET /from-call", "POST /from-call"]);
-    const unbound = await wactorAsync(["call", runnable("fetch").signedPath, "run", "--raw", `${web.base}/never`], { timeoutMs: CLI_MS });
-    expect(unbound.status).not.toBe(0);
-    expect(unbound.stderr).toContain('{"code":500,"message":"capability is not enabled"}');
-    expect(web.seen.some((s) => s.url === "/never")).toBe(false);
-  }, CLI_MS);
+  it(
+    "fetch through wascc:http_client from a --manifest reaches the local server; without the manifest it is not enabled",
+    async () => {
+      const manifest = join(dir, "fetch.yaml");
+      writeFileSync(
+        manifest,
+        stringify({
+          actors: [runnable("fetch").signedPath],
+          capabilities: [{ id: "wascc:http_client" }],
+          bindings: [{ actor: "fetch", capability: "wascc:http_client", values: { ALLOWED_HOSTS: web.origin } }],
+        }),
+      );
+      writeFileSync(join(dir, "url.txt"), `${web.base}/from-call`);
+      const before = web.seen.length;
+      const fetched = await wactorAsync(["call", "fetch", "run", "--manifest", manifest, "--data", `@${join(dir, "url.txt")}`], { timeoutMs: CLI_MS });
+      expect(fetched).toMatchObject({ status: 0 });
+      expect(JSON.parse(fetched.stdout)).toEqual({ get: "GET /from-call ", post: "POST /from-call posted" });
+      expect(web.seen.slice(before).map((s) => `${s.method} ${s.url}`)).toEqual(["GET /from-call", "POST /from-call"]);
+      const unbound = await wactorAsync(["call", runnable("fetch").signedPath, "run", "--raw", `${web.base}/never`], { timeoutMs: CLI_MS });
+      expect(unbound.status).not.toBe(0);
+      expect(unbound.stderr).toContain('{"code":500,"message":"capability is not enabled"}');
+      expect(web.seen.some((s) => s.url === "/never")).toBe(false);
+    },
+    CLI_MS,
+  );
 });

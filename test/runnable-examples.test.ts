@@ -49,9 +49,21 @@ beforeAll(async () => {
   const embeddedKv = { "wascc:keyvalue": { SHARED: "examples" } };
   const logging = { "wascc:logging": {} };
   const plan: Record<string, Record<string, Record<string, string>>> = {
-    echo: {}, fields: {}, "set-field": {}, headers: {}, fail: {}, abort: {}, "no-result": {}, "wasi-hello": {}, "wasi-hello-swift": {}, "legacy-init": {},
-    cache: embeddedKv, "cache-get": { ...embeddedKv, ...logging },
-    fetch: client, graphql: client, logger: logging,
+    echo: {},
+    fields: {},
+    "set-field": {},
+    headers: {},
+    fail: {},
+    abort: {},
+    "no-result": {},
+    "wasi-hello": {},
+    "wasi-hello-swift": {},
+    "legacy-init": {},
+    cache: embeddedKv,
+    "cache-get": { ...embeddedKv, ...logging },
+    fetch: client,
+    graphql: client,
+    logger: logging,
   };
   for (const [name, bindings] of Object.entries(plan)) {
     const started = await startExample(host, name, bindings);
@@ -76,7 +88,11 @@ describe("echo", () => {
 
 describe("the request a job serves", () => {
   it("every field type from an HTTP request: method, url with query, id, headers, body fields; params and state empty", async () => {
-    const res = await fetch(`${urls.fields}/users/7?message=hi&message=second&header=x-test`, { method: "PUT", headers: { "X-Test": "yes" }, body: '{"username":"ann","age":3}' });
+    const res = await fetch(`${urls.fields}/users/7?message=hi&message=second&header=x-test`, {
+      method: "PUT",
+      headers: { "X-Test": "yes" },
+      body: '{"username":"ann","age":3}',
+    });
     expect(res.status).toBe(200);
     const fields = await res.json();
     expect(fields).toMatchObject({
@@ -98,13 +114,32 @@ describe("the request a job serves", () => {
 
   it("a body that is not a JSON object has no body fields; a run job has no request at all", async () => {
     expect(await (await fetch(`${urls.fields}/`, { method: "POST", body: "plain" })).json()).toMatchObject({ bodyField: null, body: "plain" });
-    expect(JSON.parse(await run("fields", "x"))).toMatchObject({ input: "x", method: null, url: null, id: null, header: null, param: null, state: null, query: null });
+    expect(JSON.parse(await run("fields", "x"))).toMatchObject({
+      input: "x",
+      method: null,
+      url: null,
+      id: null,
+      header: null,
+      param: null,
+      state: null,
+      query: null,
+    });
   });
 
   it("a Job's params and state are read like the HTTP fields", async () => {
-    const reply = await job("fields", { url: "/j?param=route&state=s", params: { route: "p-value" }, state: { s: enc("state-value") }, headers: { "X-Test": "canonical" } });
+    const reply = await job("fields", {
+      url: "/j?param=route&state=s",
+      params: { route: "p-value" },
+      state: { s: enc("state-value") },
+      headers: { "X-Test": "canonical" },
+    });
     // Header names are matched without case, as over HTTP: a Job may carry them canonical.
-    expect("output" in reply && JSON.parse(dec(reply.output))).toMatchObject({ param: "p-value", state: "state-value", url: "/j?param=route&state=s", header: "canonical" });
+    expect("output" in reply && JSON.parse(dec(reply.output))).toMatchObject({
+      param: "p-value",
+      state: "state-value",
+      url: "/j?param=route&state=s",
+      header: "canonical",
+    });
   });
 
   it("request_set_field writes header, state, param, method and a body field, read back; query and unknown meta keys are refused", async () => {
@@ -188,10 +223,12 @@ describe("capabilities through the real providers", () => {
     expect(web.seen.length).toBe(before);
   });
 
-  it("graphql_query POSTs {query, variables} to the local server and answers {\"data\":…}", async () => {
+  it('graphql_query POSTs {query, variables} to the local server and answers {"data":…}', async () => {
     const before = web.seen.length;
     expect(JSON.parse(await run("graphql", `${web.base}/graphql\n{ hello }`))).toEqual({ data: { hello: "world", query: "{ hello }", variables: {} } });
-    expect(web.seen.slice(before)).toEqual([expect.objectContaining({ method: "POST", url: "/graphql", headers: expect.objectContaining({ "content-type": "application/json" }) })]);
+    expect(web.seen.slice(before)).toEqual([
+      expect.objectContaining({ method: "POST", url: "/graphql", headers: expect.objectContaining({ "content-type": "application/json" }) }),
+    ]);
     expect(JSON.parse(web.seen.at(-1)!.body)).toEqual({ query: "{ hello }", variables: {} });
   });
 

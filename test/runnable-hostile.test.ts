@@ -92,8 +92,16 @@ describe("hostile runnables fail alone while echo keeps answering over HTTP", ()
   });
 
   it("start-trap: a trap in _start refuses the runnable; the host and its runnables go on", async () => {
-    await expect(host.startActor(runnable("start-trap").signedPath)).rejects.toMatchObject({ code: "WACTOR_ERR_MODULE_COMPILE", message: expect.stringContaining("_start") });
-    expect(host.listActors().map((a) => a.name).sort()).toEqual(["echo", "huge-result", "loop-forever", "memory-bomb"]);
+    await expect(host.startActor(runnable("start-trap").signedPath)).rejects.toMatchObject({
+      code: "WACTOR_ERR_MODULE_COMPILE",
+      message: expect.stringContaining("_start"),
+    });
+    expect(
+      host
+        .listActors()
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(["echo", "huge-result", "loop-forever", "memory-bomb"]);
     expect(await (await post("echo", "after start-trap")).text()).toBe("after start-trap");
   });
 

@@ -84,54 +84,66 @@ describe("the CLI with runnables", () => {
     writeFileSync(file("input.bin"), "from a file");
   });
 
-  it("claims inspect names the kind, in text and in --json", async () => {
-    const text = await wactorAsync(["claims", "inspect", file("echo.wasm")], { timeoutMs: CLI_MS });
-    expect(text.stdout).toMatch(/Kind\s+runnable/);
-    const json = await wactorAsync(["claims", "inspect", file("echo.wasm"), "--json"], { timeoutMs: CLI_MS });
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, kind: "runnable", claims: { name: "echo-runnable" } });
-    const wapc = await wactorAsync(["claims", "inspect", actor("echo").signedPath, "--json"], { timeoutMs: CLI_MS });
-    expect(JSON.parse(wapc.stdout)).toMatchObject({ valid: true, kind: "actor" });
-  }, CLI_MS);
+  it(
+    "claims inspect names the kind, in text and in --json",
+    async () => {
+      const text = await wactorAsync(["claims", "inspect", file("echo.wasm")], { timeoutMs: CLI_MS });
+      expect(text.stdout).toMatch(/Kind\s+runnable/);
+      const json = await wactorAsync(["claims", "inspect", file("echo.wasm"), "--json"], { timeoutMs: CLI_MS });
+      expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, kind: "runnable", claims: { name: "echo-runnable" } });
+      const wapc = await wactorAsync(["claims", "inspect", actor("echo").signedPath, "--json"], { timeoutMs: CLI_MS });
+      expect(JSON.parse(wapc.stdout)).toMatchObject({ valid: true, kind: "actor" });
+    },
+    CLI_MS,
+  );
 
-  it("claims sign signs a runnable as it signs an actor; call <runnable> run prints the result; a RunErr in catalog form", async () => {
-    writeFileSync(file("plain.wasm"), echoRunnable());
-    const signed = await wactorAsync(["claims", "sign", file("plain.wasm"), "-o", file("plain_s.wasm"), "--name", "signed-here"], { timeoutMs: CLI_MS });
-    expect(signed.status).toBe(0);
-    const raw = await wactorAsync(["call", file("plain_s.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
-    expect(raw).toMatchObject({ status: 0, stdout: "hello" });
-    const unsigned = await wactorAsync(["call", file("plain.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
-    expect(unsigned.status).not.toBe(0);
-    expect(unsigned.stderr).toContain("WACTOR_ERR_NO_CLAIMS");
-    const fromFile = await wactorAsync(["call", file("echo.wasm"), "run", "--data", `@${file("input.bin")}`], { timeoutMs: CLI_MS });
-    expect(fromFile.stdout).toBe("from a file");
-    const failed = await wactorAsync(["call", file("hostile.wasm"), "run", "--raw", "e"], { timeoutMs: CLI_MS });
-    expect(failed.status).not.toBe(0);
-    expect(failed.stderr).toContain("WACTOR_ERR_RUNNABLE_ERROR");
-    expect(failed.stderr).toContain('{"code":400,"message":"job failed"}');
-  }, CLI_MS);
+  it(
+    "claims sign signs a runnable as it signs an actor; call <runnable> run prints the result; a RunErr in catalog form",
+    async () => {
+      writeFileSync(file("plain.wasm"), echoRunnable());
+      const signed = await wactorAsync(["claims", "sign", file("plain.wasm"), "-o", file("plain_s.wasm"), "--name", "signed-here"], { timeoutMs: CLI_MS });
+      expect(signed.status).toBe(0);
+      const raw = await wactorAsync(["call", file("plain_s.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
+      expect(raw).toMatchObject({ status: 0, stdout: "hello" });
+      const unsigned = await wactorAsync(["call", file("plain.wasm"), "run", "--raw", "hello"], { timeoutMs: CLI_MS });
+      expect(unsigned.status).not.toBe(0);
+      expect(unsigned.stderr).toContain("WACTOR_ERR_NO_CLAIMS");
+      const fromFile = await wactorAsync(["call", file("echo.wasm"), "run", "--data", `@${file("input.bin")}`], { timeoutMs: CLI_MS });
+      expect(fromFile.stdout).toBe("from a file");
+      const failed = await wactorAsync(["call", file("hostile.wasm"), "run", "--raw", "e"], { timeoutMs: CLI_MS });
+      expect(failed.status).not.toBe(0);
+      expect(failed.stderr).toContain("WACTOR_ERR_RUNNABLE_ERROR");
+      expect(failed.stderr).toContain('{"code":400,"message":"job failed"}');
+    },
+    CLI_MS,
+  );
 
-  it("wactor up serves runnables listed in the manifest and bound to wascc:http_server, with their static_dir", async () => {
-    const [port, filesPort] = [await freePort(), await freePort()];
-    mkdirSync(file("public"));
-    writeFileSync(file("public/page.txt"), "a static page");
-    writeFileSync(file("files.wasm"), (await signedRunnable(capabilityRunnable(), { name: "files-runnable", caps: ["wascc:http_server"] })).bytes);
-    writeFileSync(
-      file("up.yaml"),
-      `actors:\n  - ${file("echo.wasm")}\n  - { path: ./files.wasm, static_dir: ./public }\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n` +
-        `  - { actor: echo-runnable, capability: wascc:http_server, values: { PORT: "${port}" } }\n` +
-        `  - { actor: files-runnable, capability: wascc:http_server, values: { PORT: "${filesPort}" } }\n`,
-    );
-    const up = startUp([file("up.yaml"), "--log-level", "warn"]);
-    try {
-      await waitForOutput(up, "wactor host ready", CLI_MS);
-      const res = await fetch(`http://127.0.0.1:${port}/anything`, { method: "POST", body: "served" });
-      expect(res.status).toBe(200);
-      expect(await res.text()).toBe("served");
-      // The capability runnable's 'S' op reads a static file: the manifest's static_dir, relative to it.
-      const page = await fetch(`http://127.0.0.1:${filesPort}/`, { method: "POST", body: "Sstatic/page.txt" });
-      expect(await page.text()).toBe("a static page");
-    } finally {
-      expect(await stopUp(up)).toBe(0);
-    }
-  }, CLI_MS);
+  it(
+    "wactor up serves runnables listed in the manifest and bound to wascc:http_server, with their static_dir",
+    async () => {
+      const [port, filesPort] = [await freePort(), await freePort()];
+      mkdirSync(file("public"));
+      writeFileSync(file("public/page.txt"), "a static page");
+      writeFileSync(file("files.wasm"), (await signedRunnable(capabilityRunnable(), { name: "files-runnable", caps: ["wascc:http_server"] })).bytes);
+      writeFileSync(
+        file("up.yaml"),
+        `actors:\n  - ${file("echo.wasm")}\n  - { path: ./files.wasm, static_dir: ./public }\ncapabilities: [{ id: wascc:http_server }]\nbindings:\n` +
+          `  - { actor: echo-runnable, capability: wascc:http_server, values: { PORT: "${port}" } }\n` +
+          `  - { actor: files-runnable, capability: wascc:http_server, values: { PORT: "${filesPort}" } }\n`,
+      );
+      const up = startUp([file("up.yaml"), "--log-level", "warn"]);
+      try {
+        await waitForOutput(up, "wactor host ready", CLI_MS);
+        const res = await fetch(`http://127.0.0.1:${port}/anything`, { method: "POST", body: "served" });
+        expect(res.status).toBe(200);
+        expect(await res.text()).toBe("served");
+        // The capability runnable's 'S' op reads a static file: the manifest's static_dir, relative to it.
+        const page = await fetch(`http://127.0.0.1:${filesPort}/`, { method: "POST", body: "Sstatic/page.txt" });
+        expect(await page.text()).toBe("a static page");
+      } finally {
+        expect(await stopUp(up)).toBe(0);
+      }
+    },
+    CLI_MS,
+  );
 });

@@ -56,18 +56,27 @@ const RUNNABLES_DIR = fileURLToPath(new URL("../actors/runnables/", import.meta.
 
 describe("example runnables: module shape", () => {
   it("builds every runnable under actors/runnables/ (AssemblyScript folders and wat/*.wat)", () => {
-    const sources = readdirSync(RUNNABLES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "wat").map((e) => e.name);
-    const wat = readdirSync(`${RUNNABLES_DIR}wat`).filter((f) => f.endsWith(".wat")).map((f) => f.slice(0, -4));
+    const sources = readdirSync(RUNNABLES_DIR, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== "wat")
+      .map((e) => e.name);
+    const wat = readdirSync(`${RUNNABLES_DIR}wat`)
+      .filter((f) => f.endsWith(".wat"))
+      .map((f) => f.slice(0, -4));
     expect([...names].sort()).toEqual([...sources, ...wat].sort());
     // the Atmo example project's functions, by the names bundles refer to
-    for (const atmo of ["helloworld-rs", "modify-url", "fetch-test", "return-err", "set-array", "run-each", "get-file", "cache-set", "cache-get", "log-it"]) expect(names).toContain(atmo);
+    for (const atmo of ["helloworld-rs", "modify-url", "fetch-test", "return-err", "set-array", "run-each", "get-file", "cache-set", "cache-get", "log-it"])
+      expect(names).toContain(atmo);
   });
 
   it.each(names)("%s exports memory, allocate, deallocate and run_e with the contract's signatures", (name) => {
     const { exports } = shapeOf(unsignedRunnable(name));
     expect(exports.memory?.kind).toBe(binaryen.ExternalMemory);
     for (const [fn, [params, returns]] of Object.entries(EXPORTS)) {
-      expect(exports[fn], `${name} exports ${fn}`).toMatchObject({ kind: binaryen.ExternalFunction, params: i32s(params), results: returns ? [binaryen.i32] : [] });
+      expect(exports[fn], `${name} exports ${fn}`).toMatchObject({
+        kind: binaryen.ExternalFunction,
+        params: i32s(params),
+        results: returns ? [binaryen.i32] : [],
+      });
     }
   });
 
@@ -107,10 +116,23 @@ describe("example runnables: module shape", () => {
   });
 
   it("claims match what each runnable calls: a capability for every service it imports, none unused", () => {
-    const needs: Record<string, string> = { cache_get: "wascc:keyvalue", cache_set: "wascc:keyvalue", fetch_url: "wascc:http_client", graphql_query: "wascc:http_client", log_msg: "wascc:logging", request_get_field: "wascc:http_server", request_set_field: "wascc:http_server", resp_set_header: "wascc:http_server" };
+    const needs: Record<string, string> = {
+      cache_get: "wascc:keyvalue",
+      cache_set: "wascc:keyvalue",
+      fetch_url: "wascc:http_client",
+      graphql_query: "wascc:http_client",
+      log_msg: "wascc:logging",
+      request_get_field: "wascc:http_server",
+      request_set_field: "wascc:http_server",
+      resp_set_header: "wascc:http_server",
+    };
     for (const name of names) {
       const caps = built[name]!.caps;
-      const used = new Set(shapeOf(unsignedRunnable(name)).imports.map((i) => needs[i.name]).filter((cap): cap is string => cap !== undefined));
+      const used = new Set(
+        shapeOf(unsignedRunnable(name))
+          .imports.map((i) => needs[i.name])
+          .filter((cap): cap is string => cap !== undefined),
+      );
       for (const cap of used) expect(caps, `${name} calls what ${cap} covers`).toContain(cap);
       // wascc:http_server may be claimed by a runnable served over HTTP that reads only its input
       for (const cap of caps.filter((c) => c !== "wascc:http_server")) expect([...used], `${name} claims ${cap}`).toContain(cap);

@@ -177,9 +177,16 @@ describe("runnables on the host thread", () => {
   });
 
   it("a module of neither shape names both", async () => {
-    const neither = await signModule(assemble(`(module (memory (export "memory") 1) (func (export "run_e") (param i32 i32 i32)))`), { issuer: testAccount, subject: KeyPair.create("module"), name: "neither" });
+    const neither = await signModule(assemble(`(module (memory (export "memory") 1) (func (export "run_e") (param i32 i32 i32)))`), {
+      issuer: testAccount,
+      subject: KeyPair.create("module"),
+      name: "neither",
+    });
     const err = await host.startActor(neither.bytes).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "WACTOR_ERR_UNSUPPORTED_MODULE", detail: expect.stringMatching(/waPC actor .*__guest_call.*Reactr runnable .*allocate, deallocate/) });
+    expect(err).toMatchObject({
+      code: "WACTOR_ERR_UNSUPPORTED_MODULE",
+      detail: expect.stringMatching(/waPC actor .*__guest_call.*Reactr runnable .*allocate, deallocate/),
+    });
   });
 
   it("a runnable asked to run on threads is refused, saying why", async () => {

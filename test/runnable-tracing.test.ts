@@ -50,7 +50,11 @@ it("HTTP -> invocation -> cache_set as a wascc:keyvalue Set span", async () => {
   const res = await fetch(`${url}/`, { method: "POST", headers: { traceparent: parent.header }, body: "straced" });
   expect(await res.text()).toBe("0");
   const spans = await spansOf(parent.traceId, 3);
-  const [, invoke, call] = chain(spans, parent.parentId, "POST", "invoke HandleRequest", "call wascc:keyvalue Set") as [ReceivedSpan, ReceivedSpan, ReceivedSpan];
+  const [, invoke, call] = chain(spans, parent.parentId, "POST", "invoke HandleRequest", "call wascc:keyvalue Set") as [
+    ReceivedSpan,
+    ReceivedSpan,
+    ReceivedSpan,
+  ];
   expect(invoke.attributes).toMatchObject({ "wactor.actor.name": "traced-runnable", "wactor.outcome": "ok" });
   expect(call.attributes).toMatchObject({ "wactor.capability": "wascc:keyvalue", "wactor.binding": "default", "wactor.outcome": "ok" });
 });

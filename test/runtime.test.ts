@@ -48,7 +48,10 @@ function echoLoad(host: Host, key: string): { stop: () => Promise<{ ok: number; 
 }
 
 describe("actor runtime", () => {
-  const host = new Host({ logger: pino({ level: "silent" }), actorDefaults: { isolation: "thread", deadlineMs: 1000, instances: 2, maxMemoryBytes: 16 * 1024 * 1024 } });
+  const host = new Host({
+    logger: pino({ level: "silent" }),
+    actorDefaults: { isolation: "thread", deadlineMs: 1000, instances: 2, maxMemoryBytes: 16 * 1024 * 1024 },
+  });
   const spy = new SpyProvider("wascc:keyvalue");
   let echoKey: string;
   let hostileKey: string;
@@ -85,7 +88,10 @@ describe("actor runtime", () => {
   });
 
   it("returns guest errors as WACTOR_ERR_GUEST_ERROR with the guest's text", async () => {
-    await expect(host.invoke(echoKey, "GuestError", enc(""))).rejects.toMatchObject({ code: "WACTOR_ERR_GUEST_ERROR", message: expect.stringContaining("guest says no") });
+    await expect(host.invoke(echoKey, "GuestError", enc(""))).rejects.toMatchObject({
+      code: "WACTOR_ERR_GUEST_ERROR",
+      message: expect.stringContaining("guest says no"),
+    });
   });
 
   it("denies a capability the actor did not claim; the provider never sees the call", async () => {

@@ -9,7 +9,14 @@ describe("ScheduleTimer", () => {
   it("runs each schedule repeatedly, first after firstAfterMs, reporting how late each start was", async () => {
     const runs: string[] = [];
     const late: number[] = [];
-    const timer = new ScheduleTimer([{ name: "a", periodMs: 20 }, { name: "b", periodMs: 30 }], async (name) => void runs.push(name), { firstAfterMs: 10, onStarted: (_n, ms) => late.push(ms) });
+    const timer = new ScheduleTimer(
+      [
+        { name: "a", periodMs: 20 },
+        { name: "b", periodMs: 30 },
+      ],
+      async (name) => void runs.push(name),
+      { firstAfterMs: 10, onStarted: (_n, ms) => late.push(ms) },
+    );
     timer.start();
     await eventually(() => expect(runs.filter((n) => n === "a").length).toBeGreaterThanOrEqual(3));
     await timer.stop();
@@ -50,10 +57,14 @@ describe("ScheduleTimer", () => {
 
   it("a failing run does not stop the schedule", async () => {
     let runs = 0;
-    const timer = new ScheduleTimer([{ name: "f", periodMs: 10 }], async () => {
-      runs++;
-      throw new Error("step failed");
-    }, { firstAfterMs: 0 });
+    const timer = new ScheduleTimer(
+      [{ name: "f", periodMs: 10 }],
+      async () => {
+        runs++;
+        throw new Error("step failed");
+      },
+      { firstAfterMs: 0 },
+    );
     timer.start();
     await eventually(() => expect(runs).toBeGreaterThanOrEqual(3));
     await timer.stop();

@@ -69,7 +69,9 @@ describe("session announcements", () => {
     expect(peer).toMatchObject({ hostId: a.hostId, clusterKey: cluster.publicKey, sid: a.current.sid });
     expect(rejection(() => verifyAnnouncement(a.current.token, "other", new Set([cluster.publicKey]), 2))).toMatchObject({ reason: "malformed" });
     expect(rejection(() => verifyAnnouncement(a.current.token, LATTICE, new Set(), 2))).toMatchObject({ reason: "untrusted-issuer" });
-    expect(rejection(() => verifyAnnouncement(a.current.token, LATTICE, new Set([cluster.publicKey]), 2, Date.now() + 3600_000 + 10_000))).toMatchObject({ reason: "expired" });
+    expect(rejection(() => verifyAnnouncement(a.current.token, LATTICE, new Set([cluster.publicKey]), 2, Date.now() + 3600_000 + 10_000))).toMatchObject({
+      reason: "expired",
+    });
     expect(rejection(() => verifyAnnouncement("not.a.jwt", LATTICE, new Set([cluster.publicKey]), 2))).toMatchObject({ reason: "malformed" });
   });
 
@@ -91,7 +93,10 @@ describe("session invocations", () => {
     const [a, b] = [table(), table()];
     meet(a!, b!);
     const caller = { key: actorKey, name: "kv", issuer: KeyPair.create("account").publicKey, caps: ["wascc:keyvalue"] };
-    const inv = open(b!, a!.seal(b!.hostId, { kind: "actor", key: actorKey }, { kind: "capability", capabilityId: "wascc:keyvalue", binding: "default" }, "Get", msg, caller)!);
+    const inv = open(
+      b!,
+      a!.seal(b!.hostId, { kind: "actor", key: actorKey }, { kind: "capability", capabilityId: "wascc:keyvalue", binding: "default" }, "Get", msg, caller)!,
+    );
     expect(inv).toMatchObject({ hostId: a!.hostId, issuer: cluster.publicKey, operation: "Get", caller, id: `${a!.current.sid}.0` });
     expect([...inv.msg]).toEqual([...msg]);
   });

@@ -126,8 +126,21 @@ describe("shipped manifests", () => {
   });
 
   it("covers every host manifest in manifests/, and the lattice examples load", async () => {
-    const tested = ["echo.yaml", "kvcounter-embedded.yaml", "kvcounter.yaml", "wascc-legacy.yaml", "messaging.yaml", "storage.yaml", "fetcher.yaml", "runnables.yaml"];
-    expect(readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort()).toEqual([...tested].sort());
+    const tested = [
+      "echo.yaml",
+      "kvcounter-embedded.yaml",
+      "kvcounter.yaml",
+      "wascc-legacy.yaml",
+      "messaging.yaml",
+      "storage.yaml",
+      "fetcher.yaml",
+      "runnables.yaml",
+    ];
+    expect(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort(),
+    ).toEqual([...tested].sort());
     for (const name of readdirSync(join(DIR, "lattice"))) {
       const file = join(DIR, "lattice", name);
       if (name.startsWith("app-")) expect((await loadAppManifest(file)).name).toBeTruthy();

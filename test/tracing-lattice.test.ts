@@ -59,18 +59,28 @@ describe.each(["session", "jwt"] as const)("a trace across two lattice hosts (%s
 
   it("HTTP on A -> lattice hop -> invocation on B -> key-value call -> Redis, one connected trace", async () => {
     // Once A knows B's session route, calls go by session; in jwt mode always by JWT.
-    if (auth === "session") await eventually(async () => {
-      const before = a.lattice.sentCounts().session;
-      expect((await fetch(`http://127.0.0.1:${port}/warm`)).status).toBe(200);
-      expect(a.lattice.sentCounts().session).toBe(before + 1);
-    });
+    if (auth === "session")
+      await eventually(async () => {
+        const before = a.lattice.sentCounts().session;
+        expect((await fetch(`http://127.0.0.1:${port}/warm`)).status).toBe(200);
+        expect(a.lattice.sentCounts().session).toBe(before + 1);
+      });
     const sentBefore = a.lattice.sentCounts()[auth];
     const parent = traceparent();
     const res = await fetch(`http://127.0.0.1:${port}/across`, { headers: { traceparent: parent.header } });
     expect(res.status).toBe(200);
     expect(a.lattice.sentCounts()[auth]).toBe(sentBefore + 1);
     const spans = await spansOf(parent.traceId, 6);
-    const [server, send, serve, invoke, call, io] = chain(spans, parent.parentId, "GET", "lattice send HandleRequest", "lattice serve HandleRequest", "invoke HandleRequest", "call wascc:keyvalue Add", "redis Add") as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
+    const [server, send, serve, invoke, call, io] = chain(
+      spans,
+      parent.parentId,
+      "GET",
+      "lattice send HandleRequest",
+      "lattice serve HandleRequest",
+      "invoke HandleRequest",
+      "call wascc:keyvalue Add",
+      "redis Add",
+    ) as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
     expect([server, send].map((s) => s.service)).toEqual(["edge", "edge"]);
     expect([serve, invoke, call, io].map((s) => s.service)).toEqual(["compute", "compute", "compute", "compute"]);
     expect(send).toMatchObject({ kind: 3, attributes: { "wactor.lattice.target": `wasmbus://${kvcounter.publicKey}`, "wactor.outcome": "ok" } });

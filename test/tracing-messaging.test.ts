@@ -58,7 +58,11 @@ describe("tracing over NATS messaging", () => {
     const invoke = only(spans, "invoke DeliverMessage");
     const publishCall = only(spans, "call wascc:messaging Publish");
     const publish = only(spans, "nats Publish");
-    expect(deliver).toMatchObject({ parentSpanId: parent.parentId, kind: 5, attributes: { "messaging.system": "nats", "messaging.destination.name": "traced.in" } });
+    expect(deliver).toMatchObject({
+      parentSpanId: parent.parentId,
+      kind: 5,
+      attributes: { "messaging.system": "nats", "messaging.destination.name": "traced.in" },
+    });
     expect(invoke.parentSpanId).toBe(deliver.spanId);
     for (const name of ["call wascc:logging WriteLog", "call wascc:keyvalue Set"]) expect(only(spans, name).parentSpanId).toBe(invoke.spanId);
     expect(publishCall.parentSpanId).toBe(invoke.spanId);

@@ -31,7 +31,8 @@ describe("tracing of the blob store and event streams", () => {
     root = mkdtempSync(join(tmpdir(), "wactor-trace-blob-"));
     tracing = await startTracing({ protocol: "http/protobuf", url: `${receiver.url}/v1/traces` });
     host = new Host({ logger: pino({ level: "silent" }), tracing, actorDefaults: { instances: 1 } });
-    for (const provider of [new BlobstoreProvider(), new EventStreamsProvider({ retryMs: 100, blockMs: 200 }), new KeyValueProvider()]) await host.addProvider(provider);
+    for (const provider of [new BlobstoreProvider(), new EventStreamsProvider({ retryMs: 100, blockMs: 200 }), new KeyValueProvider()])
+      await host.addProvider(provider);
     for (const a of [blobber, writer, reader]) await host.startActor(a.signedPath);
     await host.bind(blobber.publicKey, "wascc:blobstore", "", { ROOT: root, CHUNK_SIZE: "1000" });
     await host.bind(writer.publicKey, "wascc:eventstreams", "", { URL: redis.url });
@@ -74,7 +75,11 @@ describe("tracing of the blob store and event streams", () => {
     const delivers = download.filter((s) => s.name === "blobstore deliver");
     expect(delivers).toHaveLength(3); // 2500 bytes in CHUNK_SIZE 1000
     for (const d of delivers) {
-      expect(d).toMatchObject({ kind: 4, parentSpanId: startDownload.spanId, attributes: { "wactor.actor.key": blobber.publicKey, "wactor.blob.container": "t", "wactor.blob.id": "b" } });
+      expect(d).toMatchObject({
+        kind: 4,
+        parentSpanId: startDownload.spanId,
+        attributes: { "wactor.actor.key": blobber.publicKey, "wactor.blob.container": "t", "wactor.blob.id": "b" },
+      });
       expect(download.filter((s) => s.name === "invoke ReceiveChunk" && s.parentSpanId === d.spanId)).toHaveLength(1);
     }
   });
@@ -83,11 +88,18 @@ describe("tracing of the blob store and event streams", () => {
     await host.invoke(writer.publicKey, "Write", encode({ stream: "traced", n: "1" }));
     const write = await traceOf("invoke Write", 3);
     const call = only(write, "call wascc:eventstreams WriteEvent");
-    expect(only(write, "redis WriteEvent")).toMatchObject({ kind: 3, parentSpanId: call.spanId, attributes: { "db.system.name": "redis", "db.operation.name": "WriteEvent" } });
+    expect(only(write, "redis WriteEvent")).toMatchObject({
+      kind: 3,
+      parentSpanId: call.spanId,
+      attributes: { "db.system.name": "redis", "db.operation.name": "WriteEvent" },
+    });
 
     const delivery = await traceOf("eventstreams deliver", 4);
     const deliver = only(delivery, "eventstreams deliver");
-    expect(deliver).toMatchObject({ kind: 5, attributes: { "messaging.system": "redis", "messaging.destination.name": "traced", "wactor.actor.key": reader.publicKey } });
+    expect(deliver).toMatchObject({
+      kind: 5,
+      attributes: { "messaging.system": "redis", "messaging.destination.name": "traced", "wactor.actor.key": reader.publicKey },
+    });
     const invoke = only(delivery, "invoke DeliverEvent");
     expect(invoke.parentSpanId).toBe(deliver.spanId);
     expect(delivery.filter((s) => s.name === "call wascc:keyvalue Add" && s.parentSpanId === invoke.spanId)).toHaveLength(2);

@@ -38,7 +38,13 @@ describe("trace context in a JWT invocation", () => {
 describe("trace context in a session envelope", () => {
   const key = createSecretKey(randomBytes(32));
   const header = (extra: Partial<SessionHeader> = {}): SessionHeader => ({
-    fromSid: "s1", toSid: "s2", origin, target, operation: "HandleRequest", caller: undefined, ...extra,
+    fromSid: "s1",
+    toSid: "s2",
+    origin,
+    target,
+    operation: "HandleRequest",
+    caller: undefined,
+    ...extra,
   });
   const headerFields = (sealed: Uint8Array): unknown[] => decode(openEnvelope(sealed).signed.subarray(12)) as unknown[];
 

@@ -29,15 +29,23 @@ describe("tracing configuration (OTEL_* variables and --otlp)", () => {
 
   it("an endpoint variable turns it on (http/protobuf by default, the exporter reads the URL); --otlp names the URL", () => {
     expect(tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toEqual({ protocol: "http/protobuf", url: undefined });
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })).toEqual({ protocol: "http/json", url: undefined });
-    expect(tracingConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c" })?.protocol).toBe("http/protobuf");
+    expect(tracingConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })).toEqual({
+      protocol: "http/json",
+      url: undefined,
+    });
+    expect(
+      tracingConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf", OTEL_EXPORTER_OTLP_ENDPOINT: "http://c" })
+        ?.protocol,
+    ).toBe("http/protobuf");
     expect(tracingConfig({}, "http://collector:4318")).toEqual({ protocol: "http/protobuf", url: "http://collector:4318/v1/traces" });
     expect(tracesUrl("http://tempo:4318/v1/traces")).toBe("http://tempo:4318/v1/traces");
     expect(tracesUrl("https://otel.example/base/")).toBe("https://otel.example/base/v1/traces");
   });
 
   it("refuses grpc, other exporters and a flag that is not an http(s) URL, with WACTOR_ERR_TRACING_CONFIG", () => {
-    expect(() => tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(expect.objectContaining({ code: "WACTOR_ERR_TRACING_CONFIG" }));
+    expect(() => tracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" })).toThrow(
+      expect.objectContaining({ code: "WACTOR_ERR_TRACING_CONFIG" }),
+    );
     expect(() => tracingConfig({ OTEL_TRACES_EXPORTER: "zipkin" })).toThrow(expect.objectContaining({ code: "WACTOR_ERR_TRACING_CONFIG" }));
     expect(() => tracingConfig({}, "collector:4318")).toThrow(expect.objectContaining({ code: "WACTOR_ERR_TRACING_CONFIG" }));
   });
@@ -59,7 +67,10 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
   beforeAll(async () => {
     [redis, receiver] = await Promise.all([startRedis(), startOtlpReceiver()]);
     tracing = await startTracing({ protocol, url: `${receiver.url}/v1/traces` }, { serviceName: "wactor-test" });
-    const logger = pino({ level: "info", mixin: () => tracing.logFields() }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const logger = pino(
+      { level: "info", mixin: () => tracing.logFields() },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    );
     host = new Host({ logger, tracing, actorDefaults: { instances: 1 } });
     for (const provider of [http, new KeyValueProvider(), new LoggingProvider()]) await host.addProvider(provider);
     for (const name of ["kvcounter", "visits", "sneaky", "echo"]) await host.startActor(signedBytes(name));
@@ -91,10 +102,30 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ counter: 1 });
     const spans = await spansOf(parent.traceId, 4);
-    const [server, invoke, call, io] = chain(spans, parent.parentId, "GET", "invoke HandleRequest", "call wascc:keyvalue Add", "redis Add") as [ReceivedSpan, ReceivedSpan, ReceivedSpan, ReceivedSpan];
-    expect(server).toMatchObject({ kind: 2, service: "wactor-test", attributes: { "http.request.method": "GET", "url.path": "/traced", "http.response.status_code": 200, "wactor.outcome": "ok" } });
-    expect(invoke.attributes).toMatchObject({ "wactor.actor.key": kvcounter, "wactor.actor.name": "kvcounter", "wactor.operation": "HandleRequest", "wactor.outcome": "ok", "wactor.instance_wait_ms": 0 });
-    expect(call.attributes).toMatchObject({ "wactor.capability": "wascc:keyvalue", "wactor.binding": "default", "wactor.operation": "Add", "wactor.outcome": "ok" });
+    const [server, invoke, call, io] = chain(spans, parent.parentId, "GET", "invoke HandleRequest", "call wascc:keyvalue Add", "redis Add") as [
+      ReceivedSpan,
+      ReceivedSpan,
+      ReceivedSpan,
+      ReceivedSpan,
+    ];
+    expect(server).toMatchObject({
+      kind: 2,
+      service: "wactor-test",
+      attributes: { "http.request.method": "GET", "url.path": "/traced", "http.response.status_code": 200, "wactor.outcome": "ok" },
+    });
+    expect(invoke.attributes).toMatchObject({
+      "wactor.actor.key": kvcounter,
+      "wactor.actor.name": "kvcounter",
+      "wactor.operation": "HandleRequest",
+      "wactor.outcome": "ok",
+      "wactor.instance_wait_ms": 0,
+    });
+    expect(call.attributes).toMatchObject({
+      "wactor.capability": "wascc:keyvalue",
+      "wactor.binding": "default",
+      "wactor.operation": "Add",
+      "wactor.outcome": "ok",
+    });
     expect(io).toMatchObject({ kind: 3, attributes: { "db.system.name": "redis", "db.operation.name": "Add" } });
     expect(spans.every((s) => s.status.code !== 2)).toBe(true);
   });
@@ -152,7 +183,9 @@ describe.each(["http/json", "http/protobuf"] as const)("one host, exported over 
     const parents = Array.from({ length: 8 }, () => traceparent());
     // Invoked in one turn: the first takes the only instance and suspends on Redis, the rest queue.
     const payload = encodeHttpRequest({ method: "GET", path: "/queued", queryString: "", header: {}, body: new Uint8Array(0) });
-    const replies = await Promise.all(parents.map((p) => tracing.run(tracing.extract({ traceparent: p.header }), () => host.invoke(kvcounter, "HandleRequest", payload))));
+    const replies = await Promise.all(
+      parents.map((p) => tracing.run(tracing.extract({ traceparent: p.header }), () => host.invoke(kvcounter, "HandleRequest", payload))),
+    );
     expect(replies.map((r) => decodeHttpResponse(r).statusCode)).toEqual(parents.map(() => 200));
     const waits: number[] = [];
     for (const parent of parents) {
@@ -193,7 +226,9 @@ describe.each(["thread", "executor"] as const)("%s isolation", (isolation) => {
       await host.bind(key, "wascc:http_server", "", { PORT: "0" });
       await host.bind(key, "wascc:keyvalue", "", {});
       const parents = [traceparent(), traceparent(), traceparent()];
-      const replies = await Promise.all(parents.map((p) => fetch(`http://127.0.0.1:${http.address(key, "default")!.port}/t`, { headers: { traceparent: p.header } })));
+      const replies = await Promise.all(
+        parents.map((p) => fetch(`http://127.0.0.1:${http.address(key, "default")!.port}/t`, { headers: { traceparent: p.header } })),
+      );
       expect(replies.map((r) => r.status)).toEqual([200, 200, 200]);
       for (const parent of parents) {
         const spans = await eventually(async () => {

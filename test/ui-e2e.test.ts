@@ -33,10 +33,16 @@ describe("dashboard in a browser", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (npm test does this: scripts/test-servers.mjs)`);
     nats = await startNats({ jetstream: true });
-    for (const [role, caps] of [["edge", ["wascc:http_server"]], ["worker", []]] as const) {
+    for (const [role, caps] of [
+      ["edge", ["wascc:http_server"]],
+      ["worker", []],
+    ] as const) {
       const host = new Host({ logger: silent, actorDefaults: { instances: 1 } });
       for (const cap of caps) await host.addProvider(createBuiltinProvider(cap));
-      members.push({ host, lattice: await LatticeHost.join(host, { url: nats.url, clusterSeed: cluster.seed, labels: { role }, heartbeatMs: 300, logger: silent }) });
+      members.push({
+        host,
+        lattice: await LatticeHost.join(host, { url: nats.url, clusterSeed: cluster.seed, labels: { role }, heartbeatMs: 300, logger: silent }),
+      });
     }
     const [edge, worker] = members as [(typeof members)[0], (typeof members)[0]];
     await worker.host.startActor(actor("echo").signedPath);
@@ -44,7 +50,9 @@ describe("dashboard in a browser", () => {
     await edge.host.startActor(actor("kvcounter").signedPath);
     const client = await ControlClient.connect({ url: nats.url });
     sneakyPort = await freePort();
-    expect((await client.putLink({ actor: actor("sneaky").publicKey, capabilityId: "wascc:http_server", values: { PORT: String(sneakyPort) } })).stored).toBe(true);
+    expect((await client.putLink({ actor: actor("sneaky").publicKey, capabilityId: "wascc:http_server", values: { PORT: String(sneakyPort) } })).stored).toBe(
+      true,
+    );
     await client.close();
     dashboard = await startDashboard({ url: nats.url, port: await freePort() });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });

@@ -145,7 +145,19 @@ export class ChaosLattice {
 
   #spawn(manifest: string): UpProcess {
     const period = String(PERIOD_MS);
-    return startUp([manifest, "--lattice", this.nats.url, "--cluster-seed", this.seed, "--heartbeat-ms", period, "--reconcile-ms", period, "--log-level", "warn"]);
+    return startUp([
+      manifest,
+      "--lattice",
+      this.nats.url,
+      "--cluster-seed",
+      this.seed,
+      "--heartbeat-ms",
+      period,
+      "--reconcile-ms",
+      period,
+      "--log-level",
+      "warn",
+    ]);
   }
 
   #watchExit(slot: HostSlot): void {

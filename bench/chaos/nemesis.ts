@@ -127,14 +127,20 @@ export class Nemesis {
   async whole(): Promise<boolean> {
     const probe = await request(`${this.lattice.url}/probe`, 2000).catch(() => ({ counter: undefined }));
     if (probe.counter === undefined) return false;
-    const status = await this.lattice.apps!.status(APP).then((s) => s.status, () => undefined);
+    const status = await this.lattice.apps!.status(APP).then(
+      (s) => s.status,
+      () => undefined,
+    );
     if (status?.phase !== "deployed") return false;
     const live = this.lattice.liveHostIds();
     return status.actors.every((a) => a.running.length >= a.desiredReplicas && a.running.every((r) => live.has(r.hostId)));
   }
 
   async #hostRole(hostId: string, role: string): Promise<string> {
-    const status = await this.lattice.apps!.status(APP).then((s) => s.status, () => undefined);
+    const status = await this.lattice.apps!.status(APP).then(
+      (s) => s.status,
+      () => undefined,
+    );
     const roles = [role];
     if (status?.actors.some((a) => a.running.some((r) => r.hostId === hostId))) roles.push("a replica");
     if (status?.reconciler === hostId) roles.push("the reconciler");
@@ -163,6 +169,9 @@ async function failure(restart: () => Promise<void>): Promise<string> {
 }
 
 export function describe(f: Fault): string {
-  const recovered = f.recoveredAfterMs === undefined ? "NOT recovered" : `recovered ${f.recoveredAfterMs} ms after it (${f.restartedAfterMs + f.recoveredAfterMs} ms after the kill)`;
+  const recovered =
+    f.recoveredAfterMs === undefined
+      ? "NOT recovered"
+      : `recovered ${f.recoveredAfterMs} ms after it (${f.restartedAfterMs + f.recoveredAfterMs} ms after the kill)`;
   return `${f.kind} ${f.target} (${f.role}) killed at ${(f.at / 1000).toFixed(1)} s, down ${f.downMs} ms, restarted ready ${f.restartedAfterMs} ms after the kill, ${recovered}`;
 }

@@ -54,7 +54,8 @@ export function verdicts(seen: Seen): Verdict[] {
     {
       invariant: "no host process exits on its own",
       ok: hostExits.length === 0,
-      detail: hostExits.length === 0 ? "none" : hostExits.map((e) => `${e.name}#${e.incarnation} exited (code ${e.code}, signal ${e.signal}): ${e.tail}`).join("\n"),
+      detail:
+        hostExits.length === 0 ? "none" : hostExits.map((e) => `${e.name}#${e.incarnation} exited (code ${e.code}, signal ${e.signal}): ${e.tail}`).join("\n"),
     },
     {
       invariant: `RSS of every host <= ${options.maxRssMiB} MiB`,
@@ -89,7 +90,14 @@ export function errorsByFault(failures: LoadResult["failures"], faults: Fault[],
     rows.set(f.code, byKind);
   }
   return [...rows]
-    .map(([code, byKind]) => ({ code, count: [...byKind.values()].reduce((a, b) => a + b, 0), byKind: [...byKind].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ") }))
+    .map(([code, byKind]) => ({
+      code,
+      count: [...byKind.values()].reduce((a, b) => a + b, 0),
+      byKind: [...byKind]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", "),
+    }))
     .sort((a, b) => b.count - a.count);
 }
 
@@ -116,7 +124,9 @@ export function formatReport(r: Reported): string {
     "",
     `requests: ${r.load.sent} sent, ${r.load.acknowledged.length} acknowledged with 200, final counter ${r.finalCounter}`,
     "errors answered to clients, by catalog code (and the kind of the last fault before each):",
-    ...(r.load.errors.size ? errorsByFault(r.load.failures, r.faults, r.runStart).map((e) => `  ${e.count.toString().padStart(7)}  ${e.code} (${e.byKind})`) : ["  none"]),
+    ...(r.load.errors.size
+      ? errorsByFault(r.load.failures, r.faults, r.runStart).map((e) => `  ${e.count.toString().padStart(7)}  ${e.code} (${e.byKind})`)
+      : ["  none"]),
     "codes in the hosts' logs (warn and above):",
     ...(r.loggedCodes.size ? byCount(r.loggedCodes) : ["  none"]),
     "host memory (RSS MiB, first / last / peak per process):",

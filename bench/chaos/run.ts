@@ -69,10 +69,17 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
   let sampling = true;
   try {
     const durationMs = options.minutes * 60_000;
-    load = new Load({ url: lattice.url, clients: options.clients, deadlineMs: options.deadlineMs, pauseMs: options.pauseMs, maxRequests: Math.ceil(durationMs / 1000) * 500 + 10_000 });
+    load = new Load({
+      url: lattice.url,
+      clients: options.clients,
+      deadlineMs: options.deadlineMs,
+      pauseMs: options.pauseMs,
+      maxRequests: Math.ceil(durationMs / 1000) * 500 + 10_000,
+    });
     // Steady before the first fault: increments acknowledged (bounded wait).
     for (let i = 0; i < 120 && load.result.acknowledged.length < 20 && !input.signal?.aborted; i++) await sleep(250);
-    if (load.result.acknowledged.length === 0) throw new Error(`no increment acknowledged within 30 s of the deploy: errors ${JSON.stringify([...load.result.errors])}`);
+    if (load.result.acknowledged.length === 0)
+      throw new Error(`no increment acknowledged within 30 s of the deploy: errors ${JSON.stringify([...load.result.errors])}`);
     const runStart = Date.now();
     let endAt = runStart + durationMs;
     log(`load steady (${options.clients} clients); faults for ${options.minutes} min, seed ${options.seed}`);
@@ -93,7 +100,13 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
       }
     })();
 
-    nemesis = new Nemesis(lattice, prng(options.seed), { gapMs: options.gapMs, downMs: [500, 3000], recoveryWaitMs: 60_000, tailMs: 3000 + options.recoveryLimitMs }, runStart, log);
+    nemesis = new Nemesis(
+      lattice,
+      prng(options.seed),
+      { gapMs: options.gapMs, downMs: [500, 3000], recoveryWaitMs: 60_000, tailMs: 3000 + options.recoveryLimitMs },
+      runStart,
+      log,
+    );
     const interrupt = (): void => {
       nemesis?.stop();
       endAt = Date.now();
@@ -113,7 +126,8 @@ export async function runChaos(input: ChaosOptions): Promise<ChaosReport> {
     await sampler;
     const finalCounter = await readCounter(lattice.redis.url);
     const loggedCodes = new Map<string, number>();
-    for (const text of lattice.allOutput()) for (const [code] of text.matchAll(/WACTOR_ERR_[A-Z0-9_]+/g)) loggedCodes.set(code, (loggedCodes.get(code) ?? 0) + 1);
+    for (const text of lattice.allOutput())
+      for (const [code] of text.matchAll(/WACTOR_ERR_[A-Z0-9_]+/g)) loggedCodes.set(code, (loggedCodes.get(code) ?? 0) + 1);
     const report = {
       options,
       interrupted: input.signal?.aborted ?? false,

@@ -49,7 +49,8 @@ export class BlobRoot {
     }
     const staging = join(real, STAGING_DIR);
     await mkdir(staging, { recursive: true, mode: 0o700 });
-    if (!(await lstat(staging)).isDirectory()) throw new WactorError("WACTOR_ERR_BINDING_INVALID", `ROOT '${root}': ${STAGING_DIR} exists and is not a directory`);
+    if (!(await lstat(staging)).isDirectory())
+      throw new WactorError("WACTOR_ERR_BINDING_INVALID", `ROOT '${root}': ${STAGING_DIR} exists and is not a directory`);
     return new BlobRoot(real, staging);
   }
 
@@ -64,7 +65,8 @@ export class BlobRoot {
       if (errno(err) === "ENOENT") throw new WactorError("WACTOR_ERR_BLOB_NOT_FOUND", `container ${shown(id)} does not exist`);
       throw err;
     }
-    if (info.isSymbolicLink() || !info.isDirectory()) throw new WactorError("WACTOR_ERR_BLOB_PATH", `container ${shown(id)} is not a directory of the store (a link or a file)`);
+    if (info.isSymbolicLink() || !info.isDirectory())
+      throw new WactorError("WACTOR_ERR_BLOB_PATH", `container ${shown(id)} is not a directory of the store (a link or a file)`);
     if ((await realpath(dir)) !== dir) throw new WactorError("WACTOR_ERR_BLOB_PATH", `container ${shown(id)} resolves outside the store`);
     return dir;
   }

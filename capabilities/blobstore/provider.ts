@@ -105,7 +105,8 @@ export class BlobstoreProvider implements CapabilityProvider {
   async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     requireContext(this.#context, this.capabilityId);
     const rootValue = values.ROOT?.trim();
-    if (!rootValue) throw new WactorError("WACTOR_ERR_BINDING_INVALID", "ROOT is required: the absolute path of the directory that holds this binding's containers");
+    if (!rootValue)
+      throw new WactorError("WACTOR_ERR_BINDING_INVALID", "ROOT is required: the absolute path of the directory that holds this binding's containers");
     const maxBytes = integerValue(values, "MAX_BYTES", DEFAULT_MAX_BYTES, Number.MAX_SAFE_INTEGER);
     const chunkSize = integerValue(values, "CHUNK_SIZE", DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE);
     if (chunkSize === 0) throw new WactorError("WACTOR_ERR_BINDING_INVALID", "CHUNK_SIZE must be > 0");
@@ -113,7 +114,16 @@ export class BlobstoreProvider implements CapabilityProvider {
     await root.sweepStaging(this.#options.stagingMaxAgeMs ?? 3_600_000);
     const key = bindingKey(actor.key, binding);
     const previous = this.#bindings.get(key);
-    this.#bindings.set(key, { actorKey: actor.key, binding, root, maxBytes, chunkSize, uploads: new Map(), downloads: new Set(), aborted: new AbortController() });
+    this.#bindings.set(key, {
+      actorKey: actor.key,
+      binding,
+      root,
+      maxBytes,
+      chunkSize,
+      uploads: new Map(),
+      downloads: new Set(),
+      aborted: new AbortController(),
+    });
     if (previous) await this.#release(previous);
   }
 
@@ -135,9 +145,10 @@ export class BlobstoreProvider implements CapabilityProvider {
     const op = call.operation;
     if (!isOperation(op)) throw unknownOperation(this.capabilityId, op);
     const state = bindingFor(this.#bindings, this.capabilityId, call);
-    const run = (): Promise<Uint8Array> => this.#dispatch(op, state, call.payload).catch((err: unknown) => {
-      throw ioFailure(op, err);
-    });
+    const run = (): Promise<Uint8Array> =>
+      this.#dispatch(op, state, call.payload).catch((err: unknown) => {
+        throw ioFailure(op, err);
+      });
     const tracing = this.#context?.tracing;
     if (!tracing) return run();
     return tracing.traced(SPAN.blobstore(op), "client", { [ATTR.capability]: this.capabilityId, [ATTR.binding]: call.binding }, run);
@@ -155,7 +166,8 @@ export class BlobstoreProvider implements CapabilityProvider {
         try {
           await rmdir(await b.root.container(id));
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY") throw new WactorError("WACTOR_ERR_CONTAINER_NOT_EMPTY", `container ${JSON.stringify(id)} holds blobs`);
+          if ((err as NodeJS.ErrnoException).code === "ENOTEMPTY")
+            throw new WactorError("WACTOR_ERR_CONTAINER_NOT_EMPTY", `container ${JSON.stringify(id)} holds blobs`);
           throw err;
         }
         return EMPTY_REPLY;
@@ -194,7 +206,10 @@ export class BlobstoreProvider implements CapabilityProvider {
       throw new WactorError("WACTOR_ERR_BLOB_PATH", `blob ${JSON.stringify(start.id)} in ${JSON.stringify(start.container)} is a folder, not a blob`);
     }
     if (start.totalBytes > b.maxBytes) {
-      throw new WactorError("WACTOR_ERR_BLOB_TOO_LARGE", `blob ${JSON.stringify(start.id)} of ${start.totalBytes} bytes; this binding's MAX_BYTES is ${b.maxBytes}`);
+      throw new WactorError(
+        "WACTOR_ERR_BLOB_TOO_LARGE",
+        `blob ${JSON.stringify(start.id)} of ${start.totalBytes} bytes; this binding's MAX_BYTES is ${b.maxBytes}`,
+      );
     }
     const key = uploadKey(start.container, start.id, start.context);
     const upload = await Upload.begin(b.root, start);
@@ -215,7 +230,10 @@ export class BlobstoreProvider implements CapabilityProvider {
     if (!upload) {
       checkId("container", chunk.container);
       checkId("blob", chunk.id);
-      throw new WactorError("WACTOR_ERR_UPLOAD_STATE", `no upload of ${JSON.stringify(chunk.id)} in ${JSON.stringify(chunk.container)} (context ${JSON.stringify(chunk.context ?? "")}) is in progress`);
+      throw new WactorError(
+        "WACTOR_ERR_UPLOAD_STATE",
+        `no upload of ${JSON.stringify(chunk.id)} in ${JSON.stringify(chunk.container)} (context ${JSON.stringify(chunk.context ?? "")}) is in progress`,
+      );
     }
     try {
       if (await upload.write(chunk)) b.uploads.delete(key);
@@ -245,7 +263,10 @@ export class BlobstoreProvider implements CapabilityProvider {
     const download = Promise.resolve()
       .then(() => streamBlob({ handle, size, chunkSize, request, deliver, signal: b.aborted.signal }))
       .catch((err: unknown) => {
-        context.logger.warn({ actor: b.actorKey, binding: b.binding, container: request.container, blob: request.id, err: reasonOf(err) }, "download stopped: ReceiveChunk failed");
+        context.logger.warn(
+          { actor: b.actorKey, binding: b.binding, container: request.container, blob: request.id, err: reasonOf(err) },
+          "download stopped: ReceiveChunk failed",
+        );
       })
       .finally(() => b.downloads.delete(download));
     b.downloads.add(download);
@@ -266,7 +287,10 @@ export class BlobstoreProvider implements CapabilityProvider {
         if (now - upload.lastTouched < idleMs) continue;
         b.uploads.delete(key);
         await upload.abort();
-        this.#context?.logger.warn({ actor: b.actorKey, binding: b.binding, container: upload.start.container, blob: upload.start.id }, "upload abandoned: no chunk for too long; its staged bytes were removed");
+        this.#context?.logger.warn(
+          { actor: b.actorKey, binding: b.binding, container: upload.start.container, blob: upload.start.id },
+          "upload abandoned: no chunk for too long; its staged bytes were removed",
+        );
       }
     }
   }

@@ -20,7 +20,12 @@ export class Upload {
   #state: "open" | "finishing" | "done" | "aborted" = "open";
   lastTouched = Date.now();
 
-  private constructor(root: BlobRoot, temp: string, handle: FileHandle, readonly start: FileChunk) {
+  private constructor(
+    root: BlobRoot,
+    temp: string,
+    handle: FileHandle,
+    readonly start: FileChunk,
+  ) {
     this.#root = root;
     this.#temp = temp;
     this.#handle = handle;
@@ -29,7 +34,8 @@ export class Upload {
 
   /** Opens the staging file; `start` is StartUpload's FileChunk (ids already checked). */
   static async begin(root: BlobRoot, start: FileChunk): Promise<Upload> {
-    if (start.totalBytes > 0 && start.chunkSize === 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", "StartUpload: field 'chunkSize' must be > 0 for a blob of totalBytes > 0");
+    if (start.totalBytes > 0 && start.chunkSize === 0)
+      throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", "StartUpload: field 'chunkSize' must be > 0 for a blob of totalBytes > 0");
     const temp = join(root.staging, `${randomUUID()}.part`);
     const handle = await open(temp, "wx", 0o600);
     return new Upload(root, temp, handle, start);
@@ -51,7 +57,10 @@ export class Upload {
     const offset = index * chunkSize;
     const expected = Math.min(chunkSize, totalBytes - offset);
     if (chunk.chunkBytes.length !== expected) {
-      throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `UploadChunk: field 'chunkBytes' of chunk ${index} must hold ${expected} bytes, got ${chunk.chunkBytes.length}`);
+      throw new WactorError(
+        "WACTOR_ERR_BAD_PAYLOAD",
+        `UploadChunk: field 'chunkBytes' of chunk ${index} must hold ${expected} bytes, got ${chunk.chunkBytes.length}`,
+      );
     }
     await this.#handle.write(chunk.chunkBytes, 0, expected, offset);
     // Counted only once written: the chunk that completes the set finds every other write done.

@@ -87,7 +87,18 @@ export class StreamConsumer {
         }
         const wait = Math.max(1, Math.min(o.blockMs, pendingDue - Date.now(), claimDue - Date.now()));
         const ids = o.streams.map(() => ">");
-        const reply = (await o.blocking.xreadgroup("GROUP", o.group, o.consumer, "COUNT", o.batch, "BLOCK", Math.ceil(wait), "STREAMS", ...o.streams, ...ids)) as ReadReply;
+        const reply = (await o.blocking.xreadgroup(
+          "GROUP",
+          o.group,
+          o.consumer,
+          "COUNT",
+          o.batch,
+          "BLOCK",
+          Math.ceil(wait),
+          "STREAMS",
+          ...o.streams,
+          ...ids,
+        )) as ReadReply;
         if (await this.#deliverAll(reply)) pendingDue = Math.min(pendingDue, Date.now() + o.retryMs);
         if (this.failure !== undefined) o.logger.info({ group: o.group }, "event stream reads resumed");
         this.failure = undefined;

@@ -61,7 +61,10 @@ interface StreamBinding {
 export const groupName = (actorKey: string, binding: string): string => (binding === "default" ? `wactor:${actorKey}` : `wactor:${actorKey}:${binding}`);
 
 function parseStreams(raw: string | undefined): string[] {
-  const streams = (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const streams = (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (new Set(streams).size !== streams.length) throw new WactorError("WACTOR_ERR_BINDING_INVALID", `STREAMS names a stream twice: '${raw}'`);
   return streams;
 }
@@ -94,11 +97,13 @@ export class EventStreamsProvider implements CapabilityProvider {
 
   /** Stops reading new events; deliveries in flight are answered and acknowledged. */
   async quiesce(): Promise<void> {
-    await Promise.all([...this.#bindings.values()].map(async (b) => {
-      const consumer = b.consumer;
-      b.consumer = undefined;
-      await consumer?.stop();
-    }));
+    await Promise.all(
+      [...this.#bindings.values()].map(async (b) => {
+        const consumer = b.consumer;
+        b.consumer = undefined;
+        await consumer?.stop();
+      }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -129,8 +134,16 @@ export class EventStreamsProvider implements CapabilityProvider {
         const group = groupName(actor.key, binding);
         const deliver = (event: StreamEvent): Promise<Uint8Array> => this.#deliver(context, actor.key, binding, event);
         state.consumer = await StreamConsumer.start({
-          streams, group, consumer: this.consumerName, commands, blocking, deliver,
-          batch: this.#options.batch ?? 64, blockMs: this.#options.blockMs ?? 2000, claimIdleMs, retryMs: this.#options.retryMs ?? 1000,
+          streams,
+          group,
+          consumer: this.consumerName,
+          commands,
+          blocking,
+          deliver,
+          batch: this.#options.batch ?? 64,
+          blockMs: this.#options.blockMs ?? 2000,
+          claimIdleMs,
+          retryMs: this.#options.retryMs ?? 1000,
           logger: context.logger.child({ actor: actor.key, binding }),
         }).catch((err: unknown) => {
           blocking.disconnect();
@@ -181,7 +194,8 @@ export class EventStreamsProvider implements CapabilityProvider {
     const event = decodeEvent(payload, "WriteEvent");
     if (event.stream === "") throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", "WriteEvent: field 'stream' must not be empty");
     const fields = Object.entries(event.values).flat();
-    if (fields.length === 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", "WriteEvent: field 'values' must hold at least one value (a stream entry is never empty)");
+    if (fields.length === 0)
+      throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", "WriteEvent: field 'values' must hold at least one value (a stream entry is never empty)");
     return state.commands.xadd(event.stream, "*", ...fields).then(
       (eventId) => encodeWriteResponse({ eventId: eventId ?? "" }),
       (err: unknown) => {
@@ -197,7 +211,9 @@ export class EventStreamsProvider implements CapabilityProvider {
     const max = query.range ? String(query.range.maxTime) : "+";
     let entries: Array<[string, string[]]>;
     try {
-      entries = await (query.count > 0 ? state.commands.xrange(query.streamId, min, max, "COUNT", query.count) : state.commands.xrange(query.streamId, min, max));
+      entries = await (query.count > 0
+        ? state.commands.xrange(query.streamId, min, max, "COUNT", query.count)
+        : state.commands.xrange(query.streamId, min, max));
     } catch (err) {
       throw refused(state, err);
     }
@@ -213,7 +229,12 @@ export class EventStreamsProvider implements CapabilityProvider {
     const send = (): Promise<Uint8Array> => context.deliver(actorKey, binding, OP_DELIVER_EVENT, encodeEvent(event));
     const tracing = context.tracing;
     if (!tracing) return send();
-    const attributes = { [ATTR.messagingSystem]: "redis", [ATTR.messagingOperation]: "deliver", [ATTR.messagingDestination]: event.stream, [ATTR.actorKey]: actorKey };
+    const attributes = {
+      [ATTR.messagingSystem]: "redis",
+      [ATTR.messagingOperation]: "deliver",
+      [ATTR.messagingDestination]: event.stream,
+      [ATTR.actorKey]: actorKey,
+    };
     return tracing.traced(SPAN.eventsDeliver, "consumer", attributes, send);
   }
 

@@ -60,7 +60,8 @@ export class ExtrasProvider implements CapabilityProvider {
     if (op === OP_REQUEST_GUID) return encodeExtrasReply({ guid: randomUUID(), sequenceNumber: 0, randomNumber: 0 });
     if (op === OP_REQUEST_SEQUENCE) return encodeExtrasReply({ guid: null, sequenceNumber: state.nextSequence++, randomNumber: 0 });
     const { min, max } = decodeExtrasRequest(call.payload);
-    if (min < 0 || max > U32_MAX) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `RequestRandom: min and max must be within 0..${U32_MAX}, got ${min}..${max}`);
+    if (min < 0 || max > U32_MAX)
+      throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `RequestRandom: min and max must be within 0..${U32_MAX}, got ${min}..${max}`);
     if (min > max) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `RequestRandom: min (${min}) must not exceed max (${max})`);
     // randomInt's upper bound is exclusive.
     return encodeExtrasReply({ guid: null, sequenceNumber: 0, randomNumber: randomInt(min, max + 1) });

@@ -44,7 +44,10 @@ export async function checkedAddress(config: HttpClientConfig, resolve: Resolve,
   // One private answer refuses the name: it is not reachable "partly".
   const inside = addresses.find((address) => isPrivateAddress(address));
   if (inside !== undefined) {
-    const what = literal !== undefined ? `'${shown}' is a loopback, private or link-local address` : `host '${hostname}' resolves to ${inside}, a loopback, private or link-local address`;
+    const what =
+      literal !== undefined
+        ? `'${shown}' is a loopback, private or link-local address`
+        : `host '${hostname}' resolves to ${inside}, a loopback, private or link-local address`;
     throw new WactorError(
       "WACTOR_ERR_HTTP_HOST_NOT_ALLOWED",
       `${what}; only an exact ALLOWED_HOSTS entry ('${shown}' or '${shown}:${port}') allows that, a wildcard never does (ALLOWED_HOSTS is '${config.allowedHosts}')`,

@@ -40,7 +40,8 @@ function targetOf(text: string): URL {
   } catch {
     throw badPayload(`field 'url' must be an absolute http(s) URL, got '${redactUrl(text)}'`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw badPayload(`field 'url': scheme '${url.protocol.slice(0, -1)}' is not allowed, only http and https`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw badPayload(`field 'url': scheme '${url.protocol.slice(0, -1)}' is not allowed, only http and https`);
   if (url.username || url.password) throw badPayload(`field 'url' must not carry credentials; the binding's AUTH_HEADER_${url.hostname} value sends them`);
   return url;
 }
@@ -67,12 +68,16 @@ const hostOf = (url: URL): string => `${url.hostname}:${portOf(url)}`;
 function notAllowed(config: HttpClientConfig, url: URL, hop: number): WactorError {
   const where = hop === 0 ? "" : ` (redirect ${hop})`;
   const shown = config.allowedHosts === "" ? "ALLOWED_HOSTS is not set, so nothing is allowed" : `ALLOWED_HOSTS is '${config.allowedHosts}'`;
-  return new WactorError("WACTOR_ERR_HTTP_HOST_NOT_ALLOWED", `host '${hostOf(url)}'${where} is not allowed: ${shown}; add '${url.hostname}' (or '${hostOf(url)}') to the binding's ALLOWED_HOSTS`);
+  return new WactorError(
+    "WACTOR_ERR_HTTP_HOST_NOT_ALLOWED",
+    `host '${hostOf(url)}'${where} is not allowed: ${shown}; add '${url.hostname}' (or '${hostOf(url)}') to the binding's ALLOWED_HOSTS`,
+  );
 }
 
 /** Reads a body to its end, or fails once it passes `max` bytes and drops the connection. */
 async function readCapped(body: Readable, max: number, declared: string | string[] | undefined, url: URL): Promise<Uint8Array> {
-  const tooLarge = (seen: string): WactorError => new WactorError("WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE", `${redactUrl(url.origin)}${url.pathname} sent ${seen}, more than MAX_RESPONSE_BYTES=${max}`);
+  const tooLarge = (seen: string): WactorError =>
+    new WactorError("WACTOR_ERR_HTTP_RESPONSE_TOO_LARGE", `${redactUrl(url.origin)}${url.pathname} sent ${seen}, more than MAX_RESPONSE_BYTES=${max}`);
   // Destroying the body below makes undici emit an abort error: ours is the one that counts.
   body.on("error", () => {});
   const length = typeof declared === "string" ? Number(declared) : NaN;
@@ -121,8 +126,19 @@ class Deadline extends EventEmitter {
   }
 }
 
-async function sendHop(agent: Agent, config: HttpClientConfig, url: URL, method: string, header: Record<string, string>, body: Uint8Array | undefined, signal: Deadline, carrier: TraceCarrier | undefined): Promise<Hop> {
-  const headers = carrier ? { ...header, traceparent: carrier.traceparent, ...(carrier.tracestate !== undefined && { tracestate: carrier.tracestate }) } : header;
+async function sendHop(
+  agent: Agent,
+  config: HttpClientConfig,
+  url: URL,
+  method: string,
+  header: Record<string, string>,
+  body: Uint8Array | undefined,
+  signal: Deadline,
+  carrier: TraceCarrier | undefined,
+): Promise<Hop> {
+  const headers = carrier
+    ? { ...header, traceparent: carrier.traceparent, ...(carrier.tracestate !== undefined && { tracestate: carrier.tracestate }) }
+    : header;
   const res = await request(url, { dispatcher: agent, method: method as "GET", headers, ...(body && body.length > 0 && { body }), signal });
   const location = res.headers.location;
   const redirect = REDIRECTS.has(res.statusCode) && config.maxRedirects > 0 && typeof location === "string";
@@ -132,7 +148,13 @@ async function sendHop(agent: Agent, config: HttpClientConfig, url: URL, method:
     return { statusCode: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", header: {}, body: undefined, location };
   }
   const payload = await readCapped(res.body, config.maxResponseBytes, res.headers["content-length"], url);
-  return { statusCode: res.statusCode, statusText: STATUS_CODES[res.statusCode] ?? "", header: responseHeaders(res.headers), body: payload, location: undefined };
+  return {
+    statusCode: res.statusCode,
+    statusText: STATUS_CODES[res.statusCode] ?? "",
+    header: responseHeaders(res.headers),
+    body: payload,
+    location: undefined,
+  };
 }
 
 /** A failure of undici or the socket as a catalog error; ours pass through unchanged. */
@@ -182,7 +204,8 @@ export async function exchange(agent: Agent, config: HttpClientConfig, call: Htt
       } catch {
         throw new WactorError("WACTOR_ERR_HTTP_FAILED", `${hostOf(url)} redirected to an invalid location`);
       }
-      if (next.protocol !== "http:" && next.protocol !== "https:") throw new WactorError("WACTOR_ERR_HTTP_FAILED", `${hostOf(url)} redirected to a '${next.protocol.slice(0, -1)}' URL; only http and https are followed`);
+      if (next.protocol !== "http:" && next.protocol !== "https:")
+        throw new WactorError("WACTOR_ERR_HTTP_FAILED", `${hostOf(url)} redirected to a '${next.protocol.slice(0, -1)}' URL; only http and https are followed`);
       if (next.username || next.password) throw new WactorError("WACTOR_ERR_HTTP_FAILED", `${hostOf(url)} redirected to a URL with credentials in it`);
       // 303, and 301/302 after a POST, turn into a GET without a body, as browsers and fetch do.
       const becomesGet = result.statusCode === 303 ? method !== "HEAD" : (result.statusCode === 301 || result.statusCode === 302) && method === "POST";

@@ -56,7 +56,8 @@ function parseHostPort(text: string, what: string): { host: string; port: number
   } catch {
     throw invalid(`${what}: '${text}' is not a valid host name or IP`);
   }
-  if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash) throw invalid(`${what}: '${text}' is not a valid host name or IP`);
+  if (parsed.username || parsed.password || parsed.pathname !== "/" || parsed.search || parsed.hash)
+    throw invalid(`${what}: '${text}' is not a valid host name or IP`);
   return { host: parsed.hostname, port };
 }
 
@@ -115,11 +116,14 @@ function parseAuth(values: Readonly<Record<string, string>>, rules: readonly Hos
 /** Every binding value checked; WACTOR_ERR_BINDING_INVALID naming the one that is wrong. */
 export function parseConfig(values: Readonly<Record<string, string>>): HttpClientConfig {
   const allowedHosts = values.ALLOWED_HOSTS?.trim() ?? "";
-  const rules = allowedHosts === "" ? [] : allowedHosts.split(",").map((raw) => {
-    const entry = raw.trim();
-    if (entry === "") throw invalid(`ALLOWED_HOSTS '${allowedHosts}' has an empty entry`);
-    return parseRule(entry.toLowerCase());
-  });
+  const rules =
+    allowedHosts === ""
+      ? []
+      : allowedHosts.split(",").map((raw) => {
+          const entry = raw.trim();
+          if (entry === "") throw invalid(`ALLOWED_HOSTS '${allowedHosts}' has an empty entry`);
+          return parseRule(entry.toLowerCase());
+        });
   const timeoutMs = integerValue(values, "TIMEOUT_MS", DEFAULT_TIMEOUT_MS, 600_000);
   if (timeoutMs === 0) throw invalid("TIMEOUT_MS must be at least 1 ms");
   const maxResponseBytes = integerValue(values, "MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES, MAX_RESPONSE_CAP);

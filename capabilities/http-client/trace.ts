@@ -8,7 +8,13 @@ import type { TraceCarrier } from "../../src/tracing/carrier.js";
 import type { Tracing } from "../../src/tracing/tracing.js";
 import { portOf } from "./policy.js";
 
-export function traceHop<T extends { statusCode: number }>(tracing: Tracing, method: string, url: URL, hop: number, send: (carrier: TraceCarrier | undefined) => Promise<T>): Promise<T> {
+export function traceHop<T extends { statusCode: number }>(
+  tracing: Tracing,
+  method: string,
+  url: URL,
+  hop: number,
+  send: (carrier: TraceCarrier | undefined) => Promise<T>,
+): Promise<T> {
   const span = tracing.start(SPAN.httpClient(method), "client", {
     [ATTR.httpMethod]: method,
     [ATTR.urlScheme]: url.protocol.slice(0, -1),
@@ -17,17 +23,19 @@ export function traceHop<T extends { statusCode: number }>(tracing: Tracing, met
     [ATTR.urlPath]: url.pathname,
     ...(hop > 0 && { [ATTR.httpResendCount]: hop }),
   });
-  return tracing.run(tracing.enter(span), () => send(tracing.inject())).then(
-    (result) => {
-      span.setAttribute(ATTR.httpStatus, result.statusCode);
-      // For a client, a 4xx is a failed request too (HTTP semantic conventions).
-      if (result.statusCode >= 400) tracing.fail(span, String(result.statusCode), `HTTP ${result.statusCode}`);
-      else tracing.end(span);
-      return result;
-    },
-    (err: unknown) => {
-      tracing.end(span, err);
-      throw err;
-    },
-  );
+  return tracing
+    .run(tracing.enter(span), () => send(tracing.inject()))
+    .then(
+      (result) => {
+        span.setAttribute(ATTR.httpStatus, result.statusCode);
+        // For a client, a 4xx is a failed request too (HTTP semantic conventions).
+        if (result.statusCode >= 400) tracing.fail(span, String(result.statusCode), `HTTP ${result.statusCode}`);
+        else tracing.end(span);
+        return result;
+      },
+      (err: unknown) => {
+        tracing.end(span, err);
+        throw err;
+      },
+    );
 }

@@ -153,7 +153,8 @@ export class HttpServerProvider implements CapabilityProvider {
     // Rebinding replaces the binding's listener, which may hold the very port asked for.
     await this.unbind(owner, binding);
     for (const other of this.#listeners.values()) {
-      if (config.port !== 0 && other.port === config.port) throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} is already bound by this provider`);
+      if (config.port !== 0 && other.port === config.port)
+        throw new WactorError("WACTOR_ERR_PORT_IN_USE", `port ${config.port} is already bound by this provider`);
     }
     const app = this.#createApp(context, owner, binding, config.maxBody, () => port, target);
     try {
@@ -190,11 +191,20 @@ export class HttpServerProvider implements CapabilityProvider {
   }
 
   async handleCall(call: ProviderCall): Promise<Uint8Array> {
-    throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${this.capabilityId} takes no calls from actors (got '${call.operation}'); it only delivers HandleRequest`);
+    throw new WactorError(
+      "WACTOR_ERR_UNKNOWN_OPERATION",
+      `${this.capabilityId} takes no calls from actors (got '${call.operation}'); it only delivers HandleRequest`,
+    );
   }
 
   #createApp(context: ProviderContext, actorKey: string, binding: string, maxBody: number, port: () => number, target: HttpTarget): FastifyInstance {
-    const app = Fastify({ logger: false, bodyLimit: maxBody, forceCloseConnections: "idle", exposeHeadRoutes: false, clientErrorHandler: clientErrorHandler(errorBody) });
+    const app = Fastify({
+      logger: false,
+      bodyLimit: maxBody,
+      forceCloseConnections: "idle",
+      exposeHeadRoutes: false,
+      clientErrorHandler: clientErrorHandler(errorBody),
+    });
     // The actor gets the body as raw bytes whatever its content type: no JSON or form parsing here.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: maxBody }, (_request, body, done) => done(null, body));
@@ -237,7 +247,9 @@ export class HttpServerProvider implements CapabilityProvider {
     };
     // Whether requests are traced is decided once per listener.
     const tracing = context.tracing;
-    const handler = tracing ? (request: FastifyRequest, reply: FastifyReply): Promise<void> => traceRequest(tracing, request, reply, port(), () => serve(request, reply)) : serve;
+    const handler = tracing
+      ? (request: FastifyRequest, reply: FastifyReply): Promise<void> => traceRequest(tracing, request, reply, port(), () => serve(request, reply))
+      : serve;
     // Every method Node parses reaches the actor with its body (GET with a body, WebDAV's
     // PROPFIND); CONNECT never arrives as a request in Node and HEAD has no body.
     for (const method of METHODS) {

@@ -14,12 +14,17 @@ export function traceRequest(tracing: Tracing, request: FastifyRequest, reply: F
   const parent = tracing.extract(traceparent === undefined ? undefined : { traceparent, ...(tracestate !== undefined && { tracestate }) });
   const url = request.raw.url ?? "/";
   const q = url.indexOf("?");
-  const span = tracing.start(SPAN.http(request.method), "server", {
-    [ATTR.httpMethod]: request.method,
-    [ATTR.urlPath]: q < 0 ? url : url.slice(0, q),
-    [ATTR.urlScheme]: "http",
-    [ATTR.serverPort]: port,
-  }, parent);
+  const span = tracing.start(
+    SPAN.http(request.method),
+    "server",
+    {
+      [ATTR.httpMethod]: request.method,
+      [ATTR.urlPath]: q < 0 ? url : url.slice(0, q),
+      [ATTR.urlScheme]: "http",
+      [ATTR.serverPort]: port,
+    },
+    parent,
+  );
   return tracing.run(tracing.enter(span, parent), serve).then(
     () => {
       const status = reply.statusCode;

@@ -14,8 +14,7 @@ interface Entry {
 const INTEGER = /^-?(0|[1-9]\d*)$/;
 const SWEEP_MS = 60_000;
 
-const wrongType = (key: string, need: string): WactorError =>
-  new WactorError("WACTOR_ERR_WRONG_TYPE", `key '${key}' does not hold ${need}`);
+const wrongType = (key: string, need: string): WactorError => new WactorError("WACTOR_ERR_WRONG_TYPE", `key '${key}' does not hold ${need}`);
 
 export class MemoryStore implements KeyValueStore {
   readonly #entries = new Map<string, Entry>();

@@ -103,9 +103,17 @@ export class KeyValueProvider implements CapabilityProvider {
   async bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const url = values.URL?.trim();
     const shared = values.SHARED?.trim();
-    if (url && shared) throw new WactorError("WACTOR_ERR_BINDING_INVALID", "SHARED names an embedded store: give URL or SHARED, not both (bindings that share one Redis URL already share its keys)");
+    if (url && shared)
+      throw new WactorError(
+        "WACTOR_ERR_BINDING_INVALID",
+        "SHARED names an embedded store: give URL or SHARED, not both (bindings that share one Redis URL already share its keys)",
+      );
     const key = bindingKey(actor.key, binding);
-    const store = url ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? "" }) : shared ? this.#acquireShared(shared) : new MemoryStore();
+    const store = url
+      ? await RedisStore.connect(url, { ...this.#options.redis, keyPrefix: values.KEY_PREFIX ?? "" })
+      : shared
+        ? this.#acquireShared(shared)
+        : new MemoryStore();
     const previous = this.#stores.get(key);
     if (previous !== undefined) await this.#release(key, previous);
     if (shared) this.#shared.get(shared)!.users.add(key);

@@ -111,7 +111,13 @@ export class MessagingProvider implements CapabilityProvider {
     });
   }
 
-  async #listen(context: ProviderContext, owner: string, binding: string, values: Readonly<Record<string, string>>, onMessage: (err: NatsError | null, msg: Msg) => void): Promise<void> {
+  async #listen(
+    context: ProviderContext,
+    owner: string,
+    binding: string,
+    values: Readonly<Record<string, string>>,
+    onMessage: (err: NatsError | null, msg: Msg) => void,
+  ): Promise<void> {
     const servers = parseServers(values);
     const subscriptions = parseSubscriptions(values.SUBSCRIPTION);
     const access: NatsAccess | undefined = accessFromValues(values);
@@ -193,13 +199,15 @@ export class MessagingProvider implements CapabilityProvider {
     assertSubject(request.subject, false, "WACTOR_ERR_BAD_PAYLOAD", "Request subject");
     if (request.timeout <= 0) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `messaging Request: timeout must be > 0 ms, got ${request.timeout}`);
     const tracing = this.#context?.tracing;
-    const send = (headers: MsgHdrs | undefined): Promise<Msg> => connection.nc.request(request.subject, request.body, { timeout: request.timeout, ...(headers && { headers }) });
+    const send = (headers: MsgHdrs | undefined): Promise<Msg> =>
+      connection.nc.request(request.subject, request.body, { timeout: request.timeout, ...(headers && { headers }) });
     try {
       const reply = await (tracing ? tracePublish(tracing, OP_REQUEST, request.subject, send) : send(undefined));
       return encodeBrokerMessage({ subject: reply.subject, replyTo: "", body: reply.data });
     } catch (err) {
       const code = natsCode(err);
-      if (code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_REQUEST_TIMEOUT", `no reply on '${request.subject}' within ${request.timeout} ms`, { cause: err });
+      if (code === NatsErrorCode.Timeout)
+        throw new WactorError("WACTOR_ERR_REQUEST_TIMEOUT", `no reply on '${request.subject}' within ${request.timeout} ms`, { cause: err });
       if (code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_REQUEST_TIMEOUT", `no responders on '${request.subject}'`, { cause: err });
       throw this.#unavailable(connection, err);
     }

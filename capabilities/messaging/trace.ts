@@ -23,6 +23,11 @@ export function traceDelivery(tracing: Tracing, actorKey: string, msg: Msg, deli
   const traceparent = msg.headers?.get("traceparent");
   const tracestate = msg.headers?.get("tracestate");
   const parent = tracing.extract(traceparent ? { traceparent, ...(tracestate && { tracestate }) } : undefined);
-  const attributes = { [ATTR.messagingSystem]: "nats", [ATTR.messagingOperation]: "deliver", [ATTR.messagingDestination]: msg.subject, [ATTR.actorKey]: actorKey };
+  const attributes = {
+    [ATTR.messagingSystem]: "nats",
+    [ATTR.messagingOperation]: "deliver",
+    [ATTR.messagingDestination]: msg.subject,
+    [ATTR.actorKey]: actorKey,
+  };
   return tracing.traced(SPAN.natsDeliver, "consumer", attributes, deliver, parent);
 }

@@ -34,10 +34,10 @@ export async function startNatsWithConfig(name: string, config: (port: number, d
     // A configuration that names its own log file keeps it.
     await writeFile(file, /^\s*log_file\s*:/m.test(text) ? text : `${text}\nlog_file: "${logFile}"\n`);
     handle = await managed(
-    () => spawn("nats-server", ["-c", file], { stdio: "ignore" }),
-    port,
-    `${scheme}://127.0.0.1:${port}`,
-    (p) => tcpProbe(p, "", "INFO "),
+      () => spawn("nats-server", ["-c", file], { stdio: "ignore" }),
+      port,
+      `${scheme}://127.0.0.1:${port}`,
+      (p) => tcpProbe(p, "", "INFO "),
       `nats-server ${name}`,
       cleanup,
     );
@@ -120,7 +120,12 @@ export async function startNatsLeaf(leafPorts: number[], options: { domain?: str
 }
 
 /** Polls until JetStream answers through `url` (bounded); a fresh cluster needs a meta leader first. */
-export async function waitForJetStream(url: string, js: { domain?: string } = {}, connectOptions: Partial<ConnectionOptions> = {}, timeoutMs = 30_000): Promise<void> {
+export async function waitForJetStream(
+  url: string,
+  js: { domain?: string } = {},
+  connectOptions: Partial<ConnectionOptions> = {},
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {

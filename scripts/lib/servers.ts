@@ -20,7 +20,8 @@ export interface ServerHandle {
   restart(): Promise<void>;
 }
 
-const MISSING = "redis-server/nats-server not found: install the Debian packages (apt-get install redis-server nats-server) — npm test does this (scripts/test-servers.mjs)";
+const MISSING =
+  "redis-server/nats-server not found: install the Debian packages (apt-get install redis-server nats-server) — npm test does this (scripts/test-servers.mjs)";
 
 /** A port nobody listens on right now (the OS picks it, we release it). */
 /**
@@ -97,7 +98,14 @@ async function kill(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-export async function managed(spawnOnce: () => ChildProcess, port: number, url: string, ready: (port: number) => Promise<boolean>, what: string, cleanup?: () => Promise<void>): Promise<ServerHandle> {
+export async function managed(
+  spawnOnce: () => ChildProcess,
+  port: number,
+  url: string,
+  ready: (port: number) => Promise<boolean>,
+  what: string,
+  cleanup?: () => Promise<void>,
+): Promise<ServerHandle> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     child = spawnOnce();
@@ -154,7 +162,10 @@ export async function startNats(options: { jetstream?: boolean; maxStoreBytes?: 
   if (storeDir && options.maxStoreBytes !== undefined) {
     // Storage limits exist only in a configuration file.
     const config = join(storeDir, "limits.conf");
-    await writeFile(config, `jetstream { store_dir: "${join(storeDir, "js")}", max_file_store: ${options.maxStoreBytes}, max_memory_store: ${options.maxStoreBytes} }\n`);
+    await writeFile(
+      config,
+      `jetstream { store_dir: "${join(storeDir, "js")}", max_file_store: ${options.maxStoreBytes}, max_memory_store: ${options.maxStoreBytes} }\n`,
+    );
     args.splice(args.indexOf("-js"), 3, "-c", config);
   }
   return managed(

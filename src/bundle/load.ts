@@ -32,7 +32,8 @@ export async function loadBundle(bytes: Uint8Array, file: string, options: LoadB
   const claims = new Map<string, ActorClaims>();
   for (const m of bundle.modules) {
     const moduleVerdict = await verifyModule(m.bytes, { trustedIssuers: [verdict.seal.issuer], ...(options.now && { now: options.now }) });
-    if (!moduleVerdict.valid) throw new WactorError(moduleVerdict.error.code, `${file}!${m.entry}: ${moduleVerdict.error.detail ?? moduleVerdict.error.message}`);
+    if (!moduleVerdict.valid)
+      throw new WactorError(moduleVerdict.error.code, `${file}!${m.entry}: ${moduleVerdict.error.detail ?? moduleVerdict.error.message}`);
     claims.set(m.runnable.fqfn, moduleVerdict.claims);
   }
   return { ...bundle, seal: verdict.seal, claims };

@@ -72,7 +72,11 @@ export function bindModules(directive: Directive, entries: Map<string, Uint8Arra
 /** Reads a bundle's entries into a bound Bundle (no signature check: see loadBundle). */
 export function bundleFromEntries(entries: Map<string, Uint8Array>, file: string): Bundle {
   const directiveBytes = entries.get(DIRECTIVE_ENTRY);
-  if (!directiveBytes) throw new WactorError("WACTOR_ERR_BUNDLE", `${file}: bundle is missing ${DIRECTIVE_ENTRY} at its root${entries.has("Directive.yml") ? " (Directive.yml is not recognised)" : ""}`);
+  if (!directiveBytes)
+    throw new WactorError(
+      "WACTOR_ERR_BUNDLE",
+      `${file}: bundle is missing ${DIRECTIVE_ENTRY} at its root${entries.has("Directive.yml") ? " (Directive.yml is not recognised)" : ""}`,
+    );
   const directiveText = new TextDecoder().decode(directiveBytes);
   const directive = loadDirective(directiveText, `${file}!${DIRECTIVE_ENTRY}`);
   return { file, directive, directiveText, modules: bindModules(directive, entries, file), statics: new StaticFiles(entries), entries };

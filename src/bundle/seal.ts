@@ -30,9 +30,19 @@ export function entryDigests(entries: Map<string, Uint8Array>): Record<string, s
   return digests;
 }
 
-export async function createDescriptor(entries: Map<string, Uint8Array>, issuer: KeyPair, app: { identifier: string; appVersion: string }, now = Date.now()): Promise<string> {
+export async function createDescriptor(
+  entries: Map<string, Uint8Array>,
+  issuer: KeyPair,
+  app: { identifier: string; appVersion: string },
+  now = Date.now(),
+): Promise<string> {
   if (issuer.type !== "account" || !issuer.hasSeed) throw new WactorError("WACTOR_ERR_KEY_TYPE", "a bundle is sealed with an account seed (SA…)");
-  const payload = { jti: randomBytes(16).toString("base64url"), iat: Math.floor(now / 1000), iss: issuer.publicKey, wactor_bundle: { identifier: app.identifier, appVersion: app.appVersion, entries: entryDigests(entries) } };
+  const payload = {
+    jti: randomBytes(16).toString("base64url"),
+    iat: Math.floor(now / 1000),
+    iss: issuer.publicKey,
+    wactor_bundle: { identifier: app.identifier, appVersion: app.appVersion, entries: entryDigests(entries) },
+  };
   return new SignJWT(payload).setProtectedHeader({ typ: "jwt", alg: TOKEN_ALG }).sign(issuer.privateKey);
 }
 
@@ -57,7 +67,8 @@ async function checkSeal(entries: Map<string, Uint8Array>, trustedIssuers: reado
   } catch {
     throw tampered(`the signature of ${DESCRIPTOR_ENTRY} does not verify against ${claims.iss}`);
   }
-  if (trustedIssuers.length > 0 && !trustedIssuers.includes(claims.iss)) throw new WactorError("WACTOR_ERR_UNTRUSTED_ISSUER", `the bundle is sealed by ${claims.iss}`);
+  if (trustedIssuers.length > 0 && !trustedIssuers.includes(claims.iss))
+    throw new WactorError("WACTOR_ERR_UNTRUSTED_ISSUER", `the bundle is sealed by ${claims.iss}`);
   const sealed = body.entries as Record<string, unknown>;
   const actual = entryDigests(entries);
   const changes: string[] = [];

@@ -14,7 +14,8 @@ export function readZip(bytes: Uint8Array, file: string): Map<string, Uint8Array
   for (const [name, data] of Object.entries(raw)) {
     if (name.endsWith("/") && data.length === 0) continue;
     // Names are only looked up in memory, never written to disk; still, refuse ones that try to climb out.
-    if (name.startsWith("/") || name.split("/").includes("..")) throw new WactorError("WACTOR_ERR_BUNDLE", `${file}: entry '${name}' is absolute or contains '..'`);
+    if (name.startsWith("/") || name.split("/").includes(".."))
+      throw new WactorError("WACTOR_ERR_BUNDLE", `${file}: entry '${name}' is absolute or contains '..'`);
     entries.set(name, data);
   }
   return entries;

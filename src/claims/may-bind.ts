@@ -19,5 +19,8 @@ export function mayBind(actor: ClaimedCapabilities, capabilityId: string): boole
 export function assertMayBind(actor: ClaimedCapabilities, capabilityId: string): void {
   if (mayBind(actor, capabilityId)) return;
   const who = actor.name ? `${actor.name} (${actor.key})` : actor.key;
-  throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${who} did not claim ${capabilityId}; it cannot be bound or linked to it (sign it with --cap ${capabilityId})`);
+  throw new WactorError(
+    "WACTOR_ERR_PERMISSION_DENIED",
+    `actor ${who} did not claim ${capabilityId}; it cannot be bound or linked to it (sign it with --cap ${capabilityId})`,
+  );
 }

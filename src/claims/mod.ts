@@ -1,4 +1,15 @@
-export { KeyPair, KEY_TYPES, KEY_PREFIXES, decodePublicKey, decodeSeed, encodePublicKey, encodeSeed, isPublicKey, verifyWithPublicKey, publicKeyObject } from "./nkeys.js";
+export {
+  KeyPair,
+  KEY_TYPES,
+  KEY_PREFIXES,
+  decodePublicKey,
+  decodeSeed,
+  encodePublicKey,
+  encodeSeed,
+  isPublicKey,
+  verifyWithPublicKey,
+  publicKeyObject,
+} from "./nkeys.js";
 export type { KeyType } from "./nkeys.js";
 export type { ActorClaims } from "./types.js";
 export { WELL_KNOWN_CAPABILITIES } from "./types.js";

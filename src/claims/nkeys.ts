@@ -49,7 +49,8 @@ function decodeChecked(text: string): Uint8Array {
   if (raw.length < 3) throw new WactorError("WACTOR_ERR_INVALID_KEY", "too short");
   const body = raw.subarray(0, raw.length - 2);
   const expected = (raw[raw.length - 2]! | (raw[raw.length - 1]! << 8)) >>> 0;
-  if (crc16xmodem(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) !== expected) throw new WactorError("WACTOR_ERR_INVALID_KEY", "checksum mismatch");
+  if (crc16xmodem(Buffer.from(body.buffer, body.byteOffset, body.byteLength)) !== expected)
+    throw new WactorError("WACTOR_ERR_INVALID_KEY", "checksum mismatch");
   return body;
 }
 

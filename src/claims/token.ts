@@ -49,9 +49,16 @@ function claimsFromWire(raw: unknown): ActorClaims {
   if (!isString(p.iss) || !isString(p.sub)) throw malformed("'iss' and 'sub' must be strings");
   if (!isString(w.hash)) throw malformed("'wascap.hash' is missing");
   const optional: Array<[string, unknown, (v: unknown) => boolean]> = [
-    ["jti", p.jti, isString], ["iat", p.iat, isInt], ["exp", p.exp, isInt], ["nbf", p.nbf, isInt],
-    ["name", w.name, isString], ["tags", w.tags, isStringArray], ["caps", w.caps, isStringArray],
-    ["rev", w.rev, isInt], ["ver", w.ver, isString], ["prov", w.prov, (v) => typeof v === "boolean"],
+    ["jti", p.jti, isString],
+    ["iat", p.iat, isInt],
+    ["exp", p.exp, isInt],
+    ["nbf", p.nbf, isInt],
+    ["name", w.name, isString],
+    ["tags", w.tags, isStringArray],
+    ["caps", w.caps, isStringArray],
+    ["rev", w.rev, isInt],
+    ["ver", w.ver, isString],
+    ["prov", w.prov, (v) => typeof v === "boolean"],
     ["call_alias", w.call_alias, isString],
   ];
   for (const [field, value, ok] of optional) {

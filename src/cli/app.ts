@@ -39,7 +39,8 @@ export function formatStatus(status: AppStatus | undefined, app: DesiredApp): st
     const where = a.running.map((r) => `${short(r.hostId)} x${r.instances} ${r.state}${r.current ? "" : " (old version)"}`).join(", ") || "nowhere";
     lines.push(`  ${a.name ?? short(a.key)}: ${a.running.length}/${a.desiredReplicas} replicas: ${where}`);
   }
-  if (status.proof && !status.proof.ok) lines.push(`  ! this status is not proven (${status.proof.reason}: ${status.proof.detail}): a reconciler did not write it`);
+  if (status.proof && !status.proof.ok)
+    lines.push(`  ! this status is not proven (${status.proof.reason}: ${status.proof.detail}): a reconciler did not write it`);
   for (const c of status.conflicts ?? []) lines.push(`  ! conflict: ${c}`);
   for (const p of status.problems) lines.push(`  ! ${p}`);
   for (const n of status.notes ?? []) lines.push(`  ~ ${n}`);
@@ -84,7 +85,8 @@ export function registerAppCommands(program: Command): void {
   withLatticeOptions(app.command("list").description("applications with their version and phase")).action((opts: AppOpts) =>
     withApps(opts, async (apps) => {
       const all = await apps.list();
-      if (opts.json) printJson(all.map(({ app: a, status }) => ({ name: a.name, version: a.version, undeployed: a.undeployed, phase: status?.phase ?? "unknown" })));
+      if (opts.json)
+        printJson(all.map(({ app: a, status }) => ({ name: a.name, version: a.version, undeployed: a.undeployed, phase: status?.phase ?? "unknown" })));
       else process.stdout.write(all.map(({ app: a, status }) => `${a.name}  ${a.version}  ${status?.phase ?? "unknown"}\n`).join("") || "no applications\n");
     }),
   );
@@ -103,11 +105,28 @@ export function registerAppCommands(program: Command): void {
         stop();
       }),
     );
-  withLatticeOptions(app.command("history").argument("<name>", "application").description("every deployed version, oldest first")).action((name: string, opts: AppOpts) =>
-    withApps(opts, async (apps) => {
-      const versions = await apps.history(name);
-      if (opts.json) printJson(versions.map((v) => ({ version: v.version, deployedAt: v.deployedAt, undeployed: v.undeployed, actors: v.actors.map((a) => ({ key: a.key, name: a.name, replicas: a.replicas })) })));
-      else process.stdout.write(versions.map((v) => `${v.deployedAt}  ${v.version}${v.undeployed ? "  (undeployed)" : ""}  ${v.actors.map((a) => `${a.name ?? short(a.key)} x${a.replicas}`).join(", ")}\n`).join(""));
-    }),
+  withLatticeOptions(app.command("history").argument("<name>", "application").description("every deployed version, oldest first")).action(
+    (name: string, opts: AppOpts) =>
+      withApps(opts, async (apps) => {
+        const versions = await apps.history(name);
+        if (opts.json)
+          printJson(
+            versions.map((v) => ({
+              version: v.version,
+              deployedAt: v.deployedAt,
+              undeployed: v.undeployed,
+              actors: v.actors.map((a) => ({ key: a.key, name: a.name, replicas: a.replicas })),
+            })),
+          );
+        else
+          process.stdout.write(
+            versions
+              .map(
+                (v) =>
+                  `${v.deployedAt}  ${v.version}${v.undeployed ? "  (undeployed)" : ""}  ${v.actors.map((a) => `${a.name ?? short(a.key)} x${a.replicas}`).join(", ")}\n`,
+              )
+              .join(""),
+          );
+      }),
   );
 }

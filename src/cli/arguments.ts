@@ -4,7 +4,8 @@ import { WactorError } from "../errors.js";
 /** A decimal integer from min to max; `what` is the flag or argument named in the error. */
 export function integerArgument(value: string, what: string, min: number, max: number): number {
   const n = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${what} '${value}' must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${what} '${value}' must be an integer from ${min} to ${max}`);
   return n;
 }
 

@@ -10,7 +10,14 @@ export interface BundleReport {
   identifier: string;
   appVersion: string;
   atmoVersion: string;
-  functions: Array<{ name: string; entry: string; fqfn: string; lang: string | null; claims: { subject: string; issuer: string; caps: string[] } | null; error: { code: string; message: string } | null }>;
+  functions: Array<{
+    name: string;
+    entry: string;
+    fqfn: string;
+    lang: string | null;
+    claims: { subject: string; issuer: string; caps: string[] } | null;
+    error: { code: string; message: string } | null;
+  }>;
   routes: Array<{ method: string; resource: string; steps: string }>;
   schedules: Array<{ name: string; everySeconds: number; steps: string }>;
   statics: string[];
@@ -45,8 +52,16 @@ export function describeBundle(bundle: Bundle, seal: SealVerdict, verdicts: Verd
         error: v.valid ? null : { code: v.error.code, message: v.error.message },
       };
     }),
-    routes: mountedHandlers(d).map((h) => ({ method: h.method, resource: h.resource.startsWith("/") ? h.resource : `/${h.resource}`, steps: describeSteps(d.handlers[h.index]!.steps) })),
-    schedules: d.schedules.map((s) => ({ name: s.name, everySeconds: s.every.seconds + 60 * s.every.minutes + 3600 * s.every.hours + 86400 * s.every.days, steps: describeSteps(s.steps) })),
+    routes: mountedHandlers(d).map((h) => ({
+      method: h.method,
+      resource: h.resource.startsWith("/") ? h.resource : `/${h.resource}`,
+      steps: describeSteps(d.handlers[h.index]!.steps),
+    })),
+    schedules: d.schedules.map((s) => ({
+      name: s.name,
+      everySeconds: s.every.seconds + 60 * s.every.minutes + 3600 * s.every.hours + 86400 * s.every.days,
+      steps: describeSteps(s.steps),
+    })),
     statics: bundle.statics.names(),
     seal: seal.sealed
       ? { valid: true, issuer: seal.seal.issuer, issuedAt: seal.seal.issuedAt, error: null }
@@ -63,6 +78,10 @@ export function renderBundleReport(r: BundleReport): string {
   lines.push("Routes:", ...(r.routes.length ? r.routes.map((h) => `  ${h.method} ${h.resource}  ${h.steps}`) : ["  (none)"]));
   lines.push("Schedules:", ...(r.schedules.length ? r.schedules.map((s) => `  ${s.name} every ${s.everySeconds}s  ${s.steps}`) : ["  (none)"]));
   lines.push(`Static files: ${r.statics.join(", ") || "(none)"}`);
-  lines.push(r.seal.valid ? `Seal: valid, sealed by ${r.seal.issuer} at ${new Date(r.seal.issuedAt! * 1000).toISOString()}` : `Seal: NOT VALID: error[${r.seal.error!.code}]: ${r.seal.error!.message}`);
+  lines.push(
+    r.seal.valid
+      ? `Seal: valid, sealed by ${r.seal.issuer} at ${new Date(r.seal.issuedAt! * 1000).toISOString()}`
+      : `Seal: NOT VALID: error[${r.seal.error!.code}]: ${r.seal.error!.message}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -29,7 +29,10 @@ async function readInput(file: string): Promise<Uint8Array> {
 async function filesUnder(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const found = await readdir(dir, { recursive: true, withFileTypes: true });
-  return found.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  return found
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 /**
@@ -51,12 +54,16 @@ export async function projectEntries(dir: string): Promise<Map<string, Uint8Arra
   const doc = parseDocument(directiveText, { version: "1.1" });
   const listed = doc.get("runnables") as { items?: unknown[] } | undefined;
   if (doc.errors.length === 0 && (!listed || (listed.items?.length ?? 0) === 0) && moduleEntries.size > 0) {
-    doc.set("runnables", [...moduleEntries.keys()].map((name) => ({ name: name.slice(0, -".wasm".length), namespace: "default" })));
+    doc.set(
+      "runnables",
+      [...moduleEntries.keys()].map((name) => ({ name: name.slice(0, -".wasm".length), namespace: "default" })),
+    );
     directiveText = doc.toString();
   }
   entries.set(DIRECTIVE_ENTRY, new TextEncoder().encode(directiveText));
   for (const [name, bytes] of moduleEntries) entries.set(name, bytes);
-  for (const file of await filesUnder(join(dir, "static"))) entries.set(`static/${relative(join(dir, "static"), file).split(sep).join("/")}`, await readInput(file));
+  for (const file of await filesUnder(join(dir, "static")))
+    entries.set(`static/${relative(join(dir, "static"), file).split(sep).join("/")}`, await readInput(file));
   return entries;
 }
 
@@ -71,8 +78,13 @@ function parseCaps(values: string[]): { caps: string[]; capsByFunction: Record<s
       continue;
     }
     const fn = value.slice(0, eq);
-    const ids = value.slice(eq + 1).split(",").map((s) => s.trim()).filter(Boolean);
-    if (!fn || ids.length === 0) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--cap '${value}': expected <capability> or <function>=<capability>[,<capability>…]`);
+    const ids = value
+      .slice(eq + 1)
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (!fn || ids.length === 0)
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--cap '${value}': expected <capability> or <function>=<capability>[,<capability>…]`);
     capsByFunction[fn] = [...(capsByFunction[fn] ?? []), ...ids];
   }
   return { caps, capsByFunction };
@@ -105,7 +117,9 @@ export function registerBundleCommands(program: Command): void {
       const entries = await projectEntries(dir);
       const built = bundleFromEntries(entries, output);
       await writeFile(output, writeBundleEntries(entries));
-      process.stdout.write(`Built ${output}: ${built.modules.length} functions, ${built.statics.names().length} static files (unsigned: run 'wactor bundle sign ${output} -o <signed.wasm.zip>')\n`);
+      process.stdout.write(
+        `Built ${output}: ${built.modules.length} functions, ${built.statics.names().length} static files (unsigned: run 'wactor bundle sign ${output} -o <signed.wasm.zip>')\n`,
+      );
     });
 
   bundle
@@ -122,7 +136,8 @@ export function registerBundleCommands(program: Command): void {
       const signed = await signBundle(bytes, input, { issuer, caps, capsByFunction });
       await writeFile(flags.output, signed.bytes);
       const lines = [`Signed ${flags.output}`, `  Issuer: ${signed.issuer}`];
-      for (const m of signed.modules) lines.push(`  ${m.entry}  ${m.claims.name ?? ""}  module ${m.claims.subject}  caps: ${m.claims.caps.join(", ") || "(none)"}`);
+      for (const m of signed.modules)
+        lines.push(`  ${m.entry}  ${m.claims.name ?? ""}  module ${m.claims.subject}  caps: ${m.claims.caps.join(", ") || "(none)"}`);
       process.stdout.write(`${lines.join("\n")}\n`);
     });
 

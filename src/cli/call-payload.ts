@@ -10,7 +10,8 @@ const utf8Strict = new TextDecoder("utf-8", { fatal: true });
 
 function asObject(data: unknown): Record<string, unknown> {
   if (data === undefined) return {};
-  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--data must be a JSON object for this operation");
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--data must be a JSON object for this operation");
   return data as Record<string, unknown>;
 }
 

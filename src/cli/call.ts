@@ -61,7 +61,8 @@ function readDataFile(path: string): string {
 /** A lattice call is signed like a host's: without a trusted cluster seed no host answers it. */
 async function callInLattice(actorRef: string, operation: string, payload: Uint8Array, flags: CallFlags): Promise<Uint8Array> {
   const seed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
-  if (!seed) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a lattice call is signed: give the lattice's cluster seed with --cluster-seed or WACTOR_CLUSTER_SEED");
+  if (!seed)
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a lattice call is signed: give the lattice's cluster seed with --cluster-seed or WACTOR_CLUSTER_SEED");
   const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags) });
   try {
     return await client.invokeActor(actorRef, operation, payload, { clusterKey: KeyPair.fromSeed(seed) });
@@ -75,7 +76,10 @@ export function registerCallCommand(program: Command): void {
     .description("invoke one operation of an actor ad hoc and print the decoded reply")
     .argument("<actor>", "actor module (.wasm), an OCI reference (registry/repo:tag), or its module key / claims name in --manifest")
     .argument("<operation>", "operation, e.g. HandleRequest")
-    .option("-d, --data <json|@file>", "payload as JSON (HandleRequest: {method, path, queryString, header, body}); for a runnable's 'run', the raw text or file")
+    .option(
+      "-d, --data <json|@file>",
+      "payload as JSON (HandleRequest: {method, path, queryString, header, body}); for a runnable's 'run', the raw text or file",
+    )
     .option("--raw <text>", "payload as raw UTF-8 bytes instead of MessagePack")
     .option("-m, --manifest <file>", "start this host manifest first (providers, bindings, other actors)")
     .option("--deadline-ms <ms>", "per-invocation deadline for an actor started from a file", "10000")
@@ -86,10 +90,17 @@ export function registerCallCommand(program: Command): void {
     .action(async (actorRef: string, operation: string, flags: CallFlags) => {
       // A runnable's `run` takes raw input and answers raw output (docs/runnables.md).
       const rawRun = operation === OP_RUN;
-      const payload = rawRun && flags.data !== undefined && flags.raw === undefined ? rawData(flags.data) : encodeCallPayload(operation, rawRun ? undefined : parseData(flags.data), flags.raw);
+      const payload =
+        rawRun && flags.data !== undefined && flags.raw === undefined
+          ? rawData(flags.data)
+          : encodeCallPayload(operation, rawRun ? undefined : parseData(flags.data), flags.raw);
       const print = (reply: Uint8Array): void => (rawRun ? printRaw(reply) : printJson(decodeCallReply(reply)));
       if (flags.lattice) {
-        if (flags.manifest) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--lattice calls an actor already running in the lattice; --manifest starts one here: give one of them");
+        if (flags.manifest)
+          throw new WactorError(
+            "WACTOR_ERR_BAD_ARGUMENT",
+            "--lattice calls an actor already running in the lattice; --manifest starts one here: give one of them",
+          );
         print(await callInLattice(actorRef, operation, payload, flags));
         return;
       }
@@ -103,7 +114,8 @@ export function registerCallCommand(program: Command): void {
             throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module file, an OCI reference nor an actor of the manifest`);
           }
           const deadlineMs = Number(flags.deadlineMs);
-          if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--deadline-ms '${flags.deadlineMs}' is not a positive integer`);
+          if (!Number.isInteger(deadlineMs) || deadlineMs < 1)
+            throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--deadline-ms '${flags.deadlineMs}' is not a positive integer`);
           const source = fromRegistry ? (await pullActorFromEnv(actorRef)).bytes : actorRef;
           key = (await host.startActor(source, { instances: 1, deadlineMs })).key;
         }

@@ -85,7 +85,9 @@ export function registerClaimsCommands(program: Command): void {
         ...(notBeforeSeconds !== undefined && { notBeforeSeconds }),
       });
       await writeFile(flags.output, signed.bytes);
-      process.stdout.write(`Signed ${flags.output}\n  Subject: ${signed.claims.subject}\n  Issuer:  ${signed.claims.issuer}\n  Caps:    ${signed.claims.caps.join(", ") || "(none)"}\n`);
+      process.stdout.write(
+        `Signed ${flags.output}\n  Subject: ${signed.claims.subject}\n  Issuer:  ${signed.claims.issuer}\n  Caps:    ${signed.claims.caps.join(", ") || "(none)"}\n`,
+      );
     });
 
   claims
@@ -104,7 +106,12 @@ export function registerClaimsCommands(program: Command): void {
     });
 }
 
-export function verdictToJson(verdict: Verdict): { valid: boolean; error: { code: string; message: string } | null; claims: ActorClaims | null; hash: string | null } {
+export function verdictToJson(verdict: Verdict): {
+  valid: boolean;
+  error: { code: string; message: string } | null;
+  claims: ActorClaims | null;
+  hash: string | null;
+} {
   return {
     valid: verdict.valid,
     error: verdict.valid ? null : { code: verdict.error.code, message: verdict.error.message },

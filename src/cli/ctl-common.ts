@@ -28,7 +28,13 @@ export function actorSource(source: string): { path: string } | { ref: string } 
 /** Runs `work` with a connected client and always closes it. */
 export async function withClient<T>(opts: LatticeOpts, work: (client: ControlClient) => Promise<T>): Promise<T> {
   const signer = operatorSigner(opts);
-  const client = await ControlClient.connect({ url: opts.lattice, lattice: opts.latticeName, access: natsAccessFromFlags(opts), timeoutMs: integerArgument(opts.timeoutMs, "--timeout-ms", 100, 600_000), ...(signer && { signer }) });
+  const client = await ControlClient.connect({
+    url: opts.lattice,
+    lattice: opts.latticeName,
+    access: natsAccessFromFlags(opts),
+    timeoutMs: integerArgument(opts.timeoutMs, "--timeout-ms", 100, 600_000),
+    ...(signer && { signer }),
+  });
   try {
     return await work(client);
   } finally {

@@ -11,17 +11,19 @@ export function registerCtlGet(ctl: Command): void {
       out(opts, hosts, formatHosts(hosts));
     }),
   );
-  withCtlOptions(get.command("lattice").description("where the lattice's state lives: its buckets, their replicas and replica health")).action((opts: LatticeOpts) =>
-    withClient(opts, async (c) => {
-      const state = await c.getLatticeState();
-      out(opts, state, formatLatticeState(state));
-    }),
+  withCtlOptions(get.command("lattice").description("where the lattice's state lives: its buckets, their replicas and replica health")).action(
+    (opts: LatticeOpts) =>
+      withClient(opts, async (c) => {
+        const state = await c.getLatticeState();
+        out(opts, state, formatLatticeState(state));
+      }),
   );
-  withCtlOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action((hostId: string, opts: LatticeOpts) =>
-    withClient(opts, async (c) => {
-      const inv = await c.getInventory(hostId);
-      out(opts, inv, formatInventory(inv));
-    }),
+  withCtlOptions(get.command("inventory").argument("<host>", "host id (N…)").description("actors, providers and bindings of one host")).action(
+    (hostId: string, opts: LatticeOpts) =>
+      withClient(opts, async (c) => {
+        const inv = await c.getInventory(hostId);
+        out(opts, inv, formatInventory(inv));
+      }),
   );
   withCtlOptions(get.command("claims").description("claims of every actor that ran in the lattice")).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {

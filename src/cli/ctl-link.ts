@@ -28,10 +28,16 @@ export function registerCtlLink(ctl: Command): void {
     .action((actor: string, capabilityId: string, opts: LatticeOpts & { binding: string; force?: boolean }) =>
       withClient(opts, async (c) => {
         const removed = await deleteLinkByHand(c, actor, capabilityId, opts.binding, opts.force);
-        out(opts, { ...removed, values: maskLink(removed).values }, `deleted ${removed.actorKey} -> ${removed.capabilityId} '${removed.binding}'\n${overrideNote(removed)}`);
+        out(
+          opts,
+          { ...removed, values: maskLink(removed).values },
+          `deleted ${removed.actorKey} -> ${removed.capabilityId} '${removed.binding}'\n${overrideNote(removed)}`,
+        );
       }),
     );
-  withCtlOptions(link.command("get").description("every link with the application that owns it (unmanaged: made by hand), values with secret-looking names masked")).action((opts: LatticeOpts) =>
+  withCtlOptions(
+    link.command("get").description("every link with the application that owns it (unmanaged: made by hand), values with secret-looking names masked"),
+  ).action((opts: LatticeOpts) =>
     withClient(opts, async (c) => {
       const links = await c.getLinks();
       out(opts, links.map(maskLink), formatLinks(links));

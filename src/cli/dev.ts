@@ -46,7 +46,12 @@ export function registerDevCommand(program: Command): void {
     .description("watch, rebuild, sign and live-update an AssemblyScript actor in a local host")
     .argument("<actor-dir>", "directory holding the actor's index.ts")
     .option("--port <port>", "HTTP port bound to the actor", "8080")
-    .option("-c, --cap <capability>", "capability to claim and bind (repeat; default: http_server, keyvalue, logging, extras)", (v: string, p: string[]) => [...p, v], [] as string[])
+    .option(
+      "-c, --cap <capability>",
+      "capability to claim and bind (repeat; default: http_server, keyvalue, logging, extras)",
+      (v: string, p: string[]) => [...p, v],
+      [] as string[],
+    )
     .option("--log-level <level>", "log level", "info")
     .action(async (dirArg: string, flags: { port: string; cap: string[]; logLevel: string }) => {
       const dir = resolve(dirArg);
@@ -76,7 +81,9 @@ export function registerDevCommand(program: Command): void {
             await host.startActor(signed.bytes);
             for (const cap of caps) await host.bind(subject.publicKey, cap, "default", cap === "wascc:http_server" ? { PORT: flags.port } : {});
             running = true;
-            process.stdout.write(`wactor dev: ${subject.publicKey} serving on http://127.0.0.1:${flags.port}/ (${Math.round(performance.now() - started)} ms)\n`);
+            process.stdout.write(
+              `wactor dev: ${subject.publicKey} serving on http://127.0.0.1:${flags.port}/ (${Math.round(performance.now() - started)} ms)\n`,
+            );
           } else {
             await host.replaceActor(subject.publicKey, signed.bytes);
             process.stdout.write(`wactor dev: updated in ${Math.round(performance.now() - started)} ms\n`);

@@ -53,7 +53,8 @@ export function natsAccessFromFlags(flags: NatsFlags, env: NodeJS.ProcessEnv = p
   }
   if (token !== undefined) kinds.push({ kind: "token", token });
   if (flags.natsJwt !== undefined) {
-    if (seed === undefined) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--nats-jwt needs the seed it was issued for: --nats-seed or env WACTOR_NATS_SEED");
+    if (seed === undefined)
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--nats-jwt needs the seed it was issued for: --nats-seed or env WACTOR_NATS_SEED");
     kinds.push({ kind: "jwt", jwt: inlineOrFile(flags.natsJwt), seed: inlineOrFile(seed) });
   } else if (seed !== undefined) kinds.push({ kind: "nkey", seed: inlineOrFile(seed) });
   if (flags.natsCredsfile !== undefined) kinds.push({ kind: "creds", file: flags.natsCredsfile });

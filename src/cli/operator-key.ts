@@ -21,7 +21,8 @@ export function contextDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const contextFile = (name: string, env: NodeJS.ProcessEnv): string => {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name.startsWith(".")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `context name '${name}': letters, digits, '_', '-', '.' only`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name.startsWith("."))
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `context name '${name}': letters, digits, '_', '-', '.' only`);
   return join(contextDir(env), `${name}.json`);
 };
 

@@ -80,7 +80,11 @@ export function registerRegCommands(program: Command): void {
         throw new WactorError("WACTOR_ERR_FILE_READ", `${flags.output}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
       const { bytes, claims, ...rest } = pulled;
-      if (flags.json) printJson({ ...rest, size: bytes.byteLength, output: flags.output, module: claims.subject, name: claims.name ?? null, caps: claims.caps });
-      else process.stdout.write(`pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${bytes.byteLength} bytes, ${claims.name ?? "(unnamed)"} ${claims.subject})\n`);
+      if (flags.json)
+        printJson({ ...rest, size: bytes.byteLength, output: flags.output, module: claims.subject, name: claims.name ?? null, caps: claims.caps });
+      else
+        process.stdout.write(
+          `pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${bytes.byteLength} bytes, ${claims.name ?? "(unnamed)"} ${claims.subject})\n`,
+        );
     });
 }

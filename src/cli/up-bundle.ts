@@ -64,7 +64,12 @@ export function checkBundleFlags(file: string, flags: UpBundleFlags): void {
   const misplaced = (bundle ? MANIFEST_ONLY : BUNDLE_ONLY).filter((key) => flags[key] !== undefined && flags[key] !== false);
   if (misplaced.length === 0) return;
   const names = misplaced.map(flagName).join(", ");
-  throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", bundle ? `${names}: a bundle is served alone; these apply to host manifests` : `${names}: only for a bundle (<app.wasm.zip>); a host manifest sets these in its bindings`);
+  throw new WactorError(
+    "WACTOR_ERR_BAD_ARGUMENT",
+    bundle
+      ? `${names}: a bundle is served alone; these apply to host manifests`
+      : `${names}: only for a bundle (<app.wasm.zip>); a host manifest sets these in its bindings`,
+  );
 }
 
 function summary(file: string, bundle: LoadedBundle, info: RunningBundleInfo, headless: boolean): string {
@@ -72,7 +77,9 @@ function summary(file: string, bundle: LoadedBundle, info: RunningBundleInfo, he
   const lines = [`wactor bundle ready (${file})`, `  app      ${d.identifier} ${d.appVersion}  sealed by ${bundle.seal.issuer}`];
   for (const f of info.functions) lines.push(`  function ${f.fqfn}  ${f.key}  caps=${f.caps.join(",") || "-"}`);
   if (headless) for (const r of d.runnables) lines.push(`  route    POST /${d.identifier}/${r.namespace}/${r.name}/${d.appVersion}`);
-  else for (const h of d.handlers.filter((x) => x.type === "request")) lines.push(`  route    ${h.method} ${h.resource.startsWith("/") ? h.resource : `/${h.resource}`}`);
+  else
+    for (const h of d.handlers.filter((x) => x.type === "request"))
+      lines.push(`  route    ${h.method} ${h.resource.startsWith("/") ? h.resource : `/${h.resource}`}`);
   for (const name of info.schedules) lines.push(`  schedule ${name}`);
   for (const subject of info.streams) lines.push(`  stream   ${subject}`);
   if (info.address) lines.push(`  listening http://${info.address.host}:${info.address.port}/`);

@@ -34,7 +34,8 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
   }
   const clusterSeed = flags.clusterSeed ?? process.env.WACTOR_CLUSTER_SEED;
   const invocationAuth = flags.invocationAuth ?? "session";
-  if (invocationAuth !== "session" && invocationAuth !== "jwt") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--invocation-auth '${invocationAuth}'; expected session or jwt`);
+  if (invocationAuth !== "session" && invocationAuth !== "jwt")
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--invocation-auth '${invocationAuth}'; expected session or jwt`);
   const rotateSeconds = parseDurationSeconds(flags.sessionRotate ?? "1h");
   if (rotateSeconds < 10) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--session-rotate '${flags.sessionRotate}' must be at least 10s`);
   return LatticeHost.join(host, {
@@ -59,7 +60,13 @@ export async function joinFromFlags(host: Host, manifest: HostManifest, flags: L
 export async function putManifestLinks(host: Host, manifest: HostManifest, flags: LatticeFlags, lattice: LatticeHost): Promise<void> {
   if (manifest.bindings.length === 0) return;
   // The host's own manifest: its links are signed with its cluster key, which every host of the lattice trusts.
-  const client = await ControlClient.connect({ url: flags.lattice!, lattice: flags.latticeName, access: natsAccessFromFlags(flags), signer: lattice.signer, plainEntries: !lattice.guard.trust.enforcing });
+  const client = await ControlClient.connect({
+    url: flags.lattice!,
+    lattice: flags.latticeName,
+    access: natsAccessFromFlags(flags),
+    signer: lattice.signer,
+    plainEntries: !lattice.guard.trust.enforcing,
+  });
   const stored: Array<{ actorKey: string; capabilityId: string; binding: string }> = [];
   try {
     for (const binding of manifest.bindings) {
@@ -94,6 +101,16 @@ async function takeBack(client: ControlClient, links: Array<{ actorKey: string; 
 /** Every lattice host runs a reconciler; the KV lease lets exactly one of them act. */
 export function startReconcilerFromFlags(lattice: LatticeHost, flags: LatticeFlags, logger: Logger): Promise<RunningReconciler> {
   const intervalMs = Number(flags.reconcileMs ?? 1000);
-  if (!Number.isInteger(intervalMs) || intervalMs < 50) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--reconcile-ms '${flags.reconcileMs}' must be an integer of at least 50`);
-  return runReconciler({ url: flags.lattice!, lattice: flags.latticeName, holder: lattice.hostId, logger, intervalMs, access: natsAccessFromFlags(flags), signer: lattice.signer, guard: lattice.guard });
+  if (!Number.isInteger(intervalMs) || intervalMs < 50)
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--reconcile-ms '${flags.reconcileMs}' must be an integer of at least 50`);
+  return runReconciler({
+    url: flags.lattice!,
+    lattice: flags.latticeName,
+    holder: lattice.hostId,
+    logger,
+    intervalMs,
+    access: natsAccessFromFlags(flags),
+    signer: lattice.signer,
+    guard: lattice.guard,
+  });
 }

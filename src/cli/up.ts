@@ -45,9 +45,16 @@ export function registerUpCommand(program: Command): void {
     .option("--trusted-cluster <key...>", "other cluster keys (C…) whose invocations this host accepts")
     .option("--heartbeat-ms <ms>", "heartbeat interval in the lattice", "5000")
     .option("--trusted-clusters-file <path>", "more trusted cluster keys, one per line; re-read every heartbeat, so removing one revokes it")
-    .option("--invocation-auth <mode>", "how this host authenticates the invocations it sends: session (a MAC under a host session) or jwt (an Ed25519 JWT per call)", "session")
+    .option(
+      "--invocation-auth <mode>",
+      "how this host authenticates the invocations it sends: session (a MAC under a host session) or jwt (an Ed25519 JWT per call)",
+      "session",
+    )
     .option("--session-rotate <duration>", "how often the host starts a new session (e.g. 1h, 15m)", "1h")
-    .option("--trusted-operator <key...>", "operator keys (O…) whose signed control commands, links and applications this host acts on; none: the lattice is open (unsigned commands are taken)")
+    .option(
+      "--trusted-operator <key...>",
+      "operator keys (O…) whose signed control commands, links and applications this host acts on; none: the lattice is open (unsigned commands are taken)",
+    )
     .option("--close-queries", "with --trusted-operator: queries (ping, inventory) need a signature too")
     .option("--operator-seed <seed>", "operator seed (SO…) the dashboard signs its actions with (or env WACTOR_OPERATOR_SEED)")
     .option("--ui", "also serve the lattice dashboard on 127.0.0.1 (with --lattice)")
@@ -81,7 +88,15 @@ export function registerUpCommand(program: Command): void {
           await putManifestLinks(host, manifest, flags, lattice);
           reconciler = await startReconcilerFromFlags(lattice, flags, logger);
           const signer = flags.ui ? operatorSigner({ ...(flags.operatorSeed !== undefined && { operatorSeed: flags.operatorSeed }) }) : undefined;
-          if (flags.ui) dashboard = await startDashboard({ url: flags.lattice, lattice: flags.latticeName, access: natsAccessFromFlags(flags), port: uiPort, logger, ...(signer && { signer }) });
+          if (flags.ui)
+            dashboard = await startDashboard({
+              url: flags.lattice,
+              lattice: flags.latticeName,
+              access: natsAccessFromFlags(flags),
+              port: uiPort,
+              logger,
+              ...(signer && { signer }),
+            });
         } else if (flags.ui) {
           throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "--ui shows a lattice: add --lattice nats://…");
         }
@@ -96,10 +111,17 @@ export function registerUpCommand(program: Command): void {
       }
       ready = true;
       const stopWatching = flags.watch
-        ? watchActorFiles(host, running.actors.flatMap((a, i) => (manifest.actors[i]!.path !== undefined ? [{ path: manifest.actors[i]!.path!, key: a.key }] : [])), logger)
+        ? watchActorFiles(
+            host,
+            running.actors.flatMap((a, i) => (manifest.actors[i]!.path !== undefined ? [{ path: manifest.actors[i]!.path!, key: a.key }] : [])),
+            logger,
+          )
         : () => {};
       process.stdout.write(readySummary(file, running));
-      if (lattice) process.stdout.write(`  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`);
+      if (lattice)
+        process.stdout.write(
+          `  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`,
+        );
       if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
       if (traces) process.stdout.write(`  tracing  OTLP ${traces.protocol} to ${traces.url ?? "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT"}\n`);
       await waitForSignal();
@@ -129,7 +151,9 @@ export function readySummary(file: string, running: RunningManifest): string {
   for (const b of host.listBindings()) {
     const name = host.actorInfo(b.actorKey)?.name ?? b.actorKey;
     const health = bindingHealth(host.provider(b.capabilityId), b);
-    const values = Object.entries(maskValues(b.values)).map(([k, v]) => `${k}=${v}`).join(" ");
+    const values = Object.entries(maskValues(b.values))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
     lines.push(`  binding  ${name} -> ${b.capabilityId} (${b.binding}) ${values} [${health.up ? "ok" : `${health.state}: ${health.reason}`}]`);
     if (b.capabilityId === "wascc:http_server" && b.values.PORT) lines.push(`  listening http://${b.values.HOST ?? "127.0.0.1"}:${b.values.PORT}/`);
   }

@@ -27,7 +27,10 @@ export function watchActorFiles(host: Host, files: Array<{ path: string; key: st
         logger.info({ actor: key, name: info.name, path }, "live update applied");
       } catch (err) {
         const error = toWactorError(err);
-        logger.error({ actor: key, path, code: error.code, ...(error.cause !== undefined && { err: error.cause }) }, `live update refused, the running version keeps serving: ${error.message}`);
+        logger.error(
+          { actor: key, path, code: error.code, ...(error.cause !== undefined && { err: error.cause }) },
+          `live update refused, the running version keeps serving: ${error.message}`,
+        );
       }
     };
     // Watch the directory: editors and compilers replace files, which drops a file watch.

@@ -72,7 +72,8 @@ export function decodeBlobList(payload: Uint8Array): Blob[] {
     return { id: str(item, "id", what), container: str(item, "container", what), byteSize: size(item, "byteSize", what, 0) };
   });
 }
-export const encodeBlobList = (blobs: readonly Blob[]): Uint8Array => encode({ blobs: blobs.map((b) => ({ id: b.id, container: b.container, byteSize: b.byteSize })) });
+export const encodeBlobList = (blobs: readonly Blob[]): Uint8Array =>
+  encode({ blobs: blobs.map((b) => ({ id: b.id, container: b.container, byteSize: b.byteSize })) });
 
 export function decodeContainerList(payload: Uint8Array): Container[] {
   const what = "ContainerList";
@@ -97,7 +98,15 @@ export function decodeFileChunk(payload: Uint8Array, what = "FileChunk"): FileCh
 
 // `context` is left out when absent, as waSCC's codec does (skip_serializing_if none).
 export const encodeFileChunk = (c: FileChunk): Uint8Array =>
-  encode({ sequenceNo: c.sequenceNo, container: c.container, id: c.id, totalBytes: c.totalBytes, chunkSize: c.chunkSize, ...(c.context !== undefined && { context: c.context }), chunkBytes: c.chunkBytes });
+  encode({
+    sequenceNo: c.sequenceNo,
+    container: c.container,
+    id: c.id,
+    totalBytes: c.totalBytes,
+    chunkSize: c.chunkSize,
+    ...(c.context !== undefined && { context: c.context }),
+    chunkBytes: c.chunkBytes,
+  });
 
 /**
  * A FileChunk payload whose `chunkBytes` (`length` bytes, uninitialized) the caller fills in
@@ -121,7 +130,12 @@ export function fileChunkFrame(meta: Omit<FileChunk, "chunkBytes">, length: numb
 export function decodeStreamRequest(payload: Uint8Array): StreamRequest {
   const what = "StreamRequest";
   const m = read(payload, what);
-  return { id: str(m, "id", what), container: str(m, "container", what), chunkSize: size(m, "chunkSize", what, 0), context: optionalString(m, "context", what) };
+  return {
+    id: str(m, "id", what),
+    container: str(m, "container", what),
+    chunkSize: size(m, "chunkSize", what, 0),
+    context: optionalString(m, "context", what),
+  };
 }
 export const encodeStreamRequest = (r: StreamRequest): Uint8Array =>
   encode({ id: r.id, container: r.container, chunkSize: r.chunkSize, ...(r.context !== undefined && { context: r.context }) });

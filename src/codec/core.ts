@@ -33,7 +33,13 @@ export interface ExtrasReply {
 export function decodeExtrasRequest(payload: Uint8Array): ExtrasRequest {
   const what = "extras request";
   const m = payload.length === 0 ? {} : asMap(decodeFirst(payload, what), what);
-  return { guid: bool(m, "guid", what), sequence: bool(m, "sequence", what), random: bool(m, "random", what), min: int(m, "min", what, 0), max: int(m, "max", what, 0) };
+  return {
+    guid: bool(m, "guid", what),
+    sequence: bool(m, "sequence", what),
+    random: bool(m, "random", what),
+    min: int(m, "min", what, 0),
+    max: int(m, "max", what, 0),
+  };
 }
 export const encodeExtrasRequest = (r: ExtrasRequest): Uint8Array => encode({ ...r });
 
@@ -43,7 +49,11 @@ export const encodeExtrasReply = (r: ExtrasReply): Uint8Array => encode({ guid: 
 export function decodeExtrasReply(payload: Uint8Array): ExtrasReply {
   const what = "extras reply";
   const m = asMap(decodeFirst(payload, what), what);
-  return { guid: m.guid === null || m.guid === undefined ? null : str(m, "guid", what), sequenceNumber: int(m, "sequenceNumber", what, 0), randomNumber: int(m, "randomNumber", what, 0) };
+  return {
+    guid: m.guid === null || m.guid === undefined ? null : str(m, "guid", what),
+    sequenceNumber: int(m, "sequenceNumber", what, 0),
+    randomNumber: int(m, "randomNumber", what, 0),
+  };
 }
 
 /** Host -> actor `HealthRequest` (docs/wascc-protocol.md §2, Core); waSCC always sends `placeholder: true`. */

@@ -70,4 +70,5 @@ export function decodeStreamResults(payload: Uint8Array): StreamEvent[] {
   if (!Array.isArray(events)) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: field 'events' must be a list`);
   return events.map((e, i) => eventOf(asMap(e, `${what}.events[${i}]`), `${what}.events[${i}]`));
 }
-export const encodeStreamResults = (events: readonly StreamEvent[]): Uint8Array => encode({ events: events.map((e) => ({ eventId: e.eventId, stream: e.stream, values: e.values })) });
+export const encodeStreamResults = (events: readonly StreamEvent[]): Uint8Array =>
+  encode({ events: events.map((e) => ({ eventId: e.eventId, stream: e.stream, values: e.values })) });

@@ -34,12 +34,14 @@ export function decodeHttpClientRequest(payload: Uint8Array): HttpClientRequest 
   return { method, url, header: stringMap(m, "header", what), body: bytes(m, "body", what) };
 }
 
-export const encodeHttpClientResponse = (r: HttpClientResponse): Uint8Array => encode({ statusCode: r.statusCode, status: r.status, header: r.header, body: r.body });
+export const encodeHttpClientResponse = (r: HttpClientResponse): Uint8Array =>
+  encode({ statusCode: r.statusCode, status: r.status, header: r.header, body: r.body });
 
 export function decodeHttpClientResponse(payload: Uint8Array): HttpClientResponse {
   const what = "http_client Request reply";
   const m = asMap(decodeFirst(payload, what), what);
   const statusCode = int(m, "statusCode", what);
-  if (statusCode < 100 || statusCode > 599) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: field 'statusCode' must be an HTTP status (100-599), got ${statusCode}`);
+  if (statusCode < 100 || statusCode > 599)
+    throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: field 'statusCode' must be an HTTP status (100-599), got ${statusCode}`);
   return { statusCode, status: str(m, "status", what, ""), header: stringMap(m, "header", what), body: bytes(m, "body", what) };
 }

@@ -24,11 +24,16 @@ export const encodeHttpRequest = (r: HttpRequest): Uint8Array =>
 export function decodeHttpRequest(payload: Uint8Array): HttpRequest {
   const m = asMap(decodeFirst(payload, "HandleRequest request"), "HandleRequest request");
   const w = "HandleRequest request";
-  return { method: str(m, "method", w), path: str(m, "path", w), queryString: str(m, "queryString", w, ""), header: stringMap(m, "header", w), body: bytes(m, "body", w) };
+  return {
+    method: str(m, "method", w),
+    path: str(m, "path", w),
+    queryString: str(m, "queryString", w, ""),
+    header: stringMap(m, "header", w),
+    body: bytes(m, "body", w),
+  };
 }
 
-export const encodeHttpResponse = (r: HttpResponse): Uint8Array =>
-  encode({ statusCode: r.statusCode, status: r.status, header: r.header, body: r.body });
+export const encodeHttpResponse = (r: HttpResponse): Uint8Array => encode({ statusCode: r.statusCode, status: r.status, header: r.header, body: r.body });
 
 export function decodeHttpResponse(payload: Uint8Array): HttpResponse {
   const w = "HandleRequest response";

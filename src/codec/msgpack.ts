@@ -8,7 +8,14 @@ import { WactorError } from "../errors.js";
 
 const MAX = 64 * 1024 * 1024;
 const encoder = new Encoder({ ignoreUndefined: true });
-const decoder = new Decoder({ maxStrLength: MAX, maxBinLength: MAX, maxArrayLength: 1_000_000, maxMapLength: 1_000_000, maxExtLength: MAX, useBigInt64: false });
+const decoder = new Decoder({
+  maxStrLength: MAX,
+  maxBinLength: MAX,
+  maxArrayLength: 1_000_000,
+  maxMapLength: 1_000_000,
+  maxExtLength: MAX,
+  useBigInt64: false,
+});
 const MAX_DEPTH = 64;
 
 export function encode(value: unknown): Uint8Array {

@@ -19,8 +19,20 @@ export const OP_REQUEST_SEQUENCE = "RequestSequence";
 export const OP_HEALTH_REQUEST = "HealthRequest";
 
 export const KEYVALUE_OPERATIONS = [
-  "Add", "Get", "Set", "Del", "Clear", "Range", "Push", "ListItemDelete",
-  "SetAdd", "SetRemove", "SetUnion", "SetIntersection", "SetQuery", "KeyExists",
+  "Add",
+  "Get",
+  "Set",
+  "Del",
+  "Clear",
+  "Range",
+  "Push",
+  "ListItemDelete",
+  "SetAdd",
+  "SetRemove",
+  "SetUnion",
+  "SetIntersection",
+  "SetQuery",
+  "KeyExists",
 ] as const;
 export type KeyValueOperation = (typeof KEYVALUE_OPERATIONS)[number];
 
@@ -29,8 +41,14 @@ export const CAP_EVENTSTREAMS = "wascc:eventstreams";
 
 /** Actor -> provider operations of `wascc:blobstore` (waSCC codec `blobstore.rs`). */
 export const BLOBSTORE_OPERATIONS = [
-  "CreateContainer", "RemoveContainer", "ListObjects", "GetObjectInfo", "RemoveObject",
-  "StartUpload", "UploadChunk", "StartDownload",
+  "CreateContainer",
+  "RemoveContainer",
+  "ListObjects",
+  "GetObjectInfo",
+  "RemoveObject",
+  "StartUpload",
+  "UploadChunk",
+  "StartDownload",
 ] as const;
 export type BlobstoreOperation = (typeof BLOBSTORE_OPERATIONS)[number];
 /** Provider -> actor: one chunk of a download. */

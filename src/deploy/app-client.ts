@@ -34,7 +34,13 @@ export class AppClient {
     const control = await ControlClient.connect(options);
     try {
       // Versions are stored signed by the operator's key when the client has one.
-      return new AppClient(control, await AppStore.open(control.buckets, control.subjects, { ...(options.signer && { signer: options.signer }), ...(options.proofs && { proofs: options.proofs }) }));
+      return new AppClient(
+        control,
+        await AppStore.open(control.buckets, control.subjects, {
+          ...(options.signer && { signer: options.signer }),
+          ...(options.proofs && { proofs: options.proofs }),
+        }),
+      );
     } catch (err) {
       await control.close();
       throw err;
@@ -49,17 +55,22 @@ export class AppClient {
   async deploy(manifest: AppManifest, wait: WaitOptions = {}): Promise<AppStatus> {
     // Everything is checked before anything is stored: a module whose claims do not verify stops the deploy here.
     const modules: Array<{ digest: string; claims: ActorClaims }> = [];
-    for (const actor of manifest.actors) modules.push(actor.source ? await this.control.uploadModule(actor.source) : await this.control.resolveModule(actor.ref!));
+    for (const actor of manifest.actors)
+      modules.push(actor.source ? await this.control.uploadModule(actor.source) : await this.control.resolveModule(actor.ref!));
     const keyOf = (ref: string): string => {
       const found = modules.find((m) => m.claims.subject === ref || m.claims.name === ref);
-      if (!found) throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `${manifest.file}: link names actor '${ref}', which is not an actor of this application`);
+      if (!found)
+        throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `${manifest.file}: link names actor '${ref}', which is not an actor of this application`);
       return found.claims.subject;
     };
     const links = manifest.links.map((l) => {
       const actorKey = keyOf(l.actor);
       const claims = modules.find((m) => m.claims.subject === actorKey)!.claims;
       if (!mayBind({ key: actorKey, caps: claims.caps }, l.capability)) {
-        throw new WactorError("WACTOR_ERR_PERMISSION_DENIED", `${manifest.file}: actor ${claims.name ?? actorKey} did not claim ${l.capability}; it cannot be linked to it`);
+        throw new WactorError(
+          "WACTOR_ERR_PERMISSION_DENIED",
+          `${manifest.file}: actor ${claims.name ?? actorKey} did not claim ${l.capability}; it cannot be linked to it`,
+        );
       }
       return { actorKey, capabilityId: l.capability, binding: normalizeBinding(l.binding), values: l.values };
     });
@@ -146,7 +157,12 @@ export class AppClient {
           // Another application owns part of this one: waiting would not change that.
           if (s.phase === "conflict" && !desired.undeployed) {
             clearTimeout(timer);
-            reject(new WactorError("WACTOR_ERR_APP_CONFLICT", `${desired.name} ${desired.version} conflicts with ${(s.conflictsWith ?? []).map((n) => `'${n}'`).join(", ")}: ${(s.conflicts ?? []).join("; ")}`));
+            reject(
+              new WactorError(
+                "WACTOR_ERR_APP_CONFLICT",
+                `${desired.name} ${desired.version} conflicts with ${(s.conflictsWith ?? []).map((n) => `'${n}'`).join(", ")}: ${(s.conflicts ?? []).join("; ")}`,
+              ),
+            );
             return;
           }
           if (done(s)) {
@@ -157,7 +173,13 @@ export class AppClient {
         const poll = (): void => {
           poller = setTimeout(() => {
             // A failed read is tried again at the next tick; the deploy's own timeout bounds it all.
-            this.store.getStatus(desired.name).then((s) => s && onStatus(s), () => undefined).finally(() => poller && poll());
+            this.store
+              .getStatus(desired.name)
+              .then(
+                (s) => s && onStatus(s),
+                () => undefined,
+              )
+              .finally(() => poller && poll());
           }, STATUS_POLL_MS);
         };
         this.watchStatus(desired.name, onStatus).then((fn) => (stop = fn), poll);

@@ -28,7 +28,10 @@ const actorEntry = z
     ref: nonEmpty.optional(),
     replicas: z.number().int().min(0).max(1000).default(1),
     instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
-    spread: z.array(z.strictObject({ labels, weight: z.number().int().min(1).max(1000).default(1) })).min(1).optional(),
+    spread: z
+      .array(z.strictObject({ labels, weight: z.number().int().min(1).max(1000).default(1) }))
+      .min(1)
+      .optional(),
   })
   .refine((a) => (a.source === undefined) !== (a.ref === undefined), "an actor needs exactly one of 'source' (a .wasm path) or 'ref'");
 
@@ -38,9 +41,7 @@ export const appManifestSchema = z.strictObject({
   description: z.string().optional(),
   actors: z.array(actorEntry).min(1, "an application needs at least one actor"),
   providers: z.array(z.strictObject({ capability: nonEmpty, on: labels.default({}) })).default([]),
-  links: z
-    .array(z.strictObject({ actor: nonEmpty, capability: nonEmpty, binding: nonEmpty.default("default"), values: labels.default({}) }))
-    .default([]),
+  links: z.array(z.strictObject({ actor: nonEmpty, capability: nonEmpty, binding: nonEmpty.default("default"), values: labels.default({}) })).default([]),
 });
 
 export interface AppActorSpec {
@@ -66,7 +67,11 @@ export function parseAppManifest(text: string, file: string): AppManifest {
   const seen = new Set<string>();
   data.links.forEach((l, i) => {
     const key = `${l.actor}\u0000${l.capability}\u0000${l.binding}`;
-    if (seen.has(key)) throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(["links", i])}: links[${i}]: duplicate link of ${l.actor} to ${l.capability} '${l.binding}'`);
+    if (seen.has(key))
+      throw new WactorError(
+        "WACTOR_ERR_MANIFEST",
+        `${file}:${yaml.lineOf(["links", i])}: links[${i}]: duplicate link of ${l.actor} to ${l.capability} '${l.binding}'`,
+      );
     seen.add(key);
   });
   const base = dirname(resolve(file));

@@ -36,5 +36,14 @@ export function isDesiredApp(v: unknown): v is DesiredApp {
 }
 
 export function isAppStatus(v: unknown): v is AppStatus {
-  return isObject(v) && isString(v.name) && isString(v.version) && isString(v.deployedAt) && isString(v.phase) && Array.isArray(v.actors) && arrayOf(v.problems, isString) && arrayOf(v.pending, isString);
+  return (
+    isObject(v) &&
+    isString(v.name) &&
+    isString(v.version) &&
+    isString(v.deployedAt) &&
+    isString(v.phase) &&
+    Array.isArray(v.actors) &&
+    arrayOf(v.problems, isString) &&
+    arrayOf(v.pending, isString)
+  );
 }

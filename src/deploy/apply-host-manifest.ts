@@ -40,7 +40,10 @@ async function loadProviderModule(path: string): Promise<CapabilityProvider> {
 
 function builtin(capabilityId: string): CapabilityProvider {
   if (!isBuiltinCapability(capabilityId)) {
-    throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `no built-in provider for '${capabilityId}' (built in: ${BUILTIN_CAPABILITIES.join(", ")}); name a provider module with 'path'`);
+    throw new WactorError(
+      "WACTOR_ERR_MANIFEST_REFERENCE",
+      `no built-in provider for '${capabilityId}' (built in: ${BUILTIN_CAPABILITIES.join(", ")}); name a provider module with 'path'`,
+    );
   }
   return createBuiltinProvider(capabilityId);
 }
@@ -53,7 +56,11 @@ async function providersFor(manifest: HostManifest, logger: Logger): Promise<Cap
       const provider = await loadProviderModule(entry.modulePath);
       byId.set(provider.capabilityId, provider);
     } else if (entry.id && !byId.has(entry.id)) {
-      if (entry.nativeLibrary) logger.info({ library: entry.nativeLibrary, capability: entry.id }, `waSCC native library ${entry.nativeLibrary} is served by wactor's built-in ${entry.id} provider`);
+      if (entry.nativeLibrary)
+        logger.info(
+          { library: entry.nativeLibrary, capability: entry.id },
+          `waSCC native library ${entry.nativeLibrary} is served by wactor's built-in ${entry.id} provider`,
+        );
       byId.set(entry.id, builtin(entry.id));
     } else if (!entry.id && entry.nativeLibrary) {
       // Unknown library name: the capability is taken from the bindings below.
@@ -126,7 +133,10 @@ export async function applyHostManifest(manifest: HostManifest, options: ApplyOp
     for (const binding of options.skipBindings ? [] : manifest.bindings) {
       const key = host.resolveActor(binding.actor);
       if (!key) {
-        throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `binding names actor '${binding.actor}', which is neither the key nor the name of an actor in this manifest`);
+        throw new WactorError(
+          "WACTOR_ERR_MANIFEST_REFERENCE",
+          `binding names actor '${binding.actor}', which is neither the key nor the name of an actor in this manifest`,
+        );
       }
       await host.bind(key, binding.capability, binding.binding, binding.values);
     }

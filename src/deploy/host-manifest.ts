@@ -52,7 +52,10 @@ const bundleEntry = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   listen: nonEmpty.optional(),
   /** Its cache in Redis instead of the embedded store shared by its functions. */
-  cache_url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL").optional(),
+  cache_url: z
+    .string()
+    .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+    .optional(),
   cache_key_prefix: z.string().optional(),
   /** wascc:messaging binding values (URL, credentials) for its `type: stream` handlers. */
   messaging: stringMap.nullish(),
@@ -164,7 +167,10 @@ export function parseHostManifest(text: string, file: string): HostManifest {
   (m.bindings ?? []).forEach((b, i) => {
     const key = `${b.actor}\u0000${b.capability}\u0000${b.binding ?? "default"}`;
     if (seen.has(key)) {
-      throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:${yaml.lineOf(["bindings", i])}: bindings[${i}]: duplicate binding of ${b.actor} to ${b.capability} '${b.binding ?? "default"}'; give it another 'binding' name`);
+      throw new WactorError(
+        "WACTOR_ERR_MANIFEST",
+        `${file}:${yaml.lineOf(["bindings", i])}: bindings[${i}]: duplicate binding of ${b.actor} to ${b.capability} '${b.binding ?? "default"}'; give it another 'binding' name`,
+      );
     }
     seen.add(key);
   });

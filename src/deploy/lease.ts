@@ -62,7 +62,8 @@ export class Lease {
       }
       const reading = this.#read(entry);
       if ("holder" in reading && reading.holder !== holder) return false;
-      if ("junk" in reading) this.options.reporter?.report({ scope: "leases", reason: reading.reason, key: entry.key, revision: entry.revision, detail: reading.junk });
+      if ("junk" in reading)
+        this.options.reporter?.report({ scope: "leases", reason: reading.reason, key: entry.key, revision: entry.revision, detail: reading.junk });
       await this.kv.update(KEY, this.#encode(holder), entry.revision);
       return true;
     } catch (err) {

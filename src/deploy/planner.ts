@@ -76,7 +76,10 @@ export interface Plan {
 
 const short = (hostId: string): string => `${hostId.slice(0, 10)}…`;
 const matches = (labels: Record<string, string>, wanted: Record<string, string>): boolean => Object.entries(wanted).every(([k, v]) => labels[k] === v);
-const labelText = (labels: Record<string, string>): string => Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(",") || "(any host)";
+const labelText = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",") || "(any host)";
 
 /** Replicas per spread group, proportional to weights (largest remainder). */
 export function apportion(replicas: number, weights: number[]): number[] {
@@ -144,7 +147,9 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
     issue,
     name,
     conflict: (what, first) => {
-      conflicts.push(`${what}: application '${first}' owns it and keeps it; this application leaves it alone (give each application its own, or undeploy '${first}')`);
+      conflicts.push(
+        `${what}: application '${first}' owns it and keeps it; this application leaves it alone (give each application its own, or undeploy '${first}')`,
+      );
       conflictsWith.add(first);
     },
   };
@@ -154,7 +159,9 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
   // owner: there, every actor an earlier version of the application ran counts as its own.
   const wanted = new Set(desiredActors.map((a) => a.key));
   const released = input.hosts.flatMap((h) =>
-    h.actors.filter((a) => !wanted.has(a.key) && !elsewhere.actors.has(a.key) && (h.actorApps ? h.actorApps[a.key]?.app === app.name : app.owned.includes(a.key))).map((a) => ({ host: h, key: a.key })),
+    h.actors
+      .filter((a) => !wanted.has(a.key) && !elsewhere.actors.has(a.key) && (h.actorApps ? h.actorApps[a.key]?.app === app.name : app.owned.includes(a.key)))
+      .map((a) => ({ host: h, key: a.key })),
   );
   for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   planProviders(app, input, issue, problems);
@@ -209,8 +216,11 @@ function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppS
   // This application's replicas: those it placed, those left by an application that no longer
   // wants the actor (adopted), and every one on a host of an earlier version (it records no
   // owner). One started by hand is left alone, and its host is not used for another replica.
-  const running = everywhere.filter((r) => !r.host.actorApps || (r.owner !== undefined && (r.owner.app === round.app.name || !round.claimants.wantsActor(r.owner.app, actor.key))));
-  for (const r of everywhere) if (r.host.actorApps && !r.owner) notes.push(`${name(actor.key)} on ${short(r.host.id)} was started by hand (unmanaged): left alone`);
+  const running = everywhere.filter(
+    (r) => !r.host.actorApps || (r.owner !== undefined && (r.owner.app === round.app.name || !round.claimants.wantsActor(r.owner.app, actor.key))),
+  );
+  for (const r of everywhere)
+    if (r.host.actorApps && !r.owner) notes.push(`${name(actor.key)} on ${short(r.host.id)} was started by hand (unmanaged): left alone`);
   // Rolling update: one host at a time, and only while every other replica serves.
   const stale = running.filter((r) => r.actor.digest !== actor.digest);
   const allServing = running.every((r) => r.actor.state === "running");
@@ -218,10 +228,14 @@ function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppS
   for (const r of running) {
     if (r.actor.digest !== actor.digest) continue;
     if (r.actor.instances !== actor.instances) issue({ kind: "scale_actor", hostId: r.host.id, actorKey: actor.key, instances: actor.instances, owner });
-    else if (r.owner && (r.owner.app !== owner.app || r.owner.version !== owner.version)) issue({ kind: "adopt_actor", hostId: r.host.id, actorKey: actor.key, instances: r.actor.instances, owner });
+    else if (r.owner && (r.owner.app !== owner.app || r.owner.version !== owner.version))
+      issue({ kind: "adopt_actor", hostId: r.host.id, actorKey: actor.key, instances: r.actor.instances, owner });
   }
   // Placement over the spread groups.
-  const targets = apportion(actor.replicas, actor.spread.map((g) => g.weight));
+  const targets = apportion(
+    actor.replicas,
+    actor.spread.map((g) => g.weight),
+  );
   const assigned = new Set<string>();
   let starting = 0;
   let shortfall = 0;
@@ -259,10 +273,15 @@ function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppS
     shortfall--;
   }
   shortfall -= startOn((h) => actor.spread.some((g) => matches(h.labels, g.labels)), shortfall);
-  if (shortOf.length > 0 && shortfall === 0) notes.push(`${name(actor.key)}: spread not met (too few hosts matching ${shortOf.join(" / ")}); replicas run on other hosts of the spread until they return`);
+  if (shortOf.length > 0 && shortfall === 0)
+    notes.push(
+      `${name(actor.key)}: spread not met (too few hosts matching ${shortOf.join(" / ")}); replicas run on other hosts of the spread until they return`,
+    );
   if (shortfall > 0) {
     const held = input.hosts.map((h) => input.heldBack(`start_actor:${h.id}:${actor.key}`)).filter((x): x is string => x !== undefined);
-    problems.push(`${name(actor.key)}: ${shortfall} more replica(s) wanted on hosts matching ${shortOf.join(" / ")}, and no free host matches${held.length > 0 ? ` (${held.join("; ")})` : ""}`);
+    problems.push(
+      `${name(actor.key)}: ${shortfall} more replica(s) wanted on hosts matching ${shortOf.join(" / ")}, and no free host matches${held.length > 0 ? ` (${held.join("; ")})` : ""}`,
+    );
   }
   // Surplus replicas stop only once nothing is starting, so capacity never dips below desired.
   if (starting === 0) for (const r of running) if (!assigned.has(r.host.id)) issue({ kind: "stop_actor", hostId: r.host.id, actorKey: actor.key });
@@ -287,12 +306,14 @@ function planProviders(app: DesiredApp, input: PlanInput, issue: (c: Command) =>
     if (hosts.length === 0) problems.push(`provider ${p.capability}: no host matches ${labelText(p.on)}`);
     for (const h of hosts) {
       const apps = h.providerApps[p.capability];
-      if (!h.providers.includes(p.capability) || (apps !== undefined && !apps.includes(app.name))) issue({ kind: "start_provider", hostId: h.id, capabilityId: p.capability, app: app.name });
+      if (!h.providers.includes(p.capability) || (apps !== undefined && !apps.includes(app.name)))
+        issue({ kind: "start_provider", hostId: h.id, capabilityId: p.capability, app: app.name });
     }
   }
   for (const h of input.hosts) {
     for (const capabilityId of startedFor(h, app.name)) {
-      if (!desired.some((p) => p.capability === capabilityId && matches(h.labels, p.on))) issue({ kind: "stop_provider", hostId: h.id, capabilityId, app: app.name });
+      if (!desired.some((p) => p.capability === capabilityId && matches(h.labels, p.on)))
+        issue({ kind: "stop_provider", hostId: h.id, capabilityId, app: app.name });
     }
   }
 }
@@ -312,10 +333,15 @@ function planLinks(app: DesiredApp, input: PlanInput, round: AppRound, elsewhere
       continue;
     }
     const stored = input.links.find((l) => sameLink(l, d));
-    const current = stored && stored.owner?.app === owner.app && stored.owner.version === owner.version && JSON.stringify(Object.entries(stored.values).sort()) === JSON.stringify(Object.entries(d.values).sort());
+    const current =
+      stored &&
+      stored.owner?.app === owner.app &&
+      stored.owner.version === owner.version &&
+      JSON.stringify(Object.entries(stored.values).sort()) === JSON.stringify(Object.entries(d.values).sort());
     if (!current) round.issue({ kind: "put_link", link: d, owner });
   }
   for (const l of input.links) {
-    if (l.owner?.app === app.name && !desired.some((d) => sameLink(l, d)) && !elsewhere.links.some((d) => sameLink(l, d))) round.issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
+    if (l.owner?.app === app.name && !desired.some((d) => sameLink(l, d)) && !elsewhere.links.some((d) => sameLink(l, d)))
+      round.issue({ kind: "delete_link", actorKey: l.actorKey, capabilityId: l.capabilityId, binding: l.binding });
   }
 }

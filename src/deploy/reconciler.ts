@@ -128,7 +128,14 @@ export class Reconciler {
     const [apps, answered, links] = await Promise.all([store.listDesired(), client.getHosts(1000, 150), client.getLinks()]);
     const summaries = this.#roll.plan(answered);
     // A host of an older version sends no providerApps: nothing there was started for an app.
-    const hosts: ObservedHost[] = summaries.map((h) => ({ id: h.id, labels: h.labels, providers: h.providers, providerApps: h.providerApps ?? {}, actors: h.actors, actorApps: h.actorApps }));
+    const hosts: ObservedHost[] = summaries.map((h) => ({
+      id: h.id,
+      labels: h.labels,
+      providers: h.providers,
+      providerApps: h.providerApps ?? {},
+      actors: h.actors,
+      actorApps: h.actorApps,
+    }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
     const describe = (key: string): string => {
       const [kind, ...rest] = key.split(":");
@@ -182,7 +189,13 @@ export class Reconciler {
         await client.stopProvider(c.capabilityId, { hostId: c.hostId, app: c.app });
         return;
       case "put_link": {
-        const result = await client.putLink({ actor: c.link.actorKey, capabilityId: c.link.capabilityId, binding: c.link.binding, values: c.link.values, owner: c.owner });
+        const result = await client.putLink({
+          actor: c.link.actorKey,
+          capabilityId: c.link.capabilityId,
+          binding: c.link.binding,
+          values: c.link.values,
+          owner: c.owner,
+        });
         const refusal = result.validations.find((v) => !v.ok);
         if (refusal) throw new Error(`refused by host ${refusal.hostId.slice(0, 10)}…: ${refusal.code}: ${refusal.detail}`);
         return;

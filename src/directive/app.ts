@@ -88,7 +88,12 @@ export class DirectiveApp {
       this.router = new Router<Target>();
       for (const r of directive.runnables) {
         const step: Step = { fn: fqfnOf(directive.identifier, r.namespace, r.name, directive.appVersion), as: r.name, line: r.line };
-        this.router.add("POST", `/${directive.identifier}/${r.namespace}/${r.name}/${directive.appVersion}`, { name: r.fqfn, steps: [step], response: r.name, headless: true });
+        this.router.add("POST", `/${directive.identifier}/${r.namespace}/${r.name}/${directive.appVersion}`, {
+          name: r.fqfn,
+          steps: [step],
+          response: r.name,
+          headless: true,
+        });
       }
     } else {
       this.router = buildRouter(directive, (h) => ({ name: `${h.method} ${h.resource}`, steps: h.steps, response: h.response, headless: false }));
@@ -154,7 +159,10 @@ export class DirectiveApp {
   }
 
   schedules(): ScheduleInfo[] {
-    return this.directive.schedules.map((s) => ({ name: s.name, periodMs: (s.every.seconds + 60 * s.every.minutes + 3600 * s.every.hours + 86400 * s.every.days) * 1000 }));
+    return this.directive.schedules.map((s) => ({
+      name: s.name,
+      periodMs: (s.every.seconds + 60 * s.every.minutes + 3600 * s.every.hours + 86400 * s.every.days) * 1000,
+    }));
   }
 
   /** One run of a schedule: method SCHED, url = its name, empty body, its seed state. The result is only for logging. */

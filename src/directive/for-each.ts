@@ -44,14 +44,17 @@ export async function runForEach(d: Directive, run: StepRun, step: Step, state: 
   const fqfn = fqfnFor(d, each.fn!);
   const base = stateRecord(state);
   const replies = await withStepTimeout(run, `forEach ${each.fn}`, (signal) =>
-    boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, signal, (i) => invoke(run, fqfn, { ...base, [ELEMENT_KEY]: utf8.encode(goJson(elements[i])) }, signal)),
+    boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, signal, (i) =>
+      invoke(run, fqfn, { ...base, [ELEMENT_KEY]: utf8.encode(goJson(elements[i])) }, signal),
+    ),
   );
   const onErr = each.onErr ?? step.onErr;
   const failed = replies.find((r) => "error" in r);
   if (failed) return [{ key: as, reply: failed, onErr }];
   const objects = replies.map((reply, i) => {
     const value = parseJson((reply as { output: Uint8Array }).output);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new WactorError("WACTOR_ERR_FOREACH_OUTPUT", `${run.where}: element ${i} of '${inKey}' gave no JSON object`);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new WactorError("WACTOR_ERR_FOREACH_OUTPUT", `${run.where}: element ${i} of '${inKey}' gave no JSON object`);
     return goJson(value);
   });
   // Headers set by the element calls are dropped, as in Atmo.

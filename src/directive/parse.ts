@@ -76,7 +76,7 @@ function readSteps(r: YamlReader, node: unknown, what: string): Step[] {
   });
 }
 
-function readRunnable(r: YamlReader, node: unknown, i: number): Omit<Runnable, "fqfn"> & { fqfn?: string } | undefined {
+function readRunnable(r: YamlReader, node: unknown, i: number): (Omit<Runnable, "fqfn"> & { fqfn?: string }) | undefined {
   const what = `runnables[${i}]`;
   const m = r.map(node, what);
   if (!m) return undefined;
@@ -99,7 +99,13 @@ function readHandler(r: YamlReader, node: unknown, i: number): Handler | undefin
   const m = r.map(node, what);
   if (!m) return undefined;
   const s = (key: string): string | undefined => unset(r.str(m.get(key)?.value, `${what}.${key}`));
-  const handler: Handler = { type: s("type") ?? "", resource: s("resource") ?? "", method: s("method") ?? "", steps: readSteps(r, m.get("steps")?.value, `${what}.steps`), line: r.lineOf(r.deref(node)) };
+  const handler: Handler = {
+    type: s("type") ?? "",
+    resource: s("resource") ?? "",
+    method: s("method") ?? "",
+    steps: readSteps(r, m.get("steps")?.value, `${what}.steps`),
+    line: r.lineOf(r.deref(node)),
+  };
   const response = s("response");
   if (response !== undefined) handler.response = response;
   return handler;
@@ -126,7 +132,10 @@ export function parseDirective(text: string, file: string): Directive {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, version: "1.1", prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new DirectiveError(file, doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split("\n")[0] ?? e.message}` })));
+    throw new DirectiveError(
+      file,
+      doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split("\n")[0] ?? e.message}` })),
+    );
   }
   const r = new YamlReader(doc, lines);
   const top: Entries = r.map(doc.contents, "(top level)") ?? new Map();

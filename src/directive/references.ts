@@ -57,9 +57,7 @@ export const RESERVED_IN_NAMES = /#|::|@/;
 const NUM = "(?:0|[1-9][0-9]*)";
 const PRE_IDENT = "(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)";
 const BUILD_IDENT = "[0-9A-Za-z-]+";
-const SEMVER = new RegExp(
-  `^v${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-${PRE_IDENT}(?:\\.${PRE_IDENT})*)?(?:\\+${BUILD_IDENT}(?:\\.${BUILD_IDENT})*)?)?)?$`,
-);
+const SEMVER = new RegExp(`^v${NUM}(?:\\.${NUM}(?:\\.${NUM}(?:-${PRE_IDENT}(?:\\.${PRE_IDENT})*)?(?:\\+${BUILD_IDENT}(?:\\.${BUILD_IDENT})*)?)?)?$`);
 
 /** Go's semver.IsValid: a leading `v`; `v1` and `v1.2` are shorthand; suffixes need all three numbers. */
 export function isGoSemver(version: string): boolean {

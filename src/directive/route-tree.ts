@@ -75,7 +75,8 @@ export class RouteTree<T> {
         }
         const other = node.catchAll?.route.pattern ?? node.statics.values().next().value?.origin;
         if (other !== undefined) fail(`conflicts with '${route.method} ${other}' (a parameter and another segment at the same position)`);
-        if (node.param && node.param.name !== wildcard) fail(`conflicts with '${route.method} ${node.param.origin}' (two parameter names at the same position)`);
+        if (node.param && node.param.name !== wildcard)
+          fail(`conflicts with '${route.method} ${node.param.origin}' (two parameter names at the same position)`);
         node.param ??= { name: wildcard, node: newNode(), origin: pattern };
         node = node.param.node;
         continue;
@@ -108,7 +109,13 @@ export class RouteTree<T> {
     return found ? `/${found.spelled.join("/")}` : undefined;
   }
 
-  private walk(node: Node<T>, segs: string[], i: number, params: Record<string, string>, fold: boolean): { match: RouteMatch<T>; spelled: string[] } | undefined {
+  private walk(
+    node: Node<T>,
+    segs: string[],
+    i: number,
+    params: Record<string, string>,
+    fold: boolean,
+  ): { match: RouteMatch<T>; spelled: string[] } | undefined {
     if (i === segs.length) return node.route ? { match: { route: node.route, params }, spelled: [] } : undefined;
     const seg = segs[i]!;
     const last = i === segs.length - 1;

@@ -40,7 +40,11 @@ export class Router<T> {
     const tree = this.trees.get(method);
     const found = tree?.lookup(path);
     if (found) return { kind: "match", match: found };
-    const redirect = (to: string): RouteOutcome<T> => ({ kind: "redirect", status: method === "GET" ? 301 : 307, location: `${encodeURI(to)}${query ? `?${query}` : ""}` });
+    const redirect = (to: string): RouteOutcome<T> => ({
+      kind: "redirect",
+      status: method === "GET" ? 301 : 307,
+      location: `${encodeURI(to)}${query ? `?${query}` : ""}`,
+    });
     if (tree && method !== "CONNECT" && path !== "/") {
       const toggled = path.endsWith("/") ? path.slice(0, -1) : `${path}/`;
       if (tree.lookup(toggled)) return redirect(toggled);
@@ -66,7 +70,9 @@ export function cleanPath(path: string): string {
 
 /** The request handlers Atmo mounts: `type: request` with a method and a resource. */
 export function mountedHandlers(d: Directive): Array<{ index: number; method: string; resource: string; line: number }> {
-  return d.handlers.flatMap((h, index) => (h.type === "request" && h.method !== "" && h.resource !== "" ? [{ index, method: h.method, resource: h.resource, line: h.line }] : []));
+  return d.handlers.flatMap((h, index) =>
+    h.type === "request" && h.method !== "" && h.resource !== "" ? [{ index, method: h.method, resource: h.resource, line: h.line }] : [],
+  );
 }
 
 /** Builds the router of a Directive's request handlers, each route's value made from its handler. */
@@ -85,7 +91,9 @@ export function routeProblems(d: Directive): DirectiveProblem[] {
       router.add(h.method, h.resource, h.index);
     } catch (err) {
       if (!(err instanceof RouteConflict)) throw err;
-      const first = mountedHandlers(d).find((o) => o.index !== h.index && o.method === h.method && err.message.includes(`'${h.method} ${normalizePattern(o.resource)}'`));
+      const first = mountedHandlers(d).find(
+        (o) => o.index !== h.index && o.method === h.method && err.message.includes(`'${h.method} ${normalizePattern(o.resource)}'`),
+      );
       problems.push({ line: h.line, message: `${err.message}${first ? ` (line ${first.line})` : ""}` });
     }
   }

@@ -7,7 +7,20 @@
 import { toWactorError, type WactorError } from "../errors.js";
 import { runErrJson, type RunErr } from "./go-json.js";
 import { runForEach } from "./for-each.js";
-import { DEFAULT_FOREACH_CONCURRENCY, fqfnFor, type CallResult, DEFAULT_STEP_TIMEOUT_MS, decide, desiredState, invoke, utf8, withStepTimeout, type RequestContext, type SequenceOptions, type StepRun } from "./step-context.js";
+import {
+  DEFAULT_FOREACH_CONCURRENCY,
+  fqfnFor,
+  type CallResult,
+  DEFAULT_STEP_TIMEOUT_MS,
+  decide,
+  desiredState,
+  invoke,
+  utf8,
+  withStepTimeout,
+  type RequestContext,
+  type SequenceOptions,
+  type StepRun,
+} from "./step-context.js";
 import { resultKey, stepKind } from "./steps.js";
 import type { Directive, Step } from "./types.js";
 import type { StepInvoker } from "./job.js";
@@ -50,16 +63,22 @@ export async function runSequence(
 ): Promise<SequenceOutcome> {
   const state = new Map(initialState);
   const headers: Record<string, string> = {};
-  const resolved = { stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS, forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY };
+  const resolved = {
+    stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
+  };
   try {
     for (const [j, step] of steps.entries()) {
       const run: StepRun = { ctx, invoker, options: resolved, where: `step ${j}` };
       const kind = stepKind(step);
       const results =
-        kind === "fn" ? await runFn(d, run, step, state)
-        : kind === "group" ? await runGroup(d, run, step, state)
-        : kind === "forEach" ? await runForEach(d, run, step, state)
-        : [];
+        kind === "fn"
+          ? await runFn(d, run, step, state)
+          : kind === "group"
+            ? await runGroup(d, run, step, state)
+            : kind === "forEach"
+              ? await runForEach(d, run, step, state)
+              : [];
       for (const { key, reply, onErr } of results) {
         if ("error" in reply) {
           if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };

@@ -24,10 +24,12 @@ function onErrProblems(onErr: OnErr | undefined, where: string, add: (line: numb
   const codes = Object.entries(onErr.code ?? {});
   if (codes.length > 0) {
     if (onErr.any !== undefined) add(onErr.line, `${where}: 'onErr.any' is set next to specific codes; use 'other' instead`);
-    if (onErr.other !== undefined && !ACTIONS.has(onErr.other)) add(onErr.line, `${where}: invalid error directive 'onErr.other: ${onErr.other}' (expected continue or return)`);
+    if (onErr.other !== undefined && !ACTIONS.has(onErr.other))
+      add(onErr.line, `${where}: invalid error directive 'onErr.other: ${onErr.other}' (expected continue or return)`);
   } else {
     if (onErr.other !== undefined) add(onErr.line, `${where}: 'onErr.other' is set without specific codes; use 'any' instead`);
-    if (onErr.any !== undefined && !ACTIONS.has(onErr.any)) add(onErr.line, `${where}: invalid error directive 'onErr.any: ${onErr.any}' (expected continue or return)`);
+    if (onErr.any !== undefined && !ACTIONS.has(onErr.any))
+      add(onErr.line, `${where}: invalid error directive 'onErr.any: ${onErr.any}' (expected continue or return)`);
   }
   for (const [code, action] of codes) {
     if (!ACTIONS.has(action)) add(onErr.line, `${where}: invalid error directive for code ${code}: '${action}' (expected continue or return)`);
@@ -57,7 +59,8 @@ function stepProblems(d: Directive, steps: Step[], initialKeys: Iterable<string>
     for (const c of callables) {
       if (resolveReference(d, c.fn) === undefined) add(c.line, `${owner} lists fn at step ${j} that does not exist: ${c.fn} (did you forget a namespace?)`);
       for (const [alias, key] of Object.entries(c.with ?? {})) {
-        if (!keys.has(key)) add(c.line, `${owner} has 'with' value at step ${j} referencing a key that is not yet available in the state: ${key} (alias ${alias})`);
+        if (!keys.has(key))
+          add(c.line, `${owner} has 'with' value at step ${j} referencing a key that is not yet available in the state: ${key} (alias ${alias})`);
       }
       onErrProblems(c.onErr, `${owner} step ${j} (${c.fn})`, add);
     }

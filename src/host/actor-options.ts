@@ -30,4 +30,11 @@ export interface ActorOptions {
  * object), so an I/O-bound actor with many invocations suspended on providers needs no
  * tuning, and a compute-bound one never makes more than the invocations it runs at once.
  */
-export const ACTOR_DEFAULTS: Required<ActorOptions> = { instances: 64, deadlineMs: 10_000, maxMemoryBytes: 64 * 1024 * 1024, maxQueue: 1024, isolation: "metered", staticDir: "" };
+export const ACTOR_DEFAULTS: Required<ActorOptions> = {
+  instances: 64,
+  deadlineMs: 10_000,
+  maxMemoryBytes: 64 * 1024 * 1024,
+  maxQueue: 1024,
+  isolation: "metered",
+  staticDir: "",
+};

@@ -58,7 +58,8 @@ function dispatch(callerKey: string, targets: DispatchTargets, request: HostCall
 }
 
 async function readStatic(source: StaticFiles | undefined, request: HostCallRequest): Promise<Uint8Array> {
-  if (request.operation !== OP_STATIC_READ) throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${STATIC_NAMESPACE} serves ${OP_STATIC_READ}, not '${request.operation}'`);
+  if (request.operation !== OP_STATIC_READ)
+    throw new WactorError("WACTOR_ERR_UNKNOWN_OPERATION", `${STATIC_NAMESPACE} serves ${OP_STATIC_READ}, not '${request.operation}'`);
   const name = decodeStaticReadRequest(request.payload);
   const body = source ? await source.read(name) : undefined;
   return encodeStaticReadReply({ enabled: source !== undefined, found: body !== undefined, body: body ?? new Uint8Array(0) });

@@ -14,7 +14,12 @@ import type { Tracing } from "../tracing/tracing.js";
  * Runs an invocation in its span (a child of the active context: the HTTP request, a lattice
  * hop, a calling actor's host call). `run` gets the trace the pool reports to.
  */
-export function traceInvocation(tracing: Tracing, actor: ActorIdentity, operation: string, run: (trace: InvocationTrace) => Promise<Uint8Array>): Promise<Uint8Array> {
+export function traceInvocation(
+  tracing: Tracing,
+  actor: ActorIdentity,
+  operation: string,
+  run: (trace: InvocationTrace) => Promise<Uint8Array>,
+): Promise<Uint8Array> {
   const attributes = { [ATTR.actorKey]: actor.key, [ATTR.operation]: operation, ...(actor.name !== undefined && { [ATTR.actorName]: actor.name }) };
   const span = tracing.start(SPAN.invoke(operation), "server", attributes);
   const ctx = tracing.enter(span);
@@ -26,7 +31,12 @@ export function traceInvocation(tracing: Tracing, actor: ActorIdentity, operatio
     started: () => span.setAttribute(ATTR.instanceWait, queuedAt < 0 ? 0 : performance.now() - queuedAt),
     within: (fn) => tracing.run(ctx, fn),
     denied: (capabilityId, binding, op) => {
-      const denial = tracing.start(SPAN.hostCall(capabilityId, op), "client", { ...hostCallAttributes(actor.key, capabilityId, binding, op), [ATTR.denial]: "not-claimed" }, ctx);
+      const denial = tracing.start(
+        SPAN.hostCall(capabilityId, op),
+        "client",
+        { ...hostCallAttributes(actor.key, capabilityId, binding, op), [ATTR.denial]: "not-claimed" },
+        ctx,
+      );
       tracing.end(denial, new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.key} did not claim ${capabilityId}`));
     },
   };
@@ -41,11 +51,22 @@ const hostCallAttributes = (callerKey: string, capabilityId: string, binding: st
 });
 
 /** A host call in its span; provider I/O started inside it becomes its child. */
-export function traceHostCall(tracing: Tracing, callerKey: string, request: HostCallRequest, binding: string, dispatch: () => Promise<Uint8Array>): Promise<Uint8Array> {
+export function traceHostCall(
+  tracing: Tracing,
+  callerKey: string,
+  request: HostCallRequest,
+  binding: string,
+  dispatch: () => Promise<Uint8Array>,
+): Promise<Uint8Array> {
   const { namespace, operation } = request;
   // The dispatcher's own test: an actor namespace is a module key (cheap checks first).
   if (namespace.length === 56 && namespace.charCodeAt(0) === 77 /* M */ && isPublicKey(namespace, "module")) {
-    return tracing.traced(SPAN.actorCall(operation), "client", { [ATTR.actorKey]: callerKey, [ATTR.targetKey]: namespace, [ATTR.operation]: operation }, dispatch);
+    return tracing.traced(
+      SPAN.actorCall(operation),
+      "client",
+      { [ATTR.actorKey]: callerKey, [ATTR.targetKey]: namespace, [ATTR.operation]: operation },
+      dispatch,
+    );
   }
   return tracing.traced(SPAN.hostCall(namespace, operation), "client", hostCallAttributes(callerKey, namespace, binding, operation), dispatch);
 }

@@ -154,7 +154,15 @@ export class Host {
       const old = record.pool;
       // Swap first so new invocations go to the new version, then drain the old one.
       const staticFiles = merged.staticDir === record.options.staticDir ? record.staticFiles : staticFilesOf(merged);
-      Object.assign(record, { claims, bytes, pool, isolation, options: merged, staticFiles, identity: { ...record.identity, caps: claims.caps, name: claims.name } });
+      Object.assign(record, {
+        claims,
+        bytes,
+        pool,
+        isolation,
+        options: merged,
+        staticFiles,
+        identity: { ...record.identity, caps: claims.caps, name: claims.name },
+      });
       record.lifecycle.send({ type: "UPDATED" });
       await this.#implicitExtras.actorStarted(key, claims.caps);
       await old.drain(this.#options.drainMs ?? 10_000);
@@ -279,7 +287,9 @@ export class Host {
     // Out of the table first: calls made from now on no longer reach it.
     this.#providers.delete(capabilityId);
     for (const b of this.bindings.all().filter((x) => x.capabilityId === capabilityId)) {
-      await provider.unbind(b.actorKey, b.binding).catch((err: unknown) => this.logger.warn({ capabilityId, binding: b.binding, err }, "provider failed to unbind"));
+      await provider
+        .unbind(b.actorKey, b.binding)
+        .catch((err: unknown) => this.logger.warn({ capabilityId, binding: b.binding, err }, "provider failed to unbind"));
       if (this.#remote) continue;
       this.bindings.delete(b.actorKey, capabilityId, b.binding);
       this.events.emit("binding_changed", { actorKey: b.actorKey, capabilityId, binding: b.binding, change: "deleted" });
@@ -303,7 +313,13 @@ export class Host {
    * then names the actor (from the lattice's claims), and a binding without a local
    * provider only records the link for authorization here.
    */
-  async bind(actorKey: string, capabilityId: string, binding: string | undefined, values: Record<string, string> = {}, identity?: ActorIdentity): Promise<void> {
+  async bind(
+    actorKey: string,
+    capabilityId: string,
+    binding: string | undefined,
+    values: Record<string, string> = {},
+    identity?: ActorIdentity,
+  ): Promise<void> {
     const record = this.#actors.get(actorKey);
     const actor = record?.identity ?? identity;
     if (!actor && !this.#remote) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey);

@@ -134,7 +134,13 @@ export class LatticeHost {
     };
     const rotateMs = options.sessionRotateMs ?? HOUR_MS;
     // A session outlives its rotation by a margin, so calls in flight under the old one land.
-    const table = new SessionTable({ lattice: subjects.lattice, hostKey: parts.hostKey, clusterKey: parts.clusterKey, trusted, lifetimeSeconds: Math.ceil(rotateMs / 1000) + 300 });
+    const table = new SessionTable({
+      lattice: subjects.lattice,
+      hostKey: parts.hostKey,
+      clusterKey: parts.clusterKey,
+      trusted,
+      lifetimeSeconds: Math.ceil(rotateMs / 1000) + 300,
+    });
     this.#sessions = new LatticeSessions({ nc: conn.nc, subjects, table, logger, rotateMs, served: () => this.#rpc.servedSubjects(), onRejected });
     this.#verifier = new InvocationVerifier({ trustedClusterKeys: trusted });
     this.#rpc = new LatticeRpc({
@@ -159,10 +165,27 @@ export class LatticeHost {
       claims: parts.claims,
       logger,
       onApplied: (link, validation) =>
-        this.publish(validation.ok ? "link_put" : "link_failed", { actorKey: link.actorKey, capabilityId: link.capabilityId, binding: link.binding, ...validation }),
+        this.publish(validation.ok ? "link_put" : "link_failed", {
+          actorKey: link.actorKey,
+          capabilityId: link.capabilityId,
+          binding: link.binding,
+          ...validation,
+        }),
       onRemoved: (actorKey, capabilityId, binding) => this.publish("link_deleted", { actorKey, capabilityId, binding }),
     });
-    this.#control = new ControlServer({ nc: conn.nc, subjects, hostId: this.hostId, host, links: this.#links, artifacts: parts.artifacts, claims: parts.claims, logger, gate: parts.guard.gate, summary: () => this.summary(), announced: (key) => this.announced(key) });
+    this.#control = new ControlServer({
+      nc: conn.nc,
+      subjects,
+      hostId: this.hostId,
+      host,
+      links: this.#links,
+      artifacts: parts.artifacts,
+      claims: parts.claims,
+      logger,
+      gate: parts.guard.gate,
+      summary: () => this.summary(),
+      announced: (key) => this.announced(key),
+    });
   }
 
   static async join(host: Host, options: JoinOptions): Promise<LatticeHost> {
@@ -179,7 +202,14 @@ export class LatticeHost {
     let joined: LatticeHost | undefined;
     const clusters = [...trusted, ...(trustFile?.read() ?? [])];
     const publish = (type: LatticeEventType, data: Record<string, unknown>): void => joined?.publish(type, data);
-    const guard = new LatticeGuard({ trustedOperators: options.trustedOperators ?? [], closeQueries: options.closeQueries ?? false, clusters, host, logger, publish });
+    const guard = new LatticeGuard({
+      trustedOperators: options.trustedOperators ?? [],
+      closeQueries: options.closeQueries ?? false,
+      clusters,
+      host,
+      logger,
+      publish,
+    });
     const conn = await connectLattice(options.url, `wactor host ${hostKey.publicKey}`, { logger, ...(options.access && { access: options.access }) });
     try {
       const verifier = guard.linkVerifier;
@@ -210,7 +240,9 @@ export class LatticeHost {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt.getTime()) / 1000),
       clusterKey: this.clusterKey,
       actorKeys: this.#host.listActors().map((a) => a.key),
-      actors: this.#host.listActors().map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key), invocations: this.#invocations.get(a.key) ?? 0 })),
+      actors: this.#host
+        .listActors()
+        .map((a) => ({ key: a.key, instances: a.instances, state: a.state, digest: this.#digest(a.key), invocations: this.#invocations.get(a.key) ?? 0 })),
       providers: this.#host.providerIds(),
       providerApps: this.#control.providerApps(),
       actorApps: this.#control.actorApps(),
@@ -330,7 +362,10 @@ export class LatticeHost {
     const events = this.#host.events;
     const onState = (e: { actorKey: string; name: string | undefined; state: string; reason: string | undefined }): void => {
       if (!isPublicKey(e.actorKey, "module")) return;
-      if (e.state === "running") this.#announce(e.actorKey).catch((err: unknown) => this.#logger.warn({ actor: e.actorKey, err: (err as Error).message }, "could not announce the actor to the lattice"));
+      if (e.state === "running")
+        this.#announce(e.actorKey).catch((err: unknown) =>
+          this.#logger.warn({ actor: e.actorKey, err: (err as Error).message }, "could not announce the actor to the lattice"),
+        );
       else if (e.state === "stopped") this.#actorGone(e.actorKey, "actor_stopped", e);
       else if (e.state === "failed" && this.#served.has(e.actorKey)) this.#actorGone(e.actorKey, "actor_failed", e);
       else if (e.state === "failed") this.publish("actor_failed", { actorKey: e.actorKey, name: e.name, reason: e.reason });

@@ -56,13 +56,20 @@ export function natsConnectOptions(access: NatsAccess | undefined): Partial<Conn
   else if (auth?.kind === "creds") options.authenticator = credsAuthenticator(encoder.encode(readText(auth.file, "creds file")));
   const tls = access?.tls;
   if (tls) {
-    for (const [file, what] of [[tls.caFile, "TLS CA file"], [tls.certFile, "TLS certificate"], [tls.keyFile, "TLS key"]] as const) {
+    for (const [file, what] of [
+      [tls.caFile, "TLS CA file"],
+      [tls.certFile, "TLS certificate"],
+      [tls.keyFile, "TLS key"],
+    ] as const) {
       if (file !== undefined) readText(file, what);
     }
     if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
       throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a TLS client certificate needs its key, and a key its certificate");
     }
-    options.tls = { ...(tls.caFile !== undefined && { caFile: tls.caFile }), ...(tls.certFile !== undefined && { certFile: tls.certFile, keyFile: tls.keyFile! }) };
+    options.tls = {
+      ...(tls.caFile !== undefined && { caFile: tls.caFile }),
+      ...(tls.certFile !== undefined && { certFile: tls.certFile, keyFile: tls.keyFile! }),
+    };
   }
   return options;
 }
@@ -71,12 +78,17 @@ export function natsConnectOptions(access: NatsAccess | undefined): Partial<Conn
 export function describeAccess(access: NatsAccess | undefined): string {
   const auth = access?.auth;
   const who =
-    auth === undefined ? "a connection without credentials"
-    : auth.kind === "user" ? `user '${auth.user}' with a password`
-    : auth.kind === "token" ? "a token"
-    : auth.kind === "nkey" ? "an nkey seed"
-    : auth.kind === "jwt" ? "a user JWT and seed"
-    : `creds file ${auth.file}`;
+    auth === undefined
+      ? "a connection without credentials"
+      : auth.kind === "user"
+        ? `user '${auth.user}' with a password`
+        : auth.kind === "token"
+          ? "a token"
+          : auth.kind === "nkey"
+            ? "an nkey seed"
+            : auth.kind === "jwt"
+              ? "a user JWT and seed"
+              : `creds file ${auth.file}`;
   return access?.tls ? `${who}, over TLS` : who;
 }
 
@@ -84,7 +96,12 @@ export function describeAccess(access: NatsAccess | undefined): string {
 export function redactServers(url: string): string {
   return url
     .split(",")
-    .map((server) => server.replace(/^([a-z]+:\/\/)([^@/]*)@/i, (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(":") ? `${userinfo.split(":")[0]}:***` : "***"}@`))
+    .map((server) =>
+      server.replace(
+        /^([a-z]+:\/\/)([^@/]*)@/i,
+        (_m, scheme: string, userinfo: string) => `${scheme}${userinfo.includes(":") ? `${userinfo.split(":")[0]}:***` : "***"}@`,
+      ),
+    )
     .join(",");
 }
 
@@ -101,6 +118,7 @@ export function connectFailureCause(err: unknown, access: NatsAccess | undefined
   if (/certificate|self[- ]signed|CERT_|tls|ssl/i.test(`${code ?? ""} ${message}`)) return `TLS handshake failed: ${message}`;
   if (code === NatsErrorCode.ConnectionRefused) return `connection refused (${message})`;
   // A server that rejects the client's certificate closes the TLS session after the client's side of the handshake completed.
-  if (code === NatsErrorCode.Timeout && access?.tls) return `no NATS handshake in time over TLS: the server may have refused the client certificate (${access.tls.certFile ? "not signed by a CA it trusts" : "none was given"})`;
+  if (code === NatsErrorCode.Timeout && access?.tls)
+    return `no NATS handshake in time over TLS: the server may have refused the client certificate (${access.tls.certFile ? "not signed by a CA it trusts" : "none was given"})`;
   return message;
 }

@@ -59,7 +59,12 @@ export function buildArtifact(module: Uint8Array, claims: ActorClaims, fileName:
     ...(claims.name !== undefined && { [ANNOTATION.name]: claims.name }),
     ...(claims.ver !== undefined && { [ANNOTATION.version]: claims.ver }),
   };
-  const layer: Descriptor = { mediaType: WASM_LAYER_TYPE, digest: sha256Digest(module), size: module.byteLength, annotations: { [ANNOTATION.title]: fileName } };
+  const layer: Descriptor = {
+    mediaType: WASM_LAYER_TYPE,
+    digest: sha256Digest(module),
+    size: module.byteLength,
+    annotations: { [ANNOTATION.title]: fileName },
+  };
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST_TYPE,
@@ -79,7 +84,11 @@ export function wasmLayerOf(manifestBytes: Uint8Array, where: string): { manifes
     throw new WactorError("WACTOR_ERR_REGISTRY", `${where}: the manifest is not JSON`);
   }
   const parsed = imageManifest.safeParse(json);
-  if (!parsed.success) throw new WactorError("WACTOR_ERR_OCI_NOT_WASM", `${where}: not an image manifest (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw new WactorError(
+      "WACTOR_ERR_OCI_NOT_WASM",
+      `${where}: not an image manifest (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`,
+    );
   const layers = parsed.data.layers.filter((l) => WASM_LAYER_TYPES.includes(l.mediaType));
   if (layers.length !== 1) {
     const types = parsed.data.layers.map((l) => l.mediaType).join(", ") || "none";

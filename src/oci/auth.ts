@@ -36,7 +36,11 @@ export function credentialsFrom(user: string | undefined, password: string | und
   const username = user ?? env.OCI_REGISTRY_USER;
   const secret = password ?? env.OCI_REGISTRY_PASSWORD;
   if (username === undefined && secret === undefined) return undefined;
-  if (!username || secret === undefined) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "registry credentials need both a user and a password (--user/--password or OCI_REGISTRY_USER/OCI_REGISTRY_PASSWORD)");
+  if (!username || secret === undefined)
+    throw new WactorError(
+      "WACTOR_ERR_BAD_ARGUMENT",
+      "registry credentials need both a user and a password (--user/--password or OCI_REGISTRY_USER/OCI_REGISTRY_PASSWORD)",
+    );
   return { username, password: secret };
 }
 
@@ -66,7 +70,8 @@ export async function answerChallenge(
   if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
   url.searchParams.set("scope", challenge.params.scope ?? scope);
   const response = await fetchToken(url, credentials ? { authorization: basicHeader(credentials) } : {});
-  if (response.status === 401 || response.status === 403) throw new WactorError("WACTOR_ERR_REGISTRY_AUTH", `the token endpoint ${url.origin}${url.pathname} refused the credentials (${response.status})`);
+  if (response.status === 401 || response.status === 403)
+    throw new WactorError("WACTOR_ERR_REGISTRY_AUTH", `the token endpoint ${url.origin}${url.pathname} refused the credentials (${response.status})`);
   if (!response.ok) throw new WactorError("WACTOR_ERR_REGISTRY_AUTH", `the token endpoint ${url.origin}${url.pathname} answered ${response.status}`);
   const body = (await response.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
   const token = typeof body.token === "string" ? body.token : typeof body.access_token === "string" ? body.access_token : undefined;

@@ -130,18 +130,27 @@ export class RegistryClient {
   /** One request; a 401 is answered once (basic or token flow) and the request retried. */
   async #request(method: string, url: string, init: { headers?: Record<string, string>; body?: Uint8Array }, actions: string): Promise<Response> {
     const send = (authorization: string | undefined): Promise<Response> =>
-      this.#fetch(url, { method, headers: { ...init.headers, ...(authorization !== undefined && { authorization }) }, ...(init.body !== undefined && { body: init.body }) });
+      this.#fetch(url, {
+        method,
+        headers: { ...init.headers, ...(authorization !== undefined && { authorization }) },
+        ...(init.body !== undefined && { body: init.body }),
+      });
     let response = await send(this.#authorization);
     if (response.status !== 401) return response;
     await response.body?.cancel();
     const header = response.headers.get("www-authenticate");
     if (!header) throw new WactorError("WACTOR_ERR_REGISTRY_AUTH", `${this.#ref.registry} answered 401 without a challenge`);
     const scope = `repository:${this.#ref.repository}:${actions}`;
-    this.#authorization = await answerChallenge(parseChallenge(header), this.#o.credentials, scope, (tokenUrl, headers) => this.#fetch(tokenUrl.href, { method: "GET", headers }));
+    this.#authorization = await answerChallenge(parseChallenge(header), this.#o.credentials, scope, (tokenUrl, headers) =>
+      this.#fetch(tokenUrl.href, { method: "GET", headers }),
+    );
     response = await send(this.#authorization);
     if (response.status === 401) {
       await response.body?.cancel();
-      throw new WactorError("WACTOR_ERR_REGISTRY_AUTH", `${this.#ref.registry} refused the credentials${this.#o.credentials ? ` of user '${this.#o.credentials.username}'` : ""} for ${scope}`);
+      throw new WactorError(
+        "WACTOR_ERR_REGISTRY_AUTH",
+        `${this.#ref.registry} refused the credentials${this.#o.credentials ? ` of user '${this.#o.credentials.username}'` : ""} for ${scope}`,
+      );
     }
     return response;
   }

@@ -4,4 +4,13 @@ export { RegistryClient, sha256Digest, type Progress } from "./client.js";
 export { credentialsFrom, type RegistryCredentials } from "./auth.js";
 export { WASM_CONFIG_TYPE, WASM_LAYER_TYPE, WASMCLOUD_LAYER_TYPE, buildArtifact, wasmLayerOf } from "./artifact.js";
 export { DigestCache, defaultCacheDir } from "./cache.js";
-export { pullActor, pushActor, pullActorFromEnv, registryOptionsFromEnv, type PullOptions, type PulledActor, type PushedActor, type RegistryOptions } from "./registry.js";
+export {
+  pullActor,
+  pushActor,
+  pullActorFromEnv,
+  registryOptionsFromEnv,
+  type PullOptions,
+  type PulledActor,
+  type PushedActor,
+  type RegistryOptions,
+} from "./registry.js";

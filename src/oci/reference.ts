@@ -65,7 +65,8 @@ export function parseReference(text: string, options: { allowLatest?: boolean } 
   const ref = tryParseReference(text);
   if (!ref) throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}'`);
   const floating = ref.digest === undefined && (ref.tag === undefined || ref.tag === "latest");
-  if (floating && !options.allowLatest) throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}' names ':latest'; give a version tag or a digest, or pass --allow-latest`);
+  if (floating && !options.allowLatest)
+    throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}' names ':latest'; give a version tag or a digest, or pass --allow-latest`);
   return ref;
 }
 

@@ -55,7 +55,10 @@ export interface PushedActor {
  */
 export function registryOptionsFromEnv(registry: string | undefined, env: NodeJS.ProcessEnv = process.env): PullOptions {
   const credentials = credentialsFrom(undefined, undefined, env);
-  const insecure = (env.WACTOR_OCI_ALLOWED_INSECURE ?? "").split(",").map((s) => s.trim()).includes(registry ?? "\u0000");
+  const insecure = (env.WACTOR_OCI_ALLOWED_INSECURE ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .includes(registry ?? "\u0000");
   return { ...(credentials && { credentials }), insecure, allowLatest: env.WACTOR_OCI_ALLOW_LATEST === "true" };
 }
 
@@ -91,7 +94,8 @@ async function fromRegistry(ref: OciReference, cache: DigestCache, options: Pull
   const where = formatReference(ref);
   const manifest = await client.getManifest(manifestReference(ref));
   // The registry is not trusted to serve what a digest names.
-  if (ref.digest !== undefined && manifest.digest !== ref.digest) throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${where}: the registry served manifest ${manifest.digest}`);
+  if (ref.digest !== undefined && manifest.digest !== ref.digest)
+    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${where}: the registry served manifest ${manifest.digest}`);
   const { layer } = wasmLayerOf(manifest.bytes, where);
   let bytes = await cache.get(layer.digest);
   if (!bytes) {

@@ -27,9 +27,14 @@ export interface StartedPool {
 /** Compiles (through the caches) and starts the actor's pool. */
 export async function startActorPool(options: ActorPoolOptions): Promise<StartedPool> {
   // The plain module is checked first, so a broken module, or one of neither shape, fails with its own code.
-  const { module: plain, kind } = await cachedCompile(`plain/${options.codeHash}/${options.maxMemoryBytes}`, () => compileActorModule(options.bytes, options.maxMemoryBytes));
+  const { module: plain, kind } = await cachedCompile(`plain/${options.codeHash}/${options.maxMemoryBytes}`, () =>
+    compileActorModule(options.bytes, options.maxMemoryBytes),
+  );
   if (kind === "runnable" && options.isolation === "thread") {
-    throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", "a Reactr runnable runs with isolation 'metered' or 'executor'; 'thread' is not offered to runnables");
+    throw new WactorError(
+      "WACTOR_ERR_UNSUPPORTED_MODULE",
+      "a Reactr runnable runs with isolation 'metered' or 'executor'; 'thread' is not offered to runnables",
+    );
   }
   if (options.isolation !== "thread") {
     const metered = await meteredModule(options, kind).catch((err: unknown) => {
@@ -37,12 +42,17 @@ export async function startActorPool(options: ActorPoolOptions): Promise<Started
       throw err;
     });
     if (!(metered instanceof WactorError)) {
-      const pool = options.isolation === "executor" ? new ExecutorPool({ ...options, module: metered, kind }) : new MeteredPool({ ...options, module: metered, kind });
+      const pool =
+        options.isolation === "executor" ? new ExecutorPool({ ...options, module: metered, kind }) : new MeteredPool({ ...options, module: metered, kind });
       await pool.start();
       return { pool, isolation: options.isolation };
     }
     // A runnable's host calls exist only as suspensions: without the transform it cannot run.
-    if (kind === "runnable") throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `a Reactr runnable must be metered (runnables are not offered the 'thread' isolation): ${metered.detail ?? metered.message}`);
+    if (kind === "runnable")
+      throw new WactorError(
+        "WACTOR_ERR_UNSUPPORTED_MODULE",
+        `a Reactr runnable must be metered (runnables are not offered the 'thread' isolation): ${metered.detail ?? metered.message}`,
+      );
     options.onFallback?.(metered.detail ?? metered.message);
   }
   const pool = new InstancePool({ ...options, module: plain, instances: Math.min(options.instances, MAX_THREAD_INSTANCES) });

@@ -74,8 +74,17 @@ export class ClaimsGate {
  * The authorization rule's refusal, naming actor, capability, binding and operation: one text
  * whether the worker's gate or the host's authorizer decided, so a guest cannot tell which.
  */
-export function permissionDenied(actor: { key: string; name?: string | undefined }, capabilityId: string, binding: string, operation: string, why: string): WactorError {
-  return new WactorError("WACTOR_ERR_PERMISSION_DENIED", `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`);
+export function permissionDenied(
+  actor: { key: string; name?: string | undefined },
+  capabilityId: string,
+  binding: string,
+  operation: string,
+  why: string,
+): WactorError {
+  return new WactorError(
+    "WACTOR_ERR_PERMISSION_DENIED",
+    `actor ${actor.name ? `${actor.name} ` : ""}${actor.key} -> capability ${capabilityId}, binding '${binding}', operation ${operation}: ${why}`,
+  );
 }
 
 /** Actor-to-actor calls are addressed by module key; the host checks the key itself. */

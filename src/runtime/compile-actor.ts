@@ -11,8 +11,22 @@ import type { GuestKind } from "./suspendable-guest.js";
 type Shape = ReadonlyArray<[string, WebAssembly.ImportExportKind]>;
 
 const SHAPES: ReadonlyArray<[GuestKind, Shape]> = [
-  ["wapc", [["__guest_call", "function"], ["memory", "memory"]]],
-  ["runnable", [["memory", "memory"], ["allocate", "function"], ["deallocate", "function"], ["run_e", "function"]]],
+  [
+    "wapc",
+    [
+      ["__guest_call", "function"],
+      ["memory", "memory"],
+    ],
+  ],
+  [
+    "runnable",
+    [
+      ["memory", "memory"],
+      ["allocate", "function"],
+      ["deallocate", "function"],
+      ["run_e", "function"],
+    ],
+  ],
 ];
 
 /** What the module is, by its exports; undefined when it is neither shape. */
@@ -41,7 +55,11 @@ export async function compileActorModule(bytes: Uint8Array, maxMemoryBytes: numb
   const exports = WebAssembly.Module.exports(module);
   const kind = guestKindOf(exports);
   if (kind === undefined) {
-    const missing = (shape: Shape): string => shape.filter(([name, k]) => !exports.some((e) => e.name === name && e.kind === k)).map(([n]) => n).join(", ");
+    const missing = (shape: Shape): string =>
+      shape
+        .filter(([name, k]) => !exports.some((e) => e.name === name && e.kind === k))
+        .map(([n]) => n)
+        .join(", ");
     throw new WactorError(
       "WACTOR_ERR_UNSUPPORTED_MODULE",
       `neither a waPC actor (missing export ${missing(SHAPES[0]![1])}) nor a Reactr runnable (missing export ${missing(SHAPES[1]![1])})`,

@@ -176,10 +176,12 @@ export abstract class SuspendableGuest implements Guest {
       this.#stackAt = 0;
       const serve = (this.exports as unknown as Record<string, () => void>)[SERVE_EXPORT]!;
       // Runs until the loop waits for its first operation; a trap ends it with the instance.
-      jspi!.promising(serve)().then(
-        () => undefined,
-        (err: unknown) => this.#ended(err),
-      );
+      jspi!
+        .promising(serve)()
+        .then(
+          () => undefined,
+          (err: unknown) => this.#ended(err),
+        );
       return;
     }
     const grown = trapping(() => this.exports.memory.grow(SUSPEND_STACK_PAGES));

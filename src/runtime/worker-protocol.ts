@@ -18,9 +18,7 @@ export interface WorkerInit {
 export type ToWorker = { type: "load"; init: WorkerInit };
 
 export type FromWorker =
-  | { type: "ready"; memoryBytes: number; threadId: number | undefined }
-  | { type: "start-failed"; error: string }
-  | { type: "log"; line: string };
+  { type: "ready"; memoryBytes: number; threadId: number | undefined } | { type: "start-failed"; error: string } | { type: "log"; line: string };
 
 export interface HostCallRequest {
   binding: string;

@@ -12,7 +12,11 @@ export function startWorker(relative: string, callerUrl: string, options: Worker
   const isTs = callerUrl.endsWith(".ts");
   const url = new URL(`${relative}${isTs ? ".ts" : ".js"}`, callerUrl);
   if (!isTs) return new Worker(url, options);
-  const tsx = pathToFileURL(createRequire(callerUrl).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const tsx = pathToFileURL(
+    createRequire(callerUrl)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
   const source = `import(${JSON.stringify(tsx)}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(callerUrl)}));`;
   return new Worker(source, { ...options, eval: true });
 }

@@ -83,7 +83,11 @@ export interface NewActorResult {
  */
 export async function newActorProject(cwd: string, target: string, templateName: string = DEFAULT_ACTOR_TEMPLATE): Promise<NewActorResult> {
   const name = basename(target);
-  if (!NAME.test(name)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `actor name '${name}': use lower-case letters, digits, '-' and '_' (it names the npm package and the module)`);
+  if (!NAME.test(name))
+    throw new WactorError(
+      "WACTOR_ERR_BAD_ARGUMENT",
+      `actor name '${name}': use lower-case letters, digits, '-' and '_' (it names the npm package and the module)`,
+    );
   const template = Object.hasOwn(ACTOR_TEMPLATES, templateName) ? ACTOR_TEMPLATES[templateName] : undefined;
   if (!template) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `no template '${templateName}' (templates: ${Object.keys(ACTOR_TEMPLATES).join(", ")})`);
   const dir = resolve(cwd, target);
@@ -103,7 +107,10 @@ export async function newActorProject(cwd: string, target: string, templateName:
   // Dev keys, the ones `wactor dev` also uses: the actor keeps one identity across builds.
   const account = KeyPair.create("account");
   const module = KeyPair.create("module");
-  for (const [file, pair] of [["account.nk", account], ["module.nk", module]] as const) {
+  for (const [file, pair] of [
+    ["account.nk", account],
+    ["module.nk", module],
+  ] as const) {
     const path = join(dir, ".wactor", file);
     await writeFile(path, `${pair.seed}\n`, { mode: 0o600 });
     await chmod(path, 0o600);

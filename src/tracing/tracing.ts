@@ -122,7 +122,9 @@ export class Tracing {
   inject(ctx: Context = context.active()): TraceCarrier | undefined {
     const headers: Record<string, string> = {};
     propagator.inject(ctx, headers, defaultTextMapSetter);
-    return headers.traceparent === undefined ? undefined : { traceparent: headers.traceparent, ...(headers.tracestate !== undefined && { tracestate: headers.tracestate }) };
+    return headers.traceparent === undefined
+      ? undefined
+      : { traceparent: headers.traceparent, ...(headers.tracestate !== undefined && { tracestate: headers.tracestate }) };
   }
 
   /** A parent context continuing the carrier's trace; the root (a new trace) when it has none or it is invalid. */

@@ -39,7 +39,13 @@ function parseKind(b: Record<string, unknown>): DashboardAction {
       const values = (typeof b.values === "object" && b.values !== null ? b.values : {}) as Record<string, unknown>;
       if (Object.values(values).some((v) => typeof v !== "string")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "link values must be strings");
       const binding = optStr(b.binding, "binding");
-      return { action: "link_put", actor: str(b.actor, "actor"), capabilityId: str(b.capabilityId, "capabilityId"), ...(binding !== undefined && { binding }), values: values as Record<string, string> };
+      return {
+        action: "link_put",
+        actor: str(b.actor, "actor"),
+        capabilityId: str(b.capabilityId, "capabilityId"),
+        ...(binding !== undefined && { binding }),
+        values: values as Record<string, string>,
+      };
     }
     case "link_del": {
       const binding = optStr(b.binding, "binding");
@@ -53,13 +59,25 @@ function parseKind(b: Record<string, unknown>): DashboardAction {
 export async function runAction(client: ControlClient, a: DashboardAction): Promise<unknown> {
   switch (a.action) {
     case "start":
-      return client.startActor({ ref: a.ref }, { ...(a.hostId !== undefined && { hostId: a.hostId }), ...(a.instances !== undefined && { instances: a.instances }) });
+      return client.startActor(
+        { ref: a.ref },
+        { ...(a.hostId !== undefined && { hostId: a.hostId }), ...(a.instances !== undefined && { instances: a.instances }) },
+      );
     case "stop":
       return stopActorByHand(client, a.key, a.hostId !== undefined ? { hostId: a.hostId } : {}, a.force);
     case "scale":
       return scaleActorByHand(client, a.key, a.instances, a.hostId !== undefined ? { hostId: a.hostId } : {}, a.force);
     case "link_put": {
-      const result = await putLinkByHand(client, { actor: a.actor, capabilityId: a.capabilityId, ...(a.binding !== undefined && { binding: a.binding }), ...(a.values !== undefined && { values: a.values }) }, a.force);
+      const result = await putLinkByHand(
+        client,
+        {
+          actor: a.actor,
+          capabilityId: a.capabilityId,
+          ...(a.binding !== undefined && { binding: a.binding }),
+          ...(a.values !== undefined && { values: a.values }),
+        },
+        a.force,
+      );
       const refusal = result.validations.find((v) => !v.ok);
       if (refusal) throw new WactorError("WACTOR_ERR_BINDING_FAILED", `refused by host ${refusal.hostId}: ${refusal.code}: ${refusal.detail}`);
       return { stored: result.stored, pending: result.pending, ...(result.note && { note: result.note }) };

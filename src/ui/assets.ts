@@ -14,7 +14,12 @@ function packageRoot(): string {
 }
 
 const ROOT = packageRoot();
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".png": "image/png",
+};
 
 /** Only these names are served: no path from the request ever reaches the file system. */
 export async function readAsset(name: string): Promise<{ body: Buffer; type: string } | undefined> {

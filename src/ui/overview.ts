@@ -7,7 +7,6 @@ import type { AppStatus } from "../deploy/app-types.js";
 import { maskValues } from "../lattice/wire/mask.js";
 import type { HostSummary, Inventory, Link } from "../lattice/mod.js";
 
-
 export interface Overview {
   lattice: string;
   generatedAt: string;

@@ -78,7 +78,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const logger = options.logger ?? pino(pino.destination(2));
   const token = LOOPBACK.has(host) ? undefined : randomBytes(24).toString("base64url");
   const proofs = new RecordProofs(options.trustedClusters);
-  const apps = await AppClient.connect({ proofs, url: options.url, ...(options.lattice !== undefined && { lattice: options.lattice }), ...(options.access && { access: options.access }), ...(options.signer && { signer: options.signer }) });
+  const apps = await AppClient.connect({
+    proofs,
+    url: options.url,
+    ...(options.lattice !== undefined && { lattice: options.lattice }),
+    ...(options.access && { access: options.access }),
+    ...(options.signer && { signer: options.signer }),
+  });
   // Open event streams must not keep close() waiting.
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, clientErrorHandler: clientErrorHandler(errorBody) });
 
@@ -97,7 +103,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   app.setErrorHandler((err: FastifyError, _request, reply) => sendError(reply, requestError(err), logger));
-  app.setNotFoundHandler((request, reply) => sendError(reply, new WactorError("WACTOR_ERR_NOT_FOUND", `${request.method} ${request.url.split("?")[0]}`), logger));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new WactorError("WACTOR_ERR_NOT_FOUND", `${request.method} ${request.url.split("?")[0]}`), logger),
+  );
 
   const asset = (name: string) => async (_req: FastifyRequest, reply: FastifyReply) => {
     const found = await readAsset(name);
@@ -141,7 +149,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   } catch (err) {
     await apps.close();
     const code = (err as NodeJS.ErrnoException).code;
-    throw new WactorError(code === "EADDRINUSE" ? "WACTOR_ERR_PORT_IN_USE" : "WACTOR_ERR_BAD_ARGUMENT", `dashboard on ${host}:${options.port ?? 4000}: ${(err as Error).message}`);
+    throw new WactorError(
+      code === "EADDRINUSE" ? "WACTOR_ERR_PORT_IN_USE" : "WACTOR_ERR_BAD_ARGUMENT",
+      `dashboard on ${host}:${options.port ?? 4000}: ${(err as Error).message}`,
+    );
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 4000);

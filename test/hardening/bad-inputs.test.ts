@@ -42,7 +42,6 @@ const portIsClosed = (port: number): Promise<boolean> =>
     socket.once("error", () => resolve(true));
   });
 
-
 /** OS threads of this process: every instance worker is one, so a leaked worker shows here. */
 const osThreads = (): number => Number(/^Threads:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
 

@@ -33,22 +33,33 @@ const anyValue = fc.anything({ maxDepth: 4, withNullPrototype: false, withBigInt
 
 describe("hardening: fuzzing", () => {
   it("the manifest parser: random text", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => acceptsOrRefuses(() => parseHostManifest(text, "fuzz.yaml"))), params);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => acceptsOrRefuses(() => parseHostManifest(text, "fuzz.yaml"))),
+      params,
+    );
   });
 
   it("the manifest parser: random YAML documents shaped like manifests", () => {
-    const entry = fc.oneof(fc.string(), fc.record({ path: fc.string(), instances: fc.oneof(fc.integer(), fc.string()), deadline_ms: fc.integer() }, { requiredKeys: [] }));
+    const entry = fc.oneof(
+      fc.string(),
+      fc.record({ path: fc.string(), instances: fc.oneof(fc.integer(), fc.string()), deadline_ms: fc.integer() }, { requiredKeys: [] }),
+    );
     const doc = fc.record(
       {
         labels: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
         actors: fc.oneof(fc.array(entry, { maxLength: 3 }), anyValue),
         capabilities: fc.array(fc.record({ id: fc.string(), path: fc.string(), binding: fc.string() }, { requiredKeys: [] }), { maxLength: 3 }),
-        bindings: fc.array(fc.record({ actor: fc.string(), capability: fc.string(), values: fc.dictionary(fc.string(), anyValue) }, { requiredKeys: [] }), { maxLength: 3 }),
+        bindings: fc.array(fc.record({ actor: fc.string(), capability: fc.string(), values: fc.dictionary(fc.string(), anyValue) }, { requiredKeys: [] }), {
+          maxLength: 3,
+        }),
         extra: anyValue,
       },
       { requiredKeys: [] },
     );
-    fc.assert(fc.property(doc, (d) => acceptsOrRefuses(() => parseHostManifest(stringify(d), "/tmp/fuzz.yaml"))), params);
+    fc.assert(
+      fc.property(doc, (d) => acceptsOrRefuses(() => parseHostManifest(stringify(d), "/tmp/fuzz.yaml"))),
+      params,
+    );
   });
 
   it("payload codecs: random bytes and random MessagePack values", () => {
@@ -60,13 +71,25 @@ describe("hardening: fuzzing", () => {
       (b) => decodeBrokerMessage(b),
       decodeRequestMessage,
     ];
-    const payload = fc.oneof(fc.uint8Array({ maxLength: 200 }), anyValue.map((v) => encode(v, { ignoreUndefined: true })));
-    fc.assert(fc.property(payload, (bytes) => decoders.forEach((decode) => acceptsOrRefuses(() => decode(bytes)))), params);
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      anyValue.map((v) => encode(v, { ignoreUndefined: true })),
+    );
+    fc.assert(
+      fc.property(payload, (bytes) => decoders.forEach((decode) => acceptsOrRefuses(() => decode(bytes)))),
+      params,
+    );
   });
 
   it("the lattice invocation decoder: random bytes and random maps", () => {
-    const payload = fc.oneof(fc.uint8Array({ maxLength: 200 }), anyValue.map((v) => encode(v, { ignoreUndefined: true })));
-    fc.assert(fc.property(payload, (bytes) => acceptsOrRefuses(() => decodeInvocation(bytes))), params);
+    const payload = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      anyValue.map((v) => encode(v, { ignoreUndefined: true })),
+    );
+    fc.assert(
+      fc.property(payload, (bytes) => acceptsOrRefuses(() => decodeInvocation(bytes))),
+      params,
+    );
   });
 
   it("the claims reader: a signed module with random bytes changed always gets a verdict", async () => {

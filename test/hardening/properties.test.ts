@@ -27,7 +27,11 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const params = { seed: 20261202, numRuns: RUNS };
 
 const text = fc.string({ maxLength: 40 });
-const headers = fc.dictionary(text.filter((k) => k !== "__proto__"), text, { maxKeys: 5 });
+const headers = fc.dictionary(
+  text.filter((k) => k !== "__proto__"),
+  text,
+  { maxKeys: 5 },
+);
 const body = fc.uint8Array({ maxLength: 64 });
 const CAPS = ["wascc:http_server", "wascc:keyvalue", "wascc:messaging", "wascc:logging", "wascc:extras"];
 
@@ -70,17 +74,23 @@ describe("properties: codecs round-trip", () => {
 describe("properties: nkeys", () => {
   it("public keys and seeds of every type round-trip; a signature verifies and a changed message does not", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...KEY_TYPES), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), (type, raw, data, at) => {
-        expect(decodePublicKey(encodePublicKey(type, raw))).toEqual({ type, raw });
-        expect(decodeSeed(encodeSeed(type, raw))).toEqual({ type, raw });
-        const pair = KeyPair.fromSeed(encodeSeed(type, raw));
-        expect(KeyPair.fromSeed(pair.seed).publicKey).toBe(pair.publicKey);
-        const signature = pair.sign(data);
-        expect(KeyPair.fromPublicKey(pair.publicKey).verify(data, signature)).toBe(true);
-        const changed = data.slice();
-        changed[at % changed.length]! ^= 0x01;
-        expect(KeyPair.fromPublicKey(pair.publicKey).verify(changed, signature)).toBe(false);
-      }),
+      fc.property(
+        fc.constantFrom(...KEY_TYPES),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        fc.nat(),
+        (type, raw, data, at) => {
+          expect(decodePublicKey(encodePublicKey(type, raw))).toEqual({ type, raw });
+          expect(decodeSeed(encodeSeed(type, raw))).toEqual({ type, raw });
+          const pair = KeyPair.fromSeed(encodeSeed(type, raw));
+          expect(KeyPair.fromSeed(pair.seed).publicKey).toBe(pair.publicKey);
+          const signature = pair.sign(data);
+          expect(KeyPair.fromPublicKey(pair.publicKey).verify(data, signature)).toBe(true);
+          const changed = data.slice();
+          changed[at % changed.length]! ^= 0x01;
+          expect(KeyPair.fromPublicKey(pair.publicKey).verify(changed, signature)).toBe(false);
+        },
+      ),
       params,
     );
   });
@@ -104,7 +114,14 @@ describe("properties: signed modules", () => {
         const verdict = await verifyModule(signed.bytes, { trustedIssuers: [account.publicKey] });
         expect(verdict.valid).toBe(true);
         if (!verdict.valid) return;
-        expect(verdict.claims).toMatchObject({ issuer: account.publicKey, subject: subject.publicKey, caps: input.caps, name: input.name, tags: input.tags, rev: input.rev });
+        expect(verdict.claims).toMatchObject({
+          issuer: account.publicKey,
+          subject: subject.publicKey,
+          caps: input.caps,
+          name: input.name,
+          tags: input.tags,
+          rev: input.rev,
+        });
         expect(verdict.claims.hash).toBe(verdict.hash);
       }),
       { ...params, numRuns: Math.min(RUNS, 100) },
@@ -146,7 +163,16 @@ describe("properties: signed modules", () => {
         const isBase64url = /[A-Za-z0-9_-]/.test(String.fromCharCode(bytes[at]!));
         if (expected === "WACTOR_ERR_BAD_SIGNATURE" && !isBase64url) expect(verdict.error.code).toBe("WACTOR_ERR_MALFORMED_TOKEN");
         else if (expected) expect(verdict.error.code).toBe(expected);
-        else expect(["WACTOR_ERR_NOT_WASM", "WACTOR_ERR_TRUNCATED_MODULE", "WACTOR_ERR_NO_CLAIMS", "WACTOR_ERR_MALFORMED_TOKEN", "WACTOR_ERR_UNSUPPORTED_ALG", "WACTOR_ERR_BAD_SIGNATURE", "WACTOR_ERR_HASH_MISMATCH"]).toContain(verdict.error.code);
+        else
+          expect([
+            "WACTOR_ERR_NOT_WASM",
+            "WACTOR_ERR_TRUNCATED_MODULE",
+            "WACTOR_ERR_NO_CLAIMS",
+            "WACTOR_ERR_MALFORMED_TOKEN",
+            "WACTOR_ERR_UNSUPPORTED_ALG",
+            "WACTOR_ERR_BAD_SIGNATURE",
+            "WACTOR_ERR_HASH_MISMATCH",
+          ]).toContain(verdict.error.code);
       }),
       { ...params, numRuns: Math.min(RUNS * 2, 400) },
     );

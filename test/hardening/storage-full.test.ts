@@ -45,7 +45,11 @@ describe("hardening: JetStream storage full", () => {
   });
 
   it("an actor too big for the store is refused with STORAGE_FULL, and the lattice serves on", async () => {
-    await expect(client.uploadModule(bigPath)).rejects.toMatchObject({ code: "WACTOR_ERR_LATTICE_STORAGE_FULL", status: 507, message: expect.stringContaining("max_file_store") });
+    await expect(client.uploadModule(bigPath)).rejects.toMatchObject({
+      code: "WACTOR_ERR_LATTICE_STORAGE_FULL",
+      status: 507,
+      message: expect.stringContaining("max_file_store"),
+    });
     await expect(client.resolveModule("big")).rejects.toMatchObject({ code: "WACTOR_ERR_ARTIFACT_NOT_FOUND" });
     const reply = await caller.lattice.invoke(actor("echo").publicKey, "Echo", new TextEncoder().encode("still here"));
     expect(new TextDecoder().decode(reply)).toBe("still here");

@@ -8,7 +8,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-
 export const sha256 = (bytes: Uint8Array): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 export interface Curl {
@@ -39,9 +38,16 @@ function curlIn(dir: string, method: string, url: string, options: { headers?: R
   }
   const result = spawnSync("curl", args, { encoding: "buffer", timeout: 20_000 });
   if (result.status !== 0) throw new Error(`curl ${method} ${url}: ${result.stderr.toString()}`);
-  const head = result.stdout.toString("latin1").split("\r\n\r\n").filter((b) => b.startsWith("HTTP/")).pop() ?? "";
+  const head =
+    result.stdout
+      .toString("latin1")
+      .split("\r\n\r\n")
+      .filter((b) => b.startsWith("HTTP/"))
+      .pop() ?? "";
   const [statusLine = "", ...lines] = head.split("\r\n");
-  const headers = Object.fromEntries(lines.filter((l) => l.includes(":")).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+  const headers = Object.fromEntries(
+    lines.filter((l) => l.includes(":")).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]),
+  );
   const body = method === "HEAD" ? Buffer.alloc(0) : readFileSync(join(dir, "out"));
   return { status: Number(statusLine.split(" ")[1]), headers, body };
 }
@@ -59,7 +65,13 @@ export function curlPushBlob(registry: string, repository: string, bytes: Uint8A
 }
 
 /** Pushes `module` as a wasm-to-oci artifact (or with another layer type) under `tag`; returns the manifest digest. */
-export function curlPushWasm(registry: string, repository: string, tag: string, module: Uint8Array, layerType = "application/vnd.wasm.content.layer.v1+wasm"): string {
+export function curlPushWasm(
+  registry: string,
+  repository: string,
+  tag: string,
+  module: Uint8Array,
+  layerType = "application/vnd.wasm.content.layer.v1+wasm",
+): string {
   const config = Buffer.from("{}");
   const manifest = Buffer.from(
     JSON.stringify({
@@ -69,7 +81,10 @@ export function curlPushWasm(registry: string, repository: string, tag: string, 
       layers: [{ mediaType: layerType, digest: curlPushBlob(registry, repository, module), size: module.byteLength }],
     }),
   );
-  const put = curl("PUT", `http://${registry}/v2/${repository}/manifests/${tag}`, { headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" }, body: manifest });
+  const put = curl("PUT", `http://${registry}/v2/${repository}/manifests/${tag}`, {
+    headers: { "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    body: manifest,
+  });
   if (put.status !== 201) throw new Error(`manifest put: ${put.status} ${put.body.toString()}`);
   return sha256(manifest);
 }

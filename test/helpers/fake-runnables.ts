@@ -27,23 +27,35 @@ export interface FakeRunnables extends StepInvoker {
 
 export function fakeRunnables(statics: Record<string, string> = { "main.md": "## hello" }): FakeRunnables {
   const cache = new Map<string, Uint8Array>();
-  const staticFile = (name: string): string | undefined => statics[name.replace(/^static\//, "").replace(/^\//, "").replace(/^\.\//, "")];
+  const staticFile = (name: string): string | undefined =>
+    statics[
+      name
+        .replace(/^static\//, "")
+        .replace(/^\//, "")
+        .replace(/^\.\//, "")
+    ];
   const fns = new Map<string, FakeFn>([
     ["helloworld-rs", (r) => ok(`hello ${text(r.body)}`)],
     ["modify-url", (r) => ok(`${r.body.length > 0 ? text(r.body) : text(r.state.url)}/suborbital`)],
     ["return-err", () => ({ error: { code: 400, message: "job failed" } })],
     ["set-array", (r) => ({ output: r.body, headers: { "Content-Type": "application/json" } })],
-    ["run-each", async (r) => {
-      const elem = JSON.parse(text(r.state.__elem)) as { name: string };
-      // Later elements finish first, so completion order differs from input order.
-      await new Promise((resolve) => setTimeout(resolve, elem.name === "Connor" ? 30 : elem.name === "Jimmy" ? 15 : 1));
-      return ok(JSON.stringify({ name: `Hello ${elem.name}` }));
-    }],
+    [
+      "run-each",
+      async (r) => {
+        const elem = JSON.parse(text(r.state.__elem)) as { name: string };
+        // Later elements finish first, so completion order differs from input order.
+        await new Promise((resolve) => setTimeout(resolve, elem.name === "Connor" ? 30 : elem.name === "Jimmy" ? 15 : 1));
+        return ok(JSON.stringify({ name: `Hello ${elem.name}` }));
+      },
+    ],
     ["get-file", (r) => ok(staticFile(r.params.file ?? text(r.state.file)) ?? "failed")],
-    ["cache-set", (r) => {
-      cache.set(r.params.key!, r.body);
-      return ok("");
-    }],
+    [
+      "cache-set",
+      (r) => {
+        cache.set(r.params.key!, r.body);
+        return ok("");
+      },
+    ],
     ["cache-get", (r) => ({ output: cache.get(r.params.key!) ?? new Uint8Array(), headers: {} })],
     ["log-it", (r) => ok(`hello ${text(r.body)}`)],
   ]);

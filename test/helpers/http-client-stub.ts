@@ -25,7 +25,11 @@ export class HttpClientStub implements CapabilityProvider {
   async handleCall(call: ProviderCall): Promise<Uint8Array> {
     const request = decodeHttpClientRequest(call.payload);
     this.requests.push(request);
-    const response = await fetch(request.url, { method: request.method, headers: request.header, ...(request.body.length > 0 && { body: Buffer.from(request.body) }) });
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers: request.header,
+      ...(request.body.length > 0 && { body: Buffer.from(request.body) }),
+    });
     const header: Record<string, string> = {};
     response.headers.forEach((value, key) => (header[key] = value));
     return encodeHttpClientResponse({ statusCode: response.status, status: response.statusText, header, body: new Uint8Array(await response.arrayBuffer()) });

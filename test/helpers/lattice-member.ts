@@ -31,7 +31,13 @@ export interface MemberOptions {
 }
 
 export async function joinMember(natsUrl: string, options: MemberOptions): Promise<Member> {
-  const logger = options.logger ?? testLogger(`host ${Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`);
+  const logger =
+    options.logger ??
+    testLogger(
+      `host ${Object.entries(options.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",")}`,
+    );
   const host = new Host({ logger, actorDefaults: { instances: options.instances ?? 2 }, ...(options.tracing && { tracing: options.tracing }) });
   for (const cap of options.capabilities ?? []) await host.addProvider(createBuiltinProvider(cap));
   for (const provider of options.providers ?? []) await host.addProvider(provider);

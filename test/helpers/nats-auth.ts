@@ -49,10 +49,20 @@ export async function operatorMode(dir: string): Promise<OperatorMode> {
   await writeFile(credsFile, credsFileText(userJwt, user.seed), { mode: 0o600 });
   const stranger = KeyPair.create("user");
   const strangerCredsFile = join(dir, "stranger.creds");
-  await writeFile(strangerCredsFile, credsFileText(natsJwt(KeyPair.create("account"), stranger.publicKey, "stranger", { pub: {}, sub: {}, ...UNLIMITED, type: "user", version: 2 }), stranger.seed));
+  await writeFile(
+    strangerCredsFile,
+    credsFileText(
+      natsJwt(KeyPair.create("account"), stranger.publicKey, "stranger", { pub: {}, sub: {}, ...UNLIMITED, type: "user", version: 2 }),
+      stranger.seed,
+    ),
+  );
   // JetStream in operator mode needs a system account.
   const system = KeyPair.create("account");
-  const systemJwt = natsJwt(operator, system.publicKey, "SYS", { limits: { ...UNLIMITED, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 }, type: "account", version: 2 });
+  const systemJwt = natsJwt(operator, system.publicKey, "SYS", {
+    limits: { ...UNLIMITED, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 },
+    type: "account",
+    version: 2,
+  });
   const config = [
     `operator: "${operatorJwt}"`,
     `system_account: ${system.publicKey}`,
@@ -79,13 +89,58 @@ function openssl(dir: string, args: string[]): void {
 }
 
 function makeCa(dir: string, name: string): void {
-  openssl(dir, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=${name}`]);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name}`,
+  ]);
 }
 
 async function makeCert(dir: string, ca: string, name: string, ext: string): Promise<void> {
-  openssl(dir, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
+  openssl(dir, [
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${name}`,
+  ]);
   await writeFile(join(dir, `${name}.ext`), ext);
-  openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`]);
+  openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.pem`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-out",
+    `${name}.pem`,
+    "-days",
+    "2",
+    "-extfile",
+    `${name}.ext`,
+  ]);
 }
 
 /** A CA, a server certificate for 127.0.0.1/localhost, a client certificate, and a rogue CA with its own client certificate. */

@@ -61,7 +61,8 @@ function jsonValue(value: JsonKeyValue["value"]): AttributeValue {
   return value.doubleValue ?? "";
 }
 
-const attributesOf = (list: JsonKeyValue[] | undefined): Record<string, AttributeValue> => Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonValue(kv.value)]));
+const attributesOf = (list: JsonKeyValue[] | undefined): Record<string, AttributeValue> =>
+  Object.fromEntries((list ?? []).map((kv) => [kv.key, jsonValue(kv.value)]));
 
 function fromJson(body: JsonRequest): ReceivedSpan[] {
   return (body.resourceSpans ?? []).flatMap((rs) => {

@@ -28,7 +28,6 @@ export interface RegistryOptions {
   tokenAuth?: boolean;
 }
 
-
 async function answersV2(port: number): Promise<boolean> {
   const response = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1000) });
   await response.body?.cancel();
@@ -47,12 +46,17 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     tokens = await startTokenServer(dir, options.users);
     auth = `auth:\n  token:\n    realm: ${tokens.realm}\n    service: ${tokens.service}\n    issuer: ${tokens.issuer}\n    rootcertbundle: ${tokens.certFile}\n`;
   } else if (options.users) {
-    const htpasswd = Object.entries(options.users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 5)}`).join("\n");
+    const htpasswd = Object.entries(options.users)
+      .map(([user, password]) => `${user}:${bcrypt.hashSync(password, 5)}`)
+      .join("\n");
     await writeFile(join(dir, "htpasswd"), `${htpasswd}\n`);
     auth = `auth:\n  htpasswd:\n    realm: wactor-test\n    path: ${join(dir, "htpasswd")}\n`;
   }
   const config = join(dir, "config.yml");
-  await writeFile(config, `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dataDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`);
+  await writeFile(
+    config,
+    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${dataDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${auth}`,
+  );
   const handle = await managed(
     () => spawn("docker-registry", ["serve", config], { stdio: "ignore" }),
     port,

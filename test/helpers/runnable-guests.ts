@@ -308,7 +308,10 @@ ${data}
 }
 
 /** Signs a runnable like any actor (the same `jwt` section). */
-export async function signedRunnable(bytes: Uint8Array, options: { caps?: string[]; name?: string; subject?: KeyPair } = {}): Promise<{ bytes: Uint8Array; key: string }> {
+export async function signedRunnable(
+  bytes: Uint8Array,
+  options: { caps?: string[]; name?: string; subject?: KeyPair } = {},
+): Promise<{ bytes: Uint8Array; key: string }> {
   const subject = options.subject ?? KeyPair.create("module");
   const signed = await signModule(bytes, { issuer: testAccount, subject, name: options.name ?? "runnable", caps: options.caps ?? [] });
   return { bytes: signed.bytes, key: subject.publicKey };

@@ -66,7 +66,12 @@ export function capturedLog(): CapturedLog {
  * a free port when it claims it, and each of `bindings` (capability → values). Answers its key
  * and, when served, its URL.
  */
-export async function startExample(host: Host, name: string, bindings: Record<string, Record<string, string>> = {}, options: { deadlineMs?: number; maxMemoryBytes?: number; instances?: number; staticDir?: string; serve?: boolean } = {}): Promise<{ key: string; url: string }> {
+export async function startExample(
+  host: Host,
+  name: string,
+  bindings: Record<string, Record<string, string>> = {},
+  options: { deadlineMs?: number; maxMemoryBytes?: number; instances?: number; staticDir?: string; serve?: boolean } = {},
+): Promise<{ key: string; url: string }> {
   const { serve = true, ...actorOptions } = options;
   const { key } = await host.startActor(runnable(name).signedPath, actorOptions);
   let url = "";

@@ -26,7 +26,9 @@ export function builtRunnables(): Record<string, BuiltRunnable> {
   if (cache) return cache;
   if (!existsSync(MANIFEST)) execFileSync(process.execPath, [`${ROOT}scripts/build-actors.mjs`], { cwd: ROOT, stdio: "inherit" });
   const raw = JSON.parse(readFileSync(MANIFEST, "utf8")) as Record<string, BuiltRunnable>;
-  cache = Object.fromEntries(Object.entries(raw).map(([name, r]) => [name, { ...r, path: `${ROOT}${r.path}`, signedPath: `${ROOT}${r.signedPath}`, source: `${ROOT}${r.source}` }]));
+  cache = Object.fromEntries(
+    Object.entries(raw).map(([name, r]) => [name, { ...r, path: `${ROOT}${r.path}`, signedPath: `${ROOT}${r.signedPath}`, source: `${ROOT}${r.source}` }]),
+  );
   return cache;
 }
 

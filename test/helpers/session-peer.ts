@@ -33,7 +33,13 @@ export class SessionPeer {
   }
 
   static async join(url: string, options: PeerOptions): Promise<SessionPeer> {
-    const table = new SessionTable({ lattice: "default", hostKey: KeyPair.create("server"), clusterKey: options.cluster, trusted: [options.cluster.publicKey, ...options.trusts], lifetimeSeconds: options.lifetimeSeconds ?? 3600 });
+    const table = new SessionTable({
+      lattice: "default",
+      hostKey: KeyPair.create("server"),
+      clusterKey: options.cluster,
+      trusted: [options.cluster.publicKey, ...options.trusts],
+      lifetimeSeconds: options.lifetimeSeconds ?? 3600,
+    });
     const nc = await connect({ servers: url });
     const tokens = new Map<string, string>();
     nc.subscribe(subjects.sessions, {
@@ -49,7 +55,8 @@ export class SessionPeer {
     });
     // The hello makes every host announce itself back. A peer that does not announce hears
     // the hosts' sessions only when they announce for someone else.
-    if (options.announce !== false) nc.publish(subjects.sessions, new TextEncoder().encode(JSON.stringify({ hostId: table.hostId, token: table.current.token, hello: true })));
+    if (options.announce !== false)
+      nc.publish(subjects.sessions, new TextEncoder().encode(JSON.stringify({ hostId: table.hostId, token: table.current.token, hello: true })));
     await nc.flush();
     return new SessionPeer(table, nc, tokens);
   }

@@ -23,7 +23,27 @@ export interface TokenServer {
 export async function startTokenServer(dir: string, users: Record<string, string>): Promise<TokenServer> {
   const keyFile = join(dir, "token.key");
   const certFile = join(dir, "token.crt");
-  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-subj", "/CN=wactor-test-token", "-days", "1"], { stdio: "ignore" });
+  const made = spawnSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-subj",
+      "/CN=wactor-test-token",
+      "-days",
+      "1",
+    ],
+    { stdio: "ignore" },
+  );
   if (made.status !== 0) throw new Error("openssl could not make the token certificate");
   const key = await importPKCS8(readFileSync(keyFile, "utf8"), "ES256");
   const certDer = readFileSync(certFile, "utf8").replace(/-----[A-Z ]+-----|\s/g, "");

@@ -13,7 +13,10 @@ export function traceparent(): { header: string; traceId: string; parentId: stri
 /** The one span of a trace with this name (fails when there is none or more than one). */
 export function only(spans: ReceivedSpan[], name: string): ReceivedSpan {
   const found = spans.filter((s) => s.name === name);
-  expect(found.map((s) => s.name), `spans named '${name}' among ${spans.map((s) => s.name).join(", ")}`).toEqual([name]);
+  expect(
+    found.map((s) => s.name),
+    `spans named '${name}' among ${spans.map((s) => s.name).join(", ")}`,
+  ).toEqual([name]);
   return found[0]!;
 }
 

@@ -32,7 +32,10 @@ async function run(question: string, action: Record<string, unknown>, done: stri
   } catch (err) {
     // What an application owns is refused unless forced: ask once more, saying it will be restored.
     if ((err as { code?: string }).code === "WACTOR_ERR_OWNED_BY_APP" && window.confirm(`${(err as Error).message}\n\nChange it anyway?`)) {
-      await act({ ...action, force: true }).then(() => toast(`${done}; its application's reconciler restores it on its next round`), (e: unknown) => toast((e as Error).message));
+      await act({ ...action, force: true }).then(
+        () => toast(`${done}; its application's reconciler restores it on its next round`),
+        (e: unknown) => toast((e as Error).message),
+      );
     } else {
       toast((err as Error).message);
     }
@@ -41,9 +44,15 @@ async function run(question: string, action: Record<string, unknown>, done: stri
 }
 
 const actions: Actions = {
-  scale: (hostId, key, name, instances) => void run(`Scale ${name} on ${short(hostId)} to ${instances} instances?`, { action: "scale", key, instances, hostId }, `${name}: ${instances} instances`),
+  scale: (hostId, key, name, instances) =>
+    void run(`Scale ${name} on ${short(hostId)} to ${instances} instances?`, { action: "scale", key, instances, hostId }, `${name}: ${instances} instances`),
   stop: (hostId, key, name) => void run(`Stop ${name} on ${short(hostId)}?`, { action: "stop", key, hostId }, `${name} stopped`),
-  deleteLink: (link: Link) => void run(`Delete the link ${actorName(link.actorKey)} -> ${link.capabilityId} '${link.binding}'?`, { action: "link_del", actor: link.actorKey, capabilityId: link.capabilityId, binding: link.binding }, "link deleted"),
+  deleteLink: (link: Link) =>
+    void run(
+      `Delete the link ${actorName(link.actorKey)} -> ${link.capabilityId} '${link.binding}'?`,
+      { action: "link_del", actor: link.actorKey, capabilityId: link.capabilityId, binding: link.binding },
+      "link deleted",
+    ),
 };
 
 function render(): void {
@@ -107,7 +116,13 @@ function onEvent(e: LatticeEvent): void {
       .filter(Boolean)
       .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
   );
-  const link = { action: "link_put", actor: String(form.get("actor")), capabilityId: String(form.get("capabilityId")), binding: String(form.get("binding") ?? ""), values };
+  const link = {
+    action: "link_put",
+    actor: String(form.get("actor")),
+    capabilityId: String(form.get("capabilityId")),
+    binding: String(form.get("binding") ?? ""),
+    values,
+  };
   void run(`Put the link ${link.actor} -> ${link.capabilityId}?`, link, "link stored");
 });
 

@@ -32,7 +32,12 @@ export interface Host {
   actors: Array<{ key: string; instances: number; state: string; invocations: number }>;
   inventory?: {
     actors: ActorRow[];
-    providers: Array<{ capabilityId: string; name: string; apps?: string[]; bindings: Array<{ actorKey: string; binding: string; status: { state: string; reason?: string } }> }>;
+    providers: Array<{
+      capabilityId: string;
+      name: string;
+      apps?: string[];
+      bindings: Array<{ actorKey: string; binding: string; status: { state: string; reason?: string } }>;
+    }>;
   };
   error?: string;
 }
@@ -57,7 +62,12 @@ export interface AppRow {
     conflicts?: string[];
     /** The server's check of the status's signature (absent: not checked, or an open lattice's plain status). */
     proof?: Proof;
-    actors: Array<{ key: string; name: string | null; desiredReplicas: number; running: Array<{ hostId: string; instances: number; state: string; current: boolean }> }>;
+    actors: Array<{
+      key: string;
+      name: string | null;
+      desiredReplicas: number;
+      running: Array<{ hostId: string; instances: number; state: string; current: boolean }>;
+    }>;
   };
 }
 

@@ -4,7 +4,8 @@ import { sparkline } from "./sparkline.js";
 import type { ActorRow, AppRow, Host, LatticeEvent, Link, Owner } from "./types.js";
 
 /** `shop@1.2`, or `unmanaged` for what was made by hand (no application changes it). */
-const ownerCell = (owner: Owner | undefined): HTMLElement => h("td", { class: owner ? "owner" : "owner muted" }, owner ? `${owner.app}@${owner.version}` : "unmanaged");
+const ownerCell = (owner: Owner | undefined): HTMLElement =>
+  h("td", { class: owner ? "owner" : "owner muted" }, owner ? `${owner.app}@${owner.version}` : "unmanaged");
 
 export interface Actions {
   scale(hostId: string, key: string, name: string, instances: number): void;
@@ -48,7 +49,14 @@ export function actorsView(hosts: Host[], rates: (hostId: string, key: string) =
   const rows = hosts.flatMap((host) =>
     (host.inventory?.actors ?? []).map((actor) => {
       const name = actor.name ?? short(actor.key);
-      const input = h("input", { class: "instances", type: "number", min: "1", max: "256", value: String(actor.instances), "aria-label": `instances of ${name}` }) as HTMLInputElement;
+      const input = h("input", {
+        class: "instances",
+        type: "number",
+        min: "1",
+        max: "256",
+        value: String(actor.instances),
+        "aria-label": `instances of ${name}`,
+      }) as HTMLInputElement;
       const series = rates(host.id, actor.key);
       return h(
         "tr",
@@ -84,7 +92,11 @@ export function providersView(hosts: Host[]): HTMLElement {
         {},
         h("td", {}, p.capabilityId, p.apps?.length ? h("div", { class: "muted" }, `started for ${p.apps.join(", ")}`) : ""),
         h("td", {}, h("code", { title: host.id }, short(host.id))),
-        h("td", {}, p.bindings.map((b) => `${short(b.actorKey)} '${b.binding}': ${b.status.state}${b.status.reason ? ` (${b.status.reason})` : ""}`).join("; ") || "-"),
+        h(
+          "td",
+          {},
+          p.bindings.map((b) => `${short(b.actorKey)} '${b.binding}': ${b.status.state}${b.status.reason ? ` (${b.status.reason})` : ""}`).join("; ") || "-",
+        ),
       ),
     ),
   );
@@ -102,7 +114,13 @@ export function linksView(links: Link[], actorName: (key: string) => string, act
         h("td", {}, link.capabilityId),
         h("td", {}, link.binding),
         ownerCell(link.owner),
-        h("td", {}, Object.entries(link.values).map(([k, v]) => `${k}=${v}`).join(" ") || "-"),
+        h(
+          "td",
+          {},
+          Object.entries(link.values)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(" ") || "-",
+        ),
         h("td", {}, h("button", { type: "button", class: "danger", onclick: () => actions.deleteLink(link) }, "Delete")),
       ),
     ),
@@ -115,13 +133,30 @@ export function appsView(apps: AppRow[]): HTMLElement {
     ["application", "version", "phase", "desired vs actual", "why they differ"],
     apps.map((app) => {
       const s = app.status;
-      const actual = (s?.actors ?? []).map((a) => `${a.name ?? short(a.key)} ${a.running.length}/${a.desiredReplicas}${a.running.some((r) => !r.current) ? " (rolling)" : ""}`).join(", ");
-      const why = [...(s?.conflicts ?? []).map((c) => `conflict: ${c}`), ...(s?.problems ?? []), ...(s?.notes ?? []), ...(s?.pending ?? []).map((p) => `pending: ${p}`)].join("; ");
+      const actual = (s?.actors ?? [])
+        .map((a) => `${a.name ?? short(a.key)} ${a.running.length}/${a.desiredReplicas}${a.running.some((r) => !r.current) ? " (rolling)" : ""}`)
+        .join(", ");
+      const why = [
+        ...(s?.conflicts ?? []).map((c) => `conflict: ${c}`),
+        ...(s?.problems ?? []),
+        ...(s?.notes ?? []),
+        ...(s?.pending ?? []).map((p) => `pending: ${p}`),
+      ].join("; ");
       const phase = app.undeployed ? (s?.phase ?? "undeploying") : (s?.phase ?? "no status yet");
       // A status no reconciler signed is shown, marked: its content may be anyone's.
       const unproven = s?.proof && !s.proof.ok ? s.proof : undefined;
-      const phaseCell = unproven ? h("td", { class: "alert unproven", title: unproven.detail }, `${phase} (not proven: ${unproven.reason})`) : h("td", { class: `phase-${phase}` }, phase);
-      return h("tr", { "data-app": app.name }, h("td", {}, h("strong", {}, app.name)), h("td", {}, app.version), phaseCell, h("td", {}, actual || "-"), h("td", { class: "muted" }, why || "-"));
+      const phaseCell = unproven
+        ? h("td", { class: "alert unproven", title: unproven.detail }, `${phase} (not proven: ${unproven.reason})`)
+        : h("td", { class: `phase-${phase}` }, phase);
+      return h(
+        "tr",
+        { "data-app": app.name },
+        h("td", {}, h("strong", {}, app.name)),
+        h("td", {}, app.version),
+        phaseCell,
+        h("td", {}, actual || "-"),
+        h("td", { class: "muted" }, why || "-"),
+      );
     }),
     "no applications deployed",
   );
@@ -131,7 +166,14 @@ const ALERTS = new Set(["invocation_denied", "invocation_rejected", "state_rejec
 
 export function eventItem(e: LatticeEvent, actorName: (key: string) => string): HTMLElement {
   const d = e.data;
-  if (e.proof && !e.proof.ok) return h("li", { class: "alert forged", "data-type": e.type }, h("time", {}, e.time.slice(11, 19)), h("strong", {}, e.type), ` ${short(e.hostId)} forged (${e.proof.reason}): ${e.proof.detail}`);
+  if (e.proof && !e.proof.ok)
+    return h(
+      "li",
+      { class: "alert forged", "data-type": e.type },
+      h("time", {}, e.time.slice(11, 19)),
+      h("strong", {}, e.type),
+      ` ${short(e.hostId)} forged (${e.proof.reason}): ${e.proof.detail}`,
+    );
   const detail =
     e.type === "invocation_denied"
       ? `${String(d.actorName ?? actorName(String(d.actorKey)))} -> ${String(d.capabilityId)} '${String(d.binding)}' ${String(d.operation)}: ${String(d.reason)}${typeof d.count === "number" && d.count > 1 ? ` (×${d.count})` : ""}`
@@ -139,5 +181,12 @@ export function eventItem(e: LatticeEvent, actorName: (key: string) => string): 
           .filter(([k, v]) => typeof v !== "object" && k !== "detail")
           .map(([k, v]) => `${k}=${k.endsWith("Key") ? actorName(String(v)) : String(v)}`)
           .join(" ");
-  return h("li", { class: ALERTS.has(e.type) ? "alert" : undefined, "data-type": e.type }, h("time", {}, e.time.slice(11, 19)), h("strong", {}, e.type), ` ${short(e.hostId)} `, detail);
+  return h(
+    "li",
+    { class: ALERTS.has(e.type) ? "alert" : undefined, "data-type": e.type },
+    h("time", {}, e.time.slice(11, 19)),
+    h("strong", {}, e.type),
+    ` ${short(e.hostId)} `,
+    detail,
+  );
 }

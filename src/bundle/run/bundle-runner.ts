@@ -123,7 +123,8 @@ export class BundleRunner {
         headless,
         onFailure: (error, where) => {
           // Schedule outcomes are logged by the schedule timer itself.
-          if (!where.target.startsWith("schedule ")) this.logger.warn({ target: where.target, requestId: where.requestId, code: error.code, err: error }, "request failed");
+          if (!where.target.startsWith("schedule "))
+            this.logger.warn({ target: where.target, requestId: where.requestId, code: error.code, err: error }, "request failed");
         },
       });
       this.#app = app;
@@ -134,7 +135,14 @@ export class BundleRunner {
         this.#timer = scheduleTimer(app, this.logger, this.#options.schedules);
         this.#timer.start();
       }
-      this.#info = { identifier: directive.identifier, appVersion: directive.appVersion, functions: this.#functions, address, schedules: runSchedules ? app.schedules().map((s) => s.name) : [], streams };
+      this.#info = {
+        identifier: directive.identifier,
+        appVersion: directive.appVersion,
+        functions: this.#functions,
+        address,
+        schedules: runSchedules ? app.schedules().map((s) => s.name) : [],
+        streams,
+      };
       this.logger.info({ functions: this.#functions.length, address, schedules: this.#info.schedules, headless }, "bundle running");
       return this.#info;
     } catch (err) {
@@ -150,7 +158,8 @@ export class BundleRunner {
     if (this.#mounted) {
       this.#mounted = false;
       const provider = this.#host.provider(CAP_HTTP_SERVER);
-      if (isHttpMountable(provider)) await provider.unbind(this.owner, "default").catch((err: unknown) => this.logger.warn({ err }, "http listener failed to close"));
+      if (isHttpMountable(provider))
+        await provider.unbind(this.owner, "default").catch((err: unknown) => this.logger.warn({ err }, "http listener failed to close"));
     }
     const streamBindings = this.#streamBindings;
     this.#streamBindings = [];
@@ -197,8 +206,13 @@ export class BundleRunner {
     if (http === false || !hasRoutes) return undefined;
     if (await ensureProvider(this.#host, CAP_HTTP_SERVER)) this.#addedProviders.push(CAP_HTTP_SERVER);
     const provider = this.#host.provider(CAP_HTTP_SERVER);
-    if (!isHttpMountable(provider)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `the host's ${CAP_HTTP_SERVER} provider cannot serve a bundle's routes (it has no mount())`);
-    const values: Record<string, string> = { PORT: String(http.port), HOST: http.host ?? "127.0.0.1", ...(http.maxBodyBytes !== undefined && { MAX_BODY: String(http.maxBodyBytes) }) };
+    if (!isHttpMountable(provider))
+      throw new WactorError("WACTOR_ERR_NO_PROVIDER", `the host's ${CAP_HTTP_SERVER} provider cannot serve a bundle's routes (it has no mount())`);
+    const values: Record<string, string> = {
+      PORT: String(http.port),
+      HOST: http.host ?? "127.0.0.1",
+      ...(http.maxBodyBytes !== undefined && { MAX_BODY: String(http.maxBodyBytes) }),
+    };
     await provider.mount(this.owner, "default", values, directiveTarget(app));
     this.#mounted = true;
     return provider.address(this.owner, "default");

@@ -33,7 +33,12 @@ export async function ensureProvider(host: Host, capabilityId: string): Promise<
   return true;
 }
 
-export async function startFunctions(host: Host, bundle: LoadedBundle, options: FunctionOptions, logger: Logger): Promise<{ functions: StartedFunction[]; addedProviders: string[] }> {
+export async function startFunctions(
+  host: Host,
+  bundle: LoadedBundle,
+  options: FunctionOptions,
+  logger: Logger,
+): Promise<{ functions: StartedFunction[]; addedProviders: string[] }> {
   const functions: StartedFunction[] = [];
   const addedProviders: string[] = [];
   const statics = bundleStaticSource(bundle.statics);

@@ -15,7 +15,8 @@ import { isMessageMountable } from "../../provider/contract.js";
 /** The binding names used, one per stream handler, so `unmountStreams` can release them. */
 export async function mountStreams(host: Host, app: DirectiveApp, owner: string, values: Readonly<Record<string, string>>, logger: Logger): Promise<string[]> {
   const provider = host.provider(CAP_MESSAGING);
-  if (!isMessageMountable(provider)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `the host's ${CAP_MESSAGING} provider cannot serve a bundle's stream handlers (it has no mount())`);
+  if (!isMessageMountable(provider))
+    throw new WactorError("WACTOR_ERR_NO_PROVIDER", `the host's ${CAP_MESSAGING} provider cannot serve a bundle's stream handlers (it has no mount())`);
   const bindings: string[] = [];
   try {
     for (const [i, handler] of app.streamHandlers().entries()) {

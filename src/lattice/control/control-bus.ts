@@ -41,14 +41,17 @@ export class ControlBus {
       return unwrapReply<T>(reply.data);
     } catch (err) {
       if (err instanceof NatsError && err.code === NatsErrorCode.NoResponders) throw new WactorError("WACTOR_ERR_HOST_NOT_FOUND", hostId);
-      if (err instanceof NatsError && err.code === NatsErrorCode.Timeout) throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `host ${hostId} did not answer '${verb}' within ${this.timeoutMs} ms`);
+      if (err instanceof NatsError && err.code === NatsErrorCode.Timeout)
+        throw new WactorError("WACTOR_ERR_LATTICE_TIMEOUT", `host ${hostId} did not answer '${verb}' within ${this.timeoutMs} ms`);
       throw err;
     }
   }
 
   /** Asks every host whether it takes this client's commands; the first refusal is thrown (an open lattice never refuses). */
   async authorize(what: string): Promise<void> {
-    const replies = (await this.scatter(this.subjects.control("authorize"), new Uint8Array(), 1500, 200)).map((b) => decodeJson<ControlReply<{ hostId: string }>>(b));
+    const replies = (await this.scatter(this.subjects.control("authorize"), new Uint8Array(), 1500, 200)).map((b) =>
+      decodeJson<ControlReply<{ hostId: string }>>(b),
+    );
     const refusal = replies.find((r) => !r.ok);
     if (refusal && !refusal.ok) throw new WactorError("WACTOR_ERR_CONTROL_REJECTED", `${what}: ${refusal.detail}`);
   }

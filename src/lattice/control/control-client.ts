@@ -89,7 +89,12 @@ export class ControlClient {
   readonly #hostVerifier: SignatureVerifier | undefined;
   readonly #reporter: RejectionReporter | undefined;
 
-  private constructor(conn: LatticeConnection, subjects: LatticeSubjects, stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore }, options: ClientOptions) {
+  private constructor(
+    conn: LatticeConnection,
+    subjects: LatticeSubjects,
+    stores: { links: LinkStore; claims: ClaimsStore; artifacts: ArtifactStore },
+    options: ClientOptions,
+  ) {
     this.#conn = conn;
     this.subjects = subjects;
     this.#bus = new ControlBus(conn, subjects, stores.claims, options.timeoutMs ?? 5000, options.signer);
@@ -102,8 +107,12 @@ export class ControlClient {
 
   static async connect(options: ClientOptions): Promise<ControlClient> {
     const subjects = latticeSubjects(options.lattice ?? DEFAULT_LATTICE);
-    if (options.signer && !isSigningKey(options.signer)) throw new WactorError("WACTOR_ERR_OPERATOR_SEED", `a ${options.signer.type} key cannot sign control requests: use an operator seed (SO…)`);
-    const conn = await connectLattice(options.url, "wactor ctl", { ...(options.access && { access: options.access }), ...(options.logger && { logger: options.logger }) });
+    if (options.signer && !isSigningKey(options.signer))
+      throw new WactorError("WACTOR_ERR_OPERATOR_SEED", `a ${options.signer.type} key cannot sign control requests: use an operator seed (SO…)`);
+    const conn = await connectLattice(options.url, "wactor ctl", {
+      ...(options.access && { access: options.access }),
+      ...(options.logger && { logger: options.logger }),
+    });
     try {
       const [links, claims, artifacts] = await Promise.all([
         LinkStore.open(conn.buckets, subjects.linksBucket, {
@@ -153,7 +162,8 @@ export class ControlClient {
    * verify here) or from a ref the lattice knows (hash, module key, claims name).
    */
   async startActor(source: { path: string } | { ref: string }, placement: Placement & { instances?: number } = {}): Promise<ActorPlacementResult> {
-    const { ref, key } = "path" in source ? await this.artifacts.uploadForStart(source.path) : { ref: source.ref, key: (await this.#bus.findClaims(source.ref))?.subject };
+    const { ref, key } =
+      "path" in source ? await this.artifacts.uploadForStart(source.path) : { ref: source.ref, key: (await this.#bus.findClaims(source.ref))?.subject };
     const hostId = placement.hostId ?? chooseHost(await this.getHosts(), placement.constraints ?? {}, key);
     const body = { ref, ...(placement.instances !== undefined && { instances: placement.instances }), ...(placement.owner && { owner: placement.owner }) };
     return this.#bus.hostRequest<ActorPlacementResult>(hostId, "start_actor", body);
@@ -185,7 +195,8 @@ export class ControlClient {
    */
   async stopProvider(capabilityId: string, options: { hostId?: string; app?: string } = {}): Promise<ProviderCommandResult[]> {
     const hostIds = options.hostId ? [options.hostId] : (await this.getHosts()).filter((h) => h.providers.includes(capabilityId)).map((h) => h.id);
-    if (hostIds.length === 0) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no host in lattice '${this.subjects.lattice}' runs a provider for '${capabilityId}'`);
+    if (hostIds.length === 0)
+      throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no host in lattice '${this.subjects.lattice}' runs a provider for '${capabilityId}'`);
     const body = { capabilityId, ...(options.app !== undefined && { app: options.app }) };
     return Promise.all(hostIds.map((id) => this.#bus.hostRequest<ProviderCommandResult>(id, "stop_provider", body)));
   }
@@ -201,7 +212,12 @@ export class ControlClient {
     const info = this.#conn.nc.info;
     const kv = [s.linksBucket, s.claimsBucket, s.appsBucket, s.appStatusBucket, s.leaseBucket].map((bucket) => ({ bucket, kind: "kv" as const }));
     const buckets = await this.#conn.buckets.health([...kv, { bucket: s.actorsBucket, kind: "object" }]);
-    const server = { name: info?.server_name ?? "?", version: info?.version ?? "?", ...(info?.cluster && { cluster: info.cluster }), ...(this.#conn.jsDomain !== undefined && { jsDomain: this.#conn.jsDomain }) };
+    const server = {
+      name: info?.server_name ?? "?",
+      version: info?.version ?? "?",
+      ...(info?.cluster && { cluster: info.cluster }),
+      ...(this.#conn.jsDomain !== undefined && { jsDomain: this.#conn.jsDomain }),
+    };
     return { lattice: s.lattice, server, buckets };
   }
 

@@ -53,7 +53,8 @@ export interface ControlServerOptions {
 
 /** The claims an inventory shows beside the capabilities. */
 function claimsSummary(claims: ActorClaims): Pick<InventoryActor, "issuer" | "tags" | "version" | "expires"> {
-  const version = [claims.ver, claims.rev === undefined ? undefined : `rev ${claims.rev}`].filter((part) => part !== undefined && part !== "").join(", ") || undefined;
+  const version =
+    [claims.ver, claims.rev === undefined ? undefined : `rev ${claims.rev}`].filter((part) => part !== undefined && part !== "").join(", ") || undefined;
   return { issuer: claims.issuer, tags: [...claims.tags], version, expires: claims.exp };
 }
 
@@ -163,12 +164,23 @@ export class ControlServer {
     const owners = this.actorApps();
     const actors = host.listActors().map((a) => {
       const owner = owners[a.key];
-      return { key: a.key, name: a.name, instances: a.instances, state: a.state, reason: a.reason, caps: [...a.claims.caps], ...claimsSummary(a.claims), inFlight: a.inFlight, ...(owner && { owner }) };
+      return {
+        key: a.key,
+        name: a.name,
+        instances: a.instances,
+        state: a.state,
+        reason: a.reason,
+        caps: [...a.claims.caps],
+        ...claimsSummary(a.claims),
+        inFlight: a.inFlight,
+        ...(owner && { owner }),
+      };
     });
     const providers = new Map<string, Inventory["providers"][number]>();
     for (const capabilityId of this.#o.summary().providers) {
       const provider = host.provider(capabilityId);
-      if (provider) providers.set(capabilityId, { capabilityId, name: provider.name, apps: [...(this.#providerApps.get(capabilityId) ?? [])].sort(), bindings: [] });
+      if (provider)
+        providers.set(capabilityId, { capabilityId, name: provider.name, apps: [...(this.#providerApps.get(capabilityId) ?? [])].sort(), bindings: [] });
     }
     for (const b of host.listBindings()) {
       const entry = providers.get(b.capabilityId);
@@ -184,7 +196,9 @@ export class ControlServer {
     const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
     // An OCI reference is pulled by this host itself, with its own registry settings (environment).
     // The host verifies the claims again: neither the object store nor a registry is trusted.
-    const bytes = isOciReference(request.ref) ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    const bytes = isOciReference(request.ref)
+      ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes
+      : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const info = await this.#o.host.startActor(bytes, options);
     this.#actorApps.delete(info.key);
     this.#own(info.key, request.owner);
@@ -264,7 +278,8 @@ export class ControlServer {
     const { capabilityId, app } = request;
     if (typeof capabilityId !== "string" || capabilityId === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "stop_provider needs a 'capabilityId'");
     checkApp(app, "stop_provider");
-    if (!this.#o.host.provider(capabilityId)) throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no provider for '${capabilityId}' runs on host ${this.#o.hostId}: nothing to stop`);
+    if (!this.#o.host.provider(capabilityId))
+      throw new WactorError("WACTOR_ERR_NO_PROVIDER", `no provider for '${capabilityId}' runs on host ${this.#o.hostId}: nothing to stop`);
     const apps = this.#providerApps.get(capabilityId);
     if (app !== undefined) {
       if (!apps?.delete(app) || apps.size > 0) return this.#result(capabilityId);
@@ -289,9 +304,11 @@ function decodeRequest(bytes: Uint8Array): unknown {
 }
 
 function checkApp(app: unknown, verb: string): void {
-  if (app !== undefined && (typeof app !== "string" || app === "")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'app' must be a non-empty string`);
+  if (app !== undefined && (typeof app !== "string" || app === ""))
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'app' must be a non-empty string`);
 }
 
 function checkOwner(owner: unknown, verb: string): void {
-  if (owner !== undefined && !isOwner(owner)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'owner' must be { app, version } with a non-empty app`);
+  if (owner !== undefined && !isOwner(owner))
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `${verb}: 'owner' must be { app, version } with a non-empty app`);
 }

@@ -21,13 +21,23 @@ export interface Overridden {
 const overridden = (owner: Owner | undefined): Overridden => (owner ? { owner, note: restoredNote(owner) } : {});
 const linkText = (actor: string, capabilityId: string, binding: string | undefined): string => `link ${actor} -> ${capabilityId} '${binding ?? "default"}'`;
 
-export async function putLinkByHand(client: ControlClient, input: { actor: string; capabilityId: string; binding?: string; values?: Record<string, string> }, force = false): Promise<LinkPutResult & Overridden> {
+export async function putLinkByHand(
+  client: ControlClient,
+  input: { actor: string; capabilityId: string; binding?: string; values?: Record<string, string> },
+  force = false,
+): Promise<LinkPutResult & Overridden> {
   const owner = (await client.getLink(input.actor, input.capabilityId, input.binding))?.owner;
   assertNotOwned(linkText(input.actor, input.capabilityId, input.binding), owner, force);
   return { ...(await client.putLink(input)), ...overridden(owner) };
 }
 
-export async function deleteLinkByHand(client: ControlClient, actor: string, capabilityId: string, binding?: string, force = false): Promise<Link & Overridden> {
+export async function deleteLinkByHand(
+  client: ControlClient,
+  actor: string,
+  capabilityId: string,
+  binding?: string,
+  force = false,
+): Promise<Link & Overridden> {
   const owner = (await client.getLink(actor, capabilityId, binding))?.owner;
   assertNotOwned(linkText(actor, capabilityId, binding), owner, force);
   const removed = await client.deleteLink(actor, capabilityId, binding);
@@ -39,16 +49,30 @@ async function placementOwner(client: ControlClient, actor: string, hostId: stri
   const key = await client.actorKeyOf(actor);
   const hosts = await client.getHosts();
   const targets = hostId !== undefined ? [hostId] : hostsRunning(hosts, key);
-  return hosts.filter((h) => targets.includes(h.id)).map((h) => h.actorApps?.[key]).find((o) => o !== undefined);
+  return hosts
+    .filter((h) => targets.includes(h.id))
+    .map((h) => h.actorApps?.[key])
+    .find((o) => o !== undefined);
 }
 
-export async function stopActorByHand(client: ControlClient, actor: string, placement: { hostId?: string } = {}, force = false): Promise<{ results: ActorPlacementResult[] } & Overridden> {
+export async function stopActorByHand(
+  client: ControlClient,
+  actor: string,
+  placement: { hostId?: string } = {},
+  force = false,
+): Promise<{ results: ActorPlacementResult[] } & Overridden> {
   const owner = await placementOwner(client, actor, placement.hostId);
   assertNotOwned(`actor ${actor}`, owner, force);
   return { results: await client.stopActor(actor, placement), ...overridden(owner) };
 }
 
-export async function scaleActorByHand(client: ControlClient, actor: string, instances: number, placement: { hostId?: string } = {}, force = false): Promise<{ results: ActorPlacementResult[] } & Overridden> {
+export async function scaleActorByHand(
+  client: ControlClient,
+  actor: string,
+  instances: number,
+  placement: { hostId?: string } = {},
+  force = false,
+): Promise<{ results: ActorPlacementResult[] } & Overridden> {
   const owner = await placementOwner(client, actor, placement.hostId);
   assertNotOwned(`actor ${actor}`, owner, force);
   return { results: await client.scaleActor(actor, instances, placement), ...overridden(owner) };

@@ -17,10 +17,15 @@ export interface InvokeOptions {
 export async function invokeActor(bus: ControlBus, actorRef: string, operation: string, payload: Uint8Array, options: InvokeOptions): Promise<Uint8Array> {
   const key = await bus.actorKeyOf(actorRef);
   const lattice = bus.subjects.lattice;
-  if (!isPublicKey(key, "module")) throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module key nor the name of an actor known to lattice '${lattice}'`);
+  if (!isPublicKey(key, "module"))
+    throw new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `'${actorRef}' is neither a module key nor the name of an actor known to lattice '${lattice}'`);
   const signer = new InvocationSigner({ clusterKey: options.clusterKey, hostId: KeyPair.create("server").publicKey });
   const invocation = await signer.sign({ kind: "actor", key: KeyPair.create("module").publicKey }, { kind: "actor", key }, operation, payload);
-  return requestInvocation(bus.conn.nc, bus.subjects.actor(key), encodeInvocation(invocation), options.timeoutMs ?? 15_000, () =>
-    new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${lattice}' runs actor ${actorRef} (operation ${operation})`),
+  return requestInvocation(
+    bus.conn.nc,
+    bus.subjects.actor(key),
+    encodeInvocation(invocation),
+    options.timeoutMs ?? 15_000,
+    () => new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${lattice}' runs actor ${actorRef} (operation ${operation})`),
   );
 }

@@ -29,9 +29,16 @@ export class LinksClient {
     const bus = this.bus;
     const claims = await bus.findClaims(input.actor);
     const actorKey = claims?.subject ?? input.actor;
-    if (!/^M[A-Z2-7]{55}$/.test(actorKey)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${input.actor}' is neither a module key nor the name of an actor known to the lattice`);
+    if (!/^M[A-Z2-7]{55}$/.test(actorKey))
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `'${input.actor}' is neither a module key nor the name of an actor known to the lattice`);
     if (claims) assertMayBind({ key: actorKey, name: claims.name, caps: claims.caps }, input.capabilityId);
-    const link: Link = { actorKey, capabilityId: input.capabilityId, binding: normalizeBinding(input.binding), values: input.values ?? {}, ...(input.owner && { owner: input.owner }) };
+    const link: Link = {
+      actorKey,
+      capabilityId: input.capabilityId,
+      binding: normalizeBinding(input.binding),
+      values: input.values ?? {},
+      ...(input.owner && { owner: input.owner }),
+    };
     const validations = (await bus.scatter(bus.subjects.control("link.validate"), encodeJson(link), 3000)).map((b) => decodeJson<LinkValidation>(b));
     if (validations.some((v) => !v.ok)) {
       // Hosts that accepted it go back to what the store says.

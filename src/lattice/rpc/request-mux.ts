@@ -81,7 +81,11 @@ export class RequestMux {
    */
   async #failOnDisconnect(): Promise<void> {
     for await (const s of this.#nc.status()) {
-      if (s.type === "disconnect") this.#failPending("WACTOR_ERR_LATTICE_CONNECTION_LOST", `the connection to NATS server ${String(s.data)} was lost with the call in flight; it may or may not have been carried out`);
+      if (s.type === "disconnect")
+        this.#failPending(
+          "WACTOR_ERR_LATTICE_CONNECTION_LOST",
+          `the connection to NATS server ${String(s.data)} was lost with the call in flight; it may or may not have been carried out`,
+        );
     }
   }
 

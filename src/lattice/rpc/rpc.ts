@@ -53,7 +53,8 @@ export interface RpcOptions {
   onRejected?: (reason: RejectionReason, detail: string, fromHost: string) => void;
 }
 
-const entityOf = (origin: CallOrigin): Entity => (origin.kind === "actor" ? origin : { kind: "capability", capabilityId: origin.capabilityId, binding: origin.binding });
+const entityOf = (origin: CallOrigin): Entity =>
+  origin.kind === "actor" ? origin : { kind: "capability", capabilityId: origin.capabilityId, binding: origin.binding };
 
 export class LatticeRpc implements RemoteRouter {
   readonly #o: RpcOptions;
@@ -72,23 +73,44 @@ export class LatticeRpc implements RemoteRouter {
   // --- sending ---
 
   invokeActor(origin: CallOrigin, targetKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    return this.#send(this.#o.subjects.actor(targetKey), entityOf(origin), { kind: "actor", key: targetKey }, operation, payload, undefined, () =>
-      new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${this.#o.subjects.lattice}' runs actor ${targetKey} (operation ${operation})`),
+    return this.#send(
+      this.#o.subjects.actor(targetKey),
+      entityOf(origin),
+      { kind: "actor", key: targetKey },
+      operation,
+      payload,
+      undefined,
+      () => new WactorError("WACTOR_ERR_LATTICE_NO_ACTOR", `no host in lattice '${this.#o.subjects.lattice}' runs actor ${targetKey} (operation ${operation})`),
     );
   }
 
   callProvider(caller: ActorIdentity, capabilityId: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
     const target: Entity = { kind: "capability", capabilityId, binding };
-    return this.#send(this.#o.subjects.provider(capabilityId, binding, caller.key), { kind: "actor", key: caller.key }, target, operation, payload, caller, () =>
-      new WactorError(
-        "WACTOR_ERR_LATTICE_NO_PROVIDER",
-        `no host in lattice '${this.#o.subjects.lattice}' serves ${capabilityId} binding '${binding}' for actor ${caller.name ?? ""} ${caller.key} (operation ${operation}): no provider host runs, or the link failed there`,
-      ),
+    return this.#send(
+      this.#o.subjects.provider(capabilityId, binding, caller.key),
+      { kind: "actor", key: caller.key },
+      target,
+      operation,
+      payload,
+      caller,
+      () =>
+        new WactorError(
+          "WACTOR_ERR_LATTICE_NO_PROVIDER",
+          `no host in lattice '${this.#o.subjects.lattice}' serves ${capabilityId} binding '${binding}' for actor ${caller.name ?? ""} ${caller.key} (operation ${operation}): no provider host runs, or the link failed there`,
+        ),
     );
   }
 
   /** A traced call gets a client span whose context travels in the invocation's header. */
-  #send(subject: string, origin: Entity, target: Entity, operation: string, payload: Uint8Array, caller: ActorIdentity | undefined, noResponders: () => WactorError): Promise<Uint8Array> {
+  #send(
+    subject: string,
+    origin: Entity,
+    target: Entity,
+    operation: string,
+    payload: Uint8Array,
+    caller: ActorIdentity | undefined,
+    noResponders: () => WactorError,
+  ): Promise<Uint8Array> {
     const tracing = this.#o.host.tracing;
     if (!tracing) return this.#sendWith(subject, origin, target, operation, payload, caller, noResponders, undefined);
     const attributes = { [ATTR.latticeTarget]: entityUrl(target), [ATTR.operation]: operation };
@@ -237,7 +259,8 @@ export class LatticeRpc implements RemoteRouter {
         invocation = this.#o.sessions.verify(envelope);
         const subject = this.#subjectOf(invocation);
         // Addressed by a stale route: nothing ran, the sender retries through the queue group.
-        if (!this.#subscriptions.has(subject)) return encodeReply({ ok: false, code: "WACTOR_ERR_LATTICE_NO_ACTOR", detail: `host ${this.#o.hostId} does not serve ${subject}`, retry: "not-here" });
+        if (!this.#subscriptions.has(subject))
+          return encodeReply({ ok: false, code: "WACTOR_ERR_LATTICE_NO_ACTOR", detail: `host ${this.#o.hostId} does not serve ${subject}`, retry: "not-here" });
       } else {
         const raw = decodeInvocation(data);
         fromHost = raw.hostId;
@@ -290,7 +313,8 @@ export class LatticeRpc implements RemoteRouter {
     const count = (this.rejected.get(err.reason) ?? 0) + 1;
     this.rejected.set(err.reason, count);
     // Logged at the first occurrence of each reason and then every 1000th, so a flood cannot flood the log.
-    if (count === 1 || count % 1000 === 0) this.#o.logger.warn({ reason: err.reason, fromHost, count }, `lattice invocation rejected: ${err.detail ?? err.reason}`);
+    if (count === 1 || count % 1000 === 0)
+      this.#o.logger.warn({ reason: err.reason, fromHost, count }, `lattice invocation rejected: ${err.detail ?? err.reason}`);
     this.#o.onRejected?.(err.reason, err.detail ?? "", fromHost);
   }
 }
@@ -318,11 +342,19 @@ function requestError(err: unknown, subject: string, timeoutMs: number): WactorE
 function unwrap(decoded: InvocationReply): Uint8Array {
   if (decoded.ok) return decoded.msg;
   // The remote host sent a catalog code and its detail; an unknown code is kept in the detail.
-  throw isCatalogCode(decoded.code) ? new WactorError(decoded.code, decoded.detail) : new WactorError("WACTOR_ERR_GUEST_ERROR", `${decoded.code}: ${decoded.detail}`);
+  throw isCatalogCode(decoded.code)
+    ? new WactorError(decoded.code, decoded.detail)
+    : new WactorError("WACTOR_ERR_GUEST_ERROR", `${decoded.code}: ${decoded.detail}`);
 }
 
 /** Sends one encoded invocation and returns the reply's payload, or throws its catalog error. */
-export async function requestInvocation(nc: NatsConnection, subject: string, data: Uint8Array, timeoutMs: number, noResponders: () => WactorError): Promise<Uint8Array> {
+export async function requestInvocation(
+  nc: NatsConnection,
+  subject: string,
+  data: Uint8Array,
+  timeoutMs: number,
+  noResponders: () => WactorError,
+): Promise<Uint8Array> {
   const reply = await exchange(nc, subject, data, timeoutMs);
   if (reply === "no-responders") throw noResponders();
   return unwrap(reply);
@@ -331,4 +363,3 @@ export async function requestInvocation(nc: NatsConnection, subject: string, dat
 function isCatalogCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_CATALOG, code);
 }
-

@@ -95,7 +95,14 @@ export function verifyAnnouncement(token: string, lattice: string, trusted: Read
   if (typeof iss !== "string" || !isPublicKey(iss, "cluster") || typeof sub !== "string" || !isPublicKey(sub, "server")) {
     throw new InvocationRejected("malformed", "a session announcement needs a cluster issuer and a server subject");
   }
-  if (typeof sid !== "string" || !SID.test(sid) || typeof x25519 !== "string" || typeof iat !== "number" || typeof exp !== "number" || typeof hsig !== "string") {
+  if (
+    typeof sid !== "string" ||
+    !SID.test(sid) ||
+    typeof x25519 !== "string" ||
+    typeof iat !== "number" ||
+    typeof exp !== "number" ||
+    typeof hsig !== "string"
+  ) {
     throw new InvocationRejected("malformed", `session announcement of host ${sub} lacks sid, x25519, iat, exp or hsig`);
   }
   if (p.lat !== lattice) throw new InvocationRejected("malformed", `session announcement of host ${sub} is for lattice '${String(p.lat)}'`);
@@ -120,6 +127,7 @@ export function verifyAnnouncement(token: string, lattice: string, trusted: Read
  */
 export function derivePairKeys(lattice: string, own: OwnSession, peer: PeerSession): PairKeys {
   const shared = diffieHellman({ privateKey: own.privateKey, publicKey: peer.publicKey });
-  const key = (from: string, to: string): KeyObject => createSecretKey(Buffer.from(hkdfSync("sha256", shared, `wactor lattice ${lattice}`, `wactor-invocation-v1 ${from}>${to}`, 32)));
+  const key = (from: string, to: string): KeyObject =>
+    createSecretKey(Buffer.from(hkdfSync("sha256", shared, `wactor lattice ${lattice}`, `wactor-invocation-v1 ${from}>${to}`, 32)));
   return { send: key(own.sid, peer.sid), receive: key(peer.sid, own.sid) };
 }

@@ -64,7 +64,14 @@ export function sealEnvelope(header: SessionHeader, seq: number, msg: Uint8Array
     entityToWire(header.origin),
     entityToWire(header.target),
     header.operation,
-    header.caller ? { key: header.caller.key, issuer: header.caller.issuer, caps: header.caller.caps, ...(header.caller.name !== undefined && { name: header.caller.name }) } : null,
+    header.caller
+      ? {
+          key: header.caller.key,
+          issuer: header.caller.issuer,
+          caps: header.caller.caps,
+          ...(header.caller.name !== undefined && { name: header.caller.name }),
+        }
+      : null,
   ];
   if (header.trace) {
     wire.push(header.trace.traceparent);
@@ -96,7 +103,13 @@ export function openEnvelope(bytes: Uint8Array): OpenedEnvelope {
   const seq = view.readUInt32BE(4) * 2 ** 32 + view.readUInt32BE(8);
   if (!Number.isSafeInteger(seq)) throw new InvocationRejected("malformed", "the invocation sequence is out of range");
   const headerBytes = view.subarray(PREFIX_BYTES, tagAt);
-  return { header: headers.get(headerBytes) ?? headers.put(headerBytes, decodeHeader(headerBytes)), seq, signed: view.subarray(0, tagAt), tag: view.subarray(tagAt, tagAt + TAG_BYTES), msg: view.subarray(tagAt + TAG_BYTES) };
+  return {
+    header: headers.get(headerBytes) ?? headers.put(headerBytes, decodeHeader(headerBytes)),
+    seq,
+    signed: view.subarray(0, tagAt),
+    tag: view.subarray(tagAt, tagAt + TAG_BYTES),
+    msg: view.subarray(tagAt + TAG_BYTES),
+  };
 }
 
 function decodeHeader(headerBytes: Uint8Array): SessionHeader {
@@ -111,7 +124,15 @@ function decodeHeader(headerBytes: Uint8Array): SessionHeader {
   if (typeof fromSid !== "string" || typeof toSid !== "string" || typeof operation !== "string") {
     throw new InvocationRejected("malformed", "the invocation header has a field of the wrong type");
   }
-  return { fromSid, toSid, origin: entityFromWire(origin), target: entityFromWire(target), operation, caller: callerOf(caller), trace: carrierOf(traceparent, tracestate) };
+  return {
+    fromSid,
+    toSid,
+    origin: entityFromWire(origin),
+    target: entityFromWire(target),
+    operation,
+    caller: callerOf(caller),
+    trace: carrierOf(traceparent, tracestate),
+  };
 }
 
 /**

@@ -64,7 +64,13 @@ export class SessionTable {
 
   /** A fresh session becomes current; the previous ones stay valid for receiving until they expire. */
   rotate(now = Date.now()): OwnSession {
-    const session = createSession({ lattice: this.#o.lattice, hostKey: this.#o.hostKey, clusterKey: this.#o.clusterKey, lifetimeSeconds: this.#o.lifetimeSeconds, now });
+    const session = createSession({
+      lattice: this.#o.lattice,
+      hostKey: this.#o.hostKey,
+      clusterKey: this.#o.clusterKey,
+      lifetimeSeconds: this.#o.lifetimeSeconds,
+      now,
+    });
     this.#own.set(session.sid, session);
     this.#current = session;
     return session;
@@ -119,7 +125,16 @@ export class SessionTable {
   }
 
   /** The envelope of an invocation to `toHost`, or undefined when no live session with it is known. */
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier, now = Date.now()): Uint8Array | undefined {
+  seal(
+    toHost: string,
+    origin: Entity,
+    target: Entity,
+    operation: string,
+    msg: Uint8Array,
+    caller?: ActorIdentity,
+    trace?: TraceCarrier,
+    now = Date.now(),
+  ): Uint8Array | undefined {
     const peer = this.#peers.get(this.#latestByHost.get(toHost) ?? "");
     const own = this.#current;
     if (!peer || now / 1000 >= peer.session.exp || now / 1000 >= own.exp) return undefined;
@@ -137,7 +152,11 @@ export class SessionTable {
     const h = envelope.header;
     const seq = envelope.seq;
     const revoked = this.#revoked.get(h.fromSid);
-    if (revoked) throw new InvocationRejected("untrusted-issuer", `session ${h.fromSid} of host ${revoked.hostId} was cut: cluster key ${revoked.clusterKey} is no longer trusted`);
+    if (revoked)
+      throw new InvocationRejected(
+        "untrusted-issuer",
+        `session ${h.fromSid} of host ${revoked.hostId} was cut: cluster key ${revoked.clusterKey} is no longer trusted`,
+      );
     const own = this.#own.get(h.toSid);
     if (!own) {
       // A session of another host: a call captured on its way there and replayed here.
@@ -148,14 +167,30 @@ export class SessionTable {
     const peer = this.#peers.get(h.fromSid);
     if (!peer) throw new InvocationRejected("unknown-session", `no session ${h.fromSid} is known here`);
     const from = peer.session.hostId;
-    if (!this.#trusted.has(peer.session.clusterKey)) throw new InvocationRejected("untrusted-issuer", `session of host ${from} signed by ${peer.session.clusterKey}, which this host does not trust`);
+    if (!this.#trusted.has(peer.session.clusterKey))
+      throw new InvocationRejected("untrusted-issuer", `session of host ${from} signed by ${peer.session.clusterKey}, which this host does not trust`);
     const seconds = now / 1000;
     if (seconds > peer.session.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.fromSid} of host ${from} expired`);
     if (seconds > own.exp + this.#tolerance) throw new InvocationRejected("expired", `session ${h.toSid} of this host expired`);
     const pair = this.#pair(peer, own);
-    if (!verifyTag(envelope, pair.keys.receive)) throw new InvocationRejected("bad-mac", `the MAC of invocation ${h.fromSid}.${seq} does not verify for session ${h.fromSid} of host ${from}: forged, or its header or payload tampered with`);
-    if (!pair.window.admit(seq)) throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${seq} was already received (or is older than the replay window)`);
-    return { origin: h.origin, target: h.target, operation: h.operation, msg: envelope.msg, id: `${h.fromSid}.${seq}`, hostId: from, issuer: peer.session.clusterKey, caller: h.caller, trace: h.trace };
+    if (!verifyTag(envelope, pair.keys.receive))
+      throw new InvocationRejected(
+        "bad-mac",
+        `the MAC of invocation ${h.fromSid}.${seq} does not verify for session ${h.fromSid} of host ${from}: forged, or its header or payload tampered with`,
+      );
+    if (!pair.window.admit(seq))
+      throw new InvocationRejected("replayed", `invocation ${h.fromSid}.${seq} was already received (or is older than the replay window)`);
+    return {
+      origin: h.origin,
+      target: h.target,
+      operation: h.operation,
+      msg: envelope.msg,
+      id: `${h.fromSid}.${seq}`,
+      hostId: from,
+      issuer: peer.session.clusterKey,
+      caller: h.caller,
+      trace: h.trace,
+    };
   }
 
   #pair(peer: Peer, own: OwnSession): Pair {

@@ -42,7 +42,15 @@ interface RoutesWire {
 export interface SessionPath {
   route(subject: string): string | undefined;
   /** `trace`: the W3C context the serving host continues (only while the sender traces). */
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Uint8Array | undefined;
+  seal(
+    toHost: string,
+    origin: Entity,
+    target: Entity,
+    operation: string,
+    msg: Uint8Array,
+    caller?: ActorIdentity,
+    trace?: TraceCarrier,
+  ): Uint8Array | undefined;
   verify(envelope: OpenedEnvelope): VerifiedInvocation;
   /** The host of a session, for reports; undefined when the session is unknown here. */
   hostOf(sid: string): string | undefined;
@@ -125,7 +133,15 @@ export class LatticeSessions implements SessionPath {
     return this.routes.pick(subject, (hostId) => this.#o.table.hasSession(hostId));
   }
 
-  seal(toHost: string, origin: Entity, target: Entity, operation: string, msg: Uint8Array, caller?: ActorIdentity, trace?: TraceCarrier): Uint8Array | undefined {
+  seal(
+    toHost: string,
+    origin: Entity,
+    target: Entity,
+    operation: string,
+    msg: Uint8Array,
+    caller?: ActorIdentity,
+    trace?: TraceCarrier,
+  ): Uint8Array | undefined {
     return this.#o.table.seal(toHost, origin, target, operation, msg, caller, trace);
   }
 
@@ -165,7 +181,10 @@ export class LatticeSessions implements SessionPath {
 
   #onRoutes(m: RoutesWire): void {
     if (typeof m.hostId !== "string" || m.hostId === this.#o.table.hostId || !Array.isArray(m.subjects)) return;
-    this.routes.setHost(m.hostId, m.subjects.filter((s): s is string => typeof s === "string"));
+    this.routes.setHost(
+      m.hostId,
+      m.subjects.filter((s): s is string => typeof s === "string"),
+    );
   }
 
   #publish(subject: string, body: object): void {

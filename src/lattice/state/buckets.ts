@@ -91,7 +91,11 @@ export class LatticeBuckets {
     }
     const store = await writeState(`creating bucket ${bucket}`, () => this.#create(bucket, kind, 1, open));
     // Warned once per connection (the first bucket says why); the others are logged quietly.
-    if (reason !== undefined) this.#logger?.warn({ bucket, replicas: 1, reason }, "created lattice bucket with one replica: JetStream cannot place three here (a single server or a cluster of fewer than three); losing its server loses this state");
+    if (reason !== undefined)
+      this.#logger?.warn(
+        { bucket, replicas: 1, reason },
+        "created lattice bucket with one replica: JetStream cannot place three here (a single server or a cluster of fewer than three); losing its server loses this state",
+      );
     else this.#logger?.info({ bucket, replicas: 1 }, "created lattice bucket with one replica");
     return store;
   }

@@ -13,7 +13,15 @@ const decoder = new TextDecoder();
 /** Enough of the claims to be used as an identity; anything less is junk. */
 function isClaims(v: unknown): v is ActorClaims {
   const c = v as Partial<ActorClaims> | null;
-  return typeof c === "object" && c !== null && typeof c.subject === "string" && typeof c.issuer === "string" && typeof c.hash === "string" && Array.isArray(c.caps) && Array.isArray(c.tags);
+  return (
+    typeof c === "object" &&
+    c !== null &&
+    typeof c.subject === "string" &&
+    typeof c.issuer === "string" &&
+    typeof c.hash === "string" &&
+    Array.isArray(c.caps) &&
+    Array.isArray(c.tags)
+  );
 }
 
 export class ClaimsStore {
@@ -44,7 +52,13 @@ export class ClaimsStore {
       claims = undefined;
     }
     if (isClaims(claims) && claims.subject === entry.key) return claims;
-    this.reporter?.report({ scope: "claims", reason: "malformed", key: entry.key, revision: entry.revision, detail: "not the claims of the actor of this key" });
+    this.reporter?.report({
+      scope: "claims",
+      reason: "malformed",
+      key: entry.key,
+      revision: entry.revision,
+      detail: "not the claims of the actor of this key",
+    });
     return undefined;
   }
 

@@ -26,7 +26,13 @@ const SHUTDOWN_WAIT_MS = 2000;
 export function settleWithin(work: Promise<unknown>, ms = SHUTDOWN_WAIT_MS): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([work.then(() => {}, () => {}), late]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work.then(
+      () => {},
+      () => {},
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }
 
 export interface LatticeConnectOptions {
@@ -44,7 +50,15 @@ export async function connectLattice(url: string, name: string, options: Lattice
     // noAsyncTraces: nats.js would capture a stack trace on every request, only to enrich a
     // timeout error that wactor replaces with its own; that is most of a request's cost.
     // reconnectTimeWait 250 ms: a host whose server died is on another one of the cluster well within 2 s.
-    nc = await connect({ servers: url.split(","), name, timeout, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, ...natsConnectOptions(access) });
+    nc = await connect({
+      servers: url.split(","),
+      name,
+      timeout,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      noAsyncTraces: true,
+      ...natsConnectOptions(access),
+    });
   } catch (err) {
     if (isWactorError(err)) throw err;
     throw new WactorError("WACTOR_ERR_LATTICE_UNAVAILABLE", `${redactServers(url)}: ${connectFailureCause(err, access)}`);
@@ -55,7 +69,10 @@ export async function connectLattice(url: string, name: string, options: Lattice
   try {
     const jsm = await nc.jetstreamManager({ timeout, ...domain });
     await jsm.getAccountInfo();
-    buckets = new LatticeBuckets(nc.jetstream(domain), jsm, { ...(access?.replicas !== undefined && { replicas: access.replicas }), ...(options.logger && { logger: options.logger }) });
+    buckets = new LatticeBuckets(nc.jetstream(domain), jsm, {
+      ...(access?.replicas !== undefined && { replicas: access.replicas }),
+      ...(options.logger && { logger: options.logger }),
+    });
   } catch (err) {
     await nc.close().catch(() => {});
     if (isWactorError(err)) throw err;

@@ -68,7 +68,13 @@ export class LinkStore {
   private constructor(kv: KV, options: LinkStoreOptions) {
     this.#kv = kv;
     this.#signer = options.signer;
-    this.#reader = new EntryReader({ kind: LINK_KIND, scope: "links", valid: isStoredLink, ...(options.verifier && { verifier: options.verifier }), ...(options.reporter && { reporter: options.reporter }) });
+    this.#reader = new EntryReader({
+      kind: LINK_KIND,
+      scope: "links",
+      valid: isStoredLink,
+      ...(options.verifier && { verifier: options.verifier }),
+      ...(options.reporter && { reporter: options.reporter }),
+    });
   }
 
   static async open(buckets: LatticeBuckets, bucket: string, options: LinkStoreOptions = {}): Promise<LinkStore> {
@@ -106,7 +112,9 @@ export class LinkStore {
     if (!existing) return false;
     const key = linkKey(actorKey, capabilityId, binding);
     const tombstone: Tombstone = { deleted: true };
-    await writeState(`deleting link ${key}`, () => (this.#signer ? this.#kv.put(key, this.#encode(key, tombstone)).then(() => undefined) : this.#kv.delete(key)));
+    await writeState(`deleting link ${key}`, () =>
+      this.#signer ? this.#kv.put(key, this.#encode(key, tombstone)).then(() => undefined) : this.#kv.delete(key),
+    );
     return true;
   }
 

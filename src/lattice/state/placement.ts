@@ -11,9 +11,15 @@ export function hostsRunning(hosts: readonly HostSummary[], actorKey: string): s
 export function chooseHost(hosts: readonly HostSummary[], constraints: Record<string, string>, actorKey: string | undefined): string {
   const matching = hosts.filter((h) => Object.entries(constraints).every(([k, v]) => h.labels[k] === v));
   const free = matching.filter((h) => !actorKey || !h.actorKeys.includes(actorKey));
-  const wanted = Object.entries(constraints).map(([k, v]) => `${k}=${v}`).join(", ") || "(none)";
+  const wanted =
+    Object.entries(constraints)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", ") || "(none)";
   if (free.length === 0) {
-    throw new WactorError("WACTOR_ERR_NO_MATCHING_HOST", matching.length > 0 ? `every host matching ${wanted} already runs the actor` : `no host matches ${wanted}`);
+    throw new WactorError(
+      "WACTOR_ERR_NO_MATCHING_HOST",
+      matching.length > 0 ? `every host matching ${wanted} already runs the actor` : `no host matches ${wanted}`,
+    );
   }
   return free.sort((a, b) => a.actorKeys.length - b.actorKeys.length)[0]!.id;
 }

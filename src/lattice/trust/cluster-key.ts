@@ -6,7 +6,10 @@ import { WactorError } from "../../errors.js";
 export function clusterKeyFrom(seed: string | undefined, logger: Logger): KeyPair {
   if (!seed) {
     const generated = KeyPair.create("cluster");
-    logger.warn({ clusterKey: generated.publicKey }, "no cluster seed given: generated one; other hosts accept this host's invocations only with --trusted-cluster for it (or share a seed with --cluster-seed)");
+    logger.warn(
+      { clusterKey: generated.publicKey },
+      "no cluster seed given: generated one; other hosts accept this host's invocations only with --trusted-cluster for it (or share a seed with --cluster-seed)",
+    );
     return generated;
   }
   const key = KeyPair.fromSeed(seed);

@@ -24,6 +24,7 @@ export function proveSummary(signer: KeyPair, summary: HostSummary): HostSummary
 export function checkSummary(verifier: SignatureVerifier, summary: HostSummary): Verdict<undefined> {
   const { proof, ...rest } = summary;
   const verdict = verifier.verifyRecord(proof, KIND, String(rest.id), bytesOf(rest), MAX_AGE_MS);
-  if (verdict.ok && verdict.issuer !== rest.clusterKey) return { ok: false, reason: "tampered", detail: `signed by ${verdict.issuer}, not the host's cluster key ${rest.clusterKey}` };
+  if (verdict.ok && verdict.issuer !== rest.clusterKey)
+    return { ok: false, reason: "tampered", detail: `signed by ${verdict.issuer}, not the host's cluster key ${rest.clusterKey}` };
   return verdict;
 }

@@ -34,11 +34,19 @@ export class LatticeGuard {
     this.reporter = new RejectionReporter(o.logger);
     this.reporter.onReport((r) => {
       o.host.events.emit("lattice_rejected", { reason: `${r.scope}:${r.reason}` });
-      o.publish("state_rejected", { scope: r.scope, reason: r.reason, key: r.key, ...(r.revision !== undefined && { revision: r.revision }), detail: r.detail });
+      o.publish("state_rejected", {
+        scope: r.scope,
+        reason: r.reason,
+        key: r.key,
+        ...(r.revision !== undefined && { revision: r.revision }),
+        detail: r.detail,
+      });
     });
     this.gate = new ControlGate(this.trust, this.reporter);
     if (!this.trust.enforcing) {
-      o.logger.warn("no trusted operator key (--trusted-operator): this lattice host takes unsigned control commands, links and applications from anyone who can reach NATS");
+      o.logger.warn(
+        "no trusted operator key (--trusted-operator): this lattice host takes unsigned control commands, links and applications from anyone who can reach NATS",
+      );
     }
   }
 

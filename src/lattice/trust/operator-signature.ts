@@ -34,7 +34,10 @@ export function isSigningKey(key: KeyPair): boolean {
 
 export function signControl(signer: KeyPair, subject: string, body: Uint8Array, now = Date.now()): string {
   const iat = Math.floor(now / 1000);
-  return signCompact({ iss: signer.publicKey, jti: randomUUID(), iat, exp: iat + CONTROL_TTL_SECONDS, wactor: { kind: "control", sub: subject, hash: sha256(body) } }, signer.privateKey);
+  return signCompact(
+    { iss: signer.publicKey, jti: randomUUID(), iat, exp: iat + CONTROL_TTL_SECONDS, wactor: { kind: "control", sub: subject, hash: sha256(body) } },
+    signer.privateKey,
+  );
 }
 
 /** The bytes to store for a signed KV entry. */
@@ -78,7 +81,8 @@ export class SignatureVerifier {
     const checked = this.#check(token);
     if (!checked.ok) return checked;
     const { issuer, value: p } = checked;
-    if (p.wactor?.kind !== "control" || typeof p.jti !== "string" || typeof p.exp !== "number") return reject("malformed", "not a control token (kind, jti, exp)");
+    if (p.wactor?.kind !== "control" || typeof p.jti !== "string" || typeof p.exp !== "number")
+      return reject("malformed", "not a control token (kind, jti, exp)");
     if (now / 1000 > p.exp + CLOCK_TOLERANCE_SECONDS) return reject("expired", `the token of ${issuer} expired`);
     if (p.wactor.sub !== subject) return reject("tampered", `signed for ${String(p.wactor.sub)}, received on ${subject}`);
     if (p.wactor.hash !== sha256(body)) return reject("tampered", "the body differs from what was signed");
@@ -106,7 +110,8 @@ export class SignatureVerifier {
     const w = checked.value.wactor;
     if (w?.kind !== kind || typeof w.at !== "number") return reject("malformed", `not a ${kind} record`);
     if (w.sub !== sub || w.hash !== sha256(content)) return reject("tampered", `the ${kind} record of ${sub} differs from what ${checked.issuer} signed`);
-    if (now - w.at > maxAgeMs + CLOCK_TOLERANCE_SECONDS * 1000) return reject("expired", `the ${kind} record of ${sub} was signed ${Math.round((now - w.at) / 1000)} s ago`);
+    if (now - w.at > maxAgeMs + CLOCK_TOLERANCE_SECONDS * 1000)
+      return reject("expired", `the ${kind} record of ${sub} was signed ${Math.round((now - w.at) / 1000)} s ago`);
     return { ok: true, issuer: checked.issuer, value: undefined };
   }
 
@@ -114,7 +119,8 @@ export class SignatureVerifier {
     const payload = peekPayload(token) as Payload | undefined;
     if (!payload) return reject("malformed", "not a compact Ed25519 JWS");
     const issuer = payload.iss;
-    if (typeof issuer !== "string" || !(isPublicKey(issuer, "operator") || isPublicKey(issuer, "cluster"))) return reject("malformed", "iss is not an operator or cluster key");
+    if (typeof issuer !== "string" || !(isPublicKey(issuer, "operator") || isPublicKey(issuer, "cluster")))
+      return reject("malformed", "iss is not an operator or cluster key");
     if (!this.#trusted().has(issuer)) return reject("untrusted-issuer", `signed by ${issuer}, which is not trusted here`);
     const verified = verifyCompact(token, payload as Record<string, unknown>, this.#key(issuer));
     if (!verified.ok) return reject(verified.why, `${verified.detail} (issuer ${issuer})`);

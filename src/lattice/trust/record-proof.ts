@@ -23,16 +23,18 @@ export class RecordProofs {
   readonly strict: boolean;
 
   constructor(trustedClusters: readonly string[] = []) {
-    for (const key of trustedClusters) if (!isPublicKey(key, "cluster")) throw new WactorError("WACTOR_ERR_KEY_TYPE", `--trusted-cluster '${key}' is not a cluster public key (C…)`);
+    for (const key of trustedClusters)
+      if (!isPublicKey(key, "cluster")) throw new WactorError("WACTOR_ERR_KEY_TYPE", `--trusted-cluster '${key}' is not a cluster public key (C…)`);
     const trusted = new Set(trustedClusters);
     this.strict = trusted.size > 0;
-    this.#verifier = new SignatureVerifier(() => (this.strict ? trusted : { has: (key: string) => isPublicKey(key, "cluster") } as ReadonlySet<string>));
+    this.#verifier = new SignatureVerifier(() => (this.strict ? trusted : ({ has: (key: string) => isPublicKey(key, "cluster") } as ReadonlySet<string>)));
   }
 
   /** A heartbeat's summary: proven by the host's own, trusted, cluster key. */
   heartbeat(event: LatticeEvent): Proof {
     const verdict = checkSummary(this.#verifier, event.data as unknown as HostSummary);
-    if (verdict.ok && event.data.id !== event.hostId) return { ok: false, reason: "tampered", detail: `a heartbeat of ${String(event.data.id)} published as host ${event.hostId}` };
+    if (verdict.ok && event.data.id !== event.hostId)
+      return { ok: false, reason: "tampered", detail: `a heartbeat of ${String(event.data.id)} published as host ${event.hostId}` };
     return verdict.ok ? { ok: true, signer: verdict.issuer } : { ok: false, reason: verdict.reason, detail: verdict.detail };
   }
 

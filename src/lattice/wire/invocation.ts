@@ -43,7 +43,8 @@ export interface VerifiedInvocation extends Omit<Invocation, "encodedClaims"> {
   trace?: TraceCarrier | undefined;
 }
 
-export type RejectionReason = "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed" | "unknown-session" | "bad-mac";
+export type RejectionReason =
+  "unsigned" | "malformed" | "untrusted-issuer" | "bad-signature" | "expired" | "tampered" | "replayed" | "unknown-session" | "bad-mac";
 
 export class InvocationRejected extends WactorError {
   readonly reason: RejectionReason;
@@ -185,8 +186,10 @@ export class InvocationVerifier {
     const { originUrl, targetUrl } = urlsOf(invocation.origin, invocation.target, invocation.operation);
     const wascap = claims.wascap ?? {};
     if (claims.sub !== invocation.id) throw new InvocationRejected("tampered", "the token's subject is not the invocation id");
-    if (wascap.origin_url !== originUrl || wascap.target_url !== targetUrl) throw new InvocationRejected("tampered", `origin or target differs from the signed ${String(wascap.origin_url)} -> ${String(wascap.target_url)}`);
-    if (wascap.hash !== invocationHash(originUrl, targetUrl, invocation.msg)) throw new InvocationRejected("tampered", "the payload does not match the signed hash");
+    if (wascap.origin_url !== originUrl || wascap.target_url !== targetUrl)
+      throw new InvocationRejected("tampered", `origin or target differs from the signed ${String(wascap.origin_url)} -> ${String(wascap.target_url)}`);
+    if (wascap.hash !== invocationHash(originUrl, targetUrl, invocation.msg))
+      throw new InvocationRejected("tampered", "the payload does not match the signed hash");
     if (!this.#replays.admit(invocation.id)) throw new InvocationRejected("replayed", `invocation ${invocation.id} was already received`);
     const { encodedClaims: _claims, ...rest } = invocation;
     return { ...rest, issuer, caller: callerOf(claims.caller), trace: carrierOf(claims.traceparent, claims.tracestate) };

@@ -50,7 +50,10 @@ export class RejectionReporter {
     this.#counts.set(label, count);
     // Entries are logged each (once); a flood of refused requests is logged at its start and every thousandth.
     if (r.revision !== undefined || count === 1 || count % 1000 === 0) {
-      this.#logger.warn({ scope: r.scope, reason: r.reason, key: r.key, revision: r.revision, count }, `lattice: refused to act on ${r.scope} ${r.key}: ${r.detail}`);
+      this.#logger.warn(
+        { scope: r.scope, reason: r.reason, key: r.key, revision: r.revision, count },
+        `lattice: refused to act on ${r.scope} ${r.key}: ${r.detail}`,
+      );
     }
     for (const listener of this.#listeners) listener(r);
     return true;

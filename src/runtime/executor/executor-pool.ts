@@ -77,7 +77,10 @@ export class ExecutorPool implements ActorPool {
     this.#inFlight++;
     trace?.started();
     const executor = this.#executor;
-    const sent = executor && !executor.dead ? executor.invoke(this.#id, operation, payload, trace) : this.#ready().then((e) => e.invoke(this.#id, operation, payload, trace));
+    const sent =
+      executor && !executor.dead
+        ? executor.invoke(this.#id, operation, payload, trace)
+        : this.#ready().then((e) => e.invoke(this.#id, operation, payload, trace));
     return sent.then(
       ({ payload: reply, sizes }) => {
         this.#settled(sizes);

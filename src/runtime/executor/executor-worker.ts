@@ -36,7 +36,8 @@ const wireError = (err: unknown): WireError => {
   return { code: error.code, detail: error.detail ?? "" };
 };
 /** A payload that owns its whole buffer moves instead of being copied. */
-const transferable = (bytes: Uint8Array): ArrayBuffer[] => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : []);
+const transferable = (bytes: Uint8Array): ArrayBuffer[] =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
 
 parent.on("message", (message: ToExecutor) => {
   switch (message.t) {

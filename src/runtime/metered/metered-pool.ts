@@ -207,7 +207,13 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const options = this.#options;
-    const slot: Slot = { guest: undefined as unknown as Guest, sliceEnd: Infinity, deadline: performance.now() + options.deadlineMs, counted: 0, trace: undefined };
+    const slot: Slot = {
+      guest: undefined as unknown as Guest,
+      sliceEnd: Infinity,
+      deadline: performance.now() + options.deadlineMs,
+      counted: 0,
+      trace: undefined,
+    };
     try {
       slot.guest = (options.kind === "runnable" ? RunnableGuest : MeteredGuest).create(options.module, {
         hostCall: (binding, namespace, operation, payload) => {
@@ -382,4 +388,3 @@ function withinTurn(turn: Turn, run: () => Step | Promise<Step>): Step | Promise
   if (!(step instanceof Promise)) turn.end();
   return step;
 }
-

@@ -35,7 +35,13 @@ function failureText(result: { ok: false; error: string }): string {
   return result.error.startsWith("WACTOR_ERR_PERMISSION_DENIED") ? NOT_ENABLED : result.error;
 }
 
-const call = (namespace: string, operation: string, payload: Uint8Array, settle: CapabilityCall["settle"]): CapabilityCall => ({ binding: "default", namespace, operation, payload, settle });
+const call = (namespace: string, operation: string, payload: Uint8Array, settle: CapabilityCall["settle"]): CapabilityCall => ({
+  binding: "default",
+  namespace,
+  operation,
+  payload,
+  settle,
+});
 
 /** Decodes a reply, turning a malformed one into an FFI error rather than a host failure. */
 function decoded<T>(decode: () => T): T | { failed: string } {

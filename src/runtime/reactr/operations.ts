@@ -113,7 +113,10 @@ export function invocationReply(invocation: Invocation, job: Job): GuestCallResu
       if (!error) return { ok: true, payload: encodeHttpResponse({ statusCode: 200, status: "OK", header: { ...headers }, body: output }) };
       const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
       const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
-      return { ok: true, payload: encodeHttpResponse({ statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body }) };
+      return {
+        ok: true,
+        payload: encodeHttpResponse({ statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body }),
+      };
     }
   }
 }

@@ -32,7 +32,8 @@ export function reactrImports(host: ReactrHost): WebAssembly.ModuleImports {
   const view = (ptr: number, len: number): Uint8Array => {
     const memory = host.memory();
     // i32 arguments arrive signed: a "length" of 2^31 or more is negative here.
-    if (ptr < 0 || len < 0 || ptr + len > memory.length) throw new GuestTrap(`out of bounds: [${ptr >>> 0}, +${len >>> 0}) is outside the runnable's ${memory.length}-byte memory`);
+    if (ptr < 0 || len < 0 || ptr + len > memory.length)
+      throw new GuestTrap(`out of bounds: [${ptr >>> 0}, +${len >>> 0}) is outside the runnable's ${memory.length}-byte memory`);
     return memory.subarray(ptr, ptr + len);
   };
   const read = (ptr: number, len: number): Uint8Array => view(ptr, len).slice();
@@ -84,10 +85,12 @@ export function reactrImports(host: ReactrHost): WebAssembly.ModuleImports {
       const job = host.job(ident!);
       if (job) setResponseHeader(job.request, text(keyPtr!, keySize!), text(valuePtr!, valueSize!));
     },
-    fetch_url: (method, urlPtr, urlSize, bodyPtr, bodySize, ident) => host.capability(ident!, true, () => fetchUrl(method!, text(urlPtr!, urlSize!), read(bodyPtr!, bodySize!))),
+    fetch_url: (method, urlPtr, urlSize, bodyPtr, bodySize, ident) =>
+      host.capability(ident!, true, () => fetchUrl(method!, text(urlPtr!, urlSize!), read(bodyPtr!, bodySize!))),
     graphql_query: (endpointPtr, endpointSize, queryPtr, querySize, ident) =>
       host.capability(ident!, true, () => graphqlQuery(text(endpointPtr!, endpointSize!), text(queryPtr!, querySize!))),
-    cache_set: (keyPtr, keySize, valuePtr, valueSize, ttl, ident) => host.capability(ident!, false, () => cacheSet(text(keyPtr!, keySize!), read(valuePtr!, valueSize!), ttl!)),
+    cache_set: (keyPtr, keySize, valuePtr, valueSize, ttl, ident) =>
+      host.capability(ident!, false, () => cacheSet(text(keyPtr!, keySize!), read(valuePtr!, valueSize!), ttl!)),
     cache_get: (keyPtr, keySize, ident) => host.capability(ident!, true, () => cacheGet(text(keyPtr!, keySize!))),
     log_msg: (msgPtr, msgSize, level, ident) => void host.capability(ident!, false, () => logMsg(text(msgPtr!, msgSize!), level!)),
     get_static_file: (namePtr, nameSize, ident) => host.capability(ident!, true, () => staticFile(text(namePtr!, nameSize!))),

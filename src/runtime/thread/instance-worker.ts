@@ -7,8 +7,18 @@
  */
 import { parentPort, receiveMessageOnPort } from "node:worker_threads";
 import {
-  encodeNamed, IN_FROM_PORT, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
-  OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, OUT_TRAP, splitFirstName,
+  encodeNamed,
+  IN_FROM_PORT,
+  IN_HOST_REPLY_OK,
+  IN_INVOKE,
+  MAX_INLINE_BYTES,
+  OUT_DENIED,
+  OUT_GUEST_ERROR,
+  OUT_HOST_CALL,
+  OUT_MEMORY_LIMIT,
+  OUT_OK,
+  OUT_TRAP,
+  splitFirstName,
 } from "../channel.js";
 import { ClaimsGate } from "../claims-gate.js";
 import { RingReader, RingWriter, type RingRecord } from "../ring.js";
@@ -101,7 +111,9 @@ function serve(workerInit: WorkerInit): void {
   init = workerInit;
   inbound = new RingReader(init.inbound);
   outbound = new RingWriter(init.outbound);
-  gate = new ClaimsGate(init.identity, (capabilityId, binding, operation, count) => send(OUT_DENIED, 0, count, encodeNamed([capabilityId, binding, operation], NO_BODY)));
+  gate = new ClaimsGate(init.identity, (capabilityId, binding, operation, count) =>
+    send(OUT_DENIED, 0, count, encodeNamed([capabilityId, binding, operation], NO_BODY)),
+  );
   try {
     guest = instantiate();
   } catch (err) {

@@ -7,8 +7,20 @@
 import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import { WactorError, toWactorError } from "../../errors.js";
 import {
-  decodeNamed, encodeNamed, guestErrorText, IN_FROM_PORT, IN_HOST_REPLY_ERROR, IN_HOST_REPLY_OK, IN_INVOKE, MAX_INLINE_BYTES,
-  OUT_DENIED, OUT_GUEST_ERROR, OUT_HOST_CALL, OUT_MEMORY_LIMIT, OUT_OK, RING_BYTES,
+  decodeNamed,
+  encodeNamed,
+  guestErrorText,
+  IN_FROM_PORT,
+  IN_HOST_REPLY_ERROR,
+  IN_HOST_REPLY_OK,
+  IN_INVOKE,
+  MAX_INLINE_BYTES,
+  OUT_DENIED,
+  OUT_GUEST_ERROR,
+  OUT_HOST_CALL,
+  OUT_MEMORY_LIMIT,
+  OUT_OK,
+  RING_BYTES,
 } from "../channel.js";
 import type { GateIdentity } from "../claims-gate.js";
 import type { InvocationTrace } from "../invocation-trace.js";
@@ -159,7 +171,15 @@ export class ActorInstance {
       port: port2,
     };
     const worker = sharedSpares.take();
-    const channel: Channel = { worker, inbound: new RingWriter(init.inbound), outbound: new RingReader(init.outbound), port: port1, ready: false, threadId: undefined, demoted: false };
+    const channel: Channel = {
+      worker,
+      inbound: new RingWriter(init.inbound),
+      outbound: new RingReader(init.outbound),
+      port: port1,
+      ready: false,
+      threadId: undefined,
+      demoted: false,
+    };
     this.#channel = channel;
     port1.on("message", (record: RingRecord) => this.#onRecord(channel, record));
     port1.unref();

@@ -29,7 +29,19 @@ import { WactorError } from "../../errors.js";
 import { stripCustomSections } from "../../claims/wasm-sections.js";
 import type { GuestKind } from "../suspendable-guest.js";
 import type { SuspensionMode } from "../suspension.js";
-import { ARG_NAME, ASYNC_IMPORTS, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_MODULE, TICK_NAME, WAIT_NAME } from "./metering-abi.js";
+import {
+  ARG_NAME,
+  ASYNC_IMPORTS,
+  DONE_NAME,
+  FUEL_GLOBAL,
+  FUEL_PER_TICK,
+  NEXT_NAME,
+  SERVE_EXPORT,
+  SUSPEND_FLAG,
+  TICK_MODULE,
+  TICK_NAME,
+  WAIT_NAME,
+} from "./metering-abi.js";
 
 export interface InstrumentReport {
   loops: number;
@@ -114,7 +126,8 @@ export function instrument(input: Uint8Array, kind: GuestKind = "wapc", mode: Su
     return { bytes: output, report: { loops, recursiveFunctions, inputBytes: input.length, outputBytes: output.length, ms: performance.now() - started } };
   } catch (err) {
     if (err instanceof WactorError) throw err;
-    const message = err instanceof Error || (typeof err === "object" && err !== null && "message" in err) ? String((err as { message: unknown }).message) : String(err);
+    const message =
+      err instanceof Error || (typeof err === "object" && err !== null && "message" in err) ? String((err as { message: unknown }).message) : String(err);
     throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `metering instrumentation failed: ${message}`);
   } finally {
     module?.dispose();
@@ -145,7 +158,8 @@ function addTrampolineImports(module: binaryen.Module, suspending: readonly stri
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
     if (!info.module || !wanted.has(`${info.module}.${info.base}`)) continue;
     const params = binaryen.expandType(info.params).map((type) => names[type] ?? "");
-    if (params.includes("") || (info.results !== binaryen.none && info.results !== binaryen.i32)) throw new Error(`the import ${info.module}.${info.base} has a type the runtime cannot suspend at`);
+    if (params.includes("") || (info.results !== binaryen.none && info.results !== binaryen.i32))
+      throw new Error(`the import ${info.module}.${info.base} has a type the runtime cannot suspend at`);
     found.push({ name: info.name, params, result: info.results === binaryen.i32 ? "i32" : undefined });
   }
   for (const trampoline of found) {
@@ -204,7 +218,8 @@ function addServeImports(module: binaryen.Module, entryExport: string): Serve {
   if (!/^[\w$.]+$/.test(entry)) throw new Error(`unexpected name of '${entryExport}': ${entry}`);
   const info = binaryen.getFunctionInfo(module.getFunction(entry));
   const params = binaryen.expandType(info.params);
-  if (params.some((type) => type !== binaryen.i32) || (info.results !== binaryen.none && info.results !== binaryen.i32)) throw new Error(`'${entryExport}' has an unexpected type`);
+  if (params.some((type) => type !== binaryen.i32) || (info.results !== binaryen.none && info.results !== binaryen.i32))
+    throw new Error(`'${entryExport}' has an unexpected type`);
   module.addFunctionImport(SERVE_NEXT.slice(1), TICK_MODULE, NEXT_NAME, binaryen.none, binaryen.none);
   module.addFunctionImport(SERVE_ARG.slice(1), TICK_MODULE, ARG_NAME, binaryen.i32, binaryen.i32);
   module.addFunctionImport(SERVE_DONE.slice(1), TICK_MODULE, DONE_NAME, binaryen.i32, binaryen.none);
@@ -241,7 +256,8 @@ function addServeLoop(text: string, serve: Serve): string {
 function refuseCollisions(module: binaryen.Module): void {
   for (let i = 0; i < module.getNumExports(); i++) {
     const { name } = binaryen.getExportInfo(module.getExportByIndex(i));
-    if (name.startsWith("asyncify_") || name === FUEL_GLOBAL || name === SUSPEND_FLAG || name === SERVE_EXPORT) throw new Error(`the module already exports '${name}'`);
+    if (name.startsWith("asyncify_") || name === FUEL_GLOBAL || name === SUSPEND_FLAG || name === SERVE_EXPORT)
+      throw new Error(`the module already exports '${name}'`);
   }
   for (let i = 0; i < module.getNumFunctions(); i++) {
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
@@ -336,7 +352,10 @@ function recursiveFunctionNames(functions: FunctionText[], tableFunctions: Set<s
   for (const fn of functions) {
     const targets = [...fn.calls];
     if (fn.indirect) targets.push(...tableFunctions);
-    edges.set(fn.name, targets.filter((t) => t !== undefined));
+    edges.set(
+      fn.name,
+      targets.filter((t) => t !== undefined),
+    );
   }
   const index = new Map<string, number>();
   const low = new Map<string, number>();

@@ -99,10 +99,12 @@ class Transformer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => void worker.terminate(), TRANSFORM_TIMEOUT_MS);
       timer.unref();
-      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
-        clearTimeout(timer);
-        fn(value);
-      };
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T): void => {
+          clearTimeout(timer);
+          fn(value);
+        };
       this.#pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
       worker.ref();
       worker.postMessage({ id, bytes, kind, mode } satisfies TransformRequest);

@@ -11,5 +11,4 @@ export interface TransformRequest {
 }
 
 export type TransformReply =
-  | { id: number; ok: true; bytes: Uint8Array; report: InstrumentReport }
-  | { id: number; ok: false; error: string; detail: string | undefined };
+  { id: number; ok: true; bytes: Uint8Array; report: InstrumentReport } | { id: number; ok: false; error: string; detail: string | undefined };
