@@ -222,7 +222,11 @@ export class MeteredPool implements ActorPool {
             slot.trace?.denied(namespace, binding, operation);
             return { ok: false, error: denied };
           }
-          return options.hostCall({ binding, namespace, operation, payload }, slot.trace);
+          const request = { binding, namespace, operation, payload };
+          // With JSPI the guest calls this from its serve loop, whose async context is not the
+          // invocation's: the trace's own context makes the host call a child of its invocation.
+          const trace = slot.trace;
+          return trace ? trace.within(() => options.hostCall(request, trace)) : options.hostCall(request);
         },
         tick: () => {
           const now = performance.now();
