@@ -233,7 +233,7 @@ export class MeteredPool implements ActorPool {
           if (now >= slot.deadline) return "trap";
           return now >= slot.sliceEnd ? "yield" : "run";
         },
-        consoleLog: options.onLog,
+        consoleLog: options.onLog && ((line: string) => (slot.trace ? slot.trace.within(() => options.onLog!(line)) : options.onLog!(line))),
       });
     } catch (err) {
       const what = options.kind === "runnable" ? "the runnable's initialization (_start, init)" : "the actor's initialization";
