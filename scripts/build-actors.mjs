@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import { compileRunnable } from "./lib/compile-runnable.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ACTORS = join(ROOT, "actors");
@@ -78,7 +79,6 @@ const RUNNABLE_CAPS = {
 const RUNNABLES = join(ACTORS, "runnables");
 const RUNNABLES_OUT = join(OUT, "runnables");
 // AssemblyScript's abort would import env.abort; a Runnable host has return_abort instead.
-const RUNNABLE_ABORT = "abort=actors/runnable-sdk/runnable/runnableAbort";
 
 const { KeyPair, signModule } = await import(join(ROOT, "dist/src/claims/mod.js")).catch(() => {
   console.error("build-actors: dist/ is missing; run `npm run build` first");
@@ -145,24 +145,7 @@ for (const [name, caps] of Object.entries(RUNNABLE_CAPS)) {
       writeFileSync(unsigned, module.emitBinary());
       module.dispose();
     } else {
-      // Relative paths under --baseDir: abort messages then name the file as actors/runnables/<name>/index.ts.
-      const args = [
-        `actors/runnables/${name}/index.ts`,
-        "-o",
-        `actors/build/runnables/${name}.wasm`,
-        "--runtime",
-        "incremental",
-        "-O3",
-        "--use",
-        RUNNABLE_ABORT,
-        "--baseDir",
-        ROOT,
-      ];
-      const { error, stderr } = await asc.main(args, {});
-      if (error) {
-        console.error(`build-actors: runnable ${name} failed to compile:\n${stderr.toString()}`);
-        process.exit(1);
-      }
+      await compileRunnable(ROOT, `actors/runnables/${name}/index.ts`, `actors/build/runnables/${name}.wasm`, `build-actors: runnable ${name}`);
     }
     const { bytes } = await signModule(new Uint8Array(readFileSync(unsigned)), { issuer: account, subject, caps, name, ver: "0.1.0", rev: 1 });
     writeFileSync(signed, bytes);

@@ -10,12 +10,11 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import asc from "assemblyscript/asc";
+import { compileRunnable } from "./lib/compile-runnable.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "bin", "wactor.js");
 // AssemblyScript's abort would import env.abort; a runnable host has return_abort instead.
-const RUNNABLE_ABORT = "abort=actors/runnable-sdk/runnable/runnableAbort";
 
 const [target, ...rest] = process.argv.slice(2);
 if (!target) {
@@ -38,24 +37,7 @@ function wactor(args) {
 for (const fn of readdirSync(join(dir, "runnables"))) {
   const source = join(dir, "runnables", fn, "index.ts");
   if (!existsSync(source)) continue;
-  // Relative to --baseDir, so an abort names the file as examples/<name>/runnables/<fn>/index.ts.
-  const args = [
-    relative(ROOT, source),
-    "-o",
-    relative(ROOT, join(dir, "runnables", fn, `${fn}.wasm`)),
-    "--runtime",
-    "incremental",
-    "-O3",
-    "--use",
-    RUNNABLE_ABORT,
-    "--baseDir",
-    ROOT,
-  ];
-  const { error, stderr } = await asc.main(args, {});
-  if (error) {
-    console.error(`example-bundle: ${fn} failed to compile:\n${stderr.toString()}`);
-    process.exit(1);
-  }
+  await compileRunnable(ROOT, relative(ROOT, source), relative(ROOT, join(dir, "runnables", fn, `${fn}.wasm`)), `example-bundle: ${fn}`);
   console.log(`compiled  ${relative(process.cwd(), source)}`);
 }
 
