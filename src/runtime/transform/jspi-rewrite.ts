@@ -22,7 +22,19 @@ import { recursiveFunctions } from "./recursion.js";
 import { Reader, Writer } from "./wasm-bytes.js";
 import { scanCode, type CodeVisitor } from "./wasm-code.js";
 import { readLayout, SECTION, SECTION_ORDER, type Signature } from "./wasm-module.js";
-import { ARG_NAME, ASYNC_IMPORTS, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_MODULE, TICK_NAME, WAIT_NAME } from "./metering-abi.js";
+import {
+  ARG_NAME,
+  ASYNC_IMPORTS,
+  DONE_NAME,
+  FUEL_GLOBAL,
+  FUEL_PER_TICK,
+  NEXT_NAME,
+  SERVE_EXPORT,
+  SUSPEND_FLAG,
+  TICK_MODULE,
+  TICK_NAME,
+  WAIT_NAME,
+} from "./metering-abi.js";
 
 export interface RewriteResult {
   bytes: Uint8Array;
@@ -110,8 +122,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
       const start = r.pos;
       const index = r.u32();
       record(start, r.pos, index);
-    }
-    else if (section.id === SECTION.export) entry = readExports(r, kind, record);
+    } else if (section.id === SECTION.export) entry = readExports(r, kind, record);
     else if (section.id === SECTION.code) {
       const count = r.u32();
       if (count !== defined) throw new Error(`the code section has ${count} bodies for ${defined} functions`);

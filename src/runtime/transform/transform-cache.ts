@@ -24,7 +24,10 @@ import type { TransformReply, TransformRequest } from "./transform-protocol.js";
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
 const tag = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 12);
 /** The asyncify output depends on Binaryen's version, the JSPI rewrite's on its own code only. */
-const CACHE_TAG: Readonly<Record<SuspensionMode, string>> = { asyncify: tag(`${TRANSFORM_VERSION}/${BINARYEN_VERSION}`), jspi: tag(`jspi/${JSPI_TRANSFORM_VERSION}`) };
+const CACHE_TAG: Readonly<Record<SuspensionMode, string>> = {
+  asyncify: tag(`${TRANSFORM_VERSION}/${BINARYEN_VERSION}`),
+  jspi: tag(`jspi/${JSPI_TRANSFORM_VERSION}`),
+};
 
 /**
  * JSPI rewrites of modules up to this size run on the calling thread: ~0.5-3 ms for a 22 KiB
@@ -74,7 +77,8 @@ async function load(bytes: Uint8Array, file: string, kind: GuestKind, mode: Susp
     throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
   });
   if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
-  const { bytes: output, report } = mode === "jspi" && bytes.length <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
+  const { bytes: output, report } =
+    mode === "jspi" && bytes.length <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
   await store(file, output);
   return { bytes: output, cached: false, report };
 }

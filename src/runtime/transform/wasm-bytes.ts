@@ -74,7 +74,8 @@ export class Reader {
     if (b === undefined || this.pos >= this.end) this.fail("unexpected end");
     if (b === 0x40) this.pos++;
     else if (b === 0x63 || b === 0x64) this.skipValType();
-    else if ((b & 0xc0) === 0x40) this.pos++; // a one-byte negative s33: a value type
+    else if ((b & 0xc0) === 0x40)
+      this.pos++; // a one-byte negative s33: a value type
     else this.skipLeb();
   }
 
