@@ -149,6 +149,28 @@ describe("a module using tables, references, tail calls, SIMD, bulk memory, atom
   });
 });
 
+describe("a loop with parameters (multi-value; Binaryen's text cannot say it)", () => {
+  // (func (param i32 i32) (result i32) local.get 0 loop (param i32) (result i32)
+  //   i32.const 1 i32.sub local.tee 0 local.get 0 br_if 0 end)
+  const section = (id: number, content: number[]): number[] => [id, content.length, ...content];
+  const exportName = [...new TextEncoder().encode("__guest_call")];
+  const body = [0, 0x20, 0, 0x03, 0, 0x41, 1, 0x6b, 0x22, 0, 0x20, 0, 0x0d, 0, 0x0b, 0x0b];
+  const plain = new Uint8Array([
+    ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, [2, 0x60, 1, 0x7f, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(3, [1, 1]),
+    ...section(7, [1, exportName.length, ...exportName, 0, 0]),
+    ...section(10, [1, body.length, ...body]),
+  ]);
+
+  it("keeps its values on the stack under the fuel check", () => {
+    expect(WebAssembly.validate(plain)).toBe(true);
+    const { bytes, report } = instrumentJspi(plain, "wapc");
+    expect(report.loops).toBe(1);
+    expect(run(bytes, 7, 0)).toEqual({ value: 0, fuel: FUEL_PER_TICK - 7, ticks: 0 });
+  });
+});
+
 describe("modules the rewrite refuses", () => {
   const guest = assemble(`(module (memory (export "memory") 1) (func (export "__guest_call") (param i32 i32) (result i32) (i32.const 1)))`);
 

@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
+import { listSections } from "../../claims/wasm-sections.js";
 import { WactorError } from "../../errors.js";
 import type { GuestKind } from "../suspendable-guest.js";
 import { suspensionMode, type SuspensionMode } from "../suspension.js";
@@ -30,10 +31,13 @@ const CACHE_TAG: Readonly<Record<SuspensionMode, string>> = {
 };
 
 /**
- * JSPI rewrites of modules up to this size run on the calling thread: ~0.5-3 ms for a 22 KiB
- * AssemblyScript actor on this VM, about 30 µs per KiB once the code is warm.
+ * JSPI rewrites of modules with up to this much besides custom sections (which the rewrite
+ * drops unread: a Rust build's debug sections are megabytes) run on the calling thread: 0.5-3 ms for a 22 KiB
+ * AssemblyScript actor on this loaded VM (about 30 µs per KiB once the rewrite's own code is
+ * compiled), so at most a few ms; a larger module goes to the worker (a 2.4 MiB Rust module:
+ * 30-110 ms of rewrite, which must not hold the thread every other actor runs on).
  */
-const INLINE_MAX_BYTES = 256 * 1024;
+const INLINE_MAX_BYTES = 64 * 1024;
 
 export interface InstrumentedModule {
   bytes: Uint8Array;
@@ -78,9 +82,20 @@ async function load(bytes: Uint8Array, file: string, kind: GuestKind, mode: Susp
   });
   if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
   const { bytes: output, report } =
-    mode === "jspi" && bytes.length <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
+    mode === "jspi" && runtimeBytes(bytes) <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
   await store(file, output);
   return { bytes: output, cached: false, report };
+}
+
+/** The module's size without its custom sections. */
+function runtimeBytes(bytes: Uint8Array): number {
+  let size = 0;
+  try {
+    for (const section of listSections(bytes)) if (section.id !== 0) size += section.end - section.start;
+  } catch {
+    return bytes.length; // malformed: the rewrite says how, wherever it runs
+  }
+  return size;
 }
 
 /** Written to a temporary name and renamed: a reader never sees half a file. */
