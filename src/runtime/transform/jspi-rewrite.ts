@@ -172,7 +172,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
     let at = start;
     for (let p = from; p < to; p += 3) {
       const pos = patches[p]!;
-      out.bytes(bytes.subarray(at, pos));
+      out.copy(bytes, at, pos);
       if (patches[p + 1] === -1) {
         out.bytes(check.view());
         at = pos;
@@ -181,7 +181,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
         at = patches[p + 1]!;
       }
     }
-    out.bytes(bytes.subarray(at, end));
+    out.copy(bytes, at, end);
   };
   const typeBase = layout.signatures.length;
   const newType = (name: keyof typeof NEW_TYPES): number => typeBase + Object.keys(NEW_TYPES).indexOf(name);
@@ -214,7 +214,8 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
     out.name(SUSPEND_FLAG).u8(3).u32(flag);
     out.name(SERVE_EXPORT).u8(0).u32(serveIndex);
   });
-  const code = new Writer().u32(defined + trampolined.length + 2);
+  const codeSection = layout.sections.find((s) => s.id === SECTION.code);
+  const code = new Writer((codeSection ? codeSection.end - codeSection.start : 0) + 4096).u32(defined + trampolined.length + 2);
   const body = new Writer();
   bodies.forEach((b, i) => {
     body.length = 0;
@@ -229,7 +230,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   code.sized(serveLoop(imports, remap(entry), entrySig));
   built.set(SECTION.code, code);
 
-  const out = new Writer().bytes(bytes.subarray(0, 8));
+  const out = new Writer(bytes.length + 4096).bytes(bytes.subarray(0, 8));
   const ids = new Set([...layout.sections.map((s) => s.id), ...built.keys()]);
   for (const id of [...ids].sort((a, b) => SECTION_ORDER.indexOf(a) - SECTION_ORDER.indexOf(b))) {
     const own = built.get(id);

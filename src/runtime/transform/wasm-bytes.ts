@@ -99,8 +99,12 @@ const utf8Encode = new TextEncoder();
 
 /** A growable byte buffer. */
 export class Writer {
-  #buf = new Uint8Array(1024);
+  #buf: Uint8Array;
   length = 0;
+
+  constructor(capacity = 1024) {
+    this.#buf = new Uint8Array(capacity);
+  }
 
   #reserve(n: number): void {
     if (this.length + n <= this.#buf.length) return;
@@ -145,6 +149,17 @@ export class Writer {
     this.#reserve(data.length);
     this.#buf.set(data, this.length);
     this.length += data.length;
+    return this;
+  }
+
+  /** `source[start, end)`; short runs byte by byte (a subarray costs more than a few bytes). */
+  copy(source: Uint8Array, start: number, end: number): this {
+    const n = end - start;
+    this.#reserve(n);
+    const buf = this.#buf;
+    if (n < 32) for (let i = start, at = this.length; i < end; i++, at++) buf[at] = source[i]!;
+    else buf.set(source.subarray(start, end), this.length);
+    this.length += n;
     return this;
   }
 

@@ -77,13 +77,35 @@ const MISC_LEBS = [0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1, -2, 0, 
  * `constant` a constant expression up to and including its closing `end`.
  */
 export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): void {
+  // The hot path keeps the position in a local and skips LEB128s inline: most instructions
+  // are one byte or one byte and a LEB128, and a 2 MB module has about a million of them.
   const bytes = r.bytes;
+  const end = r.end;
+  let pos = r.pos;
   let depth = 0;
-  while (r.pos < r.end) {
-    const op = bytes[r.pos++]!;
-    switch (OPCODES[op]) {
-      case NONE:
-        break;
+  while (pos < end) {
+    const op = bytes[pos++]!;
+    const kind = OPCODES[op];
+    if (kind === NONE) continue;
+    if (kind === LEB) {
+      while (bytes[pos]! & 0x80) pos++; // past the buffer, undefined & 0x80 ends it
+      if (++pos > end) break;
+      continue;
+    }
+    if (kind === MEMARG) {
+      const align = bytes[pos]!;
+      while (bytes[pos]! & 0x80) pos++;
+      pos++;
+      if (align & 0x40) {
+        while (bytes[pos]! & 0x80) pos++; // a memory index (multi-memory)
+        pos++;
+      }
+      while (bytes[pos]! & 0x80) pos++;
+      if (++pos > end) break;
+      continue;
+    }
+    r.pos = pos;
+    switch (kind) {
       case BLOCK:
         r.skipBlockType();
         depth++;
@@ -92,9 +114,6 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         r.skipBlockType();
         depth++;
         visitor.loop(r.pos);
-        break;
-      case LEB:
-        r.skipLeb();
         break;
       case CALL:
       case REF_FUNC: {
@@ -118,9 +137,6 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
       case SELECT_T:
         for (let n = r.u32(); n > 0; n--) r.skipValType();
         break;
-      case MEMARG:
-        r.skipMemArg();
-        break;
       case F32:
         r.skip(4);
         break;
@@ -131,16 +147,16 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
       case DELEGATE:
         if (op === 0x18) r.skipLeb();
         if (--depth < 0) {
-          if (constant || r.pos === r.end) return;
+          if (constant || r.pos === end) return;
           r.fail("code after the end of the function");
         }
         break;
       case TRY_TABLE:
         r.skipBlockType();
         for (let n = r.u32(); n > 0; n--) {
-          const kind = r.u8();
-          if (kind > 3) r.fail(`unknown catch kind ${kind}`);
-          if (kind < 2) r.skipLeb(); // the tag
+          const catchKind = r.u8();
+          if (catchKind > 3) r.fail(`unknown catch kind ${catchKind}`);
+          if (catchKind < 2) r.skipLeb(); // the tag
           r.skipLeb(); // the label
         }
         depth++;
@@ -169,7 +185,9 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         r.pos--;
         r.fail(`unknown opcode 0x${op.toString(16)}`);
     }
+    pos = r.pos;
   }
+  r.pos = Math.min(pos, end);
   r.fail(constant ? "a constant expression is never closed" : "the function body is never closed");
 }
 
