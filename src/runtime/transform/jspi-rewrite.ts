@@ -53,6 +53,11 @@ const ADDED = [
 const NEW_TYPES = { void: [0x60, 0, 0], result: [0x60, 0, 1, 0x7f], map: [0x60, 1, 0x7f, 1, 0x7f], sink: [0x60, 1, 0x7f, 0] } as const;
 const ENTRY: Readonly<Record<GuestKind, string>> = { wapc: "__guest_call", runnable: "run_e" };
 const I32 = 0x7f;
+// Insertions in the patch list (where a rewrite has the end of what it replaces).
+const CHECK = -1; // the fuel check, ticking in place
+const PEEL_BEFORE = -2; // block $done (loop $again (block $spent ...
+const PEEL_CHECK = -3; // the fuel check, breaking out to $spent
+const PEEL_AFTER = -4; // ... br $done) call tick br $again))
 const NUMERIC = new Set([0x7f, 0x7e, 0x7d, 0x7c]);
 
 /** One function body: its locals at [locals, code), its instructions at [code, end). */
@@ -93,13 +98,17 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   const flag = fuel + 1;
 
   // Decode: every function index to rewrite, every loop, the call graph.
-  const patches: number[] = []; // [position, end, function index] or [position, -1, 0] for a check
+  // [position, end, function index or -(label) - 1] for a rewrite, [position, insertion, 0] for an insertion.
+  const patches: number[] = [];
   const tableFunctions = new Set<number>();
   const record = (start: number, end: number, index: number): void => void patches.push(start, end, index);
   const constVisitor: CodeVisitor = {
     loop: () => {
       throw new Error("a loop in a constant expression");
     },
+    open: () => {},
+    close: () => {},
+    label: () => {},
     func: (start, end, index) => {
       tableFunctions.add(index);
       record(start, end, index);
@@ -137,12 +146,29 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
         }
         const code = body.pos;
         const start = patches.length;
+        const frames: number[] = []; // per open block: 1 for a peeled loop
         const targets: number[] = [];
         let callsIndirect = false;
         scanCode(body, {
-          loop: (at) => {
-            patches.push(at, -1, 0);
+          loop: (opcode, blockType, at) => {
             loops++;
+            if (bytes[blockType] !== 0x40) {
+              patches.push(at, CHECK, 0);
+              frames.push(0);
+              return;
+            }
+            patches.push(opcode, PEEL_BEFORE, 0, at, PEEL_CHECK, 0);
+            frames.push(1);
+          },
+          open: () => void frames.push(0),
+          close: (after) => {
+            if (frames.pop() === 1) patches.push(after, PEEL_AFTER, 0);
+          },
+          label: (s, e, depth) => {
+            // Each peeled loop between the branch and its target adds three labels.
+            let extra = 0;
+            for (let f = frames.length - 1; f >= 0 && f >= frames.length - depth; f--) extra += frames[f]! * 3;
+            if (extra > 0) patches.push(s, e, -(depth + extra) - 1);
           },
           func: (s, e, index, call) => {
             record(s, e, index);
@@ -166,19 +192,27 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   const recursive = recursiveFunctions(calls, indirect, tabled);
 
   // Emit.
-  const check = new Writer().u8(0x23).u32(fuel).u8(0x41).u8(1).u8(0x6b).u8(0x24).u32(fuel);
-  check.u8(0x23).u32(fuel).u8(0x41).u8(0).u8(0x48).u8(0x04).u8(0x40).u8(0x10).u32(tickTrampoline).u8(0x0b);
+  const spend = (): Writer => new Writer().u8(0x23).u32(fuel).u8(0x41).u8(1).u8(0x6b).u8(0x24).u32(fuel).u8(0x23).u32(fuel).u8(0x41).u8(0).u8(0x48);
+  const inserts = new Map<number, Uint8Array>([
+    [CHECK, spend().u8(0x04).u8(0x40).u8(0x10).u32(tickTrampoline).u8(0x0b).view()],
+    [PEEL_BEFORE, new Uint8Array([0x02, 0x40, 0x03, 0x40, 0x02, 0x40])],
+    [PEEL_CHECK, spend().u8(0x0d).u8(1).view()],
+    [PEEL_AFTER, new Writer().bytes([0x0c, 2, 0x0b, 0x10]).u32(tickTrampoline).bytes([0x0c, 0, 0x0b, 0x0b]).view()],
+  ]);
+  const check = inserts.get(CHECK)!;
   const copy = (out: Writer, from: number, to: number, start: number, end: number): void => {
     let at = start;
     for (let p = from; p < to; p += 3) {
       const pos = patches[p]!;
       out.copy(bytes, at, pos);
-      if (patches[p + 1] === -1) {
-        out.bytes(check.view());
+      const end = patches[p + 1]!;
+      if (end < 0) {
+        out.bytes(inserts.get(end)!);
         at = pos;
       } else {
-        out.u32(remap(patches[p + 2]!));
-        at = patches[p + 1]!;
+        const value = patches[p + 2]!;
+        out.u32(value >= 0 ? remap(value) : -value - 1); // a function index, or a label moved out
+        at = end;
       }
     }
     out.copy(bytes, at, end);
@@ -220,7 +254,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   bodies.forEach((b, i) => {
     body.length = 0;
     body.bytes(bytes.subarray(b.locals, b.code));
-    if (recursive.has(i)) body.bytes(check.view());
+    if (recursive.has(i)) body.bytes(check);
     copy(body, b.from, b.to, b.code, b.end);
     code.sized(body);
   });

@@ -9,8 +9,17 @@
 import type { Reader } from "./wasm-bytes.js";
 
 export interface CodeVisitor {
-  /** A loop, with the position just past its block type (its first instruction). */
-  loop(at: number): void;
+  /**
+   * A loop, with the position of its opcode, of its block type, and just past its block type
+   * (its first instruction).
+   */
+  loop(opcode: number, blockType: number, at: number): void;
+  /** Any other block (`block`, `if`, `try`, `try_table`) opens. */
+  open(): void;
+  /** A block closes (`end`, or `delegate` before its label), with the position past it. */
+  close(after: number): void;
+  /** A branch's label (relative depth) at [start, end). */
+  label(start: number, end: number, depth: number): void;
   /** A function index at [start, end): a direct call (`call`, `return_call`) or a `ref.func`. */
   func(start: number, end: number, index: number, call: boolean): void;
   /** `call_indirect`, `return_call_indirect`, `call_ref` or `return_call_ref`. */
@@ -38,6 +47,7 @@ const PREFIX_FB = 16;
 const PREFIX_FC = 17;
 const PREFIX_FD = 18;
 const PREFIX_FE = 19;
+const LABEL = 20;
 const BAD = 255;
 
 const OPCODES = new Uint8Array(256).fill(BAD);
@@ -48,7 +58,8 @@ const range = (kind: number, from: number, to: number): void => {
 set(NONE, 0x00, 0x01, 0x05, 0x0a, 0x0f, 0x19, 0x1a, 0x1b, 0xd1, 0xd3, 0xd4);
 set(BLOCK, 0x02, 0x04, 0x06);
 set(LOOP, 0x03);
-set(LEB, 0x07, 0x08, 0x09, 0x0c, 0x0d, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x3f, 0x40, 0x41, 0x42, 0xd0, 0xd5, 0xd6);
+set(LABEL, 0x09, 0x0c, 0x0d, 0xd5, 0xd6);
+set(LEB, 0x07, 0x08, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x3f, 0x40, 0x41, 0x42, 0xd0);
 set(CALL, 0x10, 0x12);
 set(INDIRECT, 0x11, 0x13);
 set(CALL_REF, 0x14, 0x15);
@@ -109,11 +120,15 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
       case BLOCK:
         r.skipBlockType();
         depth++;
+        visitor.open();
         break;
       case LOOP:
         r.skipBlockType();
         depth++;
-        visitor.loop(r.pos);
+        visitor.loop(pos - 1, pos, r.pos);
+        break;
+      case LABEL:
+        label(r, visitor);
         break;
       case CALL:
       case REF_FUNC: {
@@ -132,7 +147,7 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         visitor.indirect();
         break;
       case BR_TABLE:
-        for (let n = r.u32(); n >= 0; n--) r.skipLeb(); // the targets and the default
+        for (let n = r.u32(); n >= 0; n--) label(r, visitor); // the targets and the default
         break;
       case SELECT_T:
         for (let n = r.u32(); n > 0; n--) r.skipValType();
@@ -145,11 +160,12 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         break;
       case END:
       case DELEGATE:
-        if (op === 0x18) r.skipLeb();
         if (--depth < 0) {
-          if (constant || r.pos === end) return;
+          if (op === 0x0b && (constant || r.pos === end)) return;
           r.fail("code after the end of the function");
         }
+        visitor.close(r.pos);
+        if (op === 0x18) label(r, visitor); // relative to the enclosing block
         break;
       case TRY_TABLE:
         r.skipBlockType();
@@ -157,12 +173,13 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
           const catchKind = r.u8();
           if (catchKind > 3) r.fail(`unknown catch kind ${catchKind}`);
           if (catchKind < 2) r.skipLeb(); // the tag
-          r.skipLeb(); // the label
+          label(r, visitor); // outside the try_table's own label
         }
         depth++;
+        visitor.open();
         break;
       case PREFIX_FB:
-        prefixedGc(r);
+        prefixedGc(r, visitor);
         break;
       case PREFIX_FC: {
         const sub = r.u32();
@@ -191,13 +208,19 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
   r.fail(constant ? "a constant expression is never closed" : "the function body is never closed");
 }
 
-function prefixedGc(r: Reader): void {
+function label(r: Reader, visitor: CodeVisitor): void {
+  const start = r.pos;
+  const depth = r.u32();
+  visitor.label(start, r.pos, depth);
+}
+
+function prefixedGc(r: Reader, visitor: CodeVisitor): void {
   const sub = r.u32();
   const lebs = GC_LEBS[sub];
   if (lebs === undefined) r.fail(`unknown opcode 0xfb ${sub}`);
   if (lebs === -1) {
     r.skip(1); // cast flags
-    r.skipLeb(); // label
+    label(r, visitor);
     r.skipLeb(); // source heap type
     r.skipLeb(); // target heap type
     return;
