@@ -15,7 +15,9 @@ export function instrumentJspi(input: Uint8Array, kind: GuestKind): InstrumentRe
     if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) throw new Error("the instrumented module does not validate");
     return { bytes, report: { loops, recursiveFunctions, inputBytes: input.length, outputBytes: bytes.length, ms: performance.now() - started } };
   } catch (err) {
-    if (err instanceof WactorError) throw err;
+    // Whatever went wrong (the module compiled already), the answer is "cannot be metered":
+    // an actor then runs on a thread, a runnable does not start.
+    if (err instanceof WactorError && err.code === "WACTOR_ERR_UNSUPPORTED_MODULE") throw err;
     throw new WactorError("WACTOR_ERR_UNSUPPORTED_MODULE", `metering instrumentation failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
