@@ -1,0 +1,60 @@
+/**
+ * The routes of an application's bundles, pure like planner.ts: every host matching a
+ * bundle's `edge` labels serves its routes (start_bundle), and a host serving routes this
+ * application placed that it no longer wants there stops them (stop_bundle). Routes started
+ * by hand (no owner) are left alone. The bundle's functions are ordinary desired actors
+ * (placed, scaled and healed by the planner), each carrying the bundle's digest.
+ */
+import type { Owner } from "../lattice/wire/ownership.js";
+import type { AppStatus, DesiredApp, ObservedHost } from "./app-types.js";
+
+/** Serve a bundle's routes on an edge host, or stop serving them. */
+export type BundleCommand =
+  | { kind: "start_bundle"; hostId: string; digest: string; identifier: string; port: number; listen?: string; owner: Owner }
+  | { kind: "stop_bundle"; hostId: string; digest: string; identifier: string };
+
+type BundleStatus = NonNullable<AppStatus["bundles"]>[number];
+
+const matches = (labels: Record<string, string>, wanted: Record<string, string>): boolean => Object.entries(wanted).every(([k, v]) => labels[k] === v);
+const labelText = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",") || "(any host)";
+
+export function planBundles(
+  app: DesiredApp,
+  hosts: readonly ObservedHost[],
+  owner: Owner,
+  issue: (c: BundleCommand) => void,
+): { statuses: BundleStatus[]; runningOwned: boolean } {
+  const desired = app.undeployed ? [] : (app.bundles ?? []);
+  const statuses = desired.map((b): BundleStatus => {
+    const edges = hosts.filter((h) => matches(h.labels, b.edge));
+    const serving = edges.filter((h) => h.bundles?.some((r) => r.digest === b.digest));
+    const problems = edges.length === 0 ? [`bundle ${b.identifier}: no host matches ${labelText(b.edge)} to serve its routes`] : [];
+    for (const h of edges) {
+      const running = h.bundles?.find((r) => r.digest === b.digest);
+      if (!running || running.owner?.app !== owner.app || running.owner.version !== owner.version)
+        issue({
+          kind: "start_bundle",
+          hostId: h.id,
+          digest: b.digest,
+          identifier: b.identifier,
+          port: b.port,
+          ...(b.listen !== undefined && { listen: b.listen }),
+          owner,
+        });
+    }
+    return { identifier: b.identifier, appVersion: b.appVersion, digest: b.digest, edges: serving.map((h) => h.id), problems };
+  });
+  let runningOwned = false;
+  for (const h of hosts) {
+    for (const r of h.bundles ?? []) {
+      if (r.owner?.app !== app.name) continue;
+      runningOwned = true;
+      const wanted = desired.some((b) => b.digest === r.digest && matches(h.labels, b.edge));
+      if (!wanted) issue({ kind: "stop_bundle", hostId: h.id, digest: r.digest, identifier: desired.find((b) => b.digest === r.digest)?.identifier ?? r.digest.slice(0, 12) });
+    }
+  }
+  return { statuses, runningOwned };
+}
