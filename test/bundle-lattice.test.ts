@@ -161,6 +161,8 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     await expect(apps.control.startBundle(edge, { digest, port: 0 })).rejects.toMatchObject({ code: "WACTOR_ERR_BUNDLE_TAMPERED" });
     const worker = ids.get(hosts.has("w1") ? "w1" : "w2")!;
     const someModule = moduleDigest(readZip(tampered, "t").get("fields.wasm")!);
-    await expect(apps.control.startActor({ ref: someModule, bundle: digest }, { hostId: worker })).rejects.toMatchObject({ code: "WACTOR_ERR_BUNDLE_TAMPERED" });
+    await expect(apps.control.startActor({ ref: someModule, bundle: digest }, { hostId: worker })).rejects.toMatchObject({
+      code: "WACTOR_ERR_BUNDLE_TAMPERED",
+    });
   });
 });

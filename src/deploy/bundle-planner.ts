@@ -53,7 +53,13 @@ export function planBundles(
       if (r.owner?.app !== app.name) continue;
       runningOwned = true;
       const wanted = desired.some((b) => b.digest === r.digest && matches(h.labels, b.edge));
-      if (!wanted) issue({ kind: "stop_bundle", hostId: h.id, digest: r.digest, identifier: desired.find((b) => b.digest === r.digest)?.identifier ?? r.digest.slice(0, 12) });
+      if (!wanted)
+        issue({
+          kind: "stop_bundle",
+          hostId: h.id,
+          digest: r.digest,
+          identifier: (app.bundles ?? []).find((b) => b.digest === r.digest)?.identifier ?? r.digest.slice(0, 12),
+        });
     }
   }
   return { statuses, runningOwned };
