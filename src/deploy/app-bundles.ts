@@ -41,6 +41,13 @@ export async function uploadBundle(store: ArtifactStore, spec: AppBundleSpec): P
     bundle: digest,
   }));
   const { identifier, appVersion } = bundle.directive;
-  const desired: DesiredBundle = { identifier, appVersion, digest, edge: spec.edge, port: spec.port, ...(spec.listen !== undefined && { listen: spec.listen }) };
+  const desired: DesiredBundle = {
+    identifier,
+    appVersion,
+    digest,
+    edge: spec.edge,
+    port: spec.port,
+    ...(spec.listen !== undefined && { listen: spec.listen }),
+  };
   return { desired, actors, functions };
 }

@@ -168,7 +168,10 @@ export class Reconciler {
     const { client } = this.#o;
     switch (c.kind) {
       case "start_actor":
-        await client.startActor({ ref: c.ref, ...(c.bundle !== undefined && { bundle: c.bundle }) }, { hostId: c.hostId, instances: c.instances, owner: c.owner });
+        await client.startActor(
+          { ref: c.ref, ...(c.bundle !== undefined && { bundle: c.bundle }) },
+          { hostId: c.hostId, instances: c.instances, owner: c.owner },
+        );
         return;
       case "update_actor":
         await client.updateActor(c.hostId, c.ref, c.owner, c.bundle);

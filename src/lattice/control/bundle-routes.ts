@@ -23,9 +23,11 @@ const DIGEST = /^[0-9A-F]{64}$/;
 
 /** A sealed bundle from the object store, checked as `wactor up` checks a file. */
 export async function loadStoredBundle(artifacts: ArtifactStore, host: Host, digest: unknown): Promise<LoadedBundle> {
-  if (typeof digest !== "string" || !DIGEST.test(digest)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a bundle is named by its SHA-256 (64 upper-hex digits)");
+  if (typeof digest !== "string" || !DIGEST.test(digest))
+    throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "a bundle is named by its SHA-256 (64 upper-hex digits)");
   const bytes = await artifacts.get(digest);
-  if (moduleDigest(bytes) !== digest) throw new WactorError("WACTOR_ERR_BUNDLE_TAMPERED", `bundle ${digest}: the object store holds other bytes under its name`);
+  if (moduleDigest(bytes) !== digest)
+    throw new WactorError("WACTOR_ERR_BUNDLE_TAMPERED", `bundle ${digest}: the object store holds other bytes under its name`);
   return loadBundle(bytes, `bundle ${digest.slice(0, 12)}`, { trustedIssuers: host.trustedIssuers });
 }
 
@@ -107,7 +109,8 @@ export class BundleRoutes {
   async #start(request: StartBundleRequest): Promise<RunningBundle> {
     const { digest, port, listen, owner } = request;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle needs a 'port' (0-65535)");
-    if (listen !== undefined && (typeof listen !== "string" || listen === "")) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'listen' must be an address");
+    if (listen !== undefined && (typeof listen !== "string" || listen === ""))
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'listen' must be an address");
     if (owner !== undefined && !isOwner(owner)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'owner' must be { app, version }");
     const current = this.#served.get(digest);
     if (current) {
