@@ -24,7 +24,7 @@ import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-pro
 
 const dir = mkdtempSync(join(tmpdir(), "wactor-bundle-lattice-"));
 const seed = KeyPair.create("cluster").seed;
-const FUNCTIONS = ["helloworld-rs", "modify-url", "fields"];
+const FUNCTIONS = ["helloworld-rs", "modify-url", "fields", "cache-set", "cache-get"];
 const DIRECTIVE = xDirective(
   `handlers:
   - type: request
@@ -34,9 +34,16 @@ const DIRECTIVE = xDirective(
       - fn: helloworld-rs
       - { fn: modify-url, with: { url: helloworld-rs }, as: m }
       - fn: fields
+  - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
+  - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
 `,
   FUNCTIONS,
 );
+const SPEC = {
+  directive: DIRECTIVE,
+  modules: Object.fromEntries(FUNCTIONS.map((f) => [f, f])),
+  capsByFunction: { "cache-set": ["wascc:keyvalue"], "cache-get": ["wascc:keyvalue"] },
+};
 const file = (name: string, bytes: string | Uint8Array): string => {
   writeFileSync(join(dir, name), bytes);
   return join(dir, name);
@@ -63,8 +70,9 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     const status = (await apps.status("shop")).status;
     return new Map((status?.actors ?? []).map((a) => [a.name ?? a.key, a.running.filter((r) => r.state === "running").map((r) => nameOf(r.hostId))]));
   };
+  const base = (): string => `http://127.0.0.1:${port}`;
   const chain = async (): Promise<boolean> => {
-    const r = await fetch(`http://127.0.0.1:${port}/chain?state=m`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
+    const r = await fetch(`${base()}/chain?state=m`, { signal: AbortSignal.timeout(15_000) }).catch(() => undefined);
     if (r?.status !== 200) return false;
     return ((await r.json()) as { state?: string }).state === "hello /suborbital";
   };
@@ -72,7 +80,7 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
   beforeAll(async () => {
     nats = await startNats({ jetstream: true });
     port = await freePort();
-    bundleFile = file("chain.wasm.zip", await signedBundle({ directive: DIRECTIVE, modules: Object.fromEntries(FUNCTIONS.map((f) => [f, f])) }));
+    bundleFile = file("chain.wasm.zip", await signedBundle(SPEC));
     // The edge first: it takes the reconciler lease, so killing a worker measures healing, not a lease hand-over.
     await startHost("edge", "edge");
     await Promise.all([startHost("w1", "worker"), startHost("w2", "worker")]);
@@ -88,7 +96,15 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
   it("deploys the bundle, keeps answering through a worker's SIGKILL, and heals onto the surviving worker", async () => {
     const manifest = file(
       "shop.yaml",
-      `name: shop\nversion: "1"\nbundles:\n  - { source: ${bundleFile}, workers: { role: worker }, edge: { role: edge }, port: ${port} }\n`,
+      [
+        "name: shop",
+        'version: "1"',
+        "bundles:",
+        `  - { source: ${bundleFile}, workers: { role: worker }, edge: { role: edge }, port: ${port} }`,
+        "providers:", // the functions' cache: one keyvalue provider, on the edge, for functions on any worker
+        "  - { capability: wascc:keyvalue, on: { role: edge } }",
+        "",
+      ].join("\n"),
     );
     const deployed = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 30_000 });
     expect(deployed.phase).toBe("deployed");
@@ -97,6 +113,9 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     expect([...before.keys()].sort()).toEqual(FUNCTIONS.map((f) => `default::${f}`).sort());
     for (const running of before.values()) expect(running.every((h) => h === "w1" || h === "w2") && running.length === 1).toBe(true);
     expect(await chain()).toBe(true);
+    // cache-set and cache-get are linked to the one cache (SHARED=<identifier>) wherever they run.
+    expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
+    expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
 
     // The victim: the worker running the most functions (the edge leads the reconciler).
     const lease = await Lease.open(apps.control.buckets, apps.control.subjects.leaseBucket, 1500);
@@ -149,10 +168,12 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((r) => r.ok)).toBe(true);
     expect((await apps.status("shop")).status?.phase).toBe("deployed");
+    // The cache lives with its provider on the edge: what was set before the kill is still there.
+    expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
   });
 
   it("a host refuses a bundle whose archive in the object store no longer matches its seal", async () => {
-    const entries = readZip(await signedBundle({ directive: DIRECTIVE, modules: Object.fromEntries(FUNCTIONS.map((f) => [f, f])) }), "t.wasm.zip");
+    const entries = readZip(await signedBundle(SPEC), "t.wasm.zip");
     entries.set("Directive.yaml", new TextEncoder().encode(`${new TextDecoder().decode(entries.get("Directive.yaml"))}\n# changed\n`));
     const tampered = writeZip(entries);
     const digest = moduleDigest(tampered);

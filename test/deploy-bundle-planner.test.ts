@@ -92,12 +92,21 @@ describe("bundles in the planner", () => {
 
   it("reads a manifest's bundles (no actors needed), and refuses one with neither", () => {
     const m = parseAppManifest(
-      "name: shop\nversion: 1\nbundles:\n  - { source: ./g.wasm.zip, workers: { role: worker }, edge: { role: edge }, port: 8080, replicas: 2 }\n",
+      "name: shop\nversion: 1\nbundles:\n  - { source: ./g.wasm.zip, workers: { role: worker }, edge: { role: edge }, port: 8080, replicas: 2, cache_url: redis://r }\n",
       "/srv/apps/shop.yaml",
     );
     expect(m.actors).toEqual([]);
     expect(m.bundles).toEqual([
-      { source: "/srv/apps/g.wasm.zip", replicas: 2, instances: 1, workers: { role: "worker" }, edge: { role: "edge" }, port: 8080, listen: undefined },
+      {
+        source: "/srv/apps/g.wasm.zip",
+        replicas: 2,
+        instances: 1,
+        workers: { role: "worker" },
+        edge: { role: "edge" },
+        port: 8080,
+        listen: undefined,
+        capabilities: { cacheUrl: "redis://r", allowedHosts: [] },
+      },
     ]);
     expect(() => parseAppManifest("name: shop\nversion: 1\n", "app.yaml")).toThrow(
       "app.yaml:1: an application needs at least one actor (actors:) or bundle (bundles:)",

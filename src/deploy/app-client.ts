@@ -79,6 +79,9 @@ export class AppClient {
       }
       return { actorKey, capabilityId: l.capability, binding: normalizeBinding(l.binding), values: l.values };
     });
+    // A link the manifest gives for a function's capability replaces the one made for the bundle.
+    for (const l of bundles.flatMap((b) => b.links))
+      if (!links.some((m) => m.actorKey === l.actorKey && m.capabilityId === l.capabilityId && m.binding === l.binding)) links.push(l);
     const previous = await this.store.getDesired(manifest.name);
     const actors: DesiredActor[] = manifest.actors.map((a, i) => ({
       key: modules[i]!.claims.subject,

@@ -47,6 +47,11 @@ const bundleEntry = z.strictObject({
   edge: labels.default({}),
   port: z.number().int().min(0).max(65535),
   listen: nonEmpty.optional(),
+  /** The functions' cache in Redis instead of the keyvalue provider's embedded store (SHARED=<identifier>). */
+  cache_url: nonEmpty.optional(),
+  cache_key_prefix: z.string().optional(),
+  /** Hosts the functions may reach through wascc:http_client (none by default). */
+  allowed_hosts: z.array(nonEmpty).default([]),
 });
 
 export const appManifestSchema = z.strictObject({
@@ -68,6 +73,8 @@ export interface AppBundleSpec {
   edge: Record<string, string>;
   port: number;
   listen: string | undefined;
+  /** The links made for the capabilities the functions claim (src/bundle/run/capability-bindings.ts). */
+  capabilities: { cacheUrl?: string; cacheKeyPrefix?: string; allowedHosts: string[] };
 }
 
 export interface AppActorSpec {
@@ -117,7 +124,20 @@ export function parseAppManifest(text: string, file: string): AppManifest {
     })),
     providers: data.providers,
     links: data.links,
-    bundles: (data.bundles ?? []).map((b) => ({ ...b, source: resolve(base, b.source), listen: b.listen })),
+    bundles: (data.bundles ?? []).map((b) => ({
+      source: resolve(base, b.source),
+      replicas: b.replicas,
+      instances: b.instances,
+      workers: b.workers,
+      edge: b.edge,
+      port: b.port,
+      listen: b.listen,
+      capabilities: {
+        ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),
+        ...(b.cache_key_prefix !== undefined && { cacheKeyPrefix: b.cache_key_prefix }),
+        allowedHosts: b.allowed_hosts,
+      },
+    })),
   };
 }
 
