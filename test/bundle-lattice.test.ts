@@ -1,6 +1,6 @@
 /**
  * A bundle across a lattice of three real `wactor up --lattice` processes (real nats-server
- * with JetStream): `wactor app deploy` of a manifest with `bundles:` puts the functions on the
+ * with JetStream): `wactor app deploy` (the CLI) of a manifest with `bundles:` puts the functions on the
  * two workers and the routes on the edge host; under a bounded load on the edge's route one
  * worker is SIGKILLed: the route keeps answering (a request fails only between the kill and
  * the functions being back) and every function runs on the surviving worker within 10 s.
@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { readZip, writeZip } from "../src/bundle/zip.js";
 import { AppClient } from "../src/deploy/app-client.js";
-import { loadAppManifest } from "../src/deploy/app-manifest.js";
+import type { AppStatus } from "../src/deploy/app-types.js";
 import { Lease } from "../src/deploy/lease.js";
 import { moduleDigest } from "../src/lattice/state/artifact-store.js";
 import { signedBundle, xDirective } from "./helpers/bundles.js";
+import { wactorAsync } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
 import { freePort, startNats, type ServerHandle } from "./helpers/servers.js";
 import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-process.js";
@@ -106,13 +107,18 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
         "",
       ].join("\n"),
     );
-    const deployed = await apps.deploy(await loadAppManifest(manifest), { timeoutMs: 30_000 });
+    const result = await wactorAsync(["app", "deploy", manifest, "--json", "--timeout", "30", "--lattice", nats.url], { timeoutMs: 40_000 });
+    expect(result.status).toBe(0);
+    const deployed = JSON.parse(result.stdout) as AppStatus;
     expect(deployed.phase).toBe("deployed");
     expect(deployed.bundles?.map((b) => [b.identifier, b.edges.map(nameOf)])).toEqual([["com.suborbital.test", ["edge"]]]);
     const before = await placement();
     expect([...before.keys()].sort()).toEqual(FUNCTIONS.map((f) => `default::${f}`).sort());
     for (const running of before.values()) expect(running.every((h) => h === "w1" || h === "w2") && running.length === 1).toBe(true);
     expect(await chain()).toBe(true);
+    const statusText = (await wactorAsync(["app", "status", "shop", "--lattice", nats.url])).stdout;
+    expect(statusText).toContain("shop 1: deployed");
+    expect(statusText).toContain(`bundle com.suborbital.test@v0.0.1 routes: ${ids.get("edge")!.slice(0, 10)}… serving`);
     // cache-set and cache-get are linked to the one cache (SHARED=<identifier>) wherever they run.
     expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
