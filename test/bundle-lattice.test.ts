@@ -25,7 +25,7 @@ import { startUp, stopUp, waitForOutput, type UpProcess } from "./helpers/up-pro
 
 const dir = mkdtempSync(join(tmpdir(), "wactor-bundle-lattice-"));
 const seed = KeyPair.create("cluster").seed;
-const FUNCTIONS = ["helloworld-rs", "modify-url", "fields", "cache-set", "cache-get"];
+const FUNCTIONS = ["helloworld-rs", "modify-url", "fields", "cache-set", "cache-get", "echo"];
 const DIRECTIVE = xDirective(
   `handlers:
   - type: request
@@ -37,6 +37,8 @@ const DIRECTIVE = xDirective(
       - fn: fields
   - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
   - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
+schedules:
+  - { name: tick, every: { seconds: 1 }, steps: [ { fn: echo } ] }
 `,
   FUNCTIONS,
 );
@@ -112,6 +114,7 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     const deployed = JSON.parse(result.stdout) as AppStatus;
     expect(deployed.phase).toBe("deployed");
     expect(deployed.bundles?.map((b) => [b.identifier, b.edges.map(nameOf)])).toEqual([["com.suborbital.test", ["edge"]]]);
+    expect(deployed.bundles?.[0]?.scheduler).toBe(ids.get("edge"));
     const before = await placement();
     expect([...before.keys()].sort()).toEqual(FUNCTIONS.map((f) => `default::${f}`).sort());
     for (const running of before.values()) expect(running.every((h) => h === "w1" || h === "w2") && running.length === 1).toBe(true);
@@ -122,6 +125,16 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     // cache-set and cache-get are linked to the one cache (SHARED=<identifier>) wherever they run.
     expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
+
+    // The schedule runs (on the edge, its one scheduler): its function, used by no route, is invoked on a worker.
+    const echoKey = (await apps.status("shop")).status!.actors.find((a) => a.name === "default::echo")!.key;
+    await eventually(
+      async () => {
+        const runs = (await apps.control.getHosts(500, 100)).flatMap((h) => h.actors.filter((a) => a.key === echoKey).map((a) => a.invocations));
+        expect(runs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(2);
+      },
+      { timeoutMs: 10_000 },
+    );
 
     // The victim: the worker running the most functions (the edge leads the reconciler).
     const lease = await Lease.open(apps.control.buckets, apps.control.subjects.leaseBucket, 1500);

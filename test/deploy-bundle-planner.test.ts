@@ -43,8 +43,8 @@ describe("bundles in the planner", () => {
     const { commands, statuses } = run([app()], [host("NW", "worker"), host("NE1", "edge"), host("NE2", "edge")]);
     expect(commands).toEqual([
       { kind: "start_actor", hostId: "NW", actorKey: FN, ref: "D1", instances: 1, owner: OWNER, bundle: "B1" },
-      { kind: "start_bundle", hostId: "NE1", digest: "B1", identifier: "com.example.greeter", port: 8080, owner: OWNER },
-      { kind: "start_bundle", hostId: "NE2", digest: "B1", identifier: "com.example.greeter", port: 8080, owner: OWNER },
+      { kind: "start_bundle", hostId: "NE1", digest: "B1", identifier: "com.example.greeter", port: 8080, schedules: true, owner: OWNER },
+      { kind: "start_bundle", hostId: "NE2", digest: "B1", identifier: "com.example.greeter", port: 8080, schedules: false, owner: OWNER },
     ]);
     expect(statuses[0]!.pending).toContain("serve com.example.greeter routes on NE1…");
   });
@@ -53,15 +53,18 @@ describe("bundles in the planner", () => {
     const hosts = [
       host("NW", "worker", { actors: [fn], actorApps: { [FN]: OWNER } }),
       host("NW2", "worker"),
-      host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER }] }),
+      host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER, schedules: true }] }),
     ];
     const { commands, statuses } = run([app()], hosts);
     expect(commands).toEqual([]);
-    expect(statuses[0]).toMatchObject({ phase: "deployed", bundles: [{ identifier: "com.example.greeter", digest: "B1", edges: ["NE"], problems: [] }] });
+    expect(statuses[0]).toMatchObject({
+      phase: "deployed",
+      bundles: [{ identifier: "com.example.greeter", digest: "B1", edges: ["NE"], scheduler: "NE", problems: [] }],
+    });
   });
 
   it("heals: the functions of a worker that is gone start on the one left", () => {
-    const { commands } = run([app()], [host("NW2", "worker"), host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER }] })]);
+    const { commands } = run([app()], [host("NW2", "worker"), host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER, schedules: true }] })]);
     expect(commands).toEqual([{ kind: "start_actor", hostId: "NW2", actorKey: FN, ref: "D1", instances: 1, owner: OWNER, bundle: "B1" }]);
   });
 
@@ -75,13 +78,30 @@ describe("bundles in the planner", () => {
       }),
     ];
     expect(run([app()], hosts).commands.filter((c) => c.kind.endsWith("_bundle"))).toEqual([
-      { kind: "start_bundle", hostId: "NE", digest: "B1", identifier: "com.example.greeter", port: 8080, owner: OWNER },
+      { kind: "start_bundle", hostId: "NE", digest: "B1", identifier: "com.example.greeter", port: 8080, schedules: true, owner: OWNER },
       { kind: "stop_bundle", hostId: "NE", digest: "B0", identifier: "B0" },
     ]);
     const undeploying = run([app({ undeployed: true })], [host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER }] })]);
     expect(undeploying.commands).toEqual([{ kind: "stop_bundle", hostId: "NE", digest: "B1", identifier: "com.example.greeter" }]);
     expect(undeploying.statuses[0]!.phase).toBe("undeploying");
     expect(run([app({ undeployed: true })], [host("NE", "edge")]).statuses[0]!.phase).toBe("undeployed");
+  });
+
+  it("runs the schedules on one edge host: the one running them stays, and when it goes the next takes them", () => {
+    const serving = (schedules: boolean) => ({ bundles: [{ digest: "B1", owner: OWNER, schedules }] });
+    const worker = host("NW", "worker", { actors: [fn], actorApps: { [FN]: OWNER } });
+    // NE2 runs them (NE1 joined later with a lower id): nothing moves.
+    expect(run([app()], [worker, host("NE1", "edge", serving(false)), host("NE2", "edge", serving(true))]).commands).toEqual([]);
+    // NE2 is gone: NE1 is asked to run them, its routes untouched.
+    const { commands, statuses } = run([app()], [worker, host("NE1", "edge", serving(false))]);
+    expect(commands).toEqual([
+      { kind: "start_bundle", hostId: "NE1", digest: "B1", identifier: "com.example.greeter", port: 8080, schedules: true, owner: OWNER },
+    ]);
+    expect(statuses[0]!.bundles![0]!.scheduler).toBe("NE1");
+    // Two running them (after a partition): the first by id keeps them.
+    expect(run([app()], [worker, host("NE1", "edge", serving(true)), host("NE2", "edge", serving(true))]).commands).toEqual([
+      { kind: "start_bundle", hostId: "NE2", digest: "B1", identifier: "com.example.greeter", port: 8080, schedules: false, owner: OWNER },
+    ]);
   });
 
   it("says when no host can serve the routes", () => {

@@ -76,7 +76,7 @@ export interface AppStatus {
   /** What the reconciler is doing about it. */
   pending: string[];
   /** Per bundle: the hosts serving its routes now (absent in statuses of earlier versions). */
-  bundles?: Array<{ identifier: string; appVersion: string; digest: string; edges: string[]; problems: string[] }>;
+  bundles?: Array<{ identifier: string; appVersion: string; digest: string; edges: string[]; scheduler?: string; problems: string[] }>;
   /** What another deployed application owns and this one wants too, in words (absent in statuses of earlier versions). */
   conflicts?: string[];
   /** The applications named in `conflicts`. */
@@ -98,5 +98,5 @@ export interface ObservedHost {
   /** Actor key -> the application that placed it there (HostSummary.actorApps); undefined: a host of an earlier version, which records none. */
   actorApps: Record<string, Owner> | undefined;
   /** Bundles whose routes it serves (HostSummary.bundles; none on hosts of earlier versions). */
-  bundles?: Array<{ digest: string; owner?: Owner }>;
+  bundles?: Array<{ digest: string; owner?: Owner; schedules?: boolean }>;
 }

@@ -10,7 +10,7 @@ import type { AppStatus, DesiredApp, ObservedHost } from "./app-types.js";
 
 /** Serve a bundle's routes on an edge host, or stop serving them. */
 export type BundleCommand =
-  | { kind: "start_bundle"; hostId: string; digest: string; identifier: string; port: number; listen?: string; owner: Owner }
+  | { kind: "start_bundle"; hostId: string; digest: string; identifier: string; port: number; listen?: string; schedules: boolean; owner: Owner }
   | { kind: "stop_bundle"; hostId: string; digest: string; identifier: string };
 
 type BundleStatus = NonNullable<AppStatus["bundles"]>[number];
@@ -32,9 +32,12 @@ export function planBundles(
     const edges = hosts.filter((h) => matches(h.labels, b.edge));
     const serving = edges.filter((h) => h.bundles?.some((r) => r.digest === b.digest));
     const problems = edges.length === 0 ? [`bundle ${b.identifier}: no host matches ${labelText(b.edge)} to serve its routes`] : [];
+    const scheduling = [...edges].sort((x, y) => x.id.localeCompare(y.id));
+    const scheduler = (scheduling.find((h) => h.bundles?.some((r) => r.digest === b.digest && r.schedules)) ?? scheduling[0])?.id;
     for (const h of edges) {
       const running = h.bundles?.find((r) => r.digest === b.digest);
-      if (!running || running.owner?.app !== owner.app || running.owner.version !== owner.version)
+      const schedules = h.id === scheduler;
+      if (!running || running.owner?.app !== owner.app || running.owner.version !== owner.version || (running.schedules ?? false) !== schedules)
         issue({
           kind: "start_bundle",
           hostId: h.id,
@@ -42,10 +45,12 @@ export function planBundles(
           identifier: b.identifier,
           port: b.port,
           ...(b.listen !== undefined && { listen: b.listen }),
+          schedules,
           owner,
         });
     }
-    return { identifier: b.identifier, appVersion: b.appVersion, digest: b.digest, edges: serving.map((h) => h.id), problems };
+    const status = { identifier: b.identifier, appVersion: b.appVersion, digest: b.digest, edges: serving.map((h) => h.id), problems };
+    return scheduler === undefined ? status : { ...status, scheduler };
   });
   let runningOwned = false;
   for (const h of hosts) {

@@ -135,7 +135,7 @@ export class Reconciler {
       providerApps: h.providerApps ?? {},
       actors: h.actors,
       actorApps: h.actorApps,
-      bundles: (h.bundles ?? []).map((b) => ({ digest: b.digest, ...(b.owner && { owner: b.owner }) })),
+      bundles: (h.bundles ?? []).map((b) => ({ digest: b.digest, schedules: b.schedules, ...(b.owner && { owner: b.owner }) })),
     }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
     const describe = (key: string): string => {
@@ -177,7 +177,13 @@ export class Reconciler {
         await client.updateActor(c.hostId, c.ref, c.owner, c.bundle);
         return;
       case "start_bundle":
-        await client.startBundle(c.hostId, { digest: c.digest, port: c.port, ...(c.listen !== undefined && { listen: c.listen }), owner: c.owner });
+        await client.startBundle(c.hostId, {
+          digest: c.digest,
+          port: c.port,
+          schedules: c.schedules,
+          ...(c.listen !== undefined && { listen: c.listen }),
+          owner: c.owner,
+        });
         return;
       case "stop_bundle":
         await client.stopBundle(c.hostId, c.digest);

@@ -86,6 +86,7 @@ export class BundleRunner {
   #mounted = false;
   #streamBindings: string[] = [];
   #timer: ScheduleTimer | undefined;
+  #headless = false;
   #info: RunningBundleInfo | undefined;
   /** Calls to remote functions tried again because no host ran the function (remote-functions.ts). */
   retries = 0;
@@ -121,6 +122,7 @@ export class BundleRunner {
     const directive = this.#bundle.directive;
     const stepTimeoutMs = this.#options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     const headless = this.#options.headless ?? directive.headless;
+    this.#headless = headless;
     try {
       if (this.#options.remote) {
         this.#functions = remoteFunctions(this.#bundle);
@@ -160,6 +162,26 @@ export class BundleRunner {
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  /**
+   * Starts or stops running the schedules while the routes keep serving: a lattice runs a
+   * bundle's schedules on one of its edge hosts and moves them when that host goes.
+   */
+  async setSchedules(on: boolean): Promise<void> {
+    const app = this.#app;
+    const info = this.#info;
+    if (!app || !info) return;
+    if (on && !this.#timer && !this.#headless && app.schedules().length > 0) {
+      this.#timer = scheduleTimer(app, this.logger, this.#options.schedules);
+      this.#timer.start();
+      info.schedules = app.schedules().map((s) => s.name);
+    } else if (!on && this.#timer) {
+      const timer = this.#timer;
+      this.#timer = undefined;
+      info.schedules = [];
+      await timer.stop();
     }
   }
 

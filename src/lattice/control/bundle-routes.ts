@@ -56,6 +56,7 @@ interface Served {
   runner: BundleRunner;
   bundle: LoadedBundle;
   owner: Owner | undefined;
+  schedules: boolean;
 }
 
 /** The bundles whose routes this host serves. Starts and stops run one at a time. */
@@ -74,6 +75,7 @@ export class BundleRoutes {
       identifier: s.bundle.directive.identifier,
       appVersion: s.bundle.directive.appVersion,
       address: s.runner.info?.address,
+      schedules: s.schedules,
       ...(s.owner && { owner: s.owner }),
     }));
   }
@@ -107,7 +109,9 @@ export class BundleRoutes {
   }
 
   async #start(request: StartBundleRequest): Promise<RunningBundle> {
-    const { digest, port, listen, owner } = request;
+    const { digest, port, listen, owner, schedules } = request;
+    if (schedules !== undefined && typeof schedules !== "boolean")
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'schedules' must be true or false");
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle needs a 'port' (0-65535)");
     if (listen !== undefined && (typeof listen !== "string" || listen === ""))
       throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'listen' must be an address");
@@ -115,6 +119,10 @@ export class BundleRoutes {
     const current = this.#served.get(digest);
     if (current) {
       if (owner) current.owner = owner;
+      if (schedules !== undefined && schedules !== current.schedules) {
+        current.schedules = schedules;
+        await current.runner.setSchedules(schedules);
+      }
       return this.#running(digest);
     }
     const bundle = await loadStoredBundle(this.#o.artifacts, this.#o.host, digest);
@@ -126,10 +134,14 @@ export class BundleRoutes {
         await served.runner.stop();
       }
     }
-    // Schedules are not run by edge hosts: every edge would run each one (not done yet).
-    const runner = new BundleRunner(this.#o.host, bundle, { http: { port, host: listen ?? "127.0.0.1" }, remote: this.#o.call, runSchedules: false });
+    // Schedules run only where asked: the deployer asks one edge host, not every one.
+    const runner = new BundleRunner(this.#o.host, bundle, {
+      http: { port, host: listen ?? "127.0.0.1" },
+      remote: this.#o.call,
+      runSchedules: schedules ?? false,
+    });
     await runner.start();
-    this.#served.set(digest, { runner, bundle, owner });
+    this.#served.set(digest, { runner, bundle, owner, schedules: schedules ?? false });
     return this.#running(digest);
   }
 

@@ -99,6 +99,8 @@ export interface StartBundleRequest {
   port: number;
   /** Address to listen on (default 127.0.0.1). */
   listen?: string;
+  /** Run the bundle's schedules here (the deployer asks one edge host); default false. Sent again, it switches them on or off. */
+  schedules?: boolean;
   owner?: Owner;
 }
 
@@ -112,6 +114,8 @@ export interface RunningBundle {
   appVersion: string;
   /** Where its routes listen here. */
   address: { host: string; port: number } | undefined;
+  /** Whether this host was asked to run its schedules. */
+  schedules: boolean;
   /** The application that placed it (none: started by hand). */
   owner?: Owner;
 }
