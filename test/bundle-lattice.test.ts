@@ -5,11 +5,13 @@
  * worker is SIGKILLed: the route keeps answering (a request fails only between the kill and
  * the functions being back) and every function runs on the surviving worker within 10 s.
  * The edge and the workers load the bundle from the object store with its seal checked: a
- * tampered archive is refused there (docs/directive.md, "Bundles on a lattice").
+ * tampered archive is refused there (docs/directive.md, "Bundles on a lattice"). Its stream handler
+ * and its schedule are served by the edge too.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { readZip, writeZip } from "../src/bundle/zip.js";
@@ -37,6 +39,7 @@ const DIRECTIVE = xDirective(
       - fn: fields
   - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
   - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
+  - { type: stream, resource: "greet.*", steps: [ { fn: helloworld-rs, as: hello }, { fn: fields } ] }
 schedules:
   - { name: tick, every: { seconds: 1 }, steps: [ { fn: echo } ] }
 `,
@@ -103,7 +106,7 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
         "name: shop",
         'version: "1"',
         "bundles:",
-        `  - { source: ${bundleFile}, workers: { role: worker }, edge: { role: edge }, port: ${port} }`,
+        `  - { source: ${bundleFile}, workers: { role: worker }, edge: { role: edge }, port: ${port}, messaging: { URL: "${nats.url}" } }`,
         "providers:", // the functions' cache: one keyvalue provider, on the edge, for functions on any worker
         "  - { capability: wascc:keyvalue, on: { role: edge } }",
         "",
@@ -126,6 +129,11 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
 
+    // The stream handler is served by the edge: a message runs its steps on the workers, the answer comes back.
+    const nc = await connect({ servers: nats.url });
+    const reply = await nc.request("greet.ann", new TextEncoder().encode("world"), { timeout: 10_000 });
+    expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ method: "STREAM", url: "greet.ann", body: "world" });
+    await nc.close();
     // The schedule runs (on the edge, its one scheduler): its function, used by no route, is invoked on a worker.
     const echoKey = (await apps.status("shop")).status!.actors.find((a) => a.name === "default::echo")!.key;
     await eventually(

@@ -55,6 +55,7 @@ export async function uploadBundle(store: ArtifactStore, spec: AppBundleSpec): P
     edge: spec.edge,
     port: spec.port,
     ...(spec.listen !== undefined && { listen: spec.listen }),
+    ...(spec.messaging !== undefined && { messaging: spec.messaging }),
   };
   const links = functions.flatMap((f) =>
     BUNDLE_CAPABILITIES.filter((c) => f.claims.caps.includes(c)).map((capabilityId) => ({

@@ -52,6 +52,8 @@ const bundleEntry = z.strictObject({
   cache_key_prefix: z.string().optional(),
   /** Hosts the functions may reach through wascc:http_client (none by default). */
   allowed_hosts: z.array(nonEmpty).default([]),
+  /** wascc:messaging values (URL, …) for its `type: stream` handlers, served by the edge hosts. */
+  messaging: labels.optional(),
 });
 
 export const appManifestSchema = z.strictObject({
@@ -73,6 +75,7 @@ export interface AppBundleSpec {
   edge: Record<string, string>;
   port: number;
   listen: string | undefined;
+  messaging?: Record<string, string>;
   /** The links made for the capabilities the functions claim (src/bundle/run/capability-bindings.ts). */
   capabilities: { cacheUrl?: string; cacheKeyPrefix?: string; allowedHosts: string[] };
 }
@@ -132,6 +135,7 @@ export function parseAppManifest(text: string, file: string): AppManifest {
       edge: b.edge,
       port: b.port,
       listen: b.listen,
+      ...(b.messaging !== undefined && { messaging: b.messaging }),
       capabilities: {
         ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),
         ...(b.cache_key_prefix !== undefined && { cacheKeyPrefix: b.cache_key_prefix }),

@@ -26,7 +26,8 @@ const isBundle = (b: unknown): boolean =>
   isString(b.digest) &&
   isStringMap(b.edge) &&
   Number.isInteger(b.port) &&
-  (b.listen === undefined || isString(b.listen));
+  (b.listen === undefined || isString(b.listen)) &&
+  (b.messaging === undefined || isStringMap(b.messaging));
 
 const isLink = (l: unknown): boolean => isObject(l) && isString(l.actorKey) && isString(l.capabilityId) && isString(l.binding) && isStringMap(l.values);
 

@@ -25,6 +25,8 @@ export interface DesiredBundle {
   edge: Record<string, string>;
   port: number;
   listen?: string;
+  /** wascc:messaging values for its stream handlers (served by the edge hosts, in one queue group). */
+  messaging?: Record<string, string>;
 }
 
 export interface DesiredLink {

@@ -10,7 +10,17 @@ import type { AppStatus, DesiredApp, ObservedHost } from "./app-types.js";
 
 /** Serve a bundle's routes on an edge host, or stop serving them. */
 export type BundleCommand =
-  | { kind: "start_bundle"; hostId: string; digest: string; identifier: string; port: number; listen?: string; schedules: boolean; owner: Owner }
+  | {
+      kind: "start_bundle";
+      hostId: string;
+      digest: string;
+      identifier: string;
+      port: number;
+      listen?: string;
+      messaging?: Record<string, string>;
+      schedules: boolean;
+      owner: Owner;
+    }
   | { kind: "stop_bundle"; hostId: string; digest: string; identifier: string };
 
 type BundleStatus = NonNullable<AppStatus["bundles"]>[number];
@@ -45,6 +55,7 @@ export function planBundles(
           identifier: b.identifier,
           port: b.port,
           ...(b.listen !== undefined && { listen: b.listen }),
+          ...(b.messaging !== undefined && { messaging: b.messaging }),
           schedules,
           owner,
         });

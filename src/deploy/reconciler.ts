@@ -182,6 +182,7 @@ export class Reconciler {
           port: c.port,
           schedules: c.schedules,
           ...(c.listen !== undefined && { listen: c.listen }),
+          ...(c.messaging !== undefined && { messaging: c.messaging }),
           owner: c.owner,
         });
         return;

@@ -109,7 +109,9 @@ export class BundleRoutes {
   }
 
   async #start(request: StartBundleRequest): Promise<RunningBundle> {
-    const { digest, port, listen, owner, schedules } = request;
+    const { digest, port, listen, owner, schedules, messaging } = request;
+    if (messaging !== undefined && (typeof messaging !== "object" || messaging === null || !Object.values(messaging).every((v) => typeof v === "string")))
+      throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'messaging' must map names to strings");
     if (schedules !== undefined && typeof schedules !== "boolean")
       throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle: 'schedules' must be true or false");
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "start_bundle needs a 'port' (0-65535)");
@@ -139,6 +141,7 @@ export class BundleRoutes {
       http: { port, host: listen ?? "127.0.0.1" },
       remote: this.#o.call,
       runSchedules: schedules ?? false,
+      ...(messaging !== undefined && { messaging }),
     });
     await runner.start();
     this.#served.set(digest, { runner, bundle, owner, schedules: schedules ?? false });

@@ -99,6 +99,8 @@ export interface StartBundleRequest {
   port: number;
   /** Address to listen on (default 127.0.0.1). */
   listen?: string;
+  /** wascc:messaging values (URL, …) for its `type: stream` handlers; without them they are not served. */
+  messaging?: Record<string, string>;
   /** Run the bundle's schedules here (the deployer asks one edge host); default false. Sent again, it switches them on or off. */
   schedules?: boolean;
   owner?: Owner;
