@@ -199,6 +199,40 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");
   });
 
+  it("a new version of the bundle replaces the functions and the routes; the old ones are gone", async () => {
+    // After the first test (one worker left), or on its own: version 1 first.
+    const v1 = (await apps.status("shop").catch(() => undefined))?.status;
+    const manifestOf = (version: string, source: string): string =>
+      file(
+        `shop-${version}.yaml`,
+        `name: shop\nversion: "${version}"\nbundles:\n  - { source: ${source}, workers: { role: worker }, edge: { role: edge }, port: ${port} }\n` +
+          "providers:\n  - { capability: wascc:keyvalue, on: { role: edge } }\n",
+      );
+    if (v1?.phase !== "deployed")
+      expect((await wactorAsync(["app", "deploy", manifestOf("1", bundleFile), "--lattice", nats.url], { timeoutMs: 40_000 })).status).toBe(0);
+    const oldKeys = (await apps.status("shop")).status!.actors.map((a) => a.key);
+    const v2 = file(
+      "chain-v2.wasm.zip",
+      await signedBundle({
+        ...SPEC,
+        directive: `${DIRECTIVE}\n`.replace("handlers:\n", "handlers:\n  - { type: request, method: GET, resource: /v2, steps: [ { fn: fields } ] }\n"),
+      }),
+    );
+    const result = await wactorAsync(["app", "deploy", manifestOf("2", v2), "--json", "--timeout", "30", "--lattice", nats.url], { timeoutMs: 40_000 });
+    expect(result.status).toBe(0);
+    expect((JSON.parse(result.stdout) as AppStatus).phase).toBe("deployed");
+    expect((await fetch(`${base()}/v2`)).status).toBe(200);
+    expect(await chain()).toBe(true);
+    const summaries = await apps.control.getHosts(500, 100);
+    const edge = summaries.find((h) => h.id === ids.get("edge"))!;
+    expect(edge.bundles?.map((b) => b.owner)).toEqual([{ app: "shop", version: "2" }]);
+    // The functions of version 1 (other module keys: the modules were signed anew) run nowhere.
+    await eventually(async () => {
+      const running = (await apps.control.getHosts(500, 100)).flatMap((h) => h.actorKeys);
+      for (const key of oldKeys) expect(running).not.toContain(key);
+    });
+  });
+
   it("a host refuses a bundle whose archive in the object store no longer matches its seal", async () => {
     const entries = readZip(await signedBundle(SPEC), "t.wasm.zip");
     entries.set("Directive.yaml", new TextEncoder().encode(`${new TextDecoder().decode(entries.get("Directive.yaml"))}\n# changed\n`));
