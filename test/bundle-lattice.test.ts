@@ -219,7 +219,20 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
       }),
     );
     const result = await wactorAsync(["app", "deploy", manifestOf("2", v2), "--json", "--timeout", "30", "--lattice", nats.url], { timeoutMs: 40_000 });
-    expect(result.status).toBe(0);
+    // On failure: what the deploy waited for, and what the reconcilers said.
+    const said = (): string =>
+      [...hosts]
+        .map(
+          ([name, p]) =>
+            `${name}: ${p
+              .stderr()
+              .split("\n")
+              .filter((l) => l.includes("reconciler"))
+              .slice(-8)
+              .join("\n")}`,
+        )
+        .join("\n");
+    expect({ status: result.status, stderr: result.status === 0 ? "" : `${result.stderr.slice(-2000)}\n${said()}` }).toEqual({ status: 0, stderr: "" });
     expect((JSON.parse(result.stdout) as AppStatus).phase).toBe("deployed");
     expect((await fetch(`${base()}/v2`)).status).toBe(200);
     expect(await chain()).toBe(true);

@@ -87,6 +87,17 @@ describe("bundles in the planner", () => {
     expect(run([app({ undeployed: true })], [host("NE", "edge")]).statuses[0]!.phase).toBe("undeployed");
   });
 
+  it("a new version: the old version's functions stop only once no edge serves the old routes", () => {
+    const OLD = "MOLDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const v0 = { app: "shop", version: "0" };
+    const worker = (extra: ObservedHost["actors"]) => host("NW", "worker", { actors: [fn, ...extra], actorApps: { [FN]: OWNER, [OLD]: v0 } });
+    const old = { key: OLD, instances: 1, state: "running" as const, digest: "D0" };
+    const switching = run([app()], [worker([old]), host("NE", "edge", { bundles: [{ digest: "B0", owner: v0, schedules: true }] })]);
+    expect(switching.commands.map((c) => c.kind)).toEqual(["start_bundle", "stop_bundle"]);
+    const switched = run([app()], [worker([old]), host("NE", "edge", { bundles: [{ digest: "B1", owner: OWNER, schedules: true }] })]);
+    expect(switched.commands).toEqual([{ kind: "stop_actor", hostId: "NW", actorKey: OLD }]);
+  });
+
   it("runs the schedules on one edge host: the one running them stays, and when it goes the next takes them", () => {
     const serving = (schedules: boolean) => ({ bundles: [{ digest: "B1", owner: OWNER, schedules }] });
     const worker = host("NW", "worker", { actors: [fn], actorApps: { [FN]: OWNER } });

@@ -172,7 +172,11 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
       .filter((a) => !wanted.has(a.key) && !elsewhere.actors.has(a.key) && (h.actorApps ? h.actorApps[a.key]?.app === app.name : app.owned.includes(a.key)))
       .map((a) => ({ host: h, key: a.key })),
   );
-  for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
+  // While an edge still serves routes of another version of the application's bundles, the
+  // functions those routes call keep running: they stop the round after the routes changed.
+  const wantedDigests = new Set((app.undeployed ? [] : (app.bundles ?? [])).map((b) => b.digest));
+  const oldRoutes = !app.undeployed && input.hosts.some((h) => h.bundles?.some((r) => r.owner?.app === app.name && !wantedDigests.has(r.digest)));
+  if (!oldRoutes) for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   planProviders(app, input, issue, problems);
   planLinks(app, input, round, elsewhere);
   const bundles = planBundles(app, input.hosts, round.owner, issue);

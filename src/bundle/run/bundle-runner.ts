@@ -87,6 +87,8 @@ export class BundleRunner {
   #streamBindings: string[] = [];
   #timer: ScheduleTimer | undefined;
   #headless = false;
+  /** Aborted when stop() begins: steps waiting for a remote function give up instead of holding the stop. */
+  #stopping = new AbortController();
   #info: RunningBundleInfo | undefined;
   /** Calls to remote functions tried again because no host ran the function (remote-functions.ts). */
   retries = 0;
@@ -123,6 +125,7 @@ export class BundleRunner {
     const stepTimeoutMs = this.#options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     const headless = this.#options.headless ?? directive.headless;
     this.#headless = headless;
+    this.#stopping = new AbortController();
     try {
       if (this.#options.remote) {
         this.#functions = remoteFunctions(this.#bundle);
@@ -187,6 +190,9 @@ export class BundleRunner {
 
   /** Stops taking requests and schedule runs (those in flight finish), then stops the functions. */
   async stop(): Promise<void> {
+    // A step waiting for a function that no host runs (one this stop is part of retiring, say)
+    // would hold the listener's close and the timers' stop up to the step timeout.
+    this.#stopping.abort();
     const timer = this.#timer;
     this.#timer = undefined;
     if (this.#mounted) {
@@ -215,7 +221,7 @@ export class BundleRunner {
     const call = invokerFromCall((fqfn, operation, payload, signal) => {
       const key = keys.get(fqfn);
       if (key === undefined) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
-      if (remote) return callRetrying(remote, key, operation, payload, signal, () => this.retries++);
+      if (remote) return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
       return this.#host.invoke(key, operation, payload);
     });
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
