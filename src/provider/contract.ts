@@ -35,6 +35,12 @@ export interface ProviderContext {
    * or fails; the rejection is a WactorError.
    */
   deliver(actorKey: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /**
+   * `deliver` of a `HandleRequest`, the request and the response as their fields, under the
+   * same checks. The host hands them to a runnable as they are and encodes them for a waPC
+   * actor (or another host) as the contract says. Absent: encode and `deliver`.
+   */
+  deliverHttp?(actorKey: string, binding: string, request: HttpRequest): Promise<HttpResponse>;
 }
 
 /** Binding health, visible to users: a binding is never accepted silently broken. */

@@ -2,6 +2,7 @@
  * What every actor pool is, whatever isolates it (instances on the host thread, an executor
  * thread, worker threads): the implementations import this, and actor-pool.ts picks one.
  */
+import type { HttpRequest, HttpResponse } from "../codec/http.js";
 import type { GateIdentity } from "./claims-gate.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import type { HostCallRequest } from "./worker-protocol.js";
@@ -15,6 +16,11 @@ export interface ActorPool {
   start(): Promise<void>;
   /** `trace` only while tracing is on (invocation-trace.ts). */
   invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array>;
+  /**
+   * Where offered (instances on the host thread): a `HandleRequest` given and answered as its
+   * fields, so a runnable pays no MessagePack; without it the caller encodes for `invoke`.
+   */
+  invokeHttp?(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;

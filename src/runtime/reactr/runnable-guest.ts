@@ -8,7 +8,7 @@
  */
 import { TICK_MODULE } from "../transform/metering-abi.js";
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
-import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
 import type { CapabilityCall } from "./capability-calls.js";
 import { Job } from "./job.js";
 import { invocationReply, openInvocation, type Invocation } from "./operations.js";
@@ -72,7 +72,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return guest;
   }
 
-  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step> {
+  begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step> {
     const opened = openInvocation(operationName(operation), payload);
     if (!("input" in opened)) return { done: true, result: opened };
     const job = new Job(opened.request);
