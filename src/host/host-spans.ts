@@ -46,13 +46,13 @@ const hostCallAttributes = (callerKey: string, capabilityId: string, binding: st
 });
 
 /** A host call in its span; provider I/O started inside it becomes its child. */
-export function traceHostCall(
+export function traceHostCall<T>(
   tracing: Tracing,
   callerKey: string,
-  request: HostCallRequest,
+  request: Pick<HostCallRequest, "namespace" | "operation">,
   binding: string,
-  dispatch: () => Promise<Uint8Array>,
-): Promise<Uint8Array> {
+  dispatch: () => Promise<T>,
+): Promise<T> {
   const { namespace, operation } = request;
   // The dispatcher's own test: an actor namespace is a module key (cheap checks first).
   if (namespace.length === 56 && namespace.charCodeAt(0) === 77 /* M */ && isPublicKey(namespace, "module")) {

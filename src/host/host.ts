@@ -16,7 +16,7 @@ import type { Tracing } from "../tracing/tracing.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
-import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
+import { createHostCallHandler, createHttpClientHandler, type DispatchTargets } from "./dispatcher.js";
 import { HostEvents } from "./events.js";
 import { ImplicitExtras } from "./implicit-extras.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
@@ -427,6 +427,7 @@ export class Host {
       maxMemoryBytes: options.maxMemoryBytes,
       ...(this.#options.cacheDir !== undefined && { cacheDir: this.#options.cacheDir }),
       hostCall: createHostCallHandler(key, this.#targets),
+      httpClient: createHttpClientHandler(key, this.#targets),
       onLog: (line) => this.logger.info({ actor: key }, line),
       onDenied: (capabilityId, binding, operation, count) =>
         this.authorizer.record({ actorKey: key, actorName: claims.name, capabilityId, binding, operation, reason: "not-claimed", count }),

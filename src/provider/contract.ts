@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { HttpRequest, HttpResponse } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import type { Tracing } from "../tracing/tracing.js";
 
 /** An actor as a provider sees it: identity and the claims it may need for config. */
@@ -41,6 +42,18 @@ export interface ProviderContext {
    * actor (or another host) as the contract says. Absent: encode and `deliver`.
    */
   deliverHttp?(actorKey: string, binding: string, request: HttpRequest): Promise<HttpResponse>;
+}
+
+/**
+ * A provider of `wascc:http_client` that also takes an authorized Request as its fields and
+ * answers with the response's fields (no MessagePack): the host uses it for runnables.
+ */
+export interface HttpClientFields {
+  handleHttpClient(call: Omit<ProviderCall, "payload">, request: HttpClientRequest): Promise<HttpClientResponse>;
+}
+
+export function takesHttpClientFields(provider: CapabilityProvider | undefined): provider is CapabilityProvider & HttpClientFields {
+  return typeof (provider as Partial<HttpClientFields> | undefined)?.handleHttpClient === "function";
 }
 
 /** Binding health, visible to users: a binding is never accepted silently broken. */

@@ -3,6 +3,7 @@
  * thread, worker threads): the implementations import this, and actor-pool.ts picks one.
  */
 import type { HttpRequest, HttpResponse } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import type { GateIdentity } from "./claims-gate.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import type { HostCallRequest } from "./worker-protocol.js";
@@ -43,6 +44,8 @@ export interface ActorPoolOptions {
   maxMemoryBytes: number;
   cacheDir?: string;
   hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  /** An http_client Request as its fields (authorized as `hostCall` is); used by instances on the host thread. */
+  httpClient?: (binding: string, request: HttpClientRequest) => Promise<HttpClientResponse>;
   onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;

@@ -11,6 +11,7 @@
  * imports and the entry point; this holds the suspend protocol of both modes and the tick.
  */
 import type { HttpRequest } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import { jspi, type SuspensionMode } from "./suspension.js";
 import { ARG_NAME, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
@@ -31,7 +32,7 @@ export type { GuestKind } from "./guest-kind.js";
 export type GuestInput = Uint8Array | HttpRequest;
 
 /** What the guest is waiting for when a step returns unfinished. */
-export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array> } | { kind: "yield" };
+export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array | HttpClientResponse> } | { kind: "yield" };
 
 /**
  * `discard`: the operation has its answer but the instance must not serve again (a runnable
@@ -50,6 +51,12 @@ export class DeadlineTrap extends GuestTrap {
 export interface GuestHooks {
   /** A denial (string) is answered at once; a promise suspends the guest until it settles. */
   hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): Promise<Uint8Array> | HostCallResult;
+  /**
+   * Where offered (a pool on the host thread, whose host takes it): a `wascc:http_client`
+   * Request made as its fields and answered as its fields, through the same claims gate and
+   * the same authorizer as `hostCall`, with no MessagePack either way.
+   */
+  httpClient?(binding: string, request: HttpClientRequest): Promise<HttpClientResponse> | HostCallResult;
   /** Called on every tick: "trap" past the deadline, "yield" past the slice. */
   tick(): "run" | "yield" | "trap";
   consoleLog?(line: string): void;

@@ -3,9 +3,11 @@
  * Used inside instance workers, and directly by benchmarks as the in-thread baseline.
  */
 import type { HttpResponse } from "../codec/http.js";
+import type { HttpClientResponse } from "../codec/http-client.js";
 import type { ErrorCode } from "../errors.js";
 
-export type HostCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
+/** `fields`: the answer to an http_client request made as its fields (GuestHooks.httpClient); `payload` is then empty. */
+export type HostCallResult = { ok: true; payload: Uint8Array; fields?: HttpClientResponse } | { ok: false; error: string };
 
 /** Answers a guest's `__host_call`; must be synchronous (the guest is blocked in it). */
 export type SyncHostCall = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult;

@@ -7,7 +7,8 @@
  * neighbours never notice.
  */
 import { decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../../codec/http.js";
-import { OP_HANDLE_REQUEST } from "../../codec/operations.js";
+import type { HttpClientRequest, HttpClientResponse } from "../../codec/http-client.js";
+import { CAP_HTTP_CLIENT, OP_HANDLE_REQUEST, OP_HTTP_CLIENT_REQUEST } from "../../codec/operations.js";
 import { WactorError, isWactorError } from "../../errors.js";
 import type { ActorPool } from "../actor-pool-interface.js";
 import { untilIdle } from "../bounded-wait.js";
@@ -36,6 +37,8 @@ export interface MeteredPoolOptions {
   maxMemoryBytes: number;
   /** `trace`: the running invocation's, while tracing is on. */
   hostCall: (request: HostCallRequest, trace?: InvocationTrace) => Promise<Uint8Array>;
+  /** Given by a host that takes http_client Requests as their fields (no MessagePack); checked by the gate first. */
+  httpClient?: (binding: string, request: HttpClientRequest) => Promise<HttpClientResponse>;
   onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap") => void;
@@ -234,19 +237,31 @@ export class MeteredPool implements ActorPool {
       trace: undefined,
     };
     try {
+      /** The claims gate, then `call` in the invocation's trace context. */
+      const gated = <T>(
+        binding: string,
+        namespace: string,
+        operation: string,
+        call: (trace: InvocationTrace | undefined) => Promise<T>,
+      ): Promise<T> | HostCallResult => {
+        const denied = this.#gate.check(binding, namespace, operation);
+        if (denied !== undefined) {
+          slot.trace?.denied(namespace, binding, operation);
+          return { ok: false, error: denied };
+        }
+        // With JSPI the guest calls this from its serve loop, whose async context is not the
+        // invocation's: the trace's own context makes the host call a child of its invocation.
+        const trace = slot.trace;
+        return trace ? trace.within(() => call(trace)) : call(undefined);
+      };
+      const httpClient = options.httpClient;
       slot.guest = (options.kind === "runnable" ? RunnableGuest : MeteredGuest).create(options.module, {
-        hostCall: (binding, namespace, operation, payload) => {
-          const denied = this.#gate.check(binding, namespace, operation);
-          if (denied !== undefined) {
-            slot.trace?.denied(namespace, binding, operation);
-            return { ok: false, error: denied };
-          }
-          const request = { binding, namespace, operation, payload };
-          // With JSPI the guest calls this from its serve loop, whose async context is not the
-          // invocation's: the trace's own context makes the host call a child of its invocation.
-          const trace = slot.trace;
-          return trace ? trace.within(() => options.hostCall(request, trace)) : options.hostCall(request);
-        },
+        hostCall: (binding, namespace, operation, payload) =>
+          gated(binding, namespace, operation, (trace) => options.hostCall({ binding, namespace, operation, payload }, trace)),
+        ...(httpClient && {
+          httpClient: (binding: string, request: HttpClientRequest) =>
+            gated(binding, CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, () => httpClient(binding, request)),
+        }),
         tick: () => {
           const now = performance.now();
           if (now >= slot.deadline) return "trap";

@@ -159,7 +159,9 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     if (!job || (slot && job.ffi !== undefined)) return -1;
     const call = build(job);
     if (typeof call === "number") return call;
-    const answer = this.hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
+    const hooks = this.hooks;
+    const answer =
+      call.http && hooks.httpClient ? hooks.httpClient(call.binding, call.http) : hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
     if (!(answer instanceof Promise)) return call.settle(answer, job);
     const settle = (reply: HostCallResult): number => call.settle(reply, job);
     if (!this.suspend({ kind: "host-call", reply: answer }, settle)) {
