@@ -5,17 +5,20 @@
  * - `run`: plain mode; the payload is the input, the reply the result; an error rejects
  *   with WACTOR_ERR_RUNNABLE_ERROR.
  * - `HandleRequest` (wascc:http_server): request mode; the reply is an HTTP response, an
- *   error a response with its code as status.
+ *   error a response with its code as status. From the http_server provider on this host the
+ *   request comes as its fields and the response goes back as its fields: no MessagePack
+ *   either way (docs/runnables.md); from anywhere else, as the waSCC payloads.
  * - `Job`: request mode from a MessagePack request; an error is a reply, not a rejection.
  */
 import { STATUS_CODES } from "node:http";
 import { randomUUID } from "node:crypto";
-import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../../codec/http.js";
+import { decodeHttpRequest, encodeHttpResponse, type HttpRequest, type HttpResponse } from "../../codec/http.js";
 import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
 import { isWactorError } from "../../errors.js";
+import type { GuestInput } from "../suspendable-guest.js";
 import type { GuestCallResult } from "../wapc-guest.js";
-import { runErrJson, type Job, type JobRequest } from "./job.js";
+import { runErrJson, type Job, type JobRequest, type RunErr } from "./job.js";
 
 export const OP_RUN = "run";
 
@@ -23,6 +26,8 @@ export interface Invocation {
   operation: typeof OP_RUN | typeof OP_HANDLE_REQUEST | typeof OP_JOB;
   input: Uint8Array;
   request: JobRequest | undefined;
+  /** The request came as its fields: the response goes back as its fields. */
+  direct: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -67,13 +72,18 @@ class HttpJobRequest implements JobRequest {
 }
 
 /** The job an invocation runs, or its answer when no job runs at all. */
-export function openInvocation(operation: string, payload: Uint8Array): Invocation | GuestCallResult {
+export function openInvocation(operation: string, input: GuestInput): Invocation | GuestCallResult {
+  if (!(input instanceof Uint8Array)) {
+    if (operation === OP_HANDLE_REQUEST) return { operation, input: input.body, request: new HttpJobRequest(input), direct: true };
+    return { ok: false, error: `a runnable takes a request's fields only for ${OP_HANDLE_REQUEST}, not '${operation}'` };
+  }
+  const payload = input;
   try {
-    if (operation === OP_RUN) return { operation, input: payload, request: undefined };
+    if (operation === OP_RUN) return { operation, input: payload, request: undefined, direct: false };
     if (operation === OP_HANDLE_REQUEST) {
       const http = decodeHttpRequest(payload);
       const request = new HttpJobRequest(http);
-      return { operation, input: http.body, request };
+      return { operation, input: http.body, request, direct: false };
     }
     if (operation === OP_JOB) {
       const job = decodeJobRequest(payload);
@@ -88,7 +98,7 @@ export function openInvocation(operation: string, payload: Uint8Array): Invocati
         state: plainMap(Object.entries(job.state)),
         respHeaders: plainMap(),
       };
-      return { operation, input: job.body, request };
+      return { operation, input: job.body, request, direct: false };
     }
     // A runnable has no health of its own to report: it is healthy while it runs.
     if (operation === OP_HEALTH_REQUEST) return { ok: true, payload: EMPTY };
@@ -110,13 +120,16 @@ export function invocationReply(invocation: Invocation, job: Job): GuestCallResu
     case OP_JOB:
       return { ok: true, payload: encodeJobReply(error ? { error } : { output, headers: { ...headers } }) };
     case OP_HANDLE_REQUEST: {
-      if (!error) return { ok: true, payload: encodeHttpResponse({ statusCode: 200, status: "OK", header: { ...headers }, body: output }) };
-      const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
-      const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
-      return {
-        ok: true,
-        payload: encodeHttpResponse({ statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body }),
-      };
+      const response = httpResponse(headers, output, error);
+      return invocation.direct ? { ok: true, payload: EMPTY, response } : { ok: true, payload: encodeHttpResponse(response) };
     }
   }
+}
+
+/** A job's outcome as the HTTP response HandleRequest answers with. */
+function httpResponse(headers: Record<string, string>, output: Uint8Array, error: RunErr | undefined): HttpResponse {
+  if (!error) return { statusCode: 200, status: "OK", header: { ...headers }, body: output };
+  const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
+  const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
+  return { statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body };
 }
