@@ -32,10 +32,21 @@ export type SequenceOutcome =
   /** An infrastructure failure: timeout, trap, missing function or state key, bad forEach data. */
   | { kind: "failed"; error: WactorError };
 
+const canonicalKeys = new Map<string, string>();
+const MAX_CANONICAL_KEYS = 1024;
+
 /** Go's canonical MIME header key (`content-type` → `Content-Type`); other keys unchanged. */
 export function canonicalHeaderKey(key: string): string {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) return key;
-  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = canonicalKeys.get(key);
+  if (canonical === undefined) {
+    canonical = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)
+      ? key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
+      : key;
+    // Header names repeat from request to request: each is worked out once (a bounded memo).
+    if (canonicalKeys.size >= MAX_CANONICAL_KEYS) canonicalKeys.clear();
+    canonicalKeys.set(key, canonical);
+  }
+  return canonical;
 }
 
 async function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
