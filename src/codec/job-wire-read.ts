@@ -125,8 +125,9 @@ class Reader {
     throw SLOW;
   }
 
+  /** Maps without a prototype: a peer's keys are plain keys, and the runtime keeps them as they are. */
   stringMap(): Record<string, string> {
-    const out: Record<string, string> = {};
+    const out = Object.create(null) as Record<string, string>;
     const n = this.mapSize();
     for (let i = 0; i < n; i++) {
       const k = this.key();
@@ -136,7 +137,7 @@ class Reader {
   }
 
   bytesMap(): Record<string, Uint8Array> {
-    const out: Record<string, Uint8Array> = {};
+    const out = Object.create(null) as Record<string, Uint8Array>;
     const n = this.mapSize();
     for (let i = 0; i < n; i++) {
       const k = this.key();

@@ -16,39 +16,45 @@ const textEncoder = new TextEncoder();
 export const NOT_FAST = Symbol("not fast");
 
 /**
- * Payloads are written into one scratch buffer, then copied out at their exact size: a fresh
- * typed array over 64 bytes costs a backing store (about 0.3 µs each here, more than writing
- * a small payload), so small ones are cut from a shared slab, as Node's Buffer pool does. A
- * slab view never owns its whole buffer, so nothing transfers it to another thread.
+ * Small payloads are written straight into a shared slab and handed out as views of it, as
+ * Node's Buffer pool does: a fresh typed array over 64 bytes costs a backing store (about
+ * 0.3 µs each here, more than writing a small payload). A slab view never owns its whole
+ * buffer, so nothing transfers it to another thread; a slab is never written twice.
  */
-let scratch = new Uint8Array(4096);
 const SLAB_BYTES = 64 * 1024;
-const FROM_SLAB_BELOW = 4096;
+const FROM_SLAB_UP_TO = 16 * 1024;
 let slab = new Uint8Array(SLAB_BYTES);
 let slabAt = 0;
 
-function output(source: Uint8Array, length: number): Uint8Array {
-  let out: Uint8Array;
-  if (length < FROM_SLAB_BELOW) {
-    if (slabAt + length > SLAB_BYTES) {
-      slab = new Uint8Array(SLAB_BYTES);
-      slabAt = 0;
-    }
-    out = slab.subarray(slabAt, slabAt + length);
-    // Views start 8-byte aligned, as a fresh buffer would.
-    slabAt = (slabAt + length + 7) & ~7;
-  } else out = new Uint8Array(length);
-  out.set(source.subarray(0, length));
-  return out;
-}
-
 class Writer {
-  bytes: Uint8Array;
-  pos = 0;
+  readonly bytes: Uint8Array;
+  readonly #start: number;
+  pos: number;
 
+  /** `size`: an upper bound of the payload's length. */
   constructor(size: number) {
-    if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
-    this.bytes = scratch;
+    if (size <= FROM_SLAB_UP_TO) {
+      if (slabAt + size > SLAB_BYTES) {
+        slab = new Uint8Array(SLAB_BYTES);
+        slabAt = 0;
+      }
+      this.bytes = slab;
+      this.#start = this.pos = slabAt;
+    } else {
+      this.bytes = new Uint8Array(size);
+      this.#start = this.pos = 0;
+    }
+  }
+
+  done(): Uint8Array {
+    const start = this.#start;
+    if (this.bytes === slab) {
+      // The next view starts 8-byte aligned, as a fresh buffer would.
+      slabAt = (this.pos + 7) & ~7;
+      return slab.subarray(start, this.pos);
+    }
+    // A copy when the estimate was far off, so the payload does not hold twice its size.
+    return this.pos * 2 < this.bytes.length ? this.bytes.slice(0, this.pos) : this.bytes.subarray(0, this.pos);
   }
 
   u8(v: number): void {
@@ -162,13 +168,6 @@ class Writer {
       this.u8(0xd2);
       this.u32(v >>> 0);
     }
-  }
-
-  done(): Uint8Array {
-    const out = output(this.bytes, this.pos);
-    // A scratch buffer grown for one huge payload is not kept.
-    if (scratch.length > 1024 * 1024) scratch = new Uint8Array(4096);
-    return out;
   }
 }
 
