@@ -190,7 +190,10 @@ export class BundleRunner {
       if (out === undefined) lowered.set(headers, (out = lowerCaseKeys(headers)));
       return out;
     };
-    return { invoke: (fqfn, request, signal) => call.invoke(fqfn, { ...request, headers: lower(request.headers) }, signal) };
+    return {
+      invoke: (fqfn, { method, url, requestId, body, headers, params, state }, signal) =>
+        call.invoke(fqfn, { method, url, requestId, body, headers: lower(headers), params, state }, signal),
+    };
   }
 
   /** Subscribes the stream handlers through the host's `wascc:messaging` (added if the host has none). */
