@@ -58,6 +58,8 @@ schedules:
 `;
 const ELEMENTS = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ name: `p${i}` })));
 const utf8 = new TextEncoder();
+/** One decoder for the limit's imports and JSON (a new one per call would be work wactor does not do). */
+const utf8Text = new TextDecoder();
 
 interface Exports {
   memory: WebAssembly.Memory;
@@ -77,7 +79,7 @@ class InThread {
 
   constructor(module: WebAssembly.Module) {
     const mem = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
-    const text = (ptr: number, len: number): string => new TextDecoder().decode(mem().subarray(ptr, ptr + len));
+    const text = (ptr: number, len: number): string => utf8Text.decode(mem().subarray(ptr, ptr + len));
     const env: Record<string, (...args: number[]) => number | void> = {
       return_result: (ptr, len) => void (this.#result = mem().slice(ptr, ptr + len)),
       return_error: (_code, ptr, len) => void (this.#error = text(ptr, len)),
@@ -153,10 +155,10 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
     const state = new Map<string, Uint8Array>();
     const headers: Record<string, string> = {};
     state.set("set-array", fn("set-array").run(body, state, headers));
-    const elements = JSON.parse(new TextDecoder().decode(state.get("set-array"))) as unknown[];
+    const elements = JSON.parse(utf8Text.decode(state.get("set-array"))) as unknown[];
     const results = elements.map((element) => {
       const elementState = new Map(state).set("__elem", utf8.encode(JSON.stringify(element)));
-      return sortedJson(JSON.parse(new TextDecoder().decode(fn("run-each").run(body, elementState, {}))) as Record<string, unknown>);
+      return sortedJson(JSON.parse(utf8Text.decode(fn("run-each").run(body, elementState, {}))) as Record<string, unknown>);
     });
     return send(reply, headers, utf8.encode(`[${results.join(",")}]`));
   });
