@@ -3,7 +3,6 @@ import { WactorError, toWactorError } from "../errors.js";
 import type { RunErr } from "./go-json.js";
 import type { JobReply, JobRequest, StepInvoker } from "./job.js";
 import { resolveReference } from "./references.js";
-import { unwatchStep, watchStep, type StepWatch } from "./step-deadlines.js";
 import type { Directive, ErrAction, OnErr } from "./types.js";
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -51,38 +50,26 @@ export function desiredState(withMap: Record<string, string> | undefined, state:
 
 /**
  * Runs work under the step timeout: on expiry the work's signal aborts and the step fails
- * with WACTOR_ERR_STEP_TIMEOUT; any other rejection becomes a catalog error. The deadline is
- * watched by the shared sweeper (step-deadlines.ts), not a timer of its own.
+ * with WACTOR_ERR_STEP_TIMEOUT; any other rejection becomes a catalog error.
  */
-export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  return new Promise<T>((resolve, reject) => {
-    const fail = (err: unknown): void => {
-      controller.abort(err);
-      reject(toWactorError(err));
-    };
-    const watch: StepWatch = {
-      deadline: performance.now() + run.options.stepTimeoutMs,
-      expire: () => fail(new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`)),
-    };
-    watchStep(watch);
-    let working: Promise<T>;
-    try {
-      working = work(controller.signal);
-    } catch (err) {
-      unwatchStep(watch);
-      fail(err);
-      return;
-    }
-    working.then(
-      (value) => {
-        if (unwatchStep(watch)) resolve(value);
-      },
-      (err: unknown) => {
-        if (unwatchStep(watch)) fail(err);
-      },
-    );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, run.options.stepTimeoutMs);
   });
+  try {
+    return await Promise.race([work(controller.signal), timeout]);
+  } catch (err) {
+    controller.abort(err);
+    throw toWactorError(err);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): Promise<JobReply> {
