@@ -1,6 +1,7 @@
 /** `npm run bench`: every figure is a ratio against a baseline measured in the same run. */
 import { asyncifyBench } from "./asyncify.js";
 import { bundlesBench } from "./bundles.js";
+import { coldStartBench } from "./cold-start.js";
 import { densityBench } from "./density.js";
 import { failoverBench } from "./failover.js";
 import { hostileBench } from "./hostile.js";
@@ -36,6 +37,9 @@ if (!only || only === "asyncify") {
   process.stdout.write(
     `${table("One async host call per invocation, in-process (baseline: the no-isolation limit, asyncified in-thread)", await asyncifyBench())}\n`,
   );
+}
+if (!only || only === "cold") {
+  process.stdout.write(`${table("Cold start: new code, empty transform cache (issue 27's targets)", await coldStartBench())}\n`);
 }
 if (!only || only === "density") {
   process.stdout.write(`${table("Density (baseline: a bare Wasm instance)", await densityBench())}\n`);

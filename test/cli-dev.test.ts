@@ -66,4 +66,58 @@ describe("wactor dev", () => {
       await new Promise((r) => child.once("exit", r));
     }
   });
+
+  it(
+    "a bundle project: compiles its runnables, signs and serves the bundle, swaps in an edit, and keeps serving through a build error",
+    { timeout: 90_000 },
+    async () => {
+      // The example's layout, so its sources' relative import of the runnable SDK resolves.
+      for (const sdk of ["actors/runnable-sdk", "actors/sdk"]) cpSync(join(ROOT, sdk), join(dir, sdk), { recursive: true });
+      cpSync(join(ROOT, "examples/greeter"), join(dir, "examples/greeter"), {
+        recursive: true,
+        filter: (src) => !src.includes("/build") && !src.endsWith(".wasm"),
+      });
+      const project = join(dir, "examples/greeter");
+      const source = join(project, "runnables/greet/index.ts");
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, "bin/wactor.js"), "dev", project, "--port", String(port), "--cap", "wascc:logging", "--cap", "count=wascc:keyvalue", "--log-level", "warn"],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      const hello = async (): Promise<string> => (await fetch(`http://127.0.0.1:${port}/hello`, { method: "POST", body: "dev" })).text();
+      try {
+        await until(
+          () => out.includes("serving on"),
+          "first build",
+          () => out,
+        );
+        expect(out).toContain("bundle com.example.greeter v0.1.0 (5 functions)");
+        expect(JSON.parse(await hello())).toMatchObject({ greeting: "Hello, dev!", loud: "HELLO, DEV!" });
+
+        writeFileSync(source, readFileSync(source, "utf8").replace('"Hello, "', '"Howdy, "'));
+        await until(
+          async () => (await hello().catch(() => "")).includes("Howdy, dev!"),
+          "the edit to serve",
+          () => out,
+        );
+        expect(out).toContain("updated com.example.greeter");
+
+        writeFileSync(source, `${readFileSync(source, "utf8")}\nthis is not AssemblyScript(\n`);
+        await until(
+          () => out.includes("build failed"),
+          "the build error",
+          () => out,
+        );
+        expect(out).toContain("greet:");
+        expect(JSON.parse(await hello())).toMatchObject({ greeting: "Howdy, dev!" });
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((r) => child.once("exit", r));
+      }
+    },
+  );
 });

@@ -246,3 +246,25 @@ describe("while Redis is away", () => {
     }
   }, 60_000);
 });
+
+describe("while Redis hangs", () => {
+  it("a write fails within its command deadline (no answer ever comes), and writes succeed again once Redis answers", async () => {
+    const hung = await startRedis();
+    const provider = new EventStreamsProvider({ consumer: "hung", ...FAST, redis: { commandTimeoutMs: 200 } });
+    await provider.start(host("hung", []).context);
+    try {
+      await provider.bind(WRITER, "default", { URL: hung.url });
+      expect(await write("hung", { n: "before" }, provider)).toMatch(/^\d+-\d+$/);
+      hung.pause();
+      // Without the connection's deadline watchdog these writes never settle: the test times out.
+      const codes = await Promise.all([1, 2, 3].map((n) => codeOf(write("hung", { n: `stuck ${n}` }, provider))));
+      expect(codes).toEqual(["WACTOR_ERR_PROVIDER_UNAVAILABLE", "WACTOR_ERR_PROVIDER_UNAVAILABLE", "WACTOR_ERR_PROVIDER_UNAVAILABLE"]);
+      hung.resume();
+      await eventually(() => write("hung", { n: "after" }, provider));
+    } finally {
+      hung.resume();
+      await provider.stop();
+      await hung.stop();
+    }
+  }, 20_000);
+});

@@ -249,6 +249,27 @@ describe("RedisStore binding", () => {
     expect(provider.bindingStatus(ACTOR.key, "bad")).toBeUndefined();
   });
 
+  it("fails a call within the command deadline while Redis hangs (SIGSTOP), and serves again once it answers", async () => {
+    const hung = await startRedis();
+    const p = new KeyValueProvider({ redis: { commandTimeoutMs: 200 } });
+    await p.start(context);
+    try {
+      await p.bind(ACTOR, "default", { URL: hung.url });
+      expect(await call(p, "Add", { key: "n", value: 1 })).toEqual({ value: 1 });
+      hung.pause();
+      // Without the connection's deadline watchdog these calls never settle: the test times out.
+      await expect(call(p, "Add", { key: "n", value: 1 })).rejects.toMatchObject({ code: "WACTOR_ERR_PROVIDER_UNAVAILABLE", status: 503 });
+      await expect(call(p, "Get", { key: "n" })).rejects.toMatchObject({ code: "WACTOR_ERR_PROVIDER_UNAVAILABLE" });
+      hung.resume();
+      // The late answers to the failed calls are ignored; new calls are answered again.
+      expect(await call(p, "Add", { key: "m", value: 2 })).toEqual({ value: 2 });
+    } finally {
+      hung.resume();
+      await p.stop();
+      await hung.stop();
+    }
+  }, 20_000);
+
   it("fails fast with WACTOR_ERR_PROVIDER_UNAVAILABLE while Redis is down and recovers after restart", async () => {
     const own = await startRedis();
     const p = new KeyValueProvider();

@@ -3,22 +3,14 @@
  * offline queue, no per-request retries, a command timeout) with WACTOR_ERR_PROVIDER_UNAVAILABLE;
  * the client keeps reconnecting in the background and the binding status follows it.
  */
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { WactorError } from "../../src/errors.js";
 import type { BindingStatus } from "../../src/provider/contract.js";
-import { reasonOf, redactUrl, withTimeout } from "../shared.js";
+import { connectRedisClient, type RedisClientOptions } from "../redis-client.js";
+import { reasonOf, redactUrl } from "../shared.js";
 import { sortStrings, type KeyValueStore } from "./store.js";
 
-export interface RedisStoreOptions {
-  /** Prepended to every key, so that bindings sharing one Redis never see each other's keys. */
-  keyPrefix?: string;
-  /** How long connect + PING may take at bind time. Default 2000 ms. */
-  connectTimeoutMs?: number;
-  /** How long one command may take before it fails. Default 1000 ms. */
-  commandTimeoutMs?: number;
-  /** Upper bound of the delay between reconnection attempts. Default 1000 ms. */
-  maxReconnectDelayMs?: number;
-}
+export type RedisStoreOptions = RedisClientOptions;
 
 /** Redis URLs a binding may name (`URL` value). */
 export function validateRedisUrl(url: string): void {
@@ -46,35 +38,18 @@ export class RedisStore implements KeyValueStore {
   /** Connects and PINGs within the timeout, or rejects with WACTOR_ERR_BINDING_FAILED and leaves nothing open. */
   static async connect(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     validateRedisUrl(url);
-    const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
-    const maxDelay = options.maxReconnectDelayMs ?? 1000;
-    const client = new Redis(url, {
-      lazyConnect: true,
-      keyPrefix: options.keyPrefix ?? "",
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      connectTimeout: connectTimeoutMs,
-      retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+    let lastError = "";
+    const client = await connectRedisClient(url, options, false, (reason) => {
+      lastError = reason;
     });
     const store = new RedisStore(client, url);
-    const shown = redactUrl(url);
+    store.#lastError = lastError;
     client.on("error", (err: unknown) => {
       store.#lastError = reasonOf(err);
     });
     client.on("ready", () => {
       store.#lastError = "";
     });
-    try {
-      const ready = client.connect().then(() => client.ping());
-      ready.catch(() => {}); // settled by the race below; avoid an unhandled rejection after a timeout
-      await withTimeout(ready, connectTimeoutMs, () => new Error(`no answer to PING within ${connectTimeoutMs} ms`));
-    } catch (err) {
-      client.disconnect();
-      // The client's own error (ECONNREFUSED, auth) says more than "Connection is closed".
-      const why = store.#lastError || reasonOf(err);
-      throw new WactorError("WACTOR_ERR_BINDING_FAILED", `redis at ${shown}: ${why}`, { cause: err });
-    }
     return store;
   }
 

@@ -18,6 +18,10 @@ export interface ServerHandle {
   kill(): Promise<void>;
   /** Starts the process again on the same port and waits until it is ready. */
   restart(): Promise<void>;
+  /** Freezes the process (SIGSTOP): its sockets stay open and nothing answers — a hung server. */
+  pause(): void;
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void;
 }
 
 const MISSING =
@@ -126,6 +130,8 @@ export async function managed(
       await cleanup?.();
     },
     kill: () => kill(child),
+    pause: () => child?.kill("SIGSTOP"),
+    resume: () => child?.kill("SIGCONT"),
     restart: async () => {
       await kill(child);
       await start();

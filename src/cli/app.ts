@@ -39,6 +39,8 @@ export function formatStatus(status: AppStatus | undefined, app: DesiredApp): st
     const where = a.running.map((r) => `${short(r.hostId)} x${r.instances} ${r.state}${r.current ? "" : " (old version)"}`).join(", ") || "nowhere";
     lines.push(`  ${a.name ?? short(a.key)}: ${a.running.length}/${a.desiredReplicas} replicas: ${where}`);
   }
+  for (const b of status.bundles ?? [])
+    lines.push(`  bundle ${b.identifier}@${b.appVersion} routes: ${b.edges.map((h) => `${short(h)} serving`).join(", ") || "served nowhere"}`);
   if (status.proof && !status.proof.ok)
     lines.push(`  ! this status is not proven (${status.proof.reason}: ${status.proof.detail}): a reconciler did not write it`);
   for (const c of status.conflicts ?? []) lines.push(`  ! conflict: ${c}`);

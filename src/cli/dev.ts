@@ -1,28 +1,22 @@
 /**
  * `wactor dev <actor-dir>`: the one-step loop. Watches an AssemblyScript actor's sources,
  * rebuilds, signs with dev keys and live-updates it in a local host with built-in providers.
- * A build error is printed in place and the previous version keeps serving.
+ * A build error is printed in place and the previous version keeps serving. A folder holding a
+ * Directive.yaml is a bundle project instead (dev-bundle.ts).
  */
-import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, watch } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { createBuiltinProvider } from "../../capabilities/mod.js";
-import { KeyPair, type KeyType } from "../claims/nkeys.js";
 import { signModule } from "../claims/sign.js";
 import { WactorError, isWactorError } from "../errors.js";
 import { Host } from "../host/host.js";
+import { devBundle } from "./dev-bundle.js";
+import { devKey } from "./dev-keys.js";
 import { cliLogger } from "./logger.js";
 import { waitForSignal } from "./signals.js";
 
 const DEV_CAPS = ["wascc:http_server", "wascc:keyvalue", "wascc:logging", "wascc:extras"];
-
-function devKey(dir: string, type: KeyType): KeyPair {
-  const file = join(dir, `${type}.nk`);
-  if (existsSync(file)) return KeyPair.fromSeed(readFileSync(file, "utf8").trim());
-  const pair = KeyPair.create(type);
-  writeFileSync(file, `${pair.seed}\n`, { mode: 0o600 });
-  return pair;
-}
 
 async function compile(dir: string): Promise<{ bytes?: Uint8Array; errors: string }> {
   const asc = (await import("assemblyscript/asc")).default;
@@ -43,18 +37,25 @@ async function compile(dir: string): Promise<{ bytes?: Uint8Array; errors: strin
 export function registerDevCommand(program: Command): void {
   program
     .command("dev")
-    .description("watch, rebuild, sign and live-update an AssemblyScript actor in a local host")
-    .argument("<actor-dir>", "directory holding the actor's index.ts")
-    .option("--port <port>", "HTTP port bound to the actor", "8080")
+    .description("watch, rebuild, sign and live-update an AssemblyScript actor, or a bundle project (a folder with a Directive.yaml), in a local host")
+    .argument("<dir>", "directory holding the actor's index.ts, or a Directive.yaml with runnables/<fn>/index.ts")
+    .option("--port <port>", "HTTP port bound to the actor or the bundle's routes", "8080")
     .option(
       "-c, --cap <capability>",
-      "capability to claim and bind (repeat; default: http_server, keyvalue, logging, extras)",
+      "capability to claim and bind (repeat; default: http_server, keyvalue, logging, extras; a bundle: keyvalue, logging, or fn=cap,cap for one function)",
+      (v: string, p: string[]) => [...p, v],
+      [] as string[],
+    )
+    .option(
+      "--allow-host <host>",
+      "a bundle: a host its functions may reach over HTTP (repeat; adds wascc:http_client)",
       (v: string, p: string[]) => [...p, v],
       [] as string[],
     )
     .option("--log-level <level>", "log level", "info")
-    .action(async (dirArg: string, flags: { port: string; cap: string[]; logLevel: string }) => {
+    .action(async (dirArg: string, flags: { port: string; cap: string[]; allowHost: string[]; logLevel: string }) => {
       const dir = resolve(dirArg);
+      if (existsSync(join(dir, "Directive.yaml"))) return devBundle(dir, flags);
       const entry = join(dir, "index.ts");
       if (!existsSync(entry)) throw new WactorError("WACTOR_ERR_FILE_READ", `${entry} not found: an AssemblyScript actor needs an index.ts`);
       const caps = flags.cap.length > 0 ? flags.cap : DEV_CAPS;

@@ -1,4 +1,4 @@
-/** `wactor reg push|pull`: signed actors to and from OCI registries. */
+/** `wactor reg push|pull`: signed actors and bundles to and from OCI registries. */
 import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Command } from "commander";
@@ -6,8 +6,10 @@ import { WactorError } from "../errors.js";
 import { readModule } from "../host/read-module.js";
 import { credentialsFrom } from "../oci/auth.js";
 import type { Progress } from "../oci/client.js";
-import { pullActor, pushActor, type RegistryOptions } from "../oci/registry.js";
+import { pullArtifact, pushBundle } from "../oci/bundles.js";
+import { pushActor, type RegistryOptions } from "../oci/registry.js";
 import { printJson } from "./output.js";
+import type { LoadedBundle } from "../bundle/load.js";
 
 interface RegFlags {
   user?: string;
@@ -52,24 +54,43 @@ export function registerRegCommands(program: Command): void {
   const reg = program.command("reg").description("push and pull signed actors to and from OCI registries");
 
   withRegistryOptions(reg.command("push"))
-    .description("verify an actor's claims and push it (wasm-to-oci media types, claims as annotations)")
+    .description("verify an actor's claims, or a bundle's seal and claims, and push it (actors: wasm-to-oci media types, claims as annotations)")
     .argument("<ref>", "registry/repository:tag, e.g. registry.example.com/echo:v1")
-    .argument("<file.wasm>", "signed actor module")
+    .argument("<file>", "signed actor module (.wasm) or signed bundle (.wasm.zip)")
     .action(async (ref: string, file: string, flags: RegFlags) => {
-      const pushed = await pushActor(ref, await readModule(file), basename(file), registryOptions(flags));
+      const bytes = await readModule(file);
+      if (isZip(bytes)) {
+        const { bundle, ...pushed } = await pushBundle(ref, bytes, basename(file), registryOptions(flags));
+        const d = bundle.directive;
+        if (flags.json)
+          printJson({
+            ...pushed,
+            kind: "bundle",
+            identifier: d.identifier,
+            appVersion: d.appVersion,
+            issuer: bundle.seal.issuer,
+            functions: functionsOf(bundle),
+          });
+        else
+          process.stdout.write(
+            `pushed ${pushed.reference} ${pushed.digest} (${pushed.size} bytes, bundle ${d.identifier} ${d.appVersion}, sealed by ${bundle.seal.issuer})\n`,
+          );
+        return;
+      }
+      const pushed = await pushActor(ref, bytes, basename(file), registryOptions(flags));
       const { claims, ...rest } = pushed;
-      if (flags.json) printJson({ ...rest, module: claims.subject, name: claims.name ?? null, caps: claims.caps });
+      if (flags.json) printJson({ ...rest, kind: "actor", module: claims.subject, name: claims.name ?? null, caps: claims.caps });
       else process.stdout.write(`pushed ${pushed.reference} ${pushed.digest} (${pushed.size} bytes, ${claims.name ?? "(unnamed)"} ${claims.subject})\n`);
     });
 
   withRegistryOptions(reg.command("pull"))
-    .description("pull an actor, verify its claims (signature, hash, dates, issuer) and write it")
+    .description("pull an actor or a bundle, verify it (signature, hash, dates, issuer; a bundle's seal) and write it")
     .argument("<ref>", "registry/repository:tag or registry/repository@sha256:…")
-    .requiredOption("-o, --output <file>", "where to write the module")
+    .requiredOption("-o, --output <file>", "where to write the module or bundle")
     .option("--digest <sha256:…>", "refuse unless the manifest has this digest")
-    .option("--trusted-issuer <A…>", "accept only modules signed by this account (repeatable)", collect, [])
+    .option("--trusted-issuer <A…>", "accept only what this account signed (repeatable)", collect, [])
     .action(async (ref: string, flags: RegFlags & { output: string; digest?: string; trustedIssuer: string[] }) => {
-      const pulled = await pullActor(ref, {
+      const pulled = await pullArtifact(ref, {
         ...registryOptions(flags),
         ...(flags.digest !== undefined && { expectDigest: flags.digest }),
         ...(flags.trustedIssuer.length > 0 && { trustedIssuers: flags.trustedIssuer }),
@@ -79,12 +100,42 @@ export function registerRegCommands(program: Command): void {
       } catch (err) {
         throw new WactorError("WACTOR_ERR_FILE_READ", `${flags.output}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      const { bytes, claims, ...rest } = pulled;
-      if (flags.json)
-        printJson({ ...rest, size: bytes.byteLength, output: flags.output, module: claims.subject, name: claims.name ?? null, caps: claims.caps });
+      const size = pulled.bytes.byteLength;
+      if (pulled.kind === "bundle") {
+        const { bytes: _bytes, bundle, ...rest } = pulled;
+        const d = bundle.directive;
+        if (flags.json)
+          printJson({
+            ...rest,
+            size,
+            output: flags.output,
+            identifier: d.identifier,
+            appVersion: d.appVersion,
+            issuer: bundle.seal.issuer,
+            functions: functionsOf(bundle),
+          });
+        else
+          process.stdout.write(
+            `pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${size} bytes, bundle ${d.identifier} ${d.appVersion}, sealed by ${bundle.seal.issuer})\n`,
+          );
+        return;
+      }
+      const { bytes: _bytes, claims, ...rest } = pulled;
+      if (flags.json) printJson({ ...rest, size, output: flags.output, module: claims.subject, name: claims.name ?? null, caps: claims.caps });
       else
         process.stdout.write(
-          `pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${bytes.byteLength} bytes, ${claims.name ?? "(unnamed)"} ${claims.subject})\n`,
+          `pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${size} bytes, ${claims.name ?? "(unnamed)"} ${claims.subject})\n`,
         );
     });
 }
+
+/** A zip archive (local file header), i.e. a bundle, whatever the file is called. */
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+const functionsOf = (bundle: LoadedBundle): Array<{ fqfn: string; module: string; caps: string[] }> =>
+  bundle.modules.map((m) => {
+    const claims = bundle.claims.get(m.runnable.fqfn)!;
+    return { fqfn: m.runnable.fqfn, module: claims.subject, caps: claims.caps };
+  });

@@ -12,7 +12,8 @@ import { ControlClient, type ClientOptions } from "../lattice/control/control-cl
 import type { RecordProofs } from "../lattice/trust/record-proof.js";
 import type { AppManifest } from "./app-manifest.js";
 import { AppStore } from "./app-store.js";
-import type { AppStatus, DesiredApp } from "./app-types.js";
+import type { AppStatus, DesiredActor, DesiredApp } from "./app-types.js";
+import { uploadBundle } from "./app-bundles.js";
 
 /** How often a deploy reads its status while no watch can be started. */
 export const STATUS_POLL_MS = 500;
@@ -57,15 +58,19 @@ export class AppClient {
     const modules: Array<{ digest: string; claims: ActorClaims }> = [];
     for (const actor of manifest.actors)
       modules.push(actor.source ? await this.control.uploadModule(actor.source) : await this.control.resolveModule(actor.ref!));
+    // Bundles: the seal and every function's claims checked here first, then the archive uploaded.
+    const bundles = [];
+    for (const spec of manifest.bundles) bundles.push(await uploadBundle(this.control.artifacts.store, spec));
+    const bundleFunctions = bundles.flatMap((b) => b.functions);
     const keyOf = (ref: string): string => {
-      const found = modules.find((m) => m.claims.subject === ref || m.claims.name === ref);
+      const found = [...modules, ...bundleFunctions].find((m) => m.claims.subject === ref || m.claims.name === ref);
       if (!found)
         throw new WactorError("WACTOR_ERR_MANIFEST_REFERENCE", `${manifest.file}: link names actor '${ref}', which is not an actor of this application`);
       return found.claims.subject;
     };
     const links = manifest.links.map((l) => {
       const actorKey = keyOf(l.actor);
-      const claims = modules.find((m) => m.claims.subject === actorKey)!.claims;
+      const claims = [...modules, ...bundleFunctions].find((m) => m.claims.subject === actorKey)!.claims;
       if (!mayBind({ key: actorKey, caps: claims.caps }, l.capability)) {
         throw new WactorError(
           "WACTOR_ERR_PERMISSION_DENIED",
@@ -74,8 +79,11 @@ export class AppClient {
       }
       return { actorKey, capabilityId: l.capability, binding: normalizeBinding(l.binding), values: l.values };
     });
+    // A link the manifest gives for a function's capability replaces the one made for the bundle.
+    for (const l of bundles.flatMap((b) => b.links))
+      if (!links.some((m) => m.actorKey === l.actorKey && m.capabilityId === l.capabilityId && m.binding === l.binding)) links.push(l);
     const previous = await this.store.getDesired(manifest.name);
-    const actors = manifest.actors.map((a, i) => ({
+    const actors: DesiredActor[] = manifest.actors.map((a, i) => ({
       key: modules[i]!.claims.subject,
       name: modules[i]!.claims.name,
       digest: modules[i]!.digest,
@@ -83,6 +91,7 @@ export class AppClient {
       instances: a.instances,
       spread: a.spread,
     }));
+    actors.push(...bundles.flatMap((b) => b.actors));
     const desired: DesiredApp = {
       name: manifest.name,
       version: manifest.version,
@@ -91,6 +100,7 @@ export class AppClient {
       actors,
       providers: manifest.providers,
       links,
+      ...(bundles.length > 0 && { bundles: bundles.map((b) => b.desired) }),
       owned: [...new Set([...(previous?.owned ?? []), ...actors.map((a) => a.key)])],
     };
     await this.store.putDesired(desired);

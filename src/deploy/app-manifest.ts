@@ -12,6 +12,8 @@
  *     - { capability: wascc:http_server, on: { role: edge } }
  *   links:
  *     - { actor: kvcounter, capability: wascc:http_server, values: { PORT: "8080" } }
+ *   bundles:                                   # signed .wasm.zip: functions on workers, routes on edge hosts
+ *     - { source: ./greeter.wasm.zip, workers: { role: worker }, edge: { role: edge }, port: 8080, replicas: 2 }
  */
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
@@ -35,14 +37,48 @@ const actorEntry = z
   })
   .refine((a) => (a.source === undefined) !== (a.ref === undefined), "an actor needs exactly one of 'source' (a .wasm path) or 'ref'");
 
+const bundleEntry = z.strictObject({
+  source: nonEmpty,
+  /** Hosts running each function, and instances per host. */
+  replicas: z.number().int().min(0).max(1000).default(1),
+  instances: z.number().int().min(1).max(MAX_INSTANCES).default(1),
+  /** Labels of the hosts its functions run on, and of those serving its routes. */
+  workers: labels.default({}),
+  edge: labels.default({}),
+  port: z.number().int().min(0).max(65535),
+  listen: nonEmpty.optional(),
+  /** The functions' cache in Redis instead of the keyvalue provider's embedded store (SHARED=<identifier>). */
+  cache_url: nonEmpty.optional(),
+  cache_key_prefix: z.string().optional(),
+  /** Hosts the functions may reach through wascc:http_client (none by default). */
+  allowed_hosts: z.array(nonEmpty).default([]),
+  /** wascc:messaging values (URL, …) for its `type: stream` handlers, served by the edge hosts. */
+  messaging: labels.optional(),
+});
+
 export const appManifestSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' and '_' only (1-64)"),
   version: z.union([nonEmpty, z.number()]).transform(String),
   description: z.string().optional(),
-  actors: z.array(actorEntry).min(1, "an application needs at least one actor"),
+  actors: z.array(actorEntry).min(1, "an application needs at least one actor").optional(),
   providers: z.array(z.strictObject({ capability: nonEmpty, on: labels.default({}) })).default([]),
   links: z.array(z.strictObject({ actor: nonEmpty, capability: nonEmpty, binding: nonEmpty.default("default"), values: labels.default({}) })).default([]),
+  bundles: z.array(bundleEntry).min(1, "leave 'bundles' out, or give it at least one bundle").optional(),
 });
+
+export interface AppBundleSpec {
+  /** Absolute path of a signed .wasm.zip (resolved against the manifest). */
+  source: string;
+  replicas: number;
+  instances: number;
+  workers: Record<string, string>;
+  edge: Record<string, string>;
+  port: number;
+  listen: string | undefined;
+  messaging?: Record<string, string>;
+  /** The links made for the capabilities the functions claim (src/bundle/run/capability-bindings.ts). */
+  capabilities: { cacheUrl?: string; cacheKeyPrefix?: string; allowedHosts: string[] };
+}
 
 export interface AppActorSpec {
   /** Absolute path of a signed .wasm (resolved against the manifest), or a lattice ref. */
@@ -60,6 +96,7 @@ export interface AppManifest {
   actors: AppActorSpec[];
   providers: Array<{ capability: string; on: Record<string, string> }>;
   links: Array<{ actor: string; capability: string; binding: string; values: Record<string, string> }>;
+  bundles: AppBundleSpec[];
 }
 
 export function parseAppManifest(text: string, file: string): AppManifest {
@@ -74,12 +111,14 @@ export function parseAppManifest(text: string, file: string): AppManifest {
       );
     seen.add(key);
   });
+  if (data.actors === undefined && data.bundles === undefined)
+    throw new WactorError("WACTOR_ERR_MANIFEST", `${file}:1: an application needs at least one actor (actors:) or bundle (bundles:)`);
   const base = dirname(resolve(file));
   return {
     file,
     name: data.name,
     version: data.version,
-    actors: data.actors.map((a) => ({
+    actors: (data.actors ?? []).map((a) => ({
       ...(a.source !== undefined && { source: resolve(base, a.source) }),
       ...(a.ref !== undefined && { ref: a.ref }),
       replicas: a.replicas,
@@ -88,6 +127,21 @@ export function parseAppManifest(text: string, file: string): AppManifest {
     })),
     providers: data.providers,
     links: data.links,
+    bundles: (data.bundles ?? []).map((b) => ({
+      source: resolve(base, b.source),
+      replicas: b.replicas,
+      instances: b.instances,
+      workers: b.workers,
+      edge: b.edge,
+      port: b.port,
+      listen: b.listen,
+      ...(b.messaging !== undefined && { messaging: b.messaging }),
+      capabilities: {
+        ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),
+        ...(b.cache_key_prefix !== undefined && { cacheKeyPrefix: b.cache_key_prefix }),
+        allowedHosts: b.allowed_hosts,
+      },
+    })),
   };
 }
 

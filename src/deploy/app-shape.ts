@@ -16,7 +16,18 @@ const isActor = (a: unknown): boolean =>
   isString(a.digest) &&
   Number.isInteger(a.replicas) &&
   Number.isInteger(a.instances) &&
-  arrayOf(a.spread, (s) => isObject(s) && isStringMap(s.labels) && typeof s.weight === "number");
+  arrayOf(a.spread, (s) => isObject(s) && isStringMap(s.labels) && typeof s.weight === "number") &&
+  (a.bundle === undefined || isString(a.bundle));
+
+const isBundle = (b: unknown): boolean =>
+  isObject(b) &&
+  isString(b.identifier) &&
+  isString(b.appVersion) &&
+  isString(b.digest) &&
+  isStringMap(b.edge) &&
+  Number.isInteger(b.port) &&
+  (b.listen === undefined || isString(b.listen)) &&
+  (b.messaging === undefined || isStringMap(b.messaging));
 
 const isLink = (l: unknown): boolean => isObject(l) && isString(l.actorKey) && isString(l.capabilityId) && isString(l.binding) && isStringMap(l.values);
 
@@ -31,6 +42,7 @@ export function isDesiredApp(v: unknown): v is DesiredApp {
     arrayOf(v.actors, isActor) &&
     arrayOf(v.providers, (p) => isObject(p) && isString(p.capability) && isStringMap(p.on)) &&
     arrayOf(v.links, isLink) &&
+    (v.bundles === undefined || arrayOf(v.bundles, isBundle)) &&
     arrayOf(v.owned, isString)
   );
 }

@@ -11,6 +11,25 @@ export interface DesiredActor {
   replicas: number;
   instances: number;
   spread: Array<{ labels: Record<string, string>; weight: number }>;
+  /** A bundle's function: the digest of the sealed bundle it comes out of (the host checks the seal). */
+  bundle?: string;
+}
+
+/** A bundle's routes on edge hosts; its functions are DesiredActors with `bundle` set to its digest. */
+export interface DesiredBundle {
+  identifier: string;
+  appVersion: string;
+  /** SHA-256 (upper hex) of the sealed archive: its name in the object store. */
+  digest: string;
+  /** Labels of the hosts serving its routes (every matching host does). */
+  edge: Record<string, string>;
+  port: number;
+  listen?: string;
+  /** wascc:messaging values for its stream handlers (served by the edge hosts, in one queue group). */
+  messaging?: Record<string, string>;
+  /** What its Directive serves, for people (dashboard): `POST /hello`, `stream greet.*`; schedule names. */
+  routes?: string[];
+  schedules?: string[];
 }
 
 export interface DesiredLink {
@@ -30,6 +49,8 @@ export interface DesiredApp {
   actors: DesiredActor[];
   providers: Array<{ capability: string; on: Record<string, string> }>;
   links: DesiredLink[];
+  /** Bundles whose routes the application serves; absent in versions stored before bundles. */
+  bundles?: DesiredBundle[];
   /** Every actor key any version of the application ran: what it may stop. */
   owned: string[];
 }
@@ -59,6 +80,8 @@ export interface AppStatus {
   notes: string[];
   /** What the reconciler is doing about it. */
   pending: string[];
+  /** Per bundle: the hosts serving its routes now (absent in statuses of earlier versions). */
+  bundles?: Array<{ identifier: string; appVersion: string; digest: string; edges: string[]; scheduler?: string; problems: string[] }>;
   /** What another deployed application owns and this one wants too, in words (absent in statuses of earlier versions). */
   conflicts?: string[];
   /** The applications named in `conflicts`. */
@@ -79,4 +102,6 @@ export interface ObservedHost {
   actors: Array<{ key: string; instances: number; state: LifecycleState; digest: string }>;
   /** Actor key -> the application that placed it there (HostSummary.actorApps); undefined: a host of an earlier version, which records none. */
   actorApps: Record<string, Owner> | undefined;
+  /** Bundles whose routes it serves (HostSummary.bundles; none on hosts of earlier versions). */
+  bundles?: Array<{ digest: string; owner?: Owner; schedules?: boolean }>;
 }

@@ -10,6 +10,7 @@ import { BUILTIN_CAPABILITIES, createBuiltinProvider, isBuiltinCapability } from
 import { WactorError, isWactorError } from "../errors.js";
 import { Host, type ActorInfo } from "../host/host.js";
 import type { CapabilityProvider } from "../provider/contract.js";
+import { pullBundleFromEnv } from "../oci/bundles.js";
 import { pullActorFromEnv } from "../oci/registry.js";
 import type { HostManifest, ManifestBundle } from "./host-manifest.js";
 import { loadBundleFile } from "../bundle/load.js";
@@ -101,8 +102,9 @@ export interface ApplyOptions {
 }
 
 /** Loads (seal, claims against the manifest's trusted issuers) and starts one bundle. */
-async function startBundle(host: Host, manifest: HostManifest, entry: ManifestBundle): Promise<BundleRunner> {
-  const bundle = await loadBundleFile(entry.path, { trustedIssuers: manifest.trustedIssuers });
+async function startBundle(host: Host, manifest: HostManifest, entry: ManifestBundle, logger: Logger): Promise<BundleRunner> {
+  const trust = { trustedIssuers: manifest.trustedIssuers };
+  const bundle = entry.ref === undefined ? await loadBundleFile(entry.path!, trust) : (await pullBundleFromEnv(entry.ref, trust, logger)).bundle;
   const runner = new BundleRunner(host, bundle, {
     http: { port: entry.port, host: entry.listen },
     allowedHosts: entry.allowedHosts,
@@ -140,7 +142,7 @@ export async function applyHostManifest(manifest: HostManifest, options: ApplyOp
       }
       await host.bind(key, binding.capability, binding.binding, binding.values);
     }
-    for (const entry of manifest.bundles) bundles.push(await startBundle(host, manifest, entry));
+    for (const entry of manifest.bundles) bundles.push(await startBundle(host, manifest, entry, options.logger));
     return { host, actors, bundles };
   } catch (err) {
     for (const runner of bundles) await runner.stop();

@@ -47,6 +47,7 @@ const bindingEntry = z.strictObject({
 
 /** A signed bundle this host serves (docs/directive.md, "Running a bundle"). */
 const bundleEntry = z.strictObject({
+  /** A file, or an OCI reference when no such file exists (as for actors). */
   path: nonEmpty,
   /** Port of its routes; 0 picks a free one. */
   port: z.number().int().min(0).max(65535).optional(),
@@ -116,8 +117,9 @@ export interface ManifestBinding {
 }
 
 export interface ManifestBundle {
-  /** The signed `.wasm.zip`, absolute. */
-  path: string;
+  /** The signed `.wasm.zip`, absolute; or `ref`, an OCI reference (`wactor reg push`). */
+  path?: string;
+  ref?: string;
   port: number;
   listen: string;
   cacheUrl?: string;
@@ -202,7 +204,7 @@ export function parseHostManifest(text: string, file: string): HostManifest {
     capabilities,
     bindings: (m.bindings ?? []).map((b) => ({ actor: b.actor, capability: b.capability, binding: b.binding ?? "default", values: b.values ?? {} })),
     bundles: (m.bundles ?? []).map((b) => ({
-      path: resolve(base, b.path),
+      ...actorSource(base, b.path),
       port: b.port ?? 8080,
       listen: b.listen ?? "127.0.0.1",
       ...(b.cache_url !== undefined && { cacheUrl: b.cache_url }),

@@ -6,12 +6,13 @@
 import type { Link } from "../lattice/state/link-store.js";
 import type { Owner } from "../lattice/wire/ownership.js";
 import type { AppPhase, AppStatus, DesiredActor, DesiredApp, DesiredLink, ObservedHost } from "./app-types.js";
+import { planBundles, type BundleCommand } from "./bundle-planner.js";
 import { Claimants, sameLink } from "./claimants.js";
 
 /** What the reconciler does; what it places or puts carries the application (and version) that owns it. */
 export type Command =
-  | { kind: "start_actor"; hostId: string; actorKey: string; ref: string; instances: number; owner: Owner }
-  | { kind: "update_actor"; hostId: string; actorKey: string; ref: string; owner: Owner }
+  | { kind: "start_actor"; hostId: string; actorKey: string; ref: string; instances: number; owner: Owner; bundle?: string }
+  | { kind: "update_actor"; hostId: string; actorKey: string; ref: string; owner: Owner; bundle?: string }
   | { kind: "scale_actor"; hostId: string; actorKey: string; instances: number; owner: Owner }
   /** Records a placement as this application's version (made by an earlier version, or left by an undeployed application): nothing restarts. */
   | { kind: "adopt_actor"; hostId: string; actorKey: string; instances: number; owner: Owner }
@@ -19,7 +20,8 @@ export type Command =
   | { kind: "start_provider"; hostId: string; capabilityId: string; app: string }
   | { kind: "stop_provider"; hostId: string; capabilityId: string; app: string }
   | { kind: "put_link"; link: DesiredLink; owner: Owner }
-  | { kind: "delete_link"; actorKey: string; capabilityId: string; binding: string };
+  | { kind: "delete_link"; actorKey: string; capabilityId: string; binding: string }
+  | BundleCommand;
 
 /** Identifies a command across ticks, for backoff: the same action on the same target. */
 export function commandKey(c: Command): string {
@@ -31,6 +33,9 @@ export function commandKey(c: Command): string {
     case "start_provider":
     case "stop_provider":
       return `${c.kind}:${c.hostId}:${c.capabilityId}`;
+    case "start_bundle":
+    case "stop_bundle":
+      return `${c.kind}:${c.hostId}:${c.digest}`;
     default:
       return `${c.kind}:${c.hostId}:${c.actorKey}`;
   }
@@ -56,6 +61,10 @@ export function describeCommand(c: Command, name: (key: string) => string): stri
       return `link ${name(c.link.actorKey)} -> ${c.link.capabilityId} '${c.link.binding}'`;
     case "delete_link":
       return `unlink ${name(c.actorKey)} -> ${c.capabilityId} '${c.binding}'`;
+    case "start_bundle":
+      return `serve ${c.identifier} routes on ${short(c.hostId)}`;
+    case "stop_bundle":
+      return `stop ${c.identifier} routes on ${short(c.hostId)}`;
   }
 }
 
@@ -163,13 +172,19 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
       .filter((a) => !wanted.has(a.key) && !elsewhere.actors.has(a.key) && (h.actorApps ? h.actorApps[a.key]?.app === app.name : app.owned.includes(a.key)))
       .map((a) => ({ host: h, key: a.key })),
   );
-  for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
+  // While an edge still serves routes of another version of the application's bundles, the
+  // functions those routes call keep running: they stop the round after the routes changed.
+  const wantedDigests = new Set((app.undeployed ? [] : (app.bundles ?? [])).map((b) => b.digest));
+  const oldRoutes = !app.undeployed && input.hosts.some((h) => h.bundles?.some((r) => r.owner?.app === app.name && !wantedDigests.has(r.digest)));
+  if (!oldRoutes) for (const { host, key } of released) issue({ kind: "stop_actor", hostId: host.id, actorKey: key });
   planProviders(app, input, issue, problems);
   planLinks(app, input, round, elsewhere);
+  const bundles = planBundles(app, input.hosts, round.owner, issue);
   commands.push(...own);
   for (const a of actors) problems.push(...a.problems);
+  for (const b of bundles.statuses) problems.push(...b.problems);
   const notes = actors.flatMap((a) => a.notes);
-  const runningOwned = released.length > 0 || input.hosts.some((h) => startedFor(h, app.name).length > 0);
+  const runningOwned = released.length > 0 || bundles.runningOwned || input.hosts.some((h) => startedFor(h, app.name).length > 0);
   let phase: AppPhase;
   if (app.undeployed) phase = own.length === 0 && !runningOwned ? "undeployed" : "undeploying";
   else if (conflicts.length > 0) phase = "conflict";
@@ -185,6 +200,7 @@ function planApp(app: DesiredApp, input: PlanInput, commands: Command[], elsewhe
     problems,
     notes,
     pending: own.map((c) => describeCommand(c, name)),
+    ...(bundles.statuses.length > 0 && { bundles: bundles.statuses }),
     conflicts,
     conflictsWith: [...conflictsWith],
     updatedAt: input.now.toISOString(),
@@ -224,7 +240,8 @@ function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppS
   // Rolling update: one host at a time, and only while every other replica serves.
   const stale = running.filter((r) => r.actor.digest !== actor.digest);
   const allServing = running.every((r) => r.actor.state === "running");
-  if (stale.length > 0 && allServing) issue({ kind: "update_actor", hostId: stale[0]!.host.id, actorKey: actor.key, ref: actor.digest, owner });
+  const bundle = actor.bundle === undefined ? {} : { bundle: actor.bundle };
+  if (stale.length > 0 && allServing) issue({ kind: "update_actor", hostId: stale[0]!.host.id, actorKey: actor.key, ref: actor.digest, owner, ...bundle });
   for (const r of running) {
     if (r.actor.digest !== actor.digest) continue;
     if (r.actor.instances !== actor.instances) issue({ kind: "scale_actor", hostId: r.host.id, actorKey: actor.key, instances: actor.instances, owner });
@@ -248,7 +265,7 @@ function planActor(actor: DesiredActor, input: PlanInput, round: AppRound): AppS
       .slice(0, Math.max(0, count));
     for (const h of free) {
       assigned.add(h.id);
-      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances, owner });
+      issue({ kind: "start_actor", hostId: h.id, actorKey: actor.key, ref: actor.digest, instances: actor.instances, owner, ...bundle });
     }
     starting += free.length;
     return free.length;

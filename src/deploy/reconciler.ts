@@ -135,6 +135,7 @@ export class Reconciler {
       providerApps: h.providerApps ?? {},
       actors: h.actors,
       actorApps: h.actorApps,
+      bundles: (h.bundles ?? []).map((b) => ({ digest: b.digest, schedules: b.schedules, ...(b.owner && { owner: b.owner }) })),
     }));
     const names = new Map(apps.flatMap((a) => a.actors.map((x) => [x.key, x.name ?? x.key.slice(0, 10)] as const)));
     const describe = (key: string): string => {
@@ -167,10 +168,26 @@ export class Reconciler {
     const { client } = this.#o;
     switch (c.kind) {
       case "start_actor":
-        await client.startActor({ ref: c.ref }, { hostId: c.hostId, instances: c.instances, owner: c.owner });
+        await client.startActor(
+          { ref: c.ref, ...(c.bundle !== undefined && { bundle: c.bundle }) },
+          { hostId: c.hostId, instances: c.instances, owner: c.owner },
+        );
         return;
       case "update_actor":
-        await client.updateActor(c.hostId, c.ref, c.owner);
+        await client.updateActor(c.hostId, c.ref, c.owner, c.bundle);
+        return;
+      case "start_bundle":
+        await client.startBundle(c.hostId, {
+          digest: c.digest,
+          port: c.port,
+          schedules: c.schedules,
+          ...(c.listen !== undefined && { listen: c.listen }),
+          ...(c.messaging !== undefined && { messaging: c.messaging }),
+          owner: c.owner,
+        });
+        return;
+      case "stop_bundle":
+        await client.stopBundle(c.hostId, c.digest);
         return;
       case "scale_actor":
       case "adopt_actor":

@@ -389,6 +389,11 @@ export class Host {
     this.#providers.clear();
   }
 
+  /** The accounts whose signatures this host accepts on modules (empty: any valid signature). */
+  get trustedIssuers(): readonly string[] {
+    return this.#options.trustedIssuers ?? [];
+  }
+
   #verifyOptions(): { trustedIssuers: string[] } {
     return { trustedIssuers: this.#options.trustedIssuers ?? [] };
   }

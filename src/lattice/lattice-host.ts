@@ -11,6 +11,7 @@ import { WACTOR_VERSION } from "../version.js";
 import { ArtifactStore, moduleDigest } from "./state/artifact-store.js";
 import { ClaimsStore } from "./state/claims-store.js";
 import { encodeJson } from "./wire/control-codec.js";
+import { BundleRoutes } from "./control/bundle-routes.js";
 import { ControlServer } from "./control/control-server.js";
 import type { HostSummary, LatticeEvent, LatticeEventType } from "./wire/control-types.js";
 import { connectLattice, settleWithin, type LatticeConnection } from "./state/connection.js";
@@ -82,6 +83,7 @@ export class LatticeHost {
   readonly #trustFile: TrustFile | undefined;
   readonly #links: LinkSync;
   readonly #control: ControlServer;
+  readonly #bundles: BundleRoutes;
   readonly #claims: ClaimsStore;
   readonly #artifacts: ArtifactStore;
   readonly #labels: Record<string, string>;
@@ -173,6 +175,7 @@ export class LatticeHost {
         }),
       onRemoved: (actorKey, capabilityId, binding) => this.publish("link_deleted", { actorKey, capabilityId, binding }),
     });
+    this.#bundles = new BundleRoutes({ host, artifacts: parts.artifacts, logger, call: (key, op, payload) => this.invoke(key, op, payload) });
     this.#control = new ControlServer({
       nc: conn.nc,
       subjects,
@@ -181,6 +184,7 @@ export class LatticeHost {
       links: this.#links,
       artifacts: parts.artifacts,
       claims: parts.claims,
+      bundles: this.#bundles,
       logger,
       gate: parts.guard.gate,
       summary: () => this.summary(),
@@ -246,6 +250,7 @@ export class LatticeHost {
       providers: this.#host.providerIds(),
       providerApps: this.#control.providerApps(),
       actorApps: this.#control.actorApps(),
+      bundles: this.#bundles.list(),
       heartbeatMs: this.#heartbeatMs,
     });
   }
@@ -310,6 +315,7 @@ export class LatticeHost {
   async stopServing(): Promise<void> {
     clearInterval(this.#heartbeat);
     this.#control.stop();
+    await this.#bundles.stopAll();
     this.#links.stop();
     this.#rpc.close();
     this.#sessions.stop();

@@ -2,7 +2,8 @@
  * What an actor looks like in a registry: an OCI image manifest with the wasm-to-oci media
  * types waSCC's client used (config `application/vnd.wasm.config.v1+json`, one layer
  * `application/vnd.wasm.content.layer.v1+wasm`), annotated with the actor's claims. Pulling
- * also accepts wasmCloud's layer type.
+ * also accepts wasmCloud's layer type. A signed bundle is the same manifest shape with
+ * wactor's own types (bundle-artifact.ts); `artifactLayerOf` tells the two apart.
  */
 import { z } from "zod";
 import type { ActorClaims } from "../claims/types.js";
@@ -16,6 +17,11 @@ export const WASM_LAYER_TYPE = "application/vnd.wasm.content.layer.v1+wasm";
 /** wasmCloud's (`wash push`) layer type. */
 export const WASMCLOUD_LAYER_TYPE = "application/vnd.module.wasm.content.layer.v1+wasm";
 export const WASM_LAYER_TYPES: readonly string[] = [WASM_LAYER_TYPE, WASMCLOUD_LAYER_TYPE];
+/** A signed `.wasm.zip` bundle: Atmo published no registry format, so wactor names its own. */
+export const BUNDLE_CONFIG_TYPE = "application/vnd.wactor.bundle.config.v1+json";
+export const BUNDLE_LAYER_TYPE = "application/vnd.wactor.bundle.layer.v1+zip";
+
+export type ArtifactKind = "actor" | "bundle";
 
 export const ANNOTATION = {
   title: "org.opencontainers.image.title",
@@ -75,8 +81,8 @@ export function buildArtifact(module: Uint8Array, claims: ActorClaims, fileName:
   return { config, layer, manifest: new TextEncoder().encode(JSON.stringify(manifest)) };
 }
 
-/** Parses a pulled manifest and picks its wasm layer; anything else is not an actor artifact. */
-export function wasmLayerOf(manifestBytes: Uint8Array, where: string): { manifest: ImageManifest; layer: Descriptor } {
+/** Parses a pulled manifest and picks its one wasm or bundle layer; anything else is refused. */
+export function artifactLayerOf(manifestBytes: Uint8Array, where: string): { manifest: ImageManifest; layer: Descriptor; kind: ArtifactKind } {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(manifestBytes));
@@ -89,10 +95,22 @@ export function wasmLayerOf(manifestBytes: Uint8Array, where: string): { manifes
       "WACTOR_ERR_OCI_NOT_WASM",
       `${where}: not an image manifest (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`,
     );
-  const layers = parsed.data.layers.filter((l) => WASM_LAYER_TYPES.includes(l.mediaType));
+  const layers = parsed.data.layers.filter((l) => WASM_LAYER_TYPES.includes(l.mediaType) || l.mediaType === BUNDLE_LAYER_TYPE);
   if (layers.length !== 1) {
     const types = parsed.data.layers.map((l) => l.mediaType).join(", ") || "none";
-    throw new WactorError("WACTOR_ERR_OCI_NOT_WASM", `${where}: ${layers.length} wasm layers (layer types: ${types})`);
+    throw new WactorError("WACTOR_ERR_OCI_NOT_WASM", `${where}: ${layers.length} wasm or bundle layers (layer types: ${types})`);
   }
-  return { manifest: parsed.data, layer: layers[0]! };
+  const layer = layers[0]!;
+  return { manifest: parsed.data, layer, kind: layer.mediaType === BUNDLE_LAYER_TYPE ? "bundle" : "actor" };
+}
+
+/** The wasm layer of an actor artifact; a bundle names the command that takes it. */
+export function wasmLayerOf(manifestBytes: Uint8Array, where: string): { manifest: ImageManifest; layer: Descriptor } {
+  const { kind, ...found } = artifactLayerOf(manifestBytes, where);
+  if (kind === "bundle")
+    throw new WactorError(
+      "WACTOR_ERR_OCI_NOT_WASM",
+      `${where} is a bundle, not an actor: pull it with \`wactor reg pull\` or serve it from a host manifest's bundles`,
+    );
+  return found;
 }

@@ -7,11 +7,11 @@ import type { Logger } from "pino";
 import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
-import { buildArtifact, OCI_MANIFEST_TYPE, wasmLayerOf } from "./artifact.js";
+import { buildArtifact, OCI_MANIFEST_TYPE } from "./artifact.js";
+import { fetchPinned, type Fetched } from "./fetch.js";
 import { credentialsFrom, type RegistryCredentials } from "./auth.js";
-import { DigestCache, defaultCacheDir } from "./cache.js";
 import { RegistryClient, type Progress } from "./client.js";
-import { DIGEST, formatReference, manifestReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
+import { formatReference, manifestReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
 
 export interface RegistryOptions {
   credentials?: RegistryCredentials;
@@ -64,46 +64,21 @@ export function registryOptionsFromEnv(registry: string | undefined, env: NodeJS
 
 /** Pulls an actor; a reference pinned by digest is read from the cache when it is there. */
 export async function pullActor(text: string, options: PullOptions = {}): Promise<PulledActor> {
-  const ref = parseReference(text, { allowLatest: options.allowLatest ?? false });
-  const expected = options.expectDigest;
-  if (expected !== undefined && !DIGEST.test(expected)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `--digest '${expected}' is not sha256:<64 hex>`);
-  if (expected !== undefined && ref.digest !== undefined && expected !== ref.digest) {
-    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${text} is pinned to ${ref.digest}, not ${expected}`);
-  }
-  const cache = new DigestCache(options.cacheDir ?? defaultCacheDir());
-  const fetched = (ref.digest !== undefined && (await fromCache(cache, ref.digest, text))) || (await fromRegistry(ref, cache, options));
-  if (expected !== undefined && fetched.digest !== expected) {
-    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${text} resolves to manifest ${fetched.digest}, not ${expected}`);
-  }
-  const { claims } = await assertValidModule(fetched.bytes, { ...(options.trustedIssuers && { trustedIssuers: options.trustedIssuers }) });
-  return { reference: formatReference(ref), ...fetched, claims };
+  const { ref, fetched } = await fetchPinned(text, options);
+  return verifiedActor(ref, fetched, options);
 }
 
-type Fetched = Omit<PulledActor, "reference" | "claims">;
-
-async function fromCache(cache: DigestCache, digest: string, where: string): Promise<Fetched | undefined> {
-  const manifest = await cache.get(digest);
-  if (!manifest) return undefined;
-  const { layer } = wasmLayerOf(manifest, where);
-  const bytes = await cache.get(layer.digest);
-  return bytes ? { digest, layerDigest: layer.digest, bytes, fromCache: true } : undefined;
-}
-
-async function fromRegistry(ref: OciReference, cache: DigestCache, options: PullOptions): Promise<Fetched> {
-  const client = new RegistryClient(ref, options);
+/** The fetched artifact as a verified actor (signature, hash, dates, trusted issuers). */
+export async function verifiedActor(ref: OciReference, fetched: Fetched, options: Pick<PullOptions, "trustedIssuers">): Promise<PulledActor> {
   const where = formatReference(ref);
-  const manifest = await client.getManifest(manifestReference(ref));
-  // The registry is not trusted to serve what a digest names.
-  if (ref.digest !== undefined && manifest.digest !== ref.digest)
-    throw new WactorError("WACTOR_ERR_DIGEST_MISMATCH", `${where}: the registry served manifest ${manifest.digest}`);
-  const { layer } = wasmLayerOf(manifest.bytes, where);
-  let bytes = await cache.get(layer.digest);
-  if (!bytes) {
-    bytes = await client.getBlob(layer.digest, layer.size);
-    await cache.put(layer.digest, bytes);
-  }
-  await cache.put(manifest.digest, manifest.bytes);
-  return { digest: manifest.digest, layerDigest: layer.digest, bytes, fromCache: false };
+  if (fetched.kind !== "actor")
+    throw new WactorError(
+      "WACTOR_ERR_OCI_NOT_WASM",
+      `${where} is a bundle, not an actor: pull it with \`wactor reg pull\` or serve it from a host manifest's bundles`,
+    );
+  const { claims } = await assertValidModule(fetched.bytes, { ...(options.trustedIssuers && { trustedIssuers: options.trustedIssuers }) });
+  const { kind: _kind, ...rest } = fetched;
+  return { reference: where, ...rest, claims };
 }
 
 /** Verifies the module's claims, then pushes config, module and manifest under the reference's tag. */

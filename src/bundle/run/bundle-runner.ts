@@ -22,6 +22,7 @@ import type { BundleCapabilityOptions } from "./capability-bindings.js";
 import { ensureProvider, startFunctions, stopFunctions, type StartedFunction } from "./functions.js";
 import { directiveTarget } from "./http-target.js";
 import { scheduleTimer, type BundleScheduleOptions } from "./schedules.js";
+import { callRetrying, remoteFunctions, type FunctionCall } from "./remote-functions.js";
 import { mountStreams, unmountStreams } from "./stream-handlers.js";
 import type { ScheduleTimer } from "./schedule-timer.js";
 
@@ -43,6 +44,11 @@ export interface BundleRunnerOptions extends BundleCapabilityOptions {
   /** Instances and isolation of each function (host defaults otherwise). */
   instances?: number;
   isolation?: Isolation;
+  /**
+   * The functions run elsewhere (a lattice's workers): none is started here, and each step
+   * reaches its function by module key through this call (remote-functions.ts).
+   */
+  remote?: FunctionCall;
 }
 
 export interface RunningBundleInfo {
@@ -80,7 +86,12 @@ export class BundleRunner {
   #mounted = false;
   #streamBindings: string[] = [];
   #timer: ScheduleTimer | undefined;
+  #headless = false;
+  /** Aborted when stop() begins: steps waiting for a remote function give up instead of holding the stop. */
+  #stopping = new AbortController();
   #info: RunningBundleInfo | undefined;
+  /** Calls to remote functions tried again because no host ran the function (remote-functions.ts). */
+  retries = 0;
 
   constructor(host: Host, bundle: LoadedBundle, options: BundleRunnerOptions = {}) {
     this.#host = host;
@@ -113,10 +124,16 @@ export class BundleRunner {
     const directive = this.#bundle.directive;
     const stepTimeoutMs = this.#options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
     const headless = this.#options.headless ?? directive.headless;
+    this.#headless = headless;
+    this.#stopping = new AbortController();
     try {
-      const started = await startFunctions(this.#host, this.#bundle, { ...this.#options, deadlineMs: stepTimeoutMs + DEADLINE_MARGIN_MS }, this.logger);
-      this.#functions = started.functions;
-      this.#addedProviders = started.addedProviders;
+      if (this.#options.remote) {
+        this.#functions = remoteFunctions(this.#bundle);
+      } else {
+        const started = await startFunctions(this.#host, this.#bundle, { ...this.#options, deadlineMs: stepTimeoutMs + DEADLINE_MARGIN_MS }, this.logger);
+        this.#functions = started.functions;
+        this.#addedProviders = started.addedProviders;
+      }
       const app = new DirectiveApp(directive, this.#invoker(), {
         stepTimeoutMs,
         forEachConcurrency: this.#options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
@@ -151,8 +168,31 @@ export class BundleRunner {
     }
   }
 
+  /**
+   * Starts or stops running the schedules while the routes keep serving: a lattice runs a
+   * bundle's schedules on one of its edge hosts and moves them when that host goes.
+   */
+  async setSchedules(on: boolean): Promise<void> {
+    const app = this.#app;
+    const info = this.#info;
+    if (!app || !info) return;
+    if (on && !this.#timer && !this.#headless && app.schedules().length > 0) {
+      this.#timer = scheduleTimer(app, this.logger, this.#options.schedules);
+      this.#timer.start();
+      info.schedules = app.schedules().map((s) => s.name);
+    } else if (!on && this.#timer) {
+      const timer = this.#timer;
+      this.#timer = undefined;
+      info.schedules = [];
+      await timer.stop();
+    }
+  }
+
   /** Stops taking requests and schedule runs (those in flight finish), then stops the functions. */
   async stop(): Promise<void> {
+    // A step waiting for a function that no host runs (one this stop is part of retiring, say)
+    // would hold the listener's close and the timers' stop up to the step timeout.
+    this.#stopping.abort();
     const timer = this.#timer;
     this.#timer = undefined;
     if (this.#mounted) {
@@ -169,16 +209,19 @@ export class BundleRunner {
     const added = this.#addedProviders;
     this.#functions = [];
     this.#addedProviders = [];
-    await stopFunctions(this.#host, functions, added, this.logger);
+    // Functions that run elsewhere are not this runner's to stop.
+    await stopFunctions(this.#host, this.#options.remote ? [] : functions, added, this.logger);
     this.#app = undefined;
     this.#info = undefined;
   }
 
   #invoker(): StepInvoker {
     const keys = new Map(this.#functions.map((f) => [f.fqfn, f.key]));
-    const call = invokerFromCall((fqfn, operation, payload) => {
+    const remote = this.#options.remote;
+    const call = invokerFromCall((fqfn, operation, payload, signal) => {
       const key = keys.get(fqfn);
       if (key === undefined) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
+      if (remote) return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
       return this.#host.invoke(key, operation, payload);
     });
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a

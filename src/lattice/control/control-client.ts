@@ -19,7 +19,16 @@ import { chooseHost, hostsRunning } from "../state/placement.js";
 import { checkSummary } from "../trust/host-record.js";
 import { isSigningKey, type SignatureVerifier } from "../trust/operator-signature.js";
 import { unwrapReply } from "../wire/control-codec.js";
-import type { ActorClaims, HostSummary, Inventory, LatticeEvent, LinkPutResult, ProviderCommandResult } from "../wire/control-types.js";
+import type {
+  ActorClaims,
+  HostSummary,
+  Inventory,
+  LatticeEvent,
+  LinkPutResult,
+  ProviderCommandResult,
+  RunningBundle,
+  StartBundleRequest,
+} from "../wire/control-types.js";
 import type { Link, Owner } from "../wire/ownership.js";
 import type { RejectionReporter } from "../wire/rejections.js";
 import { DEFAULT_LATTICE, latticeSubjects, type LatticeSubjects } from "../wire/subjects.js";
@@ -161,11 +170,19 @@ export class ControlClient {
    * Starts an actor from a .wasm file (uploaded to the object store first, after its claims
    * verify here) or from a ref the lattice knows (hash, module key, claims name).
    */
-  async startActor(source: { path: string } | { ref: string }, placement: Placement & { instances?: number } = {}): Promise<ActorPlacementResult> {
+  async startActor(
+    source: { path: string } | { ref: string; bundle?: string },
+    placement: Placement & { instances?: number } = {},
+  ): Promise<ActorPlacementResult> {
     const { ref, key } =
       "path" in source ? await this.artifacts.uploadForStart(source.path) : { ref: source.ref, key: (await this.#bus.findClaims(source.ref))?.subject };
     const hostId = placement.hostId ?? chooseHost(await this.getHosts(), placement.constraints ?? {}, key);
-    const body = { ref, ...(placement.instances !== undefined && { instances: placement.instances }), ...(placement.owner && { owner: placement.owner }) };
+    const body = {
+      ref,
+      ...("bundle" in source && source.bundle !== undefined && { bundle: source.bundle }),
+      ...(placement.instances !== undefined && { instances: placement.instances }),
+      ...(placement.owner && { owner: placement.owner }),
+    };
     return this.#bus.hostRequest<ActorPlacementResult>(hostId, "start_actor", body);
   }
 
@@ -180,8 +197,17 @@ export class ControlClient {
   }
 
   /** Live-updates an actor on one host to another signing of it (same subject), by object-store ref. */
-  updateActor(hostId: string, ref: string, owner?: Owner): Promise<ActorPlacementResult> {
-    return this.#bus.hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref, ...(owner && { owner }) });
+  updateActor(hostId: string, ref: string, owner?: Owner, bundle?: string): Promise<ActorPlacementResult> {
+    return this.#bus.hostRequest<ActorPlacementResult>(hostId, "update_actor", { ref, ...(owner && { owner }), ...(bundle !== undefined && { bundle }) });
+  }
+
+  /** Serves a stored bundle's routes on one host; its functions are reached wherever they run. */
+  startBundle(hostId: string, request: StartBundleRequest): Promise<RunningBundle> {
+    return this.#bus.hostRequest<RunningBundle>(hostId, "start_bundle", request);
+  }
+
+  stopBundle(hostId: string, digest: string): Promise<{ digest: string; stopped: boolean }> {
+    return this.#bus.hostRequest(hostId, "stop_bundle", { digest });
   }
 
   /** Starts a built-in provider on one host; `app` records which application wants it (the deployer's). */

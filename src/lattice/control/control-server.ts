@@ -25,13 +25,16 @@ import type {
   ProviderCommandResult,
   ScaleActorRequest,
   StartActorRequest,
+  StartBundleRequest,
   StartProviderRequest,
+  StopBundleRequest,
   StopActorRequest,
   StopProviderRequest,
   UpdateActorRequest,
 } from "../wire/control-types.js";
 import type { Link } from "../state/link-store.js";
 import type { LinkSync } from "./link-sync.js";
+import { bundleFunction, type BundleRoutes } from "./bundle-routes.js";
 import { isOwner, type Owner } from "../wire/ownership.js";
 import type { LatticeSubjects } from "../wire/subjects.js";
 
@@ -43,6 +46,8 @@ export interface ControlServerOptions {
   links: LinkSync;
   artifacts: ArtifactStore;
   claims: ClaimsStore;
+  /** The bundles whose routes this host serves (start_bundle, stop_bundle). */
+  bundles: BundleRoutes;
   logger: Logger;
   /** Checks each request's signature before its handler runs (operator-signed control). */
   gate: ControlGate;
@@ -89,6 +94,8 @@ export class ControlServer {
     this.#answer(subjects.hostControl(hostId, "stop_actor"), (r) => this.#stopActor(r as StopActorRequest));
     this.#answer(subjects.hostControl(hostId, "scale_actor"), (r) => this.#scaleActor(r as ScaleActorRequest));
     this.#answer(subjects.hostControl(hostId, "update_actor"), (r) => this.#updateActor(r as UpdateActorRequest));
+    this.#answer(subjects.hostControl(hostId, "start_bundle"), (r) => this.#o.bundles.start(r as StartBundleRequest));
+    this.#answer(subjects.hostControl(hostId, "stop_bundle"), (r) => this.#o.bundles.stop(r as StopBundleRequest));
     this.#answer(subjects.hostControl(hostId, "start_provider"), (r) => this.#providerCommand(() => this.#startProvider(r as StartProviderRequest)));
     this.#answer(subjects.hostControl(hostId, "stop_provider"), (r) => this.#providerCommand(() => this.#stopProvider(r as StopProviderRequest)));
     // Only hosts whose provider serves the capability answer a validation; others stay silent.
@@ -196,10 +203,15 @@ export class ControlServer {
     const options = request.instances !== undefined ? { instances: checkInstances(request.instances) } : {};
     // An OCI reference is pulled by this host itself, with its own registry settings (environment).
     // The host verifies the claims again: neither the object store nor a registry is trusted.
-    const bytes = isOciReference(request.ref)
-      ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes
-      : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    // A bundle's function comes out of the sealed bundle (seal and claims checked here), with its static files.
+    const fromBundle = request.bundle === undefined ? undefined : await bundleFunction(this.#o.artifacts, this.#o.host, request.bundle, request.ref);
+    const bytes = fromBundle
+      ? fromBundle.bytes
+      : isOciReference(request.ref)
+        ? (await pullActorFromEnv(request.ref, {}, this.#o.logger)).bytes
+        : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const info = await this.#o.host.startActor(bytes, options);
+    if (fromBundle) this.#o.host.setStaticFiles(info.key, fromBundle.statics);
     this.#actorApps.delete(info.key);
     this.#own(info.key, request.owner);
     await this.#o.announced(info.key);
@@ -231,9 +243,11 @@ export class ControlServer {
   async #updateActor(request: UpdateActorRequest): Promise<unknown> {
     if (typeof request.ref !== "string" || request.ref === "") throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", "update_actor needs a 'ref'");
     checkOwner(request.owner, "update_actor");
-    const bytes = await this.#o.artifacts.get(await this.#resolveHash(request.ref));
+    const fromBundle = request.bundle === undefined ? undefined : await bundleFunction(this.#o.artifacts, this.#o.host, request.bundle, request.ref);
+    const bytes = fromBundle ? fromBundle.bytes : await this.#o.artifacts.get(await this.#resolveHash(request.ref));
     const { claims } = await assertValidModule(bytes);
     const info = await this.#o.host.replaceActor(claims.subject, bytes);
+    if (fromBundle) this.#o.host.setStaticFiles(info.key, fromBundle.statics);
     this.#own(info.key, request.owner);
     await this.#o.announced(info.key);
     return { hostId: this.#o.hostId, key: info.key, instances: info.instances };

@@ -18,6 +18,7 @@ export class NoResponders extends Error {
 
 interface Pending {
   subject: string;
+  sentAt: number;
   deadline: number;
   timeoutMs: number;
   resolve: (data: Uint8Array) => void;
@@ -46,7 +47,8 @@ export class RequestMux {
     this.#subscribe();
     const token = (this.#next++).toString(36);
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.#pending.set(token, { subject, deadline: performance.now() + timeoutMs, timeoutMs, resolve, reject });
+      const sentAt = performance.now();
+      this.#pending.set(token, { subject, sentAt, deadline: sentAt + timeoutMs, timeoutMs, resolve, reject });
       this.#armSweeper();
       try {
         this.#nc.publish(subject, data, { reply: this.#prefix + token });
@@ -64,6 +66,23 @@ export class RequestMux {
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.#failPending("WACTOR_ERR_LATTICE_UNAVAILABLE", "the lattice connection closed");
+  }
+
+  /** Subjects with a request waiting for longer than `ms` (each once). */
+  waitingLongerThan(ms: number): string[] {
+    const before = performance.now() - ms;
+    const subjects = new Set<string>();
+    for (const p of this.#pending.values()) if (p.sentAt <= before) subjects.add(p.subject);
+    return [...subjects];
+  }
+
+  /** Fails every request waiting on `subject` (its only subscriber is known to be gone). */
+  failSubject(subject: string, why: string): void {
+    for (const [token, p] of this.#pending) {
+      if (p.subject !== subject) continue;
+      this.#pending.delete(token);
+      p.reject(new WactorError("WACTOR_ERR_LATTICE_CONNECTION_LOST", `${p.subject}: ${why}`));
+    }
   }
 
   #failPending(code: "WACTOR_ERR_LATTICE_UNAVAILABLE" | "WACTOR_ERR_LATTICE_CONNECTION_LOST", why: string): void {

@@ -27,6 +27,7 @@ import {
 } from "../wire/invocation.js";
 import type { TraceCarrier } from "../../tracing/carrier.js";
 import { ATTR, SPAN } from "../../tracing/names.js";
+import { HostLiveness, PROBE_ANSWER } from "./host-liveness.js";
 import { NoResponders, RequestMux } from "./request-mux.js";
 import { isSessionEnvelope, openEnvelope } from "../sessions/session-envelope.js";
 import type { SessionPath } from "../sessions/sessions.js";
@@ -64,10 +65,12 @@ export class LatticeRpc implements RemoteRouter {
   readonly sent = { session: 0, jwt: 0 };
   readonly #replies: Array<{ msg: Msg; reply: Uint8Array }> = [];
   readonly #mux: RequestMux;
+  readonly #liveness: HostLiveness;
 
   constructor(options: RpcOptions) {
     this.#o = options;
     this.#mux = new RequestMux(options.nc);
+    this.#liveness = new HostLiveness(this.#mux, (hostId) => options.sessions.dropHost(hostId));
   }
 
   // --- sending ---
@@ -148,6 +151,7 @@ export class LatticeRpc implements RemoteRouter {
     };
     if (hostId === undefined || sealed === undefined) return byJwt();
     const hostSubject = this.#o.subjects.hostInvocations(hostId);
+    this.#liveness.watch(hostSubject, hostId);
     return this.#mux.request(hostSubject, sealed, this.#timeoutMs).then(
       (data) => {
         const reply = decodeReply(data);
@@ -210,6 +214,7 @@ export class LatticeRpc implements RemoteRouter {
 
   /** Fails the calls still waiting for a reply: the connection is closing. */
   closeRequests(): void {
+    this.#liveness.stop();
     this.#mux.close();
   }
 
@@ -225,6 +230,8 @@ export class LatticeRpc implements RemoteRouter {
       ...(queue && { queue: QUEUE }),
       callback: (err, msg) => {
         if (err) return;
+        // An empty request is a liveness probe (host-liveness.ts): the answer is that someone is here.
+        if (msg.data.length === 0) return void msg.respond(PROBE_ANSWER);
         void this.#serve(msg.data).then((reply) => this.#respond(msg, reply));
       },
     });

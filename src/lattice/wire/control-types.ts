@@ -31,6 +31,8 @@ export interface HostSummary {
    * or stops it. Absent altogether from hosts of earlier versions.
    */
   actorApps?: Record<string, Owner>;
+  /** Bundles whose routes this host serves (functions reached wherever they run); absent from hosts of earlier versions. */
+  bundles?: RunningBundle[];
   heartbeatMs: number;
   /** The host's signature over the rest of the summary, with its cluster key (host-record.ts). */
   proof?: string;
@@ -71,6 +73,8 @@ export interface Inventory {
 export interface StartActorRequest {
   /** Module hash in the object store, a module key, or a claims name known to the lattice. */
   ref: string;
+  /** A function of a bundle: the bundle's digest in the object store; `ref` is then the module's digest in it. */
+  bundle?: string;
   instances?: number;
   /** Set by the reconciler: the application this placement belongs to. */
   owner?: Owner;
@@ -83,6 +87,38 @@ export interface StopActorRequest {
 export interface UpdateActorRequest {
   /** Object-store name of the new signed module (same subject as the running actor). */
   ref: string;
+  /** As in StartActorRequest: the module comes from this sealed bundle. */
+  bundle?: string;
+  owner?: Owner;
+}
+
+/** Serve a stored bundle's routes on this host (its functions run wherever the lattice places them). */
+export interface StartBundleRequest {
+  /** SHA-256 (upper hex) of the sealed archive: its name in the object store. */
+  digest: string;
+  port: number;
+  /** Address to listen on (default 127.0.0.1). */
+  listen?: string;
+  /** wascc:messaging values (URL, …) for its `type: stream` handlers; without them they are not served. */
+  messaging?: Record<string, string>;
+  /** Run the bundle's schedules here (the deployer asks one edge host); default false. Sent again, it switches them on or off. */
+  schedules?: boolean;
+  owner?: Owner;
+}
+
+export interface StopBundleRequest {
+  digest: string;
+}
+
+export interface RunningBundle {
+  digest: string;
+  identifier: string;
+  appVersion: string;
+  /** Where its routes listen here. */
+  address: { host: string; port: number } | undefined;
+  /** Whether this host was asked to run its schedules. */
+  schedules: boolean;
+  /** The application that placed it (none: started by hand). */
   owner?: Owner;
 }
 

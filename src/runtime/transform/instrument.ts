@@ -5,19 +5,15 @@
  *    every function that can recurse (a cycle in the call graph, `call_indirect` counted as a
  *    call to every function in a table); when it runs out the guest calls `wactor.tick`, where
  *    the host checks the clock. Those are the only places a guest can run forever.
- * 2. **Suspension**, one of two ways (suspension.ts picks by what the engine has):
- *    - *jspi*: the engine suspends the guest (WebAssembly JS Promise Integration). Every call
- *      to the kind's host-call imports (`wapc.__host_call` for a waPC actor, the Reactr imports
- *      that reach a capability for a runnable: metering-abi.ts) and to `wactor.tick` goes
- *      through a small trampoline: the plain import answers, and only when the host raised
- *      the exported `__wactor_suspend` flag does the trampoline call `wactor.wait`, the one
- *      `WebAssembly.Suspending` import, whose value becomes the import's. A `Suspending`
- *      import always suspends, so the common case (a tick that lets the guest run on, a denied
- *      host call) must not go through it. No other code of the guest changes.
- *    - *asyncify* (engines without JSPI): Binaryen's asyncify makes those imports able to
- *      unwind the guest's stack into a region of its memory and rewind it later.
- *    Either way a host call waits for its provider without blocking the thread, and a guest
- *    past its time slice yields to the others.
+ * 2. **Suspension** by Binaryen's asyncify: the kind's host-call imports (`wapc.__host_call`
+ *    for a waPC actor, the Reactr imports that reach a capability for a runnable:
+ *    metering-abi.ts) and `wactor.tick` can unwind the guest's stack into a region of its
+ *    memory and rewind it later, so a host call waits for its provider without blocking the
+ *    thread, and a guest past its time slice yields to the others.
+ *
+ * This is the fallback for engines without JSPI (suspension.ts). Where the engine suspends
+ * the guest itself, the instrumentation is a single pass over the binary instead
+ * (jspi-rewrite.ts): this module, and Binaryen with it, is then never loaded.
  *
  * Loop headers are found in Binaryen's own text output, which it parses back: the printer
  * puts every loop header on a line of its own, so the insertion is exact and the result is
@@ -28,20 +24,7 @@ import binaryen from "binaryen";
 import { WactorError } from "../../errors.js";
 import { stripCustomSections } from "../../claims/wasm-sections.js";
 import type { GuestKind } from "../suspendable-guest.js";
-import type { SuspensionMode } from "../suspension.js";
-import {
-  ARG_NAME,
-  ASYNC_IMPORTS,
-  DONE_NAME,
-  FUEL_GLOBAL,
-  FUEL_PER_TICK,
-  NEXT_NAME,
-  SERVE_EXPORT,
-  SUSPEND_FLAG,
-  TICK_MODULE,
-  TICK_NAME,
-  WAIT_NAME,
-} from "./metering-abi.js";
+import { ASYNC_IMPORTS, FUEL_GLOBAL, FUEL_PER_TICK, SERVE_EXPORT, SUSPEND_FLAG, TICK_MODULE, TICK_NAME } from "./metering-abi.js";
 
 export interface InstrumentReport {
   loops: number;
@@ -83,7 +66,7 @@ const peeledLoop = (k: number): { before: string; check: string; after: string }
 });
 const UNTYPED_LOOP = new RegExp(String.raw`^\s*\(loop(?: ${NAME})?$`);
 
-export function instrument(input: Uint8Array, kind: GuestKind = "wapc", mode: SuspensionMode = "asyncify"): InstrumentResult {
+export function instrument(input: Uint8Array, kind: GuestKind = "wapc"): InstrumentResult {
   const started = performance.now();
   // Custom sections mean nothing at run time (Rust's debug sections are megabytes), and a
   // name section could name something after what this transform adds.
@@ -95,11 +78,7 @@ export function instrument(input: Uint8Array, kind: GuestKind = "wapc", mode: Su
     refuseCollisions(module);
     module.addGlobal(FUEL_GLOBAL, binaryen.i32, true, module.i32.const(FUEL_PER_TICK));
     module.addFunctionImport(`${FUEL_GLOBAL}_tick`, TICK_MODULE, TICK_NAME, binaryen.none, binaryen.none);
-    const trampolines = mode === "jspi" ? addTrampolineImports(module, [...ASYNC_IMPORTS[kind], `${TICK_MODULE}.${TICK_NAME}`]) : undefined;
-    const serve = mode === "jspi" ? addServeImports(module, ENTRY[kind]) : undefined;
-    let { text, loops, recursiveFunctions } = insertChecks(module.emitText());
-    if (trampolines) text = routeThroughTrampolines(text, trampolines);
-    if (serve) text = addServeLoop(text, serve);
+    const { text, loops, recursiveFunctions } = insertChecks(module.emitText());
     module.dispose();
     module = undefined;
     module = binaryen.parseText(text);
@@ -107,13 +86,6 @@ export function instrument(input: Uint8Array, kind: GuestKind = "wapc", mode: Su
     if (!module.validate()) throw new Error("the instrumented module does not validate");
     // Exported before optimizing, so the optimizer treats the counter as visible outside.
     module.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
-    if (trampolines) {
-      // Nothing else to do: the engine suspends, the guest's own code runs as it was built.
-      module.addGlobalExport(SUSPEND_FLAG, SUSPEND_FLAG);
-      module.addFunctionExport(SERVE_EXPORT, SERVE_EXPORT);
-      const output = module.emitBinary();
-      return { bytes: output, report: { loops, recursiveFunctions, inputBytes: input.length, outputBytes: output.length, ms: performance.now() - started } };
-    }
     // With an optimize level, asyncify cleans up the functions it instruments (local
     // simplification, block merging) itself: as fast at run time as a full -O2 afterwards
     // (measured: same output size, same calls/s) at a fraction of the transform time.
@@ -132,121 +104,6 @@ export function instrument(input: Uint8Array, kind: GuestKind = "wapc", mode: Su
   } finally {
     module?.dispose();
   }
-}
-
-interface Trampoline {
-  /** The import's internal name (every call to it is routed through the trampoline). */
-  name: string;
-  params: string[];
-  result: "i32" | undefined;
-}
-
-const TRAMPOLINE = "__wactor_via";
-const SYNC = "__wactor_sync";
-const WAIT = "$__wactor_wait";
-
-/**
- * For each import that may suspend (when the module has it): a second import of the same
- * function (what the trampoline calls), the suspend flag and the `wactor.wait` import.
- * The Reactr and waPC ABIs only return an i32 or nothing.
- */
-function addTrampolineImports(module: binaryen.Module, suspending: readonly string[]): Trampoline[] {
-  const names: Record<number, string> = { [binaryen.i32]: "i32", [binaryen.i64]: "i64", [binaryen.f32]: "f32", [binaryen.f64]: "f64" };
-  const wanted = new Set(suspending);
-  const found: Trampoline[] = [];
-  for (let i = 0; i < module.getNumFunctions(); i++) {
-    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
-    if (!info.module || !wanted.has(`${info.module}.${info.base}`)) continue;
-    const params = binaryen.expandType(info.params).map((type) => names[type] ?? "");
-    if (params.includes("") || (info.results !== binaryen.none && info.results !== binaryen.i32))
-      throw new Error(`the import ${info.module}.${info.base} has a type the runtime cannot suspend at`);
-    found.push({ name: info.name, params, result: info.results === binaryen.i32 ? "i32" : undefined });
-  }
-  for (const trampoline of found) {
-    const info = binaryen.getFunctionInfo(module.getFunction(trampoline.name));
-    module.addFunctionImport(trampoline.name + SYNC, info.module!, info.base!, info.params, info.results);
-  }
-  module.addGlobal(SUSPEND_FLAG, binaryen.i32, true, module.i32.const(0));
-  module.addFunctionImport(WAIT.slice(1), TICK_MODULE, WAIT_NAME, binaryen.none, binaryen.i32);
-  return found;
-}
-
-/** Every reference to a suspending import (but its own declaration) names its trampoline instead, which is added. */
-function routeThroughTrampolines(text: string, trampolines: Trampoline[]): string {
-  if (trampolines.length === 0) return text;
-  const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const reference = new RegExp(`\\$(${trampolines.map((t) => escape(t.name)).join("|")})(?=[\\s)]|$)`, "g");
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i]!.startsWith(" (import ")) lines[i] = lines[i]!.replace(reference, `$$$1${TRAMPOLINE}`);
-  }
-  const flag = `$${SUSPEND_FLAG}`;
-  const bodies = trampolines.map(({ name, params, result }) => {
-    const args = params.map((_, i) => `(local.get ${i})`).join(" ");
-    const call = `(call $${name}${SYNC} ${args})`;
-    const raised = `(global.get ${flag})`;
-    const lower = `(global.set ${flag} (i32.const 0))`;
-    const signature = `${params.length > 0 ? `(param ${params.join(" ")})` : ""}${result ? ` (result i32)` : ""}`;
-    return result
-      ? `(func $${name}${TRAMPOLINE} ${signature} (local i32)\n (local.set ${params.length} ${call})\n (if ${raised} (then ${lower} (local.set ${params.length} (call ${WAIT}))))\n (local.get ${params.length}))`
-      : `(func $${name}${TRAMPOLINE} ${signature}\n ${call}\n (if ${raised} (then ${lower} (drop (call ${WAIT})))))`;
-  });
-  const end = lines.lastIndexOf(")");
-  if (end < 0) throw new Error("unexpected module text: no closing parenthesis");
-  lines.splice(end, 0, ...bodies);
-  return lines.join("\n");
-}
-
-/** The export each kind's operations enter by. */
-const ENTRY: Readonly<Record<GuestKind, string>> = { wapc: "__guest_call", runnable: "run_e" };
-
-interface Serve {
-  /** The entry export's internal name, its parameter count and whether it returns an i32. */
-  entry: string;
-  params: number;
-  result: boolean;
-}
-
-/**
- * JSPI: the imports of the serve loop (`addServeLoop`). `wactor.next` is a Suspending import
- * (the guest waits there between operations), `wactor.arg` and `wactor.done` plain ones.
- */
-function addServeImports(module: binaryen.Module, entryExport: string): Serve {
-  const exported = module.getExport(entryExport);
-  if (!exported) throw new Error(`the module does not export '${entryExport}'`);
-  const entry = binaryen.getExportInfo(exported).value;
-  if (!/^[\w$.]+$/.test(entry)) throw new Error(`unexpected name of '${entryExport}': ${entry}`);
-  const info = binaryen.getFunctionInfo(module.getFunction(entry));
-  const params = binaryen.expandType(info.params);
-  if (params.some((type) => type !== binaryen.i32) || (info.results !== binaryen.none && info.results !== binaryen.i32))
-    throw new Error(`'${entryExport}' has an unexpected type`);
-  module.addFunctionImport(SERVE_NEXT.slice(1), TICK_MODULE, NEXT_NAME, binaryen.none, binaryen.none);
-  module.addFunctionImport(SERVE_ARG.slice(1), TICK_MODULE, ARG_NAME, binaryen.i32, binaryen.i32);
-  module.addFunctionImport(SERVE_DONE.slice(1), TICK_MODULE, DONE_NAME, binaryen.i32, binaryen.none);
-  return { entry, params: params.length, result: info.results === binaryen.i32 };
-}
-
-const SERVE_NEXT = "$__wactor_next";
-const SERVE_ARG = "$__wactor_arg";
-const SERVE_DONE = "$__wactor_done";
-
-/**
- * JSPI: the exported serve loop, entered once per instance through `promising` and kept
- * suspended at `wactor.next` between operations. Entering a `promising` export costs a new
- * stack each time (2-4 µs on this VM, a fifth of echo's whole request), resuming a suspended
- * one 0.4-0.8 µs: each operation is a resume. The loop takes the entry's arguments from
- * `wactor.arg` and reports its value to `wactor.done`; a trap ends the loop with the instance.
- */
-function addServeLoop(text: string, serve: Serve): string {
-  const args = Array.from({ length: serve.params }, (_, i) => `(call ${SERVE_ARG} (i32.const ${i}))`).join(" ");
-  const call = `(call $${serve.entry} ${args})`;
-  const body = serve.result ? `(call ${SERVE_DONE} ${call})` : `${call} (call ${SERVE_DONE} (i32.const 0))`;
-  const loop = `(func $${SERVE_EXPORT}\n (loop $__wactor_serve_next (call ${SERVE_NEXT}) ${body} (br $__wactor_serve_next)))`;
-  const lines = text.split("\n");
-  const end = lines.lastIndexOf(")");
-  if (end < 0) throw new Error("unexpected module text: no closing parenthesis");
-  lines.splice(end, 0, loop);
-  return lines.join("\n");
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * Instrumented modules, cached on disk by the hash of the module's code and the transform's
  * version (so a changed module, a new transform or a new Binaryen never reuses a stale
- * result), and transformed in a worker thread on a miss. The cache directory must be as
+ * result). On a miss, a small module's JSPI rewrite runs right here (a millisecond or two for
+ * a 22 KiB actor, less than a message to a worker and back); a large one's, and every asyncify
+ * transform (Binaryen), in a worker thread. The cache directory must be as
  * trusted as the host itself: what it holds runs under a verified actor's identity.
  */
 import { createHash } from "node:crypto";
@@ -10,16 +12,32 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Worker } from "node:worker_threads";
+import { listSections } from "../../claims/wasm-sections.js";
 import { WactorError } from "../../errors.js";
 import type { GuestKind } from "../suspendable-guest.js";
 import { suspensionMode, type SuspensionMode } from "../suspension.js";
 import { startWorker } from "../worker-source.js";
 import type { InstrumentReport } from "./instrument.js";
+import { instrumentJspi } from "./instrument-jspi.js";
 import { JSPI_TRANSFORM_VERSION, TRANSFORM_VERSION } from "./metering-abi.js";
 import type { TransformReply, TransformRequest } from "./transform-protocol.js";
 
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
-const CACHE_TAG = createHash("sha256").update(`${TRANSFORM_VERSION}/${BINARYEN_VERSION}`).digest("hex").slice(0, 12);
+const tag = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 12);
+/** The asyncify output depends on Binaryen's version, the JSPI rewrite's on its own code only. */
+const CACHE_TAG: Readonly<Record<SuspensionMode, string>> = {
+  asyncify: tag(`${TRANSFORM_VERSION}/${BINARYEN_VERSION}`),
+  jspi: tag(`jspi/${JSPI_TRANSFORM_VERSION}`),
+};
+
+/**
+ * JSPI rewrites of modules with up to this much besides custom sections (which the rewrite
+ * drops unread: a Rust build's debug sections are megabytes) run on the calling thread: 0.5-3 ms for a 22 KiB
+ * AssemblyScript actor on this loaded VM (about 30 µs per KiB once the rewrite's own code is
+ * compiled), so at most a few ms; a larger module goes to the worker (a 2.4 MiB Rust module:
+ * 30-110 ms of rewrite, which must not hold the thread every other actor runs on).
+ */
+const INLINE_MAX_BYTES = 64 * 1024;
 
 export interface InstrumentedModule {
   bytes: Uint8Array;
@@ -46,7 +64,7 @@ export function instrumentedModule(
   mode: SuspensionMode = suspensionMode(),
 ): Promise<InstrumentedModule> {
   const variant = mode === "jspi" ? `${kind}-jspi${JSPI_TRANSFORM_VERSION}` : kind;
-  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${variant}-${CACHE_TAG}.wasm`);
+  const file = join(cacheDir, "transform", `${codeHash.toLowerCase()}-${variant}-${CACHE_TAG[mode]}.wasm`);
   let pending = inFlight.get(file);
   if (!pending) {
     pending = load(bytes, file, kind, mode).finally(() => inFlight.delete(file));
@@ -63,9 +81,21 @@ async function load(bytes: Uint8Array, file: string, kind: GuestKind, mode: Susp
     throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
   });
   if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
-  const { bytes: output, report } = await transformer.run(bytes, kind, mode);
+  const { bytes: output, report } =
+    mode === "jspi" && runtimeBytes(bytes) <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
   await store(file, output);
   return { bytes: output, cached: false, report };
+}
+
+/** The module's size without its custom sections. */
+function runtimeBytes(bytes: Uint8Array): number {
+  let size = 0;
+  try {
+    for (const section of listSections(bytes)) if (section.id !== 0) size += section.end - section.start;
+  } catch {
+    return bytes.length; // malformed: the rewrite says how, wherever it runs
+  }
+  return size;
 }
 
 /** Written to a temporary name and renamed: a reader never sees half a file. */
