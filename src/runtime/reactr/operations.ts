@@ -40,6 +40,17 @@ function plainMap<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
   return map;
 }
 
+/** The decoder's map itself when it has no prototype already (the fast Job reader's), else a copy. */
+function asPlainMap<T>(map: Record<string, T>): Record<string, T> {
+  return Object.getPrototypeOf(map) === null ? map : plainMap(Object.entries(map));
+}
+
+/** Header names lower-cased: the map itself when they already are (the bundle runner sends them so). */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  if (Object.getPrototypeOf(headers) === null && Object.keys(headers).every((k) => k === k.toLowerCase())) return headers;
+  return plainMap(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 /**
  * A request from wascc:http_server. Its id and lower-cased headers are made when the guest
  * first reads them: a runnable that never does (an echo) pays for neither (docs/runtime.md).
@@ -93,9 +104,9 @@ export function openInvocation(operation: string, input: GuestInput): Invocation
         id: job.requestId,
         body: job.body,
         // Looked up lower-cased (request-fields.ts), as an HTTP request's are.
-        headers: plainMap(Object.entries(job.headers).map(([k, v]) => [k.toLowerCase(), v])),
-        params: plainMap(Object.entries(job.params)),
-        state: plainMap(Object.entries(job.state)),
+        headers: lowerCased(job.headers),
+        params: asPlainMap(job.params),
+        state: asPlainMap(job.state),
         respHeaders: plainMap(),
       };
       return { operation, input: job.body, request, direct: false };
