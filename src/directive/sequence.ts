@@ -19,6 +19,7 @@ import {
   withStepTimeout,
   type RequestContext,
   type SequenceOptions,
+  type StepInfo,
   type StepRun,
 } from "./step-context.js";
 import { resultKey, stepKind } from "./steps.js";
@@ -68,6 +69,11 @@ async function runGroup(d: Directive, run: StepRun, step: Step, state: Map<strin
   return members.map(({ member }, i) => ({ key: resultKey(member), reply: replies[i]!, onErr: member.onErr ?? step.onErr }));
 }
 
+function stepInfo(step: Step, kind: StepInfo["kind"], index: number, requestId: string): StepInfo {
+  const fns = kind === "fn" ? step.fn! : kind === "group" ? step.group!.map((m) => m.fn).join(",") : (step.forEach!.fn ?? "");
+  return { index, kind, fns, requestId };
+}
+
 /** `step 0`, `step 1`…: made once, not per request. */
 const STEP_NAMES = Array.from({ length: 64 }, (_, j) => `step ${j}`);
 
@@ -90,14 +96,16 @@ export async function runSequence(
       const step = steps[j]!;
       const run: StepRun = { ctx, invoker, options: resolved, where: STEP_NAMES[j] ?? `step ${j}` };
       const kind = stepKind(step);
-      const results =
+      const runStep = (): Promise<CallResult[]> =>
         kind === "fn"
-          ? await runFn(d, run, step, state)
+          ? runFn(d, run, step, state)
           : kind === "group"
-            ? await runGroup(d, run, step, state)
+            ? runGroup(d, run, step, state)
             : kind === "forEach"
-              ? await runForEach(d, run, step, state)
-              : [];
+              ? runForEach(d, run, step, state)
+              : Promise.resolve([]);
+      const observe = options.observeStep;
+      const results = observe === undefined || kind === undefined ? await runStep() : await observe(stepInfo(step, kind, j, ctx.requestId), runStep);
       for (const { key, reply, onErr } of results) {
         if ("error" in reply) {
           if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };

@@ -13,7 +13,21 @@ export interface SequenceOptions {
   stepTimeoutMs?: number;
   /** forEach elements running at once (Atmo starts them all); 16 by default. */
   forEachConcurrency?: number;
+  /** Told of every step (spans, timings); absent: the engine does no such work. */
+  observeStep?: StepObserver;
 }
+
+/** One step as an observer sees it: `fn greet`, `group shout,count`, `forEach render`. */
+export interface StepInfo {
+  index: number;
+  kind: "fn" | "group" | "forEach";
+  /** The functions it calls, as written. */
+  fns: string;
+  requestId: string;
+}
+
+/** Runs each step itself (it may wrap it in a span's context) and returns what `run` returns. */
+export type StepObserver = <T>(step: StepInfo, run: () => Promise<T>) => Promise<T>;
 
 /** The request fields every step's functions see; state is added per call. */
 export type RequestContext = Omit<JobRequest, "state">;
@@ -21,7 +35,7 @@ export type RequestContext = Omit<JobRequest, "state">;
 export interface StepRun {
   ctx: RequestContext;
   invoker: StepInvoker;
-  options: Required<SequenceOptions>;
+  options: Required<Omit<SequenceOptions, "observeStep">>;
   /** Where the step is, for messages: `step 2`. */
   where: string;
 }

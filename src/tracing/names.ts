@@ -20,6 +20,8 @@ export const SPAN = {
   blobstoreDeliver: "blobstore deliver",
   /** One DeliverEvent of an event stream delivered to an actor. */
   eventsDeliver: "eventstreams deliver",
+  /** One step of a bundle's handler, schedule or stream handler: `step fn`, `step group`, `step forEach`. */
+  bundleStep: (kind: string): string => `step ${kind}`,
   latticeSend: (operation: string): string => `lattice send ${operation}`,
   latticeServe: (operation: string): string => `lattice serve ${operation}`,
 } as const;
@@ -55,6 +57,11 @@ export const ATTR = {
   messagingOperation: "messaging.operation.name",
   messagingDestination: "messaging.destination.name",
   errorType: "error.type",
+  /** A bundle step: its Directive's identifier, its place in the sequence, the functions it calls. */
+  bundle: "wactor.bundle",
+  stepIndex: "wactor.step.index",
+  stepFunctions: "wactor.step.functions",
+  requestId: "wactor.request_id",
   blobContainer: "wactor.blob.container",
   blobId: "wactor.blob.id",
 } as const;

@@ -21,6 +21,7 @@ import type { LoadedBundle } from "../load.js";
 import type { BundleCapabilityOptions } from "./capability-bindings.js";
 import { ensureProvider, startFunctions, stopFunctions, type StartedFunction } from "./functions.js";
 import { directiveTarget } from "./http-target.js";
+import { stepSpans } from "./step-spans.js";
 import { scheduleTimer, type BundleScheduleOptions } from "./schedules.js";
 import { callRetrying, remoteFunctions, type FunctionCall } from "./remote-functions.js";
 import { mountStreams, unmountStreams } from "./stream-handlers.js";
@@ -138,6 +139,7 @@ export class BundleRunner {
         stepTimeoutMs,
         forEachConcurrency: this.#options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
         headless,
+        ...(this.#host.tracing && { observeStep: stepSpans(this.#host.tracing, directive.identifier) }),
         onFailure: (error, where) => {
           // Schedule outcomes are logged by the schedule timer itself.
           if (!where.target.startsWith("schedule "))
