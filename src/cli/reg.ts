@@ -62,15 +62,7 @@ export function registerRegCommands(program: Command): void {
       if (isZip(bytes)) {
         const { bundle, ...pushed } = await pushBundle(ref, bytes, basename(file), registryOptions(flags));
         const d = bundle.directive;
-        if (flags.json)
-          printJson({
-            ...pushed,
-            kind: "bundle",
-            identifier: d.identifier,
-            appVersion: d.appVersion,
-            issuer: bundle.seal.issuer,
-            functions: functionsOf(bundle),
-          });
+        if (flags.json) printJson({ ...pushed, kind: "bundle", ...bundleFacts(bundle) });
         else
           process.stdout.write(
             `pushed ${pushed.reference} ${pushed.digest} (${pushed.size} bytes, bundle ${d.identifier} ${d.appVersion}, sealed by ${bundle.seal.issuer})\n`,
@@ -104,16 +96,7 @@ export function registerRegCommands(program: Command): void {
       if (pulled.kind === "bundle") {
         const { bytes: _bytes, bundle, ...rest } = pulled;
         const d = bundle.directive;
-        if (flags.json)
-          printJson({
-            ...rest,
-            size,
-            output: flags.output,
-            identifier: d.identifier,
-            appVersion: d.appVersion,
-            issuer: bundle.seal.issuer,
-            functions: functionsOf(bundle),
-          });
+        if (flags.json) printJson({ ...rest, size, output: flags.output, ...bundleFacts(bundle) });
         else
           process.stdout.write(
             `pulled ${pulled.reference} ${pulled.digest} -> ${flags.output} (${size} bytes, bundle ${d.identifier} ${d.appVersion}, sealed by ${bundle.seal.issuer})\n`,
@@ -134,8 +117,13 @@ function isZip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
-const functionsOf = (bundle: LoadedBundle): Array<{ fqfn: string; module: string; caps: string[] }> =>
-  bundle.modules.map((m) => {
+/** What `--json` says of a bundle: the app, the sealing account and each function with its claims. */
+const bundleFacts = (bundle: LoadedBundle) => ({
+  identifier: bundle.directive.identifier,
+  appVersion: bundle.directive.appVersion,
+  issuer: bundle.seal.issuer,
+  functions: bundle.modules.map((m) => {
     const claims = bundle.claims.get(m.runnable.fqfn)!;
     return { fqfn: m.runnable.fqfn, module: claims.subject, caps: claims.caps };
-  });
+  }),
+});

@@ -55,30 +55,34 @@ export interface BuiltArtifact {
   manifest: Uint8Array;
 }
 
+/** Config (`{}`), one layer holding `bytes` and the manifest naming them; deterministic for given bytes. */
+export function singleLayerArtifact(
+  bytes: Uint8Array,
+  types: { config: string; layer: string },
+  fileName: string,
+  annotations: Record<string, string>,
+): BuiltArtifact {
+  const config = new TextEncoder().encode("{}");
+  const layer: Descriptor = { mediaType: types.layer, digest: sha256Digest(bytes), size: bytes.byteLength, annotations: { [ANNOTATION.title]: fileName } };
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST_TYPE,
+    config: { mediaType: types.config, digest: sha256Digest(config), size: config.byteLength },
+    layers: [layer],
+    annotations,
+  };
+  return { config, layer, manifest: new TextEncoder().encode(JSON.stringify(manifest)) };
+}
+
 /** Config, layer descriptor and manifest for a signed module, deterministic for given bytes. */
 export function buildArtifact(module: Uint8Array, claims: ActorClaims, fileName: string): BuiltArtifact {
-  const config = new TextEncoder().encode("{}");
-  const annotations: Record<string, string> = {
+  return singleLayerArtifact(module, { config: WASM_CONFIG_TYPE, layer: WASM_LAYER_TYPE }, fileName, {
     [ANNOTATION.module]: claims.subject,
     [ANNOTATION.issuer]: claims.issuer,
     [ANNOTATION.capabilities]: claims.caps.join(","),
     ...(claims.name !== undefined && { [ANNOTATION.name]: claims.name }),
     ...(claims.ver !== undefined && { [ANNOTATION.version]: claims.ver }),
-  };
-  const layer: Descriptor = {
-    mediaType: WASM_LAYER_TYPE,
-    digest: sha256Digest(module),
-    size: module.byteLength,
-    annotations: { [ANNOTATION.title]: fileName },
-  };
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST_TYPE,
-    config: { mediaType: WASM_CONFIG_TYPE, digest: sha256Digest(config), size: config.byteLength },
-    layers: [layer],
-    annotations,
-  };
-  return { config, layer, manifest: new TextEncoder().encode(JSON.stringify(manifest)) };
+  });
 }
 
 /** Parses a pulled manifest and picks its one wasm or bundle layer; anything else is refused. */

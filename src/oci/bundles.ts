@@ -7,11 +7,10 @@
 import type { Logger } from "pino";
 import { loadBundle, type LoadedBundle } from "../bundle/load.js";
 import { WactorError } from "../errors.js";
-import { BUNDLE_CONFIG_TYPE, BUNDLE_LAYER_TYPE, OCI_MANIFEST_TYPE, type Descriptor, type ImageManifest } from "./artifact.js";
-import { RegistryClient, sha256Digest } from "./client.js";
+import { BUNDLE_CONFIG_TYPE, BUNDLE_LAYER_TYPE, singleLayerArtifact, type BuiltArtifact } from "./artifact.js";
 import { fetchPinned, type Fetched } from "./fetch.js";
-import { formatReference, manifestReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
-import { registryOptionsFromEnv, verifiedActor, type PulledActor, type PullOptions, type RegistryOptions } from "./registry.js";
+import { formatReference, parseReference, tryParseReference, type OciReference } from "./reference.js";
+import { pushArtifact, registryOptionsFromEnv, verifiedActor, type PulledActor, type PullOptions, type RegistryOptions } from "./registry.js";
 
 export const BUNDLE_ANNOTATION = {
   title: "org.opencontainers.image.title",
@@ -35,31 +34,13 @@ export interface PulledBundle extends Omit<PushedBundle, "size"> {
 }
 
 /** Config, layer and manifest of a sealed bundle; deterministic for given bytes. */
-export function buildBundleArtifact(
-  bytes: Uint8Array,
-  bundle: LoadedBundle,
-  fileName: string,
-): { config: Uint8Array; layer: Descriptor; manifest: Uint8Array } {
-  const config = new TextEncoder().encode("{}");
-  const layer: Descriptor = {
-    mediaType: BUNDLE_LAYER_TYPE,
-    digest: sha256Digest(bytes),
-    size: bytes.byteLength,
-    annotations: { [BUNDLE_ANNOTATION.title]: fileName },
-  };
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST_TYPE,
-    config: { mediaType: BUNDLE_CONFIG_TYPE, digest: sha256Digest(config), size: config.byteLength },
-    layers: [layer],
-    annotations: {
-      [BUNDLE_ANNOTATION.identifier]: bundle.directive.identifier,
-      [BUNDLE_ANNOTATION.version]: bundle.directive.appVersion,
-      [BUNDLE_ANNOTATION.issuer]: bundle.seal.issuer,
-      [BUNDLE_ANNOTATION.functions]: bundle.modules.map((m) => m.runnable.fqfn).join(","),
-    },
-  };
-  return { config, layer, manifest: new TextEncoder().encode(JSON.stringify(manifest)) };
+export function buildBundleArtifact(bytes: Uint8Array, bundle: LoadedBundle, fileName: string): BuiltArtifact {
+  return singleLayerArtifact(bytes, { config: BUNDLE_CONFIG_TYPE, layer: BUNDLE_LAYER_TYPE }, fileName, {
+    [BUNDLE_ANNOTATION.identifier]: bundle.directive.identifier,
+    [BUNDLE_ANNOTATION.version]: bundle.directive.appVersion,
+    [BUNDLE_ANNOTATION.issuer]: bundle.seal.issuer,
+    [BUNDLE_ANNOTATION.functions]: bundle.modules.map((m) => m.runnable.fqfn).join(","),
+  });
 }
 
 /** Verifies the seal and every module's claims, then pushes the bundle under the reference's tag. */
@@ -68,10 +49,7 @@ export async function pushBundle(text: string, bytes: Uint8Array, fileName: stri
   if (ref.digest !== undefined) throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}': a push names a tag; the digest is computed from what is pushed`);
   const bundle = await loadBundle(bytes, fileName);
   const artifact = buildBundleArtifact(bytes, bundle, fileName);
-  const client = new RegistryClient(ref, options);
-  await client.pushBlob(artifact.config);
-  await client.pushBlob(bytes, artifact.layer.digest);
-  const digest = await client.putManifest(manifestReference(ref), artifact.manifest, OCI_MANIFEST_TYPE);
+  const digest = await pushArtifact(ref, bytes, artifact, options);
   return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, bundle };
 }
 

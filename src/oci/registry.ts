@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { ActorClaims } from "../claims/types.js";
 import { assertValidModule } from "../claims/verify.js";
 import { WactorError } from "../errors.js";
-import { buildArtifact, OCI_MANIFEST_TYPE } from "./artifact.js";
+import { buildArtifact, OCI_MANIFEST_TYPE, type BuiltArtifact } from "./artifact.js";
 import { fetchPinned, type Fetched } from "./fetch.js";
 import { credentialsFrom, type RegistryCredentials } from "./auth.js";
 import { RegistryClient, type Progress } from "./client.js";
@@ -87,11 +87,16 @@ export async function pushActor(text: string, bytes: Uint8Array, fileName: strin
   if (ref.digest !== undefined) throw new WactorError("WACTOR_ERR_OCI_REFERENCE", `'${text}': a push names a tag; the digest is computed from what is pushed`);
   const { claims } = await assertValidModule(bytes);
   const artifact = buildArtifact(bytes, claims, fileName);
+  const digest = await pushArtifact(ref, bytes, artifact, options);
+  return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, claims };
+}
+
+/** Config, layer and manifest, in that order (a registry refuses a manifest naming blobs it lacks); the manifest's digest. */
+export async function pushArtifact(ref: OciReference, bytes: Uint8Array, artifact: BuiltArtifact, options: RegistryOptions): Promise<string> {
   const client = new RegistryClient(ref, options);
   await client.pushBlob(artifact.config);
   await client.pushBlob(bytes, artifact.layer.digest);
-  const digest = await client.putManifest(manifestReference(ref), artifact.manifest, OCI_MANIFEST_TYPE);
-  return { reference: formatReference(ref), digest, layerDigest: artifact.layer.digest, size: bytes.byteLength, claims };
+  return client.putManifest(manifestReference(ref), artifact.manifest, OCI_MANIFEST_TYPE);
 }
 
 /** A pull configured from the environment: how hosts, `call`, `ctl` and `app` pull by reference; logged when a logger is given. */
