@@ -15,7 +15,7 @@ import { DeadlineSweeper } from "./deadline-sweeper.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { MeteredGuest } from "./metered-guest.js";
 import { RunnableGuest } from "../reactr/runnable-guest.js";
-import { DeadlineTrap, type Guest, type GuestKind, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type Guest, type GuestKind, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "../wapc-guest.js";
 import type { HostCallRequest } from "../worker-protocol.js";
@@ -45,6 +45,8 @@ export interface MeteredPoolOptions {
 interface Slot {
   guest: Guest;
   sliceEnd: number;
+  /** JSPI: a foreground slice's length, started at the guest's first tick (docs/runtime.md). */
+  sliceLength: number;
   deadline: number;
   /** Its memory as last counted in the pool's total. */
   counted: number;
@@ -79,6 +81,7 @@ export class MeteredPool implements ActorPool {
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
   readonly #deadlines = new DeadlineSweeper();
+  readonly #jspi: boolean;
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -92,6 +95,7 @@ export class MeteredPool implements ActorPool {
   constructor(options: MeteredPoolOptions) {
     this.#options = options;
     this.#scheduler = options.scheduler ?? sharedScheduler;
+    this.#jspi = suspensionModeOf(options.module) === "jspi";
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
   }
@@ -210,6 +214,7 @@ export class MeteredPool implements ActorPool {
     const slot: Slot = {
       guest: undefined as unknown as Guest,
       sliceEnd: Infinity,
+      sliceLength: 0,
       deadline: performance.now() + options.deadlineMs,
       counted: 0,
       trace: undefined,
@@ -231,6 +236,10 @@ export class MeteredPool implements ActorPool {
         tick: () => {
           const now = performance.now();
           if (now >= slot.deadline) return "trap";
+          if (slot.sliceLength > 0) {
+            slot.sliceEnd = now + slot.sliceLength;
+            slot.sliceLength = 0;
+          }
           return now >= slot.sliceEnd ? "yield" : "run";
         },
         consoleLog: options.onLog && ((line: string) => (slot.trace ? slot.trace.within(() => options.onLog!(line)) : options.onLog!(line))),
@@ -267,7 +276,7 @@ export class MeteredPool implements ActorPool {
       let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
       if (background) now = performance.now(); // the turn came later
       let yielded = false;
-      slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
+      this.#startSlice(slot, turn, now);
       const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
       let step: Step;
       if (first instanceof Promise) {
@@ -299,7 +308,7 @@ export class MeteredPool implements ActorPool {
           turn.end();
           throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
         }
-        slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
+        this.#startSlice(slot, turn, now);
         const next = withinTurn(turn, () => slot.guest.resume(reply));
         if (next instanceof Promise) {
           try {
@@ -339,6 +348,20 @@ export class MeteredPool implements ActorPool {
     }
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
     return result.payload;
+  }
+
+  /**
+   * Where the slice ends. A JSPI guest runs a microtask after its step begins, maybe after
+   * another guest's long step: its foreground slice starts at its own first tick instead.
+   */
+  #startSlice(slot: Slot, turn: Turn, now: number): void {
+    if (turn.relative && this.#jspi) {
+      slot.sliceEnd = Infinity;
+      slot.sliceLength = turn.sliceEnd;
+    } else {
+      slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
+      slot.sliceLength = 0;
+    }
   }
 
   /** A background turn, unless the deadline comes first (then the turn is handed back). */
