@@ -17,7 +17,7 @@ import { MeteredGuest } from "./metered-guest.js";
 import { RunnableGuest } from "../reactr/runnable-guest.js";
 import { DeadlineTrap, suspensionModeOf, type Guest, type GuestKind, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
-import { GuestTrap, type GuestCallResult, type HostCallResult } from "../wapc-guest.js";
+import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 import type { HostCallRequest } from "../worker-protocol.js";
 
 export interface MeteredPoolOptions {
@@ -137,6 +137,7 @@ export class MeteredPool implements ActorPool {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
+      if (this.#jspi && trace === undefined && !this.#state.heavy) return this.#runHanded(slot, name, payload);
       trace?.started();
       return this.#run(slot, name, payload, trace);
     }
@@ -260,35 +261,69 @@ export class MeteredPool implements ActorPool {
     this.#memoryBytes -= slot.counted;
   }
 
-  /** Runs one invocation to its end through every suspension. */
-  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
+  /** What every invocation does as it starts: one look at the clock, returned. */
+  #enter(slot: Slot, trace: InvocationTrace | undefined): number {
     this.#inFlight++;
     slot.trace = trace;
-    // One look at the clock per step: deadline, foreground turn and slice start share it.
-    let now = performance.now();
+    const now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
-    let failure: WactorError | undefined;
-    let result: GuestCallResult;
-    /** The operation is answered but the instance serves no more (step.discard). */
-    let spent = false;
-    try {
-      const background = this.#state.heavy;
-      let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
-      if (background) now = performance.now(); // the turn came later
-      let yielded = false;
-      this.#startSlice(slot, turn, now);
-      const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
-      let step: Step;
-      if (first instanceof Promise) {
-        // Awaited here, not chained: each chained promise is one more hop per JSPI step.
+    return now;
+  }
+
+  /**
+   * A JSPI invocation in the foreground: its first step goes from the guest's `done` to this
+   * promise directly, one promise hop less than awaiting the guest's step in #run.
+   */
+  #runHanded(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const now = this.#enter(slot, undefined);
+      this.#startSlice(slot, this.#scheduler.foreground(now), now);
+      const finish = (step: Step | undefined, err: unknown): void => {
         try {
-          step = await first;
-        } finally {
-          turn.end();
+          resolve(this.#finish(slot, step, err, false));
+        } catch (failure) {
+          reject(failure);
         }
-      } else step = first;
+      };
+      // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
+      const waiter = {
+        resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
+        reject: (err: unknown) => finish(undefined, err),
+      };
+      try {
+        slot.guest.beginWith!(operation, payload, waiter);
+      } catch (err) {
+        finish(undefined, err);
+      }
+    });
+  }
+
+  /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
+  async #run(slot: Slot, operation: Uint8Array, payload: Uint8Array, trace: InvocationTrace | undefined, handed?: Step): Promise<Uint8Array> {
+    // One look at the clock per step: deadline, foreground turn and slice start share it.
+    let now = handed ? 0 : this.#enter(slot, trace);
+    let yielded = false;
+    let step: Step;
+    try {
+      if (handed) step = handed;
+      else {
+        const background = this.#state.heavy;
+        const turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
+        if (background) now = performance.now(); // the turn came later
+        this.#startSlice(slot, turn, now);
+        const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
+        // Awaited here, not chained: each chained promise is one more hop per JSPI step.
+        if (first instanceof Promise) {
+          try {
+            step = await first;
+          } finally {
+            turn.end();
+          }
+        } else step = first;
+      }
       while (!step.done) {
         let reply: HostCallResult | undefined;
+        let turn: Turn;
         if (step.suspension.kind === "yield") {
           if (!yielded && ++this.#overruns >= HEAVY_AFTER_OVERRUNS) this.#state.heavy = true;
           yielded = true;
@@ -318,34 +353,45 @@ export class MeteredPool implements ActorPool {
           }
         } else step = next;
       }
+    } catch (err) {
+      return this.#finish(slot, undefined, err, yielded);
+    }
+    return this.#finish(slot, step, undefined, yielded);
+  }
+
+  /** Ends an invocation (its last step, or what it failed with): the answer, or the catalog error thrown. */
+  #finish(slot: Slot, step: Step | undefined, err: unknown, yielded: boolean): Uint8Array {
+    let failure: WactorError | undefined;
+    /** The operation is answered but the instance serves no more (step.discard). */
+    let spent = false;
+    if (step?.done) {
       if (!yielded) {
         this.#overruns = 0;
         this.#state.heavy = false;
       }
       this.#breaker.record(undefined);
-      result = step.result;
       spent = step.discard === true;
-    } catch (err) {
+    } else {
       failure = this.#classify(slot, err);
       this.#breaker.record(failure);
       if (failure.code === "WACTOR_ERR_DEADLINE") this.#state.heavy = true;
-      throw failure;
-    } finally {
-      this.#inFlight--;
-      slot.trace = undefined;
-      this.#gate.flush();
-      if (!failure && !spent && !this.#stopped) {
-        const now = slot.guest.memoryBytes;
-        this.#memoryBytes += now - slot.counted;
-        slot.counted = now;
-        this.#idle.push(slot);
-      } else {
-        // A trapped, timed-out or stopped instance may hold any state: it is dropped.
-        this.#discard(slot);
-        if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
-      }
-      this.#pump();
     }
+    this.#inFlight--;
+    slot.trace = undefined;
+    this.#gate.flush();
+    if (!failure && !spent && !this.#stopped) {
+      const now = slot.guest.memoryBytes;
+      this.#memoryBytes += now - slot.counted;
+      slot.counted = now;
+      this.#idle.push(slot);
+    } else {
+      // A trapped, timed-out or stopped instance may hold any state: it is dropped.
+      this.#discard(slot);
+      if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
+    }
+    this.#pump();
+    if (failure) throw failure;
+    const result = (step as Step & { done: true }).result;
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
     return result.payload;
   }

@@ -1,7 +1,9 @@
 /**
- * A guest's foreground slice is its own: with JSPI the guest runs a microtask after its step
- * is handed over, maybe behind another guest's long step, and that wait must not count
- * against its slice (docs/runtime.md, the besieged echo). Checked on both suspension paths.
+ * How the pool hands steps to a guest and takes them back (docs/runtime.md, the besieged
+ * echo). A guest's foreground slice is its own: with JSPI the guest runs a microtask after its
+ * step is handed over, maybe behind another guest's long step, and that wait must not count
+ * against its slice. A JSPI step is answered from inside the guest's `done`, where the pool
+ * may give the same instance its next queued operation. Checked on both suspension paths.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,22 +39,27 @@ function holdThreadFirst(ms: number): void {
   });
 }
 
+async function counterPool(instances: number, maxQueue: number): Promise<MeteredPool> {
+  const bytes = assemble(counter);
+  const { bytes: metered } = await instrumentedModule(bytes, moduleHash(bytes), mkdtempSync(join(tmpdir(), "wactor-steps-")));
+  const pool = new MeteredPool({
+    module: new WebAssembly.Module(metered as Uint8Array<ArrayBuffer>),
+    kind: "wapc",
+    identity: { key: "MCOUNTER", name: "counter", caps: [] },
+    instances,
+    maxQueue,
+    deadlineMs: 5_000,
+    maxMemoryBytes: 1 << 20,
+    hostCall: () => Promise.reject(new Error("no host calls here")),
+    scheduler: new Scheduler(),
+  });
+  await pool.start();
+  return pool;
+}
+
 describe(`a foreground slice (suspension: ${suspensionMode()})`, () => {
   it("starts when the guest runs: a short guest queued behind a long microtask does not turn heavy", async () => {
-    const bytes = assemble(counter);
-    const { bytes: metered } = await instrumentedModule(bytes, moduleHash(bytes), mkdtempSync(join(tmpdir(), "wactor-slice-")));
-    const pool = new MeteredPool({
-      module: new WebAssembly.Module(metered as Uint8Array<ArrayBuffer>),
-      kind: "wapc",
-      identity: { key: "MCOUNTER", name: "counter", caps: [] },
-      instances: 1,
-      maxQueue: 0,
-      deadlineMs: 5_000,
-      maxMemoryBytes: 1 << 20,
-      hostCall: () => Promise.reject(new Error("no host calls here")),
-      scheduler: new Scheduler(),
-    });
-    await pool.start();
+    const pool = await counterPool(1, 0);
     try {
       // Each invocation is handed over behind 6 ms of someone else's work; none uses its own
       // 2 ms slice, so none yields and the actor stays in the foreground (three overruns in a
@@ -62,6 +69,18 @@ describe(`a foreground slice (suspension: ${suspensionMode()})`, () => {
         await expect(pool.invoke("Count", new Uint8Array())).resolves.toHaveLength(0);
         expect(pool.heavy).toBe(false);
       }
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it("one instance answers queued invocations one after another, each begun as the last one returns", async () => {
+    const pool = await counterPool(1, 16);
+    try {
+      const replies = await Promise.all(Array.from({ length: 8 }, () => pool.invoke("Count", new Uint8Array())));
+      expect(replies.map((r) => r.length)).toEqual(Array(8).fill(0));
+      expect(pool.size).toBe(1);
+      await expect(pool.invoke("Count", new Uint8Array())).resolves.toHaveLength(0);
     } finally {
       await pool.stop();
     }
