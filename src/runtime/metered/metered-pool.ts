@@ -137,7 +137,7 @@ export class MeteredPool implements ActorPool {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
-      if (this.#jspi && trace === undefined && !this.#state.heavy) return this.#runHanded(slot, name, payload);
+      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
       trace?.started();
       return this.#run(slot, name, payload, trace);
     }
@@ -261,6 +261,11 @@ export class MeteredPool implements ActorPool {
     this.#memoryBytes -= slot.counted;
   }
 
+  /** Whether an invocation's first step goes straight from the guest to its caller (#runHanded). */
+  #handsOver(trace: InvocationTrace | undefined): boolean {
+    return this.#jspi && trace === undefined && !this.#state.heavy;
+  }
+
   /** What every invocation does as it starts: one look at the clock, returned. */
   #enter(slot: Slot, trace: InvocationTrace | undefined): number {
     this.#inFlight++;
@@ -274,28 +279,26 @@ export class MeteredPool implements ActorPool {
    * A JSPI invocation in the foreground: its first step goes from the guest's `done` to this
    * promise directly, one promise hop less than awaiting the guest's step in #run.
    */
-  #runHanded(slot: Slot, operation: Uint8Array, payload: Uint8Array): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      const now = this.#enter(slot, undefined);
-      this.#startSlice(slot, this.#scheduler.foreground(now), now);
-      const finish = (step: Step | undefined, err: unknown): void => {
-        try {
-          resolve(this.#finish(slot, step, err, false));
-        } catch (failure) {
-          reject(failure);
-        }
-      };
-      // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
-      const waiter = {
-        resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
-        reject: (err: unknown) => finish(undefined, err),
-      };
+  #runHanded(slot: Slot, operation: Uint8Array, payload: Uint8Array, resolve: (payload: Uint8Array) => void, reject: (err: unknown) => void): void {
+    const now = this.#enter(slot, undefined);
+    this.#startSlice(slot, this.#scheduler.foreground(now), now);
+    const finish = (step: Step | undefined, err: unknown): void => {
       try {
-        slot.guest.beginWith!(operation, payload, waiter);
-      } catch (err) {
-        finish(undefined, err);
+        resolve(this.#finish(slot, step, err, false));
+      } catch (failure) {
+        reject(failure);
       }
-    });
+    };
+    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
+    const waiter = {
+      resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
+      reject: (err: unknown) => finish(undefined, err),
+    };
+    try {
+      slot.guest.beginWith!(operation, payload, waiter);
+    } catch (err) {
+      finish(undefined, err);
+    }
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
@@ -434,6 +437,7 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
+      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.resolve, next.reject);
       else {
         // Started by another invocation's end: a traced one's own context is put back first.
         const run = (): Promise<Uint8Array> => this.#run(slot, next.operation, next.payload, next.trace);
