@@ -2,9 +2,11 @@
  * Reactr runnables over HTTP (docs/runnables.md), each against its no-isolation limit: the same
  * module called in-thread by a fastify handler (bench/no-isolation-runnable.ts).
  * - echo (no host call; the limit is not asyncified), served by wactor through the
- *   http_server provider (HandleRequest, a metered instance on the host thread). A second limit
- *   adds the waSCC HTTP codec the http_server contract puts on every request, as the actor
- *   rows' limits do: what is left between it and wactor is what isolation costs.
+ *   http_server provider (HandleRequest, a metered instance on the host thread; the request
+ *   and response reach the runnable as their fields, no MessagePack: docs/runnables.md). The
+ *   bare limit is the one that counts. A second limit adds the waSCC HTTP codec the actor
+ *   rows' limits pay; wactor no longer pays it for a runnable, so that row only shows what
+ *   the codec costs.
  * - fetch-get (actors/runnables/fetch-get): one fetch_url GET per request to a local fastify
  *   server through the real wascc:http_client; the limit's fetch_url awaits undici directly,
  *   with a keep-alive pool like the provider's and none of its checks.

@@ -13,7 +13,7 @@ export function reasonOf(err: unknown): string {
 }
 
 /** The state of the binding a call names, or WACTOR_ERR_NOT_BOUND. */
-export function bindingFor<T>(bindings: ReadonlyMap<string, T>, capabilityId: string, call: ProviderCall): T {
+export function bindingFor<T>(bindings: ReadonlyMap<string, T>, capabilityId: string, call: Pick<ProviderCall, "actor" | "binding">): T {
   const state = bindings.get(bindingKey(call.actor.key, call.binding));
   if (state === undefined) {
     throw new WactorError("WACTOR_ERR_NOT_BOUND", `${capabilityId}: actor ${call.actor.key} has no binding '${call.binding}'`);

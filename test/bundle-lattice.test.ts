@@ -19,6 +19,7 @@ import { AppClient } from "../src/deploy/app-client.js";
 import type { AppStatus } from "../src/deploy/app-types.js";
 import { Lease } from "../src/deploy/lease.js";
 import { moduleDigest } from "../src/lattice/state/artifact-store.js";
+import { buildOverview } from "../src/ui/overview.js";
 import { signedBundle, xDirective } from "./helpers/bundles.js";
 import { wactorAsync } from "./helpers/cli.js";
 import { eventually } from "./helpers/eventually.js";
@@ -125,6 +126,18 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
     const statusText = (await wactorAsync(["app", "status", "shop", "--lattice", nats.url])).stdout;
     expect(statusText).toContain("shop 1: deployed");
     expect(statusText).toContain(`bundle com.suborbital.test@v0.0.1 routes: ${ids.get("edge")!.slice(0, 10)}… serving`);
+    // The dashboard's overview: what the bundle serves, where, and its functions running / wanted.
+    const shown = (await buildOverview(apps)).apps.find((a) => a.name === "shop")!.bundles;
+    expect(shown).toMatchObject([
+      {
+        identifier: "com.suborbital.test",
+        routes: ["GET /chain", "POST /set/:key", "GET /get/:key", "stream greet.*"],
+        schedules: ["tick"],
+        edges: [ids.get("edge")],
+        scheduler: ids.get("edge"),
+      },
+    ]);
+    expect(shown[0]!.functions.map((f) => [f.name, f.running, f.desired]).sort()).toEqual(FUNCTIONS.map((f) => [`default::${f}`, 1, 1]).sort());
     // cache-set and cache-get are linked to the one cache (SHARED=<identifier>) wherever they run.
     expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");

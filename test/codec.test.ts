@@ -149,6 +149,18 @@ describe("payload codec", () => {
     expect(() => decodeHttpRequest(payload)).toThrowError(expect.objectContaining({ code: "WACTOR_ERR_BAD_PAYLOAD" }));
   });
 
+  it("takes 64 levels of nesting and refuses 65, in lists and in maps (bins are not levels)", () => {
+    const deep = new Encoder({ maxDepth: 200 });
+    const lists = (levels: number) => deep.encode(Array.from({ length: levels - 1 }).reduce<unknown>((inner) => [inner], [new Uint8Array(2)]));
+    const maps = (levels: number) => deep.encode(Array.from({ length: levels - 1 }).reduce<unknown>((inner) => ({ a: 1, inner }), { b: new Uint8Array(2) }));
+    for (const nested of [lists, maps]) {
+      expect(decodeFirst(nested(64))).toBeTypeOf("object");
+      expect(() => decodeFirst(nested(65))).toThrowError(
+        expect.objectContaining({ code: "WACTOR_ERR_BAD_PAYLOAD", message: expect.stringContaining("deeper than 64") }),
+      );
+    }
+  });
+
   it("never throws anything but WactorError on random bytes", () => {
     const decoders = [
       decodeHttpRequest,

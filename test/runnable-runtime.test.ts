@@ -230,6 +230,16 @@ describe("runnables on an executor thread", () => {
     expect(dec(await host.invoke(echo, "run", enc("still")))).toBe("still");
   });
 
+  it("take a Job whose payload is a view of the codec's shared slab, and answer with bytes of their own", async () => {
+    const echo = (await host.startActor((await signedRunnable(echoRunnable())).bytes)).key;
+    const payload = encodeJobRequest({ method: "POST", url: "/x", requestId: "id-2", body: enc("over the thread"), headers: {}, params: {}, state: {} });
+    expect(payload.buffer.byteLength).toBeGreaterThan(payload.byteLength); // a view, not a buffer of its own
+    const reply = await host.invoke(echo, "Job", payload);
+    // Only the reply's bytes crossed back (a posted view would have brought its whole slab).
+    expect(reply.buffer.byteLength).toBe(reply.byteLength);
+    expect(decodeJobReply(reply)).toEqual({ output: enc("over the thread"), headers: {} });
+  });
+
   it("suspend on host calls that travel to the host thread's providers, under the same claims", async () => {
     await host.addProvider(new KeyValueProvider());
     const cache = (await host.startActor((await signedRunnable(capabilityRunnable(), { caps: ["wascc:keyvalue"] })).bytes)).key;

@@ -13,7 +13,8 @@
  */
 import { Agent } from "undici";
 import { CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, decodeHttpClientRequest, encodeHttpClientResponse } from "../../src/codec/mod.js";
-import type { ActorIdentity, BindingStatus, CapabilityProvider, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
+import type { HttpClientRequest, HttpClientResponse } from "../../src/codec/http-client.js";
+import type { ActorIdentity, BindingStatus, CapabilityProvider, HttpClientFields, ProviderCall, ProviderContext } from "../../src/provider/contract.js";
 import { bindingFor, bindingKey, requireContext, unknownOperation } from "../shared.js";
 import { guardedConnector, systemResolve, type Resolve } from "./connector.js";
 import { exchange } from "./exchange.js";
@@ -30,7 +31,7 @@ interface ClientBinding {
   agent: Agent;
 }
 
-export class HttpClientProvider implements CapabilityProvider {
+export class HttpClientProvider implements CapabilityProvider, HttpClientFields {
   readonly capabilityId = CAP_HTTP_CLIENT;
   readonly name: string;
   readonly #resolve: Resolve;
@@ -81,5 +82,16 @@ export class HttpClientProvider implements CapabilityProvider {
     const { config, agent } = bindingFor(this.#bindings, this.capabilityId, call);
     const request = decodeHttpClientRequest(call.payload);
     return encodeHttpClientResponse(await exchange(agent, config, request, this.#context?.tracing));
+  }
+
+  /** The same Request as its fields, answered as its fields (the host's path for runnables): the same rules. */
+  handleHttpClient(call: Omit<ProviderCall, "payload">, request: HttpClientRequest): Promise<HttpClientResponse> {
+    if (call.operation !== OP_HTTP_CLIENT_REQUEST) return Promise.reject(unknownOperation(this.capabilityId, call.operation));
+    try {
+      const { config, agent } = bindingFor(this.#bindings, this.capabilityId, call);
+      return exchange(agent, config, request, this.#context?.tracing);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }

@@ -134,7 +134,11 @@ export class HttpServerProvider implements CapabilityProvider {
 
   bind(actor: ActorIdentity, binding: string, values: Readonly<Record<string, string>>): Promise<void> {
     const context = requireContext(this.#context, this.capabilityId);
-    const target: HttpTarget = async (request) => decodeHttpResponse(await context.deliver(actor.key, binding, OP_HANDLE_REQUEST, encodeHttpRequest(request)));
+    // The host's own path when it has one: a runnable then gets the request without MessagePack.
+    const deliverHttp = context.deliverHttp;
+    const target: HttpTarget = deliverHttp
+      ? (request) => deliverHttp(actor.key, binding, request)
+      : async (request) => decodeHttpResponse(await context.deliver(actor.key, binding, OP_HANDLE_REQUEST, encodeHttpRequest(request)));
     return this.#listen(context, actor.key, binding, values, target);
   }
 

@@ -47,7 +47,20 @@ export async function stablePort(): Promise<number> {
   throw new Error("no free port in 20000-31999");
 }
 
+/** Ports this process handed out: the OS may give a just-released port again, and a test asking twice wants two. */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await osPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error("no port the OS offered was new to this process (50 tries)");
+}
+
+function osPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -5,6 +5,8 @@
  * invocation: the caller decides what an error means.
  */
 import { asMap, bytes, int, str, stringMap, type WireMap } from "./fields.js";
+import { NOT_FAST, writeJobReply, writeJobRequest } from "./job-wire.js";
+import { readJobReply, readJobRequest } from "./job-wire-read.js";
 import { decodeFirst, encode } from "./msgpack.js";
 
 export const OP_JOB = "Job";
@@ -21,10 +23,20 @@ export interface JobRequest {
 
 export type JobReply = { output: Uint8Array; headers: Record<string, string> } | { error: { code: number; message: string } };
 
-export const encodeJobRequest = (r: JobRequest): Uint8Array =>
+/** The hand-written writer (job-wire.ts) for the usual shapes, the generic encoder otherwise. */
+export function encodeJobRequest(r: JobRequest): Uint8Array {
+  const fast = writeJobRequest(r);
+  return fast !== NOT_FAST ? fast : encodeJobRequestGeneric(r);
+}
+
+export const encodeJobRequestGeneric = (r: JobRequest): Uint8Array =>
   encode({ method: r.method, url: r.url, requestId: r.requestId, body: r.body, headers: r.headers, params: r.params, state: r.state });
 
 export function decodeJobRequest(payload: Uint8Array): JobRequest {
+  return readJobRequest(payload) ?? decodeJobRequestGeneric(payload);
+}
+
+export function decodeJobRequestGeneric(payload: Uint8Array): JobRequest {
   const what = "Job request";
   const m = asMap(decodeFirst(payload, what), what);
   return {
@@ -38,10 +50,19 @@ export function decodeJobRequest(payload: Uint8Array): JobRequest {
   };
 }
 
-export const encodeJobReply = (r: JobReply): Uint8Array =>
+export function encodeJobReply(r: JobReply): Uint8Array {
+  const fast = writeJobReply(r);
+  return fast !== NOT_FAST ? fast : encodeJobReplyGeneric(r);
+}
+
+export const encodeJobReplyGeneric = (r: JobReply): Uint8Array =>
   encode("error" in r ? { error: { code: r.error.code, message: r.error.message } } : { output: r.output, headers: r.headers });
 
 export function decodeJobReply(payload: Uint8Array): JobReply {
+  return readJobReply(payload) ?? decodeJobReplyGeneric(payload);
+}
+
+export function decodeJobReplyGeneric(payload: Uint8Array): JobReply {
   const what = "Job reply";
   const m = asMap(decodeFirst(payload, what), what);
   if (m.error !== undefined && m.error !== null) {

@@ -22,13 +22,23 @@ export function encode(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
-function depthOf(value: unknown, depth = 0): number {
-  if (depth > MAX_DEPTH) return depth;
-  if (Array.isArray(value)) return value.reduce<number>((max, v) => Math.max(max, depthOf(v, depth + 1)), depth + 1);
-  if (value && typeof value === "object" && !(value instanceof Uint8Array)) {
-    return Object.values(value).reduce<number>((max, v) => Math.max(max, depthOf(v, depth + 1)), depth + 1);
+/**
+ * True when a container sits `MAX_DEPTH` or more levels down (the root is level 0). A plain
+ * walk with no arrays or closures made: it runs on every payload decoded.
+ */
+function tooDeep(value: object, depth: number): boolean {
+  if (value instanceof Uint8Array) return false;
+  if (depth >= MAX_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (typeof item === "object" && item !== null && tooDeep(item, depth + 1)) return true;
+    return false;
   }
-  return depth;
+  const map = value as Record<string, unknown>;
+  for (const key in map) {
+    const item = map[key];
+    if (typeof item === "object" && item !== null && tooDeep(item, depth + 1)) return true;
+  }
+  return false;
 }
 
 /** Decodes the first MessagePack object in `bytes`; trailing bytes are ignored. */
@@ -44,6 +54,7 @@ export function decodeFirst(bytes: Uint8Array, what = "payload"): unknown {
   } catch (err) {
     throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (depthOf(value) > MAX_DEPTH) throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: nested deeper than ${MAX_DEPTH}`);
+  if (typeof value === "object" && value !== null && tooDeep(value, 0))
+    throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `${what}: nested deeper than ${MAX_DEPTH}`);
   return value;
 }

@@ -47,7 +47,7 @@ export async function uploadBundle(store: ArtifactStore, spec: AppBundleSpec): P
     spread: [{ labels: spec.workers, weight: 1 }],
     bundle: digest,
   }));
-  const { identifier, appVersion } = bundle.directive;
+  const { identifier, appVersion, handlers, schedules } = bundle.directive;
   const desired: DesiredBundle = {
     identifier,
     appVersion,
@@ -56,6 +56,10 @@ export async function uploadBundle(store: ArtifactStore, spec: AppBundleSpec): P
     port: spec.port,
     ...(spec.listen !== undefined && { listen: spec.listen }),
     ...(spec.messaging !== undefined && { messaging: spec.messaging }),
+    routes: handlers.map((h) =>
+      h.type === "request" ? `${h.method} ${h.resource.startsWith("/") ? h.resource : `/${h.resource}`}` : `${h.type} ${h.resource}`,
+    ),
+    schedules: schedules.map((s) => s.name),
   };
   const links = functions.flatMap((f) =>
     BUNDLE_CAPABILITIES.filter((c) => f.claims.caps.includes(c)).map((capabilityId) => ({

@@ -27,6 +27,9 @@ export interface DesiredBundle {
   listen?: string;
   /** wascc:messaging values for its stream handlers (served by the edge hosts, in one queue group). */
   messaging?: Record<string, string>;
+  /** What its Directive serves, for people (dashboard): `POST /hello`, `stream greet.*`; schedule names. */
+  routes?: string[];
+  schedules?: string[];
 }
 
 export interface DesiredLink {

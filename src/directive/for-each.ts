@@ -12,9 +12,11 @@ import type { Directive, Step } from "./types.js";
 
 export const ELEMENT_KEY = "__elem";
 
+const utf8Text = new TextDecoder();
+
 function parseJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(utf8Text.decode(bytes));
   } catch {
     return undefined;
   }

@@ -6,8 +6,12 @@
 
 const GO_ESCAPES: Record<string, string> = { "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029" };
 
+const GO_ESCAPED = /[<>&\u2028\u2029]/;
+
 export function goString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+  const json = JSON.stringify(text);
+  // Most strings have nothing to escape: tested before a replace that would copy them.
+  return GO_ESCAPED.test(json) ? json.replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!) : json;
 }
 
 /** A JSON.parse result re-serialized compactly with Go's key order and escaping. */

@@ -32,10 +32,21 @@ export type SequenceOutcome =
   /** An infrastructure failure: timeout, trap, missing function or state key, bad forEach data. */
   | { kind: "failed"; error: WactorError };
 
+const canonicalKeys = new Map<string, string>();
+const MAX_CANONICAL_KEYS = 1024;
+
 /** Go's canonical MIME header key (`content-type` → `Content-Type`); other keys unchanged. */
 export function canonicalHeaderKey(key: string): string {
-  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)) return key;
-  return key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = canonicalKeys.get(key);
+  if (canonical === undefined) {
+    canonical = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(key)
+      ? key.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase())
+      : key;
+    // Header names repeat from request to request: each is worked out once (a bounded memo).
+    if (canonicalKeys.size >= MAX_CANONICAL_KEYS) canonicalKeys.clear();
+    canonicalKeys.set(key, canonical);
+  }
+  return canonical;
 }
 
 async function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
@@ -47,11 +58,18 @@ async function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, 
 
 /** Members start together on the state before the step, each with its own `with` (the step's as a fallback). */
 async function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
-  const members = step.group!.map((m) => ({ member: m, fqfn: fqfnFor(d, m.fn), input: desiredState(m.with ?? step.with, state, `${run.where} (${m.fn})`) }));
+  const members = step.group!.map((m) => {
+    const withMap = m.with ?? step.with;
+    // The member's place is only named in a failure, and only one with `with` can fail here.
+    return { member: m, fqfn: fqfnFor(d, m.fn), input: desiredState(withMap, state, withMap ? `${run.where} (${m.fn})` : run.where) };
+  });
   const replies = await withStepTimeout(run, "fn group", (signal) => Promise.all(members.map(({ fqfn, input }) => invoke(run, fqfn, input, signal))));
   // Applied in the order written, so the outcome does not depend on which member finished first.
   return members.map(({ member }, i) => ({ key: resultKey(member), reply: replies[i]!, onErr: member.onErr ?? step.onErr }));
 }
+
+/** `step 0`, `step 1`…: made once, not per request. */
+const STEP_NAMES = Array.from({ length: 64 }, (_, j) => `step ${j}`);
 
 export async function runSequence(
   d: Directive,
@@ -68,8 +86,9 @@ export async function runSequence(
     forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
   };
   try {
-    for (const [j, step] of steps.entries()) {
-      const run: StepRun = { ctx, invoker, options: resolved, where: `step ${j}` };
+    for (let j = 0; j < steps.length; j++) {
+      const step = steps[j]!;
+      const run: StepRun = { ctx, invoker, options: resolved, where: STEP_NAMES[j] ?? `step ${j}` };
       const kind = stepKind(step);
       const results =
         kind === "fn"

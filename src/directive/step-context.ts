@@ -73,7 +73,8 @@ export async function withStepTimeout<T>(run: StepRun, what: string, work: (sign
 }
 
 export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): Promise<JobReply> {
-  return run.invoker.invoke(fqfn, { ...run.ctx, state }, signal);
+  const { method, url, requestId, body, headers, params } = run.ctx;
+  return run.invoker.invoke(fqfn, { method, url, requestId, body, headers, params, state }, signal);
 }
 
 /** Atmo's onErr decision for a RunErr's code (no onErr, or `{}`: return). */
@@ -94,10 +95,19 @@ export interface CallResult {
   onErr: OnErr | undefined;
 }
 
+/** Resolved references per Directive: a step's reference is parsed and looked up once, not per call. */
+const resolved = new WeakMap<Directive, Map<string, string>>();
+
 export function fqfnFor(d: Directive, reference: string): string {
-  const runnable = resolveReference(d, reference);
-  if (!runnable) throw new WactorError("WACTOR_ERR_INTERNAL", `the reference '${reference}' does not resolve; the Directive was not validated`);
-  return runnable.fqfn;
+  let known = resolved.get(d);
+  if (known === undefined) resolved.set(d, (known = new Map()));
+  let fqfn = known.get(reference);
+  if (fqfn === undefined) {
+    const runnable = resolveReference(d, reference);
+    if (!runnable) throw new WactorError("WACTOR_ERR_INTERNAL", `the reference '${reference}' does not resolve; the Directive was not validated`);
+    known.set(reference, (fqfn = runnable.fqfn));
+  }
+  return fqfn;
 }
 
 export type { RunErr };

@@ -5,12 +5,14 @@
  */
 import { isPublicKey } from "../claims/nkeys.js";
 import { decodeStaticReadRequest, encodeStaticReadReply, OP_STATIC_READ, STATIC_NAMESPACE } from "../codec/static-files.js";
+import { decodeHttpClientResponse, encodeHttpClientRequest, type HttpClientRequest, type HttpClientResponse } from "../codec/http-client.js";
+import { CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST } from "../codec/operations.js";
 import { WactorError } from "../errors.js";
 import type { HostCallRequest } from "../runtime/worker-protocol.js";
 import { traceHostCall } from "./host-spans.js";
 import type { Tracing } from "../tracing/tracing.js";
 import type { Authorizer } from "./authorizer.js";
-import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
+import { normalizeBinding, takesHttpClientFields, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
 import type { StaticFiles } from "./static-files.js";
 
 export interface DispatchTargets {
@@ -40,6 +42,39 @@ export function createHostCallHandler(callerKey: string, targets: DispatchTarget
   const tracing = targets.tracing;
   if (!tracing) return plain;
   return (request) => traceHostCall(tracing, callerKey, request, normalizeBinding(request.binding), () => plain(request));
+}
+
+/**
+ * A `wascc:http_client` Request made as its fields (a runnable's fetch_url on the host
+ * thread): authorized exactly as `dispatch` authorizes it, in a host-call span as well, and
+ * handed to the provider as its fields when it takes them; otherwise (another provider, one
+ * on another host) it travels as the waSCC payload.
+ */
+export function createHttpClientHandler(
+  callerKey: string,
+  targets: DispatchTargets,
+): (binding: string, request: HttpClientRequest) => Promise<HttpClientResponse> {
+  const plain = (binding: string, request: HttpClientRequest): Promise<HttpClientResponse> => {
+    try {
+      const caller = targets.identity(callerKey);
+      if (!caller) throw new WactorError("WACTOR_ERR_ACTOR_STOPPED", callerKey);
+      const name = normalizeBinding(binding);
+      targets.authorizer.authorize(caller, CAP_HTTP_CLIENT, name, OP_HTTP_CLIENT_REQUEST);
+      const provider = targets.provider(CAP_HTTP_CLIENT);
+      if (takesHttpClientFields(provider)) return provider.handleHttpClient({ actor: caller, binding: name, operation: OP_HTTP_CLIENT_REQUEST }, request);
+      const payload = encodeHttpClientRequest(request);
+      const reply = provider
+        ? provider.handleCall({ actor: caller, binding: name, operation: OP_HTTP_CLIENT_REQUEST, payload })
+        : targets.remoteProvider(caller, CAP_HTTP_CLIENT, name, OP_HTTP_CLIENT_REQUEST, payload);
+      return reply.then(decodeHttpClientResponse);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  const tracing = targets.tracing;
+  if (!tracing) return plain;
+  const names = { namespace: CAP_HTTP_CLIENT, operation: OP_HTTP_CLIENT_REQUEST };
+  return (binding, request) => traceHostCall(tracing, callerKey, names, normalizeBinding(binding), () => plain(binding, request));
 }
 
 function dispatch(callerKey: string, targets: DispatchTargets, request: HostCallRequest): Promise<Uint8Array> {

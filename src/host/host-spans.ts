@@ -14,12 +14,7 @@ import type { Tracing } from "../tracing/tracing.js";
  * Runs an invocation in its span (a child of the active context: the HTTP request, a lattice
  * hop, a calling actor's host call). `run` gets the trace the pool reports to.
  */
-export function traceInvocation(
-  tracing: Tracing,
-  actor: ActorIdentity,
-  operation: string,
-  run: (trace: InvocationTrace) => Promise<Uint8Array>,
-): Promise<Uint8Array> {
+export function traceInvocation<T>(tracing: Tracing, actor: ActorIdentity, operation: string, run: (trace: InvocationTrace) => Promise<T>): Promise<T> {
   const attributes = { [ATTR.actorKey]: actor.key, [ATTR.operation]: operation, ...(actor.name !== undefined && { [ATTR.actorName]: actor.name }) };
   const span = tracing.start(SPAN.invoke(operation), "server", attributes);
   const ctx = tracing.enter(span);
@@ -51,13 +46,13 @@ const hostCallAttributes = (callerKey: string, capabilityId: string, binding: st
 });
 
 /** A host call in its span; provider I/O started inside it becomes its child. */
-export function traceHostCall(
+export function traceHostCall<T>(
   tracing: Tracing,
   callerKey: string,
-  request: HostCallRequest,
+  request: Pick<HostCallRequest, "namespace" | "operation">,
   binding: string,
-  dispatch: () => Promise<Uint8Array>,
-): Promise<Uint8Array> {
+  dispatch: () => Promise<T>,
+): Promise<T> {
   const { namespace, operation } = request;
   // The dispatcher's own test: an actor namespace is a module key (cheap checks first).
   if (namespace.length === 56 && namespace.charCodeAt(0) === 77 /* M */ && isPublicKey(namespace, "module")) {

@@ -6,6 +6,8 @@ import { pino, type Logger } from "pino";
 import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
 import { assertMayBind } from "../claims/may-bind.js";
+import { decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../codec/http.js";
+import { OP_HANDLE_REQUEST } from "../codec/operations.js";
 import { WactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
 import type { InvocationTrace } from "../runtime/invocation-trace.js";
@@ -14,11 +16,12 @@ import type { Tracing } from "../tracing/tracing.js";
 import { ACTOR_DEFAULTS, type ActorOptions } from "./actor-options.js";
 import { Authorizer } from "./authorizer.js";
 import { BindingTable, type Binding } from "./bindings.js";
-import { createHostCallHandler, type DispatchTargets } from "./dispatcher.js";
+import { createHostCallHandler, createHttpClientHandler, type DispatchTargets } from "./dispatcher.js";
 import { HostEvents } from "./events.js";
 import { ImplicitExtras } from "./implicit-extras.js";
 import { startLifecycle, type LifecycleActor, type LifecycleState } from "./lifecycle.js";
 import { normalizeBinding, type ActorIdentity, type CapabilityProvider } from "../provider/contract.js";
+import { providerContext } from "./provider-context.js";
 import { readModule } from "./read-module.js";
 import { DirectoryStaticFiles, type StaticFiles } from "./static-files.js";
 
@@ -191,19 +194,40 @@ export class Host {
 
   /** Invokes an operation on an actor running on this host. */
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    const record = this.#actors.get(actorKey);
-    if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
-    if (this.tracing) return traceInvocation(this.tracing, record.identity, operation, (trace) => this.#invoke(record, actorKey, operation, payload, trace));
-    return this.#invoke(record, actorKey, operation, payload, undefined);
+    return this.#invoke(actorKey, operation, (pool, trace) => pool.invoke(operation, payload, trace));
   }
 
-  #invoke(record: ActorRecord, actorKey: string, operation: string, payload: Uint8Array, trace: InvocationTrace | undefined): Promise<Uint8Array> {
-    if (this.events.listenerCount("invocation_done") === 0) return record.pool.invoke(operation, payload, trace);
+  /**
+   * Invokes `HandleRequest` with the request as its fields, as `invoke` does (spans, metrics,
+   * the pool's deadline and metering): a runnable's pool takes and answers them as they are,
+   * any other actor gets the waSCC payloads (docs/runnables.md).
+   */
+  invokeHttp(actorKey: string, request: HttpRequest): Promise<HttpResponse> {
+    return this.#invoke(actorKey, OP_HANDLE_REQUEST, (pool, trace) =>
+      pool.invokeHttp ? pool.invokeHttp(request, trace) : pool.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse),
+    );
+  }
+
+  #invoke<T>(actorKey: string, operation: string, call: (pool: ActorPool, trace: InvocationTrace | undefined) => Promise<T>): Promise<T> {
+    const record = this.#actors.get(actorKey);
+    if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
+    if (this.tracing) return traceInvocation(this.tracing, record.identity, operation, (trace) => this.#measured(record, actorKey, operation, trace, call));
+    return this.#measured(record, actorKey, operation, undefined, call);
+  }
+
+  #measured<T>(
+    record: ActorRecord,
+    actorKey: string,
+    operation: string,
+    trace: InvocationTrace | undefined,
+    call: (pool: ActorPool, trace: InvocationTrace | undefined) => Promise<T>,
+  ): Promise<T> {
+    if (this.events.listenerCount("invocation_done") === 0) return call(record.pool, trace);
     const started = performance.now();
     const done = (errorCode: string | undefined): void => {
       this.events.emit("invocation_done", { actorKey, operation, seconds: (performance.now() - started) / 1000, errorCode });
     };
-    return record.pool.invoke(operation, payload, trace).then(
+    return call(record.pool, trace).then(
       (reply) => {
         done(undefined);
         return reply;
@@ -256,20 +280,17 @@ export class Host {
     const current = this.#providers.get(capabilityId);
     // Only the extras provider the host carries by itself (implicit-extras.ts) gives way.
     if (current && !this.#implicitExtras.owns(current)) throw new WactorError("WACTOR_ERR_BAD_ARGUMENT", `a provider for ${capabilityId} is already running`);
-    await provider.start({
-      logger: this.logger.child({ capability: capabilityId }),
-      tracing: this.tracing,
-      deliver: (actorKey, binding, operation, payload) => {
-        // A provider delivers only to actors bound to it (docs/wascc-protocol.md §5).
-        if (!this.bindings.has(actorKey, capabilityId, binding)) {
-          return Promise.reject(new WactorError("WACTOR_ERR_NOT_BOUND", `${capabilityId} '${normalizeBinding(binding)}' -> ${actorKey}`));
-        }
-        if (!this.#actors.has(actorKey) && this.#remote) {
-          return this.#remote.invokeActor({ kind: "provider", capabilityId, binding: normalizeBinding(binding) }, actorKey, operation, payload);
-        }
-        return this.invoke(actorKey, operation, payload);
-      },
-    });
+    await provider.start(
+      providerContext(capabilityId, {
+        logger: this.logger.child({ capability: capabilityId }),
+        tracing: this.tracing,
+        bindings: this.bindings,
+        identity: (key) => this.#actors.get(key)?.identity,
+        remote: () => this.#remote,
+        invoke: (key, operation, payload) => this.invoke(key, operation, payload),
+        invokeHttp: (key, request) => this.invokeHttp(key, request),
+      }),
+    );
     if (current) await this.#implicitExtras.handOver(provider, (key) => this.#actors.get(key)?.identity);
     this.#providers.set(capabilityId, provider);
     this.events.emit("provider_started", { capabilityId, name: provider.name });
@@ -411,6 +432,7 @@ export class Host {
       maxMemoryBytes: options.maxMemoryBytes,
       ...(this.#options.cacheDir !== undefined && { cacheDir: this.#options.cacheDir }),
       hostCall: createHostCallHandler(key, this.#targets),
+      httpClient: createHttpClientHandler(key, this.#targets),
       onLog: (line) => this.logger.info({ actor: key }, line),
       onDenied: (capabilityId, binding, operation, count) =>
         this.authorizer.record({ actorKey: key, actorName: claims.name, capabilityId, binding, operation, reason: "not-claimed", count }),

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { HttpRequest, HttpResponse } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import type { Tracing } from "../tracing/tracing.js";
 
 /** An actor as a provider sees it: identity and the claims it may need for config. */
@@ -35,6 +36,24 @@ export interface ProviderContext {
    * or fails; the rejection is a WactorError.
    */
   deliver(actorKey: string, binding: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  /**
+   * `deliver` of a `HandleRequest`, the request and the response as their fields, under the
+   * same checks. The host hands them to a runnable as they are and encodes them for a waPC
+   * actor (or another host) as the contract says. Absent: encode and `deliver`.
+   */
+  deliverHttp?(actorKey: string, binding: string, request: HttpRequest): Promise<HttpResponse>;
+}
+
+/**
+ * A provider of `wascc:http_client` that also takes an authorized Request as its fields and
+ * answers with the response's fields (no MessagePack): the host uses it for runnables.
+ */
+export interface HttpClientFields {
+  handleHttpClient(call: Omit<ProviderCall, "payload">, request: HttpClientRequest): Promise<HttpClientResponse>;
+}
+
+export function takesHttpClientFields(provider: CapabilityProvider | undefined): provider is CapabilityProvider & HttpClientFields {
+  return typeof (provider as Partial<HttpClientFields> | undefined)?.handleHttpClient === "function";
 }
 
 /** Binding health, visible to users: a binding is never accepted silently broken. */

@@ -2,6 +2,8 @@
  * What every actor pool is, whatever isolates it (instances on the host thread, an executor
  * thread, worker threads): the implementations import this, and actor-pool.ts picks one.
  */
+import type { HttpRequest, HttpResponse } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import type { GateIdentity } from "./claims-gate.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import type { HostCallRequest } from "./worker-protocol.js";
@@ -15,6 +17,11 @@ export interface ActorPool {
   start(): Promise<void>;
   /** `trace` only while tracing is on (invocation-trace.ts). */
   invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array>;
+  /**
+   * Where offered (instances on the host thread): a `HandleRequest` given and answered as its
+   * fields, so a runnable pays no MessagePack; without it the caller encodes for `invoke`.
+   */
+  invokeHttp?(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -37,6 +44,8 @@ export interface ActorPoolOptions {
   maxMemoryBytes: number;
   cacheDir?: string;
   hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  /** An http_client Request as its fields (authorized as `hostCall` is); used by instances on the host thread. */
+  httpClient?: (binding: string, request: HttpClientRequest) => Promise<HttpClientResponse>;
   onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;

@@ -10,6 +10,8 @@
  * (metered-guest.ts for waPC actors, reactr/runnable-guest.ts for Reactr runnables) supply the
  * imports and the entry point; this holds the suspend protocol of both modes and the tick.
  */
+import type { HttpRequest } from "../codec/http.js";
+import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import { jspi, type SuspensionMode } from "./suspension.js";
 import { ARG_NAME, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
@@ -23,8 +25,14 @@ const REWINDING = 2;
 
 export type { GuestKind } from "./guest-kind.js";
 
+/**
+ * An operation's payload: its bytes, or (a runnable's `HandleRequest` from the http_server
+ * provider on this host) the request's fields, handed over without the MessagePack round trip.
+ */
+export type GuestInput = Uint8Array | HttpRequest;
+
 /** What the guest is waiting for when a step returns unfinished. */
-export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array> } | { kind: "yield" };
+export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array | HttpClientResponse> } | { kind: "yield" };
 
 /**
  * `discard`: the operation has its answer but the instance must not serve again (a runnable
@@ -43,6 +51,12 @@ export class DeadlineTrap extends GuestTrap {
 export interface GuestHooks {
   /** A denial (string) is answered at once; a promise suspends the guest until it settles. */
   hostCall(binding: string, namespace: string, operation: string, payload: Uint8Array): Promise<Uint8Array> | HostCallResult;
+  /**
+   * Where offered (a pool on the host thread, whose host takes it): a `wascc:http_client`
+   * Request made as its fields and answered as its fields, through the same claims gate and
+   * the same authorizer as `hostCall`, with no MessagePack either way.
+   */
+  httpClient?(binding: string, request: HttpClientRequest): Promise<HttpClientResponse> | HostCallResult;
   /** Called on every tick: "trap" past the deadline, "yield" past the slice. */
   tick(): "run" | "yield" | "trap";
   consoleLog?(line: string): void;
@@ -58,15 +72,15 @@ export interface Guest {
   readonly memoryBytes: number;
   /** What the runtime added to the guest's memory (asyncify's suspend region). */
   readonly suspendRegionBytes: number;
-  /** Starts an operation; runs until it finishes or suspends. */
-  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step>;
+  /** Starts an operation; runs until it finishes or suspends. Only a runnable is given a request's fields. */
+  begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step>;
   /** Continues a suspended operation; `reply` settles a host call (undefined after a yield). */
   resume(reply?: HostCallResult): Step | Promise<Step>;
   /**
    * JSPI only: starts an operation whose first step goes to `waiter` as soon as it is known,
    * from inside the guest's `done` (or `wait`), without a promise of its own.
    */
-  beginWith?(operation: Uint8Array, payload: Uint8Array, waiter: StepWaiter): void;
+  beginWith?(operation: Uint8Array, payload: GuestInput, waiter: StepWaiter): void;
   /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
   dispose?(): void;
 }
@@ -138,10 +152,10 @@ export abstract class SuspendableGuest implements Guest {
     this.hooks = hooks;
   }
 
-  abstract begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step>;
+  abstract begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step>;
   abstract resume(reply?: HostCallResult): Step | Promise<Step>;
 
-  beginWith(operation: Uint8Array, payload: Uint8Array, waiter: StepWaiter): void {
+  beginWith(operation: Uint8Array, payload: GuestInput, waiter: StepWaiter): void {
     this.#handTo = waiter;
     let step: Step | Promise<Step>;
     try {

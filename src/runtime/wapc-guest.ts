@@ -2,15 +2,22 @@
  * One waPC guest instance (docs/wascc-protocol.md §1), driven synchronously on the current thread.
  * Used inside instance workers, and directly by benchmarks as the in-thread baseline.
  */
+import type { HttpResponse } from "../codec/http.js";
+import type { HttpClientResponse } from "../codec/http-client.js";
 import type { ErrorCode } from "../errors.js";
 
-export type HostCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string };
+/** `fields`: the answer to an http_client request made as its fields (GuestHooks.httpClient); `payload` is then empty. */
+export type HostCallResult = { ok: true; payload: Uint8Array; fields?: HttpClientResponse } | { ok: false; error: string };
 
 /** Answers a guest's `__host_call`; must be synchronous (the guest is blocked in it). */
 export type SyncHostCall = (binding: string, namespace: string, operation: string, payload: Uint8Array) => HostCallResult;
 
-/** `code`: the catalog code of a failure the guest answered with (default WACTOR_ERR_GUEST_ERROR). */
-export type GuestCallResult = { ok: true; payload: Uint8Array } | { ok: false; error: string; code?: ErrorCode };
+/**
+ * `code`: the catalog code of a failure the guest answered with (default WACTOR_ERR_GUEST_ERROR).
+ * `response`: a runnable handed an HTTP request as its fields (GuestInput) answers with the
+ * response's fields, not its MessagePack (`payload` is then empty).
+ */
+export type GuestCallResult = { ok: true; payload: Uint8Array; response?: HttpResponse } | { ok: false; error: string; code?: ErrorCode };
 
 /** Thrown when the guest traps or calls env.abort: the instance must not be reused. */
 export class GuestTrap extends Error {

@@ -1,9 +1,9 @@
 /**
  * The dashboard's view of a lattice in one JSON document: hosts with their inventories,
- * links with secret-looking values masked, applications with their status.
+ * links with secret-looking values masked, applications with their status and bundles.
  */
 import type { AppClient } from "../deploy/app-client.js";
-import type { AppStatus } from "../deploy/app-types.js";
+import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
 import { maskValues } from "../lattice/wire/mask.js";
 import type { HostSummary, Inventory, Link } from "../lattice/mod.js";
 
@@ -12,7 +12,44 @@ export interface Overview {
   generatedAt: string;
   hosts: Array<HostSummary & { inventory: Inventory | undefined; error?: string }>;
   links: Link[];
-  apps: Array<{ name: string; version: string; undeployed: boolean; status: AppStatus | undefined }>;
+  apps: Array<{ name: string; version: string; undeployed: boolean; status: AppStatus | undefined; bundles: BundleRow[] }>;
+}
+
+/** A bundle an application deployed: what it serves, where its routes and functions run now. */
+export interface BundleRow {
+  identifier: string;
+  appVersion: string;
+  digest: string;
+  routes: string[];
+  schedules: string[];
+  /** Hosts serving its routes now; the one running its schedules. */
+  edges: string[];
+  scheduler: string | undefined;
+  functions: Array<{ name: string; running: number; desired: number }>;
+  problems: string[];
+}
+
+function bundleRows(app: DesiredApp, status: AppStatus | undefined): BundleRow[] {
+  return (app.bundles ?? []).map((b) => {
+    const observed = status?.bundles?.find((o) => o.digest === b.digest);
+    const functions = app.actors
+      .filter((a) => a.bundle === b.digest)
+      .map((a) => {
+        const running = status?.actors.find((s) => s.key === a.key)?.running.filter((r) => r.state === "running").length ?? 0;
+        return { name: a.name ?? a.key, running, desired: a.replicas };
+      });
+    return {
+      identifier: b.identifier,
+      appVersion: b.appVersion,
+      digest: b.digest,
+      routes: b.routes ?? [],
+      schedules: b.schedules ?? [],
+      edges: observed?.edges ?? [],
+      scheduler: observed?.scheduler,
+      functions,
+      problems: observed?.problems ?? [],
+    };
+  });
 }
 
 export async function buildOverview(apps: AppClient): Promise<Overview> {
@@ -32,6 +69,6 @@ export async function buildOverview(apps: AppClient): Promise<Overview> {
     generatedAt: new Date().toISOString(),
     hosts: withInventory,
     links: links.map((l) => ({ ...l, values: maskValues(l.values) })),
-    apps: list.map(({ app, status }) => ({ name: app.name, version: app.version, undeployed: app.undeployed, status })),
+    apps: list.map(({ app, status }) => ({ name: app.name, version: app.version, undeployed: app.undeployed, status, bundles: bundleRows(app, status) })),
   };
 }

@@ -2,7 +2,7 @@
 import { act, fetchOverview, followEvents } from "./api.js";
 import { short } from "./dom.js";
 import type { LatticeEvent, Link, Overview } from "./types.js";
-import { actorsView, appsView, eventItem, hostsView, linksView, providersView, type Actions } from "./views.js";
+import { actorsView, appsView, bundlesView, eventItem, hostsView, linksView, providersView, type Actions } from "./views.js";
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const lastBeat = new Map<string, number>();
@@ -64,6 +64,7 @@ function render(): void {
   $("providers").replaceChildren(providersView(overview.hosts));
   $("links").replaceChildren(linksView(overview.links, actorName, actions));
   $("apps").replaceChildren(appsView(overview.apps));
+  $("bundles").replaceChildren(bundlesView(overview.apps));
 }
 
 async function refresh(): Promise<void> {

@@ -50,10 +50,25 @@ export interface Link {
   owner?: Owner;
 }
 
+/** A deployed bundle (src/ui/overview.ts BundleRow). */
+export interface BundleRow {
+  identifier: string;
+  appVersion: string;
+  digest: string;
+  routes: string[];
+  schedules: string[];
+  edges: string[];
+  scheduler?: string;
+  functions: Array<{ name: string; running: number; desired: number }>;
+  problems: string[];
+}
+
 export interface AppRow {
   name: string;
   version: string;
   undeployed: boolean;
+  /** Absent from dashboards of earlier versions. */
+  bundles?: BundleRow[];
   status?: {
     phase: string;
     problems: string[];

@@ -2,6 +2,7 @@
 import { h, labels, short, table } from "./dom.js";
 import { sparkline } from "./sparkline.js";
 import type { ActorRow, AppRow, Host, LatticeEvent, Link, Owner } from "./types.js";
+export { bundlesView } from "./bundles-view.js";
 
 /** `shop@1.2`, or `unmanaged` for what was made by hand (no application changes it). */
 const ownerCell = (owner: Owner | undefined): HTMLElement =>

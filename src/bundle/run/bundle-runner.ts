@@ -225,8 +225,18 @@ export class BundleRunner {
       return this.#host.invoke(key, operation, payload);
     });
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
-    // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`.
-    return { invoke: (fqfn, request, signal) => call.invoke(fqfn, { ...request, headers: lowerCaseKeys(request.headers) }, signal) };
+    // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`. Every
+    // step of a request shares its headers object: lowered once per request, not per step.
+    const lowered = new WeakMap<Record<string, string>, Record<string, string>>();
+    const lower = (headers: Record<string, string>): Record<string, string> => {
+      let out = lowered.get(headers);
+      if (out === undefined) lowered.set(headers, (out = lowerCaseKeys(headers)));
+      return out;
+    };
+    return {
+      invoke: (fqfn, { method, url, requestId, body, headers, params, state }, signal) =>
+        call.invoke(fqfn, { method, url, requestId, body, headers: lower(headers), params, state }, signal),
+    };
   }
 
   /** Subscribes the stream handlers through the host's `wascc:messaging` (added if the host has none). */

@@ -8,6 +8,7 @@ import { toWactorError } from "../../errors.js";
 import type { FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { MeteredPool } from "../metered/metered-pool.js";
+import { ownBuffer } from "../owned-bytes.js";
 
 /** What a traced invocation carries over here: its call id, so its host calls and denials can name it. */
 interface CallTrace extends InvocationTrace {
@@ -50,7 +51,7 @@ parent.on("message", (message: ToExecutor) => {
             const hostCall = nextHostCall++;
             hostCalls.set(hostCall, { resolve, reject });
             const call = (trace as CallTrace | undefined)?.call;
-            send({ t: "hostCall", pool: id, hostCall, ...(call !== undefined && { call }), binding, namespace, operation, payload });
+            send({ t: "hostCall", pool: id, hostCall, ...(call !== undefined && { call }), binding, namespace, operation, payload: ownBuffer(payload) });
           }),
         onLog: (line) => send({ t: "log", pool: id, line }),
         onDenied: (capabilityId, binding, operation, count) => send({ t: "denied", pool: id, capabilityId, binding, operation, count }),
@@ -70,7 +71,10 @@ parent.on("message", (message: ToExecutor) => {
       const call = message.call;
       if (!pool) return send({ t: "done", call, ok: false, error: { code: "WACTOR_ERR_ACTOR_STOPPED", detail: "" }, sizes: sizesOf(undefined) });
       pool.invoke(message.operation, message.payload, message.traced ? callTrace(call) : undefined).then(
-        (payload) => send({ t: "done", call, ok: true, payload, sizes: sizesOf(pool) }, transferable(payload)),
+        (reply) => {
+          const payload = ownBuffer(reply);
+          send({ t: "done", call, ok: true, payload, sizes: sizesOf(pool) }, transferable(payload));
+        },
         (err: unknown) => send({ t: "done", call, ok: false, error: wireError(err), sizes: sizesOf(pool) }),
       );
       return;

@@ -11,6 +11,7 @@ import { WactorError } from "../../errors.js";
 import type { ExecutorPoolSpec, FromExecutor, PoolSizes, ToExecutor, WireError } from "./executor-protocol.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { startWorker } from "../worker-source.js";
+import { ownBuffer } from "../owned-bytes.js";
 
 /** What an executor tells the pool it carries. */
 export interface ExecutorClient {
@@ -74,12 +75,12 @@ export class Executor {
     const call = this.#nextCall++;
     return new Promise((resolve, reject) => {
       this.#calls.set(call, { resolve, reject, trace });
-      this.#post({ t: "invoke", pool, call, operation, payload, traced: trace !== undefined });
+      this.#post({ t: "invoke", pool, call, operation, payload: ownBuffer(payload), traced: trace !== undefined });
     });
   }
 
   replyToHostCall(hostCall: number, outcome: { ok: true; payload: Uint8Array } | { ok: false; error: string }): void {
-    if (!this.#dead) this.#post({ t: "reply", hostCall, ...outcome });
+    if (!this.#dead) this.#post(outcome.ok ? { t: "reply", hostCall, ok: true, payload: ownBuffer(outcome.payload) } : { t: "reply", hostCall, ...outcome });
   }
 
   /** Drains (or stops, without `timeoutMs`) the pool, then forgets it. */

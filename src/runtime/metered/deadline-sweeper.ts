@@ -5,7 +5,10 @@
  */
 import { guestErrorText } from "../channel.js";
 import { DeadlineTrap } from "./metered-guest.js";
+import type { HttpClientResponse } from "../../codec/http-client.js";
 import type { HostCallResult } from "../wapc-guest.js";
+
+const EMPTY = new Uint8Array(0);
 
 /** How often deadlines are checked: the deadline's precision. */
 const SWEEP_MS = 20;
@@ -20,14 +23,14 @@ export class DeadlineSweeper {
   #timer: NodeJS.Timeout | undefined;
 
   /** A host call's outcome, settled for the guest (errors as its text), unless `deadline` comes first. */
-  reply(deadline: number, reply: Promise<Uint8Array>): Promise<HostCallResult> {
+  reply(deadline: number, reply: Promise<Uint8Array | HttpClientResponse>): Promise<HostCallResult> {
     if (deadline <= performance.now()) return Promise.reject(new DeadlineTrap());
     return new Promise<HostCallResult>((resolve, reject) => {
       const watch: Watch = { deadline, expire: reject };
       this.#watch(watch);
       reply.then(
         (payload) => {
-          if (this.#watches.delete(watch)) resolve({ ok: true, payload });
+          if (this.#watches.delete(watch)) resolve(payload instanceof Uint8Array ? { ok: true, payload } : { ok: true, payload: EMPTY, fields: payload });
         },
         (err: unknown) => {
           if (this.#watches.delete(watch)) resolve({ ok: false, error: guestErrorText(err) });

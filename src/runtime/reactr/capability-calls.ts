@@ -4,7 +4,14 @@
  * tracing as a waPC actor's `__host_call`, and its reply becomes the import's answer.
  */
 import { encodeWriteLog } from "../../codec/core.js";
-import { CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, decodeHttpClientResponse, encodeHttpClientRequest } from "../../codec/mod.js";
+import {
+  CAP_HTTP_CLIENT,
+  OP_HTTP_CLIENT_REQUEST,
+  decodeHttpClientResponse,
+  encodeHttpClientRequest,
+  type HttpClientRequest,
+  type HttpClientResponse,
+} from "../../codec/mod.js";
 import { decodeKeyValueResponse, encodeKeyValueRequest } from "../../codec/keyvalue.js";
 import { CAP_KEYVALUE, CAP_LOGGING, OP_WRITE_LOG } from "../../codec/operations.js";
 import { OP_STATIC_READ, STATIC_NAMESPACE, decodeStaticReadReply, encodeStaticReadRequest } from "../../codec/static-files.js";
@@ -14,12 +21,39 @@ import { sortedJson } from "./request-fields.js";
 
 /** A host call to make, and how its settled reply becomes the import's return value. */
 export interface CapabilityCall {
-  binding: string;
-  namespace: string;
-  operation: string;
-  payload: Uint8Array;
+  readonly binding: string;
+  readonly namespace: string;
+  readonly operation: string;
+  readonly payload: Uint8Array;
+  /** An http_client Request as its fields, for a host that takes them (GuestHooks.httpClient). */
+  readonly http?: HttpClientRequest;
   settle(result: HostCallResult, job: Job): number;
 }
+
+/**
+ * An http_client Request: its fields go to a host that takes them as they are; its MessagePack
+ * is made only for one that does not (a runnable on an executor thread).
+ */
+class HttpClientCall implements CapabilityCall {
+  readonly binding = "default";
+  readonly namespace = CAP_HTTP_CLIENT;
+  readonly operation = OP_HTTP_CLIENT_REQUEST;
+  readonly http: HttpClientRequest;
+  readonly settle: CapabilityCall["settle"];
+
+  constructor(http: HttpClientRequest, settle: CapabilityCall["settle"]) {
+    this.http = http;
+    this.settle = settle;
+  }
+
+  get payload(): Uint8Array {
+    return encodeHttpClientRequest(this.http);
+  }
+}
+
+/** The http_client reply: its fields when it came as them, else decoded (a malformed one is an FFI error). */
+const clientResponse = (result: { payload: Uint8Array; fields?: HttpClientResponse }): HttpClientResponse | { failed: string } =>
+  result.fields ?? decoded(() => decodeHttpClientResponse(result.payload));
 
 /** The contract's answer to a capability the runnable may not use. */
 export const NOT_ENABLED = "capability is not enabled";
@@ -63,9 +97,9 @@ export function fetchUrl(methodCode: number, target: string, body: Uint8Array): 
     header[parts[0]!] = parts[1]!;
   }
   if (body.length > 0 && !Object.keys(header).some((k) => k.toLowerCase() === "content-type")) header["Content-Type"] = "application/octet-stream";
-  return call(CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, encodeHttpClientRequest({ method, url, header, body }), (result, job) => {
+  return new HttpClientCall({ method, url, header, body }, (result, job) => {
     if (!result.ok) return job.answer({ error: failureText(result) });
-    const response = decoded(() => decodeHttpClientResponse(result.payload));
+    const response = clientResponse(result);
     if ("failed" in response) return job.answer({ error: response.failed });
     if (response.statusCode > 299) return job.answer({ error: `${response.statusCode}: ${utf8.decode(response.body)}` });
     return job.answer({ data: response.body });
@@ -74,10 +108,9 @@ export function fetchUrl(methodCode: number, target: string, body: Uint8Array): 
 
 export function graphqlQuery(endpoint: string, query: string): CapabilityCall {
   const body = toUtf8.encode(JSON.stringify({ query, variables: {} }));
-  const payload = encodeHttpClientRequest({ method: "POST", url: endpoint, header: { "Content-Type": "application/json" }, body });
-  return call(CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, payload, (result, job) => {
+  return new HttpClientCall({ method: "POST", url: endpoint, header: { "Content-Type": "application/json" }, body }, (result, job) => {
     if (!result.ok) return job.answer({ error: failureText(result) });
-    const response = decoded(() => decodeHttpClientResponse(result.payload));
+    const response = clientResponse(result);
     if ("failed" in response) return job.answer({ error: response.failed });
     const text = utf8.decode(response.body);
     if (response.statusCode > 299) return job.answer({ error: `non-200 HTTP response code; ${text}` });

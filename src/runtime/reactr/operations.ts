@@ -5,17 +5,20 @@
  * - `run`: plain mode; the payload is the input, the reply the result; an error rejects
  *   with WACTOR_ERR_RUNNABLE_ERROR.
  * - `HandleRequest` (wascc:http_server): request mode; the reply is an HTTP response, an
- *   error a response with its code as status.
+ *   error a response with its code as status. From the http_server provider on this host the
+ *   request comes as its fields and the response goes back as its fields: no MessagePack
+ *   either way (docs/runnables.md); from anywhere else, as the waSCC payloads.
  * - `Job`: request mode from a MessagePack request; an error is a reply, not a rejection.
  */
 import { STATUS_CODES } from "node:http";
 import { randomUUID } from "node:crypto";
-import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../../codec/http.js";
+import { decodeHttpRequest, encodeHttpResponse, type HttpRequest, type HttpResponse } from "../../codec/http.js";
 import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
 import { isWactorError } from "../../errors.js";
+import type { GuestInput } from "../suspendable-guest.js";
 import type { GuestCallResult } from "../wapc-guest.js";
-import { runErrJson, type Job, type JobRequest } from "./job.js";
+import { runErrJson, type Job, type JobRequest, type RunErr } from "./job.js";
 
 export const OP_RUN = "run";
 
@@ -23,6 +26,8 @@ export interface Invocation {
   operation: typeof OP_RUN | typeof OP_HANDLE_REQUEST | typeof OP_JOB;
   input: Uint8Array;
   request: JobRequest | undefined;
+  /** The request came as its fields: the response goes back as its fields. */
+  direct: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -33,6 +38,17 @@ function plainMap<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
   const map = Object.create(null) as Record<string, T>;
   for (const [k, v] of entries) map[k] = v;
   return map;
+}
+
+/** The decoder's map itself when it has no prototype already (the fast Job reader's), else a copy. */
+function asPlainMap<T>(map: Record<string, T>): Record<string, T> {
+  return Object.getPrototypeOf(map) === null ? map : plainMap(Object.entries(map));
+}
+
+/** Header names lower-cased: the map itself when they already are (the bundle runner sends them so). */
+function lowerCased(headers: Record<string, string>): Record<string, string> {
+  if (Object.getPrototypeOf(headers) === null && Object.keys(headers).every((k) => k === k.toLowerCase())) return headers;
+  return plainMap(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 /**
@@ -67,13 +83,18 @@ class HttpJobRequest implements JobRequest {
 }
 
 /** The job an invocation runs, or its answer when no job runs at all. */
-export function openInvocation(operation: string, payload: Uint8Array): Invocation | GuestCallResult {
+export function openInvocation(operation: string, input: GuestInput): Invocation | GuestCallResult {
+  if (!(input instanceof Uint8Array)) {
+    if (operation === OP_HANDLE_REQUEST) return { operation, input: input.body, request: new HttpJobRequest(input), direct: true };
+    return { ok: false, error: `a runnable takes a request's fields only for ${OP_HANDLE_REQUEST}, not '${operation}'` };
+  }
+  const payload = input;
   try {
-    if (operation === OP_RUN) return { operation, input: payload, request: undefined };
+    if (operation === OP_RUN) return { operation, input: payload, request: undefined, direct: false };
     if (operation === OP_HANDLE_REQUEST) {
       const http = decodeHttpRequest(payload);
       const request = new HttpJobRequest(http);
-      return { operation, input: http.body, request };
+      return { operation, input: http.body, request, direct: false };
     }
     if (operation === OP_JOB) {
       const job = decodeJobRequest(payload);
@@ -83,12 +104,12 @@ export function openInvocation(operation: string, payload: Uint8Array): Invocati
         id: job.requestId,
         body: job.body,
         // Looked up lower-cased (request-fields.ts), as an HTTP request's are.
-        headers: plainMap(Object.entries(job.headers).map(([k, v]) => [k.toLowerCase(), v])),
-        params: plainMap(Object.entries(job.params)),
-        state: plainMap(Object.entries(job.state)),
+        headers: lowerCased(job.headers),
+        params: asPlainMap(job.params),
+        state: asPlainMap(job.state),
         respHeaders: plainMap(),
       };
-      return { operation, input: job.body, request };
+      return { operation, input: job.body, request, direct: false };
     }
     // A runnable has no health of its own to report: it is healthy while it runs.
     if (operation === OP_HEALTH_REQUEST) return { ok: true, payload: EMPTY };
@@ -110,13 +131,16 @@ export function invocationReply(invocation: Invocation, job: Job): GuestCallResu
     case OP_JOB:
       return { ok: true, payload: encodeJobReply(error ? { error } : { output, headers: { ...headers } }) };
     case OP_HANDLE_REQUEST: {
-      if (!error) return { ok: true, payload: encodeHttpResponse({ statusCode: 200, status: "OK", header: { ...headers }, body: output }) };
-      const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
-      const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
-      return {
-        ok: true,
-        payload: encodeHttpResponse({ statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body }),
-      };
+      const response = httpResponse(headers, output, error);
+      return invocation.direct ? { ok: true, payload: EMPTY, response } : { ok: true, payload: encodeHttpResponse(response) };
     }
   }
+}
+
+/** A job's outcome as the HTTP response HandleRequest answers with. */
+function httpResponse(headers: Record<string, string>, output: Uint8Array, error: RunErr | undefined): HttpResponse {
+  if (!error) return { statusCode: 200, status: "OK", header: { ...headers }, body: output };
+  const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
+  const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
+  return { statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body };
 }

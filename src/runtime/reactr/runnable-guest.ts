@@ -8,7 +8,7 @@
  */
 import { TICK_MODULE } from "../transform/metering-abi.js";
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
-import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
 import type { CapabilityCall } from "./capability-calls.js";
 import { Job } from "./job.js";
 import { invocationReply, openInvocation, type Invocation } from "./operations.js";
@@ -72,7 +72,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return guest;
   }
 
-  begin(operation: Uint8Array, payload: Uint8Array): Step | Promise<Step> {
+  begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step> {
     const opened = openInvocation(operationName(operation), payload);
     if (!("input" in opened)) return { done: true, result: opened };
     const job = new Job(opened.request);
@@ -159,7 +159,9 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     if (!job || (slot && job.ffi !== undefined)) return -1;
     const call = build(job);
     if (typeof call === "number") return call;
-    const answer = this.hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
+    const hooks = this.hooks;
+    const answer =
+      call.http && hooks.httpClient ? hooks.httpClient(call.binding, call.http) : hooks.hostCall(call.binding, call.namespace, call.operation, call.payload);
     if (!(answer instanceof Promise)) return call.settle(answer, job);
     const settle = (reply: HostCallResult): number => call.settle(reply, job);
     if (!this.suspend({ kind: "host-call", reply: answer }, settle)) {

@@ -25,6 +25,7 @@ import { RingReader, RingWriter, type RingRecord } from "../ring.js";
 import { currentThreadId } from "./thread-priority.js";
 import { GuestTrap, WapcGuest, type HostCallResult } from "../wapc-guest.js";
 import type { FromWorker, ToWorker, WorkerInit } from "../worker-protocol.js";
+import { ownBuffer } from "../owned-bytes.js";
 
 const PAGE = 65536;
 // A fast provider answers a host call sooner than a futex round trip would take.
@@ -48,7 +49,7 @@ const queued: RingRecord[] = [];
 function send(kind: number, id: number, extra: number, payload: Uint8Array): void {
   if (payload.length <= MAX_INLINE_BYTES && outbound.write(kind, id, extra, payload)) return;
   // Too large (or no room): the record goes over the port; results are matched by id.
-  init.port.postMessage({ kind, id, extra, payload } satisfies RingRecord);
+  init.port.postMessage({ kind, id, extra, payload: ownBuffer(payload) } satisfies RingRecord);
 }
 
 /** The next inbound record, blocking until there is one. */

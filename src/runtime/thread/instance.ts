@@ -28,6 +28,7 @@ import { createRing, RingReader, RingWriter, type RingRecord } from "../ring.js"
 import { demoteThread, restoreThread } from "./thread-priority.js";
 import { sharedSpares } from "./worker-spares.js";
 import type { FromWorker, HostCallRequest, ToWorker, WorkerInit } from "../worker-protocol.js";
+import { ownBuffer } from "../owned-bytes.js";
 
 const PAGE = 65536;
 /** Event-loop turns the host thread polls an instance's results before it sleeps on them. */
@@ -136,7 +137,7 @@ export class ActorInstance {
   /** Writes a record to the worker; large ones go over the port, announced in the ring. */
   #send(channel: Channel, kind: number, id: number, payload: Uint8Array): void {
     if (payload.length <= MAX_INLINE_BYTES && channel.inbound.write(kind, id, 0, payload)) return;
-    channel.port.postMessage({ kind, id, extra: 0, payload } satisfies RingRecord);
+    channel.port.postMessage({ kind, id, extra: 0, payload: ownBuffer(payload) } satisfies RingRecord);
     // The pool bounds what is in flight per instance, so the ring always has room for this.
     if (!channel.inbound.write(IN_FROM_PORT, 0, 0, new Uint8Array(0))) throw new WactorError("WACTOR_ERR_BUSY", "instance channel full");
   }
