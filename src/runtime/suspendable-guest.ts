@@ -76,6 +76,11 @@ export interface Guest {
   begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step>;
   /** Continues a suspended operation; `reply` settles a host call (undefined after a yield). */
   resume(reply?: HostCallResult): Step | Promise<Step>;
+  /**
+   * JSPI only: starts an operation whose first step goes to `waiter` as soon as it is known,
+   * from inside the guest's `done` (or `wait`), without a promise of its own.
+   */
+  beginWith?(operation: Uint8Array, payload: GuestInput, waiter: StepWaiter): void;
   /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
   dispose?(): void;
 }
@@ -104,10 +109,14 @@ export function suspensionModeOf(module: WebAssembly.Module): SuspensionMode {
 }
 
 /** One operation's next step, while the engine runs the guest (JSPI). */
-interface StepWaiter {
+export interface StepWaiter {
   resolve(step: Step): void;
   reject(err: unknown): void;
 }
+
+/** What `enter` returns for a step handed to a waiter of the caller's (never settles). */
+const HANDED_OVER = new Promise<Step>(() => undefined);
+const RESOLVED = Promise.resolve();
 
 export abstract class SuspendableGuest implements Guest {
   /** Unset while `new WebAssembly.Instance` runs the module's start function. */
@@ -126,6 +135,11 @@ export abstract class SuspendableGuest implements Guest {
   // JSPI: who waits for the next step, what wakes the suspended guest, and what turns the
   // awaited reply into the suspended import's value.
   #waiter: StepWaiter | undefined;
+  /** Between `done` and the loop's next `next`; and whether an operation was begun meanwhile. */
+  #returning = false;
+  #begun = false;
+  /** beginWith's waiter, taken by the entry call it makes. */
+  #handTo: StepWaiter | undefined;
   #wake: ((value: number) => void) | undefined;
   #onReply: ((reply: HostCallResult) => number) | undefined;
   // JSPI's serve loop: what starts the next operation, its arguments and how it ends.
@@ -140,6 +154,20 @@ export abstract class SuspendableGuest implements Guest {
 
   abstract begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step>;
   abstract resume(reply?: HostCallResult): Step | Promise<Step>;
+
+  beginWith(operation: Uint8Array, payload: GuestInput, waiter: StepWaiter): void {
+    this.#handTo = waiter;
+    let step: Step | Promise<Step>;
+    try {
+      step = this.begin(operation, payload);
+    } finally {
+      this.#handTo = undefined;
+    }
+    // Answered without entering the guest (a runnable's unknown operation, say).
+    if (step === HANDED_OVER) return;
+    if (step instanceof Promise) step.then(waiter.resolve, waiter.reject);
+    else waiter.resolve(step);
+  }
 
   get memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
@@ -165,7 +193,7 @@ export abstract class SuspendableGuest implements Guest {
       if (!jspi) throw new GuestTrap("the module was instrumented for JSPI, which this engine does not have");
       Object.assign(imports.wactor as Record<string, unknown>, {
         [WAIT_NAME]: new jspi.Suspending(() => this.#waitImport()),
-        [NEXT_NAME]: new jspi.Suspending(() => new Promise<void>((resolve) => (this.#next = resolve))),
+        [NEXT_NAME]: new jspi.Suspending(() => this.#nextImport()),
         [ARG_NAME]: (i: number) => this.#args[i],
         [DONE_NAME]: (value: number) => this.#done(value),
       });
@@ -220,18 +248,30 @@ export abstract class SuspendableGuest implements Guest {
       return suspension ? { done: false, suspension } : onReturn(value);
     }
     const next = this.#next;
-    if (next === undefined) throw new GuestTrap("the instance is not waiting for an operation (it trapped)");
+    if (next === undefined && !this.#returning) throw new GuestTrap("the instance is not waiting for an operation (it trapped)");
     this.#next = undefined;
-    const step = this.#nextStep();
+    const step = this.#handTo === undefined ? this.#nextStep() : this.#handOver(this.#handTo);
     this.#args = args;
     this.#onReturn = onReturn;
     this.#onThrow = onThrow;
-    next();
+    // Begun from inside `done` (the pool answered there and gave the instance the next queued
+    // operation): the loop finds it when it comes back to `next`.
+    if (next === undefined) this.#begun = true;
+    else next();
     return step;
+  }
+
+  /** `wactor.next`: waits for an operation, unless one was begun while the last one returned. */
+  #nextImport(): Promise<void> {
+    this.#returning = false;
+    if (!this.#begun) return new Promise<void>((resolve) => (this.#next = resolve));
+    this.#begun = false;
+    return RESOLVED;
   }
 
   /** `wactor.done`: the operation's entry returned (the loop then waits at `next` again). */
   #done(value: number): void {
+    this.#returning = true;
     const onReturn = this.#onReturn!;
     this.#onReturn = this.#onThrow = undefined;
     this.#deliver(() => onReturn(value));
@@ -242,6 +282,7 @@ export abstract class SuspendableGuest implements Guest {
     const onThrow = this.#onThrow;
     this.#onReturn = this.#onThrow = undefined;
     this.#next = undefined;
+    this.#returning = this.#begun = false;
     if (onThrow !== undefined) this.#deliver(() => onThrow(err));
   }
 
@@ -262,6 +303,12 @@ export abstract class SuspendableGuest implements Guest {
 
   #nextStep(): Promise<Step> {
     return new Promise<Step>((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  /** The step goes to beginWith's waiter: what enter returns is not looked at. */
+  #handOver(waiter: StepWaiter): Promise<Step> {
+    this.#waiter = waiter;
+    return HANDED_OVER;
   }
 
   #deliver(make: () => Step): void {
@@ -295,6 +342,7 @@ export abstract class SuspendableGuest implements Guest {
     this.#wake = undefined;
     this.#onReply = undefined;
     this.#next = undefined;
+    this.#returning = this.#begun = false;
     this.#onReturn = this.#onThrow = undefined;
   }
 

@@ -18,9 +18,9 @@ import { DeadlineSweeper } from "./deadline-sweeper.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { MeteredGuest } from "./metered-guest.js";
 import { RunnableGuest } from "../reactr/runnable-guest.js";
-import { DeadlineTrap, type Guest, type GuestInput, type GuestKind, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type Guest, type GuestInput, type GuestKind, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
-import { GuestTrap, type GuestCallResult, type HostCallResult } from "../wapc-guest.js";
+import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 import type { HostCallRequest } from "../worker-protocol.js";
 
 export interface MeteredPoolOptions {
@@ -50,6 +50,8 @@ export interface MeteredPoolOptions {
 interface Slot {
   guest: Guest;
   sliceEnd: number;
+  /** JSPI: a foreground slice's length, started at the guest's first tick (docs/runtime.md). */
+  sliceLength: number;
   deadline: number;
   /** Its memory as last counted in the pool's total. */
   counted: number;
@@ -87,6 +89,7 @@ export class MeteredPool implements ActorPool {
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
   readonly #deadlines = new DeadlineSweeper();
+  readonly #jspi: boolean;
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -100,6 +103,7 @@ export class MeteredPool implements ActorPool {
   constructor(options: MeteredPoolOptions) {
     this.#options = options;
     this.#scheduler = options.scheduler ?? sharedScheduler;
+    this.#jspi = suspensionModeOf(options.module) === "jspi";
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
   }
@@ -155,6 +159,7 @@ export class MeteredPool implements ActorPool {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
+      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
       trace?.started();
       return this.#run(slot, name, payload, trace);
     }
@@ -232,6 +237,7 @@ export class MeteredPool implements ActorPool {
     const slot: Slot = {
       guest: undefined as unknown as Guest,
       sliceEnd: Infinity,
+      sliceLength: 0,
       deadline: performance.now() + options.deadlineMs,
       counted: 0,
       trace: undefined,
@@ -265,6 +271,10 @@ export class MeteredPool implements ActorPool {
         tick: () => {
           const now = performance.now();
           if (now >= slot.deadline) return "trap";
+          if (slot.sliceLength > 0) {
+            slot.sliceEnd = now + slot.sliceLength;
+            slot.sliceLength = 0;
+          }
           return now >= slot.sliceEnd ? "yield" : "run";
         },
         consoleLog: options.onLog && ((line: string) => (slot.trace ? slot.trace.within(() => options.onLog!(line)) : options.onLog!(line))),
@@ -285,35 +295,72 @@ export class MeteredPool implements ActorPool {
     this.#memoryBytes -= slot.counted;
   }
 
-  /** Runs one invocation to its end through every suspension. */
-  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
+  /** Whether an invocation's first step goes straight from the guest to its caller (#runHanded). */
+  #handsOver(trace: InvocationTrace | undefined): boolean {
+    return this.#jspi && trace === undefined && !this.#state.heavy;
+  }
+
+  /** What every invocation does as it starts: one look at the clock, returned. */
+  #enter(slot: Slot, trace: InvocationTrace | undefined): number {
     this.#inFlight++;
     slot.trace = trace;
-    // One look at the clock per step: deadline, foreground turn and slice start share it.
-    let now = performance.now();
+    const now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
-    let failure: WactorError | undefined;
-    let result: GuestCallResult;
-    /** The operation is answered but the instance serves no more (step.discard). */
-    let spent = false;
+    return now;
+  }
+
+  /**
+   * A JSPI invocation in the foreground: its first step goes from the guest's `done` to this
+   * promise directly, one promise hop less than awaiting the guest's step in #run.
+   */
+  #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
+    const now = this.#enter(slot, undefined);
+    this.#startSlice(slot, this.#scheduler.foreground(now), now);
+    const finish = (step: Step | undefined, err: unknown): void => {
+      try {
+        resolve(this.#finish(slot, step, err, false));
+      } catch (failure) {
+        reject(failure);
+      }
+    };
+    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
+    const waiter = {
+      resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
+      reject: (err: unknown) => finish(undefined, err),
+    };
     try {
-      const background = this.#state.heavy;
-      let turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
-      if (background) now = performance.now(); // the turn came later
-      let yielded = false;
-      slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
-      const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
-      let step: Step;
-      if (first instanceof Promise) {
+      slot.guest.beginWith!(operation, payload, waiter);
+    } catch (err) {
+      finish(undefined, err);
+    }
+  }
+
+  /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
+  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, handed?: Step): Promise<Reply> {
+    // One look at the clock per step: deadline, foreground turn and slice start share it.
+    let now = handed ? 0 : this.#enter(slot, trace);
+    let yielded = false;
+    let step: Step;
+    try {
+      if (handed) step = handed;
+      else {
+        const background = this.#state.heavy;
+        const turn = background ? await this.#backgroundTurn(slot) : this.#scheduler.foreground(now);
+        if (background) now = performance.now(); // the turn came later
+        this.#startSlice(slot, turn, now);
+        const first = withinTurn(turn, () => slot.guest.begin(operation, payload));
         // Awaited here, not chained: each chained promise is one more hop per JSPI step.
-        try {
-          step = await first;
-        } finally {
-          turn.end();
-        }
-      } else step = first;
+        if (first instanceof Promise) {
+          try {
+            step = await first;
+          } finally {
+            turn.end();
+          }
+        } else step = first;
+      }
       while (!step.done) {
         let reply: HostCallResult | undefined;
+        let turn: Turn;
         if (step.suspension.kind === "yield") {
           if (!yielded && ++this.#overruns >= HEAVY_AFTER_OVERRUNS) this.#state.heavy = true;
           yielded = true;
@@ -333,7 +380,7 @@ export class MeteredPool implements ActorPool {
           turn.end();
           throw new WactorError("WACTOR_ERR_ACTOR_STOPPED");
         }
-        slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
+        this.#startSlice(slot, turn, now);
         const next = withinTurn(turn, () => slot.guest.resume(reply));
         if (next instanceof Promise) {
           try {
@@ -343,36 +390,61 @@ export class MeteredPool implements ActorPool {
           }
         } else step = next;
       }
+    } catch (err) {
+      return this.#finish(slot, undefined, err, yielded);
+    }
+    return this.#finish(slot, step, undefined, yielded);
+  }
+
+  /** Ends an invocation (its last step, or what it failed with): the answer, or the catalog error thrown. */
+  #finish(slot: Slot, step: Step | undefined, err: unknown, yielded: boolean): Reply {
+    let failure: WactorError | undefined;
+    /** The operation is answered but the instance serves no more (step.discard). */
+    let spent = false;
+    if (step?.done) {
       if (!yielded) {
         this.#overruns = 0;
         this.#state.heavy = false;
       }
       this.#breaker.record(undefined);
-      result = step.result;
       spent = step.discard === true;
-    } catch (err) {
+    } else {
       failure = this.#classify(slot, err);
       this.#breaker.record(failure);
       if (failure.code === "WACTOR_ERR_DEADLINE") this.#state.heavy = true;
-      throw failure;
-    } finally {
-      this.#inFlight--;
-      slot.trace = undefined;
-      this.#gate.flush();
-      if (!failure && !spent && !this.#stopped) {
-        const now = slot.guest.memoryBytes;
-        this.#memoryBytes += now - slot.counted;
-        slot.counted = now;
-        this.#idle.push(slot);
-      } else {
-        // A trapped, timed-out or stopped instance may hold any state: it is dropped.
-        this.#discard(slot);
-        if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
-      }
-      this.#pump();
     }
+    this.#inFlight--;
+    slot.trace = undefined;
+    this.#gate.flush();
+    if (!failure && !spent && !this.#stopped) {
+      const now = slot.guest.memoryBytes;
+      this.#memoryBytes += now - slot.counted;
+      slot.counted = now;
+      this.#idle.push(slot);
+    } else {
+      // A trapped, timed-out or stopped instance may hold any state: it is dropped.
+      this.#discard(slot);
+      if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
+    }
+    this.#pump();
+    if (failure) throw failure;
+    const result = (step as Step & { done: true }).result;
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
     return result.response ?? result.payload;
+  }
+
+  /**
+   * Where the slice ends. A JSPI guest runs a microtask after its step begins, maybe after
+   * another guest's long step: its foreground slice starts at its own first tick instead.
+   */
+  #startSlice(slot: Slot, turn: Turn, now: number): void {
+    if (turn.relative && this.#jspi) {
+      slot.sliceEnd = Infinity;
+      slot.sliceLength = turn.sliceEnd;
+    } else {
+      slot.sliceEnd = turn.relative ? now + turn.sliceEnd : turn.sliceEnd;
+      slot.sliceLength = 0;
+    }
   }
 
   /** A background turn, unless the deadline comes first (then the turn is handed back). */
@@ -399,6 +471,7 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
+      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.resolve, next.reject);
       else {
         // Started by another invocation's end: a traced one's own context is put back first.
         const run = (): Promise<Reply> => this.#run(slot, next.operation, next.payload, next.trace);
