@@ -43,7 +43,9 @@ describe("wactor new actor", () => {
     const pkg = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
     expect(pkg.devDependencies.wactor).toBe(`file:${ROOT.replace(/\/$/, "")}`);
 
-    const install = sh("npm", ["install"]);
+    // --ignore-scripts: installing `file:<repo>` would run the repository's `prepare` (tsc into
+    // dist/, build-actors) while the other test files run the CLI from dist/; pretest built it.
+    const install = sh("npm", ["install", "--ignore-scripts"]);
     expect(install.stderr).not.toMatch(/npm (ERR|error)/);
     expect(install.status).toBe(0);
 
