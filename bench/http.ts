@@ -123,6 +123,8 @@ export async function httpBench(): Promise<Row[]> {
     await host.addProvider(createBuiltinProvider("wascc:logging"));
     const cases = [
       { name: "echo", what: "HTTP echo (JSON reply, no host call)", path: "/bench", instances: 2 },
+      // The same echo built by rustc (serde + rmp-serde + serde_json; actors/echo-rs), default placement.
+      { name: "echo-rs", what: "HTTP Rust echo (rustc 1.63, serde + rmp-serde, JSON reply, no host call)", path: "/bench", instances: 2 },
       // The same actor with its guests on an executor thread: a compute-bound actor's placement.
       { name: "echo", what: "HTTP echo on an executor thread (isolation: executor)", path: "/bench", instances: 2, isolation: "executor" as const },
       { name: "kvcounter", what: `HTTP kvcounter on Redis (one Add per request, ${IO_INSTANCES} instances)`, path: "/counter", instances: IO_INSTANCES },

@@ -3,10 +3,11 @@
  * two ways of suspending a guest, JSPI and the asyncify fallback, side by side in one run,
  * each against the same baseline measured in the same run, rounds interleaved.
  *
- * - the guest's own speed: the AssemblyScript echo's HandleRequest, plain against each
- *   instrumented form (and JSPI's fuel counter alone, called without `promising`);
+ * - the guest's own speed: the AssemblyScript echo's HandleRequest and the Rust one's
+ *   (actors/echo-rs), plain against each instrumented form (and JSPI's fuel counter alone,
+ *   called without `promising`);
  * - a new distinct module from a cold transform cache until its first instance is ready;
- * - HTTP echo and kvcounter against their no-isolation limit (no-isolation.ts);
+ * - HTTP echo, the Rust echo and kvcounter against their no-isolation limit (no-isolation.ts);
  * - a healthy HTTP echo beside a looping actor hit by 4 HTTP clients, against echo alone.
  */
 import { execFile } from "node:child_process";
@@ -115,8 +116,8 @@ async function cpuRate(fn: () => unknown, maxMs = 1000): Promise<{ perSecond: nu
   return { perSecond: count / ((used.user + used.system) / 1e6), count };
 }
 
-async function guestSpeed(): Promise<Row[]> {
-  const bytes = new Uint8Array(readFileSync(actor("echo").path));
+async function guestSpeed(name: "echo" | "echo-rs"): Promise<Row[]> {
+  const bytes = new Uint8Array(readFileSync(actor(name).path));
   const hash = moduleHash(bytes);
   const dir = mkdtempSync(join(tmpdir(), "wactor-bench-"));
   const plain = direct(await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>));
@@ -144,7 +145,7 @@ async function guestSpeed(): Promise<Row[]> {
   return Object.keys(measures)
     .filter((k) => k !== "plain")
     .map((k) => ({
-      what: `guest speed, echo HandleRequest in-process (calls per CPU second, best of ${ROUNDS_IN_PROCESS} interleaved): plain module called directly vs ${label[k]}`,
+      what: `guest speed, ${name === "echo" ? "echo" : "Rust echo"} HandleRequest in-process (calls per CPU second, best of ${ROUNDS_IN_PROCESS} interleaved): plain module called directly vs ${label[k]}`,
       baseline: fmt(base),
       wactor: fmt(best[k]!.perSecond),
       ratio: fmt(best[k]!.perSecond / base, 2),
@@ -222,6 +223,7 @@ async function httpAgainstLimits(redisUrl: string): Promise<Row[]> {
   const out: Row[] = [];
   for (const [name, path, instances] of [
     ["echo", "/bench", 2],
+    ["echo-rs", "/bench", 2],
     ["kvcounter", "/counter", 16],
   ] as const) {
     const hosts = new Map<SuspensionMode, { host: Host; port: number }>();
@@ -311,7 +313,7 @@ export async function runtimeNodeBench(): Promise<Row[]> {
     { what: "engine", baseline: `Node ${process.version}`, wactor: `V8 ${process.versions.v8}`, ratio: `default suspension: ${suspensionMode()}` },
   ];
   const parts = (process.env.BENCH_PARTS ?? "speed,cold,http,looper").split(",");
-  if (parts.includes("speed")) rows.push(...(await guestSpeed()));
+  if (parts.includes("speed")) for (const name of ["echo", "echo-rs"] as const) rows.push(...(await guestSpeed(name)));
   if (parts.includes("cold")) rows.push(...(await coldStart()));
   if (!parts.includes("http") && !parts.includes("looper")) return rows;
   const redis = await startRedis();
