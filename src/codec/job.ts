@@ -5,23 +5,15 @@
  * invocation: the caller decides what an error means.
  */
 import { asMap, bytes, int, str, stringMap, type WireMap } from "./fields.js";
-import { NOT_FAST, writeJobReply, writeJobRequest } from "./job-wire.js";
+import { NOT_FAST, writeJobReply, writeJobRequest, type WireJobReply, type WireJobRequest } from "./job-wire.js";
 import { readJobReply, readJobRequest } from "./job-wire-read.js";
 import { decodeFirst, encode } from "./msgpack.js";
 
 export const OP_JOB = "Job";
 
-export interface JobRequest {
-  method: string;
-  url: string;
-  requestId: string;
-  body: Uint8Array;
-  headers: Record<string, string>;
-  params: Record<string, string>;
-  state: Record<string, Uint8Array>;
-}
-
-export type JobReply = { output: Uint8Array; headers: Record<string, string> } | { error: { code: number; message: string } };
+/** A job's request and reply, defined beside their hand-written writer (job-wire.ts). */
+export type JobRequest = WireJobRequest;
+export type JobReply = WireJobReply;
 
 /** The hand-written writer (job-wire.ts) for the usual shapes, the generic encoder otherwise. */
 export function encodeJobRequest(r: JobRequest): Uint8Array {
