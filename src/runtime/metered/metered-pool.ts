@@ -7,56 +7,30 @@
  * neighbours never notice.
  */
 import { decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../../codec/http.js";
-import type { HttpClientRequest, HttpClientResponse } from "../../codec/http-client.js";
-import { CAP_HTTP_CLIENT, OP_HANDLE_REQUEST, OP_HTTP_CLIENT_REQUEST } from "../../codec/operations.js";
+import { OP_HANDLE_REQUEST } from "../../codec/operations.js";
 import { WactorError, isWactorError } from "../../errors.js";
 import type { ActorPool } from "../actor-pool-interface.js";
 import { untilIdle } from "../bounded-wait.js";
 import { CircuitBreaker, type BreakerOptions } from "../circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
+import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
 import type { InvocationTrace } from "../invocation-trace.js";
-import { MeteredGuest } from "./metered-guest.js";
-import { RunnableGuest } from "../reactr/runnable-guest.js";
-import { DeadlineTrap, suspensionModeOf, type Guest, type GuestInput, type GuestKind, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type GuestInput, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
-import type { HostCallRequest } from "../worker-protocol.js";
 
-export interface MeteredPoolOptions {
-  /** Instrumented (transform/instrument.ts) and memory-capped. */
-  module: WebAssembly.Module;
-  /** Which ABI the module speaks: a waPC actor or a Reactr runnable. */
-  kind: GuestKind;
+export interface MeteredPoolOptions extends SlotOptions {
   identity: GateIdentity;
   /** Most instances at once. */
   instances: number;
   /** Invocations allowed to wait for an instance when all `instances` are busy. */
   maxQueue: number;
-  deadlineMs: number;
   maxMemoryBytes: number;
-  /** `trace`: the running invocation's, while tracing is on. */
-  hostCall: (request: HostCallRequest, trace?: InvocationTrace) => Promise<Uint8Array>;
-  /** Given by a host that takes http_client Requests as their fields (no MessagePack); checked by the gate first. */
-  httpClient?: (binding: string, request: HttpClientRequest) => Promise<HttpClientResponse>;
-  onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap") => void;
   breaker?: BreakerOptions;
   scheduler?: Scheduler;
-}
-
-/** One instance and what its tick reads: the current slice end and the deadline. */
-interface Slot {
-  guest: Guest;
-  sliceEnd: number;
-  /** JSPI: a foreground slice's length, started at the guest's first tick (docs/runtime.md). */
-  sliceLength: number;
-  deadline: number;
-  /** Its memory as last counted in the pool's total. */
-  counted: number;
-  /** The running invocation's trace, while tracing is on. */
-  trace: InvocationTrace | undefined;
 }
 
 /**
@@ -233,58 +207,8 @@ export class MeteredPool implements ActorPool {
   }
 
   #create(): Slot {
-    const options = this.#options;
-    const slot: Slot = {
-      guest: undefined as unknown as Guest,
-      sliceEnd: Infinity,
-      sliceLength: 0,
-      deadline: performance.now() + options.deadlineMs,
-      counted: 0,
-      trace: undefined,
-    };
-    try {
-      /** The claims gate, then `call` in the invocation's trace context. */
-      const gated = <T>(
-        binding: string,
-        namespace: string,
-        operation: string,
-        call: (trace: InvocationTrace | undefined) => Promise<T>,
-      ): Promise<T> | HostCallResult => {
-        const denied = this.#gate.check(binding, namespace, operation);
-        if (denied !== undefined) {
-          slot.trace?.denied(namespace, binding, operation);
-          return { ok: false, error: denied };
-        }
-        // With JSPI the guest calls this from its serve loop, whose async context is not the
-        // invocation's: the trace's own context makes the host call a child of its invocation.
-        const trace = slot.trace;
-        return trace ? trace.within(() => call(trace)) : call(undefined);
-      };
-      const httpClient = options.httpClient;
-      slot.guest = (options.kind === "runnable" ? RunnableGuest : MeteredGuest).create(options.module, {
-        hostCall: (binding, namespace, operation, payload) =>
-          gated(binding, namespace, operation, (trace) => options.hostCall({ binding, namespace, operation, payload }, trace)),
-        ...(httpClient && {
-          httpClient: (binding: string, request: HttpClientRequest) =>
-            gated(binding, CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST, () => httpClient(binding, request)),
-        }),
-        tick: () => {
-          const now = performance.now();
-          if (now >= slot.deadline) return "trap";
-          if (slot.sliceLength > 0) {
-            slot.sliceEnd = now + slot.sliceLength;
-            slot.sliceLength = 0;
-          }
-          return now >= slot.sliceEnd ? "yield" : "run";
-        },
-        consoleLog: options.onLog && ((line: string) => (slot.trace ? slot.trace.within(() => options.onLog!(line)) : options.onLog!(line))),
-      });
-    } catch (err) {
-      const what = options.kind === "runnable" ? "the runnable's initialization (_start, init)" : "the actor's initialization";
-      throw new WactorError(err instanceof DeadlineTrap ? "WACTOR_ERR_DEADLINE" : "WACTOR_ERR_MODULE_COMPILE", `${what} failed: ${(err as Error).message}`);
-    }
+    const slot = createSlot(this.#options, this.#gate);
     this.#live++;
-    slot.counted = slot.guest.memoryBytes;
     this.#memoryBytes += slot.counted;
     return slot;
   }
