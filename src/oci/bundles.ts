@@ -13,7 +13,6 @@ import { formatReference, parseReference, tryParseReference, type OciReference }
 import { pushArtifact, registryOptionsFromEnv, verifiedActor, type PulledActor, type PullOptions, type RegistryOptions } from "./registry.js";
 
 export const BUNDLE_ANNOTATION = {
-  title: "org.opencontainers.image.title",
   version: "org.opencontainers.image.version",
   identifier: "dev.wactor.bundle.identifier",
   issuer: "dev.wactor.bundle.issuer",
