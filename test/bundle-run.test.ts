@@ -12,7 +12,7 @@ import { Host } from "../src/host/host.js";
 import { eventually } from "./helpers/eventually.js";
 import { loadedBundle, xDirective } from "./helpers/bundles.js";
 
-const FUNCTIONS = ["helloworld-rs", "modify-url", "log-it", "fields", "cache-set", "cache-get", "get-file"];
+const FUNCTIONS = ["helloworld-rs", "modify-url", "log-it", "fields", "cache-set", "cache-get", "get-file", "set-field"];
 const DIRECTIVE = xDirective(
   `handlers:
   - type: request
@@ -23,6 +23,14 @@ const DIRECTIVE = xDirective(
       - group:
           - { fn: modify-url, with: { url: helloworld-rs }, as: m }
           - { fn: log-it, as: l }
+      - fn: fields
+  - type: request
+    method: GET
+    resource: /isolated/:id
+    response: g
+    steps:
+      - { fn: set-field, as: s1 }
+      - group: [ { fn: set-field, as: s2 }, { fn: fields, as: g } ]
       - fn: fields
   - { type: request, method: POST, resource: "/set/:key", steps: [ { fn: cache-set } ] }
   - { type: request, method: GET, resource: "/get/:key", steps: [ { fn: cache-get } ] }
@@ -108,6 +116,19 @@ describe("BundleRunner", () => {
     const body = (await r.json()) as Record<string, unknown>;
     // `fields` saw the request and the state the group left: modify-url read helloworld-rs's output.
     expect(body).toMatchObject({ method: "GET", url: "/chain?state=m", state: "hello /suborbital", header: "yes" });
+  });
+
+  it("keeps what a function sets on its request (header, param, state, method) out of every other call of the request", async () => {
+    // set-field writes a header, a param, a state key and the method in its own job; `fields`,
+    // after it and beside it in a group, must see the request as it came (the calls share the
+    // request's headers and params until a write copies them).
+    const query = "?header=x-set-field&param=set-field&state=set-field";
+    const r = await fetch(`${base}/isolated/7${query}`);
+    expect(r.status).toBe(200);
+    const clean = { method: "GET", header: "", param: "", state: "" };
+    expect(await r.json()).toMatchObject(clean);
+    const again = await fetch(`${base}/isolated/7?header=x-set-field&param=id&state=set-field`);
+    expect(await again.json()).toMatchObject({ ...clean, param: "7" });
   });
 
   it("answers unknown paths, other methods and OPTIONS from the router", async () => {

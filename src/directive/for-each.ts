@@ -22,6 +22,13 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
+/** The state one element's call sees: its own copy (no prototype), with `__elem`. */
+function elementState(base: Record<string, Uint8Array>, element: Uint8Array): Record<string, Uint8Array> {
+  const state = Object.assign(Object.create(null) as Record<string, Uint8Array>, base);
+  state[ELEMENT_KEY] = element;
+  return state;
+}
+
 async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, work: (i: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
@@ -47,7 +54,7 @@ export async function runForEach(d: Directive, run: StepRun, step: Step, state: 
   const base = stateRecord(state);
   const replies = await withStepTimeout(run, `forEach ${each.fn}`, (signal) =>
     boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, signal, (i) =>
-      invoke(run, fqfn, { ...base, [ELEMENT_KEY]: utf8.encode(goJson(elements[i])) }, signal),
+      invoke(run, fqfn, elementState(base, utf8.encode(goJson(elements[i]))), signal),
     ),
   );
   const onErr = each.onErr ?? step.onErr;

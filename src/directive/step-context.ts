@@ -42,8 +42,11 @@ export interface StepRun {
 
 export const utf8 = new TextEncoder();
 
+/** The state as a call's own record, without a prototype (a key named __proto__ is a plain key). */
 export function stateRecord(state: Map<string, Uint8Array>): Record<string, Uint8Array> {
-  return Object.fromEntries(state);
+  const out = Object.create(null) as Record<string, Uint8Array>;
+  for (const [key, value] of state) out[key] = value;
+  return out;
 }
 
 /**
@@ -53,11 +56,11 @@ export function stateRecord(state: Map<string, Uint8Array>): Record<string, Uint
  */
 export function desiredState(withMap: Record<string, string> | undefined, state: Map<string, Uint8Array>, where: string): Record<string, Uint8Array> {
   if (!withMap || Object.keys(withMap).length === 0) return stateRecord(state);
-  const out: Record<string, Uint8Array> = {};
+  const out = Object.create(null) as Record<string, Uint8Array>;
   for (const [alias, key] of Object.entries(withMap)) {
     const value = state.get(key);
     if (value === undefined) throw new WactorError("WACTOR_ERR_STATE_KEY_MISSING", `${where}: 'with' key '${key}' (alias '${alias}') is not in the state`);
-    Object.defineProperty(out, alias, { value, enumerable: true, writable: true, configurable: true });
+    out[alias] = value;
   }
   return out;
 }

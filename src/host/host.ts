@@ -7,6 +7,7 @@ import { assertValidModule } from "../claims/verify.js";
 import type { ActorClaims } from "../claims/types.js";
 import { assertMayBind } from "../claims/may-bind.js";
 import { decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../codec/http.js";
+import { OP_JOB, decodeJobReply, encodeJobRequest, type JobReply, type JobRequest } from "../codec/job.js";
 import { OP_HANDLE_REQUEST } from "../codec/operations.js";
 import { WactorError, toWactorError } from "../errors.js";
 import { startActorPool, type ActorPool, type Isolation } from "../runtime/actor-pool.js";
@@ -205,6 +206,17 @@ export class Host {
   invokeHttp(actorKey: string, request: HttpRequest): Promise<HttpResponse> {
     return this.#invoke(actorKey, OP_HANDLE_REQUEST, (pool, trace) =>
       pool.invokeHttp ? pool.invokeHttp(request, trace) : pool.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse),
+    );
+  }
+
+  /**
+   * Invokes `Job` with the job as its fields (a bundle's step on this host; headers lower-cased,
+   * state the call's own), as `invokeHttp` does: a runnable's pool takes and answers them as
+   * they are, a waPC actor gets the MessagePack payloads.
+   */
+  invokeJob(actorKey: string, request: JobRequest): Promise<JobReply> {
+    return this.#invoke(actorKey, OP_JOB, (pool, trace) =>
+      pool.invokeJob ? pool.invokeJob(request, trace) : pool.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply),
     );
   }
 

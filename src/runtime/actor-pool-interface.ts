@@ -4,6 +4,7 @@
  */
 import type { HttpRequest, HttpResponse } from "../codec/http.js";
 import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
+import type { JobReply, JobRequest } from "../codec/job.js";
 import type { GateIdentity } from "./claims-gate.js";
 import type { InvocationTrace } from "./invocation-trace.js";
 import type { HostCallRequest } from "./worker-protocol.js";
@@ -22,6 +23,8 @@ export interface ActorPool {
    * fields, so a runnable pays no MessagePack; without it the caller encodes for `invoke`.
    */
   invokeHttp?(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse>;
+  /** Likewise for a bundle step's `Job`. */
+  invokeJob?(request: JobRequest, trace?: InvocationTrace): Promise<JobReply>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;

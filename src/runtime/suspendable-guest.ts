@@ -12,6 +12,7 @@
  */
 import type { HttpRequest } from "../codec/http.js";
 import type { HttpClientRequest, HttpClientResponse } from "../codec/http-client.js";
+import type { JobRequest } from "../codec/job.js";
 import { GuestTrap, type GuestCallResult, type HostCallResult } from "./wapc-guest.js";
 import { jspi, type SuspensionMode } from "./suspension.js";
 import { ARG_NAME, DONE_NAME, FUEL_GLOBAL, FUEL_PER_TICK, NEXT_NAME, SERVE_EXPORT, SUSPEND_FLAG, TICK_NAME, WAIT_NAME } from "./transform/metering-abi.js";
@@ -26,10 +27,11 @@ const REWINDING = 2;
 export type { GuestKind } from "./guest-kind.js";
 
 /**
- * An operation's payload: its bytes, or (a runnable's `HandleRequest` from the http_server
- * provider on this host) the request's fields, handed over without the MessagePack round trip.
+ * An operation's payload: its bytes, or, for a runnable on this host, a request as its fields
+ * (`HandleRequest` from the http_server provider, `Job` from a bundle's step), handed over
+ * without the MessagePack round trip.
  */
-export type GuestInput = Uint8Array | HttpRequest;
+export type GuestInput = Uint8Array | HttpRequest | JobRequest;
 
 /** What the guest is waiting for when a step returns unfinished. */
 export type Suspension = { kind: "host-call"; reply: Promise<Uint8Array | HttpClientResponse> } | { kind: "yield" };

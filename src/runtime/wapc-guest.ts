@@ -4,6 +4,7 @@
  */
 import type { HttpResponse } from "../codec/http.js";
 import type { HttpClientResponse } from "../codec/http-client.js";
+import type { JobReply } from "../codec/job.js";
 import type { ErrorCode } from "../errors.js";
 
 /** `fields`: the answer to an http_client request made as its fields (GuestHooks.httpClient); `payload` is then empty. */
@@ -14,10 +15,10 @@ export type SyncHostCall = (binding: string, namespace: string, operation: strin
 
 /**
  * `code`: the catalog code of a failure the guest answered with (default WACTOR_ERR_GUEST_ERROR).
- * `response`: a runnable handed an HTTP request as its fields (GuestInput) answers with the
- * response's fields, not its MessagePack (`payload` is then empty).
+ * `response` / `job`: a runnable handed a request as its fields (GuestInput) answers with the
+ * response's or the job reply's fields, not their MessagePack (`payload` is then empty).
  */
-export type GuestCallResult = { ok: true; payload: Uint8Array; response?: HttpResponse } | { ok: false; error: string; code?: ErrorCode };
+export type GuestCallResult = { ok: true; payload: Uint8Array; response?: HttpResponse; job?: JobReply } | { ok: false; error: string; code?: ErrorCode };
 
 /** Thrown when the guest traps or calls env.abort: the instance must not be reused. */
 export class GuestTrap extends Error {

@@ -63,12 +63,12 @@ export interface RunningBundleInfo {
   streams: string[];
 }
 
+/** Lower-cased names, first one wins; no prototype, so a header named __proto__ stays a plain key. */
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  const out = Object.create(null) as Record<string, string>;
+  for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
-    // defineProperty: a header named __proto__ stays a plain key.
-    if (!Object.hasOwn(out, lower)) Object.defineProperty(out, lower, { value, enumerable: true, writable: true, configurable: true });
+    if (out[lower] === undefined) out[lower] = headers[name]!;
   }
   return out;
 }
@@ -220,12 +220,21 @@ export class BundleRunner {
   #invoker(): StepInvoker {
     const keys = new Map(this.#functions.map((f) => [f.fqfn, f.key]));
     const remote = this.#options.remote;
-    const call = invokerFromCall((fqfn, operation, payload, signal) => {
-      const key = keys.get(fqfn);
-      if (key === undefined) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
-      if (remote) return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
-      return this.#host.invoke(key, operation, payload);
-    });
+    const missing = (fqfn: string): Promise<never> =>
+      Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
+    // Remote functions get the job as MessagePack; local ones as its fields (Host.invokeJob).
+    const call: StepInvoker = remote
+      ? invokerFromCall((fqfn, operation, payload, signal) => {
+          const key = keys.get(fqfn);
+          if (key === undefined) return missing(fqfn);
+          return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
+        })
+      : {
+          invoke: (fqfn, request) => {
+            const key = keys.get(fqfn);
+            return key === undefined ? missing(fqfn) : this.#host.invokeJob(key, request);
+          },
+        };
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
     // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`. Every
     // step of a request shares its headers object: lowered once per request, not per step.

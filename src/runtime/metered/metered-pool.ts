@@ -7,6 +7,7 @@
  * neighbours never notice.
  */
 import { decodeHttpResponse, encodeHttpRequest, type HttpRequest, type HttpResponse } from "../../codec/http.js";
+import { OP_JOB, decodeJobReply, encodeJobRequest, type JobReply, type JobRequest } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST } from "../../codec/operations.js";
 import { WactorError, isWactorError } from "../../errors.js";
 import type { ActorPool } from "../actor-pool-interface.js";
@@ -41,7 +42,7 @@ export interface MeteredPoolOptions extends SlotOptions {
 const HEAVY_AFTER_OVERRUNS = 3;
 
 /** An invocation's answer: bytes, or the response's fields for a request given as its fields. */
-type Reply = Uint8Array | HttpResponse;
+type Reply = Uint8Array | HttpResponse | JobReply;
 
 interface Waiting {
   operation: Uint8Array;
@@ -120,6 +121,12 @@ export class MeteredPool implements ActorPool {
   invokeHttp(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse> {
     if (this.#options.kind !== "runnable") return this.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
     return this.#submit(OP_HANDLE_REQUEST, request, trace) as Promise<HttpResponse>;
+  }
+
+  /** A bundle step's `Job` as its fields, the same way (docs/directive.md, "Running a bundle"). */
+  invokeJob(request: JobRequest, trace?: InvocationTrace): Promise<JobReply> {
+    if (this.#options.kind !== "runnable") return this.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply);
+    return this.#submit(OP_JOB, request, trace) as Promise<JobReply>;
   }
 
   #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
@@ -354,7 +361,7 @@ export class MeteredPool implements ActorPool {
     if (failure) throw failure;
     const result = (step as Step & { done: true }).result;
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
-    return result.response ?? result.payload;
+    return result.response ?? result.job ?? result.payload;
   }
 
   /**

@@ -16,6 +16,8 @@ export interface JobRequest {
   state: Record<string, Uint8Array>;
   /** Filled by resp_set_header. */
   respHeaders: Record<string, string>;
+  /** `headers` and `params` belong to the caller (a bundle's request): copied before the first write. */
+  sharedMaps?: boolean;
 }
 
 /** An error the guest reported (return_error, return_abort). */

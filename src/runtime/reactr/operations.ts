@@ -13,7 +13,7 @@
 import { STATUS_CODES } from "node:http";
 import { randomUUID } from "node:crypto";
 import { decodeHttpRequest, encodeHttpResponse, type HttpRequest, type HttpResponse } from "../../codec/http.js";
-import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
+import { decodeJobRequest, encodeJobReply, OP_JOB, type JobRequest as WireJobRequest } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
 import { isWactorError } from "../../errors.js";
 import type { GuestInput } from "../suspendable-guest.js";
@@ -82,11 +82,31 @@ class HttpJobRequest implements JobRequest {
   }
 }
 
+/**
+ * A bundle step's job as its fields. Its headers (lower-cased by the caller) and params are
+ * shared by every call of the request: the guest's first write to one of them copies both
+ * (request-fields.ts). The state is the call's own (the sequence engine makes one per call).
+ */
+function directJobRequest(job: WireJobRequest): JobRequest {
+  return {
+    method: job.method,
+    url: job.url,
+    id: job.requestId,
+    body: job.body,
+    headers: job.headers,
+    params: job.params,
+    state: asPlainMap(job.state),
+    respHeaders: plainMap(),
+    sharedMaps: true,
+  };
+}
+
 /** The job an invocation runs, or its answer when no job runs at all. */
 export function openInvocation(operation: string, input: GuestInput): Invocation | GuestCallResult {
   if (!(input instanceof Uint8Array)) {
-    if (operation === OP_HANDLE_REQUEST) return { operation, input: input.body, request: new HttpJobRequest(input), direct: true };
-    return { ok: false, error: `a runnable takes a request's fields only for ${OP_HANDLE_REQUEST}, not '${operation}'` };
+    if (operation === OP_HANDLE_REQUEST && !("requestId" in input)) return { operation, input: input.body, request: new HttpJobRequest(input), direct: true };
+    if (operation === OP_JOB && "requestId" in input) return { operation, input: input.body, request: directJobRequest(input), direct: true };
+    return { ok: false, error: `a runnable takes '${operation}' only as its MessagePack payload` };
   }
   const payload = input;
   try {
@@ -128,8 +148,11 @@ export function invocationReply(invocation: Invocation, job: Job): GuestCallResu
   switch (invocation.operation) {
     case OP_RUN:
       return error ? { ok: false, code: "WACTOR_ERR_RUNNABLE_ERROR", error: runErrJson(error) } : { ok: true, payload: output };
-    case OP_JOB:
+    case OP_JOB: {
+      // The job's response headers are its own map: handed over as they are when direct.
+      if (invocation.direct) return { ok: true, payload: EMPTY, job: error ? { error } : { output, headers } };
       return { ok: true, payload: encodeJobReply(error ? { error } : { output, headers: { ...headers } }) };
+    }
     case OP_HANDLE_REQUEST: {
       const response = httpResponse(headers, output, error);
       return invocation.direct ? { ok: true, payload: EMPTY, response } : { ok: true, payload: encodeHttpResponse(response) };

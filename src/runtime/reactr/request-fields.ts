@@ -70,10 +70,10 @@ export function setField(request: JobRequest | undefined, type: number, key: str
       return { data: EMPTY };
     }
     case FIELD_HEADER:
-      request.headers[key] = valueText;
+      ownMaps(request).headers[key] = valueText;
       return { data: EMPTY };
     case FIELD_PARAMS:
-      request.params[key] = valueText;
+      ownMaps(request).params[key] = valueText;
       return { data: EMPTY };
     case FIELD_STATE:
       request.state[key] = value.slice();
@@ -85,6 +85,16 @@ export function setField(request: JobRequest | undefined, type: number, key: str
 
 export function setResponseHeader(request: JobRequest | undefined, key: string, value: string): void {
   if (request) request.respHeaders[key] = value;
+}
+
+/** The request with headers and params of its own (copies, without a prototype, when they were the caller's). */
+function ownMaps(request: JobRequest): JobRequest {
+  if (request.sharedMaps) {
+    request.headers = Object.assign(Object.create(null) as Record<string, string>, request.headers);
+    request.params = Object.assign(Object.create(null) as Record<string, string>, request.params);
+    request.sharedMaps = false;
+  }
+  return request;
 }
 
 function own<T>(map: Record<string, T>, key: string): T | undefined {
