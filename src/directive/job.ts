@@ -12,6 +12,8 @@ export { OP_JOB as JOB_OPERATION, decodeJobReply, encodeJobRequest, type JobRepl
 export interface StepInvoker {
   /** Runs the function bound to `fqfn`; rejects (WactorError) on an infrastructure failure. */
   invoke(fqfn: string, request: JobRequest, signal: AbortSignal): Promise<JobReply>;
+  /** The request as this invoker's calls want it (say, header names lower-cased): once per sequence, not per call. */
+  prepare?(request: Omit<JobRequest, "state">): Omit<JobRequest, "state">;
 }
 
 /** A StepInvoker over a byte-level call (`Job` operation on the function's actor). */

@@ -87,6 +87,7 @@ export async function runSequence(
 ): Promise<SequenceOutcome> {
   const state = new Map(initialState);
   const headers: Record<string, string> = {};
+  if (invoker.prepare) ctx = invoker.prepare(ctx);
   const resolved = {
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,

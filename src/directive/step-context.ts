@@ -3,6 +3,7 @@ import { WactorError, toWactorError } from "../errors.js";
 import type { RunErr } from "./go-json.js";
 import type { JobReply, JobRequest, StepInvoker } from "./job.js";
 import { resolveReference } from "./references.js";
+import { afterTimeout } from "./step-timeouts.js";
 import type { Directive, ErrAction, OnErr } from "./types.js";
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -69,24 +70,36 @@ export function desiredState(withMap: Record<string, string> | undefined, state:
  * Runs work under the step timeout: on expiry the work's signal aborts and the step fails
  * with WACTOR_ERR_STEP_TIMEOUT; any other rejection becomes a catalog error.
  */
-export async function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`);
-      controller.abort(error);
-      reject(error);
-    }, run.options.stepTimeoutMs);
+  return new Promise<T>((resolve, reject) => {
+    const fail = (err: unknown): void => {
+      controller.abort(err);
+      reject(toWactorError(err));
+    };
+    const timeout = afterTimeout(run.options.stepTimeoutMs, () =>
+      fail(new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`)),
+    );
+    let working: Promise<T>;
+    try {
+      working = work(controller.signal);
+    } catch (err) {
+      timeout.cancel();
+      fail(err);
+      return;
+    }
+    // After a timeout the work's own end changes nothing: the step has failed already.
+    working.then(
+      (value) => {
+        timeout.cancel();
+        resolve(value);
+      },
+      (err: unknown) => {
+        timeout.cancel();
+        if (!controller.signal.aborted) fail(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([work(controller.signal), timeout]);
-  } catch (err) {
-    controller.abort(err);
-    throw toWactorError(err);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): Promise<JobReply> {

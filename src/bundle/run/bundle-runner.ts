@@ -238,16 +238,8 @@ export class BundleRunner {
     // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
     // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`. Every
     // step of a request shares its headers object: lowered once per request, not per step.
-    const lowered = new WeakMap<Record<string, string>, Record<string, string>>();
-    const lower = (headers: Record<string, string>): Record<string, string> => {
-      let out = lowered.get(headers);
-      if (out === undefined) lowered.set(headers, (out = lowerCaseKeys(headers)));
-      return out;
-    };
-    return {
-      invoke: (fqfn, { method, url, requestId, body, headers, params, state }, signal) =>
-        call.invoke(fqfn, { method, url, requestId, body, headers: lower(headers), params, state }, signal),
-    };
+    call.prepare = (request) => ({ ...request, headers: lowerCaseKeys(request.headers) });
+    return call;
   }
 
   /** Subscribes the stream handlers through the host's `wascc:messaging` (added if the host has none). */
