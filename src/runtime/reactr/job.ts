@@ -14,7 +14,10 @@ export interface JobRequest {
   headers: Record<string, string>;
   params: Record<string, string>;
   state: Record<string, Uint8Array>;
-  /** Filled by resp_set_header. */
+  /**
+   * Filled by resp_set_header: a plain object (a key inserted into one without a prototype
+   * cost ~2.5 µs per request over HTTP), written only through setResponseHeader.
+   */
   respHeaders: Record<string, string>;
   /** `headers` and `params` belong to the caller (a bundle's request): copied before the first write. */
   sharedMaps?: boolean;

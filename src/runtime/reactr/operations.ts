@@ -61,7 +61,7 @@ class HttpJobRequest implements JobRequest {
   body: Uint8Array;
   readonly params = plainMap<string>();
   readonly state = plainMap<Uint8Array>();
-  readonly respHeaders = plainMap<string>();
+  readonly respHeaders: Record<string, string> = {};
   readonly #header: Record<string, string>;
   #id: string | undefined;
   #headers: Record<string, string> | undefined;
@@ -96,7 +96,7 @@ function directJobRequest(job: WireJobRequest): JobRequest {
     headers: job.headers,
     params: job.params,
     state: asPlainMap(job.state),
-    respHeaders: plainMap(),
+    respHeaders: {},
     sharedMaps: true,
   };
 }
@@ -127,7 +127,7 @@ export function openInvocation(operation: string, input: GuestInput): Invocation
         headers: lowerCased(job.headers),
         params: asPlainMap(job.params),
         state: asPlainMap(job.state),
-        respHeaders: plainMap(),
+        respHeaders: {},
       };
       return { operation, input: job.body, request, direct: false };
     }
@@ -143,7 +143,7 @@ export function openInvocation(operation: string, input: GuestInput): Invocation
 /** The reply for a job that ran to its end (or reported an error before trapping). */
 export function invocationReply(invocation: Invocation, job: Job): GuestCallResult {
   const output = job.result ?? EMPTY;
-  const headers = job.request?.respHeaders ?? plainMap<string>();
+  const headers = job.request?.respHeaders ?? {};
   const error = job.error;
   switch (invocation.operation) {
     case OP_RUN:

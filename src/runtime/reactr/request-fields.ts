@@ -84,7 +84,10 @@ export function setField(request: JobRequest | undefined, type: number, key: str
 }
 
 export function setResponseHeader(request: JobRequest | undefined, key: string, value: string): void {
-  if (request) request.respHeaders[key] = value;
+  if (!request) return;
+  // A header named __proto__ stays a plain key of the (plain) object.
+  if (key === "__proto__") Object.defineProperty(request.respHeaders, key, { value, enumerable: true, writable: true, configurable: true });
+  else request.respHeaders[key] = value;
 }
 
 /** The request with headers and params of its own (copies, without a prototype, when they were the caller's). */
