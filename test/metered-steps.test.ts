@@ -39,7 +39,7 @@ function holdThreadFirst(ms: number): void {
   });
 }
 
-async function counterPool(instances: number, maxQueue: number): Promise<MeteredPool> {
+async function counterPool(instances: number, maxQueue: number, direct: boolean): Promise<MeteredPool> {
   const bytes = assemble(counter);
   const { bytes: metered } = await instrumentedModule(bytes, moduleHash(bytes), mkdtempSync(join(tmpdir(), "wactor-steps-")));
   const pool = new MeteredPool({
@@ -52,14 +52,16 @@ async function counterPool(instances: number, maxQueue: number): Promise<Metered
     maxMemoryBytes: 1 << 20,
     hostCall: () => Promise.reject(new Error("no host calls here")),
     scheduler: new Scheduler(),
+    direct,
   });
   await pool.start();
   return pool;
 }
 
-describe(`a foreground slice (suspension: ${suspensionMode()})`, () => {
+// On the serve loop (what these cases are about) and, with JSPI, as direct calls (metered-direct.test.ts).
+describe.each([false, true])(`a foreground slice (suspension: ${suspensionMode()}, direct calls: %s)`, (direct) => {
   it("starts when the guest runs: a short guest queued behind a long microtask does not turn heavy", async () => {
-    const pool = await counterPool(1, 0);
+    const pool = await counterPool(1, 0, direct);
     try {
       // Each invocation is handed over behind 6 ms of someone else's work; none uses its own
       // 2 ms slice, so none yields and the actor stays in the foreground (three overruns in a
@@ -75,7 +77,7 @@ describe(`a foreground slice (suspension: ${suspensionMode()})`, () => {
   });
 
   it("one instance answers queued invocations one after another, each begun as the last one returns", async () => {
-    const pool = await counterPool(1, 16);
+    const pool = await counterPool(1, 16, direct);
     try {
       const replies = await Promise.all(Array.from({ length: 8 }, () => pool.invoke("Count", new Uint8Array())));
       expect(replies.map((r) => r.length)).toEqual(Array(8).fill(0));

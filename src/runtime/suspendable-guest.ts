@@ -69,6 +69,13 @@ export interface GuestHooks {
  * at once with asyncify, and a microtask later with JSPI (the engine resumes the guest in
  * a promise reaction), so it may come as a promise. A trap throws (or rejects with) GuestTrap.
  */
+/**
+ * What `beginDirect` returns when the operation needed to suspend (a host call, a yield at the
+ * slice's end, a deep stack): nothing of it is answered, the instance is spent (its stack was
+ * thrown out of mid-operation) and the operation must start again on the serve loop.
+ */
+export const RESTART = Symbol("restart on the serve loop");
+
 export interface Guest {
   /** Linear memory in bytes, the suspend region included. */
   readonly memoryBytes: number;
@@ -83,6 +90,12 @@ export interface Guest {
    * from inside the guest's `done` (or `wait`), without a promise of its own.
    */
   beginWith?(operation: Uint8Array, payload: GuestInput, waiter: StepWaiter): void;
+  /**
+   * JSPI only: runs an operation as a plain call on the caller's stack, without the serve
+   * loop's two stack switches and promise hops (docs/runtime.md, "Direct calls"): its step, or
+   * RESTART where it would have had to suspend.
+   */
+  beginDirect?(operation: Uint8Array, payload: GuestInput): Step | typeof RESTART;
   /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
   dispose?(): void;
 }
@@ -116,6 +129,9 @@ export interface StepWaiter {
   reject(err: unknown): void;
 }
 
+/** Thrown through a directly called guest where it would suspend: the call is abandoned. */
+class WouldSuspend extends Error {}
+
 /** What `enter` returns for a step handed to a waiter of the caller's (never settles). */
 const HANDED_OVER = new Promise<Step>(() => undefined);
 const RESOLVED = Promise.resolve();
@@ -142,6 +158,9 @@ export abstract class SuspendableGuest implements Guest {
   #begun = false;
   /** beginWith's waiter, taken by the entry call it makes. */
   #handTo: StepWaiter | undefined;
+  /** An operation runs as a plain call (enterDirect); and whether it tried to suspend. */
+  #direct = false;
+  #wouldSuspend = false;
   #wake: ((value: number) => void) | undefined;
   #onReply: ((reply: HostCallResult) => number) | undefined;
   // JSPI's serve loop: what starts the next operation, its arguments and how it ends.
@@ -263,6 +282,33 @@ export abstract class SuspendableGuest implements Guest {
     return step;
   }
 
+  /**
+   * Runs an operation as a plain call (JSPI only): the step, or RESTART when the guest tried to
+   * suspend (WouldSuspend thrown through it, or swallowed by a guest that catches everything)
+   * or ran out of stack (the serve loop's stack is the engine's, not the caller's).
+   */
+  protected enterDirect(call: () => unknown, onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | typeof RESTART {
+    this.#direct = true;
+    this.#wouldSuspend = false;
+    let value: unknown;
+    try {
+      value = call();
+    } catch (err) {
+      if (this.#wouldSuspend || (err instanceof RangeError && err.message.includes("call stack"))) return RESTART;
+      return onThrow(err);
+    } finally {
+      this.#direct = false;
+    }
+    return this.#wouldSuspend ? RESTART : onReturn(value);
+  }
+
+  /** For an import that may suspend: throws WouldSuspend in a direct call, before the import does anything. */
+  protected notDirect(): void {
+    if (!this.#direct) return;
+    this.#wouldSuspend = true;
+    throw new WouldSuspend("the operation must suspend: it starts again on the serve loop");
+  }
+
   /** `wactor.next`: waits for an operation, unless one was begun while the last one returned. */
   #nextImport(): Promise<void> {
     this.#returning = false;
@@ -379,6 +425,7 @@ export abstract class SuspendableGuest implements Guest {
    */
   protected suspend(suspension: Suspension, onReply?: (reply: HostCallResult) => number): boolean {
     if (!this.#suspendable) return false;
+    this.notDirect();
     if (this.jspi) {
       this.#suspension = suspension;
       this.#onReply = onReply;

@@ -7,7 +7,7 @@
  */
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
 import { TICK_MODULE } from "../transform/metering-abi.js";
-import { asGuestTrap, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, RESTART, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
 
 export { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type GuestHooks as MeteredGuestHooks, type Step, type Suspension } from "../suspendable-guest.js";
 
@@ -46,6 +46,14 @@ export class MeteredGuest extends SuspendableGuest {
     this.#response = undefined;
     this.#error = undefined;
     return this.#step();
+  }
+
+  beginDirect(operation: Uint8Array, payload: Uint8Array): Step | typeof RESTART {
+    this.#operation = operation;
+    this.#payload = payload;
+    this.#response = undefined;
+    this.#error = undefined;
+    return this.enterDirect(this.#call, this.#finished, this.#trapped);
   }
 
   resume(reply?: HostCallResult): Step | Promise<Step> {
@@ -100,6 +108,7 @@ export class MeteredGuest extends SuspendableGuest {
         __guest_response: (ptr: number, len: number) => void (this.#response = read(ptr, len)),
         __guest_error: (ptr: number, len: number) => void (this.#error = readString(ptr, len)),
         __host_call: (bdPtr: number, bdLen: number, nsPtr: number, nsLen: number, opPtr: number, opLen: number, ptr: number, len: number) => {
+          this.notDirect();
           if (this.rewound()) return this.#answer(this.resumeWith!);
           const mem = this.memory();
           const answer = this.hooks.hostCall(

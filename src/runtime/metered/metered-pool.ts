@@ -17,7 +17,7 @@ import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
 import type { InvocationTrace } from "../invocation-trace.js";
-import { DeadlineTrap, suspensionModeOf, type GuestInput, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, RESTART, suspensionModeOf, type GuestInput, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 
@@ -32,6 +32,8 @@ export interface MeteredPoolOptions extends SlotOptions {
   onReplaced?: (reason: "deadline" | "trap") => void;
   breaker?: BreakerOptions;
   scheduler?: Scheduler;
+  /** false: JSPI invocations always run on the serve loop (tests compare both ways). */
+  direct?: boolean;
 }
 
 /**
@@ -65,6 +67,8 @@ export class MeteredPool implements ActorPool {
   readonly #operations = new Map<string, Uint8Array>();
   readonly #deadlines = new DeadlineSweeper();
   readonly #jspi: boolean;
+  /** JSPI invocations try a plain call first (#runDirect) until one of them has to suspend. */
+  #direct: boolean;
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -79,6 +83,7 @@ export class MeteredPool implements ActorPool {
     this.#options = options;
     this.#scheduler = options.scheduler ?? sharedScheduler;
     this.#jspi = suspensionModeOf(options.module) === "jspi";
+    this.#direct = this.#jspi && options.direct !== false;
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
   }
@@ -102,6 +107,11 @@ export class MeteredPool implements ActorPool {
 
   get memoryBytes(): number {
     return this.#memoryBytes;
+  }
+
+  /** True while invocations are tried as plain calls first (JSPI, until one had to suspend). */
+  get direct(): boolean {
+    return this.#direct;
   }
 
   /** True while the actor's invocations run in the background (it used whole slices). */
@@ -136,10 +146,14 @@ export class MeteredPool implements ActorPool {
     } catch (err) {
       return Promise.reject(err);
     }
-    const name = this.#operationBytes(operation);
+    return this.#dispatch(this.#operationBytes(operation), payload, trace);
+  }
+
+  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
+      if (this.#direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload);
       if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
       trace?.started();
       return this.#run(slot, name, payload, trace);
@@ -238,6 +252,38 @@ export class MeteredPool implements ActorPool {
     const now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
     return now;
+  }
+
+  /**
+   * A JSPI invocation as a plain call (docs/runtime.md, "Direct calls"), in the foreground with
+   * an absolute slice, as asyncify runs. Where the guest would suspend it is thrown out, its
+   * instance dropped, and the invocation starts again on the serve loop; so do this actor's
+   * later ones (its operations suspend: a direct try would only be thrown away).
+   */
+  #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput): Promise<Reply> {
+    const now = this.#enter(slot, undefined);
+    this.#startSlice(slot, this.#scheduler.foreground(now), now, false);
+    let step: Step | typeof RESTART;
+    try {
+      step = slot.guest.beginDirect!(operation, payload);
+    } catch (err) {
+      return this.#settled(slot, undefined, err);
+    }
+    if (step !== RESTART) return this.#settled(slot, step, undefined);
+    this.#direct = false;
+    this.#inFlight--;
+    slot.trace = undefined;
+    this.#discard(slot);
+    return this.#dispatch(operation, payload, undefined);
+  }
+
+  /** #finish as a promise: settled already, one microtask for its caller. */
+  #settled(slot: Slot, step: Step | undefined, err: unknown): Promise<Reply> {
+    try {
+      return Promise.resolve(this.#finish(slot, step, err, false));
+    } catch (failure) {
+      return Promise.reject(failure);
+    }
   }
 
   /**
@@ -368,8 +414,8 @@ export class MeteredPool implements ActorPool {
    * Where the slice ends. A JSPI guest runs a microtask after its step begins, maybe after
    * another guest's long step: its foreground slice starts at its own first tick instead.
    */
-  #startSlice(slot: Slot, turn: Turn, now: number): void {
-    if (turn.relative && this.#jspi) {
+  #startSlice(slot: Slot, turn: Turn, now: number, serveLoop = this.#jspi): void {
+    if (turn.relative && serveLoop) {
       slot.sliceEnd = Infinity;
       slot.sliceLength = turn.sliceEnd;
     } else {

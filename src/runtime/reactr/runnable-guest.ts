@@ -8,7 +8,7 @@
  */
 import { TICK_MODULE } from "../transform/metering-abi.js";
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
-import { asGuestTrap, DeadlineTrap, SuspendableGuest, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, DeadlineTrap, RESTART, SuspendableGuest, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
 import type { CapabilityCall } from "./capability-calls.js";
 import { Job } from "./job.js";
 import { invocationReply, openInvocation, type Invocation } from "./operations.js";
@@ -73,6 +73,29 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   }
 
   begin(operation: Uint8Array, payload: GuestInput): Step | Promise<Step> {
+    const opened = this.#open(operation, payload);
+    return "done" in opened ? opened : this.#step();
+  }
+
+  beginDirect(operation: Uint8Array, payload: GuestInput): Step | typeof RESTART {
+    const opened = this.#open(operation, payload);
+    if ("done" in opened) return opened;
+    const running = opened;
+    this.suspendable = true;
+    const step = this.enterDirect(
+      () => this.#guest.run_e(running.ptr, running.len, running.job.ident),
+      () => this.#ran(running),
+      (err) => this.#trapped(running, err),
+    );
+    if (step === RESTART) {
+      this.suspendable = false;
+      this.#finish();
+    }
+    return step;
+  }
+
+  /** The job's input in the guest's memory, or the answer when no job runs. */
+  #open(operation: Uint8Array, payload: GuestInput): Running | Step {
     const opened = openInvocation(operationName(operation), payload);
     if (!("input" in opened)) return { done: true, result: opened };
     const job = new Job(opened.request);
@@ -85,8 +108,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
       job.end();
       throw asGuestTrap(err);
     }
-    this.#running = { invocation: opened, job, ptr, len };
-    return this.#step();
+    return (this.#running = { invocation: opened, job, ptr, len });
   }
 
   resume(reply?: HostCallResult): Step | Promise<Step> {
@@ -150,6 +172,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   }
 
   capability(ident: number, slot: boolean, build: (job: Job) => CapabilityCall | number): number {
+    this.notDirect();
     if (this.rewound()) {
       const settle = this.#pending!;
       this.#pending = undefined;

@@ -1,0 +1,98 @@
+/**
+ * Direct calls (docs/runtime.md, "Direct calls"): with JSPI an invocation is first tried as a
+ * plain call on the caller's stack. Where the guest would suspend (a host call, the end of its
+ * slice) the try is thrown away before the host call happens, its instance dropped, and the
+ * invocation starts again on the serve loop, as do the actor's later ones. What must hold:
+ * every answer is the serve loop's answer, a host call is made once, preemption still works.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { moduleHash } from "../src/claims/hash.js";
+import { MeteredPool } from "../src/runtime/metered/metered-pool.js";
+import { Scheduler } from "../src/runtime/metered/scheduler.js";
+import { suspensionMode } from "../src/runtime/suspension.js";
+import { instrumentedModule } from "../src/runtime/transform/transform-cache.js";
+import type { HostCallRequest } from "../src/runtime/worker-protocol.js";
+import { rawGuestBytes } from "./helpers/raw-guest.js";
+import { assemble } from "./helpers/wat-guests.js";
+
+const enc = (text: string) => new TextEncoder().encode(text);
+const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+const cacheDir = mkdtempSync(join(tmpdir(), "wactor-direct-"));
+
+/** Sums 0..n-1 for n = 30,000,000 (many slices of work) and answers the low 32 bits, little-endian. */
+const longSum = `(module
+ (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
+ (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+ (memory (export "memory") 1)
+ (func (export "__guest_call") (param i32 i32) (result i32)
+  (local $i i32) (local $sum i32)
+  (loop $count
+   (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+   (local.set $i (i32.add (local.get $i) (i32.const 1)))
+   (br_if $count (i32.lt_u (local.get $i) (i32.const 30000000))))
+  (i32.store (i32.const 0) (local.get $sum))
+  (call $guest_response (i32.const 0) (i32.const 4))
+  (i32.const 1)))`;
+
+const pools: MeteredPool[] = [];
+afterAll(async () => {
+  for (const pool of pools) await pool.stop();
+});
+
+async function pool(bytes: Uint8Array, hostCall: (request: HostCallRequest) => Promise<Uint8Array>, direct?: boolean): Promise<MeteredPool> {
+  const { bytes: metered } = await instrumentedModule(bytes, moduleHash(bytes), cacheDir);
+  const made = new MeteredPool({
+    module: new WebAssembly.Module(metered as Uint8Array<ArrayBuffer>),
+    kind: "wapc",
+    identity: { key: "MDIRECT", name: "direct", caps: ["wascc:logging"] },
+    instances: 2,
+    maxQueue: 16,
+    deadlineMs: 5_000,
+    maxMemoryBytes: 16 << 20,
+    hostCall,
+    scheduler: new Scheduler(),
+    ...(direct !== undefined && { direct }),
+  });
+  await made.start();
+  pools.push(made);
+  return made;
+}
+
+describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
+  it("answer an operation that needs no suspension as a plain call, and keep doing so", async () => {
+    const calls: HostCallRequest[] = [];
+    const guest = await pool(rawGuestBytes(), async (request) => (calls.push(request), enc("unused")));
+    for (const text of ["a", "bb", "ccc"]) expect(dec(await guest.invoke("Echo", enc(text)))).toBe(text);
+    expect(guest.direct).toBe(true);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("start an operation that makes a host call again on the serve loop: one host call, the serve loop's answer", async () => {
+    const calls: HostCallRequest[] = [];
+    const guest = await pool(rawGuestBytes(), async (request) => (calls.push(request), enc(`logged ${dec(request.payload)}`)));
+    expect(dec(await guest.invoke("HostCall", enc("default|wascc:logging|WriteLog|hello")))).toBe("logged hello");
+    // The direct try was thrown out before the host call: the provider saw it once.
+    expect(calls.map((c) => [c.binding, c.namespace, c.operation, dec(c.payload)])).toEqual([["default", "wascc:logging", "WriteLog", "hello"]]);
+    expect(guest.direct).toBe(false);
+    expect(dec(await guest.invoke("HostCall", enc("default|wascc:logging|WriteLog|again")))).toBe("logged again");
+    expect(dec(await guest.invoke("Echo", enc("still here")))).toBe("still here");
+    expect(calls).toHaveLength(2);
+  });
+
+  it("start a guest that outruns its slice again on the serve loop, where it yields and finishes", async () => {
+    const guest = await pool(assemble(longSum), () => Promise.reject(new Error("no host calls here")));
+    const expected = Number(((BigInt(30_000_000) * BigInt(29_999_999)) / 2n) & 0xffffffffn);
+    const reply = await guest.invoke("Sum", new Uint8Array());
+    expect(new DataView(reply.buffer, reply.byteOffset).getUint32(0, true)).toBe(expected);
+    expect(guest.direct).toBe(false);
+  });
+
+  it("can be switched off: every operation then runs on the serve loop", async () => {
+    const guest = await pool(rawGuestBytes(), () => Promise.reject(new Error("none")), false);
+    expect(guest.direct).toBe(false);
+    expect(dec(await guest.invoke("Echo", enc("loop")))).toBe("loop");
+  });
+});
