@@ -2,7 +2,8 @@
  * Direct calls (docs/runtime.md, "Direct calls"): with JSPI an invocation is first tried as a
  * plain call on the caller's stack. Where the guest would suspend (a host call, the end of its
  * slice) the try is thrown away before the host call happens, its instance dropped, and the
- * invocation starts again on the serve loop, as do the actor's later ones. What must hold:
+ * invocation starts again on the serve loop, as do the actor's later ones after a host call
+ * or three overruns in a row. What must hold:
  * every answer is the serve loop's answer, a host call is made once, preemption still works.
  */
 import { mkdtempSync } from "node:fs";
@@ -82,12 +83,17 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
     expect(calls).toHaveLength(2);
   });
 
-  it("start a guest that outruns its slice again on the serve loop, where it yields and finishes", async () => {
+  it("start a guest that outruns its slice again on the serve loop, where it yields and finishes; three in a row turn direct calls off", async () => {
     const guest = await pool(assemble(longSum), () => Promise.reject(new Error("no host calls here")));
     const expected = Number(((BigInt(30_000_000) * BigInt(29_999_999)) / 2n) & 0xffffffffn);
-    const reply = await guest.invoke("Sum", new Uint8Array());
-    expect(new DataView(reply.buffer, reply.byteOffset).getUint32(0, true)).toBe(expected);
-    expect(guest.direct).toBe(false);
+    const directAfter: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const reply = await guest.invoke("Sum", new Uint8Array());
+      expect(new DataView(reply.buffer, reply.byteOffset).getUint32(0, true)).toBe(expected);
+      directAfter.push(guest.direct);
+    }
+    // One overrun may be the thread pausing: direct calls stay on until the third in a row.
+    expect(directAfter).toEqual([true, true, false]);
   });
 
   it("can be switched off: every operation then runs on the serve loop", async () => {

@@ -70,11 +70,16 @@ export interface GuestHooks {
  * a promise reaction), so it may come as a promise. A trap throws (or rejects with) GuestTrap.
  */
 /**
- * What `beginDirect` returns when the operation needed to suspend (a host call, a yield at the
- * slice's end, a deep stack): nothing of it is answered, the instance is spent (its stack was
- * thrown out of mid-operation) and the operation must start again on the serve loop.
+ * What `beginDirect` returns when the operation needed to suspend: nothing of it is answered,
+ * the instance is spent (its stack was thrown out of mid-operation) and the operation must
+ * start again on the serve loop. `wait`: it made a host call; `slice`: it ran out of its slice
+ * (or of the caller's stack), which a pause of the thread may cause once.
  */
-export const RESTART = Symbol("restart on the serve loop");
+export interface Restart {
+  readonly restart: "wait" | "slice";
+}
+export const RESTART_WAIT: Restart = Object.freeze({ restart: "wait" });
+export const RESTART_SLICE: Restart = Object.freeze({ restart: "slice" });
 
 export interface Guest {
   /** Linear memory in bytes, the suspend region included. */
@@ -93,9 +98,9 @@ export interface Guest {
   /**
    * JSPI only: runs an operation as a plain call on the caller's stack, without the serve
    * loop's two stack switches and promise hops (docs/runtime.md, "Direct calls"): its step, or
-   * RESTART where it would have had to suspend.
+   * a Restart where it would have had to suspend.
    */
-  beginDirect?(operation: Uint8Array, payload: GuestInput): Step | typeof RESTART;
+  beginDirect?(operation: Uint8Array, payload: GuestInput): Step | Restart;
   /** The instance is dropped (a deadline or a stop may leave an operation unfinished). */
   dispose?(): void;
 }
@@ -160,7 +165,7 @@ export abstract class SuspendableGuest implements Guest {
   #handTo: StepWaiter | undefined;
   /** An operation runs as a plain call (enterDirect); and whether it tried to suspend. */
   #direct = false;
-  #wouldSuspend = false;
+  #wouldSuspend: Restart | undefined;
   #wake: ((value: number) => void) | undefined;
   #onReply: ((reply: HostCallResult) => number) | undefined;
   // JSPI's serve loop: what starts the next operation, its arguments and how it ends.
@@ -283,29 +288,30 @@ export abstract class SuspendableGuest implements Guest {
   }
 
   /**
-   * Runs an operation as a plain call (JSPI only): the step, or RESTART when the guest tried to
-   * suspend (WouldSuspend thrown through it, or swallowed by a guest that catches everything)
+   * Runs an operation as a plain call (JSPI only): the step, or a Restart when the guest tried
+   * to suspend (WouldSuspend thrown through it, or swallowed by a guest that catches everything)
    * or ran out of stack (the serve loop's stack is the engine's, not the caller's).
    */
-  protected enterDirect(call: () => unknown, onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | typeof RESTART {
+  protected enterDirect(call: () => unknown, onReturn: (value: unknown) => Step, onThrow: (err: unknown) => Step): Step | Restart {
     this.#direct = true;
-    this.#wouldSuspend = false;
+    this.#wouldSuspend = undefined;
     let value: unknown;
     try {
       value = call();
     } catch (err) {
-      if (this.#wouldSuspend || (err instanceof RangeError && err.message.includes("call stack"))) return RESTART;
+      if (this.#wouldSuspend) return this.#wouldSuspend;
+      if (err instanceof RangeError && err.message.includes("call stack")) return RESTART_SLICE;
       return onThrow(err);
     } finally {
       this.#direct = false;
     }
-    return this.#wouldSuspend ? RESTART : onReturn(value);
+    return this.#wouldSuspend ?? onReturn(value);
   }
 
   /** For an import that may suspend: throws WouldSuspend in a direct call, before the import does anything. */
-  protected notDirect(): void {
+  protected notDirect(why: Restart = RESTART_WAIT): void {
     if (!this.#direct) return;
-    this.#wouldSuspend = true;
+    this.#wouldSuspend = why;
     throw new WouldSuspend("the operation must suspend: it starts again on the serve loop");
   }
 
@@ -425,7 +431,7 @@ export abstract class SuspendableGuest implements Guest {
    */
   protected suspend(suspension: Suspension, onReply?: (reply: HostCallResult) => number): boolean {
     if (!this.#suspendable) return false;
-    this.notDirect();
+    this.notDirect(suspension.kind === "yield" ? RESTART_SLICE : RESTART_WAIT);
     if (this.jspi) {
       this.#suspension = suspension;
       this.#onReply = onReply;

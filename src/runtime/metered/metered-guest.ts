@@ -7,7 +7,7 @@
  */
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
 import { TICK_MODULE } from "../transform/metering-abi.js";
-import { asGuestTrap, RESTART, SuspendableGuest, type GuestHooks, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, SuspendableGuest, type Restart, type GuestHooks, type Step } from "../suspendable-guest.js";
 
 export { DeadlineTrap, SUSPEND_STACK_PAGES, WASM_PAGE, type GuestHooks as MeteredGuestHooks, type Step, type Suspension } from "../suspendable-guest.js";
 
@@ -48,7 +48,7 @@ export class MeteredGuest extends SuspendableGuest {
     return this.#step();
   }
 
-  beginDirect(operation: Uint8Array, payload: Uint8Array): Step | typeof RESTART {
+  beginDirect(operation: Uint8Array, payload: Uint8Array): Step | Restart {
     this.#operation = operation;
     this.#payload = payload;
     this.#response = undefined;

@@ -17,7 +17,7 @@ import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
 import type { InvocationTrace } from "../invocation-trace.js";
-import { DeadlineTrap, RESTART, suspensionModeOf, type GuestInput, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type GuestInput, type Restart, type Step } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 
@@ -35,6 +35,9 @@ export interface MeteredPoolOptions extends SlotOptions {
   /** false: JSPI invocations always run on the serve loop (tests compare both ways). */
   direct?: boolean;
 }
+
+/** Direct calls in a row that may run out of their slice before an actor's calls go to the serve loop. */
+const DIRECT_SLICE_RESTARTS = 3;
 
 /**
  * An actor turns heavy (its invocations start in the background) when this many invocations in
@@ -67,8 +70,10 @@ export class MeteredPool implements ActorPool {
   readonly #operations = new Map<string, Uint8Array>();
   readonly #deadlines = new DeadlineSweeper();
   readonly #jspi: boolean;
-  /** JSPI invocations try a plain call first (#runDirect) until one of them has to suspend. */
+  /** JSPI invocations try a plain call first (#runDirect) until they turn out to suspend. */
   #direct: boolean;
+  /** Direct calls in a row that ran out of their slice. */
+  #sliceRestarts = 0;
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -149,11 +154,12 @@ export class MeteredPool implements ActorPool {
     return this.#dispatch(this.#operationBytes(operation), payload, trace);
   }
 
-  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
+  /** `direct`: false for an operation whose direct call was given up (it starts again on the serve loop). */
+  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, direct = this.#direct): Promise<Reply> {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
-      if (this.#direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload);
+      if (direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload);
       if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
       trace?.started();
       return this.#run(slot, name, payload, trace);
@@ -263,18 +269,23 @@ export class MeteredPool implements ActorPool {
   #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput): Promise<Reply> {
     const now = this.#enter(slot, undefined);
     this.#startSlice(slot, this.#scheduler.foreground(now), now, false);
-    let step: Step | typeof RESTART;
+    let step: Step | Restart;
     try {
       step = slot.guest.beginDirect!(operation, payload);
     } catch (err) {
       return this.#settled(slot, undefined, err);
     }
-    if (step !== RESTART) return this.#settled(slot, step, undefined);
-    this.#direct = false;
+    if (!("restart" in step)) {
+      this.#sliceRestarts = 0;
+      return this.#settled(slot, step, undefined);
+    }
+    // One slice overrun may be the thread pausing (a collection, a first compile); a host call, or
+    // overruns in a row, mean this actor's operations suspend: they go to the serve loop from now on.
+    if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) this.#direct = false;
     this.#inFlight--;
     slot.trace = undefined;
     this.#discard(slot);
-    return this.#dispatch(operation, payload, undefined);
+    return this.#dispatch(operation, payload, undefined, false);
   }
 
   /** #finish as a promise: settled already, one microtask for its caller. */

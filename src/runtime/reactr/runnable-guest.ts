@@ -8,7 +8,7 @@
  */
 import { TICK_MODULE } from "../transform/metering-abi.js";
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
-import { asGuestTrap, DeadlineTrap, RESTART, SuspendableGuest, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
+import { asGuestTrap, DeadlineTrap, SuspendableGuest, type Restart, type GuestHooks, type GuestInput, type Step } from "../suspendable-guest.js";
 import type { CapabilityCall } from "./capability-calls.js";
 import { Job } from "./job.js";
 import { invocationReply, openInvocation, type Invocation } from "./operations.js";
@@ -77,7 +77,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return "done" in opened ? opened : this.#step();
   }
 
-  beginDirect(operation: Uint8Array, payload: GuestInput): Step | typeof RESTART {
+  beginDirect(operation: Uint8Array, payload: GuestInput): Step | Restart {
     const opened = this.#open(operation, payload);
     if ("done" in opened) return opened;
     const running = opened;
@@ -87,7 +87,7 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
       () => this.#ran(running),
       (err) => this.#trapped(running, err),
     );
-    if (step === RESTART) {
+    if ("restart" in step) {
       this.suspendable = false;
       this.#finish();
     }
