@@ -29,13 +29,15 @@ function elementState(base: Record<string, Uint8Array>, element: Uint8Array): Re
   return state;
 }
 
-async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, work: (i: number) => Promise<T>): Promise<T[]> {
+/** Elements answered at once (direct calls on this host) cost no promise each: a worker goes on to the next. */
+async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, work: (i: number) => T | Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count && !signal.aborted) {
       const i = next++;
-      results[i] = await work(i);
+      const result = work(i);
+      results[i] = result instanceof Promise ? await result : result;
     }
   };
   await Promise.all(Array.from({ length: Math.min(count, Math.max(1, limit)) }, worker));

@@ -10,8 +10,12 @@ import { OP_JOB, decodeJobReply, encodeJobRequest, type JobReply, type JobReques
 export { OP_JOB as JOB_OPERATION, decodeJobReply, encodeJobRequest, type JobReply, type JobRequest };
 
 export interface StepInvoker {
-  /** Runs the function bound to `fqfn`; rejects (WactorError) on an infrastructure failure. */
-  invoke(fqfn: string, request: JobRequest, signal: AbortSignal): Promise<JobReply>;
+  /**
+   * Runs the function bound to `fqfn`: the reply, itself when it was answered at once (a direct
+   * call on this host), else a promise that rejects (WactorError) on an infrastructure failure.
+   * Never throws.
+   */
+  invoke(fqfn: string, request: JobRequest, signal: AbortSignal): JobReply | Promise<JobReply>;
   /** The request as this invoker's calls want it (say, header names lower-cased): once per sequence, not per call. */
   prepare?(request: Omit<JobRequest, "state">): Omit<JobRequest, "state">;
 }

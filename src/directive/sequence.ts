@@ -24,7 +24,7 @@ import {
 } from "./step-context.js";
 import { resultKey, stepKind } from "./steps.js";
 import type { Directive, Step } from "./types.js";
-import type { StepInvoker } from "./job.js";
+import type { JobReply, StepInvoker } from "./job.js";
 
 export type SequenceOutcome =
   | { kind: "ok"; state: Map<string, Uint8Array>; headers: Record<string, string> }
@@ -50,23 +50,32 @@ export function canonicalHeaderKey(key: string): string {
   return canonical;
 }
 
-async function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+/** A step's results, at once when its calls were answered at once (direct calls), else later. */
+type StepResults = CallResult[] | Promise<CallResult[]>;
+
+function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): StepResults {
   const fn = step.fn!;
   const input = desiredState(step.with, state, run.where);
-  const reply = await withStepTimeout(run, `fn ${fn}`, (signal) => invoke(run, fqfnFor(d, fn), input, signal));
-  return [{ key: resultKey(step), reply, onErr: step.onErr }];
+  const reply = withStepTimeout(run, `fn ${fn}`, (signal) => invoke(run, fqfnFor(d, fn), input, signal));
+  const results = (r: JobReply): CallResult[] => [{ key: resultKey(step), reply: r, onErr: step.onErr }];
+  return reply instanceof Promise ? reply.then(results) : results(reply);
 }
 
 /** Members start together on the state before the step, each with its own `with` (the step's as a fallback). */
-async function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): StepResults {
   const members = step.group!.map((m) => {
     const withMap = m.with ?? step.with;
     // The member's place is only named in a failure, and only one with `with` can fail here.
     return { member: m, fqfn: fqfnFor(d, m.fn), input: desiredState(withMap, state, withMap ? `${run.where} (${m.fn})` : run.where) };
   });
-  const replies = await withStepTimeout(run, "fn group", (signal) => Promise.all(members.map(({ fqfn, input }) => invoke(run, fqfn, input, signal))));
+  const replies = withStepTimeout(run, "fn group", (signal) => {
+    const each = members.map(({ fqfn, input }) => invoke(run, fqfn, input, signal));
+    return each.some((r) => r instanceof Promise) ? Promise.all(each) : (each as JobReply[]);
+  });
   // Applied in the order written, so the outcome does not depend on which member finished first.
-  return members.map(({ member }, i) => ({ key: resultKey(member), reply: replies[i]!, onErr: member.onErr ?? step.onErr }));
+  const results = (r: JobReply[]): CallResult[] =>
+    members.map(({ member }, i) => ({ key: resultKey(member), reply: r[i]!, onErr: member.onErr ?? step.onErr }));
+  return replies instanceof Promise ? replies.then(results) : results(replies);
 }
 
 function stepInfo(step: Step, kind: StepInfo["kind"], index: number, requestId: string): StepInfo {
@@ -97,16 +106,19 @@ export async function runSequence(
       const step = steps[j]!;
       const run: StepRun = { ctx, invoker, options: resolved, where: STEP_NAMES[j] ?? `step ${j}` };
       const kind = stepKind(step);
-      const runStep = (): Promise<CallResult[]> =>
+      const runStep = (): StepResults =>
         kind === "fn"
           ? runFn(d, run, step, state)
           : kind === "group"
             ? runGroup(d, run, step, state)
             : kind === "forEach"
               ? runForEach(d, run, step, state)
-              : Promise.resolve([]);
+              : [];
       const observe = options.observeStep;
-      const results = observe === undefined || kind === undefined ? await runStep() : await observe(stepInfo(step, kind, j, ctx.requestId), runStep);
+      let results: StepResults;
+      if (observe === undefined || kind === undefined) results = runStep();
+      else results = await observe(stepInfo(step, kind, j, ctx.requestId), async () => runStep());
+      if (results instanceof Promise) results = await results;
       for (const { key, reply, onErr } of results) {
         if ("error" in reply) {
           if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };

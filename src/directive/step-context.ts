@@ -68,10 +68,20 @@ export function desiredState(withMap: Record<string, string> | undefined, state:
 
 /**
  * Runs work under the step timeout: on expiry the work's signal aborts and the step fails
- * with WACTOR_ERR_STEP_TIMEOUT; any other rejection becomes a catalog error.
+ * with WACTOR_ERR_STEP_TIMEOUT; any other failure becomes a catalog error. Work answered at
+ * once (direct calls on this host) is returned as it is: it cannot have timed out, and the
+ * step costs no promise (docs/directive.md, "Running a bundle").
  */
-export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => T | Promise<T>): T | Promise<T> {
   const controller = new AbortController();
+  let started: T | Promise<T>;
+  try {
+    started = work(controller.signal);
+  } catch (err) {
+    throw toWactorError(err);
+  }
+  if (!(started instanceof Promise)) return started;
+  const working = started;
   return new Promise<T>((resolve, reject) => {
     const fail = (err: unknown): void => {
       controller.abort(err);
@@ -80,14 +90,6 @@ export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: Ab
     const timeout = afterTimeout(run.options.stepTimeoutMs, () =>
       fail(new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`)),
     );
-    let working: Promise<T>;
-    try {
-      working = work(controller.signal);
-    } catch (err) {
-      timeout.cancel();
-      fail(err);
-      return;
-    }
     // After a timeout the work's own end changes nothing: the step has failed already.
     working.then(
       (value) => {
@@ -102,7 +104,7 @@ export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: Ab
   });
 }
 
-export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): Promise<JobReply> {
+export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): JobReply | Promise<JobReply> {
   const { method, url, requestId, body, headers, params } = run.ctx;
   return run.invoker.invoke(fqfn, { method, url, requestId, body, headers, params, state }, signal);
 }

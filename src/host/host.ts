@@ -214,8 +214,11 @@ export class Host {
    * state the call's own), as `invokeHttp` does: a runnable's pool takes and answers them as
    * they are, a waPC actor gets the MessagePack payloads.
    */
-  invokeJob(actorKey: string, request: JobRequest): Promise<JobReply> {
-    return this.#invoke(actorKey, OP_JOB, (pool, trace) =>
+  invokeJob(actorKey: string, request: JobRequest): JobReply | Promise<JobReply> {
+    const record = this.#actors.get(actorKey);
+    // Untraced and unmeasured, a reply answered at once (a direct call) is handed back as it is.
+    if (record?.pool.invokeJob && !this.tracing && this.events.listenerCount("invocation_done") === 0) return record.pool.invokeJob(request);
+    return this.#invoke(actorKey, OP_JOB, async (pool, trace) =>
       pool.invokeJob ? pool.invokeJob(request, trace) : pool.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply),
     );
   }

@@ -23,8 +23,8 @@ export interface ActorPool {
    * fields, so a runnable pays no MessagePack; without it the caller encodes for `invoke`.
    */
   invokeHttp?(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse>;
-  /** Likewise for a bundle step's `Job`. */
-  invokeJob?(request: JobRequest, trace?: InvocationTrace): Promise<JobReply>;
+  /** Likewise for a bundle step's `Job`: the reply itself when it was answered at once (a direct call). */
+  invokeJob?(request: JobRequest, trace?: InvocationTrace): JobReply | Promise<JobReply>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   drain(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;

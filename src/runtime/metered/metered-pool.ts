@@ -125,7 +125,7 @@ export class MeteredPool implements ActorPool {
   }
 
   invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
-    return this.#submit(operation, payload, trace) as Promise<Uint8Array>;
+    return promised(this.#submit(operation, payload, trace)) as Promise<Uint8Array>;
   }
 
   /**
@@ -135,16 +135,20 @@ export class MeteredPool implements ActorPool {
    */
   invokeHttp(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse> {
     if (this.#options.kind !== "runnable") return this.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
-    return this.#submit(OP_HANDLE_REQUEST, request, trace) as Promise<HttpResponse>;
+    return promised(this.#submit(OP_HANDLE_REQUEST, request, trace)) as Promise<HttpResponse>;
   }
 
-  /** A bundle step's `Job` as its fields, the same way (docs/directive.md, "Running a bundle"). */
-  invokeJob(request: JobRequest, trace?: InvocationTrace): Promise<JobReply> {
+  /**
+   * A bundle step's `Job` as its fields, the same way (docs/directive.md, "Running a bundle");
+   * the reply itself, not a promise, when it ran as a direct call. Failures always reject.
+   */
+  invokeJob(request: JobRequest, trace?: InvocationTrace): JobReply | Promise<JobReply> {
     if (this.#options.kind !== "runnable") return this.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply);
-    return this.#submit(OP_JOB, request, trace) as Promise<JobReply>;
+    return this.#submit(OP_JOB, request, trace) as JobReply | Promise<JobReply>;
   }
 
-  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
+  /** The reply, at once when a direct call answered it; failures always as a rejected promise. */
+  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined): Reply | Promise<Reply> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
@@ -155,7 +159,7 @@ export class MeteredPool implements ActorPool {
   }
 
   /** `direct`: false for an operation whose direct call was given up (it starts again on the serve loop). */
-  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, direct = this.#direct): Promise<Reply> {
+  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, direct = this.#direct): Reply | Promise<Reply> {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
@@ -266,7 +270,7 @@ export class MeteredPool implements ActorPool {
    * instance dropped, and the invocation starts again on the serve loop; so do this actor's
    * later ones (its operations suspend: a direct try would only be thrown away).
    */
-  #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput): Promise<Reply> {
+  #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput): Reply | Promise<Reply> {
     const now = this.#enter(slot, undefined);
     this.#startSlice(slot, this.#scheduler.foreground(now), now, false);
     let step: Step | Restart;
@@ -288,10 +292,10 @@ export class MeteredPool implements ActorPool {
     return this.#dispatch(operation, payload, undefined, false);
   }
 
-  /** #finish as a promise: settled already, one microtask for its caller. */
-  #settled(slot: Slot, step: Step | undefined, err: unknown): Promise<Reply> {
+  /** #finish of a direct call: the reply itself, a failure as a rejected promise. */
+  #settled(slot: Slot, step: Step | undefined, err: unknown): Reply | Promise<Reply> {
     try {
-      return Promise.resolve(this.#finish(slot, step, err, false));
+      return this.#finish(slot, step, err, false);
     } catch (failure) {
       return Promise.reject(failure);
     }
@@ -469,6 +473,11 @@ export class MeteredPool implements ActorPool {
     }
     if (this.#inFlight === 0 && this.#queue.length === 0) this.#drained?.();
   }
+}
+
+/** A reply given at once as a settled promise, for the callers that take promises only. */
+function promised(reply: Reply | Promise<Reply>): Promise<Reply> {
+  return reply instanceof Promise ? reply : Promise.resolve(reply);
 }
 
 /**
