@@ -331,3 +331,30 @@ describe("the Job wire form (MessagePack)", () => {
     await expect(invoker.invoke("a#default::f@v1", request, signal)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
   });
 });
+
+describe("functions answered at once (direct calls on this host)", () => {
+  const cases: Array<[string, string, string, Record<string, string>?]> = [
+    [
+      "fn → group → fn",
+      "      - { fn: helloworld-rs, as: first }\n      - group: [ { fn: modify-url, with: { url: first }, as: m }, { fn: set-array, as: s } ]\n      - fn: helloworld-rs\n",
+      "world",
+    ],
+    [
+      "forEach in input order",
+      "      - fn: set-array\n      - forEach: { in: set-array, fn: run-each, as: out }\n",
+      '[{"name":"Connor"},{"name":"Jimmy"},{"name":"Bob"}]',
+    ],
+    ["a RunErr that onErr continues", "      - fn: return-err\n        onErr: { any: continue }\n      - fn: helloworld-rs\n", "x"],
+    ["a RunErr that ends the sequence", "      - fn: return-err\n      - fn: helloworld-rs\n", "x"],
+    ["a missing `with` key", "      - { fn: modify-url, with: { url: nope } }\n", "x"],
+  ];
+  it.each(cases)("%s: the same outcome as when they answer later", async (_what, steps, body, state = {}) => {
+    const later = await sequence(steps, body, state, fakeRunnables());
+    const atOnce = fakeRunnables(undefined, { atOnce: true });
+    const now = await sequence(steps, body, state, atOnce);
+    if (now.kind !== "failed") expect(atOnce.calls.length).toBeGreaterThan(0);
+    const view = (o: typeof later) =>
+      o.kind === "ok" ? { kind: o.kind, state: stateOf(o), headers: o.headers } : o.kind === "runErr" ? o : { kind: o.kind, code: o.error.code };
+    expect(view(now)).toEqual(view(later));
+  });
+});

@@ -25,7 +25,11 @@ export interface FakeRunnables extends StepInvoker {
   set(name: string, fn: FakeFn): void;
 }
 
-export function fakeRunnables(statics: Record<string, string> = { "main.md": "## hello" }): FakeRunnables {
+/**
+ * `atOnce`: a function that answers synchronously is answered as a direct call on a host is,
+ * with the reply itself (not a promise); run-each then answers at once too.
+ */
+export function fakeRunnables(statics: Record<string, string> = { "main.md": "## hello" }, options: { atOnce?: boolean } = {}): FakeRunnables {
   const cache = new Map<string, Uint8Array>();
   const staticFile = (name: string): string | undefined =>
     statics[
@@ -59,16 +63,25 @@ export function fakeRunnables(statics: Record<string, string> = { "main.md": "##
     ["cache-get", (r) => ({ output: cache.get(r.params.key!) ?? new Uint8Array(), headers: {} })],
     ["log-it", (r) => ok(`hello ${text(r.body)}`)],
   ]);
+  if (options.atOnce) fns.set("run-each", (r) => ok(JSON.stringify({ name: `Hello ${(JSON.parse(text(r.state.__elem)) as { name: string }).name}` })));
   const calls: FakeRunnables["calls"] = [];
+  const call = (fqfn: string, request: JobRequest, signal: AbortSignal): JobReply | Promise<JobReply> => {
+    calls.push({ fqfn, request });
+    const name = /::(.*)@/.exec(fqfn)?.[1] ?? fqfn;
+    const fn = fns.get(name);
+    if (!fn) throw new Error(`fake has no function ${fqfn}`);
+    return fn(request, signal);
+  };
   return {
     calls,
     set: (name, fn) => void fns.set(name, fn),
-    async invoke(fqfn, request, signal) {
-      calls.push({ fqfn, request });
-      const name = /::(.*)@/.exec(fqfn)?.[1] ?? fqfn;
-      const fn = fns.get(name);
-      if (!fn) throw new Error(`fake has no function ${fqfn}`);
-      return fn(request, signal);
+    invoke(fqfn, request, signal) {
+      try {
+        const reply = call(fqfn, request, signal);
+        return options.atOnce ? reply : Promise.resolve(reply);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     },
   };
 }
