@@ -346,7 +346,7 @@ describe("functions answered at once (direct calls on this host)", () => {
     ],
     ["a RunErr that onErr continues", "      - fn: return-err\n        onErr: { any: continue }\n      - fn: helloworld-rs\n", "x"],
     ["a RunErr that ends the sequence", "      - fn: return-err\n      - fn: helloworld-rs\n", "x"],
-    ["a missing `with` key", "      - { fn: modify-url, with: { url: nope } }\n", "x"],
+    ["forEach over what is not a JSON array", "      - fn: helloworld-rs\n      - forEach: { in: helloworld-rs, fn: run-each, as: out }\n", "x"],
   ];
   it.each(cases)("%s: the same outcome as when they answer later", async (_what, steps, body, state = {}) => {
     const later = await sequence(steps, body, state, fakeRunnables());
