@@ -16,7 +16,7 @@ import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
 import type { InvocationTrace } from "../invocation-trace.js";
-import { DeadlineTrap, suspensionModeOf, type GuestInput, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type GuestInput, type Step, type StepWaiter } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 
@@ -52,6 +52,7 @@ interface Waiting {
 }
 
 const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 export class MeteredPool implements ActorPool {
   readonly #options: MeteredPoolOptions;
@@ -208,6 +209,7 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const slot = createSlot(this.#options, this.#gate);
+    if (this.#jspi) slot.waiter = this.#handedWaiter(slot);
     this.#live++;
     this.#memoryBytes += slot.counted;
     return slot;
@@ -240,23 +242,43 @@ export class MeteredPool implements ActorPool {
   #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
     const now = this.#enter(slot, undefined);
     this.#startSlice(slot, this.#scheduler.foreground(now), now);
+    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
+    slot.resolve = resolve;
+    slot.reject = reject;
+    try {
+      slot.guest.beginWith!(operation, payload, slot.waiter!);
+    } catch (err) {
+      slot.waiter!.reject(err);
+    }
+  }
+
+  /**
+   * The waiter of an instance's handed-over invocations (#runHanded), made once per instance:
+   * it takes the caller's resolve and reject from the slot, so an invocation makes no closures
+   * of its own. A first step that suspends goes on in #run (no operation or payload needed).
+   */
+  #handedWaiter(slot: Slot): StepWaiter {
+    // The caller is taken off the slot first: #finish may hand the instance the next invocation.
     const finish = (step: Step | undefined, err: unknown): void => {
+      const resolve = slot.resolve!;
+      const reject = slot.reject!;
+      slot.resolve = slot.reject = undefined;
       try {
         resolve(this.#finish(slot, step, err, false));
       } catch (failure) {
         reject(failure);
       }
     };
-    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
-    const waiter = {
-      resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
+    return {
+      resolve: (step: Step) => {
+        if (step.done) return finish(step, undefined);
+        const resolve = slot.resolve!;
+        const reject = slot.reject!;
+        slot.resolve = slot.reject = undefined;
+        this.#run(slot, EMPTY, EMPTY, undefined, step).then(resolve, reject);
+      },
       reject: (err: unknown) => finish(undefined, err),
     };
-    try {
-      slot.guest.beginWith!(operation, payload, waiter);
-    } catch (err) {
-      finish(undefined, err);
-    }
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
