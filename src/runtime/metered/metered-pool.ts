@@ -49,6 +49,8 @@ interface Waiting {
   resolve: (reply: Reply) => void;
   reject: (err: unknown) => void;
   trace: InvocationTrace | undefined;
+  /** A waPC `HandleRequest` given as fields: its reply is decoded before it is answered. */
+  decode: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -110,7 +112,7 @@ export class MeteredPool implements ActorPool {
   }
 
   invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
-    return this.#submit(operation, payload, trace) as Promise<Uint8Array>;
+    return this.#submit(operation, payload, trace, false) as Promise<Uint8Array>;
   }
 
   /**
@@ -119,11 +121,12 @@ export class MeteredPool implements ActorPool {
    * actor gets the waSCC payload its contract names.
    */
   invokeHttp(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse> {
-    if (this.#options.kind !== "runnable") return this.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
-    return this.#submit(OP_HANDLE_REQUEST, request, trace) as Promise<HttpResponse>;
+    // A waPC reply is decoded as the invocation ends (#finish), not in a promise of its own.
+    if (this.#options.kind !== "runnable") return this.#submit(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace, true) as Promise<HttpResponse>;
+    return this.#submit(OP_HANDLE_REQUEST, request, trace, false) as Promise<HttpResponse>;
   }
 
-  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined): Promise<Reply> {
+  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean): Promise<Reply> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
@@ -134,15 +137,15 @@ export class MeteredPool implements ActorPool {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
-      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
+      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, decode, resolve, reject));
       trace?.started();
-      return this.#run(slot, name, payload, trace);
+      return this.#run(slot, name, payload, trace, decode);
     }
     if (this.#queue.length >= this.#options.maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
     }
     trace?.queued();
-    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace }));
+    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace, decode }));
   }
 
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
@@ -227,9 +230,10 @@ export class MeteredPool implements ActorPool {
   }
 
   /** What every invocation does as it starts: one look at the clock, returned. */
-  #enter(slot: Slot, trace: InvocationTrace | undefined): number {
+  #enter(slot: Slot, trace: InvocationTrace | undefined, decode: boolean): number {
     this.#inFlight++;
     slot.trace = trace;
+    slot.decodeHttp = decode;
     const now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
     return now;
@@ -239,8 +243,8 @@ export class MeteredPool implements ActorPool {
    * A JSPI invocation in the foreground: its first step goes from the guest's `done` to this
    * promise directly, one promise hop less than awaiting the guest's step in #run.
    */
-  #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
-    const now = this.#enter(slot, undefined);
+  #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, decode: boolean, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
+    const now = this.#enter(slot, undefined, decode);
     this.#startSlice(slot, this.#scheduler.foreground(now), now);
     // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
     slot.resolve = resolve;
@@ -275,16 +279,16 @@ export class MeteredPool implements ActorPool {
         const resolve = slot.resolve!;
         const reject = slot.reject!;
         slot.resolve = slot.reject = undefined;
-        this.#run(slot, EMPTY, EMPTY, undefined, step).then(resolve, reject);
+        this.#run(slot, EMPTY, EMPTY, undefined, slot.decodeHttp, step).then(resolve, reject);
       },
       reject: (err: unknown) => finish(undefined, err),
     };
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
-  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, handed?: Step): Promise<Reply> {
+  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, handed?: Step): Promise<Reply> {
     // One look at the clock per step: deadline, foreground turn and slice start share it.
-    let now = handed ? 0 : this.#enter(slot, trace);
+    let now = handed ? 0 : this.#enter(slot, trace, decode);
     let yielded = false;
     let step: Step;
     try {
@@ -361,6 +365,8 @@ export class MeteredPool implements ActorPool {
     }
     this.#inFlight--;
     slot.trace = undefined;
+    const decode = slot.decodeHttp;
+    slot.decodeHttp = false;
     this.#gate.flush();
     if (!failure && !spent && !this.#stopped) {
       const now = slot.guest.memoryBytes;
@@ -376,7 +382,8 @@ export class MeteredPool implements ActorPool {
     if (failure) throw failure;
     const result = (step as Step & { done: true }).result;
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
-    return result.response ?? result.payload;
+    // Decoded once the instance is back: a reply that is no HTTP response fails this call alone.
+    return decode ? decodeHttpResponse(result.payload) : (result.response ?? result.payload);
   }
 
   /**
@@ -417,10 +424,10 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
-      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.resolve, next.reject);
+      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.decode, next.resolve, next.reject);
       else {
         // Started by another invocation's end: a traced one's own context is put back first.
-        const run = (): Promise<Reply> => this.#run(slot, next.operation, next.payload, next.trace);
+        const run = (): Promise<Reply> => this.#run(slot, next.operation, next.payload, next.trace, next.decode);
         next.trace?.started();
         (next.trace ? next.trace.within(run) : run()).then(next.resolve, next.reject);
       }

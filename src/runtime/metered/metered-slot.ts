@@ -46,6 +46,8 @@ export interface Slot {
   reject: ((err: unknown) => void) | undefined;
   /** What takes that first step, made once per instance by its pool. */
   waiter: StepWaiter | undefined;
+  /** The running invocation is a waPC `HandleRequest` given as fields: its reply is decoded. */
+  decodeHttp: boolean;
 }
 
 /** A new instance; a failing initializer is WACTOR_ERR_MODULE_COMPILE (WACTOR_ERR_DEADLINE when it ran out of time). */
@@ -60,6 +62,7 @@ export function createSlot(options: SlotOptions, gate: ClaimsGate): Slot {
     resolve: undefined,
     reject: undefined,
     waiter: undefined,
+    decodeHttp: false,
   };
   try {
     /** The claims gate, then `call` in the invocation's trace context. */
