@@ -50,10 +50,13 @@ function parseConfig(values: Readonly<Record<string, string>>): HttpConfig {
   return { host, port, maxBody };
 }
 
+/** The request's headers, names lower-cased (Node gives them so), repeated values joined (no entry arrays). */
 function headersOf(request: FastifyRequest): Record<string, string> {
   const header: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) header[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  const headers = request.headers;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined) header[name] = typeof value === "string" ? value : value.join(", ");
   }
   return header;
 }
@@ -244,8 +247,9 @@ export class HttpServerProvider implements CapabilityProvider {
         return;
       }
       closeWhenClosing(app, reply);
-      for (const [name, value] of Object.entries(response.header)) {
-        if (!FRAMING.has(name.toLowerCase())) reply.header(name, value);
+      const header = response.header;
+      for (const name of Object.keys(header)) {
+        if (!FRAMING.has(name.toLowerCase())) reply.header(name, header[name]!);
       }
       await reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
     };

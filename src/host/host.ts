@@ -195,7 +195,7 @@ export class Host {
 
   /** Invokes an operation on an actor running on this host. */
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
-    return this.#invoke(actorKey, operation, (pool, trace) => pool.invoke(operation, payload, trace));
+    return this.#invoke(actorKey, operation, payload, invokeBytes);
   }
 
   /**
@@ -204,9 +204,7 @@ export class Host {
    * any other actor gets the waSCC payloads (docs/runnables.md).
    */
   invokeHttp(actorKey: string, request: HttpRequest): Promise<HttpResponse> {
-    return this.#invoke(actorKey, OP_HANDLE_REQUEST, (pool, trace) =>
-      pool.invokeHttp ? pool.invokeHttp(request, trace) : pool.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse),
-    );
+    return this.#invoke(actorKey, OP_HANDLE_REQUEST, request, invokeHttpFields);
   }
 
   /**
@@ -218,31 +216,25 @@ export class Host {
     const record = this.#actors.get(actorKey);
     // Untraced and unmeasured, a reply answered at once (a direct call) is handed back as it is.
     if (record?.pool.invokeJob && !this.tracing && this.events.listenerCount("invocation_done") === 0) return record.pool.invokeJob(request);
-    return this.#invoke(actorKey, OP_JOB, async (pool, trace) =>
-      pool.invokeJob ? pool.invokeJob(request, trace) : pool.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply),
-    );
+    return this.#invoke(actorKey, OP_JOB, request, invokeJobFields);
   }
 
-  #invoke<T>(actorKey: string, operation: string, call: (pool: ActorPool, trace: InvocationTrace | undefined) => Promise<T>): Promise<T> {
+  /** `call` is one of the module's functions and `input` its argument: no closure per invocation. */
+  #invoke<I, T>(actorKey: string, operation: string, input: I, call: PoolCall<I, T>): Promise<T> {
     const record = this.#actors.get(actorKey);
     if (!record) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", actorKey));
-    if (this.tracing) return traceInvocation(this.tracing, record.identity, operation, (trace) => this.#measured(record, actorKey, operation, trace, call));
-    return this.#measured(record, actorKey, operation, undefined, call);
+    if (this.tracing)
+      return traceInvocation(this.tracing, record.identity, operation, (trace) => this.#measured(record, actorKey, operation, trace, input, call));
+    return this.#measured(record, actorKey, operation, undefined, input, call);
   }
 
-  #measured<T>(
-    record: ActorRecord,
-    actorKey: string,
-    operation: string,
-    trace: InvocationTrace | undefined,
-    call: (pool: ActorPool, trace: InvocationTrace | undefined) => Promise<T>,
-  ): Promise<T> {
-    if (this.events.listenerCount("invocation_done") === 0) return call(record.pool, trace);
+  #measured<I, T>(record: ActorRecord, actorKey: string, operation: string, trace: InvocationTrace | undefined, input: I, call: PoolCall<I, T>): Promise<T> {
+    if (this.events.listenerCount("invocation_done") === 0) return call(record.pool, operation, input, trace);
     const started = performance.now();
     const done = (errorCode: string | undefined): void => {
       this.events.emit("invocation_done", { actorKey, operation, seconds: (performance.now() - started) / 1000, errorCode });
     };
-    return call(record.pool, trace).then(
+    return call(record.pool, operation, input, trace).then(
       (reply) => {
         done(undefined);
         return reply;
@@ -465,6 +457,19 @@ export class Host {
     return record;
   }
 }
+
+/** How an invocation reaches its pool, given the operation and its input. */
+type PoolCall<I, T> = (pool: ActorPool, operation: string, input: I, trace: InvocationTrace | undefined) => Promise<T>;
+
+const invokeBytes: PoolCall<Uint8Array, Uint8Array> = (pool, operation, payload, trace) => pool.invoke(operation, payload, trace);
+
+/** A runnable's pool takes the job's fields (answered at once or later); any other pool gets its MessagePack. */
+const invokeJobFields: PoolCall<JobRequest, JobReply> = async (pool, _operation, request, trace) =>
+  pool.invokeJob ? pool.invokeJob(request, trace) : pool.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply);
+
+/** A runnable's pool takes the request's fields; any other pool gets the waSCC payload. */
+const invokeHttpFields: PoolCall<HttpRequest, HttpResponse> = (pool, _operation, request, trace) =>
+  pool.invokeHttp ? pool.invokeHttp(request, trace) : pool.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
 
 function staticFilesOf(options: Required<ActorOptions>): StaticFiles | undefined {
   return options.staticDir === "" ? undefined : new DirectoryStaticFiles(options.staticDir);

@@ -328,7 +328,7 @@ export abstract class SuspendableGuest implements Guest {
     this.#returning = true;
     const onReturn = this.#onReturn!;
     this.#onReturn = this.#onThrow = undefined;
-    this.#deliver(() => onReturn(value));
+    this.#deliver(onReturn, value);
   }
 
   /** The serve loop ended: a trap (or a deadline) in the running operation. */
@@ -337,7 +337,7 @@ export abstract class SuspendableGuest implements Guest {
     this.#onReturn = this.#onThrow = undefined;
     this.#next = undefined;
     this.#returning = this.#begun = false;
-    if (onThrow !== undefined) this.#deliver(() => onThrow(err));
+    if (onThrow !== undefined) this.#deliver(onThrow, err);
   }
 
   /** Continues a suspended operation: asyncify re-enters the export (`again`), JSPI wakes the engine's stack. */
@@ -365,12 +365,13 @@ export abstract class SuspendableGuest implements Guest {
     return HANDED_OVER;
   }
 
-  #deliver(make: () => Step): void {
+  /** The step `make(value)` goes to whoever waits for it (no closure per operation). */
+  #deliver(make: (value: unknown) => Step, value: unknown): void {
     const waiter = this.#waiter;
     this.#waiter = undefined;
     if (waiter === undefined) return; // dropped while suspended
     try {
-      waiter.resolve(make());
+      waiter.resolve(make(value));
     } catch (err) {
       waiter.reject(err);
     }

@@ -69,7 +69,14 @@ export class MeteredGuest extends SuspendableGuest {
    * look at the clock earlier (each tick refills it), and setting a Wasm global from JS on
    * every step cost ~1 % of an invocation with one host call.
    */
-  readonly #step = (): Step | Promise<Step> => this.enter(this.#call, [this.#operation.length, this.#payload.length], this.#finished, this.#trapped);
+  readonly #step = (): Step | Promise<Step> => {
+    const args = this.#args;
+    args[0] = this.#operation.length;
+    args[1] = this.#payload.length;
+    return this.enter(this.#call, args, this.#finished, this.#trapped);
+  };
+  /** `__guest_call`'s arguments, one array per instance (it runs one operation at a time). */
+  readonly #args = [0, 0];
   readonly #call = (): unknown => this.#guestCall(this.#operation.length, this.#payload.length);
   readonly #trapped = (err: unknown): Step => {
     throw asGuestTrap(err);

@@ -17,7 +17,7 @@ import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
 import type { InvocationTrace } from "../invocation-trace.js";
-import { DeadlineTrap, suspensionModeOf, type GuestInput, type Restart, type Step } from "../suspendable-guest.js";
+import { DeadlineTrap, suspensionModeOf, type GuestInput, type Restart, type Step, type StepWaiter } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 
@@ -55,9 +55,12 @@ interface Waiting {
   resolve: (reply: Reply) => void;
   reject: (err: unknown) => void;
   trace: InvocationTrace | undefined;
+  /** A waPC `HandleRequest` given as fields: its reply is decoded before it is answered. */
+  decode: boolean;
 }
 
 const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 export class MeteredPool implements ActorPool {
   readonly #options: MeteredPoolOptions;
@@ -125,7 +128,7 @@ export class MeteredPool implements ActorPool {
   }
 
   invoke(operation: string, payload: Uint8Array, trace?: InvocationTrace): Promise<Uint8Array> {
-    return promised(this.#submit(operation, payload, trace)) as Promise<Uint8Array>;
+    return promised(this.#submit(operation, payload, trace, false)) as Promise<Uint8Array>;
   }
 
   /**
@@ -134,8 +137,9 @@ export class MeteredPool implements ActorPool {
    * actor gets the waSCC payload its contract names.
    */
   invokeHttp(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse> {
-    if (this.#options.kind !== "runnable") return this.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
-    return promised(this.#submit(OP_HANDLE_REQUEST, request, trace)) as Promise<HttpResponse>;
+    // A waPC reply is decoded as the invocation ends (#finish), not in a promise of its own.
+    if (this.#options.kind !== "runnable") return promised(this.#submit(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace, true)) as Promise<HttpResponse>;
+    return promised(this.#submit(OP_HANDLE_REQUEST, request, trace, false)) as Promise<HttpResponse>;
   }
 
   /**
@@ -144,35 +148,35 @@ export class MeteredPool implements ActorPool {
    */
   invokeJob(request: JobRequest, trace?: InvocationTrace): JobReply | Promise<JobReply> {
     if (this.#options.kind !== "runnable") return this.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply);
-    return this.#submit(OP_JOB, request, trace) as JobReply | Promise<JobReply>;
+    return this.#submit(OP_JOB, request, trace, false) as JobReply | Promise<JobReply>;
   }
 
   /** The reply, at once when a direct call answered it; failures always as a rejected promise. */
-  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined): Reply | Promise<Reply> {
+  #submit(operation: string, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean): Reply | Promise<Reply> {
     if (this.#closed) return Promise.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
     try {
       this.#breaker.check();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#dispatch(this.#operationBytes(operation), payload, trace);
+    return this.#dispatch(this.#operationBytes(operation), payload, trace, decode);
   }
 
   /** `direct`: false for an operation whose direct call was given up (it starts again on the serve loop). */
-  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, direct = this.#direct): Reply | Promise<Reply> {
+  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, direct = this.#direct): Reply | Promise<Reply> {
     const slot = this.#takeSlot();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
-      if (direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload);
-      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, resolve, reject));
+      if (direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload, decode);
+      if (this.#handsOver(trace)) return new Promise((resolve, reject) => this.#runHanded(slot, name, payload, decode, resolve, reject));
       trace?.started();
-      return this.#run(slot, name, payload, trace);
+      return this.#run(slot, name, payload, trace, decode);
     }
     if (this.#queue.length >= this.#options.maxQueue) {
       return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
     }
     trace?.queued();
-    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace }));
+    return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace, decode }));
   }
 
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
@@ -239,6 +243,7 @@ export class MeteredPool implements ActorPool {
 
   #create(): Slot {
     const slot = createSlot(this.#options, this.#gate);
+    if (this.#jspi) slot.waiter = this.#handedWaiter(slot);
     this.#live++;
     this.#memoryBytes += slot.counted;
     return slot;
@@ -256,9 +261,10 @@ export class MeteredPool implements ActorPool {
   }
 
   /** What every invocation does as it starts: one look at the clock, returned. */
-  #enter(slot: Slot, trace: InvocationTrace | undefined): number {
+  #enter(slot: Slot, trace: InvocationTrace | undefined, decode: boolean): number {
     this.#inFlight++;
     slot.trace = trace;
+    slot.decodeHttp = decode;
     const now = performance.now();
     slot.deadline = now + this.#options.deadlineMs;
     return now;
@@ -270,8 +276,8 @@ export class MeteredPool implements ActorPool {
    * instance dropped, and the invocation starts again on the serve loop; so do this actor's
    * later ones (its operations suspend: a direct try would only be thrown away).
    */
-  #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput): Reply | Promise<Reply> {
-    const now = this.#enter(slot, undefined);
+  #runDirect(slot: Slot, operation: Uint8Array, payload: GuestInput, decode: boolean): Reply | Promise<Reply> {
+    const now = this.#enter(slot, undefined, decode);
     this.#startSlice(slot, this.#scheduler.foreground(now), now, false);
     let step: Step | Restart;
     try {
@@ -289,7 +295,7 @@ export class MeteredPool implements ActorPool {
     this.#inFlight--;
     slot.trace = undefined;
     this.#discard(slot);
-    return this.#dispatch(operation, payload, undefined, false);
+    return this.#dispatch(operation, payload, undefined, decode, false);
   }
 
   /** #finish of a direct call: the reply itself, a failure as a rejected promise. */
@@ -305,32 +311,52 @@ export class MeteredPool implements ActorPool {
    * A JSPI invocation in the foreground: its first step goes from the guest's `done` to this
    * promise directly, one promise hop less than awaiting the guest's step in #run.
    */
-  #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
-    const now = this.#enter(slot, undefined);
+  #runHanded(slot: Slot, operation: Uint8Array, payload: GuestInput, decode: boolean, resolve: (reply: Reply) => void, reject: (err: unknown) => void): void {
+    const now = this.#enter(slot, undefined, decode);
     this.#startSlice(slot, this.#scheduler.foreground(now), now);
+    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
+    slot.resolve = resolve;
+    slot.reject = reject;
+    try {
+      slot.guest.beginWith!(operation, payload, slot.waiter!);
+    } catch (err) {
+      slot.waiter!.reject(err);
+    }
+  }
+
+  /**
+   * The waiter of an instance's handed-over invocations (#runHanded), made once per instance:
+   * it takes the caller's resolve and reject from the slot, so an invocation makes no closures
+   * of its own. A first step that suspends goes on in #run (no operation or payload needed).
+   */
+  #handedWaiter(slot: Slot): StepWaiter {
+    // The caller is taken off the slot first: #finish may hand the instance the next invocation.
     const finish = (step: Step | undefined, err: unknown): void => {
+      const resolve = slot.resolve!;
+      const reject = slot.reject!;
+      slot.resolve = slot.reject = undefined;
       try {
         resolve(this.#finish(slot, step, err, false));
       } catch (failure) {
         reject(failure);
       }
     };
-    // The foreground turn ends with nothing to do (scheduler.ts): it is not ended here.
-    const waiter = {
-      resolve: (step: Step) => (step.done ? finish(step, undefined) : this.#run(slot, operation, payload, undefined, step).then(resolve, reject)),
+    return {
+      resolve: (step: Step) => {
+        if (step.done) return finish(step, undefined);
+        const resolve = slot.resolve!;
+        const reject = slot.reject!;
+        slot.resolve = slot.reject = undefined;
+        this.#run(slot, EMPTY, EMPTY, undefined, slot.decodeHttp, step).then(resolve, reject);
+      },
       reject: (err: unknown) => finish(undefined, err),
     };
-    try {
-      slot.guest.beginWith!(operation, payload, waiter);
-    } catch (err) {
-      finish(undefined, err);
-    }
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
-  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, handed?: Step): Promise<Reply> {
+  async #run(slot: Slot, operation: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, handed?: Step): Promise<Reply> {
     // One look at the clock per step: deadline, foreground turn and slice start share it.
-    let now = handed ? 0 : this.#enter(slot, trace);
+    let now = handed ? 0 : this.#enter(slot, trace, decode);
     let yielded = false;
     let step: Step;
     try {
@@ -407,6 +433,8 @@ export class MeteredPool implements ActorPool {
     }
     this.#inFlight--;
     slot.trace = undefined;
+    const decode = slot.decodeHttp;
+    slot.decodeHttp = false;
     this.#gate.flush();
     if (!failure && !spent && !this.#stopped) {
       const now = slot.guest.memoryBytes;
@@ -422,7 +450,8 @@ export class MeteredPool implements ActorPool {
     if (failure) throw failure;
     const result = (step as Step & { done: true }).result;
     if (!result.ok) throw new WactorError(result.code ?? "WACTOR_ERR_GUEST_ERROR", result.error);
-    return result.response ?? result.job ?? result.payload;
+    // Decoded once the instance is back: a reply that is no HTTP response fails this call alone.
+    return decode ? decodeHttpResponse(result.payload) : (result.response ?? result.job ?? result.payload);
   }
 
   /**
@@ -463,10 +492,10 @@ export class MeteredPool implements ActorPool {
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
-      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.resolve, next.reject);
+      else if (this.#handsOver(next.trace)) this.#runHanded(slot, next.operation, next.payload, next.decode, next.resolve, next.reject);
       else {
         // Started by another invocation's end: a traced one's own context is put back first.
-        const run = (): Promise<Reply> => this.#run(slot, next.operation, next.payload, next.trace);
+        const run = (): Promise<Reply> => this.#run(slot, next.operation, next.payload, next.trace, next.decode);
         next.trace?.started();
         (next.trace ? next.trace.within(run) : run()).then(next.resolve, next.reject);
       }

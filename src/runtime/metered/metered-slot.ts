@@ -3,13 +3,15 @@
  * runnable), its host calls behind the claims gate and in the invocation's trace context, and
  * the tick that yields at the slice's end and traps at the deadline.
  */
+import type { HttpResponse } from "../../codec/http.js";
 import type { HttpClientRequest, HttpClientResponse } from "../../codec/http-client.js";
+import type { JobReply } from "../../codec/job.js";
 import { CAP_HTTP_CLIENT, OP_HTTP_CLIENT_REQUEST } from "../../codec/operations.js";
 import { WactorError } from "../../errors.js";
 import type { ClaimsGate } from "../claims-gate.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { RunnableGuest } from "../reactr/runnable-guest.js";
-import { DeadlineTrap, type Guest } from "../suspendable-guest.js";
+import { DeadlineTrap, type Guest, type StepWaiter } from "../suspendable-guest.js";
 import type { HostCallResult } from "../wapc-guest.js";
 import { MeteredGuest } from "./metered-guest.js";
 import type { HostCallRequest } from "../worker-protocol.js";
@@ -40,6 +42,13 @@ export interface Slot {
   counted: number;
   /** The running invocation's trace, while tracing is on. */
   trace: InvocationTrace | undefined;
+  /** A handed-over invocation's caller (metered-pool.ts #runHanded), until its first step. */
+  resolve: ((reply: Uint8Array | HttpResponse | JobReply) => void) | undefined;
+  reject: ((err: unknown) => void) | undefined;
+  /** What takes that first step, made once per instance by its pool. */
+  waiter: StepWaiter | undefined;
+  /** The running invocation is a waPC `HandleRequest` given as fields: its reply is decoded. */
+  decodeHttp: boolean;
 }
 
 /** A new instance; a failing initializer is WACTOR_ERR_MODULE_COMPILE (WACTOR_ERR_DEADLINE when it ran out of time). */
@@ -51,6 +60,10 @@ export function createSlot(options: SlotOptions, gate: ClaimsGate): Slot {
     deadline: performance.now() + options.deadlineMs,
     counted: 0,
     trace: undefined,
+    resolve: undefined,
+    reject: undefined,
+    waiter: undefined,
+    decodeHttp: false,
   };
   try {
     /** The claims gate, then `call` in the invocation's trace context. */

@@ -52,19 +52,21 @@ function lowerCased(headers: Record<string, string>): Record<string, string> {
 }
 
 /**
- * A request from wascc:http_server. Its id and lower-cased headers are made when the guest
- * first reads them: a runnable that never does (an echo) pays for neither (docs/runtime.md).
+ * A request from wascc:http_server. Its id, lower-cased headers, params, state and response
+ * headers are made when the guest first touches them: a runnable that never does (an echo)
+ * pays for none of them (docs/runtime.md, docs/runnables.md; a map with no prototype is a
+ * dictionary of its own, about 0.4 KiB for the three).
  */
 class HttpJobRequest implements JobRequest {
   method: string;
   url: string;
   body: Uint8Array;
-  readonly params = plainMap<string>();
-  readonly state = plainMap<Uint8Array>();
-  readonly respHeaders: Record<string, string> = {};
   readonly #header: Record<string, string>;
   #id: string | undefined;
   #headers: Record<string, string> | undefined;
+  #params: Record<string, string> | undefined;
+  #state: Record<string, Uint8Array> | undefined;
+  #respHeaders: Record<string, string> | undefined;
 
   constructor(http: HttpRequest) {
     this.method = http.method;
@@ -79,6 +81,24 @@ class HttpJobRequest implements JobRequest {
 
   get headers(): Record<string, string> {
     return (this.#headers ??= plainMap(Object.entries(this.#header).map(([k, v]) => [k.toLowerCase(), v])));
+  }
+
+  get params(): Record<string, string> {
+    return (this.#params ??= plainMap());
+  }
+
+  get state(): Record<string, Uint8Array> {
+    return (this.#state ??= plainMap());
+  }
+
+  /** A plain object (see JobRequest.respHeaders), written only through setResponseHeader. */
+  get respHeaders(): Record<string, string> {
+    return (this.#respHeaders ??= {});
+  }
+
+  /** The response's headers: a copy of what the guest set, or a new empty map when it set none. */
+  responseHeaders(): Record<string, string> {
+    return this.#respHeaders === undefined ? {} : { ...this.#respHeaders };
   }
 }
 
@@ -143,26 +163,27 @@ export function openInvocation(operation: string, input: GuestInput): Invocation
 /** The reply for a job that ran to its end (or reported an error before trapping). */
 export function invocationReply(invocation: Invocation, job: Job): GuestCallResult {
   const output = job.result ?? EMPTY;
-  const headers = job.request?.respHeaders ?? {};
   const error = job.error;
   switch (invocation.operation) {
     case OP_RUN:
       return error ? { ok: false, code: "WACTOR_ERR_RUNNABLE_ERROR", error: runErrJson(error) } : { ok: true, payload: output };
     case OP_JOB: {
+      const headers = job.request?.respHeaders ?? {};
       // The job's response headers are its own map: handed over as they are when direct.
       if (invocation.direct) return { ok: true, payload: EMPTY, job: error ? { error } : { output, headers } };
       return { ok: true, payload: encodeJobReply(error ? { error } : { output, headers: { ...headers } }) };
     }
     case OP_HANDLE_REQUEST: {
-      const response = httpResponse(headers, output, error);
+      // The request is always an HttpJobRequest here; its response headers come as a fresh map.
+      const response = httpResponse(job.request instanceof HttpJobRequest ? job.request.responseHeaders() : {}, output, error);
       return invocation.direct ? { ok: true, payload: EMPTY, response } : { ok: true, payload: encodeHttpResponse(response) };
     }
   }
 }
 
-/** A job's outcome as the HTTP response HandleRequest answers with. */
+/** A job's outcome as the HTTP response HandleRequest answers with; `headers` is the response's own. */
 function httpResponse(headers: Record<string, string>, output: Uint8Array, error: RunErr | undefined): HttpResponse {
-  if (!error) return { statusCode: 200, status: "OK", header: { ...headers }, body: output };
+  if (!error) return { statusCode: 200, status: "OK", header: headers, body: output };
   const statusCode = error.code >= 200 && error.code <= 599 ? error.code : 500;
   const body = toUtf8.encode(JSON.stringify({ status: statusCode, message: error.message }));
   return { statusCode, status: STATUS_CODES[statusCode] ?? "", header: { ...headers, "Content-Type": "application/json" }, body };

@@ -29,14 +29,16 @@ type Import = (...args: number[]) => number | void;
 
 export function reactrImports(host: ReactrHost): WebAssembly.ModuleImports {
   /** The guest's bytes; a range past the end of its memory traps (as an out-of-bounds load would) instead of being cut short. */
-  const view = (ptr: number, len: number): Uint8Array => {
+  const inBounds = (ptr: number, len: number): Uint8Array => {
     const memory = host.memory();
     // i32 arguments arrive signed: a "length" of 2^31 or more is negative here.
     if (ptr < 0 || len < 0 || ptr + len > memory.length)
       throw new GuestTrap(`out of bounds: [${ptr >>> 0}, +${len >>> 0}) is outside the runnable's ${memory.length}-byte memory`);
-    return memory.subarray(ptr, ptr + len);
+    return memory;
   };
-  const read = (ptr: number, len: number): Uint8Array => view(ptr, len).slice();
+  const view = (ptr: number, len: number): Uint8Array => inBounds(ptr, len).subarray(ptr, ptr + len);
+  /** A copy, made without a view first (one typed array per result, not two). */
+  const read = (ptr: number, len: number): Uint8Array => inBounds(ptr, len).slice(ptr, ptr + len);
   const text = (ptr: number, len: number): string => utf8.decode(view(ptr, len));
   /** A "P" import answered on the spot. */
   const slotted = (ident: number, answer: (job: Job) => number): number => {

@@ -80,13 +80,12 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
   beginDirect(operation: Uint8Array, payload: GuestInput): Step | Restart {
     const opened = this.#open(operation, payload);
     if ("done" in opened) return opened;
-    const running = opened;
     this.suspendable = true;
-    const step = this.enterDirect(
-      () => this.#guest.run_e(running.ptr, running.len, running.job.ident),
-      () => this.#ran(running),
-      (err) => this.#trapped(running, err),
-    );
+    const args = this.#args;
+    args[0] = opened.ptr;
+    args[1] = opened.len;
+    args[2] = opened.job.ident;
+    const step = this.enterDirect(this.#runE, this.#onReturn, this.#onThrow);
     if ("restart" in step) {
       this.suspendable = false;
       this.#finish();
@@ -115,15 +114,26 @@ export class RunnableGuest extends SuspendableGuest implements ReactrHost {
     return this.continueWith(reply, this.#step);
   }
 
+  /**
+   * `run_e`'s arguments and the callbacks of `enter` are made once per instance, not per job
+   * (an instance runs one job at a time, and `enter` calls back before the next one begins).
+   */
+  readonly #args = [0, 0, 0];
+  readonly #runE = (): unknown => {
+    const args = this.#args;
+    return this.#guest.run_e(args[0]!, args[1]!, args[2]!);
+  };
+  readonly #onReturn = (): Step => this.#ran(this.#running!);
+  readonly #onThrow = (err: unknown): Step => this.#trapped(this.#running!, err);
+
   readonly #step = (): Step | Promise<Step> => {
     const running = this.#running!;
     this.suspendable = true;
-    return this.enter(
-      () => this.#guest.run_e(running.ptr, running.len, running.job.ident),
-      [running.ptr, running.len, running.job.ident],
-      () => this.#ran(running),
-      (err) => this.#trapped(running, err),
-    );
+    const args = this.#args;
+    args[0] = running.ptr;
+    args[1] = running.len;
+    args[2] = running.job.ident;
+    return this.enter(this.#runE, args, this.#onReturn, this.#onThrow);
   };
 
   #trapped(running: Running, err: unknown): Step {
