@@ -38,6 +38,23 @@ const longSum = `(module
   (call $guest_response (i32.const 0) (i32.const 4))
   (i32.const 1)))`;
 
+/** With a payload, the long sum above; without one, an answer at once. */
+const mixed = `(module
+ (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
+ (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+ (memory (export "memory") 1)
+ (func (export "__guest_call") (param i32 i32) (result i32)
+  (local $i i32) (local $sum i32)
+  (if (i32.ne (local.get 1) (i32.const 0))
+   (then
+    (loop $count
+     (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+     (local.set $i (i32.add (local.get $i) (i32.const 1)))
+     (br_if $count (i32.lt_u (local.get $i) (i32.const 30000000))))))
+  (i32.store (i32.const 0) (local.get $sum))
+  (call $guest_response (i32.const 0) (i32.const 4))
+  (i32.const 1)))`;
+
 const pools: MeteredPool[] = [];
 afterAll(async () => {
   for (const pool of pools) await pool.stop();
@@ -94,6 +111,17 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
     }
     // One overrun may be the thread pausing: direct calls stay on until the third in a row.
     expect(directAfter).toEqual([true, true, false]);
+  });
+
+  it("turn off for an actor whose long calls alternate with short ones: the short ones do not wipe the count", async () => {
+    const guest = await pool(assemble(mixed), () => Promise.reject(new Error("no host calls here")));
+    const directAfterLong: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      await guest.invoke("Sum", new Uint8Array([1]));
+      directAfterLong.push(guest.direct);
+      await guest.invoke("Now", new Uint8Array());
+    }
+    expect(directAfterLong).toEqual([true, true, false]);
   });
 
   it("can be switched off: every operation then runs on the serve loop", async () => {
