@@ -358,3 +358,29 @@ describe("functions answered at once (direct calls on this host)", () => {
     expect(view(now)).toEqual(view(later));
   });
 });
+
+describe("a call's state record", () => {
+  it("holds every key as an own data property, __proto__ included, with or without `with`", async () => {
+    const { stateRecord, desiredState } = await import("../src/directive/step-context.js");
+    const value = bytes("v");
+    const state = new Map([
+      ["__proto__", value],
+      ["a", bytes("a")],
+    ]);
+    for (const record of [
+      stateRecord(state),
+      desiredState(
+        Object.fromEntries([
+          ["__proto__", "__proto__"],
+          ["b", "a"],
+        ]),
+        state,
+        "step 0",
+      ),
+    ]) {
+      expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+      expect(Object.hasOwn(record, "__proto__")).toBe(true);
+      expect(text(record.__proto__ as unknown as Uint8Array)).toBe("v");
+    }
+  });
+});

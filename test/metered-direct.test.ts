@@ -23,17 +23,22 @@ const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const cacheDir = mkdtempSync(join(tmpdir(), "wactor-direct-"));
 
-/** Sums 0..n-1 for n = 30,000,000 (many slices of work) and answers the low 32 bits, little-endian. */
-const longSum = `(module
+/**
+ * With a payload, sums 0..n-1 for n = 30,000,000 (many slices of work) and answers the low 32
+ * bits, little-endian; without one, answers 0 at once.
+ */
+const mixed = `(module
  (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
  (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
  (memory (export "memory") 1)
  (func (export "__guest_call") (param i32 i32) (result i32)
   (local $i i32) (local $sum i32)
-  (loop $count
-   (local.set $sum (i32.add (local.get $sum) (local.get $i)))
-   (local.set $i (i32.add (local.get $i) (i32.const 1)))
-   (br_if $count (i32.lt_u (local.get $i) (i32.const 30000000))))
+  (if (i32.ne (local.get 1) (i32.const 0))
+   (then
+    (loop $count
+     (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+     (local.set $i (i32.add (local.get $i) (i32.const 1)))
+     (br_if $count (i32.lt_u (local.get $i) (i32.const 30000000))))))
   (i32.store (i32.const 0) (local.get $sum))
   (call $guest_response (i32.const 0) (i32.const 4))
   (i32.const 1)))`;
@@ -84,16 +89,27 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
   });
 
   it("start a guest that outruns its slice again on the serve loop, where it yields and finishes; three in a row turn direct calls off", async () => {
-    const guest = await pool(assemble(longSum), () => Promise.reject(new Error("no host calls here")));
+    const guest = await pool(assemble(mixed), () => Promise.reject(new Error("no host calls here")));
     const expected = Number(((BigInt(30_000_000) * BigInt(29_999_999)) / 2n) & 0xffffffffn);
     const directAfter: boolean[] = [];
     for (let i = 0; i < 3; i++) {
-      const reply = await guest.invoke("Sum", new Uint8Array());
+      const reply = await guest.invoke("Sum", new Uint8Array([1]));
       expect(new DataView(reply.buffer, reply.byteOffset).getUint32(0, true)).toBe(expected);
       directAfter.push(guest.direct);
     }
     // One overrun may be the thread pausing: direct calls stay on until the third in a row.
     expect(directAfter).toEqual([true, true, false]);
+  });
+
+  it("turn off for an actor whose long calls alternate with short ones: the short ones do not wipe the count", async () => {
+    const guest = await pool(assemble(mixed), () => Promise.reject(new Error("no host calls here")));
+    const directAfterLong: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      await guest.invoke("Sum", new Uint8Array([1]));
+      directAfterLong.push(guest.direct);
+      await guest.invoke("Now", new Uint8Array());
+    }
+    expect(directAfterLong).toEqual([true, true, false]);
   });
 
   it("can be switched off: every operation then runs on the serve loop", async () => {

@@ -92,6 +92,19 @@ describe("request fields", () => {
     expect(text(getField(undefined, 0, "method"))).toBe(-1);
   });
 
+  it("keeps __proto__ a plain key in a bundle step's plain-object state and headers, and copies shared headers before a write", () => {
+    const shared = { "x-name": "ann" };
+    const r: JobRequest = { ...request(), state: { kept: enc("k") }, respHeaders: {}, headers: shared, sharedMaps: true };
+    expect(text(setField(r, 4, "__proto__", enc("p")))).toBe("");
+    expect(Object.getPrototypeOf(r.state)).toBe(Object.prototype);
+    expect(text(getField(r, 4, "__proto__"))).toBe("p");
+    expect(text(getField(r, 4, "kept"))).toBe("k");
+    expect(text(getField(r, 4, "toString"))).toBe(""); // inherited names are not state
+    expect(text(setField(r, 2, "x-other", enc("o")))).toBe("");
+    expect(shared).toEqual({ "x-name": "ann" }); // the request's other calls still see it as it came
+    expect(text(getField(r, 2, "x-other"))).toBe("o");
+  });
+
   it("writes fields: the JSON body re-serialized with sorted keys, and the contract's errors", () => {
     const r = request();
     expect(text(setField(r, 1, "c", enc("z")))).toBe("");

@@ -22,11 +22,13 @@ function parseJson(bytes: Uint8Array): unknown {
   }
 }
 
-/** The state one element's call sees: its own copy (no prototype), with `__elem`. */
+/**
+ * The state one element's call sees: its own copy, with `__elem`. A spread (own keys copied as
+ * data properties, `__proto__` included) is ~20x faster than filling an object without a
+ * prototype, and the runnable runtime reads and writes a state's own keys only.
+ */
 function elementState(base: Record<string, Uint8Array>, element: Uint8Array): Record<string, Uint8Array> {
-  const state = Object.assign(Object.create(null) as Record<string, Uint8Array>, base);
-  state[ELEMENT_KEY] = element;
-  return state;
+  return { ...base, [ELEMENT_KEY]: element };
 }
 
 /** Elements answered at once (direct calls on this host) cost no promise each: a worker goes on to the next. */

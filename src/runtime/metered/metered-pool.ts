@@ -36,8 +36,15 @@ export interface MeteredPoolOptions extends SlotOptions {
   direct?: boolean;
 }
 
-/** Direct calls in a row that may run out of their slice before an actor's calls go to the serve loop. */
+/**
+ * Direct calls that may run out of their slice before an actor's calls go to the serve loop:
+ * three, unless DIRECT_FORGIVEN calls in a row between two of them finished directly (then the
+ * count starts again: such overruns were pauses of the thread). Counting only overruns in a
+ * row would let an actor whose long calls alternate with short ones waste a slice on every
+ * long call.
+ */
 const DIRECT_SLICE_RESTARTS = 3;
+const DIRECT_FORGIVEN = 1000;
 
 /**
  * An actor turns heavy (its invocations start in the background) when this many invocations in
@@ -75,8 +82,9 @@ export class MeteredPool implements ActorPool {
   readonly #jspi: boolean;
   /** JSPI invocations try a plain call first (#runDirect) until they turn out to suspend. */
   #direct: boolean;
-  /** Direct calls in a row that ran out of their slice. */
+  /** Direct calls that ran out of their slice, and direct calls finished since the last of them. */
   #sliceRestarts = 0;
+  #directSinceRestart = 0;
   #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
@@ -286,11 +294,12 @@ export class MeteredPool implements ActorPool {
       return this.#settled(slot, undefined, err);
     }
     if (!("restart" in step)) {
-      this.#sliceRestarts = 0;
+      if (++this.#directSinceRestart >= DIRECT_FORGIVEN) this.#sliceRestarts = 0;
       return this.#settled(slot, step, undefined);
     }
     // One slice overrun may be the thread pausing (a collection, a first compile); a host call, or
-    // overruns in a row, mean this actor's operations suspend: they go to the serve loop from now on.
+    // repeated overruns, mean this actor's operations suspend: they go to the serve loop from now on.
+    this.#directSinceRestart = 0;
     if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) this.#direct = false;
     this.#inFlight--;
     slot.trace = undefined;

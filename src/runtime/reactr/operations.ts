@@ -105,7 +105,8 @@ class HttpJobRequest implements JobRequest {
 /**
  * A bundle step's job as its fields. Its headers (lower-cased by the caller) and params are
  * shared by every call of the request: the guest's first write to one of them copies both
- * (request-fields.ts). The state is the call's own (the sequence engine makes one per call).
+ * (request-fields.ts). The state is the call's own (the sequence engine makes one per call),
+ * read own keys only and written __proto__-safe, so it may be a plain object.
  */
 function directJobRequest(job: WireJobRequest): JobRequest {
   return {
@@ -115,7 +116,7 @@ function directJobRequest(job: WireJobRequest): JobRequest {
     body: job.body,
     headers: job.headers,
     params: job.params,
-    state: asPlainMap(job.state),
+    state: job.state,
     respHeaders: {},
     sharedMaps: true,
   };

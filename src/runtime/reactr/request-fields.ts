@@ -76,7 +76,9 @@ export function setField(request: JobRequest | undefined, type: number, key: str
       ownMaps(request).params[key] = valueText;
       return { data: EMPTY };
     case FIELD_STATE:
-      request.state[key] = value.slice();
+      // The state may be a plain object (a bundle step's): __proto__ must stay a plain key there.
+      if (key === "__proto__") Object.defineProperty(request.state, key, { value: value.slice(), enumerable: true, writable: true, configurable: true });
+      else request.state[key] = value.slice();
       return { data: EMPTY };
     default:
       return { error: "invalid field type" };
