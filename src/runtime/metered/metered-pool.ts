@@ -16,6 +16,7 @@ import { CircuitBreaker, type BreakerOptions } from "../circuit-breaker.js";
 import { ClaimsGate, type GateIdentity } from "../claims-gate.js";
 import { DeadlineSweeper } from "./deadline-sweeper.js";
 import { createSlot, type Slot, type SlotOptions } from "./metered-slot.js";
+import { SlotSupply } from "./slot-supply.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { DeadlineTrap, suspensionModeOf, type GuestInput, type Restart, type Step, type StepWaiter } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
@@ -74,7 +75,7 @@ export class MeteredPool implements ActorPool {
   readonly #scheduler: Scheduler;
   readonly #breaker: CircuitBreaker;
   readonly #gate: ClaimsGate;
-  readonly #idle: Slot[] = [];
+  readonly #slots: SlotSupply;
   readonly #queue: Waiting[] = [];
   readonly #state: SchedulingState = { heavy: false };
   readonly #operations = new Map<string, Uint8Array>();
@@ -85,12 +86,9 @@ export class MeteredPool implements ActorPool {
   /** Direct calls that ran out of their slice, and direct calls finished since the last of them. */
   #sliceRestarts = 0;
   #directSinceRestart = 0;
-  #spareScheduled = false;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
-  #live = 0;
   #inFlight = 0;
-  #memoryBytes = 0;
   #closed = false;
   #stopped = false;
   #drained: (() => void) | undefined;
@@ -102,15 +100,24 @@ export class MeteredPool implements ActorPool {
     this.#direct = this.#jspi && options.direct !== false;
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
+    this.#slots = new SlotSupply(
+      options.instances,
+      () => {
+        const slot = createSlot(options, this.#gate);
+        if (this.#jspi) slot.waiter = this.#handedWaiter(slot);
+        return slot;
+      },
+      () => this.#pump(),
+    );
   }
 
   /** Makes the first instance, so a module whose initialization fails never starts. */
   async start(): Promise<void> {
-    this.#idle.push(this.#create());
+    this.#slots.addFirst();
   }
 
   get size(): number {
-    return this.#live;
+    return this.#slots.live;
   }
 
   get inFlight(): number {
@@ -122,7 +129,7 @@ export class MeteredPool implements ActorPool {
   }
 
   get memoryBytes(): number {
-    return this.#memoryBytes;
+    return this.#slots.memoryBytes;
   }
 
   /** True while invocations are tried as plain calls first (JSPI, until one had to suspend). */
@@ -172,7 +179,7 @@ export class MeteredPool implements ActorPool {
 
   /** `direct`: false for an operation whose direct call was given up (it starts again on the serve loop). */
   #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, direct = this.#direct): Reply | Promise<Reply> {
-    const slot = this.#takeSlot();
+    const slot = this.#slots.take();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
       if (direct && trace === undefined && !this.#state.heavy) return this.#runDirect(slot, name, payload, decode);
@@ -181,7 +188,7 @@ export class MeteredPool implements ActorPool {
       return this.#run(slot, name, payload, trace, decode);
     }
     if (this.#queue.length >= this.#options.maxQueue) {
-      return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#live} instances busy, ${this.#queue.length} queued`));
+      return Promise.reject(new WactorError("WACTOR_ERR_BUSY", `${this.#slots.live} instances busy, ${this.#queue.length} queued`));
     }
     trace?.queued();
     return new Promise((resolve, reject) => this.#queue.push({ operation: name, payload, resolve, reject, trace, decode }));
@@ -190,6 +197,7 @@ export class MeteredPool implements ActorPool {
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */
   async drain(timeoutMs: number): Promise<void> {
     this.#closed = true;
+    this.#slots.stopMaking();
     await untilIdle(this.#inFlight > 0 || this.#queue.length > 0, timeoutMs, (settle) => (this.#drained = settle));
     await this.stop();
   }
@@ -198,7 +206,7 @@ export class MeteredPool implements ActorPool {
     this.#closed = true;
     this.#stopped = true;
     for (const waiting of this.#queue.splice(0)) waiting.reject(new WactorError("WACTOR_ERR_ACTOR_STOPPED"));
-    for (const slot of this.#idle.splice(0)) this.#discard(slot);
+    this.#slots.close();
   }
 
   /** Operation names are few: encode each once. */
@@ -209,58 +217,6 @@ export class MeteredPool implements ActorPool {
       if (this.#operations.size < 256) this.#operations.set(operation, bytes);
     }
     return bytes;
-  }
-
-  /** An idle instance, a new one if there is room, undefined when all are busy. */
-  #takeSlot(): Slot | WactorError | undefined {
-    const idle = this.#idle.pop();
-    if (idle) {
-      if (this.#idle.length === 0) this.#scheduleSpare();
-      return idle;
-    }
-    if (this.#live >= this.#options.instances) return undefined;
-    try {
-      const made = this.#create();
-      this.#scheduleSpare();
-      return made;
-    } catch (err) {
-      return isWactorError(err) ? err : new WactorError("WACTOR_ERR_TRAP", String(err));
-    }
-  }
-
-  /**
-   * Once the last idle instance is taken, one more is made right after the current turn of
-   * the event loop, so the invocation that scales the actor up finds it ready instead of
-   * paying for an instantiate and the guest's initialization (50-100 µs; wasmtime's pooling
-   * allocator and Lucet pre-make instances for the same reason). At most one is made ahead.
-   */
-  #scheduleSpare(): void {
-    if (this.#spareScheduled || this.#closed || this.#live >= this.#options.instances) return;
-    this.#spareScheduled = true;
-    setImmediate(() => {
-      this.#spareScheduled = false;
-      if (this.#closed || this.#idle.length > 0 || this.#live >= this.#options.instances) return;
-      try {
-        this.#idle.push(this.#create());
-      } catch {
-        return; // the next invocation that needs an instance makes it, and reports the failure
-      }
-      this.#pump();
-    });
-  }
-
-  #create(): Slot {
-    const slot = createSlot(this.#options, this.#gate);
-    if (this.#jspi) slot.waiter = this.#handedWaiter(slot);
-    this.#live++;
-    this.#memoryBytes += slot.counted;
-    return slot;
-  }
-
-  #discard(slot: Slot): void {
-    slot.guest.dispose?.();
-    this.#live--;
-    this.#memoryBytes -= slot.counted;
   }
 
   /** Whether an invocation's first step goes straight from the guest to its caller (#runHanded). */
@@ -303,7 +259,7 @@ export class MeteredPool implements ActorPool {
     if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) this.#direct = false;
     this.#inFlight--;
     slot.trace = undefined;
-    this.#discard(slot);
+    this.#slots.drop(slot);
     return this.#dispatch(operation, payload, undefined, decode, false);
   }
 
@@ -446,13 +402,10 @@ export class MeteredPool implements ActorPool {
     slot.decodeHttp = false;
     this.#gate.flush();
     if (!failure && !spent && !this.#stopped) {
-      const now = slot.guest.memoryBytes;
-      this.#memoryBytes += now - slot.counted;
-      slot.counted = now;
-      this.#idle.push(slot);
+      this.#slots.giveBack(slot);
     } else {
       // A trapped, timed-out or stopped instance may hold any state: it is dropped.
-      this.#discard(slot);
+      this.#slots.drop(slot);
       if ((failure || spent) && !this.#stopped) this.#options.onReplaced?.(failure?.code === "WACTOR_ERR_DEADLINE" ? "deadline" : "trap");
     }
     this.#pump();
@@ -497,7 +450,7 @@ export class MeteredPool implements ActorPool {
 
   #pump(): void {
     while (this.#queue.length > 0 && !this.#stopped) {
-      const slot = this.#takeSlot();
+      const slot = this.#slots.take();
       if (!slot) break;
       const next = this.#queue.shift()!;
       if (slot instanceof Error) next.reject(slot);
