@@ -44,12 +44,15 @@ const mixed = `(module
   (i32.const 1)))`;
 
 const pools: MeteredPool[] = [];
+/** Why each pool's direct calls turned off (onDirectOff), by pool. */
+const offReasons = new Map<MeteredPool, string[]>();
 afterAll(async () => {
   for (const pool of pools) await pool.stop();
 });
 
 async function pool(bytes: Uint8Array, hostCall: (request: HostCallRequest) => Promise<Uint8Array>, direct?: boolean): Promise<MeteredPool> {
   const { bytes: metered } = await instrumentedModule(bytes, moduleHash(bytes), cacheDir);
+  const reasons: string[] = [];
   const made = new MeteredPool({
     module: new WebAssembly.Module(metered as Uint8Array<ArrayBuffer>),
     kind: "wapc",
@@ -60,8 +63,10 @@ async function pool(bytes: Uint8Array, hostCall: (request: HostCallRequest) => P
     maxMemoryBytes: 16 << 20,
     hostCall,
     scheduler: new Scheduler(),
+    onDirectOff: (reason) => reasons.push(reason),
     ...(direct !== undefined && { direct }),
   });
+  offReasons.set(made, reasons);
   await made.start();
   pools.push(made);
   return made;
@@ -83,6 +88,7 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
     // The direct try was thrown out before the host call: the provider saw it once.
     expect(calls.map((c) => [c.binding, c.namespace, c.operation, dec(c.payload)])).toEqual([["default", "wascc:logging", "WriteLog", "hello"]]);
     expect(guest.direct).toBe(false);
+    expect(offReasons.get(guest)).toEqual(["wait"]);
     expect(dec(await guest.invoke("HostCall", enc("default|wascc:logging|WriteLog|again")))).toBe("logged again");
     expect(dec(await guest.invoke("Echo", enc("still here")))).toBe("still here");
     expect(calls).toHaveLength(2);
@@ -99,6 +105,7 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
     }
     // One overrun may be the thread pausing: direct calls stay on until the third in a row.
     expect(directAfter).toEqual([true, true, false]);
+    expect(offReasons.get(guest)).toEqual(["slice"]);
   });
 
   it("turn off for an actor whose long calls alternate with short ones: the short ones do not wipe the count", async () => {

@@ -447,6 +447,11 @@ export class Host {
         this.logger.warn({ actor: key, reason }, "actor instance replaced");
         this.events.emit("instance_replaced", { actorKey: key, reason });
       },
+      onDirectOff: (reason) =>
+        this.logger.info(
+          { actor: key, reason },
+          reason === "wait" ? "actor makes host calls: its invocations run on the serve loop" : "actor outruns its slices: its invocations run on the serve loop",
+        ),
       onFallback: (why) => this.logger.warn({ actor: key, why }, "actor runs on dedicated worker threads: its module cannot be metered"),
     });
   }

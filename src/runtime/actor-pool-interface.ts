@@ -52,6 +52,11 @@ export interface ActorPoolOptions {
   onLog?: (line: string) => void;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap" | "crash") => void;
+  /**
+   * Told when an actor's invocations stop being tried as direct calls (docs/runtime.md, "Direct
+   * calls"): `wait`, one made a host call; `slice`, they ran out of their slice three times.
+   */
+  onDirectOff?: (reason: "wait" | "slice") => void;
   /** Told when an actor that asked for metering runs on threads instead, and why. */
   onFallback?: (reason: string) => void;
 }

@@ -31,6 +31,7 @@ export interface MeteredPoolOptions extends SlotOptions {
   maxMemoryBytes: number;
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap") => void;
+  onDirectOff?: (reason: "wait" | "slice") => void;
   breaker?: BreakerOptions;
   scheduler?: Scheduler;
   /** false: JSPI invocations always run on the serve loop (tests compare both ways). */
@@ -256,7 +257,10 @@ export class MeteredPool implements ActorPool {
     // One slice overrun may be the thread pausing (a collection, a first compile); a host call, or
     // repeated overruns, mean this actor's operations suspend: they go to the serve loop from now on.
     this.#directSinceRestart = 0;
-    if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) this.#direct = false;
+    if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) {
+      this.#direct = false;
+      this.#options.onDirectOff?.(step.restart);
+    }
     this.#inFlight--;
     slot.trace = undefined;
     this.#slots.drop(slot);
