@@ -450,7 +450,9 @@ export class Host {
       onDirectOff: (reason) =>
         this.logger.info(
           { actor: key, reason },
-          reason === "wait" ? "actor makes host calls: its invocations run on the serve loop" : "actor outruns its slices: its invocations run on the serve loop",
+          reason === "wait"
+            ? "actor makes host calls: its invocations run on the serve loop"
+            : "actor outruns its slices: its invocations run on the serve loop",
         ),
       onFallback: (why) => this.logger.warn({ actor: key, why }, "actor runs on dedicated worker threads: its module cannot be metered"),
     });
