@@ -324,11 +324,11 @@ describe("the Job wire form (MessagePack)", () => {
       params: { k: "v" },
       state: { s: bytes("1") },
     };
-    const signal = new AbortController().signal;
-    expect(await invoker.invoke("a#default::f@v1", request, signal)).toEqual({ output: bytes("out"), headers: { "X-A": "1" } });
+    const cancel = { signal: new AbortController().signal };
+    expect(await invoker.invoke("a#default::f@v1", request, cancel)).toEqual({ output: bytes("out"), headers: { "X-A": "1" } });
     expect(seen[0]).toEqual({ fqfn: "a#default::f@v1", operation: "Job", payload: request });
-    expect(await invoker.invoke("a#default::f@v1", request, signal)).toEqual({ error: { code: 418, message: "teapot" } });
-    await expect(invoker.invoke("a#default::f@v1", request, signal)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
+    expect(await invoker.invoke("a#default::f@v1", request, cancel)).toEqual({ error: { code: 418, message: "teapot" } });
+    await expect(invoker.invoke("a#default::f@v1", request, cancel)).rejects.toMatchObject({ code: "WACTOR_ERR_BAD_PAYLOAD" });
   });
 });
 

@@ -92,11 +92,14 @@ describe("request fields", () => {
     expect(text(getField(undefined, 0, "method"))).toBe(-1);
   });
 
-  it("keeps __proto__ a plain key in a bundle step's plain-object state and headers, and copies shared headers before a write", () => {
+  it("keeps __proto__ a plain key in a bundle step's plain-object state and headers, and copies shared state and headers before a write", () => {
     const shared = { "x-name": "ann" };
-    const r: JobRequest = { ...request(), state: { kept: enc("k") }, respHeaders: {}, headers: shared, sharedMaps: true };
+    const sharedState = { kept: enc("k") };
+    const r: JobRequest = { ...request(), state: sharedState, respHeaders: {}, headers: shared, sharedMaps: true };
     expect(text(setField(r, 4, "__proto__", enc("p")))).toBe("");
-    expect(Object.getPrototypeOf(r.state)).toBe(Object.prototype);
+    expect(Object.keys(sharedState)).toEqual(["kept"]); // a group's other members still see the state as it came
+    expect(Object.getPrototypeOf(sharedState)).toBe(Object.prototype);
+    expect(Object.keys(r.state).sort()).toEqual(["__proto__", "kept"]);
     expect(text(getField(r, 4, "__proto__"))).toBe("p");
     expect(text(getField(r, 4, "kept"))).toBe("k");
     expect(text(getField(r, 4, "toString"))).toBe(""); // inherited names are not state

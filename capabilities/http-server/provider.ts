@@ -235,7 +235,8 @@ export class HttpServerProvider implements CapabilityProvider {
       };
       let response: HttpResponse;
       try {
-        response = await target(httpRequest);
+        const answer = target(httpRequest);
+        response = answer instanceof Promise ? await answer : answer;
         if (!Number.isInteger(response.statusCode) || response.statusCode < 100 || response.statusCode > 599) {
           throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`);
         }

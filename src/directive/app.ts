@@ -58,13 +58,20 @@ function jsonStringMap(value: string | undefined): Record<string, string> {
   }
 }
 
-/** First value of each header, canonical names, no Host: what functions see. */
-function functionHeaders(headers: DirectiveRequest["headers"]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+/**
+ * First value of each header, no Host: what functions see. Names as the invoker looks them up:
+ * Go's canonical form (as Atmo sends them), or lower-cased into a map without a prototype (a
+ * header named __proto__ stays a plain key) for the runnable runtime: built once per request.
+ */
+function functionHeaders(headers: DirectiveRequest["headers"], lower: boolean): Record<string, string> {
+  const out = lower ? (Object.create(null) as Record<string, string>) : {};
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;
-    if (first === undefined || name.toLowerCase() === "host") continue;
-    out[canonicalHeaderKey(name)] ??= first;
+    if (first === undefined) continue;
+    const key = lower ? name.toLowerCase() : canonicalHeaderKey(name);
+    if (key === "host" || key === "Host") continue;
+    out[key] ??= first;
   }
   return out;
 }
@@ -72,6 +79,8 @@ function functionHeaders(headers: DirectiveRequest["headers"]): Record<string, s
 export class DirectiveApp {
   private readonly router: Router<Target>;
   private readonly newRequestId: () => string;
+  /** Header names as the invoker's calls look them up. */
+  private readonly lowerHeaders: boolean;
   /** Whether every function is served at its own route (handlers and schedules ignored). */
   readonly headless: boolean;
 
@@ -82,6 +91,7 @@ export class DirectiveApp {
     private readonly options: DirectiveAppOptions = {},
   ) {
     this.newRequestId = options.newRequestId ?? randomUUID;
+    this.lowerHeaders = invoker.headerNames === "lower";
     const headless = options.headless ?? directive.headless;
     this.headless = headless;
     if (headless) {
@@ -100,15 +110,20 @@ export class DirectiveApp {
     }
   }
 
-  /** Answers one HTTP request: a route's sequence, or the router's redirect, OPTIONS, 405 or 404. */
-  async handle(request: DirectiveRequest): Promise<DirectiveResponse> {
+  /**
+   * Answers one HTTP request: a route's sequence, or the router's redirect, OPTIONS, 405 or 404.
+   * The response itself when every step was answered at once (direct calls), else a promise.
+   */
+  handle(request: DirectiveRequest): DirectiveResponse | Promise<DirectiveResponse> {
     const q = request.url.indexOf("?");
     const rawPath = q >= 0 ? request.url.slice(0, q) : request.url;
-    let path: string;
-    try {
-      path = decodeURIComponent(rawPath);
-    } catch {
-      return textResponse(400, "400 Bad Request");
+    let path = rawPath;
+    if (rawPath.includes("%")) {
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        return textResponse(400, "400 Bad Request");
+      }
     }
     const routed = this.router.route(request.method, path, q >= 0 ? request.url.slice(q + 1) : "");
     switch (routed.kind) {
@@ -125,15 +140,20 @@ export class DirectiveApp {
     }
     const target = routed.match.route.value;
     const requestId = this.newRequestId();
-    const headers = functionHeaders(request.headers);
+    const headers = functionHeaders(request.headers, this.lowerHeaders);
     const state = new Map<string, Uint8Array>();
     let params = routed.match.params;
     if (target.headless) {
-      for (const [k, v] of Object.entries(jsonStringMap(headers["X-Atmo-State"]))) state.set(k, utf8.encode(v));
-      params = jsonStringMap(headers["X-Atmo-Params"]);
+      const header = (name: string): string | undefined => headers[this.lowerHeaders ? name.toLowerCase() : name];
+      for (const [k, v] of Object.entries(jsonStringMap(header("X-Atmo-State")))) state.set(k, utf8.encode(v));
+      params = jsonStringMap(header("X-Atmo-Params"));
     }
     const ctx = { method: request.method, url: request.url, requestId, body: request.body, headers, params };
-    const outcome = await runSequence(this.directive, target.steps, ctx, state, this.invoker, this.options);
+    const outcome = runSequence(this.directive, target.steps, ctx, state, this.invoker, this.options);
+    return outcome instanceof Promise ? outcome.then((o) => this.#respond(target, requestId, o)) : this.#respond(target, requestId, outcome);
+  }
+
+  #respond(target: Target, requestId: string, outcome: SequenceOutcome): DirectiveResponse {
     if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: target.name, requestId });
     const response = httpResponse(outcome, target.steps, target.response);
     if (target.headless) response.headers["X-Atmo-Requestid"] = requestId;

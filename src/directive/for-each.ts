@@ -7,7 +7,7 @@
 import { WactorError } from "../errors.js";
 import { goJson } from "./go-json.js";
 import type { JobReply } from "./job.js";
-import { fqfnFor, invoke, stateRecord, utf8, withStepTimeout, type CallResult, type StepRun } from "./step-context.js";
+import { fqfnFor, invoke, stateRecord, utf8, withStepTimeout, type LazyCancel, type StepRun } from "./step-context.js";
 import type { Directive, Step } from "./types.js";
 
 export const ELEMENT_KEY = "__elem";
@@ -32,11 +32,11 @@ function elementState(base: Record<string, Uint8Array>, element: Uint8Array): Re
 }
 
 /** Elements answered at once (direct calls on this host) cost no promise each: a worker goes on to the next. */
-async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, work: (i: number) => T | Promise<T>): Promise<T[]> {
+async function boundedAll<T>(count: number, limit: number, cancel: LazyCancel, work: (i: number) => T | Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < count && !signal.aborted) {
+    while (next < count && !cancel.aborted) {
       const i = next++;
       const result = work(i);
       results[i] = result instanceof Promise ? await result : result;
@@ -46,24 +46,23 @@ async function boundedAll<T>(count: number, limit: number, signal: AbortSignal, 
   return results;
 }
 
-export async function runForEach(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<CallResult[]> {
+/** The step's one reply: the results as a JSON array, or the first element's RunErr. */
+export async function runForEach(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): Promise<JobReply> {
   const each = step.forEach!;
   const inKey = each.in!;
-  const as = each.as ?? each.fn!;
   const source = state.get(inKey);
   if (source === undefined) throw new WactorError("WACTOR_ERR_STATE_KEY_MISSING", `${run.where}: forEach 'in' key '${inKey}' is not in the state`);
   const elements = parseJson(source);
   if (!Array.isArray(elements)) throw new WactorError("WACTOR_ERR_FOREACH_INPUT", `${run.where}: state '${inKey}' is not a JSON array`);
   const fqfn = fqfnFor(d, each.fn!);
   const base = stateRecord(state);
-  const replies = await withStepTimeout(run, `forEach ${each.fn}`, (signal) =>
-    boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, signal, (i) =>
-      invoke(run, fqfn, elementState(base, utf8.encode(goJson(elements[i]))), signal),
+  const replies = await withStepTimeout(run, "forEach", each.fn, (cancel) =>
+    boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, cancel, (i) =>
+      invoke(run, fqfn, elementState(base, utf8.encode(goJson(elements[i]))), cancel),
     ),
   );
-  const onErr = each.onErr ?? step.onErr;
   const failed = replies.find((r) => "error" in r);
-  if (failed) return [{ key: as, reply: failed, onErr }];
+  if (failed) return failed;
   const objects = replies.map((reply, i) => {
     const value = parseJson((reply as { output: Uint8Array }).output);
     if (typeof value !== "object" || value === null || Array.isArray(value))
@@ -71,5 +70,5 @@ export async function runForEach(d: Directive, run: StepRun, step: Step, state: 
     return goJson(value);
   });
   // Headers set by the element calls are dropped, as in Atmo.
-  return [{ key: as, reply: { output: utf8.encode(`[${objects.join(",")}]`), headers: {} }, onErr }];
+  return { output: utf8.encode(`[${objects.join(",")}]`), headers: {} };
 }

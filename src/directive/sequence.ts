@@ -10,7 +10,6 @@ import { runForEach } from "./for-each.js";
 import {
   DEFAULT_FOREACH_CONCURRENCY,
   fqfnFor,
-  type CallResult,
   DEFAULT_STEP_TIMEOUT_MS,
   decide,
   desiredState,
@@ -50,32 +49,35 @@ export function canonicalHeaderKey(key: string): string {
   return canonical;
 }
 
-/** A step's results, at once when its calls were answered at once (direct calls), else later. */
-type StepResults = CallResult[] | Promise<CallResult[]>;
+/** What a step's calls answered: one reply (fn, forEach) or one per member (group), at once or later. */
+type StepReplies = JobReply | JobReply[];
 
-function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): StepResults {
+function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): JobReply | Promise<JobReply> {
   const fn = step.fn!;
   const input = desiredState(step.with, state, run.where);
-  const reply = withStepTimeout(run, `fn ${fn}`, (signal) => invoke(run, fqfnFor(d, fn), input, signal));
-  const results = (r: JobReply): CallResult[] => [{ key: resultKey(step), reply: r, onErr: step.onErr }];
-  return reply instanceof Promise ? reply.then(results) : results(reply);
+  return withStepTimeout(run, "fn", fn, (cancel) => invoke(run, fqfnFor(d, fn), input, cancel));
 }
 
 /** Members start together on the state before the step, each with its own `with` (the step's as a fallback). */
-function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): StepResults {
-  const members = step.group!.map((m) => {
+function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): JobReply[] | Promise<JobReply[]> {
+  const group = step.group!;
+  // Members without a `with` of their own share one record: a call's writes copy it first (request-fields.ts).
+  let shared: Record<string, Uint8Array> | undefined;
+  const inputs = group.map((m) => {
     const withMap = m.with ?? step.with;
+    if (!withMap) return (shared ??= desiredState(undefined, state, run.where));
     // The member's place is only named in a failure, and only one with `with` can fail here.
-    return { member: m, fqfn: fqfnFor(d, m.fn), input: desiredState(withMap, state, withMap ? `${run.where} (${m.fn})` : run.where) };
+    return desiredState(withMap, state, `${run.where} (${m.fn})`);
   });
-  const replies = withStepTimeout(run, "fn group", (signal) => {
-    const each = members.map(({ fqfn, input }) => invoke(run, fqfn, input, signal));
-    return each.some((r) => r instanceof Promise) ? Promise.all(each) : (each as JobReply[]);
+  return withStepTimeout(run, "fn group", undefined, (cancel) => {
+    let later = false;
+    const each = group.map((m, i) => {
+      const reply = invoke(run, fqfnFor(d, m.fn), inputs[i]!, cancel);
+      if (reply instanceof Promise) later = true;
+      return reply;
+    });
+    return later ? Promise.all(each) : (each as JobReply[]);
   });
-  // Applied in the order written, so the outcome does not depend on which member finished first.
-  const results = (r: JobReply[]): CallResult[] =>
-    members.map(({ member }, i) => ({ key: resultKey(member), reply: r[i]!, onErr: member.onErr ?? step.onErr }));
-  return replies instanceof Promise ? replies.then(results) : results(replies);
 }
 
 function stepInfo(step: Step, kind: StepInfo["kind"], index: number, requestId: string): StepInfo {
@@ -86,51 +88,106 @@ function stepInfo(step: Step, kind: StepInfo["kind"], index: number, requestId: 
 /** `step 0`, `step 1`…: made once, not per request. */
 const STEP_NAMES = Array.from({ length: 64 }, (_, j) => `step ${j}`);
 
-export async function runSequence(
+/** One run of a sequence: its state, the response headers so far, what its steps share. */
+interface Running {
+  readonly d: Directive;
+  readonly steps: readonly Step[];
+  readonly run: StepRun;
+  readonly state: Map<string, Uint8Array>;
+  readonly headers: Record<string, string>;
+  readonly observe: SequenceOptions["observeStep"];
+}
+
+function startStep(r: Running, step: Step, kind: StepInfo["kind"] | undefined): StepReplies | Promise<StepReplies> {
+  switch (kind) {
+    case "fn":
+      return runFn(r.d, r.run, step, r.state);
+    case "group":
+      return runGroup(r.d, r.run, step, r.state);
+    case "forEach":
+      return runForEach(r.d, r.run, step, r.state);
+    default:
+      return [];
+  }
+}
+
+/** One call's reply into the state (and its headers into the response's); an outcome when onErr says return. */
+function applyReply(r: Running, key: string, reply: JobReply, onErr: Step["onErr"]): SequenceOutcome | undefined {
+  if ("error" in reply) {
+    if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };
+    r.state.set(key, utf8.encode(runErrJson(reply.error)));
+    return undefined;
+  }
+  r.state.set(key, reply.output);
+  const headers = reply.headers;
+  for (const name in headers) r.headers[canonicalHeaderKey(name)] = headers[name]!;
+  return undefined;
+}
+
+/** A step's replies applied in the order written, so the outcome does not depend on which member finished first. */
+function applyStep(r: Running, step: Step, kind: StepInfo["kind"] | undefined, replies: StepReplies): SequenceOutcome | undefined {
+  if (kind === "fn") return applyReply(r, resultKey(step), replies as JobReply, step.onErr);
+  if (kind === "forEach") {
+    const each = step.forEach!;
+    return applyReply(r, each.as ?? each.fn!, replies as JobReply, each.onErr ?? step.onErr);
+  }
+  const group = step.group ?? [];
+  const all = replies as JobReply[];
+  for (let i = 0; i < all.length; i++) {
+    const member = group[i]!;
+    const stop = applyReply(r, resultKey(member), all[i]!, member.onErr ?? step.onErr);
+    if (stop) return stop;
+  }
+  return undefined;
+}
+
+/**
+ * Steps from `j` on. While every step is answered at once (direct calls on this host) the whole
+ * sequence runs in the caller's turn: no promise, closure or result array per step.
+ */
+function runFrom(r: Running, j: number): SequenceOutcome | Promise<SequenceOutcome> {
+  try {
+    for (; j < r.steps.length; j++) {
+      const step = r.steps[j]!;
+      r.run.where = STEP_NAMES[j] ?? `step ${j}`;
+      const kind = stepKind(step);
+      const replies =
+        r.observe === undefined || kind === undefined
+          ? startStep(r, step, kind)
+          : r.observe(stepInfo(step, kind, j, r.run.ctx.requestId), async () => startStep(r, step, kind));
+      if (replies instanceof Promise) return afterStep(r, j, step, kind, replies);
+      const stop = applyStep(r, step, kind, replies);
+      if (stop) return stop;
+    }
+  } catch (err) {
+    return { kind: "failed", error: toWactorError(err) };
+  }
+  return { kind: "ok", state: r.state, headers: r.headers };
+}
+
+async function afterStep(r: Running, j: number, step: Step, kind: StepInfo["kind"] | undefined, pending: Promise<StepReplies>): Promise<SequenceOutcome> {
+  let replies: StepReplies;
+  try {
+    replies = await pending;
+  } catch (err) {
+    return { kind: "failed", error: toWactorError(err) };
+  }
+  return applyStep(r, step, kind, replies) ?? runFrom(r, j + 1);
+}
+
+/** The outcome itself when every step was answered at once, else a promise of it. */
+export function runSequence(
   d: Directive,
   steps: readonly Step[],
   ctx: RequestContext,
   initialState: Map<string, Uint8Array>,
   invoker: StepInvoker,
   options: SequenceOptions = {},
-): Promise<SequenceOutcome> {
-  const state = new Map(initialState);
-  const headers: Record<string, string> = {};
-  if (invoker.prepare) ctx = invoker.prepare(ctx);
+): SequenceOutcome | Promise<SequenceOutcome> {
   const resolved = {
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
   };
-  try {
-    for (let j = 0; j < steps.length; j++) {
-      const step = steps[j]!;
-      const run: StepRun = { ctx, invoker, options: resolved, where: STEP_NAMES[j] ?? `step ${j}` };
-      const kind = stepKind(step);
-      const runStep = (): StepResults =>
-        kind === "fn"
-          ? runFn(d, run, step, state)
-          : kind === "group"
-            ? runGroup(d, run, step, state)
-            : kind === "forEach"
-              ? runForEach(d, run, step, state)
-              : [];
-      const observe = options.observeStep;
-      let results: StepResults;
-      if (observe === undefined || kind === undefined) results = runStep();
-      else results = await observe(stepInfo(step, kind, j, ctx.requestId), async () => runStep());
-      if (results instanceof Promise) results = await results;
-      for (const { key, reply, onErr } of results) {
-        if ("error" in reply) {
-          if (decide(onErr, reply.error.code) === "return") return { kind: "runErr", error: reply.error };
-          state.set(key, utf8.encode(runErrJson(reply.error)));
-          continue;
-        }
-        state.set(key, reply.output);
-        for (const [name, value] of Object.entries(reply.headers)) headers[canonicalHeaderKey(name)] = value;
-      }
-    }
-  } catch (err) {
-    return { kind: "failed", error: toWactorError(err) };
-  }
-  return { kind: "ok", state, headers };
+  const run: StepRun = { ctx, invoker, options: resolved, where: "" };
+  return runFrom({ d, steps, run, state: new Map(initialState), headers: {}, observe: options.observeStep }, 0);
 }

@@ -1,7 +1,7 @@
 /** What every kind of step needs while a sequence runs: the request, the invoker, time limits. */
 import { WactorError, toWactorError } from "../errors.js";
 import type { RunErr } from "./go-json.js";
-import type { JobReply, JobRequest, StepInvoker } from "./job.js";
+import type { JobReply, JobRequest, StepCancel, StepInvoker } from "./job.js";
 import { resolveReference } from "./references.js";
 import { afterTimeout } from "./step-timeouts.js";
 import type { Directive, ErrAction, OnErr } from "./types.js";
@@ -33,12 +33,34 @@ export type StepObserver = <T>(step: StepInfo, run: () => Promise<T>) => Promise
 /** The request fields every step's functions see; state is added per call. */
 export type RequestContext = Omit<JobRequest, "state">;
 
+/** One per sequence run; `where` follows the step running (a sequence runs one step at a time). */
 export interface StepRun {
   ctx: RequestContext;
   invoker: StepInvoker;
   options: Required<Omit<SequenceOptions, "observeStep">>;
   /** Where the step is, for messages: `step 2`. */
   where: string;
+}
+
+/**
+ * A step's cancellation. Its AbortController is made only when something asks for the signal
+ * (a remote call, a forEach, a timeout): a step answered by direct calls never does, and three
+ * controllers per 3-step request were a measurable part of the engine's work.
+ */
+export class LazyCancel implements StepCancel {
+  #controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  get aborted(): boolean {
+    return this.#controller?.signal.aborted ?? false;
+  }
+
+  abort(reason: unknown): void {
+    (this.#controller ??= new AbortController()).abort(reason);
+  }
 }
 
 export const utf8 = new TextEncoder();
@@ -77,28 +99,35 @@ export function desiredState(withMap: Record<string, string> | undefined, state:
 }
 
 /**
- * Runs work under the step timeout: on expiry the work's signal aborts and the step fails
+ * Runs work under the step timeout: on expiry the work's cancel aborts and the step fails
  * with WACTOR_ERR_STEP_TIMEOUT; any other failure becomes a catalog error. Work answered at
  * once (direct calls on this host) is returned as it is: it cannot have timed out, and the
- * step costs no promise (docs/directive.md, "Running a bundle").
+ * step costs no promise (docs/directive.md, "Running a bundle"). `kind` and `name` name the
+ * step in the timeout's message (`fn greet`): joined only if it times out.
  */
-export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: AbortSignal) => T | Promise<T>): T | Promise<T> {
-  const controller = new AbortController();
+export function withStepTimeout<T>(run: StepRun, kind: string, name: string | undefined, work: (cancel: LazyCancel) => T | Promise<T>): T | Promise<T> {
+  const cancel = new LazyCancel();
   let started: T | Promise<T>;
   try {
-    started = work(controller.signal);
+    started = work(cancel);
   } catch (err) {
     throw toWactorError(err);
   }
   if (!(started instanceof Promise)) return started;
   const working = started;
+  const where = run.where;
   return new Promise<T>((resolve, reject) => {
     const fail = (err: unknown): void => {
-      controller.abort(err);
+      cancel.abort(err);
       reject(toWactorError(err));
     };
     const timeout = afterTimeout(run.options.stepTimeoutMs, () =>
-      fail(new WactorError("WACTOR_ERR_STEP_TIMEOUT", `${run.where}: ${what} timed out after ${run.options.stepTimeoutMs} ms`)),
+      fail(
+        new WactorError(
+          "WACTOR_ERR_STEP_TIMEOUT",
+          `${where}: ${name === undefined ? kind : `${kind} ${name}`} timed out after ${run.options.stepTimeoutMs} ms`,
+        ),
+      ),
     );
     // After a timeout the work's own end changes nothing: the step has failed already.
     working.then(
@@ -108,15 +137,15 @@ export function withStepTimeout<T>(run: StepRun, what: string, work: (signal: Ab
       },
       (err: unknown) => {
         timeout.cancel();
-        if (!controller.signal.aborted) fail(err);
+        if (!cancel.aborted) fail(err);
       },
     );
   });
 }
 
-export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, signal: AbortSignal): JobReply | Promise<JobReply> {
+export function invoke(run: StepRun, fqfn: string, state: Record<string, Uint8Array>, cancel: StepCancel): JobReply | Promise<JobReply> {
   const { method, url, requestId, body, headers, params } = run.ctx;
-  return run.invoker.invoke(fqfn, { method, url, requestId, body, headers, params, state }, signal);
+  return run.invoker.invoke(fqfn, { method, url, requestId, body, headers, params, state }, cancel);
 }
 
 /** Atmo's onErr decision for a RunErr's code (no onErr, or `{}`: return). */
@@ -129,12 +158,6 @@ export function decide(onErr: OnErr | undefined, code: number): ErrAction {
     return onErr.other === "continue" ? "continue" : "return";
   }
   return onErr.any === "continue" ? "continue" : "return";
-}
-
-export interface CallResult {
-  key: string;
-  reply: JobReply;
-  onErr: OnErr | undefined;
 }
 
 /** Resolved references per Directive: a step's reference is parsed and looked up once, not per call. */

@@ -85,7 +85,8 @@ export interface CapabilityProvider {
 }
 
 /** Answers one HTTP request in place of an actor (a listener mounted on `wascc:http_server`). */
-export type HttpTarget = (request: HttpRequest) => Promise<HttpResponse>;
+/** The response itself when it is ready at once (a bundle whose steps all ran as direct calls), else a promise; may throw. */
+export type HttpTarget = (request: HttpRequest) => HttpResponse | Promise<HttpResponse>;
 
 /** A provider that can serve a host part directly (the HTTP server's `mount()`). */
 export interface HttpMountable {

@@ -75,9 +75,9 @@ export function fakeRunnables(statics: Record<string, string> = { "main.md": "##
   return {
     calls,
     set: (name, fn) => void fns.set(name, fn),
-    invoke(fqfn, request, signal) {
+    invoke(fqfn, request, cancel) {
       try {
-        const reply = call(fqfn, request, signal);
+        const reply = call(fqfn, request, cancel.signal);
         return options.atOnce ? reply : Promise.resolve(reply);
       } catch (err) {
         return Promise.reject(err);

@@ -63,16 +63,6 @@ export interface RunningBundleInfo {
   streams: string[];
 }
 
-/** Lower-cased names, first one wins; no prototype, so a header named __proto__ stays a plain key. */
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  const out = Object.create(null) as Record<string, string>;
-  for (const name of Object.keys(headers)) {
-    const lower = name.toLowerCase();
-    if (out[lower] === undefined) out[lower] = headers[name]!;
-  }
-  return out;
-}
-
 /** Time a function may run past the step timeout before the host stops it: the step fails first. */
 const DEADLINE_MARGIN_MS = 1000;
 
@@ -223,23 +213,23 @@ export class BundleRunner {
     const missing = (fqfn: string): Promise<never> =>
       Promise.reject(new WactorError("WACTOR_ERR_ACTOR_NOT_FOUND", `no function ${fqfn} runs in bundle ${this.owner}`));
     // Remote functions get the job as MessagePack; local ones as its fields (Host.invokeJob).
-    const call: StepInvoker = remote
-      ? invokerFromCall((fqfn, operation, payload, signal) => {
-          const key = keys.get(fqfn);
-          if (key === undefined) return missing(fqfn);
-          return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
-        })
-      : {
-          invoke: (fqfn, request) => {
-            const key = keys.get(fqfn);
-            return key === undefined ? missing(fqfn) : this.#host.invokeJob(key, request);
-          },
-        };
-    // The runnable runtime looks header names up lower-cased (as for HandleRequest) but keeps a
-    // Job's names as sent: functions get them lower-cased, so `x-test` finds `X-Test`. Every
-    // step of a request shares its headers object: lowered once per request, not per step.
-    call.prepare = (request) => ({ ...request, headers: lowerCaseKeys(request.headers) });
-    return call;
+    // Either way header names go lower-cased (the app builds them so, once per request): the
+    // runnable runtime looks them up lower-cased, as for HandleRequest, so `x-test` finds `X-Test`.
+    if (remote) {
+      const call = invokerFromCall((fqfn, operation, payload, signal) => {
+        const key = keys.get(fqfn);
+        if (key === undefined) return missing(fqfn);
+        return callRetrying(remote, key, operation, payload, AbortSignal.any([signal, this.#stopping.signal]), () => this.retries++);
+      });
+      return { ...call, headerNames: "lower" };
+    }
+    return {
+      invoke: (fqfn, request) => {
+        const key = keys.get(fqfn);
+        return key === undefined ? missing(fqfn) : this.#host.invokeJob(key, request);
+      },
+      headerNames: "lower",
+    };
   }
 
   /** Subscribes the stream handlers through the host's `wascc:messaging` (added if the host has none). */

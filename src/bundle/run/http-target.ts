@@ -6,12 +6,16 @@
  */
 import type { HttpRequest, HttpResponse } from "../../codec/http.js";
 import type { DirectiveApp } from "../../directive/app.js";
+import type { DirectiveResponse } from "../../directive/http-response.js";
 import type { HttpTarget } from "../../provider/contract.js";
 
+const asHttp = (answer: DirectiveResponse): HttpResponse => ({ statusCode: answer.status, status: "", header: answer.headers, body: answer.body });
+
+/** Not async: a sequence answered at once (direct calls) goes back to the provider without a promise. */
 export function directiveTarget(app: DirectiveApp): HttpTarget {
-  return async (request: HttpRequest): Promise<HttpResponse> => {
+  return (request: HttpRequest): HttpResponse | Promise<HttpResponse> => {
     const url = request.queryString === "" ? request.path : `${request.path}?${request.queryString}`;
-    const answer = await app.handle({ method: request.method, url, headers: request.header, body: request.body });
-    return { statusCode: answer.status, status: "", header: answer.headers, body: answer.body };
+    const answer = app.handle({ method: request.method, url, headers: request.header, body: request.body });
+    return answer instanceof Promise ? answer.then(asHttp) : asHttp(answer);
   };
 }

@@ -103,10 +103,11 @@ class HttpJobRequest implements JobRequest {
 }
 
 /**
- * A bundle step's job as its fields. Its headers (lower-cased by the caller) and params are
- * shared by every call of the request: the guest's first write to one of them copies both
- * (request-fields.ts). The state is the call's own (the sequence engine makes one per call),
- * read own keys only and written __proto__-safe, so it may be a plain object.
+ * A bundle step's job as its fields. Its headers (lower-cased by the caller), params and state
+ * are the caller's, shared by other calls (every call of the request shares the headers and
+ * params, a group's members one state): the guest's first write to any of them copies all
+ * three (request-fields.ts). The state is read own keys only and written __proto__-safe, so
+ * it may be a plain object.
  */
 function directJobRequest(job: WireJobRequest): JobRequest {
   return {

@@ -75,11 +75,13 @@ export function setField(request: JobRequest | undefined, type: number, key: str
     case FIELD_PARAMS:
       ownMaps(request).params[key] = valueText;
       return { data: EMPTY };
-    case FIELD_STATE:
+    case FIELD_STATE: {
       // The state may be a plain object (a bundle step's): __proto__ must stay a plain key there.
-      if (key === "__proto__") Object.defineProperty(request.state, key, { value: value.slice(), enumerable: true, writable: true, configurable: true });
-      else request.state[key] = value.slice();
+      const state = ownMaps(request).state;
+      if (key === "__proto__") Object.defineProperty(state, key, { value: value.slice(), enumerable: true, writable: true, configurable: true });
+      else state[key] = value.slice();
       return { data: EMPTY };
+    }
     default:
       return { error: "invalid field type" };
   }
@@ -92,11 +94,12 @@ export function setResponseHeader(request: JobRequest | undefined, key: string, 
   else request.respHeaders[key] = value;
 }
 
-/** The request with headers and params of its own (copies, without a prototype, when they were the caller's). */
+/** The request with headers, params and state of its own (copies, without a prototype, when they were the caller's). */
 function ownMaps(request: JobRequest): JobRequest {
   if (request.sharedMaps) {
     request.headers = Object.assign(Object.create(null) as Record<string, string>, request.headers);
     request.params = Object.assign(Object.create(null) as Record<string, string>, request.params);
+    request.state = Object.assign(Object.create(null) as Record<string, Uint8Array>, request.state);
     request.sharedMaps = false;
   }
   return request;
