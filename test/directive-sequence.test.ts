@@ -39,7 +39,7 @@ async function request(
   return { status: r.status, headers: r.headers, body: text(r.body) };
 }
 
-async function sequence(steps: string, body: string, state: Record<string, string> = {}, fakes = fakeRunnables(), response?: string) {
+function sequence(steps: string, body: string, state: Record<string, string> = {}, fakes = fakeRunnables(), response?: string) {
   const d = loadDirective(`${xHeader()}handlers:\n${handlerYaml("POST", "/x", steps, response)}`);
   const ctx = { method: "POST", url: "/x", requestId: "r", body: bytes(body), headers: {}, params: {} };
   return runSequence(d, d.handlers[0]!.steps, ctx, new Map(Object.entries(state).map(([k, v]) => [k, bytes(v)])), fakes);
@@ -356,6 +356,14 @@ describe("functions answered at once (direct calls on this host)", () => {
     const view = (o: typeof later) =>
       o.kind === "ok" ? { kind: o.kind, state: stateOf(o), headers: o.headers } : o.kind === "runErr" ? o : { kind: o.kind, code: o.error.code };
     expect(view(now)).toEqual(view(later));
+  });
+
+  it("runs fn → group → fn in the caller's turn: the outcome itself, not a promise (one only when a call answers later)", () => {
+    const steps = "      - fn: helloworld-rs\n      - group: [ { fn: modify-url, as: m }, { fn: set-array, as: s } ]\n      - fn: helloworld-rs\n";
+    const now = sequence(steps, "world", {}, fakeRunnables(undefined, { atOnce: true }));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect(stateOf(now as Awaited<typeof now>)).toMatchObject({ "helloworld-rs": "hello world" });
+    expect(sequence(steps, "world", {}, fakeRunnables())).toBeInstanceOf(Promise);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyPair } from "../src/claims/nkeys.js";
 import { signModule } from "../src/claims/sign.js";
 import { Host } from "../src/host/host.js";
+import { suspensionMode } from "../src/runtime/suspension.js";
 import { actor } from "./helpers/actors.js";
 import { codeOf } from "./helpers/code-of.js";
 import { testAccount } from "./helpers/raw-guest.js";
@@ -52,9 +53,16 @@ describe("Host.invokeHttp", () => {
     }
   });
 
+  it.runIf(suspensionMode() === "jspi")("answers a direct call in the caller's turn: the response itself, no promise", async () => {
+    await host.invokeHttp(echo, request("warm"));
+    const response = host.invokeHttp(echo, request("now"));
+    expect(response).not.toBeInstanceOf(Promise);
+    expect(JSON.parse(new TextDecoder().decode((response as Awaited<typeof response>).body))).toMatchObject({ body: "now" });
+  });
+
   it("fails a reply that is no HTTP response with WACTOR_ERR_BAD_PAYLOAD, and the instance serves on", async () => {
-    expect(await codeOf(host.invokeHttp(notHttp, request("x")))).toBe("WACTOR_ERR_BAD_PAYLOAD");
-    expect(await codeOf(host.invokeHttp(notHttp, request("y")))).toBe("WACTOR_ERR_BAD_PAYLOAD");
+    expect(await codeOf(Promise.resolve(host.invokeHttp(notHttp, request("x"))))).toBe("WACTOR_ERR_BAD_PAYLOAD");
+    expect(await codeOf(Promise.resolve(host.invokeHttp(notHttp, request("y"))))).toBe("WACTOR_ERR_BAD_PAYLOAD");
     // The same instance still answers plain invocations: the bad reply was not a trap.
     expect(new TextDecoder().decode(await host.invoke(notHttp, "Anything", new Uint8Array()))).toBe("not msgpack");
     expect(replaced).toEqual([]);

@@ -203,7 +203,10 @@ export class Host {
    * the pool's deadline and metering): a runnable's pool takes and answers them as they are,
    * any other actor gets the waSCC payloads (docs/runnables.md).
    */
-  invokeHttp(actorKey: string, request: HttpRequest): Promise<HttpResponse> {
+  invokeHttp(actorKey: string, request: HttpRequest): HttpResponse | Promise<HttpResponse> {
+    const record = this.#actors.get(actorKey);
+    // Untraced and unmeasured, a response answered at once (a direct call) is handed back as it is.
+    if (record?.pool.invokeHttp && !this.tracing && this.events.listenerCount("invocation_done") === 0) return record.pool.invokeHttp(request);
     return this.#invoke(actorKey, OP_HANDLE_REQUEST, request, invokeHttpFields);
   }
 
@@ -475,7 +478,7 @@ const invokeJobFields: PoolCall<JobRequest, JobReply> = async (pool, _operation,
   pool.invokeJob ? pool.invokeJob(request, trace) : pool.invoke(OP_JOB, encodeJobRequest(request), trace).then(decodeJobReply);
 
 /** A runnable's pool takes the request's fields; any other pool gets the waSCC payload. */
-const invokeHttpFields: PoolCall<HttpRequest, HttpResponse> = (pool, _operation, request, trace) =>
+const invokeHttpFields: PoolCall<HttpRequest, HttpResponse> = async (pool, _operation, request, trace) =>
   pool.invokeHttp ? pool.invokeHttp(request, trace) : pool.invoke(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace).then(decodeHttpResponse);
 
 function staticFilesOf(options: Required<ActorOptions>): StaticFiles | undefined {

@@ -32,7 +32,7 @@ export interface DeliveryTargets {
       }
     | undefined;
   invoke(actorKey: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
-  invokeHttp(actorKey: string, request: HttpRequest): Promise<HttpResponse>;
+  invokeHttp(actorKey: string, request: HttpRequest): HttpResponse | Promise<HttpResponse>;
 }
 
 export function providerContext(capabilityId: string, targets: DeliveryTargets): ProviderContext {

@@ -39,9 +39,10 @@ export interface ProviderContext {
   /**
    * `deliver` of a `HandleRequest`, the request and the response as their fields, under the
    * same checks. The host hands them to a runnable as they are and encodes them for a waPC
-   * actor (or another host) as the contract says. Absent: encode and `deliver`.
+   * actor (or another host) as the contract says. Absent: encode and `deliver`. The response
+   * itself when a direct call answered it at once, else a promise; a refusal is a rejection.
    */
-  deliverHttp?(actorKey: string, binding: string, request: HttpRequest): Promise<HttpResponse>;
+  deliverHttp?(actorKey: string, binding: string, request: HttpRequest): HttpResponse | Promise<HttpResponse>;
 }
 
 /**

@@ -21,8 +21,9 @@ export interface ActorPool {
   /**
    * Where offered (instances on the host thread): a `HandleRequest` given and answered as its
    * fields, so a runnable pays no MessagePack; without it the caller encodes for `invoke`.
+   * The response itself when a direct call answered it; failures always as a rejected promise.
    */
-  invokeHttp?(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse>;
+  invokeHttp?(request: HttpRequest, trace?: InvocationTrace): HttpResponse | Promise<HttpResponse>;
   /** Likewise for a bundle step's `Job`: the reply itself when it was answered at once (a direct call). */
   invokeJob?(request: JobRequest, trace?: InvocationTrace): JobReply | Promise<JobReply>;
   /** Stops taking work, lets in-flight and queued invocations finish (bounded), then stops. */

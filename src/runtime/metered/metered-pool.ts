@@ -152,10 +152,11 @@ export class MeteredPool implements ActorPool {
    * fields: no MessagePack either way (about 10 µs per request, docs/runnables.md). A waPC
    * actor gets the waSCC payload its contract names.
    */
-  invokeHttp(request: HttpRequest, trace?: InvocationTrace): Promise<HttpResponse> {
+  invokeHttp(request: HttpRequest, trace?: InvocationTrace): HttpResponse | Promise<HttpResponse> {
     // A waPC reply is decoded as the invocation ends (#finish), not in a promise of its own.
-    if (this.#options.kind !== "runnable") return promised(this.#submit(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace, true)) as Promise<HttpResponse>;
-    return promised(this.#submit(OP_HANDLE_REQUEST, request, trace, false)) as Promise<HttpResponse>;
+    if (this.#options.kind !== "runnable")
+      return this.#submit(OP_HANDLE_REQUEST, encodeHttpRequest(request), trace, true) as HttpResponse | Promise<HttpResponse>;
+    return this.#submit(OP_HANDLE_REQUEST, request, trace, false) as HttpResponse | Promise<HttpResponse>;
   }
 
   /**
