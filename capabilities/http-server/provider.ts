@@ -222,7 +222,27 @@ export class HttpServerProvider implements CapabilityProvider {
       if (error.code === "WACTOR_ERR_INTERNAL") context.logger.error({ actor: actorKey, binding, err }, "http request failed inside the provider");
       sendError(reply, error.status, error.code, error.message);
     });
-    const serve = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const fail = (reply: FastifyReply, err: unknown): void => {
+      closeWhenClosing(app, reply);
+      const status = statusForError(err);
+      if (status >= 500 && status !== 503 && status !== 504) context.logger.warn({ actor: actorKey, binding, err }, "HandleRequest failed");
+      sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_INTERNAL", err instanceof Error ? err.message : String(err));
+    };
+    const respond = (reply: FastifyReply, response: HttpResponse): void => {
+      if (!Number.isInteger(response.statusCode) || response.statusCode < 100 || response.statusCode > 599) {
+        fail(reply, new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`));
+        return;
+      }
+      closeWhenClosing(app, reply);
+      const header = response.header;
+      for (const name of Object.keys(header)) {
+        if (!FRAMING.has(name.toLowerCase())) reply.header(name, header[name]!);
+      }
+      void reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+    };
+    // Not async: a response ready at once (a direct call) is sent in this turn, with no promise
+    // for fastify to wait on; one that comes later is sent when it comes.
+    const serve = (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
       const url = request.raw.url ?? "/";
       const q = url.indexOf("?");
       const body = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
@@ -233,31 +253,26 @@ export class HttpServerProvider implements CapabilityProvider {
         header: headersOf(request),
         body,
       };
-      let response: HttpResponse;
+      let answer: HttpResponse | Promise<HttpResponse>;
       try {
-        const answer = target(httpRequest);
-        response = answer instanceof Promise ? await answer : answer;
-        if (!Number.isInteger(response.statusCode) || response.statusCode < 100 || response.statusCode > 599) {
-          throw new WactorError("WACTOR_ERR_BAD_PAYLOAD", `HandleRequest response: statusCode ${response.statusCode} is not an HTTP status`);
-        }
+        answer = target(httpRequest);
       } catch (err) {
-        closeWhenClosing(app, reply);
-        const status = statusForError(err);
-        if (status >= 500 && status !== 503 && status !== 504) context.logger.warn({ actor: actorKey, binding, err }, "HandleRequest failed");
-        sendError(reply, status, isWactorError(err) ? err.code : "WACTOR_ERR_INTERNAL", err instanceof Error ? err.message : String(err));
-        return;
+        fail(reply, err);
+        return undefined;
       }
-      closeWhenClosing(app, reply);
-      const header = response.header;
-      for (const name of Object.keys(header)) {
-        if (!FRAMING.has(name.toLowerCase())) reply.header(name, header[name]!);
+      if (answer instanceof Promise) {
+        return answer.then(
+          (response) => respond(reply, response),
+          (err: unknown) => fail(reply, err),
+        );
       }
-      await reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+      respond(reply, answer);
+      return undefined;
     };
     // Whether requests are traced is decided once per listener.
     const tracing = context.tracing;
     const handler = tracing
-      ? (request: FastifyRequest, reply: FastifyReply): Promise<void> => traceRequest(tracing, request, reply, port(), () => serve(request, reply))
+      ? (request: FastifyRequest, reply: FastifyReply): Promise<void> => traceRequest(tracing, request, reply, port(), async () => serve(request, reply))
       : serve;
     // Every method Node parses reaches the actor with its body (GET with a body, WebDAV's
     // PROPFIND); CONNECT never arrives as a request in Node and HEAD has no body.
