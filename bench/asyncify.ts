@@ -51,7 +51,7 @@ export async function asyncifyBench(): Promise<Row[]> {
       ratio: fmt(seq.metered.perSecond / seq.limit.perSecond, 2),
     });
     const piped = await bestOf(3, {
-      limit: () => pipelinedRate(() => limit.invoke(operation, request), 400_000, IN_FLIGHT, 2000),
+      limit: () => pipelinedRate(async () => limit.invoke(operation, request), 400_000, IN_FLIGHT, 2000),
       metered: () => pipelinedRate(() => host.invoke(keys.metered!, "HostCall", request), 400_000, IN_FLIGHT, 2000),
     });
     rows.push({

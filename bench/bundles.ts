@@ -132,12 +132,13 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  const send = (reply: FastifyReply, headers: Record<string, string>, body: Uint8Array): FastifyReply =>
-    reply
+  // Not async: every call answers at once, so the request is answered in its own turn, with no promise.
+  const send = (reply: FastifyReply, headers: Record<string, string>, body: Uint8Array): void =>
+    void reply
       .code(200)
       .headers({ "content-type": "application/octet-stream", ...headers })
       .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-  app.post("/three", async (request: FastifyRequest, reply) => {
+  app.post("/three", (request: FastifyRequest, reply) => {
     void randomUUID(); // a request id, as every sequence gets
     const body = request.body as Uint8Array;
     const state = new Map<string, Uint8Array>();
@@ -147,9 +148,9 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
     const b = fn("set-array").run(body, state, headers);
     state.set("a", a).set("b", b);
     state.set("last", fn("helloworld-rs").run(body, state, headers));
-    return send(reply, headers, state.get("last")!);
+    send(reply, headers, state.get("last")!);
   });
-  app.post("/each", async (request: FastifyRequest, reply) => {
+  app.post("/each", (request: FastifyRequest, reply) => {
     void randomUUID();
     const body = request.body as Uint8Array;
     const state = new Map<string, Uint8Array>();
@@ -160,7 +161,7 @@ async function limitServer(port: number): Promise<{ close: () => Promise<unknown
       const elementState = new Map(state).set("__elem", utf8.encode(JSON.stringify(element)));
       return sortedJson(JSON.parse(utf8Text.decode(fn("run-each").run(body, elementState, {}))) as Record<string, unknown>);
     });
-    return send(reply, headers, utf8.encode(`[${results.join(",")}]`));
+    send(reply, headers, utf8.encode(`[${results.join(",")}]`));
   });
   await app.listen({ port, host: "127.0.0.1" });
   return app;

@@ -155,7 +155,7 @@ export async function httpBench(): Promise<Row[]> {
     // For reference only: handlers that never run the actor.
     const basePort = await freePort();
     const base = Fastify({ logger: false });
-    base.get("/bench", async (_req, reply) => reply.type("application/json").send('{"method":"GET","path":"/bench"}'));
+    base.get("/bench", (_req, reply) => void reply.type("application/json").send('{"method":"GET","path":"/bench"}'));
     base.get("/counter", async (_req, reply) => reply.type("application/json").send(`{"counter":${await client.incr("bench:direct::counter")}}`));
     await base.listen({ port: basePort, host: "127.0.0.1" });
     servers.push(base);

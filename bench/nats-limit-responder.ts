@@ -14,7 +14,7 @@ const op = new TextEncoder().encode(operation);
 const nc = await connect({ servers: url, noAsyncTraces: true });
 nc.subscribe(subject, {
   callback: (_err, msg) => {
-    actor.invoke(op, msg.data).then(
+    new Promise<Uint8Array>((resolve) => resolve(actor.invoke(op, msg.data))).then(
       (reply) => msg.respond(reply),
       () => msg.respond(new Uint8Array(0)),
     );

@@ -146,7 +146,41 @@ export async function runnableLimitServer(bytes: Uint8Array, port: number, optio
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const send = (reply: FastifyReply, ran: Uint8Array): void => {
+    let output = ran;
+    if (options.codec) output = decodeHttpResponse(encodeHttpResponse({ statusCode: 200, status: "OK", header: {}, body: output })).body;
+    void reply.code(200).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
+  };
+  const release = (guest: InThreadRunnable, ident: number): void => {
+    requests.delete(ident);
+    const next = waiting.shift();
+    if (next) next(guest);
+    else idle.push(guest);
+  };
+  const serveOn = (
+    guest: InThreadRunnable,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    ident: number,
+    job: { method: string; url: string; headers: Record<string, string> },
+  ): Promise<void> | undefined => {
+    let ran: Uint8Array | Promise<Uint8Array>;
+    try {
+      let input = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
+      if (options.codec)
+        input = decodeHttpRequest(encodeHttpRequest({ method: job.method, path: job.url, queryString: "", header: job.headers, body: input })).body;
+      ran = guest.run(input, ident);
+    } catch (err) {
+      release(guest, ident);
+      throw err;
+    }
+    if (ran instanceof Promise) return ran.then((output) => send(reply, output)).finally(() => release(guest, ident));
+    release(guest, ident);
+    send(reply, ran);
+    return undefined;
+  };
+  // Not async: a runnable that does not fetch answers in the request's turn, with no promise.
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
     // What a Reactr host builds per request, whether the runnable reads it or not.
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers))
@@ -154,21 +188,9 @@ export async function runnableLimitServer(bytes: Uint8Array, port: number, optio
     const job = { method: request.method, url: request.raw.url ?? "/", id: randomUUID(), headers };
     const ident = (nextIdent = (nextIdent + 1) & 0x7fffffff);
     requests.set(ident, job); // the ident -> request table the imports would read
-    const guest = idle.pop() ?? (await new Promise<InThreadRunnable>((resolve) => waiting.push(resolve)));
-    try {
-      let input = request.body instanceof Uint8Array ? request.body : new Uint8Array(0);
-      if (options.codec)
-        input = decodeHttpRequest(encodeHttpRequest({ method: job.method, path: job.url, queryString: "", header: headers, body: input })).body;
-      const ran = guest.run(input, ident);
-      let output = ran instanceof Promise ? await ran : ran;
-      if (options.codec) output = decodeHttpResponse(encodeHttpResponse({ statusCode: 200, status: "OK", header: {}, body: output })).body;
-      await reply.code(200).send(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
-    } finally {
-      requests.delete(ident);
-      const next = waiting.shift();
-      if (next) next(guest);
-      else idle.push(guest);
-    }
+    const guest = idle.pop();
+    if (!guest) return new Promise<InThreadRunnable>((resolve) => waiting.push(resolve)).then((g) => serveOn(g, request, reply, ident, job));
+    return serveOn(guest, request, reply, ident, job);
   };
   app.route({ method: ["GET", "POST"], url: "/*", handler });
   await app.listen({ port, host: "127.0.0.1" });

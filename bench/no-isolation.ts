@@ -119,21 +119,32 @@ class Guest {
     if (jspi && usesJspi) this.#promisingCall = jspi.promising(this.#exports.__guest_call);
   }
 
-  async invoke(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+  /** The reply itself when the guest did not suspend (no host call): a limit pays no promise it does not need. */
+  invoke(operation: Uint8Array, message: Uint8Array): Uint8Array | Promise<Uint8Array> {
     this.#operation = operation;
     this.#message = message;
     const exports = this.#exports;
-    if (this.#promisingCall) {
-      if (!(await this.#promisingCall(operation.length, message.length))) throw new Error(this.#error);
-      return this.#response;
-    }
-    let ok = exports.__guest_call(operation.length, message.length);
-    while (exports.asyncify_get_state?.() === UNWINDING) {
+    if (this.#promisingCall) return this.#invokePromising(operation, message);
+    const ok = exports.__guest_call(operation.length, message.length);
+    if (exports.asyncify_get_state?.() === UNWINDING) return this.#rewindUntilDone(operation, message);
+    if (!ok) throw new Error(this.#error);
+    return this.#response;
+  }
+
+  async #invokePromising(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+    if (!(await this.#promisingCall!(operation.length, message.length))) throw new Error(this.#error);
+    return this.#response;
+  }
+
+  async #rewindUntilDone(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
+    const exports = this.#exports;
+    let ok = 0;
+    do {
       exports.asyncify_stop_unwind!();
       this.#hostResponse = await this.#pending!;
       exports.asyncify_start_rewind!(this.#data);
       ok = exports.__guest_call(operation.length, message.length);
-    }
+    } while (exports.asyncify_get_state?.() === UNWINDING);
     if (!ok) throw new Error(this.#error);
     return this.#response;
   }
@@ -151,15 +162,32 @@ export class InThreadActor {
     this.#idle = Array.from({ length: instances }, () => new Guest(module, hostCall, usesJspi));
   }
 
-  async invoke(operation: Uint8Array, message: Uint8Array): Promise<Uint8Array> {
-    const guest = this.#idle.pop() ?? (await new Promise<Guest>((resolve) => this.#waiting.push(resolve)));
+  /** At once when an instance is idle and the guest does not suspend; else a promise. */
+  invoke(operation: Uint8Array, message: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    const guest = this.#idle.pop();
+    if (!guest) return new Promise<Guest>((resolve) => this.#waiting.push(resolve)).then((g) => this.#invokeOn(g, operation, message));
+    return this.#invokeOn(guest, operation, message);
+  }
+
+  #invokeOn(guest: Guest, operation: Uint8Array, message: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    let reply: Uint8Array | Promise<Uint8Array>;
     try {
-      return await guest.invoke(operation, message);
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next(guest);
-      else this.#idle.push(guest);
+      reply = guest.invoke(operation, message);
+    } catch (err) {
+      this.#release(guest);
+      throw err;
     }
+    if (!(reply instanceof Promise)) {
+      this.#release(guest);
+      return reply;
+    }
+    return reply.finally(() => this.#release(guest));
+  }
+
+  #release(guest: Guest): void {
+    const next = this.#waiting.shift();
+    if (next) next(guest);
+    else this.#idle.push(guest);
   }
 }
 
@@ -170,7 +198,13 @@ export async function limitServer(actor: InThreadActor, port: number): Promise<{
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
-  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const send = (reply: FastifyReply, bytes: Uint8Array): void => {
+    const response = decodeHttpResponse(bytes);
+    for (const [name, value] of Object.entries(response.header)) reply.header(name, value);
+    void reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+  };
+  // Not async: a module that makes no host call answers in the request's turn, with no promise.
+  const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
     const url = request.raw.url ?? "/";
     const q = url.indexOf("?");
     const header: Record<string, string> = {};
@@ -182,9 +216,10 @@ export async function limitServer(actor: InThreadActor, port: number): Promise<{
       header,
       body: request.body instanceof Uint8Array ? request.body : new Uint8Array(0),
     });
-    const response = decodeHttpResponse(await actor.invoke(HANDLE_REQUEST, payload));
-    for (const [name, value] of Object.entries(response.header)) reply.header(name, value);
-    await reply.code(response.statusCode).send(Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength));
+    const answer = actor.invoke(HANDLE_REQUEST, payload);
+    if (answer instanceof Promise) return answer.then((bytes) => send(reply, bytes));
+    send(reply, answer);
+    return undefined;
   };
   app.route({ method: ["GET", "POST"], url: "/*", handler });
   await app.listen({ port, host: "127.0.0.1" });
