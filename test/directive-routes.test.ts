@@ -114,4 +114,18 @@ describe("route tree", () => {
     expect(router.route("POST", "/file")).toEqual({ kind: "notFound" });
     expect(router.route("POST", "/file/x")).toEqual({ kind: "methodNotAllowed", allow: "GET, OPTIONS" });
   });
+
+  it("answers a route without params from its cache the second time: the same outcome, params empty and frozen; param routes and their neighbours as before", () => {
+    const router = new Router<number>();
+    router.add("GET", "/a/b", 1);
+    router.add("GET", "/c/:x", 2);
+    const first = router.route("GET", "/a/b");
+    const second = router.route("GET", "/a/b");
+    expect(second).toBe(first);
+    expect(second).toMatchObject({ kind: "match", match: { route: { value: 1 }, params: {} } });
+    expect(Object.isFrozen((second as { match: { params: object } }).match.params)).toBe(true);
+    expect(router.route("GET", "/c/d")).toMatchObject({ kind: "match", match: { route: { value: 2 }, params: { x: "d" } } });
+    expect(router.route("GET", "/a/b/")).toMatchObject({ kind: "redirect", location: "/a/b" });
+    expect(router.route("POST", "/a/b")).toEqual({ kind: "methodNotAllowed", allow: "GET, OPTIONS" });
+  });
 });

@@ -14,8 +14,17 @@ export type RouteOutcome<T> =
   | { kind: "methodNotAllowed"; allow: string }
   | { kind: "notFound" };
 
+/** The params of a route without any: one frozen object (a function's write copies it first). */
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export class Router<T> {
   private readonly trees = new Map<string, RouteTree<T>>();
+  /**
+   * Per method, a route without params by its path: the one path that matches it (an exact
+   * static match always wins in httprouter), so a request for it skips the tree walk and its
+   * allocations. Bounded by the routes themselves.
+   */
+  private readonly statics = new Map<string, Map<string, RouteOutcome<T>>>();
 
   /** Adds a route (leading `/` added); throws RouteConflict naming both routes. */
   add(method: string, resource: string, value: T): Route<T> {
@@ -37,9 +46,11 @@ export class Router<T> {
 
   /** Routes a request; `path` is percent-decoded, `query` the raw query without `?`. */
   route(method: string, path: string, query = ""): RouteOutcome<T> {
+    const known = this.statics.get(method)?.get(path);
+    if (known) return known;
     const tree = this.trees.get(method);
     const found = tree?.lookup(path);
-    if (found) return { kind: "match", match: found };
+    if (found) return this.#matched(method, path, found);
     const redirect = (to: string): RouteOutcome<T> => ({
       kind: "redirect",
       status: method === "GET" ? 301 : 307,
@@ -59,6 +70,16 @@ export class Router<T> {
     const allow = this.allowed(path, method);
     if (allow) return { kind: "methodNotAllowed", allow };
     return { kind: "notFound" };
+  }
+
+  #matched(method: string, path: string, found: RouteMatch<T>): RouteOutcome<T> {
+    const pattern = found.route.pattern;
+    if (pattern !== path || pattern.includes(":") || pattern.includes("*")) return { kind: "match", match: found };
+    const outcome: RouteOutcome<T> = { kind: "match", match: { route: found.route, params: NO_PARAMS } };
+    let byPath = this.statics.get(method);
+    if (!byPath) this.statics.set(method, (byPath = new Map()));
+    byPath.set(path, outcome);
+    return outcome;
   }
 }
 
