@@ -67,12 +67,13 @@ describe("request fields", () => {
   const request = (): JobRequest => ({
     method: "POST",
     url: "/p?q=1&q=2&e=",
-    id: "id-1",
+    requestId: "id-1",
     body: enc('{"b":"x","a":"y","n":1}'),
     headers: Object.assign(Object.create(null) as Record<string, string>, { "x-name": "ann" }),
     params: Object.create(null) as Record<string, string>,
     state: Object.create(null) as Record<string, Uint8Array>,
     respHeaders: Object.create(null) as Record<string, string>,
+    ownMaps: true,
   });
   const text = (answer: ReturnType<typeof getField>) => (answer === -1 ? -1 : "data" in answer ? dec(answer.data) : { error: answer.error });
 
@@ -95,7 +96,7 @@ describe("request fields", () => {
   it("keeps __proto__ a plain key in a bundle step's plain-object state and headers, and copies shared state and headers before a write", () => {
     const shared = { "x-name": "ann" };
     const sharedState = { kept: enc("k") };
-    const r: JobRequest = { ...request(), state: sharedState, respHeaders: {}, headers: shared, sharedMaps: true };
+    const r: JobRequest = { ...request(), state: sharedState, respHeaders: {}, headers: shared, ownMaps: undefined };
     expect(text(setField(r, 4, "__proto__", enc("p")))).toBe("");
     expect(Object.keys(sharedState)).toEqual(["kept"]); // a group's other members still see the state as it came
     expect(Object.getPrototypeOf(sharedState)).toBe(Object.prototype);
@@ -113,7 +114,7 @@ describe("request fields", () => {
     expect(text(setField(r, 1, "c", enc("z")))).toBe("");
     expect(dec(r.body)).toBe('{"a":"y","b":"x","c":"z","n":1}');
     expect(text(setField(r, 0, "id", enc("new")))).toBe("");
-    expect(r.id).toBe("id-1");
+    expect(r.requestId).toBe("id-1");
     expect(text(setField(r, 0, "nope", enc("v")))).toEqual({ error: "key not found" });
     expect(text(setField(r, 5, "q", enc("v")))).toEqual({ error: "invalid field type" });
     expect(text(setField(undefined, 2, "h", enc("v")))).toEqual({ error: "req is not set" });

@@ -10,7 +10,7 @@ import type { StepInvoker } from "./job.js";
 import { fqfnOf } from "./references.js";
 import { buildRouter, Router } from "./routes.js";
 import { canonicalHeaderKey, runSequence, type SequenceOutcome } from "./sequence.js";
-import { utf8, type SequenceOptions } from "./step-context.js";
+import { setOwn, utf8, type SequenceOptions } from "./step-context.js";
 import type { Directive, Handler, Step } from "./types.js";
 
 export interface DirectiveRequest {
@@ -59,19 +59,20 @@ function jsonStringMap(value: string | undefined): Record<string, string> {
 }
 
 /**
- * First value of each header, no Host: what functions see. Names as the invoker looks them up:
- * Go's canonical form (as Atmo sends them), or lower-cased into a map without a prototype (a
- * header named __proto__ stays a plain key) for the runnable runtime: built once per request.
+ * First value of each header, no Host: what functions see, built once per request. Names as
+ * the invoker looks them up: Go's canonical form (as Atmo sends them), or lower-cased for the
+ * runnable runtime. A plain object with own keys only (a header named __proto__ is an own
+ * data property): one made with no prototype is a dictionary, slower to fill and to read.
  */
 function functionHeaders(headers: DirectiveRequest["headers"], lower: boolean): Record<string, string> {
-  const out = lower ? (Object.create(null) as Record<string, string>) : {};
+  const out: Record<string, string> = {};
   for (const name of Object.keys(headers)) {
     const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;
     if (first === undefined) continue;
     const key = lower ? name.toLowerCase() : canonicalHeaderKey(name);
-    if (key === "host" || key === "Host") continue;
-    out[key] ??= first;
+    if (key === "host" || key === "Host" || Object.hasOwn(out, key)) continue;
+    setOwn(out, key, first);
   }
   return out;
 }

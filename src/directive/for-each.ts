@@ -7,7 +7,7 @@
 import { WactorError } from "../errors.js";
 import { goJson } from "./go-json.js";
 import type { JobReply } from "./job.js";
-import { fqfnFor, invoke, stateRecord, utf8, withStepTimeout, type LazyCancel, type StepRun } from "./step-context.js";
+import { fqfnFor, invoke, LazyCancel, stateRecord, underStepTimeout, utf8, type StepRun } from "./step-context.js";
 import type { Directive, Step } from "./types.js";
 
 export const ELEMENT_KEY = "__elem";
@@ -56,7 +56,12 @@ export async function runForEach(d: Directive, run: StepRun, step: Step, state: 
   if (!Array.isArray(elements)) throw new WactorError("WACTOR_ERR_FOREACH_INPUT", `${run.where}: state '${inKey}' is not a JSON array`);
   const fqfn = fqfnFor(d, each.fn!);
   const base = stateRecord(state);
-  const replies = await withStepTimeout(run, "forEach", each.fn, (cancel) =>
+  const cancel = new LazyCancel();
+  const replies = await underStepTimeout(
+    run,
+    "forEach",
+    each.fn,
+    cancel,
     boundedAll<JobReply>(elements.length, run.options.forEachConcurrency, cancel, (i) =>
       invoke(run, fqfn, elementState(base, utf8.encode(goJson(elements[i]))), cancel),
     ),

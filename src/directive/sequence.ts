@@ -15,7 +15,8 @@ import {
   desiredState,
   invoke,
   utf8,
-  withStepTimeout,
+  LazyCancel,
+  underStepTimeout,
   type RequestContext,
   type SequenceOptions,
   type StepInfo,
@@ -54,30 +55,32 @@ type StepReplies = JobReply | JobReply[];
 
 function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): JobReply | Promise<JobReply> {
   const fn = step.fn!;
-  const input = desiredState(step.with, state, run.where);
-  return withStepTimeout(run, "fn", fn, (cancel) => invoke(run, fqfnFor(d, fn), input, cancel));
+  const cancel = new LazyCancel();
+  const reply = invoke(run, fqfnFor(d, fn), desiredState(step.with, state, run.where), cancel);
+  return reply instanceof Promise ? underStepTimeout(run, "fn", fn, cancel, reply) : reply;
 }
 
 /** Members start together on the state before the step, each with its own `with` (the step's as a fallback). */
 function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): JobReply[] | Promise<JobReply[]> {
   const group = step.group!;
+  const inputs = new Array<Record<string, Uint8Array>>(group.length);
   // Members without a `with` of their own share one record: a call's writes copy it first (request-fields.ts).
   let shared: Record<string, Uint8Array> | undefined;
-  const inputs = group.map((m) => {
+  for (let i = 0; i < group.length; i++) {
+    const m = group[i]!;
     const withMap = m.with ?? step.with;
-    if (!withMap) return (shared ??= desiredState(undefined, state, run.where));
     // The member's place is only named in a failure, and only one with `with` can fail here.
-    return desiredState(withMap, state, `${run.where} (${m.fn})`);
-  });
-  return withStepTimeout(run, "fn group", undefined, (cancel) => {
-    let later = false;
-    const each = group.map((m, i) => {
-      const reply = invoke(run, fqfnFor(d, m.fn), inputs[i]!, cancel);
-      if (reply instanceof Promise) later = true;
-      return reply;
-    });
-    return later ? Promise.all(each) : (each as JobReply[]);
-  });
+    inputs[i] = withMap ? desiredState(withMap, state, `${run.where} (${m.fn})`) : (shared ??= desiredState(undefined, state, run.where));
+  }
+  const cancel = new LazyCancel();
+  const replies = new Array<JobReply | Promise<JobReply>>(group.length);
+  let later = false;
+  for (let i = 0; i < group.length; i++) {
+    const reply = invoke(run, fqfnFor(d, group[i]!.fn), inputs[i]!, cancel);
+    if (reply instanceof Promise) later = true;
+    replies[i] = reply;
+  }
+  return later ? underStepTimeout(run, "fn group", undefined, cancel, Promise.all(replies)) : (replies as JobReply[]);
 }
 
 function stepInfo(step: Step, kind: StepInfo["kind"], index: number, requestId: string): StepInfo {
@@ -175,7 +178,7 @@ async function afterStep(r: Running, j: number, step: Step, kind: StepInfo["kind
   return applyStep(r, step, kind, replies) ?? runFrom(r, j + 1);
 }
 
-/** The outcome itself when every step was answered at once, else a promise of it. */
+/** The outcome itself when every step was answered at once, else a promise of it. `state` becomes the run's own. */
 export function runSequence(
   d: Directive,
   steps: readonly Step[],
@@ -189,5 +192,5 @@ export function runSequence(
     forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
   };
   const run: StepRun = { ctx, invoker, options: resolved, where: "" };
-  return runFrom({ d, steps, run, state: new Map(initialState), headers: {}, observe: options.observeStep }, 0);
+  return runFrom({ d, steps, run, state: initialState, headers: {}, observe: options.observeStep }, 0);
 }

@@ -66,7 +66,7 @@ export class LazyCancel implements StepCancel {
 export const utf8 = new TextEncoder();
 
 /** Sets an own data property, `__proto__` included (assigning that one would set the prototype). */
-function setOwn(record: Record<string, Uint8Array>, key: string, value: Uint8Array): void {
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   if (key === "__proto__") Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
 }
@@ -99,22 +99,13 @@ export function desiredState(withMap: Record<string, string> | undefined, state:
 }
 
 /**
- * Runs work under the step timeout: on expiry the work's cancel aborts and the step fails
- * with WACTOR_ERR_STEP_TIMEOUT; any other failure becomes a catalog error. Work answered at
- * once (direct calls on this host) is returned as it is: it cannot have timed out, and the
- * step costs no promise (docs/directive.md, "Running a bundle"). `kind` and `name` name the
- * step in the timeout's message (`fn greet`): joined only if it times out.
+ * A step's calls that answer later, under the step timeout: on expiry `cancel` aborts and
+ * the step fails with WACTOR_ERR_STEP_TIMEOUT; any other failure becomes a catalog error.
+ * Calls answered at once (direct calls on this host) never come here: they cannot have timed
+ * out, and the step costs no promise (docs/directive.md, "Running a bundle"). `kind` and
+ * `name` name the step in the timeout's message (`fn greet`): joined only if it times out.
  */
-export function withStepTimeout<T>(run: StepRun, kind: string, name: string | undefined, work: (cancel: LazyCancel) => T | Promise<T>): T | Promise<T> {
-  const cancel = new LazyCancel();
-  let started: T | Promise<T>;
-  try {
-    started = work(cancel);
-  } catch (err) {
-    throw toWactorError(err);
-  }
-  if (!(started instanceof Promise)) return started;
-  const working = started;
+export function underStepTimeout<T>(run: StepRun, kind: string, name: string | undefined, cancel: LazyCancel, working: Promise<T>): Promise<T> {
   const where = run.where;
   return new Promise<T>((resolve, reject) => {
     const fail = (err: unknown): void => {

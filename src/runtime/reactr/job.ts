@@ -8,19 +8,25 @@
 export interface JobRequest {
   method: string;
   url: string;
-  id: string;
+  /** The request's id: a bundle's, or one made when an HTTP request's guest first asks. */
+  requestId: string;
   body: Uint8Array;
   /** Lower-cased keys when they come from HTTP. */
   headers: Record<string, string>;
   params: Record<string, string>;
   state: Record<string, Uint8Array>;
   /**
-   * Filled by resp_set_header: a plain object (a key inserted into one without a prototype
-   * cost ~2.5 µs per request over HTTP), written only through setResponseHeader.
+   * Filled by resp_set_header, made at its first header: a plain object (a key inserted into
+   * one without a prototype cost ~2.5 µs per request over HTTP), written only through
+   * setResponseHeader.
    */
-  respHeaders: Record<string, string>;
-  /** `headers`, `params` and `state` belong to the caller (a bundle's request, a group's members): copied before the first write. */
-  sharedMaps?: boolean;
+  respHeaders?: Record<string, string>;
+  /**
+   * `headers`, `params` and `state` are this request's own, written in place. Absent: they are
+   * the caller's (a bundle's request, shared by its calls; a group's members share a state),
+   * copied before the first write. So a bundle step's request is the engine's object itself.
+   */
+  ownMaps?: boolean;
 }
 
 /** An error the guest reported (return_error, return_abort). */

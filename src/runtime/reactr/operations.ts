@@ -62,6 +62,7 @@ class HttpJobRequest implements JobRequest {
   url: string;
   body: Uint8Array;
   readonly #header: Record<string, string>;
+  readonly ownMaps = true;
   #id: string | undefined;
   #headers: Record<string, string> | undefined;
   #params: Record<string, string> | undefined;
@@ -75,7 +76,7 @@ class HttpJobRequest implements JobRequest {
     this.#header = http.header;
   }
 
-  get id(): string {
+  get requestId(): string {
     return (this.#id ??= randomUUID());
   }
 
@@ -102,32 +103,13 @@ class HttpJobRequest implements JobRequest {
   }
 }
 
-/**
- * A bundle step's job as its fields. Its headers (lower-cased by the caller), params and state
- * are the caller's, shared by other calls (every call of the request shares the headers and
- * params, a group's members one state): the guest's first write to any of them copies all
- * three (request-fields.ts). The state is read own keys only and written __proto__-safe, so
- * it may be a plain object.
- */
-function directJobRequest(job: WireJobRequest): JobRequest {
-  return {
-    method: job.method,
-    url: job.url,
-    id: job.requestId,
-    body: job.body,
-    headers: job.headers,
-    params: job.params,
-    state: job.state,
-    respHeaders: {},
-    sharedMaps: true,
-  };
-}
-
 /** The job an invocation runs, or its answer when no job runs at all. */
 export function openInvocation(operation: string, input: GuestInput): Invocation | GuestCallResult {
   if (!(input instanceof Uint8Array)) {
     if (operation === OP_HANDLE_REQUEST && !("requestId" in input)) return { operation, input: input.body, request: new HttpJobRequest(input), direct: true };
-    if (operation === OP_JOB && "requestId" in input) return { operation, input: input.body, request: directJobRequest(input), direct: true };
+    // A bundle step's job as its fields: the engine's request object itself, its maps the
+    // caller's until a write copies them (JobRequest.ownMaps); state read own keys only.
+    if (operation === OP_JOB && "requestId" in input) return { operation, input: input.body, request: input, direct: true };
     return { ok: false, error: `a runnable takes '${operation}' only as its MessagePack payload` };
   }
   const payload = input;
@@ -143,13 +125,13 @@ export function openInvocation(operation: string, input: GuestInput): Invocation
       const request: JobRequest = {
         method: job.method,
         url: job.url,
-        id: job.requestId,
+        requestId: job.requestId,
         body: job.body,
         // Looked up lower-cased (request-fields.ts), as an HTTP request's are.
         headers: lowerCased(job.headers),
         params: asPlainMap(job.params),
         state: asPlainMap(job.state),
-        respHeaders: {},
+        ownMaps: true,
       };
       return { operation, input: job.body, request, direct: false };
     }

@@ -22,7 +22,7 @@ export function getField(request: JobRequest | undefined, type: number, key: str
     case FIELD_META:
       if (key === "method") return text(request.method);
       if (key === "url") return text(request.url);
-      if (key === "id") return text(request.id);
+      if (key === "id") return text(request.requestId);
       if (key === "body") return { data: request.body };
       return text(undefined);
     case FIELD_BODY: {
@@ -89,18 +89,19 @@ export function setField(request: JobRequest | undefined, type: number, key: str
 
 export function setResponseHeader(request: JobRequest | undefined, key: string, value: string): void {
   if (!request) return;
+  const headers = (request.respHeaders ??= {});
   // A header named __proto__ stays a plain key of the (plain) object.
-  if (key === "__proto__") Object.defineProperty(request.respHeaders, key, { value, enumerable: true, writable: true, configurable: true });
-  else request.respHeaders[key] = value;
+  if (key === "__proto__") Object.defineProperty(headers, key, { value, enumerable: true, writable: true, configurable: true });
+  else headers[key] = value;
 }
 
 /** The request with headers, params and state of its own (copies, without a prototype, when they were the caller's). */
 function ownMaps(request: JobRequest): JobRequest {
-  if (request.sharedMaps) {
+  if (!request.ownMaps) {
     request.headers = Object.assign(Object.create(null) as Record<string, string>, request.headers);
     request.params = Object.assign(Object.create(null) as Record<string, string>, request.params);
     request.state = Object.assign(Object.create(null) as Record<string, Uint8Array>, request.state);
-    request.sharedMaps = false;
+    request.ownMaps = true;
   }
   return request;
 }
