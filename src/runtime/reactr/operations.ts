@@ -13,7 +13,7 @@
 import { STATUS_CODES } from "node:http";
 import { randomUUID } from "node:crypto";
 import { decodeHttpRequest, encodeHttpResponse, type HttpRequest, type HttpResponse } from "../../codec/http.js";
-import { decodeJobRequest, encodeJobReply, OP_JOB, type JobRequest as WireJobRequest } from "../../codec/job.js";
+import { decodeJobRequest, encodeJobReply, OP_JOB } from "../../codec/job.js";
 import { OP_HANDLE_REQUEST, OP_HEALTH_REQUEST } from "../../codec/operations.js";
 import { isWactorError } from "../../errors.js";
 import type { GuestInput } from "../suspendable-guest.js";
