@@ -13,7 +13,9 @@
  *   the timer firing late, the work before the step and any wait for an instance. Its
  *   baseline is a bare timer on the same 50 ms grid (offset by half a period) in the same
  *   process at the same time: how late Node itself runs a callback on this machine then.
- * Each function runs 2 instances (the limit has 1 per module).
+ * Each function runs 2 instances (the limit has 1 per module). The limit handles each request
+ * in its own turn (no async handler, no promise): every call answers at once, as wactor's
+ * direct calls do. Both sides run in alternation, PAIRS runs each (bench/paired.ts).
  */
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
@@ -28,6 +30,7 @@ import { Host } from "../dist/src/mod.js";
 import { unsignedRunnable } from "../test/helpers/runnables.js";
 import { freePort } from "../test/helpers/servers.js";
 import { load, rows } from "./http.js";
+import { PAIRS, paired } from "./paired.js";
 import type { Row } from "./runtime.js";
 import { fmt, percentile } from "./stats.js";
 
@@ -235,16 +238,23 @@ export async function bundlesBench(): Promise<Row[]> {
       );
       if (limit !== wactor) throw new Error(`bundles bench: ${path} answers differ:\n${limit}\n${wactor}`);
     }
+    // Each side in alternation, PAIRS runs each (bench/paired.ts): the machine's load drifts.
     const three = ["-m", "POST", "-b", "world"];
-    const limitThree = await load(`http://127.0.0.1:${limitPort}/three`, three);
-    const idle = await scheduleDelays(runner, clock, 3000);
-    const [wactorThree, busy] = await Promise.all([load(`http://127.0.0.1:${ours}/three`, three), scheduleDelays(runner, clock, 3000)]);
-    out.push(...rows("3-step handler (fn → group of 2 → fn): fastify calling the modules in-thread vs wactor", limitThree, wactorThree));
+    const [limitThree, wactorThree] = await paired(`http://127.0.0.1:${limitPort}/three`, `http://127.0.0.1:${ours}/three`, three);
+    out.push(
+      ...rows(
+        `3-step handler (fn → group of 2 → fn): fastify calling the modules in-thread vs wactor, ${PAIRS} alternating runs each`,
+        limitThree,
+        wactorThree,
+      ),
+    );
 
     const each = ["-m", "POST", "-b", ELEMENTS, "-H", "content-type=application/json"];
-    const limitEach = await load(`http://127.0.0.1:${limitPort}/each`, each);
-    const wactorEach = await load(`http://127.0.0.1:${ours}/each`, each);
-    out.push(...rows("forEach over 100 elements: fastify calling the module in-thread vs wactor", limitEach, wactorEach));
+    const [limitEach, wactorEach] = await paired(`http://127.0.0.1:${limitPort}/each`, `http://127.0.0.1:${ours}/each`, each);
+    out.push(...rows(`forEach over 100 elements: fastify calling the module in-thread vs wactor, ${PAIRS} alternating runs each`, limitEach, wactorEach));
+
+    const idle = await scheduleDelays(runner, clock, 3000);
+    const [, busy] = await Promise.all([load(`http://127.0.0.1:${ours}/three`, three), scheduleDelays(runner, clock, 3000)]);
 
     const p = (xs: number[], q: number): string => fmt(percentile(xs, q), 1);
     for (const [when, d] of [
