@@ -19,6 +19,7 @@ import { actor } from "../test/helpers/actors.js";
 import { freePort, startRedis } from "../scripts/lib/servers.js";
 import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";
 import { fmt } from "./stats.js";
+import { PAIRS, paired } from "./paired.js";
 import type { Row } from "./runtime.js";
 
 const CONNECTIONS = 50;
@@ -146,9 +147,9 @@ export async function httpBench(): Promise<Row[]> {
       stops.push(direct.stop);
       const limitPort = await freePort();
       servers.push(await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), c.instances, direct.call), limitPort));
-      const limit = await load(`http://127.0.0.1:${limitPort}${c.path}`);
-      const wactor = await load(`http://127.0.0.1:${ours}${c.path}`);
-      out.push(...rows(`${c.what}: no-isolation limit vs wactor`, limit, wactor));
+      // In alternation, PAIRS runs each (bench/paired.ts): the machine's load drifts by the minute.
+      const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}${c.path}`, `http://127.0.0.1:${ours}${c.path}`);
+      out.push(...rows(`${c.what}: no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor));
       await host.stopActor(key); // echo runs twice, once per placement
     }
 
