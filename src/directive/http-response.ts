@@ -48,8 +48,10 @@ export function httpResponse(outcome: SequenceOutcome, steps: readonly Step[], r
     const { code } = outcome.error;
     return errorResponse(500, ERROR_CATALOG[code].message, code);
   }
-  const headers = { ...outcome.headers };
-  if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) headers["Content-Type"] = "application/octet-stream";
+  // The run's own map (the engine made it for this request): completed in place. Its names are
+  // canonical (the engine stores them so), so a content type set by a function is `Content-Type`.
+  const headers = outcome.headers;
+  if (!Object.hasOwn(headers, "Content-Type")) headers["Content-Type"] = "application/octet-stream";
   const key = responseKey(steps, response);
   return { status: 200, headers, body: (key !== undefined ? outcome.state.get(key) : undefined) ?? new Uint8Array() };
 }
