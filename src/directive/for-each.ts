@@ -54,7 +54,7 @@ export async function runForEach(d: Directive, run: StepRun, step: Step, state: 
   if (source === undefined) throw new WactorError("WACTOR_ERR_STATE_KEY_MISSING", `${run.where}: forEach 'in' key '${inKey}' is not in the state`);
   const elements = parseJson(source);
   if (!Array.isArray(elements)) throw new WactorError("WACTOR_ERR_FOREACH_INPUT", `${run.where}: state '${inKey}' is not a JSON array`);
-  const fqfn = fqfnFor(d, each.fn!);
+  const fqfn = fqfnFor(d, each);
   const base = stateRecord(state);
   const cancel = new LazyCancel();
   const replies = await underStepTimeout(

@@ -56,7 +56,7 @@ type StepReplies = JobReply | JobReply[];
 function runFn(d: Directive, run: StepRun, step: Step, state: Map<string, Uint8Array>): JobReply | Promise<JobReply> {
   const fn = step.fn!;
   const cancel = new LazyCancel();
-  const reply = invoke(run, fqfnFor(d, fn), desiredState(step.with, state, run.where), cancel);
+  const reply = invoke(run, fqfnFor(d, step), desiredState(step.with, state, run.where), cancel);
   return reply instanceof Promise ? underStepTimeout(run, "fn", fn, cancel, reply) : reply;
 }
 
@@ -76,7 +76,7 @@ function runGroup(d: Directive, run: StepRun, step: Step, state: Map<string, Uin
   const replies = new Array<JobReply | Promise<JobReply>>(group.length);
   let later = false;
   for (let i = 0; i < group.length; i++) {
-    const reply = invoke(run, fqfnFor(d, group[i]!.fn), inputs[i]!, cancel);
+    const reply = invoke(run, fqfnFor(d, group[i]!), inputs[i]!, cancel);
     if (reply instanceof Promise) later = true;
     replies[i] = reply;
   }

@@ -151,17 +151,20 @@ export function decide(onErr: OnErr | undefined, code: number): ErrAction {
   return onErr.any === "continue" ? "continue" : "return";
 }
 
-/** Resolved references per Directive: a step's reference is parsed and looked up once, not per call. */
-const resolved = new WeakMap<Directive, Map<string, string>>();
+/**
+ * Resolved references by the callable that names them (a step, a group member, a forEach): each
+ * belongs to one parsed Directive, so its reference is parsed and looked up once, and a call
+ * costs one lookup.
+ */
+const resolved = new WeakMap<object, string>();
 
-export function fqfnFor(d: Directive, reference: string): string {
-  let known = resolved.get(d);
-  if (known === undefined) resolved.set(d, (known = new Map()));
-  let fqfn = known.get(reference);
+export function fqfnFor(d: Directive, callable: { readonly fn?: string | undefined }): string {
+  let fqfn = resolved.get(callable);
   if (fqfn === undefined) {
+    const reference = callable.fn ?? "";
     const runnable = resolveReference(d, reference);
     if (!runnable) throw new WactorError("WACTOR_ERR_INTERNAL", `the reference '${reference}' does not resolve; the Directive was not validated`);
-    known.set(reference, (fqfn = runnable.fqfn));
+    resolved.set(callable, (fqfn = runnable.fqfn));
   }
   return fqfn;
 }
