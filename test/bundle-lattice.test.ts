@@ -138,6 +138,18 @@ describe("a bundle across a lattice: functions on workers, routes on the edge", 
       },
     ]);
     expect(shown[0]!.functions.map((f) => [f.name, f.running, f.desired]).sort()).toEqual(FUNCTIONS.map((f) => [`default::${f}`, 1, 1]).sort());
+    // Step times: a route's first run is timed (then one in eight); they reach the dashboard with the edge's next heartbeat.
+    const steps = await eventually(async () => {
+      const timed = (await buildOverview(apps)).apps.find((a) => a.name === "shop")!.bundles[0]!.steps.filter((t) => t.target === "GET /chain");
+      expect(timed.length).toBe(3);
+      return timed;
+    });
+    expect(steps.map((t) => [t.step, t.what])).toEqual([
+      [0, "fn helloworld-rs"],
+      [1, "fn modify-url"],
+      [2, "fn fields"],
+    ]);
+    for (const t of steps) expect(t.count >= 1 && t.meanMs > 0 && t.maxMs >= t.meanMs).toBe(true);
     // cache-set and cache-get are linked to the one cache (SHARED=<identifier>) wherever they run.
     expect((await fetch(`${base()}/set/color`, { method: "POST", body: "teal" })).status).toBe(200);
     expect(await (await fetch(`${base()}/get/color`)).text()).toBe("teal");

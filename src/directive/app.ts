@@ -11,6 +11,7 @@ import { fqfnOf } from "./references.js";
 import { buildRouter, Router } from "./routes.js";
 import { canonicalHeaderKey, runSequence, type SequenceOutcome } from "./sequence.js";
 import { setOwn, utf8, type SequenceOptions } from "./step-context.js";
+import type { StepTimings } from "./step-timings.js";
 import type { Directive, Handler, Step } from "./types.js";
 
 export interface DirectiveRequest {
@@ -32,6 +33,8 @@ export interface DirectiveAppOptions extends SequenceOptions {
   onFailure?: (error: WactorError, where: { target: string; requestId: string }) => void;
   /** Request ids; UUIDv4 by default. */
   newRequestId?: () => string;
+  /** Where one run in SAMPLE_EVERY of each route, schedule and stream handler reports its steps' times. */
+  stepTimings?: StepTimings;
 }
 
 interface Target {
@@ -150,7 +153,7 @@ export class DirectiveApp {
       params = jsonStringMap(header("X-Atmo-Params"));
     }
     const ctx = { method: request.method, url: request.url, requestId, body: request.body, headers, params };
-    const outcome = runSequence(this.directive, target.steps, ctx, state, this.invoker, this.options);
+    const outcome = runSequence(this.directive, target.steps, ctx, state, this.invoker, this.options, this.options.stepTimings?.sample(target.name));
     return outcome instanceof Promise ? outcome.then((o) => this.#respond(target, requestId, o)) : this.#respond(target, requestId, outcome);
   }
 
@@ -174,7 +177,8 @@ export class DirectiveApp {
   async runStream(handler: Handler, message: { subject: string; body: Uint8Array }): Promise<DirectiveResponse> {
     const requestId = this.newRequestId();
     const ctx = { method: handler.method || "STREAM", url: message.subject, requestId, body: message.body, headers: {}, params: {} };
-    const outcome = await runSequence(this.directive, handler.steps, ctx, new Map(), this.invoker, this.options);
+    const timing = this.options.stepTimings?.sample(`stream ${handler.resource}`);
+    const outcome = await runSequence(this.directive, handler.steps, ctx, new Map(), this.invoker, this.options, timing);
     if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: `stream ${handler.resource}`, requestId });
     return httpResponse(outcome, handler.steps, handler.response);
   }
@@ -193,7 +197,8 @@ export class DirectiveApp {
     const requestId = this.newRequestId();
     const state = new Map(Object.entries(schedule.state).map(([k, v]) => [k, utf8.encode(v)] as const));
     const ctx = { method: "SCHED", url: name, requestId, body: new Uint8Array(), headers: {}, params: {} };
-    const outcome = await runSequence(this.directive, schedule.steps, ctx, state, this.invoker, this.options);
+    const timing = this.options.stepTimings?.sample(`schedule ${name}`);
+    const outcome = await runSequence(this.directive, schedule.steps, ctx, state, this.invoker, this.options, timing);
     if (outcome.kind === "failed") this.options.onFailure?.(outcome.error, { target: `schedule ${name}`, requestId });
     return outcome;
   }

@@ -25,6 +25,7 @@ import {
 import { resultKey, stepKind } from "./steps.js";
 import type { Directive, Step } from "./types.js";
 import type { JobReply, StepInvoker } from "./job.js";
+import type { SequenceTiming } from "./step-timings.js";
 
 export type SequenceOutcome =
   | { kind: "ok"; state: Map<string, Uint8Array>; headers: Record<string, string> }
@@ -99,6 +100,14 @@ interface Running {
   readonly state: Map<string, Uint8Array>;
   readonly headers: Record<string, string>;
   readonly observe: SequenceOptions["observeStep"];
+  /** Set when this run is one of those timed (step-timings.ts). */
+  readonly timing: SequenceTiming | undefined;
+}
+
+/** A timed run's step, from its start to its replies applied. */
+function timed(r: Running, j: number, step: Step, kind: StepInfo["kind"] | undefined, started: number): void {
+  const what = (): string => (kind === undefined ? "(no step)" : `${kind} ${stepInfo(step, kind, j, "").fns}`);
+  r.timing!.sink.record(r.timing!.target, j, what, performance.now() - started);
 }
 
 function startStep(r: Running, step: Step, kind: StepInfo["kind"] | undefined): StepReplies | Promise<StepReplies> {
@@ -154,12 +163,14 @@ function runFrom(r: Running, j: number): SequenceOutcome | Promise<SequenceOutco
       const step = r.steps[j]!;
       r.run.where = STEP_NAMES[j] ?? `step ${j}`;
       const kind = stepKind(step);
+      const started = r.timing === undefined ? 0 : performance.now();
       const replies =
         r.observe === undefined || kind === undefined
           ? startStep(r, step, kind)
           : r.observe(stepInfo(step, kind, j, r.run.ctx.requestId), async () => startStep(r, step, kind));
-      if (replies instanceof Promise) return afterStep(r, j, step, kind, replies);
+      if (replies instanceof Promise) return afterStep(r, j, step, kind, replies, started);
       const stop = applyStep(r, step, kind, replies);
+      if (r.timing !== undefined) timed(r, j, step, kind, started);
       if (stop) return stop;
     }
   } catch (err) {
@@ -168,17 +179,29 @@ function runFrom(r: Running, j: number): SequenceOutcome | Promise<SequenceOutco
   return { kind: "ok", state: r.state, headers: r.headers };
 }
 
-async function afterStep(r: Running, j: number, step: Step, kind: StepInfo["kind"] | undefined, pending: Promise<StepReplies>): Promise<SequenceOutcome> {
+async function afterStep(
+  r: Running,
+  j: number,
+  step: Step,
+  kind: StepInfo["kind"] | undefined,
+  pending: Promise<StepReplies>,
+  started: number,
+): Promise<SequenceOutcome> {
   let replies: StepReplies;
   try {
     replies = await pending;
   } catch (err) {
     return { kind: "failed", error: toWactorError(err) };
   }
-  return applyStep(r, step, kind, replies) ?? runFrom(r, j + 1);
+  const stop = applyStep(r, step, kind, replies);
+  if (r.timing !== undefined) timed(r, j, step, kind, started);
+  return stop ?? runFrom(r, j + 1);
 }
 
-/** The outcome itself when every step was answered at once, else a promise of it. `state` becomes the run's own. */
+/**
+ * The outcome itself when every step was answered at once, else a promise of it. `state`
+ * becomes the run's own; `timing`: this run is one of those timed (step-timings.ts).
+ */
 export function runSequence(
   d: Directive,
   steps: readonly Step[],
@@ -186,11 +209,12 @@ export function runSequence(
   initialState: Map<string, Uint8Array>,
   invoker: StepInvoker,
   options: SequenceOptions = {},
+  timing?: SequenceTiming,
 ): SequenceOutcome | Promise<SequenceOutcome> {
   const resolved = {
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     forEachConcurrency: options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
   };
   const run: StepRun = { ctx, invoker, options: resolved, where: "" };
-  return runFrom({ d, steps, run, state: initialState, headers: {}, observe: options.observeStep }, 0);
+  return runFrom({ d, steps, run, state: initialState, headers: {}, observe: options.observeStep, timing }, 0);
 }

@@ -4,6 +4,7 @@
  */
 import type { AppClient } from "../deploy/app-client.js";
 import type { AppStatus, DesiredApp } from "../deploy/app-types.js";
+import { mergeStepTimings, type StepTiming } from "../directive/step-timings.js";
 import { maskValues } from "../lattice/wire/mask.js";
 import type { HostSummary, Inventory, Link } from "../lattice/mod.js";
 
@@ -27,9 +28,11 @@ export interface BundleRow {
   scheduler: string | undefined;
   functions: Array<{ name: string; running: number; desired: number }>;
   problems: string[];
+  /** Time per step, from every host serving its routes (sampled runs, merged). */
+  steps: StepTiming[];
 }
 
-function bundleRows(app: DesiredApp, status: AppStatus | undefined): BundleRow[] {
+function bundleRows(app: DesiredApp, status: AppStatus | undefined, hosts: readonly HostSummary[]): BundleRow[] {
   return (app.bundles ?? []).map((b) => {
     const observed = status?.bundles?.find((o) => o.digest === b.digest);
     const functions = app.actors
@@ -48,6 +51,7 @@ function bundleRows(app: DesiredApp, status: AppStatus | undefined): BundleRow[]
       scheduler: observed?.scheduler,
       functions,
       problems: observed?.problems ?? [],
+      steps: mergeStepTimings(hosts.flatMap((h) => h.bundles?.filter((r) => r.digest === b.digest).map((r) => r.steps ?? []) ?? [])),
     };
   });
 }
@@ -69,6 +73,12 @@ export async function buildOverview(apps: AppClient): Promise<Overview> {
     generatedAt: new Date().toISOString(),
     hosts: withInventory,
     links: links.map((l) => ({ ...l, values: maskValues(l.values) })),
-    apps: list.map(({ app, status }) => ({ name: app.name, version: app.version, undeployed: app.undeployed, status, bundles: bundleRows(app, status) })),
+    apps: list.map(({ app, status }) => ({
+      name: app.name,
+      version: app.version,
+      undeployed: app.undeployed,
+      status,
+      bundles: bundleRows(app, status, hosts),
+    })),
   };
 }

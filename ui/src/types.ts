@@ -61,6 +61,8 @@ export interface BundleRow {
   scheduler?: string;
   functions: Array<{ name: string; running: number; desired: number }>;
   problems: string[];
+  /** Time per step, sampled runs merged over its edge hosts; absent from dashboards of earlier versions. */
+  steps?: Array<{ target: string; step: number; what: string; count: number; meanMs: number; maxMs: number }>;
 }
 
 export interface AppRow {

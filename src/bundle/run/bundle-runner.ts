@@ -13,6 +13,7 @@ import { CAP_HTTP_SERVER, CAP_MESSAGING } from "../../codec/mod.js";
 import { DirectiveApp } from "../../directive/app.js";
 import { invokerFromCall, type StepInvoker } from "../../directive/job.js";
 import { DEFAULT_FOREACH_CONCURRENCY, DEFAULT_STEP_TIMEOUT_MS } from "../../directive/step-context.js";
+import { StepTimings } from "../../directive/step-timings.js";
 import { WactorError } from "../../errors.js";
 import type { Host } from "../../host/host.js";
 import { isHttpMountable } from "../../provider/contract.js";
@@ -67,6 +68,8 @@ export interface RunningBundleInfo {
 const DEADLINE_MARGIN_MS = 1000;
 
 export class BundleRunner {
+  /** Time per step of each route, schedule and stream handler, sampled (the dashboard shows them). */
+  readonly stepTimings = new StepTimings();
   readonly logger: Logger;
   readonly #host: Host;
   readonly #bundle: LoadedBundle;
@@ -130,6 +133,7 @@ export class BundleRunner {
         forEachConcurrency: this.#options.forEachConcurrency ?? DEFAULT_FOREACH_CONCURRENCY,
         headless,
         ...(this.#host.tracing && { observeStep: stepSpans(this.#host.tracing, directive.identifier) }),
+        stepTimings: this.stepTimings,
         onFailure: (error, where) => {
           // Schedule outcomes are logged by the schedule timer itself.
           if (!where.target.startsWith("schedule "))

@@ -77,6 +77,7 @@ export class BundleRoutes {
       address: s.runner.info?.address,
       schedules: s.schedules,
       ...(s.owner && { owner: s.owner }),
+      steps: s.runner.stepTimings.snapshot(),
     }));
   }
 

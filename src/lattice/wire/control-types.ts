@@ -1,4 +1,5 @@
 /** The control interface's messages (JSON over NATS request/reply), shared by server and client. */
+import type { StepTiming } from "../../directive/step-timings.js";
 import type { ActorClaims } from "../../claims/types.js";
 import type { LifecycleState } from "../../host/lifecycle.js";
 import type { BindingStatus } from "../../provider/contract.js";
@@ -120,6 +121,8 @@ export interface RunningBundle {
   schedules: boolean;
   /** The application that placed it (none: started by hand). */
   owner?: Owner;
+  /** Time per step of its routes, schedules and stream handlers on this host, sampled (src/directive/step-timings.ts). */
+  steps?: StepTiming[];
 }
 
 export interface StartProviderRequest {
