@@ -241,6 +241,32 @@ describe("http server provider", () => {
     expect(provider.address("bundle:demo", "routes")).toBeUndefined();
   });
 
+  it("answers a target's response given at once (no promise) in the request's turn; a throw or a bad status at once or later is a catalog error", async () => {
+    await provider.mount("bundle:sync", "routes", { PORT: "0" }, (request) => {
+      if (request.path === "/throw") throw new WactorError("WACTOR_ERR_BUSY", "at once");
+      if (request.path === "/bad") return { statusCode: 42, status: "", header: {}, body: new Uint8Array() };
+      if (request.path === "/bad-later") return Promise.resolve({ statusCode: 700, status: "", header: {}, body: new Uint8Array() });
+      return { statusCode: 201, status: "Created", header: { "x-at": "once", "content-length": "999" }, body: new TextEncoder().encode("now") };
+    });
+    const port = provider.address("bundle:sync", "routes")?.port;
+    try {
+      const ok = await fetch(`http://127.0.0.1:${port}/now`);
+      expect([ok.status, ok.headers.get("x-at"), await ok.text()]).toEqual([201, "once", "now"]);
+      const busy = await fetch(`http://127.0.0.1:${port}/throw`);
+      expect([busy.status, busy.headers.get("retry-after"), ((await busy.json()) as { error: { code: string } }).error.code]).toEqual([
+        503,
+        "1",
+        "WACTOR_ERR_BUSY",
+      ]);
+      for (const path of ["/bad", "/bad-later"]) {
+        const bad = await fetch(`http://127.0.0.1:${port}${path}`);
+        expect([bad.status, ((await bad.json()) as { error: { code: string } }).error.code]).toEqual([500, "WACTOR_ERR_BAD_PAYLOAD"]);
+      }
+    } finally {
+      await provider.unbind("bundle:sync", "routes");
+    }
+  });
+
   it("takes no calls from actors", async () => {
     await expect(provider.handleCall({ actor: ACTOR, binding: "default", operation: "HandleRequest", payload: new Uint8Array() })).rejects.toMatchObject({
       code: "WACTOR_ERR_UNKNOWN_OPERATION",
