@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpServerProvider } from "../capabilities/http-server/mod.js";
-import { decodeHttpRequest, encodeHttpResponse, type HttpRequest } from "../src/codec/mod.js";
+import { decodeHttpRequest, encodeHttpResponse, type HttpRequest, type HttpResponse } from "../src/codec/mod.js";
 import { WactorError } from "../src/errors.js";
 import type { ActorIdentity, ProviderContext } from "../src/provider/contract.js";
 import { freePort } from "./helpers/servers.js";
@@ -242,7 +242,7 @@ describe("http server provider", () => {
   });
 
   it("answers a target's response given at once (no promise) in the request's turn; a throw or a bad status at once or later is a catalog error", async () => {
-    await provider.mount("bundle:sync", "routes", { PORT: "0" }, (request) => {
+    await provider.mount("bundle:sync", "routes", { PORT: "0" }, (request): HttpResponse | Promise<HttpResponse> => {
       if (request.path === "/throw") throw new WactorError("WACTOR_ERR_BUSY", "at once");
       if (request.path === "/bad") return { statusCode: 42, status: "", header: {}, body: new Uint8Array() };
       if (request.path === "/bad-later") return Promise.resolve({ statusCode: 700, status: "", header: {}, body: new Uint8Array() });
