@@ -74,7 +74,7 @@ export class Job {
     running++;
   }
 
-  /** Called once, when the job is over (RunnableGuest#finish). */
+  /** When the job is over (RunnableGuest#finish); a second call changes nothing, so the count stays right. */
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
