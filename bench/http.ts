@@ -20,6 +20,7 @@ import { freePort, startRedis } from "../scripts/lib/servers.js";
 import { InThreadActor, limitServer, type LimitHostCall } from "./no-isolation.js";
 import { fmt } from "./stats.js";
 import { PAIRS, paired } from "./paired.js";
+import { onLoadCpu, withServerPinned } from "./pinning.js";
 import type { Row } from "./runtime.js";
 
 const CONNECTIONS = 50;
@@ -39,10 +40,9 @@ interface AutocannonJson {
 }
 
 /** autocannon in its own process, so the load generator does not share the server's thread. */
-async function autocannon(url: string, seconds: number, extra: string[]): Promise<AutocannonJson> {
-  const { stdout } = await run(process.execPath, [AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", ...extra, url], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+async function autocannon(url: string, seconds: number, extra: string[], pinned: boolean): Promise<AutocannonJson> {
+  const [command, args] = onLoadCpu([process.execPath, AUTOCANNON, "-c", String(CONNECTIONS), "-d", String(seconds), "--json", ...extra, url], pinned);
+  const { stdout } = await run(command, args, { maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as AutocannonJson;
 }
 
@@ -53,12 +53,13 @@ export type Load = { rps: number; p50: number; p99: number; errors: number; cpuU
  * Every server measured here runs in this process and the load generator in another, so this
  * process's CPU time over the run is the server's: per request, it is steadier than req/s on a
  * 2-core machine where the load generator and the server compete for the cores. `extra`:
- * more autocannon arguments (method, body).
+ * more autocannon arguments (method, body); `pinned`: the load generator runs on its own CPU
+ * (bench/pinning.ts; the caller pins this process).
  */
-export async function load(url: string, extra: string[] = []): Promise<Load> {
-  await autocannon(url, 1, extra); // warm-up
+export async function load(url: string, extra: string[] = [], pinned = false): Promise<Load> {
+  await autocannon(url, 1, extra, pinned); // warm-up
   const before = process.cpuUsage();
-  const r = await autocannon(url, SECONDS, extra);
+  const r = await autocannon(url, SECONDS, extra, pinned);
   const used = process.cpuUsage(before);
   return {
     rps: r.requests.average,
@@ -68,6 +69,8 @@ export async function load(url: string, extra: string[] = []): Promise<Load> {
     cpuUs: (used.user + used.system) / Math.max(1, r.requests.total),
   };
 }
+
+const unpinned = <T>(measure: (pinned: boolean) => Promise<T>): Promise<T> => measure(false);
 
 export function rows(what: string, base: Load, ours: Load): Row[] {
   return [
@@ -114,7 +117,7 @@ async function directProviders(actorKey: string, caps: string[], redisUrl: strin
 export async function httpBench(): Promise<Row[]> {
   const out: Row[] = [];
   const redis = await startRedis();
-  const host = new Host({ logger: pino({ level: "silent" }) });
+  const host = new Host({ logger: pino({ level: process.env.BENCH_LOG ?? "silent" }, pino.destination(2)) });
   const client = new Redis(redis.url);
   const servers: Array<{ close: () => Promise<unknown> }> = [];
   const stops: Array<() => Promise<void>> = [];
@@ -136,7 +139,10 @@ export async function httpBench(): Promise<Row[]> {
         instances: IO_INSTANCES,
       },
     ];
-    for (const c of cases) {
+    // BENCH_HTTP_CASES=echo,echo-rs runs only those rows (`echo:executor` names the executor's).
+    const only = process.env.BENCH_HTTP_CASES?.split(",");
+    const id = (c: (typeof cases)[number]): string => ("isolation" in c ? `${c.name}:${c.isolation}` : c.name);
+    for (const c of cases.filter((c) => !only || only.includes(id(c)))) {
       const built = actor(c.name);
       const key = (await host.startActor(built.signedPath, { instances: c.instances, ...("isolation" in c && { isolation: c.isolation }) })).key;
       const ours = await freePort();
@@ -147,9 +153,14 @@ export async function httpBench(): Promise<Row[]> {
       stops.push(direct.stop);
       const limitPort = await freePort();
       servers.push(await limitServer(new InThreadActor(new Uint8Array(readFileSync(built.signedPath)), c.instances, direct.call), limitPort));
-      // In alternation, PAIRS runs each (bench/paired.ts): the machine's load drifts by the minute.
-      const [limit, wactor] = await paired(`http://127.0.0.1:${limitPort}${c.path}`, `http://127.0.0.1:${ours}${c.path}`);
-      out.push(...rows(`${c.what}: no-isolation limit vs wactor, ${PAIRS} alternating runs each`, limit, wactor));
+      // In alternation, PAIRS runs each (bench/paired.ts): the machine's load drifts by the minute. Pinned
+      // (bench/pinning.ts), except the executor's row: its guests need the second CPU.
+      const pin = !("isolation" in c);
+      const [[limit, wactor], pinned] = await (pin ? withServerPinned : unpinned)(
+        async (p) => [await paired(`http://127.0.0.1:${limitPort}${c.path}`, `http://127.0.0.1:${ours}${c.path}`, [], p), p] as const,
+      );
+      const where = pinned ? ", server on CPU 0 and load on CPU 1" : "";
+      out.push(...rows(`${c.what}: no-isolation limit vs wactor, ${PAIRS} alternating runs each${where}`, limit, wactor));
       await host.stopActor(key); // echo runs twice, once per placement
     }
 

@@ -10,16 +10,17 @@ export const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const average = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-export async function paired(baselineUrl: string, oursUrl: string, extra: string[] = []): Promise<[Load, Load]> {
+/** `pinned`: the load generator on its own CPU (bench/pinning.ts; the caller pins this process). */
+export async function paired(baselineUrl: string, oursUrl: string, extra: string[] = [], pinned = false): Promise<[Load, Load]> {
   const baselines: Load[] = [];
   const ours: Load[] = [];
   for (let i = 0; i < PAIRS; i++) {
     if (i % 2 === 0) {
-      baselines.push(await load(baselineUrl, extra));
-      ours.push(await load(oursUrl, extra));
+      baselines.push(await load(baselineUrl, extra, pinned));
+      ours.push(await load(oursUrl, extra, pinned));
     } else {
-      ours.push(await load(oursUrl, extra));
-      baselines.push(await load(baselineUrl, extra));
+      ours.push(await load(oursUrl, extra, pinned));
+      baselines.push(await load(baselineUrl, extra, pinned));
     }
   }
   const mean = (loads: Load[]): Load => ({
