@@ -3,11 +3,13 @@
  * serves the same actor over HTTP in its own process, autocannon loads them in turn, rounds
  * interleaved, and each server's CPU per request comes from /proc. Two builds cannot share a
  * process, so this is not part of `npm run bench`:
- *   node --import tsx bench/ab-builds.ts <checkout A> <checkout B> [echo|kvcounter|visits] [rounds]
+ *   node --import tsx bench/ab-builds.ts <checkout A> <checkout B> [echo|echo-rs|kvcounter|visits] [rounds]
  * Both checkouts must be built (`npm ci`).
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { freePort, startRedis } from "../scripts/lib/servers.js";
@@ -16,8 +18,8 @@ const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(new URL("../node_modules/autocannon/autocannon.js", import.meta.url));
 const SERVER = fileURLToPath(new URL("./ab-server.mjs", import.meta.url));
 const [a, b, name = "echo", roundsArg = "9"] = process.argv.slice(2);
-if (!a || !b) throw new Error("usage: ab-builds.ts <checkout A> <checkout B> [echo|kvcounter|visits] [rounds]");
-const paths: Record<string, string> = { echo: "/bench", kvcounter: "/counter", visits: "/visits" };
+if (!a || !b) throw new Error("usage: ab-builds.ts <checkout A> <checkout B> [echo|echo-rs|kvcounter|visits] [rounds]");
+const paths: Record<string, string> = { echo: "/bench", "echo-rs": "/bench", kvcounter: "/counter", visits: "/visits" };
 
 /** User + system CPU time of a process, in µs (clock ticks of 10 ms). */
 const cpuUs = (pid: number): number => {
@@ -26,12 +28,17 @@ const cpuUs = (pid: number): number => {
 };
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
-const redis = name === "echo" ? undefined : await startRedis();
+const redis = paths[name] === "/bench" ? undefined : await startRedis();
 const servers: Array<{ root: string; proc: ChildProcess; port: number; rps: number[]; cpu: number[] }> = [];
+const caches: string[] = [];
 try {
   for (const root of [a, b]) {
     const port = await freePort();
-    const proc = spawn(process.execPath, [SERVER, root, name, String(port), ...(redis ? [redis.url] : [])], { stdio: ["ignore", "pipe", "inherit"] });
+    // A transform cache of its own per checkout: two builds whose transforms differ may share a version tag.
+    const cacheDir = join(tmpdir(), `wactor-ab-cache-${servers.length}-${process.pid}`);
+    caches.push(cacheDir);
+    const env = { ...process.env, WACTOR_CACHE_DIR: cacheDir };
+    const proc = spawn(process.execPath, [SERVER, root, name, String(port), ...(redis ? [redis.url] : [])], { env, stdio: ["ignore", "pipe", "inherit"] });
     await new Promise<void>((resolve, reject) => {
       proc.stdout!.once("data", () => resolve());
       proc.once("exit", (code) => reject(new Error(`the server of ${root} exited (${code})`)));
@@ -59,4 +66,5 @@ try {
 } finally {
   for (const s of servers) s.proc.kill();
   await redis?.stop();
+  for (const dir of caches) rmSync(dir, { recursive: true, force: true });
 }
