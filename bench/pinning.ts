@@ -10,13 +10,17 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 
-const CAN_PIN = ((): boolean => {
-  if (process.platform !== "linux" || availableParallelism() < 2) return false;
+/** This process's CPU list as it started ("0-1"), given back after each pinned measure; undefined: no pinning here. */
+const STARTED_ON = ((): string | undefined => {
+  if (process.platform !== "linux" || availableParallelism() < 2) return undefined;
   try {
-    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
-    return true;
+    // "pid 123's current affinity list: 0,1"
+    return execFileSync("taskset", ["-c", "-p", String(process.pid)], { encoding: "utf8" })
+      .trim()
+      .split(": ")
+      .pop();
   } catch {
-    return false;
+    return undefined;
   }
 })();
 
@@ -27,11 +31,12 @@ export function onLoadCpu(argv: string[], pinned: boolean): [string, string[]] {
 
 /** Runs `measure` with this process on CPU 0 (true passed when it is), then gives it every CPU back. */
 export async function withServerPinned<T>(measure: (pinned: boolean) => Promise<T>): Promise<T> {
-  if (!CAN_PIN) return measure(false);
+  if (STARTED_ON === undefined) return measure(false);
   execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
   try {
     return await measure(true);
   } finally {
-    execFileSync("taskset", ["-a", "-p", "-c", `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: "ignore" });
+    // Not availableParallelism(): pinned, it counts one CPU.
+    execFileSync("taskset", ["-a", "-p", "-c", STARTED_ON, String(process.pid)], { stdio: "ignore" });
   }
 }
