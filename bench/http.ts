@@ -3,7 +3,8 @@
  * same run (no-isolation.ts: the same module, same codec, called in-thread by a fastify
  * handler; asyncified with the same instance count when it makes host calls, against the same
  * providers and Redis). Bare fastify and fastify + ioredis are shown for reference: they never
- * run the actor, so they are no limit for it.
+ * run the actor, so they are no limit for it. The actor rows run pinned (bench/pinning.ts), the
+ * executor's excepted.
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";

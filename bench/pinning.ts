@@ -4,7 +4,7 @@
  * Unpinned, the same server on this 2-vCPU VM reads in two modes some seconds apart (the
  * no-isolation limit of the Rust echo at 23.3 or 26 µs of CPU per request, run to run), and
  * a compute-bound guest called in a loop sometimes runs twice as slow for seconds; pinned,
- * neither happens (docs/runtime.md, "Pinned HTTP rows"). Linux's `taskset` does it; where it
+ * neither happens (docs/runtime.md, "Issue 27's echo rows pinned"). Linux's `taskset` does it; where it
  * is missing or there is one CPU, nothing is pinned and the rows say so.
  */
 import { execFileSync } from "node:child_process";
