@@ -3,7 +3,7 @@
  * plain call on the caller's stack. Where the guest would suspend (a host call, the end of its
  * slice) the try is thrown away before the host call happens, its instance dropped, and the
  * invocation starts again on the serve loop, as do the actor's later ones after a host call
- * or three overruns in a row. What must hold:
+ * or three overruns, until a thousand in a row finish on the serve loop without suspending. What must hold:
  * every answer is the serve loop's answer, a host call is made once, preemption still works.
  */
 import { mkdtempSync } from "node:fs";
@@ -46,6 +46,8 @@ const mixed = `(module
 const pools: MeteredPool[] = [];
 /** Why each pool's direct calls turned off (onDirectOff), by pool. */
 const offReasons = new Map<MeteredPool, string[]>();
+/** How often each pool's direct calls came back on (onDirectOn). */
+const onReasons = new Map<MeteredPool, number>();
 afterAll(async () => {
   for (const pool of pools) await pool.stop();
 });
@@ -64,9 +66,11 @@ async function pool(bytes: Uint8Array, hostCall: (request: HostCallRequest) => P
     hostCall,
     scheduler: new Scheduler(),
     onDirectOff: (reason) => reasons.push(reason),
+    onDirectOn: () => onReasons.set(made, (onReasons.get(made) ?? 0) + 1),
     ...(direct !== undefined && { direct }),
   });
   offReasons.set(made, reasons);
+  onReasons.set(made, 0);
   await made.start();
   pools.push(made);
   return made;
@@ -119,9 +123,43 @@ describe.runIf(suspensionMode() === "jspi")("direct calls", () => {
     expect(directAfterLong).toEqual([true, true, false]);
   });
 
+  it("are tried again once a thousand invocations in a row finished on the serve loop without suspending", async () => {
+    const guest = await pool(assemble(mixed), () => Promise.reject(new Error("no host calls here")));
+    for (let i = 0; i < 3; i++) await guest.invoke("Sum", new Uint8Array([1]));
+    expect(guest.direct).toBe(false);
+    // A long call among the short ones yields on the serve loop: the count starts again.
+    for (let i = 0; i < 999; i++) await guest.invoke("Now", new Uint8Array());
+    await guest.invoke("Sum", new Uint8Array([1]));
+    expect(guest.direct).toBe(false);
+    for (let i = 0; i < 999; i++) await guest.invoke("Now", new Uint8Array());
+    expect(guest.direct).toBe(false);
+    const reply = await guest.invoke("Now", new Uint8Array());
+    expect(new DataView(reply.buffer, reply.byteOffset).getUint32(0, true)).toBe(0);
+    expect(guest.direct).toBe(true);
+    expect(onReasons.get(guest)).toBe(1);
+    // Back on the same footing: three overruns turn them off again.
+    for (let i = 0; i < 3; i++) await guest.invoke("Sum", new Uint8Array([1]));
+    expect(guest.direct).toBe(false);
+    expect(offReasons.get(guest)).toEqual(["slice", "slice"]);
+  });
+
+  it("stay off for an actor that makes host calls: its serve-loop invocations suspend", async () => {
+    const guest = await pool(rawGuestBytes(), async (request) => enc(`logged ${dec(request.payload)}`));
+    for (let i = 0; i < 1200; i++) {
+      const hostCall = i % 2 === 0;
+      const reply = await guest.invoke(hostCall ? "HostCall" : "Echo", enc(hostCall ? "default|wascc:logging|WriteLog|x" : "y"));
+      expect(dec(reply)).toBe(hostCall ? "logged x" : "y");
+    }
+    expect(guest.direct).toBe(false);
+    expect(onReasons.get(guest)).toBe(0);
+  });
+
   it("can be switched off: every operation then runs on the serve loop", async () => {
     const guest = await pool(rawGuestBytes(), () => Promise.reject(new Error("none")), false);
     expect(guest.direct).toBe(false);
-    expect(dec(await guest.invoke("Echo", enc("loop")))).toBe("loop");
+    // However many finish without suspending: switched off is not tried again.
+    for (let i = 0; i < 1001; i++) expect(dec(await guest.invoke("Echo", enc("loop")))).toBe("loop");
+    expect(guest.direct).toBe(false);
+    expect(onReasons.get(guest)).toBe(0);
   });
 });

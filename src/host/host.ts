@@ -457,6 +457,7 @@ export class Host {
             ? "actor makes host calls: its invocations run on the serve loop"
             : "actor outruns its slices: its invocations run on the serve loop",
         ),
+      onDirectOn: () => this.logger.info({ actor: key }, "actor's invocations finish without suspending again: they run as direct calls"),
       onFallback: (why) => this.logger.warn({ actor: key, why }, "actor runs on dedicated worker threads: its module cannot be metered"),
     });
   }

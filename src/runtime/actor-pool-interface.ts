@@ -58,6 +58,8 @@ export interface ActorPoolOptions {
    * calls"): `wait`, one made a host call; `slice`, they ran out of their slice three times.
    */
   onDirectOff?: (reason: "wait" | "slice") => void;
+  /** Told when they are tried again: a thousand in a row ran on the serve loop without suspending. */
+  onDirectOn?: () => void;
   /** Told when an actor that asked for metering runs on threads instead, and why. */
   onFallback?: (reason: string) => void;
 }

@@ -32,6 +32,7 @@ export interface MeteredPoolOptions extends SlotOptions {
   onDenied?: (capabilityId: string, binding: string, operation: string, count: number) => void;
   onReplaced?: (reason: "deadline" | "trap") => void;
   onDirectOff?: (reason: "wait" | "slice") => void;
+  onDirectOn?: () => void;
   breaker?: BreakerOptions;
   scheduler?: Scheduler;
   /** false: JSPI invocations always run on the serve loop (tests compare both ways). */
@@ -47,6 +48,13 @@ export interface MeteredPoolOptions extends SlotOptions {
  */
 const DIRECT_SLICE_RESTARTS = 3;
 const DIRECT_FORGIVEN = 1000;
+
+/**
+ * Invocations in a row on the serve loop that finished in their first step (no host call, no
+ * yield) before an actor's calls are tried directly again: the overruns that turned them off
+ * may have been the thread held up (a busy CPU, a collection), not the guest's own work.
+ */
+const DIRECT_RETRY_AFTER = 1000;
 
 /**
  * An actor turns heavy (its invocations start in the background) when this many invocations in
@@ -87,6 +95,10 @@ export class MeteredPool implements ActorPool {
   /** Direct calls that ran out of their slice, and direct calls finished since the last of them. */
   #sliceRestarts = 0;
   #directSinceRestart = 0;
+  /** While direct calls are off: serve-loop invocations in a row that finished in their first step. */
+  #cleanOnServeLoop = 0;
+  /** Whether direct calls may be tried at all (JSPI, not switched off by the options). */
+  readonly #directAllowed: boolean;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
   #inFlight = 0;
@@ -98,7 +110,8 @@ export class MeteredPool implements ActorPool {
     this.#options = options;
     this.#scheduler = options.scheduler ?? sharedScheduler;
     this.#jspi = suspensionModeOf(options.module) === "jspi";
-    this.#direct = this.#jspi && options.direct !== false;
+    this.#directAllowed = this.#jspi && options.direct !== false;
+    this.#direct = this.#directAllowed;
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
     this.#slots = new SlotSupply(
@@ -260,6 +273,7 @@ export class MeteredPool implements ActorPool {
     this.#directSinceRestart = 0;
     if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) {
       this.#direct = false;
+      this.#cleanOnServeLoop = 0;
       this.#options.onDirectOff?.(step.restart);
     }
     this.#inFlight--;
@@ -313,14 +327,30 @@ export class MeteredPool implements ActorPool {
     };
     return {
       resolve: (step: Step) => {
-        if (step.done) return finish(step, undefined);
+        if (step.done) {
+          this.#cleanStep();
+          return finish(step, undefined);
+        }
+        this.#cleanOnServeLoop = 0;
         const resolve = slot.resolve!;
         const reject = slot.reject!;
         slot.resolve = slot.reject = undefined;
         this.#run(slot, EMPTY, EMPTY, undefined, slot.decodeHttp, step).then(resolve, reject);
       },
-      reject: (err: unknown) => finish(undefined, err),
+      reject: (err: unknown) => {
+        this.#cleanOnServeLoop = 0;
+        finish(undefined, err);
+      },
     };
+  }
+
+  /** A serve-loop invocation finished in its first step: enough in a row, and direct calls are tried again. */
+  #cleanStep(): void {
+    if (this.#direct || !this.#directAllowed || ++this.#cleanOnServeLoop < DIRECT_RETRY_AFTER) return;
+    this.#direct = true;
+    this.#sliceRestarts = 0;
+    this.#directSinceRestart = 0;
+    this.#options.onDirectOn?.();
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
