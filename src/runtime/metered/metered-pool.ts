@@ -20,6 +20,7 @@ import { SlotSupply } from "./slot-supply.js";
 import type { InvocationTrace } from "../invocation-trace.js";
 import { DeadlineTrap, suspensionModeOf, type GuestInput, type Restart, type Step, type StepWaiter } from "../suspendable-guest.js";
 import { sharedScheduler, type Scheduler, type SchedulingState, type Turn } from "./scheduler.js";
+import { DirectCalls } from "./direct-calls.js";
 import { GuestTrap, type HostCallResult } from "../wapc-guest.js";
 
 export interface MeteredPoolOptions extends SlotOptions {
@@ -38,23 +39,6 @@ export interface MeteredPoolOptions extends SlotOptions {
   /** false: JSPI invocations always run on the serve loop (tests compare both ways). */
   direct?: boolean;
 }
-
-/**
- * Direct calls that may run out of their slice before an actor's calls go to the serve loop:
- * three, unless DIRECT_FORGIVEN calls in a row between two of them finished directly (then the
- * count starts again: such overruns were pauses of the thread). Counting only overruns in a
- * row would let an actor whose long calls alternate with short ones waste a slice on every
- * long call.
- */
-const DIRECT_SLICE_RESTARTS = 3;
-const DIRECT_FORGIVEN = 1000;
-
-/**
- * Invocations in a row on the serve loop that finished in their first step (no host call, no
- * yield) before an actor's calls are tried directly again: the overruns that turned them off
- * may have been the thread held up (a busy CPU, a collection), not the guest's own work.
- */
-const DIRECT_RETRY_AFTER = 1000;
 
 /**
  * An actor turns heavy (its invocations start in the background) when this many invocations in
@@ -90,15 +74,8 @@ export class MeteredPool implements ActorPool {
   readonly #operations = new Map<string, Uint8Array>();
   readonly #deadlines = new DeadlineSweeper();
   readonly #jspi: boolean;
-  /** JSPI invocations try a plain call first (#runDirect) until they turn out to suspend. */
-  #direct: boolean;
-  /** Direct calls that ran out of their slice, and direct calls finished since the last of them. */
-  #sliceRestarts = 0;
-  #directSinceRestart = 0;
-  /** While direct calls are off: serve-loop invocations in a row that finished in their first step. */
-  #cleanOnServeLoop = 0;
-  /** Whether direct calls may be tried at all (JSPI, not switched off by the options). */
-  readonly #directAllowed: boolean;
+  /** JSPI invocations try a plain call first (#runDirect) while this says so. */
+  readonly #direct: DirectCalls;
   /** Invocations in a row that outran their first slice. */
   #overruns = 0;
   #inFlight = 0;
@@ -110,8 +87,7 @@ export class MeteredPool implements ActorPool {
     this.#options = options;
     this.#scheduler = options.scheduler ?? sharedScheduler;
     this.#jspi = suspensionModeOf(options.module) === "jspi";
-    this.#directAllowed = this.#jspi && options.direct !== false;
-    this.#direct = this.#directAllowed;
+    this.#direct = new DirectCalls(this.#jspi && options.direct !== false, options);
     this.#breaker = new CircuitBreaker(options.breaker);
     this.#gate = new ClaimsGate(options.identity, (capabilityId, binding, operation, count) => options.onDenied?.(capabilityId, binding, operation, count));
     this.#slots = new SlotSupply(
@@ -148,7 +124,7 @@ export class MeteredPool implements ActorPool {
 
   /** True while invocations are tried as plain calls first (JSPI, until one had to suspend). */
   get direct(): boolean {
-    return this.#direct;
+    return this.#direct.on;
   }
 
   /** True while the actor's invocations run in the background (it used whole slices). */
@@ -193,7 +169,7 @@ export class MeteredPool implements ActorPool {
   }
 
   /** `direct`: false for an operation whose direct call was given up (it starts again on the serve loop). */
-  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, direct = this.#direct): Reply | Promise<Reply> {
+  #dispatch(name: Uint8Array, payload: GuestInput, trace: InvocationTrace | undefined, decode: boolean, direct = this.#direct.on): Reply | Promise<Reply> {
     const slot = this.#slots.take();
     if (slot instanceof Error) return Promise.reject(slot);
     if (slot) {
@@ -265,17 +241,12 @@ export class MeteredPool implements ActorPool {
       return this.#settled(slot, undefined, err);
     }
     if (!("restart" in step)) {
-      if (++this.#directSinceRestart >= DIRECT_FORGIVEN) this.#sliceRestarts = 0;
+      this.#direct.finished();
       return this.#settled(slot, step, undefined);
     }
     // One slice overrun may be the thread pausing (a collection, a first compile); a host call, or
     // repeated overruns, mean this actor's operations suspend: they go to the serve loop from now on.
-    this.#directSinceRestart = 0;
-    if (step.restart === "wait" || ++this.#sliceRestarts >= DIRECT_SLICE_RESTARTS) {
-      this.#direct = false;
-      this.#cleanOnServeLoop = 0;
-      this.#options.onDirectOff?.(step.restart);
-    }
+    this.#direct.givenUp(step.restart);
     this.#inFlight--;
     slot.trace = undefined;
     this.#slots.drop(slot);
@@ -327,30 +298,18 @@ export class MeteredPool implements ActorPool {
     };
     return {
       resolve: (step: Step) => {
-        if (step.done) {
-          this.#cleanStep();
-          return finish(step, undefined);
-        }
-        this.#cleanOnServeLoop = 0;
+        this.#direct.servedOnLoop(step.done);
+        if (step.done) return finish(step, undefined);
         const resolve = slot.resolve!;
         const reject = slot.reject!;
         slot.resolve = slot.reject = undefined;
         this.#run(slot, EMPTY, EMPTY, undefined, slot.decodeHttp, step).then(resolve, reject);
       },
       reject: (err: unknown) => {
-        this.#cleanOnServeLoop = 0;
+        this.#direct.servedOnLoop(false);
         finish(undefined, err);
       },
     };
-  }
-
-  /** A serve-loop invocation finished in its first step: enough in a row, and direct calls are tried again. */
-  #cleanStep(): void {
-    if (this.#direct || !this.#directAllowed || ++this.#cleanOnServeLoop < DIRECT_RETRY_AFTER) return;
-    this.#direct = true;
-    this.#sliceRestarts = 0;
-    this.#directSinceRestart = 0;
-    this.#options.onDirectOn?.();
   }
 
   /** Runs one invocation to its end through every suspension (from its first step when `handed`). */
