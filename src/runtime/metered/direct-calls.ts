@@ -47,7 +47,7 @@ export class DirectCalls {
     return this.#on;
   }
 
-  /** A direct call finished (answered or failed) without trying to suspend. */
+  /** A direct call ran to its end (an answer or the guest's own error) without trying to suspend. */
   finished(): void {
     if (++this.#sinceRestart >= FORGIVEN) this.#sliceRestarts = 0;
   }
