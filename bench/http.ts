@@ -140,10 +140,15 @@ export async function httpBench(): Promise<Row[]> {
         instances: IO_INSTANCES,
       },
     ];
-    // BENCH_HTTP_CASES=echo,echo-rs runs only those rows (`echo:executor` names the executor's).
-    const only = process.env.BENCH_HTTP_CASES?.split(",");
+    // BENCH_HTTP_CASES=echo,echo-rs runs only those rows, in that order (`echo:executor` names the
+    // executor's); a row named twice runs twice, in the same process (a row's place can move it).
     const id = (c: (typeof cases)[number]): string => ("isolation" in c ? `${c.name}:${c.isolation}` : c.name);
-    for (const c of cases.filter((c) => !only || only.includes(id(c)))) {
+    const named = process.env.BENCH_HTTP_CASES?.split(",").map((name) => {
+      const c = cases.find((c) => id(c) === name);
+      if (!c) throw new Error(`BENCH_HTTP_CASES: no row '${name}' (rows: ${cases.map(id).join(", ")})`);
+      return c;
+    });
+    for (const c of named ?? cases) {
       const built = actor(c.name);
       const key = (await host.startActor(built.signedPath, { instances: c.instances, ...("isolation" in c && { isolation: c.isolation }) })).key;
       const ours = await freePort();

@@ -142,10 +142,53 @@ describe("a module using tables, references, tail calls, SIMD, bulk memory, atom
 
   it("spends fuel at every loop turn and recursive call, and ticks when it runs out", () => {
     expect(report).toMatchObject({ loops: 3, recursiveFunctions: 1 });
-    // fact(5): 5 entries; sum(4): 4 turns; spin(10): 1 + 10 turns.
-    expect(run(bytes, 4, 10)).toMatchObject({ fuel: FUEL_PER_TICK - 5 - 4 - 11, ticks: 0 });
+    // fact(5): 5 entries; sum(4): 3 back edges; spin(10): its br_table loop checks at its head
+    // (once), its counting loop on its 9 back edges.
+    expect(run(bytes, 4, 10)).toMatchObject({ fuel: FUEL_PER_TICK - 5 - 3 - 1 - 9, ticks: 0 });
     const long = run(bytes, 4, 3 * FUEL_PER_TICK);
     expect(long.ticks).toBe(3);
+  });
+});
+
+// Back edges of every form the rewrite sees: a `br` from inside a block, a `br_if` from the loop
+// body, a loop with a result (checked in place, not peeled), and loops that never turn.
+const BACK_EDGES = `(module
+ (memory (export "memory") 1)
+ (func $nested (param $n i32) (result i32) (local $i i32)
+  (loop $l
+   (block $odd
+    (br_if $odd (i32.and (local.get $i) (i32.const 1)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $l))
+   (local.set $i (i32.add (local.get $i) (i32.const 1)))
+   (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+  (local.get $i))
+ (func $typed (param $n i32) (result i32)
+  (loop $l (result i32)
+   (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+   (br_if $l (i32.gt_s (local.get $n) (i32.const 0)))
+   (local.get $n)))
+ (func $once (param $n i32) (result i32)
+  (loop $l (br_if $l (i32.lt_s (local.get $n) (i32.const 0))))
+  (local.get $n))
+ (func (export "__guest_call") (param i32 i32) (result i32)
+  (i32.add (i32.add (call $nested (local.get 0)) (call $typed (local.get 1)))
+   (i32.add (call $once (i32.const 1)) (call $once (i32.const 2))))))`;
+
+describe("the fuel check on a loop's back edges", () => {
+  const plain = assemble(BACK_EDGES);
+  const { bytes, report } = instrumentJspi(plain, "wapc");
+
+  it("spends fuel on every turn of a loop and none on entering it", () => {
+    expect(report.loops).toBe(3);
+    // nested(10): 10 turns, 9 back edges (five by br, four by br_if); typed(5): 4; once: none.
+    expect(run(bytes, 10, 5)).toEqual({ value: run(plain, 10, 5).value, fuel: FUEL_PER_TICK - 9 - 4, ticks: 0 });
+  });
+
+  it("ticks from every form of back edge when the fuel runs out", () => {
+    // FUEL_PER_TICK + 1 checks take the counter below zero: a tick, and it is full again.
+    expect(run(bytes, 3 * FUEL_PER_TICK, 1)).toMatchObject({ value: 3 * FUEL_PER_TICK + 3, ticks: 2 });
+    expect(run(bytes, 10, 3 * FUEL_PER_TICK)).toMatchObject({ value: 10 + 0 + 3, ticks: 3 });
   });
 });
 

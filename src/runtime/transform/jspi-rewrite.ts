@@ -9,11 +9,14 @@
  *   initializers); the name section and every other custom section are dropped;
  * - two globals appended (the fuel counter and the suspend flag) and exported;
  * - the fuel check (`fuel -= 1; if fuel < 0: tick`) as the first instructions of every
- *   function on a cycle of the call graph (recursion.ts) and of every loop with a type; an
- *   untyped loop is peeled as instrument.ts peels it, `block $done (loop $again (block $spent
- *   (loop $L (br_if $spent spent?) body) br $done) call tick br $again))`, so the loop itself
- *   calls nothing (V8 runs echo's guest 2-5 % faster so), and every branch from its body to a
- *   label outside it counts the three new labels;
+ *   function on a cycle of the call graph (recursion.ts), and on every back edge of a loop: before
+ *   each `br` to it, and a `br_if` to it becomes `if (check, br)`. A loop entered once per call
+ *   then costs nothing until it turns (docs/runtime.md, "Fuel on back edges"). A loop that another
+ *   kind of branch reaches (`br_table`, `br_on_*`, a `try_table` catch) or that takes parameters
+ *   keeps the check at its head. An untyped loop is peeled as instrument.ts peels it,
+ *   `block $done (loop $again (block $spent (loop $L body) br $done) call tick br $again))`, its
+ *   checks breaking out to $spent, so the loop itself calls nothing (V8 runs echo's guest 2-5 %
+ *   faster so), and every branch from its body to a label outside it counts the three new labels;
  * - a trampoline per suspending import and for the tick (every reference to the import then
  *   names its trampoline), and the exported serve loop.
  *
@@ -21,6 +24,7 @@
  * other byte is copied.
  */
 import type { GuestKind } from "../guest-kind.js";
+import { BR, BR_IF, FuelChecks, type LoopCheck } from "./fuel-checks.js";
 import { recursiveFunctions } from "./recursion.js";
 import { Reader, Writer } from "./wasm-bytes.js";
 import { scanCode, type CodeVisitor } from "./wasm-code.js";
@@ -57,11 +61,11 @@ const NEW_TYPES = { void: [0x60, 0, 0], result: [0x60, 0, 1, 0x7f], map: [0x60, 
 const ENTRY: Readonly<Record<GuestKind, string>> = { wapc: "__guest_call", runnable: "run_e" };
 const I32 = 0x7f;
 // Insertions in the patch list (where a rewrite has the end of what it replaces).
-const CHECK = -1; // the fuel check, ticking in place
 const PEEL_BEFORE = -2; // block $done (loop $again (block $spent ...
-const PEEL_CHECK = -3; // the fuel check, breaking out to $spent
 const PEEL_AFTER = -4; // ... br $done) call tick br $again))
+const CHOSEN = -5; // a loop's check at its head or on a back edge, chosen once the loop is read (LoopCheck)
 const NUMERIC = new Set([0x7f, 0x7e, 0x7d, 0x7c]);
+const NOTHING = new Uint8Array(0);
 
 /** One function body: its locals at [locals, code), its instructions at [code, end). */
 interface Body {
@@ -71,6 +75,14 @@ interface Body {
   /** Its insertions and index rewrites, as ranges into the shared patch list. */
   from: number;
   to: number;
+}
+
+/** Bytes at a position that depend on a loop's LoopCheck: replacing `skip` bytes there. */
+interface Choice {
+  loop: LoopCheck;
+  backEdge: Uint8Array;
+  head: Uint8Array;
+  skip: number;
 }
 
 /** Throws a plain Error for anything it cannot handle (the caller names the module refused). */
@@ -100,6 +112,12 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   const fuel = layout.importedGlobals + layout.definedGlobals;
   const flag = fuel + 1;
 
+  const checks = new FuelChecks(fuel, tickTrampoline);
+  const inserts = new Map<number, Uint8Array>([
+    [PEEL_BEFORE, checks.peelBefore],
+    [PEEL_AFTER, checks.peelAfter],
+  ]);
+
   // Decode: every function index to rewrite, every loop, the call graph.
   // [position, end, function index or -(label) - 1] for a rewrite, [position, insertion, 0] for an insertion.
   const patches: number[] = [];
@@ -118,6 +136,8 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
     },
     indirect: () => {},
   };
+  const choices: Choice[] = [];
+  const choose = (at: number, choice: Choice): void => void patches.push(at, CHOSEN, choices.push(choice) - 1);
   const sectionPatches = new Map<number, [number, number]>();
   const bodies: Body[] = [];
   const calls: number[][] = [];
@@ -150,27 +170,39 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
         const code = body.pos;
         const start = patches.length;
         const frames: number[] = []; // per open block: 1 for a peeled loop
+        const loopChecks: (LoopCheck | undefined)[] = []; // per open block: its LoopCheck when a loop
         const targets: number[] = [];
         let callsIndirect = false;
         scanCode(body, {
           loop: (opcode, blockType, at) => {
             loops++;
-            if (bytes[blockType] !== 0x40) {
-              patches.push(at, CHECK, 0);
-              frames.push(0);
-              return;
-            }
-            patches.push(opcode, PEEL_BEFORE, 0, at, PEEL_CHECK, 0);
-            frames.push(1);
+            const peeled = bytes[blockType] === 0x40;
+            // Empty or one value type (0x40-0x7f): no parameters for a branch to carry past the check.
+            const loop: LoopCheck = { backEdges: (bytes[blockType]! & 0xc0) === 0x40, peeled };
+            if (peeled) patches.push(opcode, PEEL_BEFORE, 0);
+            choose(at, { loop, backEdge: NOTHING, head: peeled ? checks.peeledHead : checks.inPlace, skip: 0 });
+            frames.push(peeled ? 1 : 0);
+            loopChecks.push(loop);
           },
-          open: () => void frames.push(0),
+          open: () => {
+            frames.push(0);
+            loopChecks.push(undefined);
+          },
           close: (after) => {
+            loopChecks.pop();
             if (frames.pop() === 1) patches.push(after, PEEL_AFTER, 0);
           },
-          label: (s, e, depth) => {
+          label: (s, e, depth, op) => {
             // Each peeled loop between the branch and its target adds three labels.
             let extra = 0;
             for (let f = frames.length - 1; f >= 0 && f >= frames.length - depth; f--) extra += frames[f]! * 3;
+            const loop = loopChecks[loopChecks.length - 1 - depth];
+            if (loop && (op === BR || op === BR_IF)) {
+              const to = depth + extra;
+              const head = new Writer(8).u8(op).u32(to).view();
+              return choose(s - 1, { loop, backEdge: checks.backEdge(op === BR_IF, to, loop.peeled), head, skip: e - s + 1 });
+            }
+            if (loop) loop.backEdges = false;
             if (extra > 0) patches.push(s, e, -(depth + extra) - 1);
           },
           func: (s, e, index, call) => {
@@ -195,21 +227,17 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   const recursive = recursiveFunctions(calls, indirect, tabled);
 
   // Emit.
-  const spend = (): Writer => new Writer().u8(0x23).u32(fuel).u8(0x41).u8(1).u8(0x6b).u8(0x24).u32(fuel).u8(0x23).u32(fuel).u8(0x41).u8(0).u8(0x48);
-  const inserts = new Map<number, Uint8Array>([
-    [CHECK, spend().u8(0x04).u8(0x40).u8(0x10).u32(tickTrampoline).u8(0x0b).view()],
-    [PEEL_BEFORE, new Uint8Array([0x02, 0x40, 0x03, 0x40, 0x02, 0x40])],
-    [PEEL_CHECK, spend().u8(0x0d).u8(1).view()],
-    [PEEL_AFTER, new Writer().bytes([0x0c, 2, 0x0b, 0x10]).u32(tickTrampoline).bytes([0x0c, 0, 0x0b, 0x0b]).view()],
-  ]);
-  const check = inserts.get(CHECK)!;
   const copy = (out: Writer, from: number, to: number, start: number, end: number): void => {
     let at = start;
     for (let p = from; p < to; p += 3) {
       const pos = patches[p]!;
       out.copy(bytes, at, pos);
       const end = patches[p + 1]!;
-      if (end < 0) {
+      if (end === CHOSEN) {
+        const choice = choices[patches[p + 2]!]!;
+        out.bytes(choice.loop.backEdges ? choice.backEdge : choice.head);
+        at = pos + choice.skip;
+      } else if (end < 0) {
         out.bytes(inserts.get(end)!);
         at = pos;
       } else {
@@ -257,7 +285,7 @@ export function rewriteForJspi(bytes: Uint8Array, kind: GuestKind): RewriteResul
   bodies.forEach((b, i) => {
     body.length = 0;
     body.bytes(bytes.subarray(b.locals, b.code));
-    if (recursive.has(i)) body.bytes(check);
+    if (recursive.has(i)) body.bytes(checks.inPlace);
     copy(body, b.from, b.to, b.code, b.end);
     code.sized(body);
   });

@@ -38,7 +38,7 @@ export const ARG_NAME = "arg";
 export const DONE_NAME = "done";
 
 /** Bumped whenever the JSPI output changes (its cache entries are keyed apart from asyncify's). */
-export const JSPI_TRANSFORM_VERSION = 3;
+export const JSPI_TRANSFORM_VERSION = 4;
 
 /**
  * The imports that may suspend, per kind of module: those that wait for a provider. A waPC

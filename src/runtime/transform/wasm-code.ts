@@ -18,8 +18,8 @@ export interface CodeVisitor {
   open(): void;
   /** A block closes (`end`, or `delegate` before its label), with the position past it. */
   close(after: number): void;
-  /** A branch's label (relative depth) at [start, end). */
-  label(start: number, end: number, depth: number): void;
+  /** A branch's label (relative depth) at [start, end), and the opcode that holds it (0x0c `br`, 0x0d `br_if`, ...). */
+  label(start: number, end: number, depth: number, opcode: number): void;
   /** A function index at [start, end): a direct call (`call`, `return_call`) or a `ref.func`. */
   func(start: number, end: number, index: number, call: boolean): void;
   /** `call_indirect`, `return_call_indirect`, `call_ref` or `return_call_ref`. */
@@ -128,7 +128,7 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         visitor.loop(pos - 1, pos, r.pos);
         break;
       case LABEL:
-        label(r, visitor);
+        label(r, visitor, op);
         break;
       case CALL:
       case REF_FUNC: {
@@ -147,7 +147,7 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
         visitor.indirect();
         break;
       case BR_TABLE:
-        for (let n = r.u32(); n >= 0; n--) label(r, visitor); // the targets and the default
+        for (let n = r.u32(); n >= 0; n--) label(r, visitor, op); // the targets and the default
         break;
       case SELECT_T:
         for (let n = r.u32(); n > 0; n--) r.skipValType();
@@ -165,7 +165,7 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
           r.fail("code after the end of the function");
         }
         visitor.close(r.pos);
-        if (op === 0x18) label(r, visitor); // relative to the enclosing block
+        if (op === 0x18) label(r, visitor, op); // relative to the enclosing block
         break;
       case TRY_TABLE:
         r.skipBlockType();
@@ -173,7 +173,7 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
           const catchKind = r.u8();
           if (catchKind > 3) r.fail(`unknown catch kind ${catchKind}`);
           if (catchKind < 2) r.skipLeb(); // the tag
-          label(r, visitor); // outside the try_table's own label
+          label(r, visitor, op); // outside the try_table's own label
         }
         depth++;
         visitor.open();
@@ -208,10 +208,10 @@ export function scanCode(r: Reader, visitor: CodeVisitor, constant = false): voi
   r.fail(constant ? "a constant expression is never closed" : "the function body is never closed");
 }
 
-function label(r: Reader, visitor: CodeVisitor): void {
+function label(r: Reader, visitor: CodeVisitor, opcode: number): void {
   const start = r.pos;
   const depth = r.u32();
-  visitor.label(start, r.pos, depth);
+  visitor.label(start, r.pos, depth, opcode);
 }
 
 function prefixedGc(r: Reader, visitor: CodeVisitor): void {
@@ -220,7 +220,7 @@ function prefixedGc(r: Reader, visitor: CodeVisitor): void {
   if (lebs === undefined) r.fail(`unknown opcode 0xfb ${sub}`);
   if (lebs === -1) {
     r.skip(1); // cast flags
-    label(r, visitor);
+    label(r, visitor, 0xfb);
     r.skipLeb(); // source heap type
     r.skipLeb(); // target heap type
     return;
