@@ -10,6 +10,8 @@ import { randomUUID } from "node:crypto";
 import binaryen from "binaryen";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { decodeHttpRequest, decodeHttpResponse, encodeHttpRequest, encodeHttpResponse } from "../dist/src/codec/mod.js";
+// The limit copies out of guest memory as wactor does (docs/runtime.md, "Copies out of guest memory").
+import { copyOut } from "../dist/src/runtime/copy-out.js";
 
 const PAGE = 65536;
 const UNWINDING = 1;
@@ -60,7 +62,7 @@ export class InThreadRunnable {
     const memory = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
     const text = (ptr: number, len: number): string => new TextDecoder().decode(memory().subarray(ptr, ptr + len));
     const env: Record<string, (...args: number[]) => number | void> = {
-      return_result: (ptr, len) => void (this.#result = memory().slice(ptr!, ptr! + len!)),
+      return_result: (ptr, len) => void (this.#result = copyOut(memory(), ptr!, len!)),
       return_error: (_code, ptr, len) => void (this.#error = text(ptr!, len!)),
       get_ffi_result: (ptr) => {
         if (this.#ffi === undefined) return -1;
@@ -80,7 +82,7 @@ export class InThreadRunnable {
           const [key, value] = segment.split(":");
           headers[key!] = value!;
         }
-        this.#pending = fetch!(METHODS[method!]!, url!, headers, memory().slice(bodyPtr!, bodyPtr! + bodyLen!)).then(({ status, body }) => {
+        this.#pending = fetch!(METHODS[method!]!, url!, headers, copyOut(memory(), bodyPtr!, bodyLen!)).then(({ status, body }) => {
           this.#ffi = status > 299 ? new TextEncoder().encode(`${status}: ${new TextDecoder().decode(body)}`) : body;
           return status > 299 ? -this.#ffi.length : body.length;
         });

@@ -15,6 +15,8 @@
 import binaryen from "binaryen";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { decodeHttpResponse, encodeHttpRequest } from "../dist/src/codec/mod.js";
+// The limit copies out of guest memory as wactor does (docs/runtime.md, "Copies out of guest memory").
+import { copyOut } from "../dist/src/runtime/copy-out.js";
 
 const PAGE = 65536;
 const UNWINDING = 1;
@@ -80,12 +82,12 @@ class Guest {
           mem().set(this.#operation, op);
           mem().set(this.#message, msg);
         },
-        __guest_response: (ptr: number, len: number) => void (this.#response = mem().slice(ptr, ptr + len)),
+        __guest_response: (ptr: number, len: number) => void (this.#response = copyOut(mem(), ptr, len)),
         __guest_error: (ptr: number, len: number) => void (this.#error = str(ptr, len)),
         __host_call:
           jspi && usesJspi
             ? new jspi.Suspending(async (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
-                this.#hostResponse = await hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
+                this.#hostResponse = await hostCall(str(bp, bl), str(np, nl), str(op, ol), copyOut(mem(), p, l));
                 return 1;
               })
             : (bp: number, bl: number, np: number, nl: number, op: number, ol: number, p: number, l: number) => {
@@ -94,7 +96,7 @@ class Guest {
                   exports.asyncify_stop_rewind!();
                   return 1;
                 }
-                this.#pending = hostCall(str(bp, bl), str(np, nl), str(op, ol), mem().slice(p, p + l));
+                this.#pending = hostCall(str(bp, bl), str(np, nl), str(op, ol), copyOut(mem(), p, l));
                 const words = new Int32Array(exports.memory.buffer, this.#data, 2);
                 words[0] = this.#data + 8;
                 words[1] = this.#data + 2 * PAGE;

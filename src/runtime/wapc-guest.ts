@@ -6,6 +6,7 @@ import type { HttpResponse } from "../codec/http.js";
 import type { HttpClientResponse } from "../codec/http-client.js";
 import type { JobReply } from "../codec/job.js";
 import type { ErrorCode } from "../errors.js";
+import { copyOut } from "./copy-out.js";
 
 /** `fields`: the answer to an http_client request made as its fields (GuestHooks.httpClient); `payload` is then empty. */
 export type HostCallResult = { ok: true; payload: Uint8Array; fields?: HttpClientResponse } | { ok: false; error: string };
@@ -65,7 +66,7 @@ export class WapcGuest {
   private constructor(module: WebAssembly.Module, options: GuestOptions) {
     const memory = (): Uint8Array => new Uint8Array((this.#instance.exports.memory as WebAssembly.Memory).buffer);
     // Memory may grow during a call: every access re-reads the buffer.
-    const read = (ptr: number, len: number): Uint8Array => memory().slice(ptr, ptr + len);
+    const read = (ptr: number, len: number): Uint8Array => copyOut(memory(), ptr, len);
     const readString = (ptr: number, len: number): string => utf8.decode(memory().subarray(ptr, ptr + len));
     const imports: WebAssembly.Imports = {
       wapc: {

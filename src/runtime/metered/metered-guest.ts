@@ -5,6 +5,7 @@
  * the caller, and the guest is rewound to the same point with the reply. Its `wactor.tick`
  * lets the scheduler trap it past its deadline or suspend it past its slice.
  */
+import { copyOut } from "../copy-out.js";
 import { abortMessage, GuestTrap, type HostCallResult } from "../wapc-guest.js";
 import { TICK_MODULE } from "../transform/metering-abi.js";
 import { asGuestTrap, SuspendableGuest, type Restart, type GuestHooks, type Step } from "../suspendable-guest.js";
@@ -100,7 +101,7 @@ export class MeteredGuest extends SuspendableGuest {
   }
 
   #imports(): WebAssembly.Imports {
-    const read = (ptr: number, len: number): Uint8Array => this.memory().slice(ptr, ptr + len);
+    const read = (ptr: number, len: number): Uint8Array => copyOut(this.memory(), ptr, len);
     const readString = (ptr: number, len: number): string => shortAscii(this.memory(), ptr, len) ?? utf8.decode(this.memory().subarray(ptr, ptr + len));
     // A guest names the same binding, namespace and operation call after call: each position
     // remembers its last text and returns it while the bytes are the same.

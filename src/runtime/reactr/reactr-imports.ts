@@ -5,6 +5,7 @@
  * "P" answer -1 while the job's FFI slot still holds an unread result.
  */
 import { GuestTrap } from "../wapc-guest.js";
+import { copyOut } from "../copy-out.js";
 import { cacheGet, cacheSet, fetchUrl, graphqlQuery, logMsg, NOT_ENABLED, staticFile, type CapabilityCall } from "./capability-calls.js";
 import type { Job } from "./job.js";
 import { getField, setField, setResponseHeader } from "./request-fields.js";
@@ -37,8 +38,7 @@ export function reactrImports(host: ReactrHost): WebAssembly.ModuleImports {
     return memory;
   };
   const view = (ptr: number, len: number): Uint8Array => inBounds(ptr, len).subarray(ptr, ptr + len);
-  /** A copy, made without a view first (one typed array per result, not two). */
-  const read = (ptr: number, len: number): Uint8Array => inBounds(ptr, len).slice(ptr, ptr + len);
+  const read = (ptr: number, len: number): Uint8Array => copyOut(inBounds(ptr, len), ptr, len);
   const text = (ptr: number, len: number): string => utf8.decode(view(ptr, len));
   /** A "P" import answered on the spot. */
   const slotted = (ident: number, answer: (job: Job) => number): number => {
