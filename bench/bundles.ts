@@ -27,6 +27,8 @@ import { writeBundleEntries } from "../dist/src/bundle/write.js";
 import { BundleRunner } from "../dist/src/bundle/run/bundle-runner.js";
 import { ScheduleTimer } from "../dist/src/bundle/run/schedule-timer.js";
 import { Host } from "../dist/src/mod.js";
+// The limit copies out of guest memory as wactor does (docs/runtime.md, "Copies out of guest memory").
+import { copyOut } from "../dist/src/runtime/copy-out.js";
 import { unsignedRunnable } from "../test/helpers/runnables.js";
 import { freePort } from "../test/helpers/servers.js";
 import { load, rows } from "./http.js";
@@ -84,7 +86,7 @@ class InThread {
     const mem = (): Uint8Array => new Uint8Array(this.#exports.memory.buffer);
     const text = (ptr: number, len: number): string => utf8Text.decode(mem().subarray(ptr, ptr + len));
     const env: Record<string, (...args: number[]) => number | void> = {
-      return_result: (ptr, len) => void (this.#result = mem().slice(ptr, ptr + len)),
+      return_result: (ptr, len) => void (this.#result = copyOut(mem(), ptr, len)),
       return_error: (_code, ptr, len) => void (this.#error = text(ptr, len)),
       return_abort: () => void (this.#error = "abort"),
       resp_set_header: (kp, kl, vp, vl) => void (this.#headers[text(kp, kl)] = text(vp, vl)),
