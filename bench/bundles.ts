@@ -27,7 +27,7 @@ import { writeBundleEntries } from "../dist/src/bundle/write.js";
 import { BundleRunner } from "../dist/src/bundle/run/bundle-runner.js";
 import { ScheduleTimer } from "../dist/src/bundle/run/schedule-timer.js";
 import { Host } from "../dist/src/mod.js";
-// The limit copies out of guest memory as wactor does (docs/runtime.md, "Copies out of guest memory").
+// The limit copies out of guest memory as wactor does (docs/runtime.md, "Fuel on back edges, and copies out of guest memory").
 import { copyOut } from "../dist/src/runtime/copy-out.js";
 import { unsignedRunnable } from "../test/helpers/runnables.js";
 import { freePort } from "../test/helpers/servers.js";

@@ -15,7 +15,7 @@
 import binaryen from "binaryen";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { decodeHttpResponse, encodeHttpRequest } from "../dist/src/codec/mod.js";
-// The limit copies out of guest memory as wactor does (docs/runtime.md, "Copies out of guest memory").
+// The limit copies out of guest memory as wactor does (docs/runtime.md, "Fuel on back edges, and copies out of guest memory").
 import { copyOut } from "../dist/src/runtime/copy-out.js";
 
 const PAGE = 65536;
