@@ -117,13 +117,13 @@ export function registerUpCommand(program: Command): void {
             logger,
           )
         : () => {};
-      process.stdout.write(readySummary(file, running));
+      // One write: whoever waits for the ready line (a script, a test) then has every line of it.
+      let summary = readySummary(file, running);
       if (lattice)
-        process.stdout.write(
-          `  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`,
-        );
-      if (dashboard) process.stdout.write(`  dashboard ${dashboard.url}\n`);
-      if (traces) process.stdout.write(`  tracing  OTLP ${traces.protocol} to ${traces.url ?? "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT"}\n`);
+        summary += `  lattice  ${lattice.subjects.lattice} at ${redactServers(flags.lattice!)}  host=${lattice.hostId}  cluster=${lattice.clusterKey}\n`;
+      if (dashboard) summary += `  dashboard ${dashboard.url}\n`;
+      if (traces) summary += `  tracing  OTLP ${traces.protocol} to ${traces.url ?? "OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT"}\n`;
+      process.stdout.write(summary);
       await waitForSignal();
       ready = false;
       stopWatching();
