@@ -7,7 +7,7 @@ import type { GuestKind } from "../guest-kind.js";
 /** Bumped whenever the output of the transform changes: cached results are keyed by it. */
 export const TRANSFORM_VERSION = 4;
 
-/** The exported fuel counter, decremented at loop headers and recursive function entries. */
+/** The exported fuel counter, decremented on loop back edges (headers, with asyncify) and at recursive function entries. */
 export const FUEL_GLOBAL = "__wactor_fuel";
 
 /**
