@@ -217,11 +217,15 @@ describe("the transform cache", () => {
     const other = dlmallocStyleGuest();
     expect((await instrumentedModule(other, moduleHash(other), dir)).cached).toBe(false);
     expect(readdirSync(join(dir, "transform"))).toHaveLength(2);
-    // A damaged entry is not used.
+    // A damaged entry is not used, nor one that validates but is not this mode's output.
     writeFileSync(join(dir, "transform", files[0]!), "not wasm");
     const rebuilt = await instrumentedModule(plain, moduleHash(plain), dir);
     expect(rebuilt.cached).toBe(false);
     expect(rebuilt.bytes).toEqual(first.bytes);
+    writeFileSync(join(dir, "transform", files[0]!), plain);
+    const foreign = await instrumentedModule(plain, moduleHash(plain), dir);
+    expect(foreign.cached).toBe(false);
+    expect(foreign.bytes).toEqual(first.bytes);
   });
 
   it("a host fills the cache directory it is given", async () => {

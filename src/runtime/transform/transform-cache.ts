@@ -19,8 +19,9 @@ import { suspensionMode, type SuspensionMode } from "../suspension.js";
 import { startWorker } from "../worker-source.js";
 import type { InstrumentReport } from "./instrument.js";
 import { instrumentJspi } from "./instrument-jspi.js";
-import { JSPI_TRANSFORM_VERSION, TRANSFORM_VERSION } from "./metering-abi.js";
+import { JSPI_TRANSFORM_VERSION, SUSPEND_FLAG, TRANSFORM_VERSION } from "./metering-abi.js";
 import type { TransformReply, TransformRequest } from "./transform-protocol.js";
+import { readExportNames } from "./wasm-module.js";
 
 const BINARYEN_VERSION = (createRequire(import.meta.url)("binaryen/package.json") as { version: string }).version;
 const tag = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 12);
@@ -38,6 +39,13 @@ const CACHE_TAG: Readonly<Record<SuspensionMode, string>> = {
  * 30-110 ms of rewrite, which must not hold the thread every other actor runs on).
  */
 const INLINE_MAX_BYTES = 64 * 1024;
+
+/**
+ * An export each mode's output has and the other's lacks: a hit that validates but lacks it
+ * (a build of another mode or ABI under the same name) is transformed anew, not run, where
+ * its checks would tick on every turn (the Rust echo then ran at 0.44 of its limit).
+ */
+const MODE_EXPORT: Readonly<Record<SuspensionMode, string>> = { jspi: SUSPEND_FLAG, asyncify: "asyncify_get_state" };
 
 export interface InstrumentedModule {
   bytes: Uint8Array;
@@ -80,7 +88,8 @@ async function load(bytes: Uint8Array, file: string, kind: GuestKind, mode: Susp
     if (err.code === "ENOENT") return undefined;
     throw new WactorError("WACTOR_ERR_FILE_READ", `transform cache ${file}: ${err.message}`);
   });
-  if (hit && WebAssembly.validate(hit)) return { bytes: new Uint8Array(hit), cached: true, report: undefined };
+  if (hit && WebAssembly.validate(hit) && readExportNames(hit).includes(MODE_EXPORT[mode]))
+    return { bytes: new Uint8Array(hit), cached: true, report: undefined };
   const { bytes: output, report } =
     mode === "jspi" && runtimeBytes(bytes) <= INLINE_MAX_BYTES ? instrumentJspi(bytes, kind) : await transformer.run(bytes, kind, mode);
   await store(file, output);

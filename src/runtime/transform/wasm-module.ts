@@ -135,3 +135,18 @@ function readImports(r: Reader, layout: ModuleLayout): void {
     } else r.fail(`unknown import kind ${kind}`);
   }
 }
+
+/** The names the module exports, read from its export section alone. */
+export function readExportNames(bytes: Uint8Array): string[] {
+  const names: string[] = [];
+  const section = listSections(bytes).find((s) => s.id === SECTION.export);
+  if (!section) return names;
+  const r = new Reader(bytes, section.start + 1, section.end);
+  r.u32(); // the section's size
+  for (let n = r.u32(); n > 0; n--) {
+    names.push(r.name());
+    r.skip(1); // kind
+    r.skipLeb(); // index
+  }
+  return names;
+}
