@@ -1,7 +1,8 @@
 /**
  * The parts of a module's structure the single-pass rewrite (jspi-rewrite.ts) must know:
  * its sections, the signatures of its function types, its function imports, the types of its
- * defined functions and the number of its globals. Everything else is copied unread.
+ * defined functions and the number of its globals. Everything else is copied unread. Also the
+ * export names alone, which the transform cache checks a hit by.
  */
 import { listSections } from "../../claims/wasm-sections.js";
 import { Reader } from "./wasm-bytes.js";
